@@ -1,0 +1,126 @@
+"""Environment tiers and the one table of per-tier defaults.
+
+Every difference between dev, staging and prod lives in ``TIER_DEFAULTS`` below and
+nowhere else: the stack program fills every config key a stack file leaves out from
+this table, and components that accept a ``tier`` read the same rows. The rows follow
+the tier table in DESIGN.md; a change to a default is a one-line change here.
+
+The table is keyed ``"<section>.<setting>"`` with one column per tier, so it reads like
+the design document. ``defaults_for(tier)`` turns it into the nested mapping a stack
+config is validated against.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+
+class Tier(str, enum.Enum):
+    """Environment tier of a stack."""
+
+    DEV = "dev"
+    STAGING = "staging"
+    PROD = "prod"
+
+
+DEV, STAGING, PROD = Tier.DEV, Tier.STAGING, Tier.PROD
+
+CANARY_STEPS = [5, 10, 25, 50, 100]
+"""Rolling-release weights (percent of traffic) for the prod canary."""
+
+# fmt: off
+TIER_DEFAULTS: dict[str, dict[Tier, Any]] = {
+    # ------------------------------------------------------------------ network
+    "network.cidr":                     {DEV: "10.40.0.0/16", STAGING: "10.41.0.0/16", PROD: "10.42.0.0/16"},
+    "network.az_count":                 {DEV: 2,        STAGING: 2,        PROD: 3},
+    "network.flow_logs":                {DEV: False,    STAGING: True,     PROD: True},
+    "network.flow_log_retention_days":  {DEV: 7,        STAGING: 30,       PROD: 90},
+    # ----------------------------------------------------------------- database
+    "database.engine_version":          {DEV: "17",     STAGING: "17",     PROD: "17"},
+    "database.instance_class":          {DEV: "db.t4g.micro", STAGING: "db.t4g.medium", PROD: "db.r7g.large"},
+    "database.allocated_storage_gb":    {DEV: 20,       STAGING: 50,       PROD: 100},
+    "database.max_allocated_storage_gb": {DEV: 50,      STAGING: 200,      PROD: 1000},
+    "database.multi_az":                {DEV: False,    STAGING: False,    PROD: True},
+    "database.replicas":                {DEV: 0,        STAGING: 1,        PROD: 2},
+    "database.backup_retention_days":   {DEV: 3,        STAGING: 7,        PROD: 30},
+    "database.deletion_protection":     {DEV: False,    STAGING: False,    PROD: True},
+    "database.skip_final_snapshot":     {DEV: True,     STAGING: False,    PROD: False},
+    "database.protect":                 {DEV: False,    STAGING: False,    PROD: True},
+    "database.pooling":                 {DEV: False,    STAGING: True,     PROD: True},
+    "database.connections_per_app_instance": {DEV: 10,  STAGING: 20,       PROD: 25},
+    "database.monitoring_interval_seconds": {DEV: 60,   STAGING: 30,       PROD: 15},
+    "database.performance_insights_retention_days": {DEV: 7, STAGING: 7,   PROD: 31},
+    "database.slow_query_ms":           {DEV: 1000,     STAGING: 500,      PROD: 500},
+    # -------------------------------------------------------------------- cache
+    "cache.engine":                     {DEV: "redis",  STAGING: "redis",  PROD: "redis"},
+    "cache.engine_version":             {DEV: "7.1",    STAGING: "7.1",    PROD: "7.1"},
+    "cache.node_type":                  {DEV: "cache.t4g.micro", STAGING: "cache.t4g.small", PROD: "cache.r7g.large"},
+    "cache.replicas":                   {DEV: 0,        STAGING: 1,        PROD: 2},
+    "cache.automatic_failover":         {DEV: False,    STAGING: True,     PROD: True},
+    "cache.multi_az":                   {DEV: False,    STAGING: False,    PROD: True},
+    "cache.snapshot_retention_days":    {DEV: 0,        STAGING: 1,        PROD: 7},
+    # ---------------------------------------------------------------------- app
+    "app.platform":                     {DEV: "vercel", STAGING: "vercel", PROD: "vercel"},
+    "app.min_instances":                {DEV: 1,        STAGING: 2,        PROD: 2},
+    "app.max_instances":                {DEV: 1,        STAGING: 2,        PROD: 20},
+    "app.cpu_target_percent":           {DEV: 70,       STAGING: 70,       PROD: 70},
+    "app.memory_target_percent":        {DEV: 80,       STAGING: 80,       PROD: 80},
+    "app.rollout":                      {DEV: "direct", STAGING: "direct", PROD: "canary"},
+    "app.canary_steps":                 {DEV: [],       STAGING: [],       PROD: CANARY_STEPS},
+    # ---------------------------------------------------------------------- cdn
+    "cdn.price_class":                  {DEV: "PriceClass_100", STAGING: "PriceClass_100", PROD: "PriceClass_All"},
+    "cdn.default_ttl_seconds":          {DEV: 0,        STAGING: 3600,     PROD: 86400},
+    "cdn.static_ttl_seconds":           {DEV: 300,      STAGING: 3600,     PROD: 31536000},
+    "cdn.image_ttl_seconds":            {DEV: 300,      STAGING: 3600,     PROD: 604800},
+    "cdn.api_ttl_seconds":              {DEV: 0,        STAGING: 60,       PROD: 300},
+    "cdn.html_ttl_seconds":             {DEV: 0,        STAGING: 0,        PROD: 0},
+    "cdn.waf":                          {DEV: False,    STAGING: True,     PROD: True},
+    "cdn.api_rate_limit_per_minute":    {DEV: None,     STAGING: None,     PROD: 50},
+    "cdn.hsts_max_age_seconds":         {DEV: 31536000, STAGING: 31536000, PROD: 63072000},
+    "cdn.hsts_preload":                 {DEV: False,    STAGING: False,    PROD: True},
+    "cdn.access_logs":                  {DEV: True,     STAGING: True,     PROD: True},
+    "cdn.origin_shield_region":         {DEV: None,     STAGING: None,     PROD: None},
+    # ------------------------------------------------------------------ backups
+    "backups.retention_days":           {DEV: 7,        STAGING: 30,       PROD: 30},
+    "backups.transition_days":          {DEV: None,     STAGING: 14,       PROD: 7},
+    "backups.noncurrent_version_days":  {DEV: 3,        STAGING: 14,       PROD: 30},
+    "backups.object_lock_days":         {DEV: None,     STAGING: None,     PROD: 30},
+    "backups.continuous":               {DEV: False,    STAGING: True,     PROD: True},
+    "backups.copy_region":              {DEV: None,     STAGING: None,     PROD: "us-west-2"},
+    "backups.vault_lock":               {DEV: False,    STAGING: False,    PROD: True},
+    "backups.schedule":                 {DEV: "cron(0 2 * * ? *)", STAGING: "cron(0 2 * * ? *)", PROD: "cron(0 2 * * ? *)"},
+    # ----------------------------------------------------------------- alerting
+    "alerting.service_down_minutes":    {DEV: 5,        STAGING: 5,        PROD: 2},
+    "alerting.error_rate_percent":      {DEV: 20,       STAGING: 10,       PROD: 5},
+    "alerting.latency_p95_seconds":     {DEV: 10,       STAGING: 5,        PROD: 3},
+    "alerting.db_cpu_percent":          {DEV: 90,       STAGING: 85,       PROD: 80},
+    "alerting.db_connections_percent":  {DEV: 95,       STAGING: 90,       PROD: 90},
+    "alerting.db_free_storage_percent": {DEV: 10,       STAGING: 10,       PROD: 10},
+    "alerting.db_replica_lag_seconds":  {DEV: 300,      STAGING: 120,      PROD: 30},
+    "alerting.memory_percent":          {DEV: 90,       STAGING: 85,       PROD: 85},
+    "alerting.cache_cpu_percent":       {DEV: 90,       STAGING: 80,       PROD: 75},
+    "alerting.certificate_expiry_days": {DEV: 7,        STAGING: 7,        PROD: 7},
+}
+# fmt: on
+
+
+def default(key: str, tier: Tier | str) -> Any:
+    """The tier default for ``key`` ("section.setting"); KeyError names the key."""
+    try:
+        row = TIER_DEFAULTS[key]
+    except KeyError:
+        raise KeyError(f"no tier default for {key!r}") from None
+    value = row[Tier(tier)]
+    # Lists are copied so a caller mutating its settings cannot change the table.
+    return list(value) if isinstance(value, list) else value
+
+
+def defaults_for(tier: Tier | str) -> dict[str, dict[str, Any]]:
+    """Nested ``{section: {setting: value}}`` of every default for ``tier``."""
+    tier = Tier(tier)
+    nested: dict[str, dict[str, Any]] = {}
+    for key in TIER_DEFAULTS:
+        section, setting = key.split(".", 1)
+        nested.setdefault(section, {})[setting] = default(key, tier)
+    return nested
