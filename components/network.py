@@ -1,0 +1,291 @@
+"""Network: private subnets across availability zones and the security groups that let
+only the app tier reach the database and cache.
+
+There is deliberately no public subnet and no internet gateway: the data tier is never
+reachable from the internet. The app tier reaches it either from inside the VPC (pods or
+tasks carrying ``app_security_group_id``) or from a peered network listed in ``app_cidrs``
+(for example Vercel Secure Compute or a Kubernetes cluster's VPC).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from dataclasses import dataclass, field
+from typing import Optional
+
+import pulumi
+import pulumi_aws as aws
+
+from components.errors import ArgsError, require, require_range
+
+
+def subnet_cidrs(cidr: str, count: int, new_prefix: Optional[int] = None) -> list[str]:
+    """The first ``count`` equal subnets of ``cidr``.
+
+    Subnets are /20 inside a /16 (4,091 usable addresses each: room for RDS, ElastiCache and
+    pod ENIs), or four bits longer than the VPC prefix for smaller VPCs.
+    """
+    network = ipaddress.ip_network(cidr)
+    prefix = new_prefix or min(max(network.prefixlen + 4, 20), 28)
+    subnets = list(network.subnets(new_prefix=prefix))
+    if count > len(subnets):
+        raise ValueError(f"{cidr} holds only {len(subnets)} /{prefix} subnets, {count} requested")
+    return [str(s) for s in subnets[:count]]
+
+
+@dataclass
+class NetworkArgs:
+    """Arguments of ``Network``."""
+
+    cidr: str = "10.0.0.0/16"
+    """CIDR of the new VPC (private RFC 1918 range, /16 to /24). Ignored with ``vpc_id``."""
+    az_count: int = 3
+    """Availability zones with a private subnet; at least 2."""
+    vpc_id: Optional[str] = None
+    """Existing VPC to use instead of creating one (then ``subnet_ids`` is required)."""
+    subnet_ids: list[str] = field(default_factory=list)
+    """Existing private subnets, at least 2, in different AZs."""
+    app_cidrs: list[str] = field(default_factory=list)
+    """Networks (besides members of the app security group) allowed to reach the data ports."""
+    database_port: int = 5432
+    """PostgreSQL port opened from the app tier to the database security group."""
+    cache_port: int = 6379
+    """Redis port opened from the app tier to the cache security group."""
+    flow_logs: bool = True
+    """Record VPC flow logs in CloudWatch Logs (new VPC only)."""
+    flow_log_retention_days: int = 90
+    """Retention of the flow log group."""
+
+    def __post_init__(self) -> None:
+        require_range("network.az_count", self.az_count, 2, 6)
+        if self.vpc_id is None:
+            try:
+                net = ipaddress.ip_network(self.cidr, strict=True)
+            except ValueError:
+                raise ArgsError("network.cidr", self.cidr, "must be an IPv4 network in CIDR form, e.g. 10.0.0.0/16") from None
+            require(net.is_private and 16 <= net.prefixlen <= 24, "network.cidr", self.cidr,
+                    "must be a private range with a prefix between /16 and /24")
+        else:
+            require(len(self.subnet_ids) >= 2, "network.subnet_ids", self.subnet_ids,
+                    "with vpc_id, give at least 2 private subnets in different AZs")
+        require(not self.subnet_ids or self.vpc_id is not None, "network.subnet_ids", self.subnet_ids,
+                "needs vpc_id (the VPC the subnets belong to)")
+        for cidr in self.app_cidrs:
+            try:
+                net = ipaddress.ip_network(cidr, strict=True)
+            except ValueError:
+                raise ArgsError("network.app_cidrs", cidr, "must be a network in CIDR form") from None
+            require(net.prefixlen > 0 and net.is_private, "network.app_cidrs", cidr,
+                    "must be a private network; the data tier is never opened to the internet")
+        require_range("network.database_port", self.database_port, 1, 65535)
+        require_range("network.cache_port", self.cache_port, 1, 65535)
+        require_range("network.flow_log_retention_days", self.flow_log_retention_days, 1, 3653)
+
+
+class Network(pulumi.ComponentResource):
+    """Private network for the data tier.
+
+    Creates (new VPC): VPC with DNS support, one private subnet per AZ and their route
+    table, the default security group emptied, flow logs (log group + IAM role). Always:
+    security groups ``app``, ``database`` and ``cache``, with ingress to the data ports only
+    from the app group and ``app_cidrs``.
+
+    Outputs: ``vpc_id``, ``subnet_ids``, ``availability_zones``, ``app_security_group_id``,
+    ``database_security_group_id``, ``cache_security_group_id``.
+    """
+
+    vpc_id: pulumi.Output[str]
+    """The VPC."""
+    subnet_ids: pulumi.Output[list[str]]
+    """Private subnets, one per availability zone, in AZ order."""
+    availability_zones: pulumi.Output[list[str]]
+    """The AZ of each subnet, same order as ``subnet_ids``."""
+    app_security_group_id: pulumi.Output[str]
+    """Attach to app-tier workloads that reach the database and cache."""
+    database_security_group_id: pulumi.Output[str]
+    """Attach to the database (and its proxy)."""
+    cache_security_group_id: pulumi.Output[str]
+    """Attach to the cache."""
+
+    def __init__(self, name: str, args: NetworkArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("webstack:index:Network", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        invoke = pulumi.InvokeOptions(parent=self)
+
+        if args.vpc_id is None:
+            vpc = aws.ec2.Vpc(
+                f"{name}-vpc",
+                cidr_block=args.cidr,
+                enable_dns_hostnames=True,
+                enable_dns_support=True,
+                tags={"Name": f"{name}-vpc"},
+                opts=child,
+            )
+            self.vpc_id = vpc.id
+            zones = aws.get_availability_zones_output(
+                state="available",
+                filters=[{"name": "opt-in-status", "values": ["opt-in-not-required"]}],
+                opts=invoke,
+            ).names.apply(lambda names: sorted(names)[: args.az_count])
+            routes = aws.ec2.RouteTable(
+                f"{name}-private", vpc_id=vpc.id, tags={"Name": f"{name}-private"}, opts=child
+            )
+            subnets = []
+            for index, cidr in enumerate(subnet_cidrs(args.cidr, args.az_count)):
+                subnet = aws.ec2.Subnet(
+                    f"{name}-private-{index}",
+                    vpc_id=vpc.id,
+                    cidr_block=cidr,
+                    availability_zone=zones[index],
+                    map_public_ip_on_launch=False,
+                    tags={"Name": f"{name}-private-{index}", "Tier": "private"},
+                    opts=child,
+                )
+                aws.ec2.RouteTableAssociation(
+                    f"{name}-private-{index}", subnet_id=subnet.id, route_table_id=routes.id, opts=child
+                )
+                subnets.append(subnet)
+            self.subnet_ids = pulumi.Output.all(*[s.id for s in subnets])
+            self.availability_zones = pulumi.Output.all(*[s.availability_zone for s in subnets])
+            # The default group allows all traffic between its members: empty it so nothing
+            # launched without an explicit group can talk to the data tier.
+            aws.ec2.DefaultSecurityGroup(
+                f"{name}-default", vpc_id=vpc.id, ingress=[], egress=[], tags={"Name": f"{name}-default-locked"},
+                opts=child,
+            )
+            if args.flow_logs:
+                self._flow_logs(name, vpc, args, child)
+        else:
+            self.vpc_id = pulumi.Output.from_input(args.vpc_id)
+            self.subnet_ids = pulumi.Output.from_input(list(args.subnet_ids))
+            self.availability_zones = pulumi.Output.all(
+                *[aws.ec2.get_subnet_output(id=s, opts=invoke).availability_zone for s in args.subnet_ids]
+            )
+
+        app = aws.ec2.SecurityGroup(
+            f"{name}-app",
+            vpc_id=self.vpc_id,
+            description="App tier: members may reach the database and cache",
+            tags={"Name": f"{name}-app"},
+            opts=child,
+        )
+        database = aws.ec2.SecurityGroup(
+            f"{name}-database",
+            vpc_id=self.vpc_id,
+            description="PostgreSQL: reachable from the app tier only",
+            tags={"Name": f"{name}-database"},
+            opts=child,
+        )
+        cache = aws.ec2.SecurityGroup(
+            f"{name}-cache",
+            vpc_id=self.vpc_id,
+            description="Redis: reachable from the app tier only",
+            tags={"Name": f"{name}-cache"},
+            opts=child,
+        )
+        for target, port, label in ((database, args.database_port, "database"), (cache, args.cache_port, "cache")):
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-{label}-from-app",
+                security_group_id=target.id,
+                referenced_security_group_id=app.id,
+                ip_protocol="tcp",
+                from_port=port,
+                to_port=port,
+                description=f"{label} port from the app security group",
+                opts=child,
+            )
+            aws.vpc.SecurityGroupEgressRule(
+                f"{name}-app-to-{label}",
+                security_group_id=app.id,
+                referenced_security_group_id=target.id,
+                ip_protocol="tcp",
+                from_port=port,
+                to_port=port,
+                description=f"app tier to the {label} port",
+                opts=child,
+            )
+            # Keyed by the CIDR itself, so reordering app_cidrs never replaces a rule.
+            for cidr in args.app_cidrs:
+                aws.vpc.SecurityGroupIngressRule(
+                    f"{name}-{label}-from-{cidr.replace('/', '-')}",
+                    security_group_id=target.id,
+                    cidr_ipv4=cidr,
+                    ip_protocol="tcp",
+                    from_port=port,
+                    to_port=port,
+                    description=f"{label} port from peered app network {cidr}",
+                    opts=child,
+                )
+
+        self.app_security_group_id = app.id
+        self.database_security_group_id = database.id
+        self.cache_security_group_id = cache.id
+        self.register_outputs(
+            {
+                "vpc_id": self.vpc_id,
+                "subnet_ids": self.subnet_ids,
+                "availability_zones": self.availability_zones,
+                "app_security_group_id": self.app_security_group_id,
+                "database_security_group_id": self.database_security_group_id,
+                "cache_security_group_id": self.cache_security_group_id,
+            }
+        )
+
+    def _flow_logs(self, name: str, vpc: aws.ec2.Vpc, args: NetworkArgs, child: pulumi.ResourceOptions) -> None:
+        group = aws.cloudwatch.LogGroup(
+            f"{name}-flow-logs",
+            name=f"/webstack/{name}/vpc-flow-logs",
+            retention_in_days=args.flow_log_retention_days,
+            opts=child,
+        )
+        role = aws.iam.Role(
+            f"{name}-flow-logs",
+            assume_role_policy=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                }
+            ),
+            opts=child,
+        )
+        aws.iam.RolePolicy(
+            f"{name}-flow-logs",
+            role=role.id,
+            policy=group.arn.apply(
+                lambda arn: json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Action": [
+                                    "logs:CreateLogStream",
+                                    "logs:PutLogEvents",
+                                    "logs:DescribeLogGroups",
+                                    "logs:DescribeLogStreams",
+                                ],
+                                "Resource": [arn, f"{arn}:*"],
+                            }
+                        ],
+                    }
+                )
+            ),
+            opts=child,
+        )
+        aws.ec2.FlowLog(
+            f"{name}-flow-logs",
+            vpc_id=vpc.id,
+            traffic_type="ALL",
+            log_destination_type="cloud-watch-logs",
+            log_destination=group.arn,
+            iam_role_arn=role.arn,
+            max_aggregation_interval=60,
+            opts=child,
+        )

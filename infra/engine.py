@@ -1,0 +1,740 @@
+"""The offline engine: run a Pulumi program in-process under Pulumi's mock engine and
+record the desired state it registers.
+
+This is what ``webstack synth`` prints, what ``webstack check`` evaluates the policy pack
+against, what ``webstack diff`` compares, and the only mock layer the tests use. It is a
+``pulumi.runtime.mocks.MockMonitor`` that keeps the whole registration request (parent,
+dependencies, protect, providers, aliases, ...), which the stock ``Mocks`` callback never
+sees, and answers like a provider would: deterministic ids and ARNs, the computed
+attributes programs read (endpoints, domain names, validation records) and the invokes
+they call (availability zones, caller identity, IAM policy documents rendered to JSON).
+
+Values set with ``pulumi config set --secret`` cannot be decrypted without the stack's
+secrets provider, so ``synth_stack`` substitutes placeholders and lists them in
+``Plan.placeholders``. Secret values never leave a ``Plan`` in clear: ``Secret`` wraps
+them, and ``Plan.to_json`` prints ``"[secret]"``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import runpy
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Optional
+
+import yaml
+from google.protobuf import empty_pb2, struct_pb2
+from google.protobuf.json_format import MessageToDict
+
+import pulumi
+from pulumi.runtime import config as runtime_config
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc, settings
+from pulumi.runtime.proto import resource_pb2
+from pulumi.runtime.stack import run_in_stack
+from pulumi.runtime.sync_await import _sync_await
+
+ROOT = Path(__file__).resolve().parent.parent
+"""The project directory (holds Pulumi.yaml)."""
+
+ACCOUNT_ID = "123456789012"
+SCHEMA_VERSION = 1
+SECRET_TEXT = "[secret]"
+
+_SIG = rpc._special_sig_key
+_SECRET_SIG = rpc._special_secret_sig
+_RESOURCE_SIG = rpc._special_resource_sig
+_ASSET_SIG = rpc._special_asset_sig
+_ARCHIVE_SIG = rpc._special_archive_sig
+_OUTPUT_SIG = rpc._special_output_value_sig
+
+
+# ------------------------------------------------------------------------- the model
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A secret value as registered. ``repr`` never shows the value."""
+
+    value: Any
+
+    def __repr__(self) -> str:
+        return "Secret(****)"
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """A value not known until the resource is created (only in preview mode)."""
+
+    def __repr__(self) -> str:
+        return "Unknown"
+
+
+@dataclass
+class Resource:
+    """One registered resource and the options it was registered with."""
+
+    urn: str
+    type: str
+    name: str
+    custom: bool
+    parent: Optional[str]
+    inputs: dict[str, Any]
+    state: dict[str, Any]
+    dependencies: list[str]
+    property_dependencies: dict[str, list[str]]
+    provider: str
+    providers: dict[str, str]
+    protect: bool
+    retain_on_delete: bool
+    delete_before_replace: bool
+    ignore_changes: list[str]
+    replace_on_changes: list[str]
+    additional_secret_outputs: list[str]
+    aliases: list[Any]
+    deleted_with: str
+    id: Optional[str] = None
+    component_outputs: dict[str, Any] = field(default_factory=dict)
+
+    def depends_on(self, other: "Resource | str") -> bool:
+        """True if ``other`` (a Resource or URN) is a direct dependency."""
+        urn = other.urn if isinstance(other, Resource) else other
+        return urn in self.dependencies
+
+    @property
+    def provider_urn(self) -> Optional[str]:
+        """URN of the explicit provider (``urn::id`` reference without the id)."""
+        return self.provider.rsplit("::", 1)[0] if self.provider else None
+
+    def input(self, path: str, default: Any = None) -> Any:
+        """Input at a dotted path (``"viewerCertificate.minimumProtocolVersion"``, ``"tags.0"``)."""
+        value: Any = self.inputs
+        for part in path.split("."):
+            if isinstance(value, Secret):
+                value = value.value
+            if isinstance(value, dict) and part in value:
+                value = value[part]
+            elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+                value = value[int(part)]
+            else:
+                return default
+        return value
+
+
+class Plan:
+    """Everything a program registered, in registration order."""
+
+    def __init__(
+        self,
+        project: str,
+        stack: str,
+        resources: list[Resource],
+        outputs: dict[str, Any],
+        placeholders: Iterable[str] = (),
+        config: Optional[dict[str, Any]] = None,
+    ):
+        self.project = project
+        self.stack = stack
+        self.resources = resources
+        self.outputs = outputs
+        self.placeholders = sorted(placeholders)
+        self.config = dict(config or {})
+        self._by_urn = {r.urn: r for r in resources}
+
+    def __iter__(self):
+        return iter(self.resources)
+
+    def __len__(self) -> int:
+        return len(self.resources)
+
+    def by_urn(self, urn: str) -> Resource:
+        return self._by_urn[urn]
+
+    def by_type(self, type_: str) -> list[Resource]:
+        return [r for r in self.resources if r.type == type_]
+
+    def named(self, name: str) -> list[Resource]:
+        return [r for r in self.resources if r.name == name]
+
+    def get(self, name: str) -> Resource:
+        """The one resource with this logical name."""
+        found = self.named(name)
+        if len(found) != 1:
+            raise KeyError(f"{len(found)} resources named {name!r}; names: {sorted(r.name for r in self.resources)}")
+        return found[0]
+
+    def one(self, type_: str, name: Optional[str] = None) -> Resource:
+        """The one resource of ``type_`` (and ``name``, if given)."""
+        found = [r for r in self.by_type(type_) if name is None or r.name == name]
+        if len(found) != 1:
+            raise KeyError(f"expected one {type_}{' named ' + name if name else ''}, found {len(found)}: {[r.name for r in found]}")
+        return found[0]
+
+    def children(self, parent: Resource | str) -> list[Resource]:
+        urn = parent.urn if isinstance(parent, Resource) else parent
+        return [r for r in self.resources if r.parent == urn]
+
+    def descendants(self, parent: Resource | str) -> list[Resource]:
+        urn = parent.urn if isinstance(parent, Resource) else parent
+        out: list[Resource] = []
+        for child in self.children(urn):
+            out.append(child)
+            out.extend(self.descendants(child))
+        return out
+
+    def parent_of(self, res: Resource) -> Optional[Resource]:
+        return self._by_urn.get(res.parent) if res.parent else None
+
+    def ancestors(self, res: Resource) -> list[Resource]:
+        """Parents from the nearest up to (excluding) the root stack."""
+        chain = []
+        current = self.parent_of(res)
+        while current is not None:
+            chain.append(current)
+            current = self.parent_of(current)
+        return chain
+
+    def to_json(self) -> dict[str, Any]:
+        """The stable, documented JSON form (see README "Offline plan JSON")."""
+        return {
+            "schemaVersion": SCHEMA_VERSION,
+            "project": self.project,
+            "stack": self.stack,
+            "placeholders": self.placeholders,
+            "resources": [
+                {
+                    "urn": r.urn,
+                    "type": r.type,
+                    "name": r.name,
+                    "custom": r.custom,
+                    "parent": r.parent,
+                    "provider": r.provider_urn,
+                    "protect": r.protect,
+                    "retainOnDelete": r.retain_on_delete,
+                    "deleteBeforeReplace": r.delete_before_replace,
+                    "ignoreChanges": r.ignore_changes,
+                    "dependencies": r.dependencies,
+                    "inputs": to_plain(r.inputs),
+                    **({"outputs": to_plain(r.component_outputs)} if not r.custom else {}),
+                }
+                for r in self.resources
+            ],
+            "outputs": to_plain(self.outputs),
+        }
+
+
+def to_plain(value: Any) -> Any:
+    """JSON-safe copy with secrets masked."""
+    if isinstance(value, Secret):
+        return SECRET_TEXT
+    if isinstance(value, Unknown):
+        return "[unknown]"
+    if isinstance(value, dict):
+        return {k: to_plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_plain(v) for v in value]
+    return value
+
+
+# ------------------------------------------------------------------- wire conversion
+
+
+def _from_wire(value: Any) -> Any:
+    """Protobuf-JSON value (from MessageToDict) -> Python with Secret/Unknown markers."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if value == rpc.UNKNOWN:
+        return Unknown()
+    if isinstance(value, list):
+        return [_from_wire(v) for v in value]
+    if isinstance(value, dict):
+        sig = value.get(_SIG)
+        if sig == _SECRET_SIG:
+            return Secret(_from_wire(value.get("value")))
+        if sig == _RESOURCE_SIG:
+            return value.get("urn")
+        if sig == _OUTPUT_SIG:
+            inner = _from_wire(value.get("value")) if "value" in value else Unknown()
+            return Secret(inner) if value.get("secret") else inner
+        if sig in (_ASSET_SIG, _ARCHIVE_SIG):
+            return {k: v for k, v in value.items() if k != _SIG}
+        return {k: _from_wire(v) for k, v in value.items()}
+    return value
+
+
+def _to_wire(value: Any) -> Any:
+    if isinstance(value, Secret):
+        return {_SIG: _SECRET_SIG, "value": _to_wire(value.value)}
+    if isinstance(value, dict):
+        return {k: _to_wire(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_to_wire(v) for v in value]
+    return value
+
+
+def _struct(value: dict[str, Any]) -> struct_pb2.Struct:
+    out = struct_pb2.Struct()
+    out.update(_to_wire(value))
+    return out
+
+
+def _plain(value: Any) -> Any:
+    """Strip Secret markers (for computing mock outputs)."""
+    if isinstance(value, Secret):
+        return _plain(value.value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+# -------------------------------------------------------------- provider-like answers
+
+
+def _short_hash(text: str, n: int = 17) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:n]
+
+
+# Physical id shape per type (AWS id prefixes); anything else gets "<name>-<hash>".
+_ID_PREFIX = {
+    "aws:ec2/vpc:Vpc": "vpc-",
+    "aws:ec2/subnet:Subnet": "subnet-",
+    "aws:ec2/securityGroup:SecurityGroup": "sg-",
+    "aws:ec2/routeTable:RouteTable": "rtb-",
+    "aws:ec2/internetGateway:InternetGateway": "igw-",
+    "aws:ec2/natGateway:NatGateway": "nat-",
+    "aws:ec2/eip:Eip": "eipalloc-",
+    "aws:ec2/vpcEndpoint:VpcEndpoint": "vpce-",
+    "aws:ec2/flowLog:FlowLog": "fl-",
+    "aws:ec2/networkAcl:NetworkAcl": "acl-",
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "sgr-",
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "sgr-",
+    "aws:cloudfront/distribution:Distribution": "E",
+    "aws:route53/healthCheck:HealthCheck": "",
+}
+
+_NAMED_BY_INPUT = ("name", "bucket", "identifier", "replicationGroupId", "functionName", "clusterIdentifier")
+
+
+def _physical_name(args: pulumi_mocks.MockResourceArgs, inputs: dict[str, Any]) -> str:
+    for key in _NAMED_BY_INPUT:
+        if isinstance(inputs.get(key), str) and inputs[key]:
+            return inputs[key]
+    return f"{args.name}-{_short_hash(args.typ + args.name, 7)}"
+
+
+def _arn(service: str, region: str, resource: str, account: str = ACCOUNT_ID) -> str:
+    return f"arn:aws:{service}:{region}:{account}:{resource}"
+
+
+def _computed(typ: str, name: str, inputs: dict[str, Any], region: str, rid: str) -> dict[str, Any]:
+    """Attributes a provider computes that programs commonly read."""
+    pname = _physical_name_from(inputs, name)
+    out: dict[str, Any] = {}
+    mod = typ.split(":")[1].split("/")[0] if typ.count(":") == 2 else ""
+    if typ == "aws:rds/instance:Instance":
+        host = f"{pname}.c{_short_hash(pname, 10)}.{region}.rds.amazonaws.com"
+        out.update(address=host, endpoint=f"{host}:5432", port=inputs.get("port", 5432),
+                   arn=_arn("rds", region, f"db:{pname}"), resourceId=f"db-{_short_hash(pname, 26).upper()}",
+                   hostedZoneId="Z2R2ITUGPM61AM",
+                   masterUserSecrets=[{"secretArn": _arn("secretsmanager", region, f"secret:rds!db-{_short_hash(pname, 8)}-AbCdEf"),
+                                       "secretStatus": "active", "kmsKeyId": inputs.get("masterUserSecretKmsKeyId", "")}])
+    elif typ == "aws:rds/proxy:Proxy":
+        out.update(endpoint=f"{pname}.proxy-c{_short_hash(pname, 10)}.{region}.rds.amazonaws.com",
+                   arn=_arn("rds", region, f"db-proxy:prx-{_short_hash(pname, 17)}"))
+    elif typ == "aws:rds/proxyEndpoint:ProxyEndpoint":
+        out.update(endpoint=f"{pname}.endpoint.proxy-c{_short_hash(pname, 10)}.{region}.rds.amazonaws.com",
+                   arn=_arn("rds", region, f"db-proxy-endpoint:prx-endpoint-{_short_hash(pname, 17)}"))
+    elif typ == "aws:elasticache/replicationGroup:ReplicationGroup":
+        rg = inputs.get("replicationGroupId", pname)
+        out.update(primaryEndpointAddress=f"master.{rg}.{_short_hash(rg, 6)}.use1.cache.amazonaws.com",
+                   readerEndpointAddress=f"replica.{rg}.{_short_hash(rg, 6)}.use1.cache.amazonaws.com",
+                   port=inputs.get("port", 6379), arn=_arn("elasticache", region, f"replicationgroup:{rg}"),
+                   memberClusters=[f"{rg}-00{i + 1}" for i in range(int(inputs.get("numCacheClusters", 1) or 1))])
+    elif typ == "aws:cloudfront/distribution:Distribution":
+        out.update(domainName=f"d{_short_hash(name, 13)}.cloudfront.net", hostedZoneId="Z2FDTNDATAQYW2",
+                   arn=f"arn:aws:cloudfront::{ACCOUNT_ID}:distribution/{rid}", status="Deployed", etag="E2QWRUHEXAMPLE")
+    elif typ in ("aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy", "aws:cloudfront/cachePolicy:CachePolicy",
+                 "aws:cloudfront/originRequestPolicy:OriginRequestPolicy", "aws:cloudfront/originAccessControl:OriginAccessControl"):
+        out.update(etag="E23ZP02F085DFQ")
+    elif typ == "aws:acm/certificate:Certificate":
+        domains = [inputs.get("domainName", "example.com"), *(inputs.get("subjectAlternativeNames") or [])]
+        out.update(arn=_arn("acm", region, f"certificate/{_uuid(name)}"), status="ISSUED",
+                   domainValidationOptions=[{"domainName": d, "resourceRecordName": f"_{_short_hash(d, 32)}.{d}.",
+                                             "resourceRecordType": "CNAME",
+                                             "resourceRecordValue": f"_{_short_hash(d + 'v', 32)}.acm-validations.aws."}
+                                            for d in domains])
+    elif typ == "aws:wafv2/webAcl:WebAcl":
+        scope = "global" if inputs.get("scope") == "CLOUDFRONT" else "regional"
+        out.update(arn=f"arn:aws:wafv2:{region}:{ACCOUNT_ID}:{scope}/webacl/{pname}/{_uuid(name)}", capacity=700)
+    elif typ == "aws:s3/bucket:Bucket" or typ == "aws:s3/bucketV2:BucketV2":
+        out.update(arn=f"arn:aws:s3:::{pname}", bucket=pname, bucketDomainName=f"{pname}.s3.amazonaws.com",
+                   bucketRegionalDomainName=f"{pname}.s3.{region}.amazonaws.com", region=region)
+    elif typ == "aws:kms/key:Key":
+        kid = _uuid(name)
+        out.update(keyId=kid, arn=_arn("kms", region, f"key/{kid}"))
+        rid = kid
+    elif typ == "aws:kms/alias:Alias":
+        out.update(arn=_arn("kms", region, inputs.get("name", f"alias/{name}")))
+    elif typ == "aws:sns/topic:Topic":
+        out.update(arn=_arn("sns", region, pname))
+    elif typ == "aws:iam/role:Role":
+        out.update(arn=f"arn:aws:iam::{ACCOUNT_ID}:role/{pname}", uniqueId=f"AROA{_short_hash(pname, 17).upper()}")
+    elif typ == "aws:iam/policy:Policy":
+        out.update(arn=f"arn:aws:iam::{ACCOUNT_ID}:policy/{pname}")
+    elif typ == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
+        out.update(arn=f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{str(inputs.get('url', name)).removeprefix('https://')}")
+    elif typ == "aws:cloudwatch/logGroup:LogGroup":
+        out.update(arn=_arn("logs", region, f"log-group:{pname}"))
+    elif typ == "aws:secretsmanager/secret:Secret":
+        out.update(arn=_arn("secretsmanager", region, f"secret:{pname}-{_short_hash(pname, 6)}"))
+    elif typ == "aws:backup/vault:Vault":
+        out.update(arn=_arn("backup", region, f"backup-vault:{pname}"), recoveryPoints=0)
+    elif typ == "aws:backup/plan:Plan":
+        out.update(arn=_arn("backup", region, f"backup-plan:{rid}"), version=_short_hash(name, 32))
+    elif typ == "aws:ec2/vpc:Vpc":
+        out.update(arn=_arn("ec2", region, f"vpc/{rid}"), defaultSecurityGroupId=f"sg-{_short_hash(name + 'default')}",
+                   mainRouteTableId=f"rtb-{_short_hash(name + 'main')}", defaultNetworkAclId=f"acl-{_short_hash(name)}")
+    elif typ == "aws:ec2/subnet:Subnet":
+        out.update(arn=_arn("ec2", region, f"subnet/{rid}"))
+    elif typ == "aws:ec2/securityGroup:SecurityGroup":
+        out.update(arn=_arn("ec2", region, f"security-group/{rid}"))
+    elif typ == "aws:route53/healthCheck:HealthCheck":
+        out.update(arn=f"arn:aws:route53:::healthcheck/{rid}")
+    elif typ == "aws:cloudwatch/metricAlarm:MetricAlarm":
+        out.update(arn=_arn("cloudwatch", region, f"alarm:{pname}"))
+    elif typ == "aws:cloudwatch/eventRule:EventRule":
+        out.update(arn=_arn("events", region, f"rule/{pname}"))
+    elif typ.startswith("kubernetes:"):
+        meta = dict(inputs.get("metadata") or {})
+        meta.setdefault("name", f"{name}-{_short_hash(name, 8)}")
+        out.update(metadata=meta)
+    elif typ.startswith("aws:") and "arn" not in inputs:
+        resource = typ.split(":")[2][0].lower() + typ.split(":")[2][1:]
+        out.update(arn=_arn(mod or "aws", region, f"{resource}/{pname}"))
+    if typ.startswith("random:"):
+        seed = _short_hash("random" + name, 40)
+        length = int(inputs.get("length", 32) or 32)
+        out.update(result=Secret((seed * 4)[:length]))
+    return out
+
+
+def _physical_name_from(inputs: dict[str, Any], name: str) -> str:
+    for key in _NAMED_BY_INPUT:
+        if isinstance(inputs.get(key), str) and inputs[key]:
+            return inputs[key]
+    return f"{name}-{_short_hash(name, 7)}"
+
+
+def _uuid(seed: str) -> str:
+    h = _short_hash(seed, 32)
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
+
+
+def _render_policy_document(args: dict[str, Any]) -> str:
+    """What ``aws.iam.get_policy_document`` returns: the IAM JSON of its statements."""
+    statements = []
+    for s in args.get("statements") or []:
+        out: dict[str, Any] = {}
+        if s.get("sid"):
+            out["Sid"] = s["sid"]
+        out["Effect"] = s.get("effect", "Allow")
+        for key, wire in (("principals", "Principal"), ("notPrincipals", "NotPrincipal")):
+            if s.get(key):
+                merged: dict[str, list[str]] = {}
+                for p in s[key]:
+                    merged.setdefault(p["type"], []).extend(p.get("identifiers") or [])
+                out[wire] = {k: v[0] if len(v) == 1 else v for k, v in merged.items()}
+        for key, wire in (("actions", "Action"), ("notActions", "NotAction"),
+                          ("resources", "Resource"), ("notResources", "NotResource")):
+            if s.get(key):
+                values = list(s[key])
+                out[wire] = values[0] if len(values) == 1 else values
+        if s.get("conditions"):
+            cond: dict[str, dict[str, Any]] = {}
+            for c in s["conditions"]:
+                values = list(c.get("values") or [])
+                cond.setdefault(c["test"], {})[c["variable"]] = values[0] if len(values) == 1 else values
+            out["Condition"] = cond
+        statements.append(out)
+    return json.dumps({"Version": args.get("version") or "2012-10-17", "Statement": statements}, indent=2)
+
+
+# Managed CloudFront policies a program may look up by name (ids are AWS's, global).
+MANAGED_CACHE_POLICIES = {
+    "Managed-CachingOptimized": "658327ea-f89d-4fab-a63d-7e88639e58f6",
+    "Managed-CachingDisabled": "4135ea2d-6df8-44a3-9df3-4b5a84be39ad",
+}
+MANAGED_ORIGIN_REQUEST_POLICIES = {
+    "Managed-AllViewer": "216adef6-5c7f-47e4-b989-5492eafa07d3",
+    "Managed-AllViewerExceptHostHeader": "b689b0a8-53d0-40ab-baf2-68738e2966ac",
+    "Managed-CORS-S3Origin": "88a5eaf4-2fd4-4709-b370-b4c650ea3fcf",
+}
+
+
+class _Mocks(pulumi_mocks.Mocks):
+    """Provider-like answers for resources and invokes."""
+
+    def __init__(self, region: str):
+        self.region = region
+        self.provider_regions: dict[str, str] = {}
+
+    def region_of(self, provider_ref: Optional[str]) -> str:
+        if provider_ref:
+            return self.provider_regions.get(provider_ref.rsplit("::", 1)[0], self.region)
+        return self.region
+
+    def new_resource(self, args: pulumi_mocks.MockResourceArgs):
+        inputs = _plain(args.inputs)
+        region = self.region_of(args.provider)
+        if args.typ.startswith("pulumi:providers:"):
+            return f"{args.name}-provider-id", dict(args.inputs)
+        prefix = _ID_PREFIX.get(args.typ)
+        if prefix == "E":
+            rid = "E" + _short_hash(args.typ + args.name, 13).upper()
+        elif prefix == "":
+            rid = _uuid(args.typ + args.name)
+        elif prefix is not None:
+            rid = prefix + _short_hash(args.typ + args.name)
+        else:
+            rid = _physical_name(args, inputs)
+        computed = _computed(args.typ, args.name, inputs, region, rid)
+        if args.typ == "aws:kms/key:Key":
+            rid = computed["keyId"]
+        state = {**args.inputs, "id": rid, **computed}
+        return rid, state
+
+    def call(self, args: pulumi_mocks.MockCallArgs):
+        region = self.region_of(args.provider)
+        tok, a = args.token, _plain(args.args)
+        if tok == "aws:index/getAvailabilityZones:getAvailabilityZones":
+            letters = "abcdef"
+            return {"names": [f"{region}{c}" for c in letters], "zoneIds": [f"use1-az{i + 1}" for i in range(6)],
+                    "groupNames": [region] * 6, "id": region, "state": "available"}
+        if tok == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {"accountId": ACCOUNT_ID, "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/offline", "userId": "AIDAOFFLINE", "id": ACCOUNT_ID}
+        if tok == "aws:index/getRegion:getRegion":
+            return {"name": region, "region": region, "id": region, "description": region, "endpoint": f"ec2.{region}.amazonaws.com"}
+        if tok == "aws:index/getPartition:getPartition":
+            return {"partition": "aws", "dnsSuffix": "amazonaws.com", "reverseDnsPrefix": "com.amazonaws", "id": "aws"}
+        if tok == "aws:iam/getPolicyDocument:getPolicyDocument":
+            return {"json": _render_policy_document(a), "minifiedJson": json.dumps(json.loads(_render_policy_document(a))), "id": _short_hash(json.dumps(a, sort_keys=True), 10)}
+        if tok == "aws:ec2/getVpc:getVpc":
+            return {"id": a.get("id", "vpc-0abc"), "cidrBlock": "10.90.0.0/16", "arn": _arn("ec2", region, f"vpc/{a.get('id')}")}
+        if tok == "aws:ec2/getSubnet:getSubnet":
+            sid = a.get("id", "subnet-0")
+            index = int(_short_hash(sid, 2), 16) % 3
+            return {"id": sid, "availabilityZone": f"{region}{'abc'[index]}", "cidrBlock": f"10.90.{index}.0/24", "vpcId": a.get("vpcId", "")}
+        if tok == "aws:cloudfront/getCachePolicy:getCachePolicy":
+            return {"id": MANAGED_CACHE_POLICIES.get(a.get("name"), _uuid(str(a.get("name")))), "name": a.get("name")}
+        if tok == "aws:cloudfront/getOriginRequestPolicy:getOriginRequestPolicy":
+            return {"id": MANAGED_ORIGIN_REQUEST_POLICIES.get(a.get("name"), _uuid(str(a.get("name")))), "name": a.get("name")}
+        if tok == "aws:elb/getServiceAccount:getServiceAccount":
+            return {"arn": "arn:aws:iam::127311923021:root", "id": "127311923021"}
+        return {}
+
+
+class _RecordingMonitor(pulumi_mocks.MockMonitor):
+    """A MockMonitor that keeps each full registration request."""
+
+    def __init__(self, mocks: _Mocks):
+        super().__init__(mocks)
+        self.records: dict[str, Resource] = {}
+        self.order: list[str] = []
+        self.stack_urn: Optional[str] = None
+        self.stack_outputs: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def RegisterResource(self, request):
+        urn = self.make_urn(request.parent, request.type, request.name)
+        if request.type == "pulumi:pulumi:Stack":
+            self.stack_urn = urn
+            return resource_pb2.RegisterResourceResponse(urn=urn)
+        raw = MessageToDict(request.object, preserving_proto_field_name=True) if request.object else {}
+        inputs = _from_wire(raw)
+        mocks: _Mocks = self.mocks  # type: ignore[assignment]
+        if request.type.startswith("pulumi:providers:"):
+            mocks.provider_regions[urn] = _plain(inputs).get("region", mocks.region)
+        args = pulumi_mocks.MockResourceArgs(
+            typ=request.type, name=request.name, inputs=inputs, provider=request.provider,
+            resource_id=request.importId, custom=request.custom or False,
+        )
+        rid, state = (None, {}) if not request.custom else mocks.new_resource(args)
+        # Like the engine: outputs listed in additionalSecretOutputs come back secret.
+        for key in request.additionalSecretOutputs:
+            if key in state and not isinstance(state[key], Secret):
+                state[key] = Secret(state[key])
+        record = Resource(
+            urn=urn,
+            type=request.type,
+            name=request.name,
+            custom=bool(request.custom),
+            parent=request.parent or None,
+            inputs=inputs,
+            state=state,
+            dependencies=list(request.dependencies),
+            property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
+            provider=request.provider,
+            providers=dict(request.providers),
+            protect=bool(request.protect),
+            retain_on_delete=bool(request.retainOnDelete),
+            delete_before_replace=bool(request.deleteBeforeReplace),
+            ignore_changes=list(request.ignoreChanges),
+            replace_on_changes=list(request.replaceOnChanges),
+            additional_secret_outputs=list(request.additionalSecretOutputs),
+            aliases=[MessageToDict(a) for a in request.aliases],
+            deleted_with=request.deletedWith,
+            id=rid,
+        )
+        with self._lock:
+            if urn in self.records:
+                raise ValueError(f"duplicate resource URN {urn}: two resources share the name {request.name!r}")
+            self.records[urn] = record
+            self.order.append(urn)
+        self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(urn, rid or "", _plain(state))
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=rid or "", object=_struct(state))
+
+    def RegisterResourceOutputs(self, request):
+        outputs = _from_wire(MessageToDict(request.outputs)) if request.outputs else {}
+        if request.urn == self.stack_urn:
+            self.stack_outputs = outputs
+        elif request.urn in self.records:
+            self.records[request.urn].component_outputs = outputs
+        return empty_pb2.Empty()
+
+
+class _QuietEngine(pulumi_mocks.MockEngine):
+    """Collects program log messages instead of printing them."""
+
+    def __init__(self):
+        super().__init__(logging.getLogger("webstack.offline"))
+        self.messages: list[tuple[int, str]] = []
+
+    def Log(self, request):
+        self.messages.append((request.severity, request.message))
+
+
+# ---------------------------------------------------------------------- entry points
+
+_RUN_LOCK = threading.Lock()
+
+
+def synth(
+    program: Callable[[], Any],
+    *,
+    project: str = "webstack",
+    stack: str = "test",
+    config: Optional[dict[str, Any]] = None,
+    secret_keys: Iterable[str] = (),
+    preview: bool = False,
+    placeholders: Iterable[str] = (),
+) -> Plan:
+    """Run ``program`` under the offline engine and return what it registered.
+
+    ``config`` maps full keys (``"aws:region"``, ``"webstack:database"``) to values; objects
+    are passed as JSON text, exactly as the Pulumi CLI hands them to a program.
+    """
+    config = dict(config or {})
+    region = str(config.get("aws:region", "us-east-1"))
+    wire_config = {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()}
+    mocks = _Mocks(region)
+    monitor = _RecordingMonitor(mocks)
+    engine = _QuietEngine()
+    with _RUN_LOCK:
+        runtime_config.set_all_config(wire_config, list(secret_keys))
+        settings.ROOT.set(None)
+        settings.configure(
+            pulumi_mocks.MockSettings(
+                monitor=monitor,
+                monitor_features=set(monitor.GetDeploymentInfo(empty_pb2.Empty()).supportedFeatures),
+                engine=engine,
+                project=project,
+                stack=stack,
+                dry_run=preview,
+                organization="organization",
+                callbacks=None,
+            )
+        )
+        try:
+            _sync_await(run_in_stack(program))
+        finally:
+            settings.ROOT.set(None)
+            runtime_config.set_all_config({}, [])
+    resources = [monitor.records[urn] for urn in monitor.order]
+    return Plan(project, stack, resources, monitor.stack_outputs, placeholders, config)
+
+
+def load_stack_config(stack: str, root: Path = ROOT) -> tuple[str, dict[str, Any], list[str]]:
+    """(project name, full-key config, keys replaced by placeholders) for ``stack``.
+
+    Reads project-level values from ``Pulumi.yaml`` and the stack's own from
+    ``Pulumi.<stack>.yaml``; ``secure:`` values become placeholders (they need the stack's
+    secrets provider to decrypt, which an offline plan does not have).
+    """
+    project_file = yaml.safe_load((root / "Pulumi.yaml").read_text())
+    project = project_file["name"]
+    stack_path = root / f"Pulumi.{stack}.yaml"
+    if not stack_path.exists():
+        known = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in root.glob("Pulumi.*.yaml"))
+        raise FileNotFoundError(f"no stack file {stack_path.name}; stacks: {', '.join(known)}")
+    stack_file = yaml.safe_load(stack_path.read_text()) or {}
+    config: dict[str, Any] = {}
+    for key, decl in (project_file.get("config") or {}).items():
+        full = key if ":" in key else f"{project}:{key}"
+        if isinstance(decl, dict) and "default" in decl:
+            config[full] = decl["default"]
+        elif isinstance(decl, dict) and "value" in decl:
+            config[full] = decl["value"]
+        elif not isinstance(decl, dict):
+            config[full] = decl
+    placeholders: list[str] = []
+
+    def unseal(full: str, value: Any) -> Any:
+        if isinstance(value, dict) and set(value) == {"secure"}:
+            placeholders.append(full)
+            return f"offline-placeholder-{full.replace(':', '-')}"
+        if isinstance(value, dict):
+            return {k: unseal(full, v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [unseal(full, v) for v in value]
+        return value
+
+    for key, value in (stack_file.get("config") or {}).items():
+        full = key if ":" in key else f"{project}:{key}"
+        config[full] = unseal(full, value)
+    return project, config, placeholders
+
+
+def synth_stack(
+    stack: str,
+    overrides: Optional[dict[str, Any]] = None,
+    *,
+    root: Path = ROOT,
+    preview: bool = False,
+) -> Plan:
+    """Run the real stack program (``infra/__main__.py``) with ``Pulumi.<stack>.yaml``.
+
+    ``overrides`` replaces whole config keys (``{"webstack:app": {...}}``); a value of
+    ``None`` removes the key.
+    """
+    project, config, placeholders = load_stack_config(stack, root)
+    for key, value in (overrides or {}).items():
+        if value is None:
+            config.pop(key, None)
+        else:
+            config[key] = value
+    main = root / "infra" / "__main__.py"
+    return synth(
+        lambda: runpy.run_path(str(main), run_name="__main__"),
+        project=project,
+        stack=stack,
+        config=config,
+        secret_keys=placeholders,
+        preview=preview,
+        placeholders=placeholders,
+    )
