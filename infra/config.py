@@ -198,10 +198,7 @@ class DatabaseConfig(_Section):
     @model_validator(mode="after")
     def _storage(self) -> "DatabaseConfig":
         if self.max_allocated_storage_gb < self.allocated_storage_gb:
-            raise ValueError(
-                f"maxAllocatedStorageGb: {self.max_allocated_storage_gb} is below "
-                f"allocatedStorageGb {self.allocated_storage_gb}"
-            )
+            raise ValueError(f"maxAllocatedStorageGb: must be at least allocatedStorageGb ({self.allocated_storage_gb})")
         return self
 
 
@@ -310,13 +307,13 @@ class AppConfig(_Section):
     @model_validator(mode="after")
     def _consistent(self) -> "AppConfig":
         if self.min_instances > self.max_instances:
-            raise ValueError(f"minInstances: {self.min_instances} is above maxInstances {self.max_instances}")
+            raise ValueError(f"minInstances: must not exceed maxInstances ({self.max_instances})")
         steps = self.canary_steps
         if self.rollout == "canary":
             if not steps:
                 object.__setattr__(self, "canary_steps", list(CANARY_STEPS))
             elif steps != sorted(set(steps)) or steps[-1] != 100 or steps[0] <= 0:
-                raise ValueError(f"canarySteps: {steps} must be strictly ascending percentages ending at 100")
+                raise ValueError("canarySteps: must be strictly ascending percentages ending at 100, e.g. [5, 10, 25, 50, 100]")
         return self
 
 
@@ -408,13 +405,9 @@ class BackupsConfig(_Section):
     @model_validator(mode="after")
     def _lifecycle(self) -> "BackupsConfig":
         if self.transition_days is not None and self.transition_days >= self.retention_days:
-            raise ValueError(
-                f"transitionDays: {self.transition_days} must be shorter than retentionDays {self.retention_days}"
-            )
+            raise ValueError(f"transitionDays: must be shorter than retentionDays ({self.retention_days})")
         if self.object_lock_days is not None and self.object_lock_days > self.retention_days:
-            raise ValueError(
-                f"objectLockDays: {self.object_lock_days} must not exceed retentionDays {self.retention_days}"
-            )
+            raise ValueError(f"objectLockDays: must not exceed retentionDays ({self.retention_days})")
         return self
 
 
@@ -526,12 +519,42 @@ def _describe(error: dict[str, Any], section_model: type[BaseModel]) -> str:
     message = error["msg"].removeprefix("Value error, ").replace("Input should be", "must be")
     if error["type"] == "missing":
         return f"{key}: required, not set"
+    if error["type"] in _BOUND_ERRORS:
+        low, high = _bounds(section_model, loc[1:])
+        if low is not None and high is not None:
+            message = f"must be between {low[0]} and {high[0]}"
+            if low[1] or high[1]:
+                message = f"must be {'above' if low[1] else 'at least'} {low[0]} and {'below' if high[1] else 'at most'} {high[0]}"
     # Rules over several fields name the offending field first: "replicas: needs ...".
     rule = re.match(r"^([a-z][A-Za-z0-9]*): (.*)$", message, re.DOTALL)
     if error["type"] == "value_error" and rule and isinstance(error.get("input"), dict):
         field, reason = rule.groups()
         return f"{key}.{field} = {error['input'].get(field)!r}: {reason}"
     return f"{key} = {error['input']!r}: {message}"
+
+
+_BOUND_ERRORS = {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}
+
+
+def _bounds(model: type[BaseModel], path: tuple[Any, ...]) -> tuple[Any, Any]:
+    """((low, exclusive), (high, exclusive)) declared on the field at ``path`` inside ``model``, where both exist."""
+    current: Any = model
+    info = None
+    for part in path:
+        info = next((f for n, f in current.model_fields.items() if part in (n, f.alias)), None)
+        if info is None:
+            return None, None
+        if isinstance(info.annotation, type) and issubclass(info.annotation, BaseModel):
+            current = info.annotation
+    low = high = None
+    for meta in getattr(info, "metadata", []):
+        for attr in ("ge", "gt"):
+            if getattr(meta, attr, None) is not None:
+                low = (getattr(meta, attr), attr == "gt")
+        for attr in ("le", "lt"):
+            if getattr(meta, attr, None) is not None:
+                high = (getattr(meta, attr), attr == "lt")
+    return low, high
 
 
 _SECTION_MODELS: dict[str, type[_Section]] = {
