@@ -494,6 +494,13 @@ def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any
     return merged
 
 
+def _camel_keys(value: Any) -> Any:
+    """Accept Python spelling too (``backup_retention_days``); one spelling after this."""
+    if isinstance(value, dict):
+        return {to_camel(k) if "_" in k else k: _camel_keys(v) for k, v in value.items()}
+    return value
+
+
 def _allowed_keys(model: type[BaseModel], path: tuple[Any, ...]) -> list[str]:
     """camelCase keys allowed at ``path`` (a pydantic error location) inside ``model``."""
     current: Any = model
@@ -529,7 +536,9 @@ def _describe(error: dict[str, Any], section_model: type[BaseModel]) -> str:
     rule = re.match(r"^([a-z][A-Za-z0-9]*): (.*)$", message, re.DOTALL)
     if error["type"] == "value_error" and rule and isinstance(error.get("input"), dict):
         field, reason = rule.groups()
-        return f"{key}.{field} = {error['input'].get(field)!r}: {reason}"
+        if field not in error["input"]:
+            return f"{key}.{field} (not set): {reason}"
+        return f"{key}.{field} = {error['input'][field]!r}: {reason}"
     return f"{key} = {error['input']!r}: {message}"
 
 
@@ -597,7 +606,7 @@ def parse(stack: str, raw: dict[str, Any], secrets: Optional[dict[str, Any]] = N
             continue
         # Defaults are snake_case, the stack file camelCase: bring defaults to aliases.
         camel_defaults = {to_camel(k): v for k, v in defaults.get(name, {}).items()}
-        merged = _deep_merge(camel_defaults, value)
+        merged = _deep_merge(camel_defaults, _camel_keys(value))
         try:
             sections[name] = model.model_validate(merged)
         except ValidationError as exc:

@@ -662,6 +662,11 @@ def synth(
         )
         try:
             _sync_await(run_in_stack(program))
+        except BaseException as exc:
+            # Lets callers (and tests) see how far a failing program got: a config error
+            # must leave this empty.
+            exc.registered = [monitor.records[urn] for urn in monitor.order]  # type: ignore[attr-defined]
+            raise
         finally:
             settings.ROOT.set(None)
             runtime_config.set_all_config({}, [])

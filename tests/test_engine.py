@@ -1,0 +1,123 @@
+"""Specification of the offline engine: it records what a program registers, faithfully."""
+
+from __future__ import annotations
+
+import json
+
+import pulumi
+import pulumi_aws as aws
+import pytest
+
+from infra.config import ConfigError
+from infra.engine import Plan, Secret, load_stack_config, synth, synth_stack
+
+
+class Pair(pulumi.ComponentResource):
+    def __init__(self, name, opts=None):
+        super().__init__("webstack:index:Pair", name, None, opts)
+        self.key = aws.kms.Key(f"{name}-key", description="k", opts=pulumi.ResourceOptions(parent=self, protect=True))
+        self.secret = aws.secretsmanager.Secret(f"{name}-secret", kms_key_id=self.key.arn, opts=pulumi.ResourceOptions(parent=self))
+        aws.secretsmanager.SecretVersion(
+            f"{name}-value", secret_id=self.secret.id, secret_string=pulumi.Output.secret("hunter2"),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.register_outputs({"key_arn": self.key.arn, "secret_arn": self.secret.arn})
+
+
+@pytest.fixture(scope="module")
+def pair_plan() -> Plan:
+    return synth(lambda: Pair("p"))
+
+
+def test_parents_are_recorded(pair_plan):
+    component = pair_plan.one("webstack:index:Pair")
+    key = pair_plan.one("aws:kms/key:Key")
+    assert key.parent == component.urn
+    assert {r.name for r in pair_plan.children(component)} == {"p-key", "p-secret", "p-value"}
+
+
+def test_dependencies_follow_the_data_flow(pair_plan):
+    key = pair_plan.one("aws:kms/key:Key")
+    secret = pair_plan.one("aws:secretsmanager/secret:Secret")
+    assert secret.depends_on(key)
+    assert not key.depends_on(secret)
+
+
+def test_resource_options_are_recorded(pair_plan):
+    assert pair_plan.one("aws:kms/key:Key").protect is True
+    assert pair_plan.one("aws:secretsmanager/secret:Secret").protect is False
+
+
+def test_secret_inputs_stay_secret_and_never_print(pair_plan):
+    version = pair_plan.one("aws:secretsmanager/secretVersion:SecretVersion")
+    assert isinstance(version.inputs["secretString"], Secret)
+    assert "hunter2" not in repr(version.inputs)
+    assert "hunter2" not in json.dumps(pair_plan.to_json())
+
+
+def test_component_outputs_are_recorded(pair_plan):
+    outputs = pair_plan.one("webstack:index:Pair").component_outputs
+    assert outputs["key_arn"].startswith("arn:aws:kms:us-east-1:123456789012:key/")
+
+
+def test_ids_and_arns_are_deterministic():
+    first = synth(lambda: Pair("p")).to_json()
+    second = synth(lambda: Pair("p")).to_json()
+    assert first == second
+
+
+def test_invokes_get_realistic_answers():
+    seen = {}
+
+    def program():
+        zones = aws.get_availability_zones()
+        seen["zones"] = zones.names
+        seen["account"] = aws.get_caller_identity().account_id
+        doc = aws.iam.get_policy_document(statements=[{
+            "effect": "Deny", "actions": ["s3:*"], "resources": ["*"],
+            "principals": [{"type": "*", "identifiers": ["*"]}],
+            "conditions": [{"test": "Bool", "variable": "aws:SecureTransport", "values": ["false"]}],
+        }])
+        seen["doc"] = json.loads(doc.json)
+
+    synth(program, config={"aws:region": "eu-west-1"})
+    assert seen["zones"][:3] == ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
+    assert seen["account"] == "123456789012"
+    assert seen["doc"]["Statement"][0] == {
+        "Effect": "Deny", "Principal": {"*": "*"}, "Action": "s3:*", "Resource": "*",
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+
+
+def test_explicit_provider_regions_shape_arns():
+    def program():
+        east = aws.Provider("east", region="us-east-1")
+        aws.sns.Topic("t", opts=pulumi.ResourceOptions(provider=east))
+        aws.sns.Topic("u")
+
+    plan = synth(program, config={"aws:region": "eu-west-1"})
+    assert plan.get("t").state["arn"].startswith("arn:aws:sns:us-east-1:")
+    assert plan.get("u").state["arn"].startswith("arn:aws:sns:eu-west-1:")
+
+
+def test_secure_config_values_become_placeholders():
+    _, config, placeholders = load_stack_config("prod")
+    assert "webstack:pagerWebhookUrl" in placeholders
+    assert config["webstack:pagerWebhookUrl"].startswith("offline-placeholder-")
+    assert "AAAB" not in json.dumps(config)  # ciphertext is not passed on as a value
+
+
+def test_secret_config_reaches_the_program_as_a_secret():
+    plan = synth_stack("prod")
+    assert plan.placeholders == ["webstack:chatWebhookUrl", "webstack:pagerWebhookUrl"]
+
+
+def test_a_config_error_registers_nothing():
+    with pytest.raises(ConfigError) as caught:
+        synth_stack("dev", {"webstack:database": {"replicas": 9}})
+    assert caught.value.registered == []
+
+
+def test_unknown_stacks_are_reported_with_the_known_ones():
+    with pytest.raises(FileNotFoundError, match="stacks: dev, prod, staging"):
+        synth_stack("qa")

@@ -1,0 +1,71 @@
+"""Specification of the stack program's foundation: providers, default tags, network slice."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import cached_plan
+
+AZS = {"dev": 2, "staging": 2, "prod": 3}
+
+
+def test_every_aws_resource_uses_an_explicit_provider_with_the_stack_tags(each_stack):
+    plan = cached_plan(each_stack)
+    providers = {r.urn: r for r in plan.by_type("pulumi:providers:aws")}
+    assert providers, "the program creates explicit AWS providers"
+    for provider in providers.values():
+        tags = json.loads(provider.inputs["defaultTags"])["tags"]
+        assert tags == {"Project": "webstack", "Stack": each_stack, "Tier": each_stack, "ManagedBy": "pulumi"}
+    aws_resources = [r for r in plan if r.custom and r.type.startswith("aws:")]
+    assert aws_resources
+    for res in aws_resources:
+        assert res.provider_urn in providers, f"{res.type} {res.name} uses the default provider"
+
+
+def test_the_main_provider_is_in_the_stack_region(each_stack):
+    assert cached_plan(each_stack).get("aws").inputs["region"] == "eu-west-1"
+
+
+def test_cloudfront_resources_get_a_us_east_1_provider():
+    assert cached_plan("prod").one("pulumi:providers:aws", "aws-us-east-1").inputs["region"] == "us-east-1"
+
+
+def test_private_subnets_span_the_tier_zone_count(each_stack):
+    plan = cached_plan(each_stack)
+    subnets = plan.by_type("aws:ec2/subnet:Subnet")
+    network_subnets = [s for s in subnets if s.name.startswith("network-private-")]
+    assert len(network_subnets) == AZS[each_stack]
+    assert len({s.inputs["availabilityZone"] for s in network_subnets}) == AZS[each_stack]
+    assert all(s.inputs["mapPublicIpOnLaunch"] is False for s in network_subnets)
+
+
+def test_the_network_has_no_route_to_the_internet(each_stack):
+    plan = cached_plan(each_stack)
+    assert not plan.by_type("aws:ec2/internetGateway:InternetGateway")
+    assert not [r for r in plan.by_type("aws:ec2/route:Route") if r.inputs.get("destinationCidrBlock") == "0.0.0.0/0"]
+
+
+def test_the_network_component_parents_its_resources():
+    plan = cached_plan("prod")
+    network = plan.one("webstack:index:Network", "network")
+    for res in plan.descendants(network):
+        assert res.name.startswith("network"), res.name
+
+
+def test_stack_outputs_name_the_network(each_stack):
+    outputs = cached_plan(each_stack).outputs
+    assert outputs["tier"] == each_stack
+    assert outputs["vpcId"].startswith("vpc-")
+    assert len(outputs["subnetIds"]) == AZS[each_stack]
+
+
+def test_bring_your_own_vpc_creates_no_vpc():
+    plan = cached_plan("staging", {"webstack:network": {
+        "vpcId": "vpc-0123456789abcdef0", "subnetIds": ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]}})
+    assert not plan.by_type("aws:ec2/vpc:Vpc")
+    assert not [s for s in plan.by_type("aws:ec2/subnet:Subnet") if s.name.startswith("network-")]
+    groups = [g for g in plan.by_type("aws:ec2/securityGroup:SecurityGroup") if g.name.startswith("network-")]
+    assert {g.inputs["vpcId"] for g in groups} == {"vpc-0123456789abcdef0"}
+    assert plan.outputs["vpcId"] == "vpc-0123456789abcdef0"
