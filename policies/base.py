@@ -1,0 +1,177 @@
+"""Building blocks shared by the rule modules: policy factories, resource labels, references.
+
+Rules are written as small ``check`` functions over properties; the factories here turn
+them into ``ResourceValidationPolicy`` / ``StackValidationPolicy`` objects with the
+metadata the issue asks of every policy (name, description, severity, remediation text,
+enforcement level, config schema). Importing this module has no side effects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Optional, Sequence
+
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyConfigSchema,
+    PolicyResource,
+    ResourceValidationPolicy,
+    Severity,
+    StackValidationPolicy,
+)
+
+from policies.settings import policy_config
+from policies.values import UNKNOWN, Evaluation, elements, lookup
+
+MANDATORY = EnforcementLevel.MANDATORY
+ADVISORY = EnforcementLevel.ADVISORY
+
+
+@dataclass(frozen=True)
+class Subject:
+    """The resource a resource-level check looks at."""
+
+    type: str
+    name: str
+    urn: str
+    props: Any
+    opts: Any = None
+    """``PolicyResourceOptions`` (protect, parent, ...), when the runtime passed them."""
+
+    @property
+    def label(self) -> str:
+        return label(self.type, self.name)
+
+
+def short_type(type_token: str) -> str:
+    """``aws:cloudfront/distribution:Distribution`` -> ``Distribution``."""
+    return type_token.rsplit(":", 1)[-1]
+
+
+def label(type_token: str, name: str) -> str:
+    """How messages name a resource: ``Distribution 'cdn'``."""
+    return f"{short_type(type_token)} '{name}'"
+
+
+ResourceCheck = Callable[[Subject, dict, Evaluation], None]
+StackCheck = Callable[[Sequence[PolicyResource], dict, Evaluation], None]
+
+
+def resource_policy(
+    *,
+    name: str,
+    description: str,
+    resource_types: Iterable[str],
+    check: ResourceCheck,
+    enforcement_level: EnforcementLevel,
+    severity: Severity,
+    remediation: str,
+    config_schema: Optional[PolicyConfigSchema] = None,
+    tags: Optional[list[str]] = None,
+) -> ResourceValidationPolicy:
+    """A resource policy that runs ``check`` on resources of ``resource_types`` only."""
+    types = frozenset(resource_types)
+    holder: dict[str, ResourceValidationPolicy] = {}
+
+    def validate(args, report_violation) -> None:
+        if args.resource_type not in types:
+            return
+        cfg = policy_config(holder["policy"], args)
+        evaluation = Evaluation(report_violation)
+        check(Subject(args.resource_type, args.name, args.urn, args.props, getattr(args, "opts", None)), cfg, evaluation)
+        evaluation.finish()
+
+    policy = ResourceValidationPolicy(
+        name=name,
+        description=description,
+        validate=validate,
+        enforcement_level=enforcement_level,
+        config_schema=config_schema,
+        severity=severity,
+        remediation_steps=remediation,
+        tags=tags,
+    )
+    policy.resource_types = types  # type: ignore[attr-defined]  # documented in the README table
+    holder["policy"] = policy
+    return policy
+
+
+def stack_policy(
+    *,
+    name: str,
+    description: str,
+    check: StackCheck,
+    enforcement_level: EnforcementLevel,
+    severity: Severity,
+    remediation: str,
+    resource_types: Iterable[str] = (),
+    config_schema: Optional[PolicyConfigSchema] = None,
+    tags: Optional[list[str]] = None,
+) -> StackValidationPolicy:
+    """A stack policy: ``check`` sees every resource and reports with each resource's URN."""
+    holder: dict[str, StackValidationPolicy] = {}
+
+    def validate(args, report_violation) -> None:
+        cfg = policy_config(holder["policy"], args)
+        evaluation = Evaluation(report_violation)
+        check(list(args.resources), cfg, evaluation)
+        evaluation.finish()
+
+    policy = StackValidationPolicy(
+        name=name,
+        description=description,
+        validate=validate,
+        enforcement_level=enforcement_level,
+        config_schema=config_schema,
+        severity=severity,
+        remediation_steps=remediation,
+        tags=tags,
+    )
+    policy.resource_types = frozenset(resource_types)  # type: ignore[attr-defined]
+    holder["policy"] = policy
+    return policy
+
+
+# ------------------------------------------------------------------ stack-level references
+
+
+def of_type(resources: Sequence[PolicyResource], *types: str) -> list[PolicyResource]:
+    return [r for r in resources if r.resource_type in types]
+
+
+def references(
+    source: PolicyResource,
+    prop: str,
+    target: PolicyResource,
+    identity: Sequence[str],
+    evaluation: Optional[Evaluation] = None,
+    value: Any = None,
+) -> bool:
+    """Whether ``source``'s property ``prop`` (or the given ``value``) points at ``target``.
+
+    A known value matches when it equals one of ``target``'s identity properties (``id``,
+    ``arn``, ``name``, ...). An unknown value (preview: the target is not created yet) is
+    resolved through the engine's property dependencies of the top-level property, then
+    through plain dependencies. A known value that matches no identity of a target whose
+    identities are all unknown also falls back to the dependencies.
+    """
+    if value is None:
+        value = lookup(source.props, prop)
+    if value is None:
+        return False
+    top = prop.split(".", 1)[0]
+    if value is not UNKNOWN:
+        ids = [lookup(target.props, key) for key in identity]
+        known = [i for i in ids if i is not UNKNOWN and i is not None]
+        if any(value == i for i in known):
+            return True
+        if known:
+            return False
+    deps = (source.property_dependencies or {}).get(top)
+    if deps:
+        return any(d is target or d.urn == target.urn for d in deps)
+    return any(d is target or d.urn == target.urn for d in (source.dependencies or []))
+
+
+def known_strings(values: Any) -> list[str]:
+    return [v for v in elements(values) if isinstance(v, str)]

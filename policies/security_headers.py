@@ -1,0 +1,662 @@
+"""Security-header rules: CloudFront response headers policies, Vercel routes, Kubernetes Ingress.
+
+What "secure headers" means here (the same for every platform):
+
+* ``Strict-Transport-Security``: ``max-age`` >= ``hstsMinMaxAgeSeconds`` (one year by
+  default), ``includeSubDomains``; ``preload`` when ``requireHstsPreload`` (prod).
+* ``Content-Security-Policy``: present and not empty.
+* ``X-Content-Type-Options: nosniff``.
+* Framing protection: ``X-Frame-Options`` ``DENY``/``SAMEORIGIN``, or a CSP
+  ``frame-ancestors`` directive that does not allow ``*``.
+* ``Referrer-Policy``: present, none of ``forbiddenReferrerPolicies``
+  (``unsafe-url``, ``no-referrer-when-downgrade``).
+
+The pure functions (:func:`parse_hsts`, :func:`header_problems`, ...) need no Pulumi
+runtime; the policies at the bottom apply them to resource properties.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable, Mapping, Optional, Sequence
+
+from pulumi_policy import PolicyResource, Severity
+
+from policies.base import (
+    MANDATORY,
+    Subject,
+    label,
+    of_type,
+    references,
+    resource_policy,
+    stack_policy,
+)
+from policies.settings import schema
+from policies.values import UNKNOWN, Evaluation, elements, entries, lookup, truthy, as_int
+
+DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
+RESPONSE_HEADERS_POLICY = "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy"
+VERCEL_PROJECT = "vercel:index/project:Project"
+VERCEL_ROUTE = "vercel:index/projectRoute:ProjectRoute"
+INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
+CONFIG_MAP = "kubernetes:core/v1:ConfigMap"
+
+ONE_YEAR = 31536000
+UNSAFE_REFERRER_POLICIES = ["unsafe-url", "no-referrer-when-downgrade"]
+
+HSTS = "strict-transport-security"
+CSP = "content-security-policy"
+XCTO = "x-content-type-options"
+XFO = "x-frame-options"
+REFERRER = "referrer-policy"
+ALL_HEADERS = (HSTS, CSP, XCTO, XFO, REFERRER)
+
+CANONICAL = {
+    HSTS: "Strict-Transport-Security",
+    CSP: "Content-Security-Policy",
+    XCTO: "X-Content-Type-Options",
+    XFO: "X-Frame-Options",
+    REFERRER: "Referrer-Policy",
+}
+
+RECOMMENDED = {
+    HSTS: "max-age=63072000; includeSubDomains; preload",
+    CSP: "default-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'",
+    XCTO: "nosniff",
+    XFO: "DENY",
+    REFERRER: "strict-origin-when-cross-origin",
+}
+
+
+def _header_schema_properties() -> dict[str, dict[str, Any]]:
+    return {
+        "hstsMinMaxAgeSeconds": {
+            "type": "integer",
+            "minimum": 0,
+            "default": ONE_YEAR,
+            "description": "Smallest accepted HSTS max-age in seconds (one year by default).",
+        },
+        "requireHstsPreload": {
+            "type": "boolean",
+            "default": False,
+            "description": "Require the HSTS preload directive (set true for prod stacks).",
+        },
+        "forbiddenReferrerPolicies": {
+            "type": "array",
+            "items": {"type": "string"},
+            "default": list(UNSAFE_REFERRER_POLICIES),
+            "description": "Referrer-Policy values that leak full URLs and are rejected.",
+        },
+    }
+
+
+# --------------------------------------------------------------------- pure header checks
+
+
+def parse_hsts(value: str) -> tuple[Optional[int], set[str]]:
+    """``"max-age=63072000; includeSubDomains; preload"`` -> ``(63072000, {"includesubdomains", "preload"})``."""
+    max_age: Optional[int] = None
+    flags: set[str] = set()
+    for part in value.split(";"):
+        token = part.strip()
+        if not token:
+            continue
+        key, _, arg = token.partition("=")
+        key = key.strip().lower()
+        if key == "max-age":
+            digits = arg.strip().strip('"')
+            max_age = int(digits) if digits.isdigit() else None
+        else:
+            flags.add(key)
+    return max_age, flags
+
+
+def csp_directive(csp: str, name: str) -> Optional[list[str]]:
+    """Sources of a CSP directive (``None`` if absent)."""
+    for part in csp.split(";"):
+        tokens = part.strip().split()
+        if tokens and tokens[0].lower() == name:
+            return tokens[1:]
+    return None
+
+
+def frame_ancestors_protects(csp: Any) -> bool:
+    """A CSP ``frame-ancestors`` directive that does not allow any origin."""
+    if not isinstance(csp, str):
+        return False
+    sources = csp_directive(csp, "frame-ancestors")
+    if sources is None or not sources:
+        return False
+    return not any(s in ("*", "http:", "https:") for s in sources)
+
+
+def hsts_problems(
+    max_age: Any,
+    include_subdomains: Any,
+    preload: Any,
+    cfg: Mapping[str, Any],
+    where: str,
+    names: tuple[str, str, str] = ("max-age", "includeSubDomains", "preload"),
+) -> list[str]:
+    """Problems of an HSTS setting; unknown parts are not judged.
+
+    ``names`` are how the three settings are spelled where the user fixes them (header
+    directives, or CloudFront's ``accessControlMaxAgeSec``/``includeSubdomains``/``preload``).
+    """
+    out = []
+    minimum = as_int(cfg.get("hstsMinMaxAgeSeconds")) or 0
+    if max_age is not UNKNOWN:
+        age = as_int(max_age)
+        if age is None or age < minimum:
+            out.append(f"{where} {names[0]} is {max_age!r}: set it to at least {minimum} seconds")
+    if include_subdomains is not UNKNOWN and not truthy(include_subdomains):
+        out.append(f"{where} lacks {names[1]}: add it so every subdomain is HTTPS-only too")
+    if truthy(cfg.get("requireHstsPreload")) and preload is not UNKNOWN and not truthy(preload):
+        out.append(f"{where} lacks {names[2]} (required for this stack): add it")
+    return out
+
+
+def referrer_problems(value: Any, cfg: Mapping[str, Any], where: str) -> list[str]:
+    if value is UNKNOWN:
+        return []
+    forbidden = {str(v).lower() for v in cfg.get("forbiddenReferrerPolicies") or []}
+    if not isinstance(value, str) or not value.strip():
+        return [f"{where} is missing: set it to 'strict-origin-when-cross-origin' (or stricter)"]
+    tokens = [t.strip().lower() for t in value.split(",") if t.strip()]
+    bad = [t for t in tokens if t in forbidden]
+    if bad:
+        return [f"{where} is '{value}', which sends full URLs to other origins: use 'strict-origin-when-cross-origin'"]
+    return []
+
+
+def header_problems(headers: Mapping[str, Any], cfg: Mapping[str, Any], required: Sequence[str] = ALL_HEADERS) -> list[str]:
+    """Problems of a set of response headers (names case-insensitive, values strings).
+
+    ``required`` narrows the checks to what a platform can set (an ALB cannot set
+    Referrer-Policy). Values that are :data:`UNKNOWN` are not judged.
+    """
+    h = {str(k).lower(): v for k, v in headers.items()}
+    out: list[str] = []
+    if HSTS in required:
+        value = h.get(HSTS)
+        if value is None:
+            out.append(f"Strict-Transport-Security is missing: send '{RECOMMENDED[HSTS]}'")
+        elif isinstance(value, str):
+            max_age, flags = parse_hsts(value)
+            out += hsts_problems(
+                max_age if max_age is not None else value,
+                "includesubdomains" in flags,
+                "preload" in flags,
+                cfg,
+                "Strict-Transport-Security",
+            )
+    if CSP in required:
+        value = h.get(CSP)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            out.append("Content-Security-Policy is missing or empty: send a policy such as "
+                       f"\"{RECOMMENDED[CSP]}\"")
+    if XCTO in required:
+        value = h.get(XCTO)
+        if value is not UNKNOWN and (not isinstance(value, str) or value.strip().lower() != "nosniff"):
+            out.append(f"X-Content-Type-Options is {value!r}: send 'nosniff'")
+    if XFO in required:
+        xfo = h.get(XFO)
+        csp = h.get(CSP)
+        if xfo is not UNKNOWN and csp is not UNKNOWN:
+            valid_xfo = isinstance(xfo, str) and xfo.strip().upper() in ("DENY", "SAMEORIGIN")
+            if xfo is not None and not valid_xfo:
+                out.append(f"X-Frame-Options is {xfo!r}: use DENY or SAMEORIGIN")
+            elif not valid_xfo and not frame_ancestors_protects(csp):
+                out.append("no framing protection: send 'X-Frame-Options: DENY' or a CSP frame-ancestors directive")
+    if REFERRER in required:
+        out += referrer_problems(h.get(REFERRER), cfg, "Referrer-Policy")
+    return out
+
+
+def weakened_header_problems(headers: Mapping[str, Any], cfg: Mapping[str, Any]) -> list[str]:
+    """Problems of the security headers a partial rule *sets* (absent headers are fine).
+
+    Used for rules that only add headers to some paths: they may omit a header (the
+    catch-all rule sends it) but must not send a weaker value.
+    """
+    h = {str(k).lower(): v for k, v in headers.items()}
+    present = [name for name in ALL_HEADERS if name in h and name != XFO]
+    out = header_problems(h, cfg, required=present)
+    xfo = h.get(XFO)
+    if xfo is not None and xfo is not UNKNOWN and not (isinstance(xfo, str) and xfo.strip().upper() in ("DENY", "SAMEORIGIN")):
+        out.append(f"X-Frame-Options is {xfo!r}: use DENY or SAMEORIGIN")
+    return out
+
+
+# ---------------------------------------------------------- CloudFront response headers policy
+
+_SHC = "securityHeadersConfig"
+
+
+def check_response_headers_policy(subject: Subject, cfg: dict, ev: Evaluation) -> None:
+    p = subject.props
+    who = subject.label
+
+    def get(path: str) -> Any:
+        return ev.get(p, f"{_SHC}.{path}")
+
+    def override(section: str) -> None:
+        if truthy(cfg.get("requireOverride")):
+            value = get(f"{section}.override")
+            if value is not UNKNOWN and not truthy(value):
+                ev.violation(
+                    f"{who}: {_SHC}.{section}.override is {value!r}: set override=True so the origin "
+                    "cannot replace or drop this header"
+                )
+
+    hsts = get("strictTransportSecurity")
+    if hsts is None:
+        ev.violation(f"{who}: {_SHC}.strictTransportSecurity is not set: add it with "
+                     f"accessControlMaxAgeSec >= {as_int(cfg['hstsMinMaxAgeSeconds'])}, includeSubdomains=True"
+                     + (", preload=True" if truthy(cfg.get("requireHstsPreload")) else ""))
+    elif hsts is not UNKNOWN:
+        for problem in hsts_problems(
+            get("strictTransportSecurity.accessControlMaxAgeSec"),
+            get("strictTransportSecurity.includeSubdomains"),
+            get("strictTransportSecurity.preload"),
+            cfg,
+            f"{_SHC}.strictTransportSecurity:",
+            ("accessControlMaxAgeSec", "includeSubdomains=True", "preload=True"),
+        ):
+            ev.violation(f"{who}: {problem}")
+        override("strictTransportSecurity")
+
+    csp = get("contentSecurityPolicy.contentSecurityPolicy")
+    if csp is not UNKNOWN:
+        if not isinstance(csp, str) or not csp.strip():
+            ev.violation(f"{who}: {_SHC}.contentSecurityPolicy.contentSecurityPolicy is empty or missing: "
+                         f"set a policy such as \"{RECOMMENDED[CSP]}\"")
+        else:
+            override("contentSecurityPolicy")
+
+    xcto = get("contentTypeOptions")
+    if xcto is None:
+        ev.violation(f"{who}: {_SHC}.contentTypeOptions is not set: add it (override=True) to send "
+                     "'X-Content-Type-Options: nosniff'")
+    elif xcto is not UNKNOWN:
+        override("contentTypeOptions")
+
+    frame = get("frameOptions.frameOption")
+    if frame is not UNKNOWN and csp is not UNKNOWN:
+        ok_frame = isinstance(frame, str) and frame.upper() in ("DENY", "SAMEORIGIN")
+        if frame is not None and not ok_frame:
+            ev.violation(f"{who}: {_SHC}.frameOptions.frameOption is {frame!r}: use 'DENY' or 'SAMEORIGIN'")
+        elif not ok_frame and not frame_ancestors_protects(csp):
+            ev.violation(f"{who}: no framing protection: set {_SHC}.frameOptions.frameOption='DENY' "
+                         "or a CSP frame-ancestors directive")
+        if ok_frame:
+            override("frameOptions")
+
+    referrer = get("referrerPolicy.referrerPolicy")
+    for problem in referrer_problems(referrer, cfg, f"{_SHC}.referrerPolicy.referrerPolicy"):
+        ev.violation(f"{who}: {problem}")
+    if isinstance(referrer, str) and referrer.strip():
+        override("referrerPolicy")
+
+
+cloudfront_security_headers = resource_policy(
+    name="cloudfront-security-headers",
+    description="CloudFront response headers policies send HSTS, CSP, X-Content-Type-Options, "
+    "framing protection and a safe Referrer-Policy.",
+    resource_types=[RESPONSE_HEADERS_POLICY],
+    check=check_response_headers_policy,
+    enforcement_level=MANDATORY,
+    severity=Severity.HIGH,
+    remediation=(
+        "In the aws.cloudfront.ResponseHeadersPolicy set security_headers_config with "
+        "strict_transport_security (access_control_max_age_sec >= 31536000, include_subdomains=True, "
+        "preload=True in prod, override=True), a non-empty content_security_policy, content_type_options, "
+        "frame_options (DENY) and referrer_policy 'strict-origin-when-cross-origin', each with override=True."
+    ),
+    config_schema=schema(
+        **_header_schema_properties(),
+        requireOverride={
+            "type": "boolean",
+            "default": True,
+            "description": "Require override=True on every security header so the origin cannot weaken it.",
+        },
+    ),
+    tags=["security-headers", "cloudfront"],
+)
+
+
+# ------------------------------------------------------- CloudFront behaviors -> headers policy
+
+
+def _behaviors(dist: PolicyResource) -> list[tuple[str, str, Any]]:
+    """(property path, top-level property, behavior) for the default and each ordered behavior."""
+    out = []
+    default = lookup(dist.props, "defaultCacheBehavior")
+    if default is not None:
+        out.append(("defaultCacheBehavior", "defaultCacheBehavior", default))
+    ordered = lookup(dist.props, "orderedCacheBehaviors")
+    if ordered is UNKNOWN:
+        out.append(("orderedCacheBehaviors", "orderedCacheBehaviors", UNKNOWN))
+    else:
+        for i, behavior in enumerate(elements(ordered)):
+            out.append((f"orderedCacheBehaviors.{i}", "orderedCacheBehaviors", behavior))
+    return out
+
+
+def check_behaviors_have_headers(resources: Sequence[PolicyResource], cfg: dict, ev: Evaluation) -> None:
+    policies = of_type(resources, RESPONSE_HEADERS_POLICY)
+    allowed = {str(v) for v in cfg.get("allowedResponseHeadersPolicyIds") or []}
+    for dist in of_type(resources, DISTRIBUTION):
+        who = label(dist.resource_type, dist.name)
+        for path, top, behavior in _behaviors(dist):
+            if behavior is UNKNOWN:
+                ev.unknown(f"{dist.name}.{path}")
+                continue
+            where = path
+            pattern = lookup(behavior, "pathPattern")
+            if isinstance(pattern, str):
+                where = f"{path} ('{pattern}')"
+            value = lookup(behavior, "responseHeadersPolicyId")
+            if value is None or value == "":
+                ev.violation(
+                    f"{who}: {where} has no responseHeadersPolicyId: attach the stack's "
+                    "aws.cloudfront.ResponseHeadersPolicy (security headers) to every cache behavior",
+                    dist.urn,
+                )
+                continue
+            if value is not UNKNOWN and value in allowed:
+                continue
+            matches = [rhp for rhp in policies if references(dist, top, rhp, ("id",), value=value)]
+            if matches:
+                continue
+            if value is UNKNOWN:
+                ev.violation(
+                    f"{who}: {where}.responseHeadersPolicyId is computed from something other than a "
+                    "ResponseHeadersPolicy in this stack, so its headers cannot be verified: reference an "
+                    "aws.cloudfront.ResponseHeadersPolicy defined in the stack",
+                    dist.urn,
+                )
+            else:
+                ev.violation(
+                    f"{who}: {where}.responseHeadersPolicyId = '{value}' is not a ResponseHeadersPolicy of this "
+                    "stack: use the stack's security-headers policy, or list the id in "
+                    "allowedResponseHeadersPolicyIds if it is a vetted policy",
+                    dist.urn,
+                )
+
+
+cloudfront_behaviors_response_headers = stack_policy(
+    name="cloudfront-behaviors-response-headers",
+    description="Every CloudFront cache behavior (default and ordered) attaches a response headers "
+    "policy defined in the stack (and so checked by cloudfront-security-headers).",
+    check=check_behaviors_have_headers,
+    resource_types=[DISTRIBUTION, RESPONSE_HEADERS_POLICY],
+    enforcement_level=MANDATORY,
+    severity=Severity.HIGH,
+    remediation=(
+        "Set response_headers_policy_id on default_cache_behavior and on every ordered_cache_behaviors "
+        "entry to the id of the stack's aws.cloudfront.ResponseHeadersPolicy."
+    ),
+    config_schema=schema(
+        allowedResponseHeadersPolicyIds={
+            "type": "array",
+            "items": {"type": "string"},
+            "default": [],
+            "description": "Ids of response headers policies outside the stack (e.g. vetted managed "
+            "policies) that behaviors may reference. Empty by default: AWS's Managed-SecurityHeadersPolicy "
+            "sends no CSP and no includeSubDomains.",
+        }
+    ),
+    tags=["security-headers", "cloudfront"],
+)
+
+
+# ------------------------------------------------------------------------- Vercel routes
+
+CATCH_ALL_SOURCES = ["/(.*)", "/.*", "(.*)", ".*", "/:path*", "/:path(.*)", "^/(.*)$", "^/.*$", "/((?!).*)"]
+
+
+def _route_headers(route: PolicyResource, ev: Evaluation) -> dict[str, Any]:
+    headers = ev.get(route.props, "route.headers", label=f"{route.name}.")
+    if headers is UNKNOWN or headers is None:
+        return {}
+    return {str(k).lower(): v for k, v in entries(headers)}
+
+
+def _is_catch_all(route: PolicyResource, sources: Iterable[str]) -> bool:
+    enabled = lookup(route.props, "enabled")
+    if enabled is not None and enabled is not UNKNOWN and not truthy(enabled):
+        return False
+    src = lookup(route.props, "route.src")
+    has = lookup(route.props, "route.has")
+    missing = lookup(route.props, "route.missings")
+    conditional = any(v is UNKNOWN or (v is not None and len(elements(v)) > 0) for v in (has, missing))
+    return isinstance(src, str) and src.strip() in set(sources) and not conditional
+
+
+def check_vercel_headers(resources: Sequence[PolicyResource], cfg: dict, ev: Evaluation) -> None:
+    routes = of_type(resources, VERCEL_ROUTE)
+    sources = [str(s) for s in cfg.get("catchAllSources") or CATCH_ALL_SOURCES]
+    for project in of_type(resources, VERCEL_PROJECT):
+        who = label(project.resource_type, project.name)
+        mine = [r for r in routes if references(r, "projectId", project, ("id",))]
+        catch_all = [r for r in mine if _is_catch_all(r, sources)]
+        if not catch_all:
+            ev.violation(
+                f"{who}: no enabled catch-all ProjectRoute (src '/(.*)') sets the security headers: add a "
+                "vercel.ProjectRoute for this project with route.headers Strict-Transport-Security, "
+                "Content-Security-Policy, X-Content-Type-Options, X-Frame-Options and Referrer-Policy",
+                project.urn,
+            )
+        else:
+            merged: dict[str, Any] = {}
+            for r in catch_all:
+                merged.update(_route_headers(r, ev))
+            for problem in header_problems(merged, cfg):
+                ev.violation(f"{who}: catch-all route headers: {problem}", catch_all[-1].urn)
+    # Any route (catch-all or not) that sets a security header must not weaken it.
+    for route in routes:
+        headers = _route_headers(route, ev)
+        present = [h for h in ALL_HEADERS if h in headers]
+        if not present or _is_catch_all(route, sources):
+            continue
+        for problem in weakened_header_problems(headers, cfg):
+            ev.violation(f"{label(route.resource_type, route.name)}: route.headers: {problem}", route.urn)
+
+
+vercel_security_headers = stack_policy(
+    name="vercel-security-headers",
+    description="Every Vercel project has a catch-all route that sends the security headers "
+    "(HSTS, CSP, X-Content-Type-Options, framing protection, safe Referrer-Policy), and no route weakens them.",
+    check=check_vercel_headers,
+    resource_types=[VERCEL_PROJECT, VERCEL_ROUTE],
+    enforcement_level=MANDATORY,
+    severity=Severity.HIGH,
+    remediation=(
+        "Add a vercel.ProjectRoute(project_id=project.id, route={'src': '/(.*)', 'headers': {...}}) "
+        "with the five security headers; HSTS max-age >= 31536000 with includeSubDomains (and preload in prod)."
+    ),
+    config_schema=schema(
+        **_header_schema_properties(),
+        catchAllSources={
+            "type": "array",
+            "items": {"type": "string"},
+            "default": list(CATCH_ALL_SOURCES),
+            "description": "route.src values that match every path.",
+        },
+    ),
+    tags=["security-headers", "vercel"],
+)
+
+
+# ------------------------------------------------------------------------ Kubernetes Ingress
+
+NGINX_SNIPPETS = (
+    "nginx.ingress.kubernetes.io/configuration-snippet",
+    "nginx.ingress.kubernetes.io/server-snippet",
+)
+NGINX_CUSTOM_HEADERS = "nginx.ingress.kubernetes.io/custom-headers"
+ALB_LISTENER_ATTRIBUTES = "alb.ingress.kubernetes.io/listener-attributes."
+ALB_HEADER_ATTRIBUTES = {
+    "routing.http.response.strict_transport_security.header_value": HSTS,
+    "routing.http.response.content_security_policy.header_value": CSP,
+    "routing.http.response.x_content_type_options.header_value": XCTO,
+    "routing.http.response.x_frame_options.header_value": XFO,
+}
+
+_MORE_SET = re.compile(r"more_set_headers\s+((?:\s*(?:\"[^\"]*\"|'[^']*'))+)\s*;", re.S)
+_QUOTED = re.compile(r"\"([^\"]*)\"|'([^']*)'")
+_ADD_HEADER = re.compile(r"add_header\s+([A-Za-z0-9-]+)\s+(\"[^\"]*\"|'[^']*'|[^\s;]+)(?:\s+always)?\s*;")
+
+
+def nginx_snippet_headers(snippet: str) -> dict[str, str]:
+    """Response headers set by ``more_set_headers``/``add_header`` lines of an nginx snippet."""
+    out: dict[str, str] = {}
+    for m in _MORE_SET.finditer(snippet):
+        for q in _QUOTED.finditer(m.group(1)):
+            text = q.group(1) if q.group(1) is not None else q.group(2)
+            name, sep, value = text.partition(":")
+            if sep:
+                out[name.strip().lower()] = value.strip()
+    for m in _ADD_HEADER.finditer(snippet):
+        value = m.group(2)
+        if value[:1] in "\"'":
+            value = value[1:-1]
+        out[m.group(1).lower()] = value.strip()
+    return out
+
+
+def alb_listener_headers(value: str) -> dict[str, str]:
+    """Response headers from an ``alb.ingress.kubernetes.io/listener-attributes.*`` annotation."""
+    out: dict[str, str] = {}
+    for item in re.split(r",(?=\s*[a-z0-9_.]+=)", value):
+        key, sep, val = item.partition("=")
+        header = ALB_HEADER_ATTRIBUTES.get(key.strip())
+        if sep and header:
+            out[header] = val.strip()
+    return out
+
+
+def _ingress_class(ingress: PolicyResource) -> Any:
+    cls = lookup(ingress.props, "spec.ingressClassName")
+    if cls is None:
+        cls = lookup(ingress.props, ["metadata", "annotations", "kubernetes.io/ingress.class"])
+    return cls
+
+
+def check_ingress_headers(resources: Sequence[PolicyResource], cfg: dict, ev: Evaluation) -> None:
+    nginx = {str(c) for c in cfg.get("nginxIngressClasses") or []}
+    alb = {str(c) for c in cfg.get("albIngressClasses") or []}
+    exempt = {str(c) for c in cfg.get("exemptIngressClasses") or []}
+    config_maps = of_type(resources, CONFIG_MAP)
+    for ingress in of_type(resources, INGRESS):
+        who = label(ingress.resource_type, ingress.name)
+        cls = _ingress_class(ingress)
+        if cls is UNKNOWN:
+            ev.unknown(f"{ingress.name}.spec.ingressClassName")
+            continue
+        if cls in exempt:
+            continue
+        annotations = ev.get(ingress.props, "metadata.annotations", label=f"{ingress.name}.")
+        if annotations is UNKNOWN:
+            continue
+        notes = dict(entries(annotations))
+        headers: dict[str, Any] = {}
+        if cls in alb:
+            required = [HSTS, CSP, XCTO, XFO]  # an ALB cannot set Referrer-Policy
+            for key, value in notes.items():
+                if key.startswith(ALB_LISTENER_ATTRIBUTES) and isinstance(value, str):
+                    headers.update(alb_listener_headers(value))
+                elif key.startswith(ALB_LISTENER_ATTRIBUTES) and value is UNKNOWN:
+                    ev.unknown(f"{ingress.name}.metadata.annotations.{key}")
+            how = (f"annotation {ALB_LISTENER_ATTRIBUTES}HTTPS-443 with "
+                   "routing.http.response.*.header_value attributes")
+        elif cls in nginx or cls is None:
+            required = list(ALL_HEADERS)
+            ref = notes.get(NGINX_CUSTOM_HEADERS)
+            if ref is not None:
+                found = [cm for cm in config_maps if _is_config_map(ingress, cm, ref)]
+                if not found and ref is not UNKNOWN:
+                    ev.violation(f"{who}: {NGINX_CUSTOM_HEADERS} = '{ref}' names no ConfigMap of this stack: "
+                                 "define the headers ConfigMap in the stack", ingress.urn)
+                for cm in found:
+                    data = ev.get(cm.props, "data", label=f"{cm.name}.")
+                    if data is not UNKNOWN and data is not None:
+                        headers.update({str(k).lower(): v for k, v in entries(data)})
+            for key in NGINX_SNIPPETS:
+                snippet = notes.get(key)
+                if isinstance(snippet, str):
+                    headers.update(nginx_snippet_headers(snippet))
+                elif snippet is UNKNOWN:
+                    ev.unknown(f"{ingress.name}.metadata.annotations.{key}")
+            how = f"a {NGINX_CUSTOM_HEADERS} ConfigMap (or more_set_headers in a configuration-snippet)"
+        else:
+            ev.violation(
+                f"{who}: ingress class '{cls}' is not one the pack can read headers from: use an nginx or alb "
+                "class, or list it in exemptIngressClasses if its controller adds the headers itself",
+                ingress.urn,
+            )
+            continue
+        for problem in header_problems(headers, cfg, required=required):
+            ev.violation(f"{who}: {problem} (set through {how})", ingress.urn)
+
+
+def _is_config_map(ingress: PolicyResource, cm: PolicyResource, ref: Any) -> bool:
+    if ref is UNKNOWN:
+        return references(ingress, "metadata", cm, ())
+    if not isinstance(ref, str):
+        return False
+    namespace, _, name = ref.rpartition("/")
+    cm_name = lookup(cm.props, "metadata.name")
+    cm_ns = lookup(cm.props, "metadata.namespace")
+    ing_ns = lookup(ingress.props, "metadata.namespace")
+    if cm_name is UNKNOWN:
+        return references(ingress, "metadata", cm, ())
+    return cm_name == name and (cm_ns == (namespace or ing_ns) or cm_ns is UNKNOWN)
+
+
+kubernetes_ingress_security_headers = stack_policy(
+    name="kubernetes-ingress-security-headers",
+    description="Kubernetes Ingresses send the security headers the ingress controller can set "
+    "(all five on nginx; HSTS, CSP, X-Content-Type-Options and X-Frame-Options on ALB).",
+    check=check_ingress_headers,
+    resource_types=[INGRESS, CONFIG_MAP],
+    enforcement_level=MANDATORY,
+    severity=Severity.HIGH,
+    remediation=(
+        "ingress-nginx: annotate the Ingress with nginx.ingress.kubernetes.io/custom-headers: <ns>/<configmap> "
+        "and define that ConfigMap (data: header -> value) in the stack. AWS Load Balancer Controller: set "
+        "alb.ingress.kubernetes.io/listener-attributes.HTTPS-443 with the routing.http.response.*.header_value "
+        "attributes."
+    ),
+    config_schema=schema(
+        **_header_schema_properties(),
+        nginxIngressClasses={
+            "type": "array",
+            "items": {"type": "string"},
+            "default": ["nginx"],
+            "description": "Ingress classes served by ingress-nginx (headers from annotations/ConfigMap).",
+        },
+        albIngressClasses={
+            "type": "array",
+            "items": {"type": "string"},
+            "default": ["alb"],
+            "description": "Ingress classes served by the AWS Load Balancer Controller.",
+        },
+        exemptIngressClasses={
+            "type": "array",
+            "items": {"type": "string"},
+            "default": [],
+            "description": "Ingress classes whose controller adds the security headers globally.",
+        },
+    ),
+    tags=["security-headers", "kubernetes"],
+)
+
+
+POLICIES = [
+    cloudfront_security_headers,
+    cloudfront_behaviors_response_headers,
+    vercel_security_headers,
+    kubernetes_ingress_security_headers,
+]
