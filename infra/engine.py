@@ -316,6 +316,7 @@ _ID_PREFIX = {
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "sgr-",
     "aws:cloudfront/distribution:Distribution": "E",
     "aws:route53/healthCheck:HealthCheck": "",
+    "aws:route53/zone:Zone": "Z",
 }
 
 _NAMED_BY_INPUT = ("name", "bucket", "identifier", "replicationGroupId", "functionName", "clusterIdentifier")
@@ -347,6 +348,13 @@ def _computed(typ: str, name: str, inputs: dict[str, Any], region: str, rid: str
     elif typ == "aws:rds/proxy:Proxy":
         out.update(endpoint=f"{pname}.proxy-c{_short_hash(pname, 10)}.{region}.rds.amazonaws.com",
                    arn=_arn("rds", region, f"db-proxy:prx-{_short_hash(pname, 17)}"))
+    elif typ == "aws:rds/proxyDefaultTargetGroup:ProxyDefaultTargetGroup":
+        out.update(name="default", arn=_arn("rds", region, f"target-group:prx-tg-{_short_hash(name, 17)}"))
+    elif typ == "aws:route53/zone:Zone":
+        out.update(zoneId=rid, arn=f"arn:aws:route53:::hostedzone/{rid}",
+                   nameServers=[] if inputs.get("vpcs") else [f"ns-{i}.awsdns-{i:02d}.org" for i in range(4)])
+    elif typ == "aws:route53/record:Record":
+        out.update(fqdn=str(inputs.get("name", "")).rstrip("."))
     elif typ == "aws:rds/proxyEndpoint:ProxyEndpoint":
         out.update(endpoint=f"{pname}.endpoint.proxy-c{_short_hash(pname, 10)}.{region}.rds.amazonaws.com",
                    arn=_arn("rds", region, f"db-proxy-endpoint:prx-endpoint-{_short_hash(pname, 17)}"))
@@ -491,7 +499,8 @@ class _Mocks(pulumi_mocks.Mocks):
 
     def new_resource(self, args: pulumi_mocks.MockResourceArgs):
         inputs = _plain(args.inputs)
-        region = self.region_of(args.provider)
+        # pulumi-aws 7: a resource's own ``region`` input overrides its provider's region.
+        region = inputs.get("region") or self.region_of(args.provider)
         if args.typ.startswith("pulumi:providers:"):
             return f"{args.name}-provider-id", dict(args.inputs)
         prefix = _ID_PREFIX.get(args.typ)
@@ -499,6 +508,8 @@ class _Mocks(pulumi_mocks.Mocks):
             rid = "E" + _short_hash(args.typ + args.name, 13).upper()
         elif prefix == "":
             rid = _uuid(args.typ + args.name)
+        elif prefix == "Z":
+            rid = "Z" + _short_hash(args.typ + args.name, 20).upper()
         elif prefix is not None:
             rid = prefix + _short_hash(args.typ + args.name)
         else:
