@@ -1,0 +1,384 @@
+"""Cache: ElastiCache replication group (Redis OSS or Valkey) with TLS, auth, failover.
+
+What the usual building blocks leave out, and this component does: replicas spread over
+the AZs with automatic failover and Multi-AZ, TLS *required* (not merely offered), an auth
+token generated here and kept in Secrets Manager (never in the stack file or in clear in
+state), encryption at rest with a customer-managed key, daily snapshots with retention,
+and slow-log plus engine-log delivery to CloudWatch Logs.
+
+Example::
+
+    from components.cache import Cache, CacheArgs
+
+    cache = Cache("sessions", CacheArgs(
+        subnet_ids=network.subnet_ids,
+        security_group_id=network.cache_security_group_id,
+        availability_zones=network.availability_zones,
+        node_type="cache.r7g.large",
+        replicas=2,
+        automatic_failover=True,
+        multi_az=True,
+        snapshot_retention_days=7,
+    ))
+    pulumi.export("redisHost", cache.primary_endpoint)   # rediss://<host>:6379, AUTH from cache.auth_secret_arn
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Optional
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_random as random
+
+from components.errors import ArgsError, require, require_one_of, require_range
+
+
+class CacheEngine(str, enum.Enum):
+    """Cache engine of the replication group."""
+
+    REDIS = "redis"
+    VALKEY = "valkey"
+
+
+SUPPORTED_VERSIONS: dict[str, tuple[str, ...]] = {
+    "redis": ("7.0", "7.1"),
+    "valkey": ("7.2", "8.0", "8.1"),
+}
+"""Engine versions offered by ElastiCache that support ``transit_encryption_mode=required``
+and engine-log delivery (Redis OSS 7.0.5+, every Valkey)."""
+MAXMEMORY_POLICIES = (
+    "volatile-lru", "allkeys-lru", "volatile-lfu", "allkeys-lfu", "volatile-random", "allkeys-random",
+    "volatile-ttl", "noeviction",
+)
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+                      3288, 3653)
+"""Retention values CloudWatch Logs accepts."""
+MAX_REPLICAS = 5
+AUTH_TOKEN_LENGTH = 64
+AUTH_TOKEN_SPECIALS = "!&#$^<>-"
+"""The only special characters ElastiCache accepts in an AUTH token."""
+LOG_TYPES = ("slow-log", "engine-log")
+
+_GROUP_ID = re.compile(r"^[a-z](?:[a-z0-9]|-(?!-))*[a-z0-9]$")
+_DAILY_WINDOW = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
+_WEEKLY_WINDOW = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d-"
+                            r"(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d$")
+
+
+# ------------------------------------------------------------------------ pure logic
+
+
+def parameter_group_family(engine: str, engine_version: str) -> str:
+    """ElastiCache parameter group family: ("redis", "7.1") -> "redis7", ("valkey", "8.0") -> "valkey8"."""
+    return f"{CacheEngine(engine).value}{engine_version.split('.', 1)[0]}"
+
+
+def cache_cluster_zones(zones: list[str], count: int) -> list[str]:
+    """AZs of the ``count`` cache nodes, primary first: round-robin over the distinct ``zones``."""
+    distinct = list(dict.fromkeys(zones))
+    if not distinct:
+        raise ValueError("no availability zones")
+    return [distinct[i % len(distinct)] for i in range(count)]
+
+
+def default_replication_group_id(project: str, stack: str, name: str) -> str:
+    """``<project>-<stack>-<name>`` as a replication group id (at most 40 characters)."""
+    raw = re.sub(r"[^a-z0-9]+", "-", f"{project}-{stack}-{name}".lower()).strip("-")
+    raw = re.sub(r"^[^a-z]+", "", raw) or "cache"
+    if len(raw) > 40:
+        digest = hashlib.sha256(raw.encode()).hexdigest()[:6]
+        raw = raw[:33].rstrip("-") + "-" + digest
+    return raw
+
+
+def _static_len(value: Any) -> Optional[int]:
+    return len(value) if isinstance(value, (list, tuple)) else None
+
+
+# ---------------------------------------------------------------------------- args
+
+
+@dataclass
+class CacheArgs:
+    """Arguments of ``Cache``. Structural settings are validated on construction."""
+
+    subnet_ids: pulumi.Input[list[str]]
+    """Private subnets of the cache subnet group (at least 2 for Multi-AZ)."""
+    security_group_id: pulumi.Input[str]
+    """Security group of the cache nodes (``Network.cache_security_group_id``)."""
+    availability_zones: pulumi.Input[list[str]]
+    """AZs of the subnets; nodes are spread over them, the primary in the first."""
+    engine: CacheEngine = CacheEngine.REDIS
+    """``redis`` (Redis OSS) or ``valkey``."""
+    engine_version: str = "7.1"
+    """Engine version: Redis OSS 7.0 / 7.1, Valkey 7.2 / 8.0 / 8.1."""
+    node_type: str = "cache.t4g.small"
+    """Node type of the primary and the replicas."""
+    replicas: int = 0
+    """Replicas of the primary, 0 to 5."""
+    automatic_failover: bool = False
+    """Promote a replica when the primary fails (needs at least 1 replica)."""
+    multi_az: bool = False
+    """Multi-AZ: replicas in other AZs than the primary, failover across AZs (needs failover)."""
+    snapshot_retention_days: int = 1
+    """Daily snapshots kept, 0 (none) to 35."""
+    snapshot_window: str = "01:00-02:00"
+    """Daily snapshot window (UTC, hh:mm-hh:mm, at least 60 minutes)."""
+    maintenance_window: str = "sun:05:00-sun:06:00"
+    """Weekly maintenance window (UTC, ddd:hh:mm-ddd:hh:mm)."""
+    final_snapshot: bool = False
+    """Take a final snapshot when the replication group is deleted."""
+    protect: bool = False
+    """Production data: Pulumi ``protect`` and ``retain_on_delete`` on the KMS key, the auth
+    secret and the replication group, 30-day key and secret recovery windows."""
+    apply_immediately: bool = False
+    """Apply modifications now instead of in the maintenance window."""
+    port: int = 6379
+    """Port of the nodes (the security group must open the same port)."""
+    maxmemory_policy: str = "volatile-lru"
+    """Eviction policy when memory is full."""
+    log_retention_days: int = 30
+    """Retention of the slow-log and engine-log groups."""
+    replication_group_id: Optional[str] = None
+    """Replication group id (default: ``<project>-<stack>-<name>``, at most 40 characters)."""
+
+    def __post_init__(self) -> None:
+        try:
+            engine = CacheEngine(self.engine)
+        except ValueError:
+            raise ArgsError("cache.engine", self.engine, "must be one of 'redis', 'valkey'") from None
+        self.engine = engine
+        require_one_of("cache.engine_version", self.engine_version, SUPPORTED_VERSIONS[engine.value])
+        require(re.match(r"^cache\.[a-z0-9-]+\.[a-z0-9]+$", str(self.node_type)) is not None,
+                "cache.node_type", self.node_type, "must be an ElastiCache node type such as cache.r7g.large")
+        require_range("cache.replicas", self.replicas, 0, MAX_REPLICAS)
+        require(not self.automatic_failover or self.replicas >= 1, "cache.automatic_failover",
+                self.automatic_failover, "needs replicas >= 1 (there is nothing to fail over to)")
+        require(not self.multi_az or self.automatic_failover, "cache.multi_az", self.multi_az,
+                "needs automatic_failover")
+        n_subnets = _static_len(self.subnet_ids)
+        require(n_subnets is None or n_subnets >= (2 if self.multi_az else 1), "cache.subnet_ids", self.subnet_ids,
+                "needs at least 1 private subnet, and 2 in different AZs with multi_az")
+        require_range("cache.snapshot_retention_days", self.snapshot_retention_days, 0, 35)
+        require(_DAILY_WINDOW.match(str(self.snapshot_window)) is not None, "cache.snapshot_window",
+                self.snapshot_window, "must be hh:mm-hh:mm (UTC)")
+        require(_WEEKLY_WINDOW.match(str(self.maintenance_window)) is not None, "cache.maintenance_window",
+                self.maintenance_window, "must be ddd:hh:mm-ddd:hh:mm (UTC), e.g. sun:05:00-sun:06:00")
+        require_range("cache.port", self.port, 1024, 65535)
+        require_one_of("cache.maxmemory_policy", self.maxmemory_policy, MAXMEMORY_POLICIES)
+        require_one_of("cache.log_retention_days", self.log_retention_days, LOG_RETENTION_DAYS)
+        if self.replication_group_id is not None:
+            require(isinstance(self.replication_group_id, str) and len(self.replication_group_id) <= 40
+                    and _GROUP_ID.match(self.replication_group_id) is not None,
+                    "cache.replication_group_id", self.replication_group_id,
+                    "must be lower-case letters, digits and single hyphens, start with a letter, "
+                    "at most 40 characters")
+
+
+# ---------------------------------------------------------------------- component
+
+
+class Cache(pulumi.ComponentResource):
+    """ElastiCache replication group with TLS, auth and failover.
+
+    Creates: KMS key (rotation on) + alias; subnet group; parameter group
+    (``maxmemory-policy``); auth token (``random.RandomPassword``) kept in a Secrets Manager
+    secret encrypted with the key; slow-log and engine-log CloudWatch log groups (KMS,
+    retention); the replication group (``1 + replicas`` nodes spread over the AZs, TLS
+    required, encrypted at rest, failover and Multi-AZ per args, snapshots, logs delivered).
+
+    Outputs: ``primary_endpoint``, ``reader_endpoint``, ``port``, ``auth_secret_arn``,
+    ``replication_group_id``, ``member_clusters``, ``arn``, ``kms_key_arn``.
+    """
+
+    primary_endpoint: pulumi.Output[str]
+    """Host clients write to (TLS, port ``port``)."""
+    reader_endpoint: pulumi.Output[str]
+    """Host spreading reads over the replicas (the primary when there are none)."""
+    port: pulumi.Output[int]
+    """Port of the nodes."""
+    auth_secret_arn: pulumi.Output[str]
+    """Secret with JSON ``{"password", "host", "readerHost", "port", "tls"}``."""
+    replication_group_id: pulumi.Output[str]
+    """Id of the replication group."""
+    member_clusters: list[pulumi.Output[str]]
+    """Ids of the cache clusters (nodes), one entry per node."""
+    arn: pulumi.Output[str]
+    """ARN of the replication group."""
+    kms_key_arn: pulumi.Output[str]
+    """Customer-managed key of data at rest, snapshots, the auth secret and the logs."""
+
+    def __init__(self, name: str, args: CacheArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("webstack:index:Cache", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        stateful = pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.protect)
+        invoke = pulumi.InvokeOptions(parent=self)
+
+        group_id = args.replication_group_id or default_replication_group_id(
+            pulumi.get_project(), pulumi.get_stack(), name
+        )
+        engine = CacheEngine(args.engine).value
+        nodes = 1 + args.replicas
+        log_prefix = f"/aws/elasticache/{group_id}"
+        partition = aws.get_partition_output(opts=invoke)
+        account = aws.get_caller_identity_output(opts=invoke).account_id
+        region = aws.get_region_output(opts=invoke).region
+
+        key = aws.kms.Key(
+            f"{name}-key",
+            description=f"{group_id}: data at rest, snapshots, auth secret, logs",
+            enable_key_rotation=True,
+            deletion_window_in_days=30 if args.protect else 7,
+            policy=pulumi.Output.all(region, account, partition.partition, partition.dns_suffix).apply(
+                lambda v: json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Sid": "AccountAdministersKey",
+                                "Effect": "Allow",
+                                "Principal": {"AWS": f"arn:{v[2]}:iam::{v[1]}:root"},
+                                "Action": "kms:*",
+                                "Resource": "*",
+                            },
+                            {
+                                "Sid": "CloudWatchLogsEncryptsCacheLogs",
+                                "Effect": "Allow",
+                                "Principal": {"Service": f"logs.{v[0]}.{v[3]}"},
+                                "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*",
+                                           "kms:GenerateDataKey*", "kms:Describe*"],
+                                "Resource": "*",
+                                "Condition": {
+                                    "ArnLike": {
+                                        "kms:EncryptionContext:aws:logs:arn":
+                                            f"arn:{v[2]}:logs:{v[0]}:{v[1]}:log-group:{log_prefix}/*"
+                                    }
+                                },
+                            },
+                        ],
+                    }
+                )
+            ),
+            opts=stateful,
+        )
+        aws.kms.Alias(f"{name}-key", name=f"alias/{group_id}", target_key_id=key.key_id, opts=child)
+
+        subnet_group = aws.elasticache.SubnetGroup(
+            f"{name}-subnets", subnet_ids=args.subnet_ids, description=f"Private subnets of {group_id}", opts=child
+        )
+        parameter_group = aws.elasticache.ParameterGroup(
+            f"{name}-params",
+            family=parameter_group_family(engine, args.engine_version),
+            description=f"{group_id}: eviction policy {args.maxmemory_policy}",
+            parameters=[aws.elasticache.ParameterGroupParameterArgs(name="maxmemory-policy",
+                                                                    value=args.maxmemory_policy)],
+            opts=child,
+        )
+        token = random.RandomPassword(
+            f"{name}-auth-token",
+            length=AUTH_TOKEN_LENGTH,
+            special=True,
+            override_special=AUTH_TOKEN_SPECIALS,
+            min_lower=4,
+            min_upper=4,
+            min_numeric=4,
+            min_special=2,
+            opts=child,
+        )
+        logs = {
+            log_type: aws.cloudwatch.LogGroup(
+                f"{name}-{log_type}",
+                name=f"{log_prefix}/{log_type}",
+                retention_in_days=args.log_retention_days,
+                kms_key_id=key.arn,
+                opts=child,
+            )
+            for log_type in LOG_TYPES
+        }
+        zones = pulumi.Output.from_input(args.availability_zones).apply(lambda z: cache_cluster_zones(z, nodes))
+        group = aws.elasticache.ReplicationGroup(
+            f"{name}-group",
+            replication_group_id=group_id,
+            description=f"{engine} {args.engine_version}: 1 primary + {args.replicas} replicas, TLS required",
+            engine=engine,
+            engine_version=args.engine_version,
+            node_type=args.node_type,
+            port=args.port,
+            num_cache_clusters=nodes,
+            preferred_cache_cluster_azs=zones,
+            automatic_failover_enabled=args.automatic_failover,
+            multi_az_enabled=args.multi_az,
+            subnet_group_name=subnet_group.id,
+            security_group_ids=[args.security_group_id],
+            parameter_group_name=parameter_group.id,
+            at_rest_encryption_enabled=True,
+            kms_key_id=key.arn,
+            transit_encryption_enabled=True,
+            transit_encryption_mode="required",
+            auth_token=token.result,
+            snapshot_retention_limit=args.snapshot_retention_days,
+            snapshot_window=args.snapshot_window,
+            maintenance_window=args.maintenance_window,
+            final_snapshot_identifier=f"{group_id}-final" if args.final_snapshot else None,
+            auto_minor_version_upgrade=True,
+            apply_immediately=args.apply_immediately,
+            log_delivery_configurations=[
+                aws.elasticache.ReplicationGroupLogDeliveryConfigurationArgs(
+                    destination=logs[log_type].name,
+                    destination_type="cloudwatch-logs",
+                    log_format="json",
+                    log_type=log_type,
+                )
+                for log_type in LOG_TYPES
+            ],
+            tags={"Name": group_id},
+            opts=stateful,
+        )
+        secret = aws.secretsmanager.Secret(
+            f"{name}-auth",
+            description=f"AUTH token and endpoints of {group_id} (TLS required)",
+            kms_key_id=key.arn,
+            recovery_window_in_days=30 if args.protect else 7,
+            opts=stateful,
+        )
+        aws.secretsmanager.SecretVersion(
+            f"{name}-auth",
+            secret_id=secret.id,
+            secret_string=pulumi.Output.secret(
+                pulumi.Output.all(token.result, group.primary_endpoint_address, group.reader_endpoint_address,
+                                  group.port).apply(
+                    lambda v: json.dumps({"password": v[0], "host": v[1], "readerHost": v[2], "port": v[3],
+                                          "tls": True})
+                )
+            ),
+            opts=child,
+        )
+
+        self.primary_endpoint = group.primary_endpoint_address
+        self.reader_endpoint = group.reader_endpoint_address
+        self.port = group.port
+        self.auth_secret_arn = secret.arn
+        self.replication_group_id = group.id
+        self.member_clusters = [
+            group.member_clusters.apply(lambda members, i=i: sorted(members)[i]) for i in range(nodes)
+        ]
+        self.arn = group.arn
+        self.kms_key_arn = key.arn
+        self.register_outputs(
+            {
+                "primary_endpoint": self.primary_endpoint,
+                "reader_endpoint": self.reader_endpoint,
+                "port": self.port,
+                "auth_secret_arn": self.auth_secret_arn,
+                "replication_group_id": self.replication_group_id,
+                "member_clusters": self.member_clusters,
+                "arn": self.arn,
+                "kms_key_arn": self.kms_key_arn,
+            }
+        )

@@ -1,0 +1,877 @@
+"""Database: RDS for PostgreSQL primary, read replicas spread across availability zones,
+a reader endpoint, optional RDS Proxy pooling and an optional cross-region replica.
+
+What the usual building blocks leave out, and this component does:
+
+- replicas are first-class: each in its own AZ (round-robin, starting after the primary's),
+  each encrypted, monitored and tagged, all created in parallel from the primary;
+- a reader endpoint users can connect to: a private Route 53 name with one weighted record
+  per replica, each record pulled out of rotation by a replica-lag health check;
+- ``rds.force_ssl=1``, IAM auth, a customer-managed KMS key for storage, the RDS-managed
+  master secret and Performance Insights; an explicit ``max_connections``.
+
+Reader endpoint and TLS: the reader name is a CNAME onto the replicas' RDS host names, so
+clients verify the server certificate with ``sslmode=verify-ca`` on it (``verify-full``
+checks the host name, and RDS certificates do not carry custom names). The writer endpoint
+and the proxy endpoint support ``verify-full``.
+
+Why no RDS Proxy read-only endpoint: RDS Proxy targets only the writer of an RDS for
+PostgreSQL instance; read-only proxy endpoints exist for Aurora clusters only, and
+requests to one fail when the target is an RDS instance. So the proxy pools writes (and
+reads that need read-your-writes), and ``reader_endpoint`` spreads reads over replicas.
+
+Example::
+
+    from components.database import Database, DatabaseArgs
+
+    db = Database("orders", DatabaseArgs(
+        subnet_ids=network.subnet_ids,
+        security_group_id=network.database_security_group_id,
+        availability_zones=network.availability_zones,
+        vpc_id=network.vpc_id,
+        instance_class="db.r7g.large",
+        multi_az=True,
+        replicas=2,
+        pooling=True,
+    ))
+    pulumi.export("dbWriter", db.writer_endpoint)
+    pulumi.export("dbReader", db.reader_endpoint)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+import pulumi
+import pulumi_aws as aws
+
+from components.errors import ArgsError, require, require_one_of, require_range
+
+ENGINE = "postgres"
+SUPPORTED_MAJORS = (13, 14, 15, 16, 17, 18)
+"""PostgreSQL major versions RDS offers (13 is in extended support)."""
+CA_CERT_IDENTIFIER = "rds-ca-rsa2048-g1"
+"""Current RDS server CA (RSA 2048, valid to 2061)."""
+LOG_EXPORTS = ["postgresql", "upgrade"]
+"""Logs each instance publishes to CloudWatch Logs."""
+MONITORING_INTERVALS = (0, 1, 5, 10, 15, 30, 60)
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+                      3288, 3653)
+"""Retention values CloudWatch Logs accepts."""
+MAX_REPLICAS = 5
+BYTES_PER_CONNECTION = 9531392
+"""RDS for PostgreSQL's default: ``max_connections = LEAST({DBInstanceClassMemory/9531392}, 5000)``."""
+MAX_CONNECTIONS_CAP = 5000
+USABLE_MEMORY_FRACTION = 0.9
+"""Share of the class's nominal memory counted as ``DBInstanceClassMemory`` (RDS reserves the rest)."""
+PROXY_BUDGET_PERCENT = 80
+"""Most of ``max_connections`` the proxy may hold; the rest stays for admin, migrations, monitoring."""
+UNPOOLED_BUDGET_PERCENT = 80
+"""Without pooling, all app instances' pools together must fit in this share of ``max_connections``."""
+RESERVED_USERNAMES = ("postgres", "rdsadmin", "rdsrepladmin", "rds_superuser", "admin")
+
+_IDENTIFIER = re.compile(r"^[a-z](?:[a-z0-9]|-(?!-))*[a-z0-9]$")
+_BACKUP_WINDOW = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
+_MAINTENANCE_WINDOW = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d-"
+                                 r"(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d$")
+_REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
+_DNS_NAME = re.compile(r"^(?=.{1,200}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+# Memory (GiB) of burstable sizes, and GiB per vCPU of the fixed-performance families.
+_BURSTABLE_GIB = {"micro": 1, "small": 2, "medium": 4, "large": 8, "xlarge": 16, "2xlarge": 32}
+_GIB_PER_VCPU = {"m": 4, "r": 8, "z": 8, "x": 16, "x2i": 32}
+
+
+# ------------------------------------------------------------------------ pure logic
+
+
+def postgres_major(engine_version: str) -> int:
+    """Major version of ``"17"`` or ``"17.4"``."""
+    return int(engine_version.split(".", 1)[0])
+
+
+def parameter_group_family(engine_version: str) -> str:
+    """RDS parameter group family: ``"17.4"`` -> ``"postgres17"``."""
+    return f"{ENGINE}{postgres_major(engine_version)}"
+
+
+def instance_memory_gib(instance_class: str) -> Optional[float]:
+    """Nominal memory of an RDS instance class, or None for a class this table does not know.
+
+    Burstable classes (db.t3, db.t4g) by size; fixed-performance ones as vCPUs (large = 2,
+    xlarge = 4, Nxlarge = 4N) times the family's GiB per vCPU (m 4, r/z 8, x2g 16, x2i 32).
+    """
+    match = re.match(r"^db\.([a-z]+)(\d+)([a-z-]*)\.([a-z0-9]+)$", instance_class)
+    if not match:
+        return None
+    letters, _, variant, size = match.groups()
+    if letters == "t":
+        return float(_BURSTABLE_GIB[size]) if size in _BURSTABLE_GIB else None
+    if size == "large":
+        vcpus = 2
+    elif (size_match := re.match(r"^(\d*)xlarge$", size)) is not None:
+        vcpus = 4 * int(size_match.group(1) or 1)
+    else:
+        return None
+    per_vcpu = _GIB_PER_VCPU.get("x2i" if letters == "x" and variant.startswith("i") else letters)
+    return float(vcpus * per_vcpu) if per_vcpu else None
+
+
+def max_connections_for(instance_class: str) -> int:
+    """The ``max_connections`` set for ``instance_class``: RDS's default formula on the
+    usable part of the class's memory, capped at 5000. ValueError for an unknown class."""
+    memory = instance_memory_gib(instance_class)
+    if memory is None:
+        raise ValueError(f"unknown instance class {instance_class!r}")
+    usable = memory * (1 << 30) * USABLE_MEMORY_FRACTION
+    return min(MAX_CONNECTIONS_CAP, int(usable // BYTES_PER_CONNECTION))
+
+
+def connection_demand(connections_per_app_instance: int, app_max_instances: int) -> int:
+    """Client connections the app tier may open at its largest."""
+    return connections_per_app_instance * app_max_instances
+
+
+def proxy_pool_percent(max_connections: int, connections_per_app_instance: int, app_max_instances: int) -> int:
+    """``max_connections_percent`` of the proxy's target group.
+
+    Enough of ``max_connections`` for the app tier at full scale (the proxy multiplexes, so
+    this is an upper bound), at least 10 %, and never more than ``PROXY_BUDGET_PERCENT``.
+    """
+    demand = connection_demand(connections_per_app_instance, app_max_instances)
+    percent = math.ceil(100 * demand / max_connections)
+    return max(10, min(PROXY_BUDGET_PERCENT, percent))
+
+
+def replica_zone(zones: list[str], index: int) -> str:
+    """AZ of in-region replica ``index`` (0-based): round-robin starting after ``zones[0]``,
+    the primary's AZ, so replicas land in other AZs than the primary first."""
+    distinct = list(dict.fromkeys(zones))
+    if not distinct:
+        raise ValueError("no availability zones")
+    return distinct[(index + 1) % len(distinct)]
+
+
+def default_identifier(project: str, stack: str, name: str) -> str:
+    """``<project>-<stack>-<name>`` as an RDS identifier prefix (at most 40 characters)."""
+    raw = re.sub(r"[^a-z0-9]+", "-", f"{project}-{stack}-{name}".lower()).strip("-")
+    raw = re.sub(r"^[^a-z]+", "", raw) or "db"
+    if len(raw) > 40:
+        digest = hashlib.sha256(raw.encode()).hexdigest()[:6]
+        raw = raw[:33].rstrip("-") + "-" + digest
+    return raw
+
+
+def db_parameters(engine_version: str, slow_query_ms: int, max_connections: int) -> list[dict[str, str]]:
+    """Parameter group entries. Dynamic ones apply at once; static ones at the next reboot."""
+    del engine_version  # the same settings hold for every supported major
+    return [
+        {"name": "rds.force_ssl", "value": "1", "apply_method": "immediate"},
+        {"name": "log_min_duration_statement", "value": str(slow_query_ms), "apply_method": "immediate"},
+        {"name": "log_connections", "value": "1", "apply_method": "immediate"},
+        {"name": "log_disconnections", "value": "1", "apply_method": "immediate"},
+        {"name": "log_lock_waits", "value": "1", "apply_method": "immediate"},
+        {"name": "shared_preload_libraries", "value": "pg_stat_statements", "apply_method": "pending-reboot"},
+        {"name": "max_connections", "value": str(max_connections), "apply_method": "pending-reboot"},
+    ]
+
+
+def _static_len(value: Any) -> Optional[int]:
+    """Length of a plain list/tuple; None for an Output (checked by AWS instead)."""
+    return len(value) if isinstance(value, (list, tuple)) else None
+
+
+# ---------------------------------------------------------------------------- args
+
+
+@dataclass
+class DatabaseArgs:
+    """Arguments of ``Database``. Structural settings are validated on construction."""
+
+    subnet_ids: pulumi.Input[list[str]]
+    """Private subnets (at least 2, in different AZs) for the DB subnet group and proxy."""
+    security_group_id: pulumi.Input[str]
+    """Security group of the database and its proxy (``Network.database_security_group_id``)."""
+    availability_zones: pulumi.Input[list[str]]
+    """AZs of the subnets; the primary uses the first, replicas the next ones round-robin."""
+    vpc_id: pulumi.Input[str]
+    """VPC the private reader DNS zone is attached to."""
+    engine_version: str = "17"
+    """PostgreSQL major (``"17"``, minor upgrades automatic) or major.minor version."""
+    instance_class: str = "db.t4g.medium"
+    """Instance class of the primary and the replicas."""
+    allocated_storage_gb: int = 20
+    """Initial gp3 storage (20 to 65536 GiB)."""
+    max_allocated_storage_gb: int = 100
+    """Storage autoscaling ceiling (at least ``allocated_storage_gb``)."""
+    multi_az: bool = False
+    """Synchronous standby of the primary in another AZ."""
+    replicas: int = 0
+    """In-region read replicas, 0 to 5, each in its own AZ where the subnets allow."""
+    cross_region_replica: Optional[str] = None
+    """Region of one more read replica (disaster recovery); None: no cross-region replica."""
+    cross_region_subnet_ids: pulumi.Input[list[str]] = field(default_factory=list)
+    """Private subnets (at least 2) in ``cross_region_replica``'s region for that replica."""
+    cross_region_security_group_id: Optional[pulumi.Input[str]] = None
+    """Security group (in that region's VPC) of the cross-region replica."""
+    backup_retention_days: int = 7
+    """Automated backups and point-in-time-recovery window, 1 to 35 days."""
+    backup_window: str = "00:00-01:00"
+    """Daily automated backup window (UTC, hh:mm-hh:mm)."""
+    maintenance_window: str = "sun:04:00-sun:05:00"
+    """Weekly maintenance window (UTC, ddd:hh:mm-ddd:hh:mm)."""
+    deletion_protection: bool = True
+    """RDS deletion protection on the primary and replicas."""
+    skip_final_snapshot: bool = False
+    """Delete without a final snapshot."""
+    protect: bool = False
+    """Production data: Pulumi ``protect`` and ``retain_on_delete`` on the KMS keys and the
+    instances, automated backups kept after deletion, 30-day key deletion window."""
+    allow_unprotected_prod: bool = False
+    """Explicit override allowing ``protect`` together with deletion protection off or
+    ``skip_final_snapshot``."""
+    pooling: bool = False
+    """RDS Proxy (TLS required) in front of the primary."""
+    connections_per_app_instance: int = 10
+    """Connection pool size of one app instance."""
+    app_max_instances: int = 1
+    """Most app instances at once; with ``connections_per_app_instance`` it sizes the pool."""
+    proxy_iam_auth: bool = False
+    """Require IAM authentication from clients of the proxy (else SCRAM passwords over TLS)."""
+    max_connections: Optional[int] = None
+    """``max_connections`` (default: from the instance class's memory; required for classes
+    the built-in table does not know)."""
+    monitoring_interval_seconds: int = 60
+    """Enhanced monitoring granularity (0 turns it off)."""
+    performance_insights_retention_days: int = 7
+    """Performance Insights retention: 7 or a multiple of 31 up to 731."""
+    slow_query_ms: int = 1000
+    """Statements slower than this are logged (``log_min_duration_statement``)."""
+    log_retention_days: int = 30
+    """Retention of the exported PostgreSQL and upgrade logs."""
+    database_name: str = "app"
+    """Database created on the primary."""
+    master_username: str = "webstack_admin"
+    """Master user; its password is generated, stored and rotated by RDS in Secrets Manager."""
+    port: int = 5432
+    """PostgreSQL port (the security group must open the same port)."""
+    identifier: Optional[str] = None
+    """Identifier of the primary and prefix of the replicas' (default: ``<project>-<stack>-<name>``)."""
+    reader_zone_name: Optional[str] = None
+    """Private DNS zone of the reader endpoint (default: ``<identifier>.internal``)."""
+    reader_max_lag_seconds: Optional[int] = 60
+    """A replica lagging more than this (or silent) leaves reader rotation; None: never."""
+    apply_immediately: bool = False
+    """Apply modifications now instead of in the maintenance window."""
+
+    def __post_init__(self) -> None:
+        require(
+            isinstance(self.engine_version, str) and re.match(r"^\d+(\.\d+)?$", self.engine_version) is not None
+            and postgres_major(self.engine_version) in SUPPORTED_MAJORS,
+            "database.engine_version", self.engine_version,
+            f"must be a PostgreSQL major (or major.minor) version RDS offers: {', '.join(map(str, SUPPORTED_MAJORS))}",
+        )
+        require(re.match(r"^db\.[a-z0-9-]+\.[a-z0-9]+$", str(self.instance_class)) is not None,
+                "database.instance_class", self.instance_class, "must be an RDS instance class such as db.r7g.large")
+        if self.max_connections is None:
+            require(instance_memory_gib(self.instance_class) is not None, "database.instance_class",
+                    self.instance_class, "memory of this class is not known: set max_connections explicitly")
+        else:
+            require_range("database.max_connections", self.max_connections, 20, 262143)
+        require_range("database.allocated_storage_gb", self.allocated_storage_gb, 20, 65536)
+        require_range("database.max_allocated_storage_gb", self.max_allocated_storage_gb, 20, 65536)
+        require(self.max_allocated_storage_gb >= self.allocated_storage_gb, "database.max_allocated_storage_gb",
+                self.max_allocated_storage_gb, f"must be at least allocated_storage_gb ({self.allocated_storage_gb})")
+        require_range("database.replicas", self.replicas, 0, MAX_REPLICAS)
+        require_range("database.backup_retention_days", self.backup_retention_days, 1, 35)
+        require(_BACKUP_WINDOW.match(str(self.backup_window)) is not None, "database.backup_window",
+                self.backup_window, "must be hh:mm-hh:mm (UTC)")
+        require(_MAINTENANCE_WINDOW.match(str(self.maintenance_window)) is not None, "database.maintenance_window",
+                self.maintenance_window, "must be ddd:hh:mm-ddd:hh:mm (UTC), e.g. sun:04:00-sun:05:00")
+        n_subnets = _static_len(self.subnet_ids)
+        require(n_subnets is None or n_subnets >= 2, "database.subnet_ids", self.subnet_ids,
+                "needs at least 2 private subnets in different AZs (RDS subnet groups span 2 AZs)")
+        if self.cross_region_replica is not None:
+            require(isinstance(self.cross_region_replica, str) and _REGION.match(self.cross_region_replica) is not None,
+                    "database.cross_region_replica", self.cross_region_replica,
+                    "must be an AWS region name such as eu-central-1")
+            n_remote = _static_len(self.cross_region_subnet_ids)
+            require(n_remote is None or n_remote >= 2, "database.cross_region_subnet_ids",
+                    self.cross_region_subnet_ids,
+                    f"a cross-region replica needs at least 2 private subnets in {self.cross_region_replica} "
+                    "(else RDS would place it in that region's default VPC)")
+            require(self.cross_region_security_group_id is not None, "database.cross_region_security_group_id",
+                    self.cross_region_security_group_id,
+                    f"a cross-region replica needs a security group of its VPC in {self.cross_region_replica}")
+        else:
+            require(not _static_len(self.cross_region_subnet_ids), "database.cross_region_subnet_ids",
+                    self.cross_region_subnet_ids, "needs cross_region_replica (the region the subnets are in)")
+        if self.protect and not self.allow_unprotected_prod:
+            require(self.deletion_protection, "database.deletion_protection", self.deletion_protection,
+                    "protected (production) data keeps deletion protection on; "
+                    "set allow_unprotected_prod to override deliberately")
+            require(not self.skip_final_snapshot, "database.skip_final_snapshot", self.skip_final_snapshot,
+                    "protected (production) data always gets a final snapshot; "
+                    "set allow_unprotected_prod to override deliberately")
+        require_range("database.connections_per_app_instance", self.connections_per_app_instance, 1, 500)
+        require_range("database.app_max_instances", self.app_max_instances, 1, 1000)
+        require_one_of("database.monitoring_interval_seconds", self.monitoring_interval_seconds, MONITORING_INTERVALS)
+        pi = self.performance_insights_retention_days
+        require(isinstance(pi, int) and (pi == 7 or (pi % 31 == 0 and 31 <= pi <= 731)),
+                "database.performance_insights_retention_days", pi, "must be 7 or a multiple of 31 up to 731")
+        require_range("database.slow_query_ms", self.slow_query_ms, 0, 60000)
+        require_one_of("database.log_retention_days", self.log_retention_days, LOG_RETENTION_DAYS)
+        require(re.match(r"^[a-z][a-z0-9_]{0,62}$", str(self.database_name)) is not None
+                and self.database_name not in ("template0", "template1", "rdsadmin"),
+                "database.database_name", self.database_name,
+                "must be lower-case letters, digits and _, start with a letter, at most 63 characters, "
+                "and not template0/template1/rdsadmin")
+        require(re.match(r"^[a-z][a-z0-9_]{0,15}$", str(self.master_username)) is not None
+                and self.master_username not in RESERVED_USERNAMES and not self.master_username.startswith("rds"),
+                "database.master_username", self.master_username,
+                "must be 1-16 lower-case letters, digits or _, start with a letter, and not be reserved "
+                f"({', '.join(RESERVED_USERNAMES)}, rds*)")
+        require_range("database.port", self.port, 1150, 65535)
+        if self.identifier is not None:
+            require(isinstance(self.identifier, str) and len(self.identifier) <= 40
+                    and _IDENTIFIER.match(self.identifier) is not None,
+                    "database.identifier", self.identifier,
+                    "must be lower-case letters, digits and single hyphens, start with a letter, at most 40 "
+                    "characters (replica and region suffixes are appended)")
+        if self.reader_zone_name is not None:
+            require(isinstance(self.reader_zone_name, str) and _DNS_NAME.match(self.reader_zone_name) is not None,
+                    "database.reader_zone_name", self.reader_zone_name, "must be a lower-case DNS name such as db.internal")
+        if self.reader_max_lag_seconds is not None:
+            require_range("database.reader_max_lag_seconds", self.reader_max_lag_seconds, 1, 3600)
+        max_conn = self.max_connections or max_connections_for(self.instance_class)
+        demand = connection_demand(self.connections_per_app_instance, self.app_max_instances)
+        if not self.pooling:
+            require(demand * 100 <= max_conn * UNPOOLED_BUDGET_PERCENT, "database.pooling", self.pooling,
+                    f"without pooling the app tier may open {self.connections_per_app_instance} x "
+                    f"{self.app_max_instances} = {demand} connections, over {UNPOOLED_BUDGET_PERCENT} % of "
+                    f"max_connections {max_conn} of {self.instance_class}: turn pooling on, lower "
+                    "connections_per_app_instance or use a larger class")
+
+
+# ---------------------------------------------------------------------- component
+
+
+class Database(pulumi.ComponentResource):
+    """RDS for PostgreSQL: encrypted primary, read replicas across AZs, reader endpoint.
+
+    Creates: KMS key (rotation on) + alias; DB subnet group; parameter group
+    (``rds.force_ssl=1``, slow-query and connection logging, ``pg_stat_statements``,
+    explicit ``max_connections``); CloudWatch log groups for the exported logs (KMS,
+    retention); enhanced-monitoring IAM role; the primary (gp3, encrypted, storage
+    autoscaling, Multi-AZ per args, IAM auth, RDS-managed master secret in Secrets Manager,
+    Performance Insights, backups + PITR, deletion protection, final snapshot); ``replicas``
+    read replicas, each in its own AZ; with replicas, a private Route 53 zone whose
+    ``reader`` name has one weighted record per replica, each behind a replica-lag alarm
+    health check; with ``pooling``, an RDS Proxy (TLS required) with IAM role, pool sizing
+    and the primary as target; with ``cross_region_replica``, a KMS key, subnet group,
+    parameter group, log groups and a read replica in that region.
+
+    Outputs: ``writer_endpoint``, ``reader_endpoint``, ``port``, ``secret_arn``,
+    ``security_group_id``, ``primary_identifier``, ``primary_arn``, ``replica_identifiers``,
+    ``replica_arns``, ``replica_endpoints``, ``cross_region_replica_arn``,
+    ``cross_region_replica_endpoint``, ``proxy_endpoint``, ``proxy_reader_endpoint``,
+    ``proxy_name``, ``database_name``, ``max_connections``, ``allocated_storage_gb``,
+    ``kms_key_arn``.
+    """
+
+    writer_endpoint: pulumi.Output[str]
+    """Host name of the primary (TLS; ``sslmode=verify-full`` works)."""
+    reader_endpoint: pulumi.Output[str]
+    """Host name spreading reads over the replicas; the primary's host when there are none."""
+    port: pulumi.Output[int]
+    """PostgreSQL port of the instances and the proxy."""
+    secret_arn: pulumi.Output[str]
+    """Secrets Manager secret (RDS-managed, KMS-encrypted) holding the master username and password."""
+    security_group_id: pulumi.Output[str]
+    """Security group of the instances and the proxy."""
+    primary_identifier: pulumi.Output[str]
+    """DB instance identifier of the primary."""
+    primary_arn: pulumi.Output[str]
+    """ARN of the primary."""
+    replica_identifiers: list[pulumi.Output[str]]
+    """Identifiers of the in-region replicas (one entry per replica)."""
+    replica_arns: list[pulumi.Output[str]]
+    """ARNs of the in-region replicas."""
+    replica_endpoints: list[pulumi.Output[str]]
+    """Host names of the in-region replicas."""
+    cross_region_replica_arn: Optional[pulumi.Output[str]]
+    """ARN of the cross-region replica (None without one)."""
+    cross_region_replica_endpoint: Optional[pulumi.Output[str]]
+    """Host name of the cross-region replica (None without one)."""
+    proxy_endpoint: Optional[pulumi.Output[str]]
+    """RDS Proxy endpoint to the primary (None without pooling)."""
+    proxy_reader_endpoint: Optional[pulumi.Output[str]]
+    """Always None: RDS Proxy read-only endpoints exist only for Aurora; read via ``reader_endpoint``."""
+    proxy_name: Optional[pulumi.Output[str]]
+    """Name of the RDS Proxy (None without pooling)."""
+    database_name: str
+    """Name of the application database."""
+    max_connections: int
+    """``max_connections`` set in the parameter group."""
+    allocated_storage_gb: int
+    """Initial allocated storage (autoscaling may grow it up to ``max_allocated_storage_gb``)."""
+    kms_key_arn: pulumi.Output[str]
+    """Customer-managed key of storage, master secret, Performance Insights and logs."""
+
+    def __init__(self, name: str, args: DatabaseArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("webstack:index:Database", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        # Stateful resources: losing them loses data.
+        stateful = pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.protect)
+        invoke = pulumi.InvokeOptions(parent=self)
+
+        identifier = args.identifier or default_identifier(pulumi.get_project(), pulumi.get_stack(), name)
+        max_connections = args.max_connections or max_connections_for(args.instance_class)
+        zones = pulumi.Output.from_input(args.availability_zones)
+        partition = aws.get_partition_output(opts=invoke)
+        account = aws.get_caller_identity_output(opts=invoke).account_id
+        region = aws.get_region_output(opts=invoke).region
+        parameters = db_parameters(args.engine_version, args.slow_query_ms, max_connections)
+        family = parameter_group_family(args.engine_version)
+
+        key = self._key(name, identifier, None, region, account, partition, args, stateful)
+        subnet_group = aws.rds.SubnetGroup(
+            f"{name}-subnets", subnet_ids=args.subnet_ids,
+            description=f"Private subnets of {identifier}", opts=child,
+        )
+        parameter_group = aws.rds.ParameterGroup(
+            f"{name}-params", family=family, parameters=parameters,
+            description=f"{identifier}: TLS only, slow-query logging, max_connections {max_connections}",
+            opts=child,
+        )
+        monitoring = self._monitoring_role(name, partition, args, child)
+        ready = [monitoring[1]] if monitoring else []
+        common = dict(
+            instance_class=args.instance_class,
+            storage_type="gp3",
+            storage_encrypted=True,
+            max_allocated_storage=args.max_allocated_storage_gb,
+            port=args.port,
+            publicly_accessible=False,
+            iam_database_authentication_enabled=True,
+            performance_insights_enabled=True,
+            performance_insights_retention_period=args.performance_insights_retention_days,
+            monitoring_interval=args.monitoring_interval_seconds,
+            monitoring_role_arn=monitoring[0].arn if monitoring else None,
+            enabled_cloudwatch_logs_exports=LOG_EXPORTS,
+            auto_minor_version_upgrade=True,
+            ca_cert_identifier=CA_CERT_IDENTIFIER,
+            copy_tags_to_snapshot=True,
+            deletion_protection=args.deletion_protection,
+            apply_immediately=args.apply_immediately,
+        )
+
+        primary_logs = self._log_groups(name, "primary", identifier, key, args, None, child)
+        primary = aws.rds.Instance(
+            f"{name}-primary",
+            identifier=identifier,
+            engine=ENGINE,
+            engine_version=args.engine_version,
+            allocated_storage=args.allocated_storage_gb,
+            kms_key_id=key.arn,
+            db_name=args.database_name,
+            username=args.master_username,
+            manage_master_user_password=True,
+            master_user_secret_kms_key_id=key.arn,
+            multi_az=args.multi_az,
+            # A Multi-AZ primary cannot be pinned to an AZ; RDS places primary and standby.
+            availability_zone=None if args.multi_az else zones.apply(lambda z: list(dict.fromkeys(z))[0]),
+            db_subnet_group_name=subnet_group.id,
+            vpc_security_group_ids=[args.security_group_id],
+            parameter_group_name=parameter_group.id,
+            backup_retention_period=args.backup_retention_days,
+            backup_window=args.backup_window,
+            maintenance_window=args.maintenance_window,
+            delete_automated_backups=not args.protect,
+            skip_final_snapshot=args.skip_final_snapshot,
+            final_snapshot_identifier=None if args.skip_final_snapshot else f"{identifier}-final",
+            allow_major_version_upgrade=False,
+            performance_insights_kms_key_id=key.arn,
+            tags={"Name": identifier, "Role": "primary"},
+            **common,
+            # The log groups must exist first (else RDS creates them without retention or
+            # KMS), and the monitoring role must carry its policy before RDS accepts it.
+            opts=pulumi.ResourceOptions.merge(
+                stateful, pulumi.ResourceOptions(depends_on=[*primary_logs, *ready], delete_before_replace=True)
+            ),
+        )
+
+        replicas = []
+        for index in range(args.replicas):
+            number = index + 1
+            replica_id = f"{identifier}-replica-{number}"
+            logs = self._log_groups(name, f"replica-{number}", replica_id, key, args, None, child)
+            replicas.append(
+                aws.rds.Instance(
+                    f"{name}-replica-{number}",
+                    identifier=replica_id,
+                    # Every replica depends on the primary only, never on another replica,
+                    # so RDS builds them in parallel.
+                    replicate_source_db=primary.identifier,
+                    availability_zone=zones.apply(lambda z, i=index: replica_zone(z, i)),
+                    kms_key_id=key.arn,
+                    parameter_group_name=parameter_group.id,
+                    vpc_security_group_ids=[args.security_group_id],
+                    multi_az=False,
+                    skip_final_snapshot=True,
+                    performance_insights_kms_key_id=key.arn,
+                    tags={"Name": replica_id, "Role": "replica", "ReplicaOf": identifier},
+                    **common,
+                    opts=pulumi.ResourceOptions.merge(
+                        stateful, pulumi.ResourceOptions(depends_on=[*logs, *ready], delete_before_replace=True)
+                    ),
+                )
+            )
+
+        self.writer_endpoint = primary.address
+        self.reader_endpoint = (
+            self._reader_endpoint(name, identifier, replicas, region, args, child) if replicas else primary.address
+        )
+
+        self.cross_region_replica_arn = None
+        self.cross_region_replica_endpoint = None
+        if args.cross_region_replica:
+            remote = self._cross_region_replica(
+                name, identifier, primary, account, partition, monitoring, ready, family, parameters,
+                common, args, child, stateful,
+            )
+            self.cross_region_replica_arn = remote.arn
+            self.cross_region_replica_endpoint = remote.address
+
+        self.secret_arn = primary.master_user_secrets.apply(lambda secrets: secrets[0]["secret_arn"])
+        self.proxy_endpoint = None
+        self.proxy_reader_endpoint = None
+        self.proxy_name = None
+        if args.pooling:
+            proxy = self._proxy(name, identifier, primary, key, max_connections, region, partition, args, child)
+            self.proxy_endpoint = proxy.endpoint
+            self.proxy_name = proxy.name
+
+        self.port = primary.port
+        self.security_group_id = pulumi.Output.from_input(args.security_group_id)
+        self.primary_identifier = primary.identifier
+        self.primary_arn = primary.arn
+        self.replica_identifiers = [r.identifier for r in replicas]
+        self.replica_arns = [r.arn for r in replicas]
+        self.replica_endpoints = [r.address for r in replicas]
+        self.database_name = args.database_name
+        self.max_connections = max_connections
+        self.allocated_storage_gb = args.allocated_storage_gb
+        self.kms_key_arn = key.arn
+        self.register_outputs(
+            {
+                "writer_endpoint": self.writer_endpoint,
+                "reader_endpoint": self.reader_endpoint,
+                "port": self.port,
+                "secret_arn": self.secret_arn,
+                "security_group_id": self.security_group_id,
+                "primary_identifier": self.primary_identifier,
+                "primary_arn": self.primary_arn,
+                "replica_identifiers": self.replica_identifiers,
+                "replica_arns": self.replica_arns,
+                "replica_endpoints": self.replica_endpoints,
+                "cross_region_replica_arn": self.cross_region_replica_arn,
+                "cross_region_replica_endpoint": self.cross_region_replica_endpoint,
+                "proxy_endpoint": self.proxy_endpoint,
+                "proxy_reader_endpoint": self.proxy_reader_endpoint,
+                "proxy_name": self.proxy_name,
+                "database_name": self.database_name,
+                "max_connections": self.max_connections,
+                "allocated_storage_gb": self.allocated_storage_gb,
+                "kms_key_arn": self.kms_key_arn,
+            }
+        )
+
+    # ------------------------------------------------------------------ pieces
+
+    def _key(self, name: str, identifier: str, remote_region: Optional[str], region: pulumi.Input[str],
+             account: pulumi.Output[str], partition: Any, args: DatabaseArgs,
+             stateful: pulumi.ResourceOptions) -> aws.kms.Key:
+        """Customer-managed key; its policy lets CloudWatch Logs use it for this DB's log groups."""
+        suffix = f"-{remote_region}" if remote_region else ""
+        policy = pulumi.Output.all(region, account, partition.partition, partition.dns_suffix).apply(
+            lambda v: json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "AccountAdministersKey",
+                            "Effect": "Allow",
+                            "Principal": {"AWS": f"arn:{v[2]}:iam::{v[1]}:root"},
+                            "Action": "kms:*",
+                            "Resource": "*",
+                        },
+                        {
+                            "Sid": "CloudWatchLogsEncryptsDatabaseLogs",
+                            "Effect": "Allow",
+                            "Principal": {"Service": f"logs.{v[0]}.{v[3]}"},
+                            "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*",
+                                       "kms:Describe*"],
+                            "Resource": "*",
+                            "Condition": {
+                                "ArnLike": {
+                                    "kms:EncryptionContext:aws:logs:arn":
+                                        f"arn:{v[2]}:logs:{v[0]}:{v[1]}:log-group:/aws/rds/instance/{identifier}*"
+                                }
+                            },
+                        },
+                    ],
+                }
+            )
+        )
+        key = aws.kms.Key(
+            f"{name}-key{suffix}",
+            description=f"{identifier}: storage, master secret, Performance Insights, logs",
+            enable_key_rotation=True,
+            deletion_window_in_days=30 if args.protect else 7,
+            policy=policy,
+            region=remote_region,
+            opts=stateful,
+        )
+        aws.kms.Alias(
+            f"{name}-key{suffix}", name=f"alias/{identifier}", target_key_id=key.key_id, region=remote_region,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return key
+
+    def _log_groups(self, name: str, label: str, instance_id: str, key: aws.kms.Key, args: DatabaseArgs,
+                    remote_region: Optional[str], child: pulumi.ResourceOptions) -> list[aws.cloudwatch.LogGroup]:
+        return [
+            aws.cloudwatch.LogGroup(
+                f"{name}-{label}-{log}-logs",
+                name=f"/aws/rds/instance/{instance_id}/{log}",
+                retention_in_days=args.log_retention_days,
+                kms_key_id=key.arn,
+                region=remote_region,
+                opts=child,
+            )
+            for log in LOG_EXPORTS
+        ]
+
+    def _monitoring_role(self, name: str, partition: Any, args: DatabaseArgs,
+                         child: pulumi.ResourceOptions) -> Optional[tuple[aws.iam.Role, aws.iam.RolePolicyAttachment]]:
+        if args.monitoring_interval_seconds == 0:
+            return None
+        role = aws.iam.Role(
+            f"{name}-monitoring",
+            description="RDS enhanced monitoring publishes OS metrics to CloudWatch Logs",
+            assume_role_policy=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "monitoring.rds.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                }
+            ),
+            opts=child,
+        )
+        attachment = aws.iam.RolePolicyAttachment(
+            f"{name}-monitoring",
+            role=role.id,
+            policy_arn=partition.partition.apply(
+                lambda p: f"arn:{p}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
+            ),
+            opts=child,
+        )
+        return role, attachment
+
+    def _reader_endpoint(self, name: str, identifier: str, replicas: list[aws.rds.Instance],
+                         region: pulumi.Output[str], args: DatabaseArgs,
+                         child: pulumi.ResourceOptions) -> pulumi.Output[str]:
+        """Private zone with one weighted CNAME per replica under ``reader.<zone>``."""
+        zone_name = args.reader_zone_name or f"{identifier}.internal"
+        zone = aws.route53.Zone(
+            f"{name}-reader",
+            name=zone_name,
+            comment=f"Reader endpoint of {identifier} (private)",
+            vpcs=[aws.route53.ZoneVpcArgs(vpc_id=args.vpc_id)],
+            opts=child,
+        )
+        records = []
+        for index, replica in enumerate(replicas):
+            number = index + 1
+            health_check_id = None
+            if args.reader_max_lag_seconds is not None:
+                alarm = aws.cloudwatch.MetricAlarm(
+                    f"{name}-replica-{number}-rotation",
+                    name=f"{identifier}-replica-{number}-reader-rotation",
+                    alarm_description=(
+                        f"Replica {number} of {identifier} lags more than {args.reader_max_lag_seconds}s or "
+                        "reports nothing: Route 53 takes it out of the reader endpoint"
+                    ),
+                    namespace="AWS/RDS",
+                    metric_name="ReplicaLag",
+                    dimensions={"DBInstanceIdentifier": replica.identifier},
+                    statistic="Maximum",
+                    period=60,
+                    evaluation_periods=2,
+                    datapoints_to_alarm=2,
+                    threshold=args.reader_max_lag_seconds,
+                    comparison_operator="GreaterThanThreshold",
+                    treat_missing_data="breaching",
+                    opts=child,
+                )
+                health_check_id = aws.route53.HealthCheck(
+                    f"{name}-replica-{number}-rotation",
+                    type="CLOUDWATCH_METRIC",
+                    cloudwatch_alarm_name=alarm.name,
+                    cloudwatch_alarm_region=region,
+                    insufficient_data_health_status="LastKnownStatus",
+                    tags={"Name": f"{identifier}-replica-{number}-reader-rotation"},
+                    opts=child,
+                ).id
+            records.append(
+                aws.route53.Record(
+                    f"{name}-reader-{number}",
+                    zone_id=zone.zone_id,
+                    name=f"reader.{zone_name}",
+                    type="CNAME",
+                    ttl=5,
+                    records=[replica.address],
+                    set_identifier=f"replica-{number}",
+                    weighted_routing_policies=[aws.route53.RecordWeightedRoutingPolicyArgs(weight=1)],
+                    health_check_id=health_check_id,
+                    opts=child,
+                )
+            )
+        return pulumi.Output.all(*[r.fqdn for r in records]).apply(lambda names: names[0])
+
+    def _proxy(self, name: str, identifier: str, primary: aws.rds.Instance, key: aws.kms.Key,
+               max_connections: int, region: pulumi.Output[str], partition: Any, args: DatabaseArgs,
+               child: pulumi.ResourceOptions) -> aws.rds.Proxy:
+        """RDS Proxy in front of the primary, reading the RDS-managed master secret."""
+        role = aws.iam.Role(
+            f"{name}-proxy",
+            description=f"RDS Proxy of {identifier} reads the master secret",
+            assume_role_policy=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {"Effect": "Allow", "Principal": {"Service": "rds.amazonaws.com"}, "Action": "sts:AssumeRole"}
+                    ],
+                }
+            ),
+            opts=child,
+        )
+        secret_arn = self.secret_arn
+        policy = aws.iam.RolePolicy(
+            f"{name}-proxy",
+            role=role.id,
+            policy=pulumi.Output.all(secret_arn, key.arn, region, partition.dns_suffix).apply(
+                lambda v: json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Sid": "ReadMasterSecret",
+                                "Effect": "Allow",
+                                "Action": "secretsmanager:GetSecretValue",
+                                "Resource": v[0],
+                            },
+                            {
+                                "Sid": "DecryptMasterSecret",
+                                "Effect": "Allow",
+                                "Action": "kms:Decrypt",
+                                "Resource": v[1],
+                                "Condition": {"StringEquals": {"kms:ViaService": f"secretsmanager.{v[2]}.{v[3]}"}},
+                            },
+                        ],
+                    }
+                )
+            ),
+            opts=child,
+        )
+        proxy = aws.rds.Proxy(
+            f"{name}-proxy",
+            name=f"{identifier}-proxy",
+            engine_family="POSTGRESQL",
+            role_arn=role.arn,
+            vpc_subnet_ids=args.subnet_ids,
+            vpc_security_group_ids=[args.security_group_id],
+            require_tls=True,
+            idle_client_timeout=1800,
+            debug_logging=False,
+            auths=[
+                aws.rds.ProxyAuthArgs(
+                    auth_scheme="SECRETS",
+                    secret_arn=secret_arn,
+                    iam_auth="REQUIRED" if args.proxy_iam_auth else "DISABLED",
+                    client_password_auth_type="POSTGRES_SCRAM_SHA_256",
+                    description=f"Master user of {identifier}",
+                )
+            ],
+            # The role must be able to read the secret before the proxy's first connection.
+            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[policy])),
+        )
+        pool_percent = proxy_pool_percent(max_connections, args.connections_per_app_instance, args.app_max_instances)
+        target_group = aws.rds.ProxyDefaultTargetGroup(
+            f"{name}-proxy",
+            db_proxy_name=proxy.name,
+            connection_pool_config=aws.rds.ProxyDefaultTargetGroupConnectionPoolConfigArgs(
+                max_connections_percent=pool_percent,
+                max_idle_connections_percent=max(1, pool_percent // 2),
+                connection_borrow_timeout=120,
+            ),
+            opts=child,
+        )
+        aws.rds.ProxyTarget(
+            f"{name}-proxy-primary",
+            db_proxy_name=proxy.name,
+            target_group_name=target_group.name,
+            db_instance_identifier=primary.identifier,
+            opts=child,
+        )
+        return proxy
+
+    def _cross_region_replica(self, name: str, identifier: str, primary: aws.rds.Instance,
+                              account: pulumi.Output[str], partition: Any, monitoring: Any, ready: list[Any],
+                              family: str, parameters: list[dict[str, str]], common: dict[str, Any],
+                              args: DatabaseArgs, child: pulumi.ResourceOptions,
+                              stateful: pulumi.ResourceOptions) -> aws.rds.Instance:
+        """A read replica in another region, with its own key, subnet group and parameters."""
+        remote = args.cross_region_replica
+        assert remote is not None
+        replica_id = f"{identifier}-{remote}"
+        key = self._key(name, identifier, remote, remote, account, partition, args, stateful)
+        subnet_group = aws.rds.SubnetGroup(
+            f"{name}-subnets-{remote}", subnet_ids=args.cross_region_subnet_ids, region=remote,
+            description=f"Private subnets of {replica_id}", opts=child,
+        )
+        parameter_group = aws.rds.ParameterGroup(
+            f"{name}-params-{remote}", family=family, parameters=parameters, region=remote,
+            description=f"{replica_id}: same settings as {identifier}", opts=child,
+        )
+        logs = self._log_groups(name, f"replica-{remote}", replica_id, key, args, remote, child)
+        return aws.rds.Instance(
+            f"{name}-replica-{remote}",
+            identifier=replica_id,
+            region=remote,
+            # Cross-region replicas name their source by ARN and need a key of their region.
+            replicate_source_db=primary.arn,
+            kms_key_id=key.arn,
+            db_subnet_group_name=subnet_group.id,
+            parameter_group_name=parameter_group.id,
+            vpc_security_group_ids=[args.cross_region_security_group_id],
+            multi_az=False,
+            skip_final_snapshot=True,
+            performance_insights_kms_key_id=key.arn,
+            tags={"Name": replica_id, "Role": "cross-region-replica", "ReplicaOf": identifier},
+            **common,
+            opts=pulumi.ResourceOptions.merge(
+                stateful, pulumi.ResourceOptions(depends_on=[*logs, *ready], delete_before_replace=True)
+            ),
+        )
