@@ -164,6 +164,9 @@ def check_buckets_kms(resources: Sequence[PolicyResource], cfg: dict, ev: Evalua
         if UNKNOWN in rules:
             continue
         defaults = [lookup(r, "applyServerSideEncryptionByDefault") for r in rules]
+        if UNKNOWN in defaults:
+            ev.unknown(f"{bucket.name}: applyServerSideEncryptionByDefault")
+            continue
         kms = [d for d in defaults if d is not None and lookup(d, "sseAlgorithm") in (*KMS_ALGORITHMS, UNKNOWN)]
         if not kms:
             what = "has no server-side encryption configuration" if not attached else "does not default to SSE-KMS"

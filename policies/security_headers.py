@@ -416,49 +416,65 @@ cloudfront_behaviors_response_headers = stack_policy(
 CATCH_ALL_SOURCES = ["/(.*)", "/.*", "(.*)", ".*", "/:path*", "/:path(.*)", "^/(.*)$", "^/.*$", "/((?!).*)"]
 
 
-def _route_headers(route: PolicyResource, ev: Evaluation) -> dict[str, Any]:
+def _route_headers(route: PolicyResource, ev: Evaluation) -> Any:
+    """The route's headers (lower-case names), ``{}`` if none, :data:`UNKNOWN` if not known yet."""
     headers = ev.get(route.props, "route.headers", label=f"{route.name}.")
-    if headers is UNKNOWN or headers is None:
+    if headers is UNKNOWN:
+        return UNKNOWN
+    if headers is None:
         return {}
     return {str(k).lower(): v for k, v in entries(headers)}
 
 
-def _is_catch_all(route: PolicyResource, sources: Iterable[str]) -> bool:
+def _is_catch_all(route: PolicyResource, sources: Iterable[str]) -> Any:
+    """True/False, or :data:`UNKNOWN` when a deciding field is not known yet."""
     enabled = lookup(route.props, "enabled")
-    if enabled is not None and enabled is not UNKNOWN and not truthy(enabled):
-        return False
     src = lookup(route.props, "route.src")
     has = lookup(route.props, "route.has")
     missing = lookup(route.props, "route.missings")
-    conditional = any(v is UNKNOWN or (v is not None and len(elements(v)) > 0) for v in (has, missing))
+    if UNKNOWN in (enabled, src, has, missing):
+        return UNKNOWN
+    if enabled is not None and not truthy(enabled):
+        return False
+    conditional = any(v is not None and len(elements(v)) > 0 for v in (has, missing))
     return isinstance(src, str) and src.strip() in set(sources) and not conditional
 
 
 def check_vercel_headers(resources: Sequence[PolicyResource], cfg: dict, ev: Evaluation) -> None:
     routes = of_type(resources, VERCEL_ROUTE)
     sources = [str(s) for s in cfg.get("catchAllSources") or CATCH_ALL_SOURCES]
+    catch_all_urns = set()
     for project in of_type(resources, VERCEL_PROJECT):
         who = label(project.resource_type, project.name)
-        mine = [r for r in routes if references(r, "projectId", project, ("id",))]
-        catch_all = [r for r in mine if _is_catch_all(r, sources)]
+        mine = [(r, _is_catch_all(r, sources)) for r in routes if references(r, "projectId", project, ("id",))]
+        catch_all = [r for r, state in mine if state is True]
+        undecided = [r for r, state in mine if state is UNKNOWN]
+        catch_all_urns.update(r.urn for r in catch_all)
         if not catch_all:
+            if undecided:
+                ev.unknown(f"{undecided[0].name}.route")
+                continue
             ev.violation(
                 f"{who}: no enabled catch-all ProjectRoute (src '/(.*)') sets the security headers: add a "
                 "vercel.ProjectRoute for this project with route.headers Strict-Transport-Security, "
                 "Content-Security-Policy, X-Content-Type-Options, X-Frame-Options and Referrer-Policy",
                 project.urn,
             )
-        else:
-            merged: dict[str, Any] = {}
-            for r in catch_all:
-                merged.update(_route_headers(r, ev))
-            for problem in header_problems(merged, cfg):
-                ev.violation(f"{who}: catch-all route headers: {problem}", catch_all[-1].urn)
-    # Any route (catch-all or not) that sets a security header must not weaken it.
+            continue
+        merged: dict[str, Any] = {}
+        headers = [_route_headers(r, ev) for r in catch_all]
+        if UNKNOWN in headers:
+            continue
+        for h in headers:
+            merged.update(h)
+        for problem in header_problems(merged, cfg):
+            ev.violation(f"{who}: catch-all route headers: {problem}", catch_all[-1].urn)
+    # Any other route that sets a security header must not weaken it.
     for route in routes:
+        if route.urn in catch_all_urns:
+            continue
         headers = _route_headers(route, ev)
-        present = [h for h in ALL_HEADERS if h in headers]
-        if not present or _is_catch_all(route, sources):
+        if headers is UNKNOWN:
             continue
         for problem in weakened_header_problems(headers, cfg):
             ev.violation(f"{label(route.resource_type, route.name)}: route.headers: {problem}", route.urn)
@@ -562,6 +578,7 @@ def check_ingress_headers(resources: Sequence[PolicyResource], cfg: dict, ev: Ev
             continue
         notes = dict(entries(annotations))
         headers: dict[str, Any] = {}
+        complete = True
         if cls in alb:
             required = [HSTS, CSP, XCTO, XFO]  # an ALB cannot set Referrer-Policy
             for key, value in notes.items():
@@ -569,6 +586,7 @@ def check_ingress_headers(resources: Sequence[PolicyResource], cfg: dict, ev: Ev
                     headers.update(alb_listener_headers(value))
                 elif key.startswith(ALB_LISTENER_ATTRIBUTES) and value is UNKNOWN:
                     ev.unknown(f"{ingress.name}.metadata.annotations.{key}")
+                    complete = False
             how = (f"annotation {ALB_LISTENER_ATTRIBUTES}HTTPS-443 with "
                    "routing.http.response.*.header_value attributes")
         elif cls in nginx or cls is None:
@@ -576,12 +594,18 @@ def check_ingress_headers(resources: Sequence[PolicyResource], cfg: dict, ev: Ev
             ref = notes.get(NGINX_CUSTOM_HEADERS)
             if ref is not None:
                 found = [cm for cm in config_maps if _is_config_map(ingress, cm, ref)]
-                if not found and ref is not UNKNOWN:
+                if not found and ref is UNKNOWN:
+                    ev.unknown(f"{ingress.name}.metadata.annotations.{NGINX_CUSTOM_HEADERS}")
+                    complete = False
+                elif not found:
                     ev.violation(f"{who}: {NGINX_CUSTOM_HEADERS} = '{ref}' names no ConfigMap of this stack: "
                                  "define the headers ConfigMap in the stack", ingress.urn)
+                    complete = False  # the missing ConfigMap is the one thing to fix
                 for cm in found:
                     data = ev.get(cm.props, "data", label=f"{cm.name}.")
-                    if data is not UNKNOWN and data is not None:
+                    if data is UNKNOWN:
+                        complete = False
+                    elif data is not None:
                         headers.update({str(k).lower(): v for k, v in entries(data)})
             for key in NGINX_SNIPPETS:
                 snippet = notes.get(key)
@@ -589,6 +613,7 @@ def check_ingress_headers(resources: Sequence[PolicyResource], cfg: dict, ev: Ev
                     headers.update(nginx_snippet_headers(snippet))
                 elif snippet is UNKNOWN:
                     ev.unknown(f"{ingress.name}.metadata.annotations.{key}")
+                    complete = False
             how = f"a {NGINX_CUSTOM_HEADERS} ConfigMap (or more_set_headers in a configuration-snippet)"
         else:
             ev.violation(
@@ -596,6 +621,8 @@ def check_ingress_headers(resources: Sequence[PolicyResource], cfg: dict, ev: Ev
                 "class, or list it in exemptIngressClasses if its controller adds the headers itself",
                 ingress.urn,
             )
+            continue
+        if not complete:
             continue
         for problem in header_problems(headers, cfg, required=required):
             ev.violation(f"{who}: {problem} (set through {how})", ingress.urn)

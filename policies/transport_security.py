@@ -140,9 +140,10 @@ def _origin_protocol_problems(who: str, where: str, policy: Any, protocols: Any,
         out.append(f"{who}: {where}.originProtocolPolicy is {policy!r}: set 'https-only' so CloudFront "
                    "never fetches from the origin over plain HTTP")
     if protocols is not UNKNOWN:
-        values = [v for v in as_list(protocols) if v is not UNKNOWN]
+        listed = as_list(protocols)
+        values = [v for v in listed if v is not UNKNOWN]
         weak = [v for v in values if v not in allowed]
-        if not values or weak:
+        if weak or not listed:
             out.append(f"{who}: {where}.originSslProtocols is {values!r}: allow only {allowed}")
     return out
 
@@ -274,17 +275,21 @@ lb_listener_tls = resource_policy(
 # ------------------------------------------------------------------------------------ RDS
 
 
-def parameter_values(props: Any, ev: Evaluation) -> dict[str, Any]:
-    """``parameters[].name -> value`` of an RDS parameter group (UNKNOWN entries skipped)."""
+def parameter_values(props: Any, ev: Evaluation, label: str = "") -> tuple[dict[str, Any], bool]:
+    """(``parameters[].name -> value``, whether every entry was known) of an RDS parameter group."""
     out: dict[str, Any] = {}
-    for i, param in enumerate(elements(ev.get(props, "parameters"))):
-        if param is UNKNOWN:
-            ev.unknown(f"parameters.{i}")
-            continue
-        name = lookup(param, "name")
-        if isinstance(name, str):
+    complete = True
+    params = ev.get(props, "parameters", label=label)
+    if params is UNKNOWN:
+        return out, False
+    for i, param in enumerate(elements(params)):
+        name = lookup(param, "name") if param is not UNKNOWN else UNKNOWN
+        if name is UNKNOWN:
+            ev.unknown(f"{label}parameters.{i}.name")
+            complete = False
+        elif isinstance(name, str):
             out[name] = lookup(param, "value")
-    return out
+    return out, complete
 
 
 def check_parameter_group_tls(subject: Subject, cfg: dict, ev: Evaluation) -> None:
@@ -296,12 +301,12 @@ def check_parameter_group_tls(subject: Subject, cfg: dict, ev: Evaluation) -> No
     if wanted is None:
         return
     param, on_values = wanted
-    values = parameter_values(p, ev)
+    values, complete = parameter_values(p, ev)
     value = values.get(param)
     if value is UNKNOWN:
         ev.unknown(f"parameters[{param}].value")
     elif value is None:
-        if param not in values and not ev.unknown_paths:
+        if param not in values and complete:
             ev.violation(f"{who}: family {family} does not set {param}: add parameter "
                          f"{{name: '{param}', value: '1'}} so the server refuses unencrypted connections")
     elif str(value).strip().lower() not in on_values:
@@ -359,8 +364,9 @@ def check_rds_uses_tls_group(resources: Sequence[PolicyResource], cfg: dict, ev:
                 if wanted is None:
                     continue
                 param, on_values = wanted
-                value_on = parameter_values(group.props, ev).get(param)
-                if value_on is UNKNOWN:
+                values, complete = parameter_values(group.props, ev, label=f"{group.name}.")
+                value_on = values.get(param)
+                if value_on is UNKNOWN or (value_on is None and not complete):
                     continue
                 if value_on is None or str(value_on).strip().lower() not in on_values:
                     ev.violation(f"{who}: uses {label(group.resource_type, group.name)} where {param} is "
@@ -573,12 +579,15 @@ def check_ingress_tls(subject: Subject, cfg: dict, ev: Evaluation) -> None:
                      "ingress terminates HTTPS for its hosts")
         return
     tls_hosts: list[str] = []
+    complete = True
     for i, item in enumerate(entries_):
-        if item is UNKNOWN:
-            ev.unknown(f"spec.tls.{i}")
+        hosts = lookup(item, "hosts") if item is not UNKNOWN else UNKNOWN
+        if hosts is UNKNOWN or UNKNOWN in elements(hosts):
+            ev.unknown(f"spec.tls.{i}.hosts")
+            complete = False
             continue
-        tls_hosts += [h for h in elements(lookup(item, "hosts")) if isinstance(h, str)]
-    for i, rule in enumerate(elements(ev.get(p, "spec.rules"))):
+        tls_hosts += [h for h in elements(hosts) if isinstance(h, str)]
+    for i, rule in enumerate(elements(ev.get(p, "spec.rules")) if complete else []):
         host = lookup(rule, "host") if rule is not UNKNOWN else UNKNOWN
         if isinstance(host, str) and not _host_covered(host, tls_hosts):
             ev.violation(f"{who}: spec.rules.{i}.host '{host}' is not listed in any spec.tls hosts: add it so "

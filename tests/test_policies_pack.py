@@ -1,0 +1,301 @@
+"""The pack as a whole: metadata, config schema and files, README, import hygiene, and
+robustness against what the runtime really passes (proxies, unknowns at every position)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pulumi_policy import EnforcementLevel, ResourceValidationPolicy, Severity, StackValidationPolicy
+from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
+
+from policies import hardening, security_headers, settings, transport_security
+from policies.pack import BY_NAME, PACK_NAME, POLICIES
+from policies.runner import ResourceState, analyzer_props, evaluate, urn_for
+from policies.values import UNKNOWN, Evaluation, elements, entries, lookup, plain, truthy
+from tests import test_policies_hardening as hd_t
+from tests import test_policies_headers as sh_t
+from tests import test_policies_tls as ts_t
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "policies" / "README.md").read_text()
+
+
+# --------------------------------------------------------------------------- metadata
+
+
+def test_pack_lists_every_rule_module_policy_once():
+    modules = security_headers.POLICIES + transport_security.POLICIES + hardening.POLICIES
+    assert POLICIES == modules
+    assert len(BY_NAME) == len(POLICIES) == 25
+    assert PACK_NAME == "webstack-security"
+
+
+@pytest.mark.parametrize("policy", POLICIES, ids=lambda p: p.name)
+def test_every_policy_has_name_description_severity_remediation(policy):
+    assert policy.name and policy.name == policy.name.lower()
+    assert len(policy.description) > 30
+    assert isinstance(policy.severity, Severity)
+    assert policy.remediation_steps and len(policy.remediation_steps) > 30
+    assert policy.tags
+    assert isinstance(policy, (ResourceValidationPolicy, StackValidationPolicy))
+    assert policy.resource_types, "each policy documents the types it looks at"
+
+
+def test_tls_and_header_rules_are_mandatory_hardening_advisory():
+    for policy in security_headers.POLICIES + transport_security.POLICIES:
+        assert policy.enforcement_level == EnforcementLevel.MANDATORY, policy.name
+    for policy in hardening.POLICIES:
+        assert policy.enforcement_level == EnforcementLevel.ADVISORY, policy.name
+
+
+@pytest.mark.parametrize("policy", [p for p in POLICIES if p.config_schema], ids=lambda p: p.name)
+def test_config_schema_properties_have_type_default_description(policy):
+    for name, prop in policy.config_schema.properties.items():
+        assert {"type", "default", "description"} <= set(prop), name
+        settings._check_value(name, prop["default"], prop)  # the default satisfies its own schema
+
+
+def test_schema_requires_defaults():
+    with pytest.raises(ValueError, match="needs a description and a default"):
+        settings.schema(x={"type": "integer"})
+
+
+# ------------------------------------------------------------------------ config files
+
+
+def test_shipped_config_files_resolve_against_the_pack():
+    for stack in ("dev", "staging", "prod"):
+        path = settings.config_file_for(stack)
+        assert path == ROOT / "policies" / "config" / f"{stack}.json"
+        resolved = settings.resolve(POLICIES, settings.load_file(path), source=str(path))
+        assert set(resolved) == set(BY_NAME)
+
+
+def test_prod_config_makes_hardening_mandatory_and_preload_required():
+    prod = settings.resolve(POLICIES, settings.load_file(settings.config_file_for("prod")))
+    dev = settings.resolve(POLICIES, settings.load_file(settings.config_file_for("dev")))
+    for policy in hardening.POLICIES:
+        assert prod[policy.name].level == EnforcementLevel.MANDATORY
+        assert dev[policy.name].level == EnforcementLevel.ADVISORY
+    for name in ("cloudfront-security-headers", "vercel-security-headers", "kubernetes-ingress-security-headers"):
+        assert prod[name].properties["requireHstsPreload"] is True
+        assert dev[name].properties["requireHstsPreload"] is False
+    assert prod["database-backups"].properties == {"minRetentionDays": 30, "minCacheSnapshotRetentionDays": 7}
+
+
+def test_config_file_for_falls_back_to_tier_then_none():
+    assert settings.config_file_for("prod-eu", "prod").name == "prod.json"
+    assert settings.config_file_for("sandbox") is None
+
+
+def test_resolve_follows_cli_semantics():
+    resolved = settings.resolve(POLICIES, {"all": "disabled", "cloudfront-waf": {"enforcementLevel": "mandatory"},
+                                           "cloudfront-viewer-tls": {"allowedMinimumProtocolVersions": ["TLSv1.3_2025"]}})
+    assert resolved["cloudfront-waf"].level == EnforcementLevel.MANDATORY
+    assert resolved["rds-not-public"].level == EnforcementLevel.DISABLED
+    assert resolved["cloudfront-viewer-tls"].level == EnforcementLevel.DISABLED  # "all" applies, props kept
+    assert resolved["cloudfront-viewer-tls"].properties == {"allowedMinimumProtocolVersions": ["TLSv1.3_2025"]}
+    assert resolved["database-backups"].properties == {"minRetentionDays": 7, "minCacheSnapshotRetentionDays": 1}
+
+
+@pytest.mark.parametrize(
+    "given,message",
+    [
+        ({"no-such-policy": "mandatory"}, "'no-such-policy' is not a policy of this pack"),
+        ({"cloudfront-waf": "strict"}, "cloudfront-waf = 'strict': must be one of"),
+        ({"cloudfront-waf": {"enforcementLevel": "loud"}}, "cloudfront-waf.enforcementLevel = 'loud'"),
+        ({"cloudfront-waf": 3}, "must be an enforcement level string or an object"),
+        ({"cloudfront-waf": {"x": 1}}, "cloudfront-waf.x: unknown property"),
+        ({"database-backups": {"minRetentionDays": "30"}}, "minRetentionDays = '30': must be of type integer"),
+        ({"database-backups": {"minRetentionDays": 0}}, "minRetentionDays = 0: must be >= 1"),
+        ({"lb-listener-tls": {"allowedSslPolicies": [1]}}, "allowedSslPolicies[0] = 1: must be of type string"),
+        ({"all": {"minRetentionDays": 3}}, "only an enforcement level may be set for all"),
+    ],
+)
+def test_resolve_rejects_bad_config_naming_key_and_allowed(given, message):
+    with pytest.raises(settings.PolicyConfigError, match="test.json") as e:
+        settings.resolve(POLICIES, given, source="test.json")
+    assert message in str(e.value)
+
+
+def test_load_file_errors(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    with pytest.raises(settings.PolicyConfigError, match="not valid JSON"):
+        settings.load_file(bad)
+    bad.write_text("[]")
+    with pytest.raises(settings.PolicyConfigError, match="must be a JSON object"):
+        settings.load_file(bad)
+    bad.write_text("  ")
+    assert settings.load_file(bad) == {}
+
+
+# ---------------------------------------------------------------------------- README
+
+
+def test_readme_documents_every_policy_and_config_property():
+    for policy in POLICIES:
+        assert f"`{policy.name}`" in README, policy.name
+        for prop in (policy.config_schema.properties if policy.config_schema else {}):
+            assert f"`{prop}`" in README, f"{policy.name}.{prop}"
+    assert "pulumi preview --policy-pack policies --policy-pack-config policies/config/prod.json" in README
+    assert "webstack check" in README
+
+
+# --------------------------------------------------------------------- import hygiene
+
+
+def test_rule_modules_import_without_side_effects():
+    """Importing the pack must not start the analyzer server (only __main__ constructs PolicyPack)."""
+    code = (
+        "import policies, policies.pack, policies.runner, policies.settings\n"
+        "import pulumi_policy.policy as p\n"
+        "called = []\n"
+        "p.PolicyPack.__init__ = lambda *a, **k: called.append(1)\n"
+        "import importlib\n"
+        "for m in ('security_headers', 'transport_security', 'hardening', 'base', 'values'):\n"
+        "    importlib.import_module('policies.' + m)\n"
+        "assert not called\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == ""
+
+
+# ------------------------------------------------------------------ runtime objects
+
+
+def test_values_read_real_analyzer_proxies():
+    props = analyzer_props({"a": {"b": [1, UNKNOWN, {"c": True}]}, "s": "x", "u": UNKNOWN})
+    assert type(props).__name__ == "_DictProxy"
+    with pytest.raises(UnknownValueError):
+        props.get("u")  # Mapping.get goes through __getitem__: why every read uses lookup()
+    assert lookup(props, "a.b.0") == 1.0  # numbers arrive as floats, as on the wire
+    assert lookup(props, "a.b.1") is UNKNOWN
+    assert lookup(props, "a.b.2.c") is True
+    assert lookup(props, "u") is UNKNOWN
+    assert lookup(props, "a.missing.x", "dflt") == "dflt"
+    assert lookup(props, "s.x") is None
+    assert elements(lookup(props, "a.b"))[1] is UNKNOWN
+    assert dict(entries(props))["u"] is UNKNOWN
+    assert plain(props) == {"a": {"b": [1.0, UNKNOWN, {"c": True}]}, "s": "x", "u": UNKNOWN}
+    assert lookup({"raw": UNKNOWN_STRING_VALUE}, "raw") is UNKNOWN
+
+
+def test_unknown_has_no_truth_value():
+    with pytest.raises(TypeError):
+        bool(UNKNOWN)
+    assert truthy(UNKNOWN) is False
+    assert truthy("true") and truthy(1.0) and not truthy("false") and not truthy(None)
+
+
+def test_evaluation_reraises_first_unknown_after_reporting():
+    reported = []
+    ev = Evaluation(lambda *a: reported.append(a))
+    ev.get({"x": UNKNOWN}, "x")
+    ev.violation("definite", "urn:x")
+    with pytest.raises(UnknownValueError) as e:
+        ev.finish()
+    assert reported == [("definite", "urn:x")]
+    assert e.value.props == ["x"]
+
+
+# ---------------------------------------------- every leaf unknown: never a crash, never wrong
+
+
+def _compliant_stack() -> list[ResourceState]:
+    """One resource of every type the pack checks, each compliant with every policy (prod config)."""
+    res = sh_t.res
+    dist = copy.deepcopy(ts_t.DIST)
+    dist["defaultCacheBehavior"]["responseHeadersPolicyId"] = sh_t.RHP_ID
+    for behavior in dist["orderedCacheBehaviors"]:
+        behavior["responseHeadersPolicyId"] = sh_t.RHP_ID
+    dist.update(hd_t.DIST)
+    dist_out = dict(dist, arn="arn:aws:cloudfront::123456789012:distribution/E1", id="E1")
+    primary = dict(ts_t.PRIMARY, **hd_t.PRIMARY)
+    replica = dict(ts_t.REPLICA, **hd_t.REPLICA)
+    bucket, policy = ts_t.bucket_stack()
+    topic_in = {"name": "alerts-critical", "kmsMasterKeyId": hd_t.KEY}
+    topic_policy = {"arn": ts_t.TOPIC_OUT["arn"], "policy": ts_t.sns_doc()}
+    cache = dict(ts_t.RG, **hd_t.RG)
+    return [
+        res(sh_t.RHP_TYPE, "headers", sh_t.RHP, dict(sh_t.RHP, id=sh_t.RHP_ID)),
+        res(sh_t.DIST_TYPE, "cdn", dist, dist_out),
+        *sh_t.vercel_stack(),
+        *sh_t.ingress_stack(),
+        res(ts_t.ts.VPC_ORIGIN, "vpc-origin", ts_t.VPC_ORIGIN),
+        res(ts_t.LISTENER_TYPE, "https", ts_t.HTTPS),
+        res(ts_t.LISTENER_TYPE, "http", ts_t.HTTP),
+        res(ts_t.PG_TYPE, "db-params", ts_t.PG, dict(ts_t.PG, id=ts_t.PG["name"])),
+        res(ts_t.INSTANCE_TYPE, "db-primary", primary, protect=True),
+        res(ts_t.INSTANCE_TYPE, "db-replica-0", replica, protect=True),
+        res(ts_t.ts.RDS_PROXY, "db-proxy", {"engineFamily": "POSTGRESQL", "requireTls": True}),
+        res(ts_t.ts.CACHE_REPLICATION_GROUP, "cache", cache),
+        bucket,
+        policy,
+        hd_t.s3_stack()[1],
+        res(ts_t.ts.TOPIC, "critical", topic_in, dict(ts_t.TOPIC_OUT, **topic_in)),
+        res(ts_t.ts.TOPIC_POLICY, "critical-policy", topic_policy),
+        res("kubernetes:apps/v1:Deployment", "app", hd_t.DEPLOYMENT),
+    ]
+
+
+PROD_CONFIG = settings.resolve(POLICIES, settings.load_file(settings.CONFIG_DIR / "prod.json"))
+
+
+def _leaf_paths(value, prefix=()):
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _leaf_paths(v, prefix + (k,))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _leaf_paths(v, prefix + (i,))
+    if prefix:
+        yield prefix
+
+
+def _with_unknown(value, path):
+    out = copy.deepcopy(value)
+    node = out
+    for part in path[:-1]:
+        node = node[part]
+    node[path[-1]] = UNKNOWN
+    return out
+
+
+def test_compliant_reference_stack_has_no_violation():
+    diags = evaluate(POLICIES, _compliant_stack(), PROD_CONFIG)
+    assert [d.message for d in diags] == []
+
+
+LINK_FIELDS = {"id", "arn", "bucket", "name", "metadata", "projectId", "responseHeadersPolicyId"}
+
+
+def test_any_single_unknown_value_never_crashes_or_invents_a_mandatory_violation():
+    """Preview can make any value unknown; policies must degrade to 'unverifiable'."""
+    base = _compliant_stack()
+    checked = 0
+    for index, resource in enumerate(base):
+        for which in ("inputs", "outputs"):
+            props = getattr(resource, which)
+            if props is None:
+                continue
+            for path in _leaf_paths(props):
+                changed = copy.copy(base)
+                kwargs = {f: getattr(resource, f) for f in resource.__dataclass_fields__}
+                kwargs[which] = _with_unknown(props, path)
+                changed[index] = ResourceState(**kwargs)
+                diags = evaluate(POLICIES, changed, PROD_CONFIG)
+                wrong = [d for d in diags if d.level == EnforcementLevel.MANDATORY and not d.unverifiable]
+                # Only a link between resources (an id/arn/name another resource refers to) can
+                # turn into a definite violation, because this synthetic stack carries no
+                # dependency information to follow instead (the engine always sends it).
+                if path[-1] not in LINK_FIELDS:
+                    assert wrong == [], (resource.name, which, path, [d.message for d in wrong])
+                checked += 1
+    assert checked > 200
