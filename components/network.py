@@ -89,7 +89,8 @@ class Network(pulumi.ComponentResource):
     Creates (new VPC): VPC with DNS support, one private subnet per AZ and their route
     table, the default security group emptied, flow logs (log group + IAM role). Always:
     security groups ``app``, ``database`` and ``cache``, with ingress to the data ports only
-    from the app group and ``app_cidrs``.
+    from the app group and ``app_cidrs`` (plus, on the database port, from the database
+    group itself: the RDS Proxy shares that group with the instances it connects to).
 
     Outputs: ``vpc_id``, ``subnet_ids``, ``availability_zones``, ``app_security_group_id``,
     ``database_security_group_id``, ``cache_security_group_id``.
@@ -217,6 +218,29 @@ class Network(pulumi.ComponentResource):
                     description=f"{label} port from peered app network {cidr}",
                     opts=child,
                 )
+
+        # The RDS Proxy carries the database group too: members of that group may reach the
+        # database port of each other (proxy -> instances), and nothing else is opened.
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-database-from-proxy",
+            security_group_id=database.id,
+            referenced_security_group_id=database.id,
+            ip_protocol="tcp",
+            from_port=args.database_port,
+            to_port=args.database_port,
+            description="database port from the RDS Proxy (same security group)",
+            opts=child,
+        )
+        aws.vpc.SecurityGroupEgressRule(
+            f"{name}-proxy-to-database",
+            security_group_id=database.id,
+            referenced_security_group_id=database.id,
+            ip_protocol="tcp",
+            from_port=args.database_port,
+            to_port=args.database_port,
+            description="RDS Proxy to the database port (same security group)",
+            opts=child,
+        )
 
         self.app_security_group_id = app.id
         self.database_security_group_id = database.id

@@ -52,6 +52,9 @@ TIER_DEFAULTS: dict[str, dict[Tier, Any]] = {
     "database.monitoring_interval_seconds": {DEV: 60,   STAGING: 30,       PROD: 15},
     "database.performance_insights_retention_days": {DEV: 7, STAGING: 7,   PROD: 31},
     "database.slow_query_ms":           {DEV: 1000,     STAGING: 500,      PROD: 500},
+    "database.log_retention_days":      {DEV: 7,        STAGING: 30,       PROD: 90},
+    "database.apply_immediately":       {DEV: True,     STAGING: True,     PROD: False},
+    "database.cross_region_cidr":       {DEV: "10.140.0.0/16", STAGING: "10.141.0.0/16", PROD: "10.142.0.0/16"},
     # -------------------------------------------------------------------- cache
     "cache.engine":                     {DEV: "redis",  STAGING: "redis",  PROD: "redis"},
     "cache.engine_version":             {DEV: "7.1",    STAGING: "7.1",    PROD: "7.1"},
@@ -60,6 +63,10 @@ TIER_DEFAULTS: dict[str, dict[Tier, Any]] = {
     "cache.automatic_failover":         {DEV: False,    STAGING: True,     PROD: True},
     "cache.multi_az":                   {DEV: False,    STAGING: False,    PROD: True},
     "cache.snapshot_retention_days":    {DEV: 0,        STAGING: 1,        PROD: 7},
+    "cache.final_snapshot":             {DEV: False,    STAGING: False,    PROD: True},
+    "cache.protect":                    {DEV: False,    STAGING: False,    PROD: True},
+    "cache.apply_immediately":          {DEV: True,     STAGING: True,     PROD: False},
+    "cache.log_retention_days":         {DEV: 7,        STAGING: 30,       PROD: 90},
     # ---------------------------------------------------------------------- app
     "app.platform":                     {DEV: "vercel", STAGING: "vercel", PROD: "vercel"},
     "app.min_instances":                {DEV: 1,        STAGING: 2,        PROD: 2},

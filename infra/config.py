@@ -187,6 +187,15 @@ class DatabaseConfig(_Section):
     """Name of the application database."""
     master_username: str = Field(default="webstack_admin", pattern=r"^[a-z][a-z0-9_]{0,15}$")
     """Master user; its password is generated and rotated by RDS in Secrets Manager."""
+    log_retention_days: int
+    """Retention of the exported PostgreSQL and upgrade logs (a CloudWatch Logs retention value)."""
+    apply_immediately: bool
+    """Apply modifications now (dev, staging) or in the maintenance window (prod)."""
+    cross_region_cidr: Cidr
+    max_connections: Optional[int] = Field(default=None, ge=20, le=262143)
+    """``max_connections`` of the parameter group (default: from the instance class's memory)."""
+    """CIDR of the private network this stack creates in ``crossRegionReplica``'s region for
+    that replica (not peered; keep it distinct from ``network.cidr`` if you ever peer them)."""
 
     @field_validator("performance_insights_retention_days")
     @classmethod
@@ -199,6 +208,69 @@ class DatabaseConfig(_Section):
     def _storage(self) -> "DatabaseConfig":
         if self.max_allocated_storage_gb < self.allocated_storage_gb:
             raise ValueError(f"maxAllocatedStorageGb: must be at least allocatedStorageGb ({self.allocated_storage_gb})")
+        return self
+
+    def component_args(
+        self,
+        *,
+        subnet_ids: Any,
+        security_group_id: Any,
+        availability_zones: Any,
+        vpc_id: Any,
+        app_max_instances: int = 1,
+        cross_region_subnet_ids: Any = (),
+        cross_region_security_group_id: Any = None,
+    ) -> Any:
+        """The ``components.database.DatabaseArgs`` of these settings and the given links."""
+        from components.database import DatabaseArgs
+
+        return DatabaseArgs(
+            subnet_ids=subnet_ids,
+            security_group_id=security_group_id,
+            availability_zones=availability_zones,
+            vpc_id=vpc_id,
+            engine_version=self.engine_version,
+            instance_class=self.instance_class,
+            allocated_storage_gb=self.allocated_storage_gb,
+            max_allocated_storage_gb=self.max_allocated_storage_gb,
+            multi_az=self.multi_az,
+            replicas=self.replicas,
+            cross_region_replica=self.cross_region_replica,
+            cross_region_subnet_ids=cross_region_subnet_ids if self.cross_region_replica else [],
+            cross_region_security_group_id=cross_region_security_group_id if self.cross_region_replica else None,
+            backup_retention_days=self.backup_retention_days,
+            deletion_protection=self.deletion_protection,
+            skip_final_snapshot=self.skip_final_snapshot,
+            protect=self.protect,
+            allow_unprotected_prod=self.allow_unprotected_prod,
+            pooling=self.pooling,
+            connections_per_app_instance=self.connections_per_app_instance,
+            app_max_instances=app_max_instances,
+            monitoring_interval_seconds=self.monitoring_interval_seconds,
+            performance_insights_retention_days=self.performance_insights_retention_days,
+            slow_query_ms=self.slow_query_ms,
+            log_retention_days=self.log_retention_days,
+            database_name=self.database_name,
+            master_username=self.master_username,
+            apply_immediately=self.apply_immediately,
+            max_connections=self.max_connections,
+        )
+
+    @model_validator(mode="after")
+    def _component_rules(self) -> "DatabaseConfig":
+        # The component's own validation, run now (with stand-in links) so a setting the
+        # component rejects fails at load time, before the first resource is registered.
+        _component_check(
+            DatabaseConfig,
+            lambda: self.component_args(
+                subnet_ids=["subnet-config-check-a", "subnet-config-check-b"],
+                security_group_id="sg-config-check",
+                availability_zones=["az-a", "az-b"],
+                vpc_id="vpc-config-check",
+                cross_region_subnet_ids=["subnet-config-check-c", "subnet-config-check-d"],
+                cross_region_security_group_id="sg-config-check-remote",
+            )
+        )
         return self
 
 
@@ -219,6 +291,16 @@ class CacheConfig(_Section):
     """Place replicas in other AZs (needs automaticFailover)."""
     snapshot_retention_days: int = Field(ge=0, le=35)
     """Daily snapshots kept (0: none)."""
+    final_snapshot: bool
+    """Final snapshot when the replication group is deleted."""
+    protect: bool
+    """Pulumi ``protect`` on the key, auth secret and replication group."""
+    apply_immediately: bool
+    """Apply modifications now (dev, staging) or in the maintenance window (prod)."""
+    log_retention_days: int
+    """Retention of the slow-log and engine-log groups (a CloudWatch Logs retention value)."""
+    maxmemory_policy: str = "volatile-lru"
+    """Eviction policy when memory is full (``allkeys-lru`` for a pure cache)."""
 
     @model_validator(mode="after")
     def _failover(self) -> "CacheConfig":
@@ -227,6 +309,56 @@ class CacheConfig(_Section):
         if self.multi_az and not self.automatic_failover:
             raise ValueError("multiAz: needs automaticFailover: true")
         return self
+
+    def component_args(self, *, subnet_ids: Any, security_group_id: Any, availability_zones: Any) -> Any:
+        """The ``components.cache.CacheArgs`` of these settings and the given links."""
+        from components.cache import CacheArgs
+
+        return CacheArgs(
+            subnet_ids=subnet_ids,
+            security_group_id=security_group_id,
+            availability_zones=availability_zones,
+            engine=self.engine,
+            engine_version=self.engine_version,
+            node_type=self.node_type,
+            replicas=self.replicas,
+            automatic_failover=self.automatic_failover,
+            multi_az=self.multi_az,
+            snapshot_retention_days=self.snapshot_retention_days,
+            final_snapshot=self.final_snapshot,
+            protect=self.protect,
+            apply_immediately=self.apply_immediately,
+            maxmemory_policy=self.maxmemory_policy,
+            log_retention_days=self.log_retention_days,
+        )
+
+    @model_validator(mode="after")
+    def _component_rules(self) -> "CacheConfig":
+        # As for the database: the component's validation, at load time.
+        _component_check(
+            CacheConfig,
+            lambda: self.component_args(
+                subnet_ids=["subnet-config-check-a", "subnet-config-check-b"],
+                security_group_id="sg-config-check",
+                availability_zones=["az-a", "az-b"],
+            )
+        )
+        return self
+
+
+def _component_check(section: type[BaseModel], build: Any) -> None:
+    """Run a component's Args validation; its ArgsError becomes this section's error,
+    ``<camelKey>: <what is allowed>`` (reported as ``webstack:<section>.<camelKey> = <value>``),
+    with the section's setting names in the message spelled as in the stack file."""
+    from components.errors import ArgsError
+
+    try:
+        build()
+    except ArgsError as exc:
+        names = set(section.model_fields)
+        allowed = re.sub(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b",
+                         lambda m: to_camel(m.group()) if m.group() in names else m.group(), exc.allowed)
+        raise ValueError(f"{to_camel(exc.field.split('.', 1)[-1])}: {allowed}") from None
 
 
 class VercelConfig(_Section):
