@@ -1,0 +1,717 @@
+"""Cdn: CloudFront in front of the app tier, with TLS 1.2+, security headers, per-path caching,
+WAF and access logs.
+
+Users reach the distribution over HTTPS only (HTTP is redirected) with a certificate for
+the site's own domain and a TLSv1.2_2021-or-newer security policy; CloudFront reaches the
+app tier over HTTPS with TLS 1.2 only. Every cache behavior carries the same response
+headers policy (components/headers.py), so every response has HSTS, CSP, nosniff, framing
+protection, a safe Referrer-Policy and a Permissions-Policy, whatever the origin sends.
+
+Caching follows the path classes of a Next.js / SvelteKit app (DESIGN.md):
+
+=========  ==========================================  ======================================
+class      paths (defaults)                            cache policy
+=========  ==========================================  ======================================
+static     /_next/static/*, /_app/immutable/*,         ``static_ttl`` (1 year in prod; the
+           /assets/*                                   files are content-hashed: immutable)
+images     /_next/image*, /images/*                    ``image_ttl`` (7 days in prod), keyed
+                                                       on query and ``Accept`` (format)
+api        /api/*                                      cached only when the origin opts in
+                                                       (default TTL 0), at most ``api_ttl``
+                                                       (5 min in prod); keyed on
+                                                       Authorization, cookies and query, so a
+                                                       per-user response is never shared
+public     /favicon.ico, /robots.txt, /sitemap*.xml,   ``default_ttl`` (24 h in prod)
+           /manifest.webmanifest
+html       everything else (default behavior)          ``html_ttl`` (0 in prod: never cached)
+=========  ==========================================  ======================================
+
+The CloudFront control plane for certificates and web ACLs is us-east-1: create this
+component with a us-east-1 AWS provider (``opts=ResourceOptions(providers={"aws": ...})``).
+The access-log bucket is created there too, next to the log delivery source (CloudFront
+standard logging v2 is configured in us-east-1).
+
+Access logs use CloudFront standard logging **v2** (CloudWatch Logs vended delivery to
+S3), not the legacy ``logging_config``: legacy logging writes through S3 ACLs and needs
+the bucket's ACLs enabled for the ``awslogsdelivery`` account, while v2 delivers with a
+bucket policy. The log bucket therefore keeps ACLs disabled (BucketOwnerEnforced), blocks
+all public access, is encrypted with its own KMS key, refuses non-TLS requests, and only
+the log delivery service, for this account's delivery sources, may write to it.
+
+Certificate: an ACM certificate (DNS validation) for ``domain`` and ``aliases``. With
+``hosted_zone_id`` the component writes the validation records and the A/AAAA alias
+records itself; without it, create the CNAMEs listed in the ``certificate_validation_records``
+output in your DNS (the first ``pulumi up`` waits on ``CertificateValidation`` until ACM sees
+them; ``aws acm describe-certificate`` shows them meanwhile), and point the domain at
+``domain_name``. Or bring an issued us-east-1 certificate with ``certificate_arn``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+import pulumi
+import pulumi_aws as aws
+
+from components import headers as h
+from components.errors import ArgsError, require, require_one_of, require_range
+
+CLOUDFRONT_REGION = "us-east-1"
+CLOUDFRONT_HOSTED_ZONE_ID = "Z2FDTNDATAQYW2"
+"""Route 53 hosted zone of every CloudFront distribution (alias target)."""
+ORIGIN_ID = "app"
+
+VIEWER_SECURITY_POLICIES = ("TLSv1.2_2021", "TLSv1.2_2025", "TLSv1.3_2025")
+"""CloudFront viewer security policies with TLS 1.2 or newer and modern ciphers only."""
+PRICE_CLASSES = ("PriceClass_100", "PriceClass_200", "PriceClass_All")
+MAX_CACHE_BEHAVIORS = 25
+"""CloudFront's default quota of cache behaviors per distribution."""
+MAX_TTL = 31536000
+WAF_MIN_RATE_LIMIT = 10
+"""Smallest limit a WAF rate-based rule accepts (per evaluation window)."""
+
+ALL_METHODS = ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"]
+READ_METHODS = ["GET", "HEAD", "OPTIONS"]
+CACHED_METHODS = ["GET", "HEAD"]
+
+ALL_VIEWER_EXCEPT_HOST = "Managed-AllViewerExceptHostHeader"
+"""AWS managed origin request policy: every viewer header, query string and cookie, but
+CloudFront sends the origin's own host name (the app tier serves ``origin_domain``)."""
+
+_HOSTNAME = re.compile(r"^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$")
+_REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
+_PATH = re.compile(r"^/[A-Za-z0-9_\-.*/]*$")
+_CERT_ARN = re.compile(r"^arn:aws[\w-]*:acm:us-east-1:\d{12}:certificate/[0-9a-f-]{36}$")
+_ZONE_ID = re.compile(r"^Z[A-Z0-9]{1,32}$")
+
+
+@dataclass(frozen=True)
+class PathClass:
+    """One class of paths and how CloudFront caches it (plain data, see ``path_classes``)."""
+
+    name: str
+    paths: tuple[str, ...]
+    min_ttl: int
+    default_ttl: int
+    max_ttl: int
+    methods: tuple[str, ...]
+    key_headers: tuple[str, ...] = ()
+    key_query: bool = False
+    key_cookies: bool = False
+    forward_viewer: bool = False
+    """Forward every viewer header/cookie/query (except Host) via the origin request policy."""
+
+    @property
+    def caches(self) -> bool:
+        return self.max_ttl > 0
+
+
+def cache_key(pc: PathClass) -> dict[str, Any]:
+    """``parameters_in_cache_key_and_forwarded_to_origin`` of a class's cache policy.
+
+    CloudFront refuses cache-key parameters and compression flags on a policy whose
+    max TTL is 0 (caching disabled); such classes forward what the origin needs through
+    the origin request policy instead.
+    """
+    if not pc.caches:
+        return {
+            "headers_config": {"header_behavior": "none"},
+            "cookies_config": {"cookie_behavior": "none"},
+            "query_strings_config": {"query_string_behavior": "none"},
+            "enable_accept_encoding_gzip": False,
+            "enable_accept_encoding_brotli": False,
+        }
+    headers_config: dict[str, Any] = {"header_behavior": "none"}
+    if pc.key_headers:
+        headers_config = {"header_behavior": "whitelist", "headers": {"items": list(pc.key_headers)}}
+    return {
+        "headers_config": headers_config,
+        "cookies_config": {"cookie_behavior": "all" if pc.key_cookies else "none"},
+        "query_strings_config": {"query_string_behavior": "all" if pc.key_query else "none"},
+        "enable_accept_encoding_gzip": True,
+        "enable_accept_encoding_brotli": True,
+    }
+
+
+@dataclass
+class CdnArgs:
+    """Arguments of ``Cdn``."""
+
+    domain: str
+    """Public host name users type (``shop.example.com``); lower case, no scheme."""
+    origin_domain: pulumi.Input[str]
+    """Host name of the app tier CloudFront fetches from over HTTPS (``origin.shop.example.com``)."""
+    aliases: list[str] = field(default_factory=list)
+    """More host names served by the distribution (each on the certificate)."""
+    origin_headers: dict[str, pulumi.Input[str]] = field(default_factory=dict)
+    """Headers CloudFront adds to every origin request, e.g. the app tier's origin-verify
+    secret (values may be secrets; they stay secret in state)."""
+    certificate_arn: Optional[str] = None
+    """Use this issued us-east-1 ACM certificate instead of requesting one."""
+    hosted_zone_id: Optional[str] = None
+    """Route 53 zone holding ``domain``: validation and alias records are created there."""
+    price_class: str = "PriceClass_100"
+    """CloudFront price class."""
+    minimum_protocol_version: str = "TLSv1.2_2021"
+    """Viewer security policy (TLSv1.2_2021 or newer)."""
+    default_ttl_seconds: int = 86400
+    """TTL of the ``public`` class (root files such as robots.txt)."""
+    static_ttl_seconds: int = MAX_TTL
+    """TTL of content-hashed static assets."""
+    image_ttl_seconds: int = 604800
+    """TTL of optimised images."""
+    api_ttl_seconds: int = 300
+    """Longest time an API response that allows caching is cached."""
+    html_ttl_seconds: int = 0
+    """TTL of HTML (default behavior); 0 never caches it."""
+    static_paths: list[str] = field(default_factory=lambda: ["/_next/static/*", "/_app/immutable/*", "/assets/*"])
+    """Path patterns of the ``static`` class."""
+    image_paths: list[str] = field(default_factory=lambda: ["/_next/image*", "/images/*"])
+    """Path patterns of the ``images`` class."""
+    api_paths: list[str] = field(default_factory=lambda: ["/api/*"])
+    """Path patterns of the ``api`` class (also the scope of the WAF rate limit)."""
+    public_paths: list[str] = field(
+        default_factory=lambda: ["/favicon.ico", "/robots.txt", "/sitemap*.xml", "/manifest.webmanifest"]
+    )
+    """Path patterns of the ``public`` class."""
+    waf: bool = True
+    """Attach a WAFv2 web ACL with AWS managed rule groups."""
+    api_rate_limit_per_minute: Optional[int] = None
+    """Requests per client IP per minute on the API paths before WAF answers 429 (needs waf)."""
+    access_logs: bool = True
+    """Standard access logs (v2) to a locked-down S3 bucket."""
+    log_retention_days: int = 90
+    """Days access logs are kept."""
+    origin_shield_region: Optional[str] = None
+    """Origin Shield region (an extra caching layer in front of the origin); None: off."""
+    origin_read_timeout_seconds: int = 30
+    """How long CloudFront waits for the origin's response."""
+    headers: h.SecurityHeaders = field(default_factory=h.SecurityHeaders)
+    """Security headers sent with every response."""
+
+    def __post_init__(self) -> None:
+        require(isinstance(self.domain, str) and bool(_HOSTNAME.match(self.domain)), "cdn.domain", self.domain,
+                "must be a lower-case DNS name such as app.example.com (no scheme, no path)")
+        for alias in self.aliases:
+            require(isinstance(alias, str) and bool(_HOSTNAME.match(alias.removeprefix("*."))), "cdn.aliases", alias,
+                    "must be a lower-case DNS name (optionally *.) such as www.example.com")
+        names = [self.domain, *self.aliases]
+        require(len(set(names)) == len(names), "cdn.aliases", self.aliases,
+                "must not repeat a name or the domain itself")
+        if isinstance(self.origin_domain, str):
+            require(bool(_HOSTNAME.match(self.origin_domain)), "cdn.origin_domain", self.origin_domain,
+                    "must be a host name (no scheme, no path)")
+            require(self.origin_domain not in names, "cdn.origin_domain", self.origin_domain,
+                    "must differ from the names the distribution serves (CloudFront would fetch from itself)")
+        for name in self.origin_headers:
+            require(bool(re.match(r"^[A-Za-z0-9-]+$", name)) and not name.lower().startswith(("x-amz-", "x-edge-"))
+                    and name.lower() not in ("host", "authorization", "cookie", "x-forwarded-for"),
+                    "cdn.origin_headers", name, "must be a header name CloudFront may add to origin requests")
+        if self.certificate_arn is not None:
+            require(bool(_CERT_ARN.match(self.certificate_arn)), "cdn.certificate_arn", self.certificate_arn,
+                    "must be an ACM certificate ARN in us-east-1 (CloudFront reads certificates only there)")
+        if self.hosted_zone_id is not None:
+            require(bool(_ZONE_ID.match(self.hosted_zone_id)), "cdn.hosted_zone_id", self.hosted_zone_id,
+                    "must be a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ")
+        require_one_of("cdn.price_class", self.price_class, PRICE_CLASSES)
+        require_one_of("cdn.minimum_protocol_version", self.minimum_protocol_version, VIEWER_SECURITY_POLICIES)
+        for key in ("default_ttl_seconds", "static_ttl_seconds", "image_ttl_seconds", "api_ttl_seconds",
+                    "html_ttl_seconds"):
+            require_range(f"cdn.{key}", getattr(self, key), 0, MAX_TTL)
+        seen: dict[str, str] = {}
+        for cls in ("static", "image", "api", "public"):
+            paths = getattr(self, f"{cls}_paths")
+            require(cls not in ("api",) or bool(paths), f"cdn.{cls}_paths", paths, "must list at least one pattern")
+            for path in paths:
+                require(isinstance(path, str) and bool(_PATH.match(path)) and len(path) <= 255,
+                        f"cdn.{cls}_paths", path, "must be a CloudFront path pattern starting with '/'")
+                require(path not in seen, f"cdn.{cls}_paths", path,
+                        f"is already in {seen.get(path)}_paths: each pattern belongs to one class")
+                seen[path] = cls
+        require(len(seen) <= MAX_CACHE_BEHAVIORS, "cdn.paths", len(seen),
+                f"at most {MAX_CACHE_BEHAVIORS} path patterns (CloudFront's cache behavior quota)")
+        if self.api_rate_limit_per_minute is not None:
+            require(self.waf, "cdn.api_rate_limit_per_minute", self.api_rate_limit_per_minute,
+                    "needs waf=True (the limit is a WAF rate-based rule)")
+            require_range("cdn.api_rate_limit_per_minute", self.api_rate_limit_per_minute,
+                          WAF_MIN_RATE_LIMIT, 2_000_000_000)
+            for path in self.api_paths:
+                require("*" not in path.rstrip("*"), "cdn.api_paths", path,
+                        "with a rate limit, API patterns may use '*' only at the end (the WAF matches a prefix)")
+        require_range("cdn.log_retention_days", self.log_retention_days, 1, 3650)
+        if self.origin_shield_region is not None:
+            require(bool(_REGION.match(self.origin_shield_region)), "cdn.origin_shield_region",
+                    self.origin_shield_region, "must be an AWS region name such as us-east-1")
+        require_range("cdn.origin_read_timeout_seconds", self.origin_read_timeout_seconds, 1, 180)
+        if not isinstance(self.headers, h.SecurityHeaders):
+            raise ArgsError("cdn.headers", self.headers, "must be a components.headers.SecurityHeaders")
+
+
+def path_classes(args: CdnArgs) -> list[PathClass]:
+    """The cache classes of ``args``, ordered behaviors first and ``html`` (the default) last."""
+    classes = [
+        PathClass("static", tuple(args.static_paths), 0, args.static_ttl_seconds, args.static_ttl_seconds,
+                  tuple(READ_METHODS)),
+        PathClass("images", tuple(args.image_paths), 0, args.image_ttl_seconds, args.image_ttl_seconds,
+                  tuple(READ_METHODS), key_headers=("Accept",), key_query=True),
+        PathClass("api", tuple(args.api_paths), 0, 0, args.api_ttl_seconds, tuple(ALL_METHODS),
+                  key_headers=("Authorization",), key_query=True, key_cookies=True, forward_viewer=True),
+        PathClass("public", tuple(args.public_paths), 0, args.default_ttl_seconds, args.default_ttl_seconds,
+                  tuple(READ_METHODS)),
+        # HTML takes form posts and server actions too, hence every method.
+        PathClass("html", ("*",), 0, args.html_ttl_seconds, args.html_ttl_seconds, tuple(ALL_METHODS),
+                  key_query=True, key_cookies=True, forward_viewer=True),
+    ]
+    return [c for c in classes if c.paths]
+
+
+def api_prefixes(paths: list[str]) -> list[str]:
+    """URI prefixes the WAF rate limit matches: ``/api/*`` -> ``/api/``."""
+    return sorted({p.rstrip("*") for p in paths})
+
+
+def physical_name(*parts: str, limit: int) -> str:
+    """``"webstack-prod-cdn-access-logs"``: parts joined by '-', cut to ``limit`` characters."""
+    text = re.sub(r"[^A-Za-z0-9-]+", "-", "-".join(parts)).strip("-")
+    return text[:limit].rstrip("-")
+
+
+def validation_names(domains: list[str]) -> list[str]:
+    """Names that get their own DNS validation record (``*.x`` shares the record of ``x``)."""
+    out: list[str] = []
+    for d in domains:
+        base = d.removeprefix("*.")
+        if base not in out:
+            out.append(base)
+    return out
+
+
+class Cdn(pulumi.ComponentResource):
+    """CloudFront distribution with TLS 1.2+, security headers on every behavior, cache
+    policies per path class, WAFv2 and locked-down access logs.
+
+    Creates: ACM certificate + validation (unless ``certificate_arn``), Route 53 validation
+    and A/AAAA alias records (with ``hosted_zone_id``), response headers policy, one cache
+    policy per path class, WAFv2 web ACL (``waf``), log bucket with KMS key, policies and
+    lifecycle plus the log delivery source/destination/delivery (``access_logs``), and the
+    distribution.
+
+    Outputs: ``distribution_id``, ``distribution_arn``, ``domain_name``, ``certificate_arn``,
+    ``web_acl_arn`` (None without WAF), ``response_headers_policy_id``, ``log_bucket_name``
+    (None without access logs), ``certificate_validation_records``, ``url``.
+    """
+
+    distribution_id: pulumi.Output[str]
+    """CloudFront distribution id (for invalidations and CloudWatch metrics)."""
+    distribution_arn: pulumi.Output[str]
+    domain_name: pulumi.Output[str]
+    """The distribution's own host name (``d111111abcdef8.cloudfront.net``): the DNS target."""
+    certificate_arn: pulumi.Output[str]
+    """The viewer certificate (issued)."""
+    web_acl_arn: Optional[pulumi.Output[str]]
+    """The WAFv2 web ACL, or None when WAF is off."""
+    response_headers_policy_id: pulumi.Output[str]
+    """The security-headers policy on every cache behavior."""
+    log_bucket_name: Optional[pulumi.Output[str]]
+    """Bucket holding access logs, or None when access logs are off."""
+    certificate_validation_records: pulumi.Output[list]
+    """CNAME records ACM needs (name, type, value) when DNS is not in Route 53."""
+    url: pulumi.Output[str]
+    """``https://<domain>``."""
+
+    def __init__(self, name: str, args: CdnArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("webstack:index:Cdn", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        invoke = pulumi.InvokeOptions(parent=self)
+        domains = [args.domain, *args.aliases]
+
+        certificate_arn, validation_records = self._certificate(name, args, domains, child)
+
+        self.headers_policy = aws.cloudfront.ResponseHeadersPolicy(
+            f"{name}-security-headers",
+            comment=f"{args.domain}: HSTS, CSP, nosniff, framing, referrer and permissions policies",
+            security_headers_config=h.cloudfront_security_headers_config(args.headers),
+            custom_headers_config=h.cloudfront_custom_headers_config(args.headers),
+            remove_headers_config=h.cloudfront_remove_headers_config(),
+            opts=child,
+        )
+
+        viewer_policy = aws.cloudfront.get_origin_request_policy_output(name=ALL_VIEWER_EXCEPT_HOST, opts=invoke)
+        behaviors: list[dict[str, Any]] = []
+        default_behavior: dict[str, Any] = {}
+        self.cache_policies: dict[str, aws.cloudfront.CachePolicy] = {}
+        for pc in path_classes(args):
+            policy = aws.cloudfront.CachePolicy(
+                f"{name}-{pc.name}",
+                comment=f"{args.domain} {pc.name}: ttl {pc.min_ttl}/{pc.default_ttl}/{pc.max_ttl} s",
+                min_ttl=pc.min_ttl,
+                default_ttl=pc.default_ttl,
+                max_ttl=pc.max_ttl,
+                parameters_in_cache_key_and_forwarded_to_origin=cache_key(pc),
+                opts=child,
+            )
+            self.cache_policies[pc.name] = policy
+            behavior: dict[str, Any] = {
+                "target_origin_id": ORIGIN_ID,
+                "viewer_protocol_policy": "redirect-to-https",
+                "allowed_methods": list(pc.methods),
+                "cached_methods": CACHED_METHODS,
+                "compress": True,
+                "cache_policy_id": policy.id,
+                "response_headers_policy_id": self.headers_policy.id,
+            }
+            if pc.forward_viewer:
+                behavior["origin_request_policy_id"] = viewer_policy.id
+            if pc.name == "html":
+                default_behavior = behavior
+            else:
+                behaviors.extend({**behavior, "path_pattern": path} for path in pc.paths)
+
+        self.web_acl = self._web_acl(name, args) if args.waf else None
+
+        origin: dict[str, Any] = {
+            "origin_id": ORIGIN_ID,
+            "domain_name": args.origin_domain,
+            "custom_origin_config": {
+                "http_port": 80,
+                "https_port": 443,
+                "origin_protocol_policy": "https-only",
+                "origin_ssl_protocols": ["TLSv1.2"],
+                "origin_read_timeout": args.origin_read_timeout_seconds,
+                "origin_keepalive_timeout": 5,
+            },
+        }
+        if args.origin_headers:
+            origin["custom_headers"] = [{"name": k, "value": v} for k, v in sorted(args.origin_headers.items())]
+        if args.origin_shield_region:
+            origin["origin_shield"] = {"enabled": True, "origin_shield_region": args.origin_shield_region}
+
+        self.distribution = aws.cloudfront.Distribution(
+            f"{name}-distribution",
+            enabled=True,
+            comment=f"{args.domain} ({pulumi.get_stack()})",
+            aliases=domains,
+            http_version="http2and3",
+            is_ipv6_enabled=True,
+            price_class=args.price_class,
+            origins=[origin],
+            default_cache_behavior=default_behavior,
+            ordered_cache_behaviors=behaviors,
+            viewer_certificate={
+                "acm_certificate_arn": certificate_arn,
+                "ssl_support_method": "sni-only",
+                "minimum_protocol_version": args.minimum_protocol_version,
+            },
+            restrictions={"geo_restriction": {"restriction_type": "none"}},
+            web_acl_id=self.web_acl.arn if self.web_acl else None,
+            opts=child,
+        )
+
+        self.log_bucket = self._access_logs(name, args, child, invoke) if args.access_logs else None
+
+        if args.hosted_zone_id:
+            for domain in domains:
+                for record_type in ("A", "AAAA"):
+                    aws.route53.Record(
+                        f"{name}-{domain.replace('*', 'wildcard').replace('.', '-')}-{record_type.lower()}",
+                        zone_id=args.hosted_zone_id,
+                        name=domain,
+                        type=record_type,
+                        aliases=[{
+                            "name": self.distribution.domain_name,
+                            "zone_id": self.distribution.hosted_zone_id,
+                            "evaluate_target_health": False,
+                        }],
+                        opts=child,
+                    )
+
+        self.distribution_id = self.distribution.id
+        self.distribution_arn = self.distribution.arn
+        self.domain_name = self.distribution.domain_name
+        self.certificate_arn = pulumi.Output.from_input(certificate_arn)
+        self.web_acl_arn = self.web_acl.arn if self.web_acl else None
+        self.response_headers_policy_id = self.headers_policy.id
+        self.log_bucket_name = self.log_bucket.bucket if self.log_bucket else None
+        self.certificate_validation_records = validation_records
+        self.url = pulumi.Output.concat("https://", args.domain)
+        self.register_outputs(
+            {
+                "distribution_id": self.distribution_id,
+                "distribution_arn": self.distribution_arn,
+                "domain_name": self.domain_name,
+                "certificate_arn": self.certificate_arn,
+                "web_acl_arn": self.web_acl_arn,
+                "response_headers_policy_id": self.response_headers_policy_id,
+                "log_bucket_name": self.log_bucket_name,
+                "certificate_validation_records": self.certificate_validation_records,
+                "url": self.url,
+            }
+        )
+
+    # ------------------------------------------------------------------ certificate
+
+    def _certificate(
+        self, name: str, args: CdnArgs, domains: list[str], child: pulumi.ResourceOptions
+    ) -> tuple[pulumi.Input[str], pulumi.Output[list]]:
+        if args.certificate_arn:
+            return args.certificate_arn, pulumi.Output.from_input([])
+        cert = aws.acm.Certificate(
+            f"{name}-cert",
+            domain_name=args.domain,
+            subject_alternative_names=list(args.aliases),
+            validation_method="DNS",
+            options={"certificate_transparency_logging_preference": "ENABLED"},
+            opts=child,
+        )
+        self.certificate = cert
+
+        def records(options: Any) -> list[dict[str, str]]:
+            by_name: dict[str, dict[str, str]] = {}
+            for o in options or []:
+                by_name.setdefault(o.resource_record_name, {
+                    "name": o.resource_record_name, "type": o.resource_record_type, "value": o.resource_record_value,
+                })
+            return sorted(by_name.values(), key=lambda r: r["name"])
+
+        validation_records = cert.domain_validation_options.apply(records)
+        fqdns: list[pulumi.Output[str]] = []
+        if args.hosted_zone_id:
+            for base in validation_names(domains):
+                option = cert.domain_validation_options.apply(
+                    lambda opts, d=base: next(o for o in opts if o.domain_name.removeprefix("*.") == d)
+                )
+                record = aws.route53.Record(
+                    f"{name}-validation-{base.replace('.', '-')}",
+                    zone_id=args.hosted_zone_id,
+                    name=option.apply(lambda o: o.resource_record_name),
+                    type=option.apply(lambda o: o.resource_record_type),
+                    records=[option.apply(lambda o: o.resource_record_value)],
+                    ttl=300,
+                    allow_overwrite=True,
+                    opts=child,
+                )
+                fqdns.append(record.fqdn)
+        validation = aws.acm.CertificateValidation(
+            f"{name}-cert",
+            certificate_arn=cert.arn,
+            validation_record_fqdns=fqdns or None,
+            opts=child,
+        )
+        return validation.certificate_arn, validation_records
+
+    # --------------------------------------------------------------------------- WAF
+
+    def _web_acl(self, name: str, args: CdnArgs) -> aws.wafv2.WebAcl:
+        metric = physical_name(pulumi.get_project(), pulumi.get_stack(), name, limit=100)
+        rules: list[dict[str, Any]] = []
+        if args.api_rate_limit_per_minute is not None:
+            matches = [
+                {
+                    "byte_match_statement": {
+                        "positional_constraint": "STARTS_WITH",
+                        "search_string": prefix,
+                        "field_to_match": {"uri_path": {}},
+                        "text_transformations": [{"priority": 0, "type": "NONE"}],
+                    }
+                }
+                for prefix in api_prefixes(args.api_paths)
+            ]
+            scope = matches[0] if len(matches) == 1 else {"or_statement": {"statements": matches}}
+            rules.append({
+                "name": "api-rate-limit",
+                "priority": 0,
+                "action": {"block": {"custom_response": {"response_code": 429}}},
+                "statement": {
+                    "rate_based_statement": {
+                        "limit": args.api_rate_limit_per_minute,
+                        "evaluation_window_sec": 60,
+                        "aggregate_key_type": "IP",
+                        "scope_down_statement": scope,
+                    }
+                },
+                "visibility_config": {
+                    "cloudwatch_metrics_enabled": True,
+                    "metric_name": f"{metric}-api-rate-limit",
+                    "sampled_requests_enabled": True,
+                },
+            })
+        for priority, group in enumerate(
+            ("AWSManagedRulesAmazonIpReputationList", "AWSManagedRulesCommonRuleSet",
+             "AWSManagedRulesKnownBadInputsRuleSet"),
+            start=10,
+        ):
+            rules.append({
+                "name": group,
+                "priority": priority,
+                "override_action": {"none": {}},
+                "statement": {"managed_rule_group_statement": {"vendor_name": "AWS", "name": group}},
+                "visibility_config": {
+                    "cloudwatch_metrics_enabled": True,
+                    "metric_name": f"{metric}-{group}",
+                    "sampled_requests_enabled": True,
+                },
+            })
+        return aws.wafv2.WebAcl(
+            f"{name}-waf",
+            scope="CLOUDFRONT",
+            description=f"{args.domain}: AWS managed rules"
+            + (f", {args.api_rate_limit_per_minute} req/min per IP on the API" if args.api_rate_limit_per_minute else ""),
+            default_action={"allow": {}},
+            rules=rules,
+            visibility_config={
+                "cloudwatch_metrics_enabled": True,
+                "metric_name": metric,
+                "sampled_requests_enabled": True,
+            },
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    # ---------------------------------------------------------------------- access logs
+
+    def _access_logs(
+        self, name: str, args: CdnArgs, child: pulumi.ResourceOptions, invoke: pulumi.InvokeOptions
+    ) -> aws.s3.Bucket:
+        account = aws.get_caller_identity_output(opts=invoke).account_id
+        partition = aws.get_partition_output(opts=invoke).partition
+        source_arn = pulumi.Output.format(
+            "arn:{0}:logs:{1}:{2}:delivery-source:*", partition, CLOUDFRONT_REGION, account
+        )
+        key = aws.kms.Key(
+            f"{name}-logs",
+            description=f"{args.domain}: CloudFront access logs",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            policy=pulumi.Output.all(account, partition, source_arn).apply(
+                lambda a: json.dumps({
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "AccountAdministers",
+                            "Effect": "Allow",
+                            "Principal": {"AWS": f"arn:{a[1]}:iam::{a[0]}:root"},
+                            "Action": "kms:*",
+                            "Resource": "*",
+                        },
+                        {
+                            "Sid": "LogDeliveryEncrypts",
+                            "Effect": "Allow",
+                            "Principal": {"Service": "delivery.logs.amazonaws.com"},
+                            "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*",
+                                       "kms:DescribeKey"],
+                            "Resource": "*",
+                            "Condition": {"StringEquals": {"aws:SourceAccount": a[0]},
+                                          "ArnLike": {"aws:SourceArn": a[2]}},
+                        },
+                    ],
+                })
+            ),
+            opts=child,
+        )
+        bucket = aws.s3.Bucket(f"{name}-logs", opts=child)
+        aws.s3.BucketOwnershipControls(
+            f"{name}-logs", bucket=bucket.id, rule={"object_ownership": "BucketOwnerEnforced"}, opts=child
+        )
+        aws.s3.BucketPublicAccessBlock(
+            f"{name}-logs",
+            bucket=bucket.id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=child,
+        )
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{name}-logs",
+            bucket=bucket.id,
+            rules=[{
+                "apply_server_side_encryption_by_default": {"sse_algorithm": "aws:kms", "kms_master_key_id": key.arn},
+                "bucket_key_enabled": True,
+            }],
+            opts=child,
+        )
+        aws.s3.BucketVersioning(f"{name}-logs", bucket=bucket.id,
+                                versioning_configuration={"status": "Enabled"}, opts=child)
+        aws.s3.BucketLifecycleConfiguration(
+            f"{name}-logs",
+            bucket=bucket.id,
+            rules=[{
+                "id": "expire-access-logs",
+                "status": "Enabled",
+                "filter": {"prefix": ""},
+                "expiration": {"days": args.log_retention_days},
+                "noncurrent_version_expiration": {"noncurrent_days": 7},
+                "abort_incomplete_multipart_upload": {"days_after_initiation": 7},
+            }],
+            opts=child,
+        )
+        aws.s3.BucketPolicy(
+            f"{name}-logs",
+            bucket=bucket.id,
+            policy=pulumi.Output.all(bucket.arn, account, source_arn).apply(
+                lambda a: json.dumps({
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "DenyInsecureTransport",
+                            "Effect": "Deny",
+                            "Principal": "*",
+                            "Action": "s3:*",
+                            "Resource": [a[0], f"{a[0]}/*"],
+                            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                        },
+                        {
+                            "Sid": "LogDeliveryAclCheck",
+                            "Effect": "Allow",
+                            "Principal": {"Service": "delivery.logs.amazonaws.com"},
+                            "Action": "s3:GetBucketAcl",
+                            "Resource": a[0],
+                            "Condition": {"StringEquals": {"aws:SourceAccount": a[1]},
+                                          "ArnLike": {"aws:SourceArn": a[2]}},
+                        },
+                        {
+                            "Sid": "LogDeliveryWrite",
+                            "Effect": "Allow",
+                            "Principal": {"Service": "delivery.logs.amazonaws.com"},
+                            "Action": "s3:PutObject",
+                            "Resource": f"{a[0]}/AWSLogs/{a[1]}/*",
+                            "Condition": {
+                                "StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control",
+                                                 "aws:SourceAccount": a[1]},
+                                "ArnLike": {"aws:SourceArn": a[2]},
+                            },
+                        },
+                    ],
+                })
+            ),
+            opts=child,
+        )
+        # Delivery names are unique per account and region: qualify them with project and stack.
+        delivery_name = physical_name(pulumi.get_project(), pulumi.get_stack(), name, "access-logs", limit=60)
+        source = aws.cloudwatch.LogDeliverySource(
+            f"{name}-access-logs",
+            name=delivery_name,
+            log_type="ACCESS_LOGS",
+            resource_arn=self.distribution.arn,
+            opts=child,
+        )
+        destination = aws.cloudwatch.LogDeliveryDestination(
+            f"{name}-access-logs",
+            name=delivery_name,
+            output_format="json",
+            delivery_destination_configuration={"destination_resource_arn": bucket.arn},
+            opts=child,
+        )
+        aws.cloudwatch.LogDelivery(
+            f"{name}-access-logs",
+            delivery_source_name=source.name,
+            delivery_destination_arn=destination.arn,
+            s3_delivery_configurations=[{
+                "suffix_path": "{DistributionId}/{yyyy}/{MM}/{dd}/{HH}",
+                "enable_hive_compatible_path": False,
+            }],
+            opts=child,
+        )
+        return bucket
