@@ -172,7 +172,8 @@ class CacheArgs:
                 self.maintenance_window, "must be ddd:hh:mm-ddd:hh:mm (UTC), e.g. sun:05:00-sun:06:00")
         require_range("cache.port", self.port, 1024, 65535)
         require_one_of("cache.maxmemory_policy", self.maxmemory_policy, MAXMEMORY_POLICIES)
-        require_one_of("cache.log_retention_days", self.log_retention_days, LOG_RETENTION_DAYS)
+        require(self.log_retention_days in LOG_RETENTION_DAYS, "cache.log_retention_days", self.log_retention_days,
+                "must be a CloudWatch Logs retention: " + ", ".join(map(str, LOG_RETENTION_DAYS)))
         if self.replication_group_id is not None:
             require(isinstance(self.replication_group_id, str) and len(self.replication_group_id) <= 40
                     and _GROUP_ID.match(self.replication_group_id) is not None,
@@ -217,7 +218,9 @@ class Cache(pulumi.ComponentResource):
     def __init__(self, name: str, args: CacheArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("webstack:index:Cache", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        stateful = pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.protect)
+        # Unset (not False) when off, so a caller's ``protect`` still flows down.
+        stateful = pulumi.ResourceOptions(parent=self, protect=args.protect or None,
+                                          retain_on_delete=args.protect or None)
         invoke = pulumi.InvokeOptions(parent=self)
 
         group_id = args.replication_group_id or default_replication_group_id(

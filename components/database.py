@@ -249,7 +249,7 @@ class DatabaseArgs:
     monitoring_interval_seconds: int = 60
     """Enhanced monitoring granularity (0 turns it off)."""
     performance_insights_retention_days: int = 7
-    """Performance Insights retention: 7 or a multiple of 31 up to 731."""
+    """Performance Insights retention: 7, a multiple of 31 up to 713 (months), or 731."""
     slow_query_ms: int = 1000
     """Statements slower than this are logged (``log_min_duration_statement``)."""
     log_retention_days: int = 30
@@ -322,10 +322,12 @@ class DatabaseArgs:
         require_range("database.app_max_instances", self.app_max_instances, 1, 1000)
         require_one_of("database.monitoring_interval_seconds", self.monitoring_interval_seconds, MONITORING_INTERVALS)
         pi = self.performance_insights_retention_days
-        require(isinstance(pi, int) and (pi == 7 or (pi % 31 == 0 and 31 <= pi <= 731)),
-                "database.performance_insights_retention_days", pi, "must be 7 or a multiple of 31 up to 731")
+        require(isinstance(pi, int) and (pi in (7, 731) or (pi % 31 == 0 and 31 <= pi <= 713)),
+                "database.performance_insights_retention_days", pi,
+                "must be 7 or a multiple of 31 (months, up to 713) or 731")
         require_range("database.slow_query_ms", self.slow_query_ms, 0, 60000)
-        require_one_of("database.log_retention_days", self.log_retention_days, LOG_RETENTION_DAYS)
+        require(self.log_retention_days in LOG_RETENTION_DAYS, "database.log_retention_days", self.log_retention_days,
+                "must be a CloudWatch Logs retention: " + ", ".join(map(str, LOG_RETENTION_DAYS)))
         require(re.match(r"^[a-z][a-z0-9_]{0,62}$", str(self.database_name)) is not None
                 and self.database_name not in ("template0", "template1", "rdsadmin"),
                 "database.database_name", self.database_name,
@@ -426,8 +428,10 @@ class Database(pulumi.ComponentResource):
     def __init__(self, name: str, args: DatabaseArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("webstack:index:Database", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        # Stateful resources: losing them loses data.
-        stateful = pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.protect)
+        # Stateful resources: losing them loses data. Unset (not False) when off, so a
+        # caller's ``protect`` on the component still flows down to them.
+        stateful = pulumi.ResourceOptions(parent=self, protect=args.protect or None,
+                                          retain_on_delete=args.protect or None)
         invoke = pulumi.InvokeOptions(parent=self)
 
         identifier = args.identifier or default_identifier(pulumi.get_project(), pulumi.get_stack(), name)

@@ -180,7 +180,7 @@ class DatabaseConfig(_Section):
     monitoring_interval_seconds: Literal[0, 1, 5, 10, 15, 30, 60]
     """Enhanced monitoring granularity (0 turns it off)."""
     performance_insights_retention_days: int
-    """7 (free tier) or a multiple of 31 up to 731."""
+    """7 (free tier), a multiple of 31 up to 713 (months), or 731."""
     slow_query_ms: int = Field(ge=0, le=60000)
     """``log_min_duration_statement``: statements slower than this are logged."""
     database_name: str = Field(default="app", pattern=r"^[a-z][a-z0-9_]{0,62}$")
@@ -200,8 +200,8 @@ class DatabaseConfig(_Section):
     @field_validator("performance_insights_retention_days")
     @classmethod
     def _pi_retention(cls, v: int) -> int:
-        if v != 7 and not (v % 31 == 0 and 31 <= v <= 731):
-            raise ValueError("must be 7 or a multiple of 31 up to 731 (RDS Performance Insights)")
+        if v not in (7, 731) and not (v % 31 == 0 and 31 <= v <= 713):
+            raise ValueError("must be 7 or a multiple of 31 (months, up to 713) or 731 (RDS Performance Insights)")
         return v
 
     @model_validator(mode="after")
@@ -378,6 +378,20 @@ class VercelConfig(_Section):
     """Branch Vercel deploys to production."""
     log_drain_url: Optional[str] = Field(default=None, pattern=r"^https://")
     """HTTPS endpoint receiving runtime logs."""
+    team_slug: Optional[str] = Field(default=None, pattern=r"^[a-z0-9][a-z0-9-]{0,47}$")
+    """Team slug: functions assume an AWS role through Vercel OIDC to read the data-tier secrets."""
+    oidc_provider_arn: Optional[str] = Field(
+        default=None, pattern=r"^arn:aws[\w-]*:iam::\d{12}:oidc-provider/oidc\.vercel\.com/.+$"
+    )
+    """Existing IAM OIDC provider for oidc.vercel.com/<teamSlug> (one per account; else created)."""
+    rolling_release_advancement: Literal["automatic", "manual-approval"] = "automatic"
+    """How a rolling release (rollout: canary) moves to its next step."""
+    rolling_release_stage_minutes: int = Field(default=10, ge=1, le=1440)
+    """Minutes per rolling-release step when advancing automatically."""
+    origin_rate_limit_per_minute: int = Field(default=1200, ge=1, le=10_000_000)
+    """Vercel firewall limit on /api per connecting address (behind the CDN: per edge server)."""
+    firewall_owasp: bool = False
+    """Vercel's OWASP core ruleset (Enterprise plans only)."""
 
 
 class KubernetesConfig(_Section):
@@ -403,12 +417,30 @@ class KubernetesConfig(_Section):
     """Colour receiving traffic with ``rollout: blue-green``."""
     service_account_role_arn: Optional[str] = Field(default=None, pattern=r"^arn:aws[\w-]*:iam::\d{12}:role/.+$")
     """IAM role for the pods (IRSA) reading the database/cache secrets."""
+    ingress_controller_namespace: str = Field(default="ingress-nginx", pattern=r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+    """Namespace of the ingress-nginx controller (the only source allowed to reach the pods)."""
+    cluster_issuer: Optional[str] = Field(default=None, pattern=r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+    """cert-manager ClusterIssuer for the origin certificate (else provide the TLS Secret)."""
+    color_images: dict[Literal["blue", "green"], str] = {}
+    """Image per colour with ``rollout: blue-green`` (default: ``image``)."""
+    canary_image: Optional[str] = None
+    """Image of the canary Deployment with ``rollout: canary``."""
+    canary_weight: int = Field(default=0, ge=0, le=99)
+    """Percent of requests the canary receives: 0 or one of ``canarySteps`` below 100."""
 
-    @field_validator("image")
+    @field_validator("image", "canary_image")
     @classmethod
-    def _pinned(cls, v: str) -> str:
-        if not re.match(r"^[\w./:-]+@sha256:[0-9a-f]{64}$", v):
+    def _pinned(cls, v: Optional[str]) -> Optional[str]:
+        if v is not None and not re.match(r"^[\w./:-]+@sha256:[0-9a-f]{64}$", v):
             raise ValueError("must be pinned by digest: registry/name@sha256:<64 hex>")
+        return v
+
+    @field_validator("color_images")
+    @classmethod
+    def _pinned_colors(cls, v: dict[str, str]) -> dict[str, str]:
+        for color, image in v.items():
+            if not re.match(r"^[\w./:-]+@sha256:[0-9a-f]{64}$", image):
+                raise ValueError(f"{color}: must be pinned by digest: registry/name@sha256:<64 hex>")
         return v
 
 
@@ -431,6 +463,8 @@ class AppConfig(_Section):
     """Traffic percentages of a canary release; ascending, ending at 100."""
     health_path: str = Field(default="/api/health", pattern=r"^/[\w/.-]*$")
     """Health endpoint used by probes, the CDN and the uptime check."""
+    preview_data_access: bool
+    """Vercel preview deployments get the data-tier variables too (never in prod)."""
     vercel: VercelConfig = VercelConfig()
     """Vercel settings (platform: vercel)."""
     kubernetes: KubernetesConfig = KubernetesConfig()
@@ -446,6 +480,15 @@ class AppConfig(_Section):
                 object.__setattr__(self, "canary_steps", list(CANARY_STEPS))
             elif steps != sorted(set(steps)) or steps[-1] != 100 or steps[0] <= 0:
                 raise ValueError("canarySteps: must be strictly ascending percentages ending at 100, e.g. [5, 10, 25, 50, 100]")
+        k = self.kubernetes
+        if (k.canary_image is not None or k.canary_weight) and self.rollout != "canary":
+            raise ValueError("kubernetes: canaryImage/canaryWeight need rollout: canary")
+        if k.canary_weight and k.canary_weight not in self.canary_steps:
+            raise ValueError(f"kubernetes: canaryWeight {k.canary_weight} must be one of canarySteps {self.canary_steps}")
+        if k.canary_weight and k.canary_image is None:
+            raise ValueError("kubernetes: canaryWeight needs canaryImage (the version receiving that traffic)")
+        if k.color_images and self.rollout != "blue-green":
+            raise ValueError("kubernetes: colorImages needs rollout: blue-green")
         return self
 
 
@@ -481,7 +524,7 @@ class CdnConfig(_Section):
     price_class: Literal["PriceClass_100", "PriceClass_200", "PriceClass_All"]
     """CloudFront price class."""
     default_ttl_seconds: int = Field(ge=0, le=31536000)
-    """TTL of paths that match no other class."""
+    """TTL of the public root files (favicon.ico, robots.txt, sitemaps, web manifest)."""
     static_ttl_seconds: int = Field(ge=0, le=31536000)
     """TTL of static assets (/_next/static/*, /assets/*): immutable in prod."""
     image_ttl_seconds: int = Field(ge=0, le=31536000)
@@ -506,6 +549,14 @@ class CdnConfig(_Section):
     """Extra host names served by the distribution besides ``webstack:domain``."""
     headers: SecurityHeadersConfig = SecurityHeadersConfig()
     """Security-header overrides."""
+    hosted_zone_id: Optional[str] = Field(default=None, pattern=r"^Z[A-Z0-9]{1,32}$")
+    """Route 53 zone of the domain: certificate validation, alias and origin records go there."""
+    certificate_arn: Optional[str] = Field(
+        default=None, pattern=r"^arn:aws[\w-]*:acm:us-east-1:\d{12}:certificate/[0-9a-f-]{36}$"
+    )
+    """An issued us-east-1 ACM certificate to use instead of requesting one."""
+    log_retention_days: int = Field(ge=1, le=3650)
+    """Days CloudFront access logs are kept."""
 
     @model_validator(mode="after")
     def _rate_limit_needs_waf(self) -> "CdnConfig":
@@ -533,6 +584,10 @@ class BackupsConfig(_Section):
     """AWS Backup Vault Lock on the vault."""
     schedule: str = Field(pattern=r"^cron\(.+\)$")
     """Daily full backup schedule (AWS cron, UTC)."""
+    protect: bool
+    """Pulumi ``protect`` and ``retain_on_delete`` on the buckets, keys and vaults."""
+    force_destroy: bool
+    """Let ``pulumi destroy`` empty the buckets and vault (throw-away dev stacks only)."""
 
     @model_validator(mode="after")
     def _lifecycle(self) -> "BackupsConfig":
@@ -540,6 +595,30 @@ class BackupsConfig(_Section):
             raise ValueError(f"transitionDays: must be shorter than retentionDays ({self.retention_days})")
         if self.object_lock_days is not None and self.object_lock_days > self.retention_days:
             raise ValueError(f"objectLockDays: must not exceed retentionDays ({self.retention_days})")
+        return self
+
+    def component_args(self, *, resource_arns: Any = ()) -> Any:
+        """The ``components.backups.BackupsArgs`` of these settings (protecting ``resource_arns``)."""
+        from components.backups import BackupsArgs
+
+        return BackupsArgs(
+            retention_days=self.retention_days,
+            transition_days=self.transition_days,
+            noncurrent_version_days=self.noncurrent_version_days,
+            object_lock_days=self.object_lock_days,
+            continuous=self.continuous,
+            copy_region=self.copy_region,
+            vault_lock=self.vault_lock,
+            schedule=self.schedule,
+            protect=self.protect,
+            force_destroy=self.force_destroy,
+            resource_arns=list(resource_arns),
+        )
+
+    @model_validator(mode="after")
+    def _component_rules(self) -> "BackupsConfig":
+        # The component's validation at load time, as for the database.
+        _component_check(BackupsConfig, lambda: self.component_args())
         return self
 
 
@@ -568,6 +647,45 @@ class AlertingConfig(_Section):
     """Redis engine CPU that warns."""
     certificate_expiry_days: int = Field(ge=1, le=90)
     """Certificate days-to-expiry that warns."""
+    kubernetes_cluster_name: Optional[str] = Field(default=None, pattern=r"^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$")
+    """EKS cluster running the app with CloudWatch Container Insights: turns on the pod
+    restart, crash-loop and at-max-replicas alarms (``app.platform: kubernetes``)."""
+
+    def component_args(
+        self, *, tier: Any, pager_webhook_url: Any = None, chat_webhook_url: Any = None, region: Optional[str] = None
+    ) -> Any:
+        """The ``components.alerting.AlertingArgs`` of these settings and the secret webhooks."""
+        from components.alerting import AlertingArgs
+
+        return AlertingArgs(
+            tier=tier,
+            emails=list(self.emails),
+            pager_webhook_url=pager_webhook_url,
+            chat_webhook_url=chat_webhook_url,
+            service_down_minutes=self.service_down_minutes,
+            error_rate_percent=self.error_rate_percent,
+            latency_p95_seconds=self.latency_p95_seconds,
+            db_cpu_percent=self.db_cpu_percent,
+            db_connections_percent=self.db_connections_percent,
+            db_free_storage_percent=self.db_free_storage_percent,
+            db_replica_lag_seconds=self.db_replica_lag_seconds,
+            memory_percent=self.memory_percent,
+            cache_cpu_percent=self.cache_cpu_percent,
+            certificate_expiry_days=self.certificate_expiry_days,
+            kubernetes_cluster_name=self.kubernetes_cluster_name,
+            region=region,
+        )
+
+    @model_validator(mode="after")
+    def _component_rules(self) -> "AlertingConfig":
+        # The component's validation at load time. The webhooks are secrets this section does
+        # not see: a stand-in keeps "someone receives the alerts" for the build, where the
+        # real values are known.
+        _component_check(
+            AlertingConfig,
+            lambda: self.component_args(tier=Tier.PROD, chat_webhook_url="https://config-check.invalid/"),
+        )
+        return self
 
 
 class StackConfig(BaseModel):
