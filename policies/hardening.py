@@ -25,6 +25,7 @@ BUCKET_SSE = (
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
     "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
 )
+BUCKET_LOGGING = ("aws:s3/bucketLogging:BucketLogging", "aws:s3/bucketLoggingV2:BucketLoggingV2")
 TOPIC = "aws:sns/topic:Topic"
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
 LOG_DELIVERY_SOURCE = "aws:cloudwatch/logDeliverySource:LogDeliverySource"
@@ -154,9 +155,16 @@ def _sse_rules(config: PolicyResource, ev: Evaluation) -> list[Any]:
     return elements(rules)
 
 
+def _access_log_destination(bucket: PolicyResource, loggings: Sequence[PolicyResource]) -> bool:
+    """The bucket receives S3 server access logs (it is a BucketLogging's targetBucket)."""
+    return any(references(lg, "targetBucket", bucket, ("bucket", "id")) for lg in loggings)
+
+
 def check_buckets_kms(resources: Sequence[PolicyResource], cfg: dict, ev: Evaluation) -> None:
     configs = of_type(resources, *BUCKET_SSE)
+    loggings = of_type(resources, *BUCKET_LOGGING)
     require_key = truthy(cfg.get("requireCustomerManagedKey"))
+    sse_s3_for_logs = truthy(cfg.get("allowSseS3ForAccessLogBuckets"))
     for bucket in of_type(resources, *BUCKETS):
         who = label(bucket.resource_type, bucket.name)
         attached = [c for c in configs if references(c, "bucket", bucket, ("id", "bucket"))]
@@ -167,7 +175,10 @@ def check_buckets_kms(resources: Sequence[PolicyResource], cfg: dict, ev: Evalua
         if UNKNOWN in defaults:
             ev.unknown(f"{bucket.name}: applyServerSideEncryptionByDefault")
             continue
+        algorithms = [lookup(d, "sseAlgorithm") for d in defaults if d is not None]
         kms = [d for d in defaults if d is not None and lookup(d, "sseAlgorithm") in (*KMS_ALGORITHMS, UNKNOWN)]
+        if not kms and sse_s3_for_logs and "AES256" in algorithms and _access_log_destination(bucket, loggings):
+            continue  # S3 server access logs can only be delivered to SSE-S3 buckets
         if not kms:
             what = "has no server-side encryption configuration" if not attached else "does not default to SSE-KMS"
             ev.violation(f"{who} {what}: add an aws.s3.BucketServerSideEncryptionConfiguration with "
@@ -179,15 +190,24 @@ def check_buckets_kms(resources: Sequence[PolicyResource], cfg: dict, ev: Evalua
 
 s3_bucket_encryption_kms = stack_policy(
     name="s3-bucket-encryption-kms",
-    description="Every S3 bucket defaults to SSE-KMS with a customer managed key.",
+    description="Every S3 bucket defaults to SSE-KMS with a customer managed key (S3 server access log "
+    "destinations: SSE-S3, the only default encryption that log delivery supports).",
     check=check_buckets_kms,
-    resource_types=[*BUCKETS, *BUCKET_SSE],
+    resource_types=[*BUCKETS, *BUCKET_SSE, *BUCKET_LOGGING],
     enforcement_level=ADVISORY,
     severity=Severity.MEDIUM,
     remediation="Add aws.s3.BucketServerSideEncryptionConfiguration(bucket=bucket.id, rules=[{"
     "apply_server_side_encryption_by_default: {sse_algorithm: 'aws:kms', kms_master_key_id: key.arn}, "
     "bucket_key_enabled: True}]).",
-    config_schema=schema(**_CMK),
+    config_schema=schema(
+        **_CMK,
+        allowSseS3ForAccessLogBuckets={
+            "type": "boolean",
+            "default": True,
+            "description": "Accept SSE-S3 (AES256) on buckets that are the targetBucket of an "
+            "aws.s3.BucketLogging: S3 server access log delivery does not support SSE-KMS destinations.",
+        },
+    ),
     tags=["hardening", "encryption", "s3"],
 )
 

@@ -467,8 +467,10 @@ def check_vercel_headers(resources: Sequence[PolicyResource], cfg: dict, ev: Eva
             continue
         for h in headers:
             merged.update(h)
+        route = catch_all[-1]
         for problem in header_problems(merged, cfg):
-            ev.violation(f"{who}: catch-all route headers: {problem}", catch_all[-1].urn)
+            ev.violation(f"{label(route.resource_type, route.name)} (catch-all route of {who}): route.headers: "
+                         f"{problem}", route.urn)
     # Any other route that sets a security header must not weaken it.
     for route in routes:
         if route.urn in catch_all_urns:

@@ -285,3 +285,17 @@ def test_pod_security_covers_other_workloads_and_init_containers():
     diags = pods(init)
     assert any("initContainers[migrate].securityContext.privileged" in d.message for d in diags)
     assert any("initContainers[migrate] has no resources.limits" in d.message for d in diags)
+
+
+def test_access_log_destination_bucket_may_use_sse_s3_only():
+    """S3 server access logs are delivered only to SSE-S3 buckets; such a bucket still needs encryption."""
+    aes = variant(SSE, "rules.0.applyServerSideEncryptionByDefault", {"sseAlgorithm": "AES256"})
+    logging = res(hd.BUCKET_LOGGING[0], "data-logging",
+                  {"bucket": "webstack-data", "targetBucket": "webstack-backups", "targetPrefix": "s3-access/"})
+    assert evaluate_policy(hd.s3_bucket_encryption_kms, s3_stack(aes) + [logging]) == []
+    assert_violates(evaluate_policy(hd.s3_bucket_encryption_kms, s3_stack(aes)), "does not default to SSE-KMS")
+    assert_violates(evaluate_policy(hd.s3_bucket_encryption_kms, s3_stack(None) + [logging]),
+                    "has no server-side encryption configuration")
+    strict = evaluate_policy(hd.s3_bucket_encryption_kms, s3_stack(aes) + [logging],
+                             {"allowSseS3ForAccessLogBuckets": False})
+    assert_violates(strict, "does not default to SSE-KMS")
