@@ -1,0 +1,625 @@
+"""KubernetesApp: the app tier as workloads on an existing cluster, behind the CDN.
+
+Everything lives in its own namespace, labelled for the ``restricted`` Pod Security
+Standard. Pods run a digest-pinned image as a non-root user with a read-only root file
+system, no privilege escalation, every capability dropped, the RuntimeDefault seccomp
+profile and no service-account token; probes hit ``/api/health``.
+
+Rollouts never drop capacity: every Deployment rolls with ``maxUnavailable: 0`` and pods
+get a ``preStop`` pause so endpoints are removed before a pod stops. On top of that:
+
+* ``rollout="blue-green"``: two Deployments, ``<app>-blue`` and ``<app>-green``, each with
+  its own image (``color_images``, default ``image``). The Service sends traffic to
+  ``active_color``; ``<app>-preview`` serves the idle colour for checks before the switch.
+  Switching is one config change (``activeColor``); the HPA follows the active colour.
+* ``rollout="canary"``: the stable Deployment runs ``image``; with ``canary_image`` a
+  second Deployment and an ingress-nginx canary Ingress take ``canary_weight`` percent of
+  requests (a step of ``canary_steps``). Promote by setting ``image`` to the canary image.
+
+Traffic: CloudFront -> Ingress (``origin_domain``, TLS, HTTP redirected to HTTPS) ->
+Service (ClusterIP) -> pods. The Ingress sends the same security headers as the CDN through
+ingress-nginx's ``custom-headers`` annotation and a ConfigMap; snippet annotations are not
+used (ingress-nginx disables them by default). The cluster needs:
+
+* ingress-nginx with the controller ConfigMap keys in ``ingress_controller_config``
+  (``global-allowed-response-headers`` must list the six header names, or the controller
+  answers 503 on every path of this Ingress; the ``hsts*`` keys align its own HSTS header);
+* a TLS certificate for ``origin_domain``: cert-manager with ``cluster_issuer``, or a
+  ``kubernetes.io/tls`` Secret named ``tls_secret_name`` created out of band;
+* DNS for ``origin_domain`` pointing at the ingress load balancer (external-dns reads the
+  ``external-dns.alpha.kubernetes.io/hostname`` annotation set here, or create it by hand);
+* a NetworkPolicy-enforcing CNI, the metrics server (HPA) and, for ``service_account_role_arn``,
+  IAM Roles for Service Accounts (EKS pod identity webhook).
+
+Data tier: a Secret carries hosts, ports, the Secrets Manager ARNs of the credentials and
+the origin-verify secret (every value a Pulumi secret); pods read the credentials from
+Secrets Manager with the IRSA role, which gets an inline policy allowing exactly those
+secrets. Egress is limited to DNS, the data-tier networks on the database and cache ports,
+and HTTPS (AWS APIs).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+import pulumi_random as random
+
+from components import headers as h
+from components.errors import ArgsError, require, require_one_of, require_range
+
+ORIGIN_VERIFY_HEADER = "X-Origin-Verify"
+"""Header carrying the secret that proves a request came through the CDN (the app checks it)."""
+COLORS = ("blue", "green")
+ROLLOUTS = ("direct", "canary", "blue-green")
+PRE_STOP_SECONDS = 5
+"""Pause before SIGTERM so the endpoint is gone from every proxy before the pod stops."""
+
+_HOSTNAME = re.compile(r"^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$")
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+_PINNED_IMAGE = re.compile(r"^[\w./:-]+@sha256:[0-9a-f]{64}$")
+_CPU = re.compile(r"^(\d+m|\d+(\.\d+)?)$")
+_MEMORY = re.compile(r"^\d+(Ki|Mi|Gi|Ti|K|M|G|T)?$")
+_ROLE_ARN = re.compile(r"^arn:aws[\w-]*:iam::\d{12}:role/(.+/)?([\w+=,.@-]{1,64})$")
+
+
+def cpu_millicores(value: str) -> int:
+    """``"250m"`` -> 250, ``"1.5"`` -> 1500."""
+    return int(value[:-1]) if value.endswith("m") else int(float(value) * 1000)
+
+
+def memory_bytes(value: str) -> int:
+    """``"512Mi"`` -> 536870912."""
+    units = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
+    for unit, factor in units.items():
+        if value.endswith(unit):
+            return int(value[: -len(unit)]) * factor
+    return int(value)
+
+
+def canary_replicas(min_replicas: int, weight: int) -> int:
+    """Canary pods for a traffic weight: the stable minimum scaled by the weight, at least 1."""
+    return max(1, math.ceil(min_replicas * weight / 100))
+
+
+@dataclass
+class KubernetesAppArgs:
+    """Arguments of ``KubernetesApp``."""
+
+    origin_domain: str
+    """Host the CDN fetches from (the Ingress host)."""
+    image: str
+    """Container image pinned by digest (``registry/name@sha256:<64 hex>``)."""
+    namespace: str = "webstack"
+    """Namespace created for the app."""
+    app_name: str = "web"
+    """Name of the Deployment/Service/Ingress and the ``app.kubernetes.io/name`` label."""
+    port: int = 3000
+    """Container port."""
+    min_replicas: int = 2
+    """Replicas at rest (HPA minimum)."""
+    max_replicas: int = 20
+    """HPA maximum."""
+    cpu_target_percent: int = 70
+    """Average CPU utilisation (of requests) above which the HPA scales out."""
+    memory_target_percent: Optional[int] = 80
+    """Average memory utilisation above which the HPA scales out (None: CPU only)."""
+    cpu_request: str = "250m"
+    """CPU request per pod."""
+    cpu_limit: str = "1"
+    """CPU limit per pod."""
+    memory_request: str = "512Mi"
+    """Memory request per pod."""
+    memory_limit: str = "1Gi"
+    """Memory limit per pod."""
+    health_path: str = "/api/health"
+    """Liveness/readiness endpoint."""
+    rollout: str = "direct"
+    """``direct``, ``canary`` or ``blue-green``."""
+    active_color: str = "blue"
+    """Colour serving traffic with blue-green."""
+    color_images: dict[str, str] = field(default_factory=dict)
+    """Image per colour for blue-green (``{"green": "...@sha256:..."}``); default ``image``."""
+    canary_image: Optional[str] = None
+    """Image of the canary Deployment (rollout canary); None: no canary running."""
+    canary_weight: int = 0
+    """Percent of requests sent to the canary: 0 or one of ``canary_steps``."""
+    canary_steps: list[int] = field(default_factory=lambda: [5, 10, 25, 50, 100])
+    """Allowed canary weights, ascending, ending at 100."""
+    ingress_class: str = "nginx"
+    """IngressClass (ingress-nginx)."""
+    ingress_controller_namespace: str = "ingress-nginx"
+    """Namespace of the ingress controller pods (the only source allowed to reach the app)."""
+    cluster_issuer: Optional[str] = None
+    """cert-manager ClusterIssuer issuing the origin certificate (None: provide the TLS Secret)."""
+    tls_secret_name: Optional[str] = None
+    """TLS Secret of the Ingress; default ``<app_name>-tls``."""
+    service_account_role_arn: Optional[str] = None
+    """IAM role for the pods (IRSA); gets a policy to read the data-tier secrets."""
+    database_host: Optional[pulumi.Input[str]] = None
+    """Writer (or proxy) endpoint of the database."""
+    database_reader_host: Optional[pulumi.Input[str]] = None
+    """Reader endpoint of the database."""
+    database_port: int = 5432
+    """Database port (also opened in the egress policy)."""
+    database_name: Optional[str] = None
+    """Name of the application database."""
+    database_secret_arn: Optional[pulumi.Input[str]] = None
+    """Secrets Manager secret with the database credentials."""
+    cache_host: Optional[pulumi.Input[str]] = None
+    """Primary endpoint of the cache (TLS)."""
+    cache_reader_host: Optional[pulumi.Input[str]] = None
+    """Reader endpoint of the cache."""
+    cache_port: int = 6379
+    """Cache port (also opened in the egress policy)."""
+    cache_auth_secret_arn: Optional[pulumi.Input[str]] = None
+    """Secrets Manager secret with the cache AUTH token."""
+    secret_kms_key_arns: list[pulumi.Input[str]] = field(default_factory=list)
+    """KMS keys encrypting those secrets."""
+    data_cidrs: list[pulumi.Input[str]] = field(default_factory=list)
+    """Networks of the database and cache (egress allowed there on their ports)."""
+    run_as_user: int = 10001
+    """UID (and GID) the container runs as."""
+    writable_paths: list[str] = field(default_factory=lambda: ["/tmp"])
+    """Paths backed by an emptyDir (the root file system is read-only)."""
+    headers: h.SecurityHeaders = field(default_factory=h.SecurityHeaders)
+    """Security headers the Ingress sends."""
+
+    def __post_init__(self) -> None:
+        require(isinstance(self.origin_domain, str) and bool(_HOSTNAME.match(self.origin_domain)),
+                "kubernetes.origin_domain", self.origin_domain, "must be a lower-case DNS name such as origin.example.com")
+        require(isinstance(self.image, str) and bool(_PINNED_IMAGE.match(self.image)), "kubernetes.image", self.image,
+                "must be pinned by digest: registry/name@sha256:<64 hex>")
+        for key in ("namespace", "app_name", "ingress_controller_namespace"):
+            value = getattr(self, key)
+            require(isinstance(value, str) and bool(_DNS_LABEL.match(value)) and len(value) <= 40,
+                    f"kubernetes.{key}", value, "must be a DNS label (lower case, digits, '-'; at most 40)")
+        require_range("kubernetes.port", self.port, 1024, 65535)
+        require_range("kubernetes.min_replicas", self.min_replicas, 1, 100)
+        require_range("kubernetes.max_replicas", self.max_replicas, 1, 100)
+        require(self.min_replicas <= self.max_replicas, "kubernetes.min_replicas", self.min_replicas,
+                f"must not exceed max_replicas ({self.max_replicas})")
+        require_range("kubernetes.cpu_target_percent", self.cpu_target_percent, 10, 95)
+        if self.memory_target_percent is not None:
+            require_range("kubernetes.memory_target_percent", self.memory_target_percent, 10, 95)
+        for key in ("cpu_request", "cpu_limit"):
+            require(bool(_CPU.match(str(getattr(self, key)))), f"kubernetes.{key}", getattr(self, key),
+                    "must be a CPU quantity such as 250m or 1")
+        for key in ("memory_request", "memory_limit"):
+            require(bool(_MEMORY.match(str(getattr(self, key)))), f"kubernetes.{key}", getattr(self, key),
+                    "must be a memory quantity such as 512Mi")
+        require(cpu_millicores(self.cpu_request) <= cpu_millicores(self.cpu_limit), "kubernetes.cpu_request",
+                self.cpu_request, f"must not exceed cpu_limit ({self.cpu_limit})")
+        require(memory_bytes(self.memory_request) <= memory_bytes(self.memory_limit), "kubernetes.memory_request",
+                self.memory_request, f"must not exceed memory_limit ({self.memory_limit})")
+        require(bool(re.match(r"^/[\w/.-]*$", self.health_path)), "kubernetes.health_path", self.health_path,
+                "must be a path such as /api/health")
+        require_one_of("kubernetes.rollout", self.rollout, ROLLOUTS)
+        require_one_of("kubernetes.active_color", self.active_color, COLORS)
+        for color, image in self.color_images.items():
+            require_one_of("kubernetes.color_images", color, COLORS)
+            require(bool(_PINNED_IMAGE.match(image)), f"kubernetes.color_images.{color}", image,
+                    "must be pinned by digest: registry/name@sha256:<64 hex>")
+        require(not self.color_images or self.rollout == "blue-green", "kubernetes.color_images", self.color_images,
+                "only applies to rollout 'blue-green'")
+        steps = self.canary_steps
+        require(bool(steps) and steps == sorted(set(steps)) and steps[0] > 0 and steps[-1] == 100,
+                "kubernetes.canary_steps", steps, "must be strictly ascending percentages ending at 100")
+        if self.canary_image is not None:
+            require(self.rollout == "canary", "kubernetes.canary_image", self.canary_image,
+                    "needs rollout 'canary'")
+            require(bool(_PINNED_IMAGE.match(self.canary_image)), "kubernetes.canary_image", self.canary_image,
+                    "must be pinned by digest: registry/name@sha256:<64 hex>")
+        require(self.canary_weight == 0 or self.canary_weight in steps, "kubernetes.canary_weight",
+                self.canary_weight, f"must be 0 or one of the canary steps {steps}")
+        require(self.canary_weight == 0 or self.canary_image is not None, "kubernetes.canary_weight",
+                self.canary_weight, "needs canary_image (the version receiving that traffic)")
+        require(self.canary_weight < 100, "kubernetes.canary_weight", self.canary_weight,
+                "100 means the canary is done: promote it by setting image to the canary image")
+        require(bool(re.match(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$", self.ingress_class)), "kubernetes.ingress_class",
+                self.ingress_class, "must be an IngressClass name")
+        if self.cluster_issuer is not None:
+            require(bool(_DNS_LABEL.match(self.cluster_issuer)), "kubernetes.cluster_issuer", self.cluster_issuer,
+                    "must be a cert-manager ClusterIssuer name")
+        if self.tls_secret_name is not None:
+            require(bool(_DNS_LABEL.match(self.tls_secret_name)), "kubernetes.tls_secret_name",
+                    self.tls_secret_name, "must be a Secret name")
+        if self.service_account_role_arn is not None:
+            require(bool(_ROLE_ARN.match(self.service_account_role_arn)), "kubernetes.service_account_role_arn",
+                    self.service_account_role_arn, "must be an IAM role ARN")
+        if self.database_name is not None:
+            require(bool(re.match(r"^[a-z][a-z0-9_]{0,62}$", self.database_name)), "kubernetes.database_name",
+                    self.database_name, "must be a PostgreSQL identifier")
+        require_range("kubernetes.database_port", self.database_port, 1, 65535)
+        require_range("kubernetes.cache_port", self.cache_port, 1, 65535)
+        for cidr in self.data_cidrs:
+            if isinstance(cidr, str):
+                require(bool(re.match(r"^\d{1,3}(\.\d{1,3}){3}/\d{1,2}$", cidr)) and not cidr.endswith("/0"),
+                        "kubernetes.data_cidrs", cidr, "must be a network in CIDR form (never /0)")
+        require_range("kubernetes.run_as_user", self.run_as_user, 1, 2**31 - 1)
+        for path in self.writable_paths:
+            require(isinstance(path, str) and path.startswith("/") and path != "/", "kubernetes.writable_paths", path,
+                    "must be absolute paths other than /")
+        if not isinstance(self.headers, h.SecurityHeaders):
+            raise ArgsError("kubernetes.headers", self.headers, "must be a components.headers.SecurityHeaders")
+
+    @property
+    def secret_arns(self) -> list[pulumi.Input[str]]:
+        return [a for a in (self.database_secret_arn, self.cache_auth_secret_arn) if a is not None]
+
+    @property
+    def idle_color(self) -> str:
+        return "green" if self.active_color == "blue" else "blue"
+
+
+def role_name(role_arn: str) -> str:
+    """``arn:aws:iam::123456789012:role/path/app`` -> ``app``."""
+    m = _ROLE_ARN.match(role_arn)
+    if not m:
+        raise ValueError(f"not an IAM role ARN: {role_arn}")
+    return m.group(2)
+
+
+def data_values(args: KubernetesAppArgs) -> dict[str, pulumi.Input[Any]]:
+    """Secret key -> value for the data-tier links that are set."""
+    values: dict[str, Optional[pulumi.Input[Any]]] = {
+        "DATABASE_HOST": args.database_host,
+        "DATABASE_READER_HOST": args.database_reader_host,
+        "DATABASE_PORT": args.database_port if args.database_host is not None else None,
+        "DATABASE_NAME": args.database_name,
+        "DATABASE_SECRET_ARN": args.database_secret_arn,
+        "DATABASE_SSLMODE": "verify-full" if args.database_host is not None else None,
+        "REDIS_HOST": args.cache_host,
+        "REDIS_READER_HOST": args.cache_reader_host,
+        "REDIS_PORT": args.cache_port if args.cache_host is not None else None,
+        "REDIS_AUTH_SECRET_ARN": args.cache_auth_secret_arn,
+        "REDIS_TLS": "true" if args.cache_host is not None else None,
+    }
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def secret_read_policy(secret_arns: list[str], kms_key_arns: list[str], region: str) -> str:
+    """IAM policy JSON: read these secrets, decrypt with these keys through Secrets Manager only."""
+    statements: list[dict[str, Any]] = [
+        {"Sid": "ReadDataTierSecrets", "Effect": "Allow",
+         "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], "Resource": sorted(secret_arns)},
+    ]
+    if kms_key_arns:
+        statements.append({
+            "Sid": "DecryptThroughSecretsManager", "Effect": "Allow", "Action": "kms:Decrypt",
+            "Resource": sorted(kms_key_arns),
+            "Condition": {"StringEquals": {"kms:ViaService": f"secretsmanager.{region}.amazonaws.com"}},
+        })
+    return json.dumps({"Version": "2012-10-17", "Statement": statements})
+
+
+class KubernetesApp(pulumi.ComponentResource):
+    """Namespace, Deployment(s), Service(s), HPA, PDB, Ingress(es), NetworkPolicy, data
+    Secret and security-headers ConfigMap for the app on Kubernetes.
+
+    Outputs: ``platform`` ("kubernetes"), ``namespace``, ``deployment_name`` (the Deployment
+    the HPA scales: stable, or the active colour), ``hpa_name``, ``max_replicas`` (int),
+    ``service_name``, ``origin_domain``, ``health_url``, ``origin_headers`` (secret values,
+    for ``Cdn``), ``ingress_controller_config`` (controller ConfigMap keys the cluster needs).
+    """
+
+    platform: str = "kubernetes"
+    namespace: pulumi.Output[str]
+    deployment_name: pulumi.Output[str]
+    """Deployment serving traffic and scaled by the HPA."""
+    hpa_name: pulumi.Output[str]
+    max_replicas: int
+    service_name: pulumi.Output[str]
+    origin_domain: pulumi.Output[str]
+    """Host the CDN uses as its HTTPS origin (the Ingress host)."""
+    health_url: pulumi.Output[str]
+    origin_headers: dict[str, pulumi.Output[str]]
+    """Headers the CDN must add to origin requests (secret values)."""
+    ingress_controller_config: dict[str, str]
+    """ingress-nginx controller ConfigMap keys these headers need."""
+
+    def __init__(self, name: str, args: KubernetesAppArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("webstack:index:KubernetesApp", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        app = args.app_name
+        base_labels = {"app.kubernetes.io/name": app, "app.kubernetes.io/part-of": "webstack",
+                       "app.kubernetes.io/managed-by": "pulumi"}
+        selector = {"app.kubernetes.io/name": app}
+
+        ns = k8s.core.v1.Namespace(
+            f"{name}-namespace",
+            metadata={
+                "name": args.namespace,
+                "labels": {
+                    **base_labels,
+                    "pod-security.kubernetes.io/enforce": "restricted",
+                    "pod-security.kubernetes.io/enforce-version": "latest",
+                },
+            },
+            opts=child,
+        )
+        namespace = ns.metadata.name
+
+        def meta(resource_name: str, labels: Optional[dict[str, str]] = None, **extra: Any) -> dict[str, Any]:
+            return {"name": resource_name, "namespace": namespace, "labels": {**base_labels, **(labels or {})}, **extra}
+
+        sa_annotations = {"eks.amazonaws.com/role-arn": args.service_account_role_arn} if args.service_account_role_arn else {}
+        sa = k8s.core.v1.ServiceAccount(
+            f"{name}-service-account",
+            metadata=meta(app, annotations=sa_annotations),
+            automount_service_account_token=False,
+            opts=child,
+        )
+
+        origin_secret = random.RandomPassword(f"{name}-origin-secret", length=48, special=False, opts=child)
+        self.origin_headers = {ORIGIN_VERIFY_HEADER: pulumi.Output.secret(origin_secret.result)}
+        region = aws.get_region_output(opts=pulumi.InvokeOptions(parent=self)).region
+        values: dict[str, pulumi.Input[Any]] = dict(data_values(args))
+        if values:
+            values["AWS_REGION"] = region
+        values["ORIGIN_VERIFY_HEADER"] = ORIGIN_VERIFY_HEADER
+        values["ORIGIN_VERIFY_SECRET"] = origin_secret.result
+        secret = k8s.core.v1.Secret(
+            f"{name}-data",
+            metadata=meta(f"{app}-data"),
+            type="Opaque",
+            string_data={k: pulumi.Output.secret(pulumi.Output.from_input(v).apply(str)) for k, v in sorted(values.items())},
+            opts=child,
+        )
+
+        if args.service_account_role_arn and args.secret_arns:
+            aws.iam.RolePolicy(
+                f"{name}-irsa-secrets",
+                role=role_name(args.service_account_role_arn),
+                policy=pulumi.Output.all(
+                    pulumi.Output.all(*args.secret_arns), pulumi.Output.all(*args.secret_kms_key_arns), region
+                ).apply(lambda a: secret_read_policy(list(a[0]), list(a[1]), a[2])),
+                opts=child,
+            )
+
+        headers_cm = k8s.core.v1.ConfigMap(
+            f"{name}-security-headers",
+            metadata=meta(f"{app}-security-headers"),
+            data=h.nginx_custom_headers(args.headers),
+            opts=child,
+        )
+
+        def pod_template(labels: dict[str, str], image: str) -> dict[str, Any]:
+            volumes = [{"name": f"writable-{i}", "empty_dir": {"size_limit": "256Mi"}} for i, _ in enumerate(args.writable_paths)]
+            probe = {"http_get": {"path": args.health_path, "port": "http", "scheme": "HTTP"}}
+            return {
+                "metadata": {"labels": {**base_labels, **labels}},
+                "spec": {
+                    "service_account_name": sa.metadata.name,
+                    "automount_service_account_token": False,
+                    "enable_service_links": False,
+                    "termination_grace_period_seconds": 30,
+                    "security_context": {
+                        "run_as_non_root": True,
+                        "run_as_user": args.run_as_user,
+                        "run_as_group": args.run_as_user,
+                        "fs_group": args.run_as_user,
+                        "seccomp_profile": {"type": "RuntimeDefault"},
+                    },
+                    "topology_spread_constraints": [{
+                        "max_skew": 1,
+                        "topology_key": "topology.kubernetes.io/zone",
+                        "when_unsatisfiable": "ScheduleAnyway",
+                        "label_selector": {"match_labels": {**selector, **labels}},
+                    }],
+                    "containers": [{
+                        "name": "app",
+                        "image": image,
+                        "image_pull_policy": "IfNotPresent",
+                        "ports": [{"name": "http", "container_port": args.port, "protocol": "TCP"}],
+                        "env": [
+                            {"name": "PORT", "value": str(args.port)},
+                            {"name": "HOSTNAME", "value": "0.0.0.0"},
+                            {"name": "NODE_ENV", "value": "production"},
+                        ],
+                        "env_from": [{"secret_ref": {"name": secret.metadata.name}}],
+                        "resources": {
+                            "requests": {"cpu": args.cpu_request, "memory": args.memory_request},
+                            "limits": {"cpu": args.cpu_limit, "memory": args.memory_limit},
+                        },
+                        "startup_probe": {**probe, "period_seconds": 5, "failure_threshold": 30},
+                        "readiness_probe": {**probe, "period_seconds": 5, "timeout_seconds": 3, "failure_threshold": 3},
+                        "liveness_probe": {**probe, "period_seconds": 15, "timeout_seconds": 5, "failure_threshold": 3},
+                        "lifecycle": {"pre_stop": {"sleep": {"seconds": PRE_STOP_SECONDS}}},
+                        "security_context": {
+                            "run_as_non_root": True,
+                            "allow_privilege_escalation": False,
+                            "privileged": False,
+                            "read_only_root_filesystem": True,
+                            "capabilities": {"drop": ["ALL"]},
+                            "seccomp_profile": {"type": "RuntimeDefault"},
+                        },
+                        "volume_mounts": [{"name": f"writable-{i}", "mount_path": p}
+                                          for i, p in enumerate(args.writable_paths)],
+                    }],
+                    "volumes": volumes,
+                },
+            }
+
+        def deployment(key: str, deploy_name: str, labels: dict[str, str], image: str, replicas: int,
+                       autoscaled: bool) -> k8s.apps.v1.Deployment:
+            return k8s.apps.v1.Deployment(
+                f"{name}-{key}",
+                metadata=meta(deploy_name, labels),
+                spec={
+                    "replicas": replicas,
+                    "revision_history_limit": 5,
+                    "min_ready_seconds": 10,
+                    "progress_deadline_seconds": 600,
+                    "selector": {"match_labels": {**selector, **labels}},
+                    "strategy": {"type": "RollingUpdate",
+                                 "rolling_update": {"max_unavailable": 0, "max_surge": "25%"}},
+                    "template": pod_template(labels, image),
+                },
+                # The HPA owns the replica count of the Deployment it scales.
+                opts=pulumi.ResourceOptions(parent=self, ignore_changes=["spec.replicas"] if autoscaled else None),
+            )
+
+        def service(key: str, svc_name: str, labels: dict[str, str]) -> k8s.core.v1.Service:
+            return k8s.core.v1.Service(
+                f"{name}-{key}",
+                metadata=meta(svc_name),
+                spec={
+                    "type": "ClusterIP",
+                    "selector": {**selector, **labels},
+                    "ports": [{"name": "http", "port": 80, "target_port": "http", "protocol": "TCP"}],
+                },
+                opts=child,
+            )
+
+        self.deployments: dict[str, k8s.apps.v1.Deployment] = {}
+        if args.rollout == "blue-green":
+            for color in COLORS:
+                active = color == args.active_color
+                self.deployments[color] = deployment(
+                    color, f"{app}-{color}", {"webstack.io/color": color},
+                    args.color_images.get(color, args.image), args.min_replicas, autoscaled=active,
+                )
+            scaled = self.deployments[args.active_color]
+            main_service = service("service", app, {"webstack.io/color": args.active_color})
+            service("preview", f"{app}-preview", {"webstack.io/color": args.idle_color})
+        else:
+            stable = {"webstack.io/track": "stable"}
+            scaled = self.deployments["stable"] = deployment("deployment", app, stable, args.image, args.min_replicas,
+                                                             autoscaled=True)
+            main_service = service("service", app, stable)
+            if args.canary_image is not None:
+                canary = {"webstack.io/track": "canary"}
+                self.deployments["canary"] = deployment(
+                    "canary", f"{app}-canary", canary, args.canary_image,
+                    canary_replicas(args.min_replicas, args.canary_weight), autoscaled=False,
+                )
+                canary_service = service("canary-service", f"{app}-canary", canary)
+
+        metrics: list[dict[str, Any]] = [{
+            "type": "Resource",
+            "resource": {"name": "cpu", "target": {"type": "Utilization", "average_utilization": args.cpu_target_percent}},
+        }]
+        if args.memory_target_percent is not None:
+            metrics.append({
+                "type": "Resource",
+                "resource": {"name": "memory",
+                             "target": {"type": "Utilization", "average_utilization": args.memory_target_percent}},
+            })
+        hpa = k8s.autoscaling.v2.HorizontalPodAutoscaler(
+            f"{name}-hpa",
+            metadata=meta(app),
+            spec={
+                "scale_target_ref": {"api_version": "apps/v1", "kind": "Deployment", "name": scaled.metadata.name},
+                "min_replicas": args.min_replicas,
+                "max_replicas": args.max_replicas,
+                "metrics": metrics,
+                "behavior": {
+                    "scale_up": {"stabilization_window_seconds": 0,
+                                 "policies": [{"type": "Percent", "value": 100, "period_seconds": 30}]},
+                    "scale_down": {"stabilization_window_seconds": 300,
+                                   "policies": [{"type": "Percent", "value": 20, "period_seconds": 60}]},
+                },
+            },
+            opts=child,
+        )
+
+        k8s.policy.v1.PodDisruptionBudget(
+            f"{name}-pdb",
+            metadata=meta(app),
+            spec={"max_unavailable": 1, "selector": {"match_labels": selector}},
+            opts=child,
+        )
+
+        tls_secret = args.tls_secret_name or f"{app}-tls"
+        ingress_annotations = {
+            "nginx.ingress.kubernetes.io/force-ssl-redirect": "true",
+            "nginx.ingress.kubernetes.io/backend-protocol": "HTTP",
+            h.NGINX_CUSTOM_HEADERS_ANNOTATION: pulumi.Output.concat(namespace, "/", headers_cm.metadata.name),
+            "external-dns.alpha.kubernetes.io/hostname": args.origin_domain,
+        }
+        if args.cluster_issuer:
+            ingress_annotations["cert-manager.io/cluster-issuer"] = args.cluster_issuer
+
+        def ingress(key: str, ing_name: str, svc: k8s.core.v1.Service, extra: dict[str, str]) -> k8s.networking.v1.Ingress:
+            return k8s.networking.v1.Ingress(
+                f"{name}-{key}",
+                metadata=meta(ing_name, annotations={**ingress_annotations, **extra}),
+                spec={
+                    "ingress_class_name": args.ingress_class,
+                    "tls": [{"hosts": [args.origin_domain], "secret_name": tls_secret}],
+                    "rules": [{
+                        "host": args.origin_domain,
+                        "http": {"paths": [{
+                            "path": "/",
+                            "path_type": "Prefix",
+                            "backend": {"service": {"name": svc.metadata.name, "port": {"name": "http"}}},
+                        }]},
+                    }],
+                },
+                opts=child,
+            )
+
+        ingress("ingress", app, main_service, {})
+        if args.rollout == "canary" and args.canary_image is not None:
+            ingress("canary-ingress", f"{app}-canary", canary_service, {
+                "nginx.ingress.kubernetes.io/canary": "true",
+                "nginx.ingress.kubernetes.io/canary-weight": str(args.canary_weight),
+            })
+
+        egress: list[dict[str, Any]] = [
+            {
+                "to": [{"namespace_selector": {"match_labels": {"kubernetes.io/metadata.name": "kube-system"}}}],
+                "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
+            },
+            {"ports": [{"protocol": "TCP", "port": 443}]},
+        ]
+        if args.data_cidrs:
+            egress.append({
+                "to": [{"ip_block": {"cidr": c}} for c in args.data_cidrs],
+                "ports": [{"protocol": "TCP", "port": args.database_port}, {"protocol": "TCP", "port": args.cache_port}],
+            })
+        k8s.networking.v1.NetworkPolicy(
+            f"{name}-network-policy",
+            metadata=meta(app),
+            spec={
+                "pod_selector": {"match_labels": selector},
+                "policy_types": ["Ingress", "Egress"],
+                "ingress": [{
+                    "from": [{"namespace_selector": {"match_labels": {
+                        "kubernetes.io/metadata.name": args.ingress_controller_namespace}}}],
+                    "ports": [{"protocol": "TCP", "port": args.port}],
+                }],
+                "egress": egress,
+            },
+            opts=child,
+        )
+
+        self.namespace = namespace
+        self.deployment_name = scaled.metadata.name
+        self.hpa_name = hpa.metadata.name
+        self.max_replicas = args.max_replicas
+        self.service_name = main_service.metadata.name
+        self.origin_domain = pulumi.Output.from_input(args.origin_domain)
+        self.health_url = pulumi.Output.from_input(f"https://{args.origin_domain}{args.health_path}")
+        self.ingress_controller_config = h.nginx_controller_config(args.headers)
+        self.register_outputs(
+            {
+                "platform": self.platform,
+                "namespace": self.namespace,
+                "deployment_name": self.deployment_name,
+                "hpa_name": self.hpa_name,
+                "max_replicas": self.max_replicas,
+                "service_name": self.service_name,
+                "origin_domain": self.origin_domain,
+                "health_url": self.health_url,
+                "origin_headers": self.origin_headers,
+                "ingress_controller_config": self.ingress_controller_config,
+            }
+        )
