@@ -1,0 +1,1153 @@
+"""``webstack diff``: what would change, offline, as a pull-request comment.
+
+    webstack diff A B                        stack A's plan -> stack B's plan (e.g. staging prod)
+    webstack diff STACK... --base GIT_REF    GIT_REF's plan -> this checkout's plan, per stack
+
+Both sides are desired-state plans from the offline engine (``infra.engine``): no Pulumi
+CLI, no plugins, no credentials, so the diff works for pull requests from forks. It is a
+structural diff of what the program registers, not a provider diff: it does not refresh,
+read cloud state or predict replacements (``pulumi preview`` does that where credentials
+exist; see ``.github/workflows/preview.yml``).
+
+Identity rule
+-------------
+A resource is "the same resource" on both sides when its **type**, its **name** and the
+**types and names of all its ancestors** (parent, grandparent, ... up to, not including,
+the stack) are equal. That is its URN without the ``stack`` and ``project`` parts, plus
+the ancestors' names, so it matches across two stacks (``staging`` vs ``prod``) and across
+commits. A renamed or re-parented resource therefore shows as one removal and one
+addition, which is also what Pulumi does without an alias.
+
+Resources are grouped by their top-level component: the ancestor directly under the
+stack (``network``, ``database``, ...). Top-level custom resources (the providers) are
+grouped under ``(stack)``.
+
+What is compared
+----------------
+* inputs, flattened to dotted paths (``viewerCertificate.minimumProtocolVersion``,
+  ``tags["kubernetes.io/name"]``, ``rules.0.action``); lists of plain values compare
+  whole; strings holding JSON documents (IAM policies, the providers' ``defaultTags``,
+  dashboard bodies) are parsed and compared structurally;
+* resource options: ``protect``, ``retainOnDelete``, ``deleteBeforeReplace``,
+  ``ignoreChanges``, the provider and ``dependsOn`` (dependencies, by identity);
+* stack outputs, flattened the same way;
+* the policy pack's results on each side (``infra.check.check_plan``), as violations
+  introduced and resolved.
+
+Secrets never leave the plan in clear. A secret value is replaced, on each side, by a
+keyed digest (HMAC-SHA256 with a random key made for this run and never stored or
+printed) and shown as ``[secret]``; a changed secret shows ``[secret] -> [secret]
+(changed)``. A value that is secret on either side is masked on both.
+
+Output
+------
+Markdown for a PR comment: a hidden marker (``<!-- webstack-diff:STACK -->``) that the
+sticky-comment workflow uses to find and update its own comment, the summary first
+(a table of +added ~changed -removed per component), then the policy results and one
+collapsed ``<details>`` section per component. The whole body stays under 65,000
+characters (GitHub's comment limit is 65,536): what does not fit is counted in a note
+pointing at ``--json``, which always has everything.
+
+Exit code: 0 whether or not there are changes; with ``--exit-code``, 1 when there are
+changes (like ``git diff --exit-code``); 2 for bad input (unknown stack or git ref,
+invalid config in this checkout).
+
+``--base REF`` plans REF in a temporary ``git worktree`` (``git archive`` where a worktree
+cannot be made), in a subprocess running this Python with that tree first on
+``sys.path``, so REF's own ``infra`` and ``components`` are imported, never this
+checkout's. For that reason this module imports nothing from the project at import
+time: the subprocess loads this file by path and must resolve ``infra`` to REF's package.
+A stack whose file does not exist at REF (a new stack) shows every resource as added; a
+stack REF cannot plan (invalid config, program error) is reported as such.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import hmac
+import html
+import io
+import json
+import os
+import re
+import secrets
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterator, Optional, Sequence
+
+if TYPE_CHECKING:  # pragma: no cover
+    from infra.engine import Plan
+
+SCHEMA_VERSION = 1
+MAX_COMMENT_CHARS = 65_000
+"""Upper bound for the Markdown body (GitHub rejects comments over 65,536 characters)."""
+MARKER_PREFIX = "<!-- webstack-diff:"
+SECRET_TEXT = "[secret]"
+UNKNOWN_TEXT = "[unknown]"
+STACK_GROUP = "(stack)"
+
+_VALUE_CHARS = 120
+"""Longest rendered value in a Markdown cell (JSON output is never shortened)."""
+_ROWS_PER_RESOURCE = 60
+"""Changed paths shown per resource in Markdown before "... N more"."""
+_TABLE_ROWS = 40
+"""Components listed in a summary table before "... N more"."""
+_FOOTER_RESERVE = 1_200
+_GIT_TIMEOUT = 120
+_WORKER_TIMEOUT = 1_800
+
+_SECRET_KEY = "$webstack-secret"
+_UNKNOWN_KEY = "$webstack-unknown"
+_OPTION_LABELS = {
+    "protect": "[protect]",
+    "retainOnDelete": "[retainOnDelete]",
+    "deleteBeforeReplace": "[deleteBeforeReplace]",
+    "ignoreChanges": "[ignoreChanges]",
+    "provider": "[provider]",
+    "dependsOn": "[dependsOn]",
+}
+
+
+# ------------------------------------------------------------------------------- model
+
+
+@dataclass(frozen=True)
+class Masked:
+    """A secret value: equal to another when their keyed digests are; never shows the value."""
+
+    digest: str
+
+    def __repr__(self) -> str:
+        return SECRET_TEXT
+
+
+Key = tuple  # (type, ((ancestor type, ancestor name), ... root first), name)
+
+
+@dataclass
+class Node:
+    """One resource of one side, secrets already masked."""
+
+    key: Key
+    type: str
+    name: str
+    parents: tuple[str, ...]
+    """Ancestor names, root first (the stack excluded)."""
+    component: str
+    custom: bool
+    inputs: dict[str, Any]
+    options: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One policy result: the policy, its enforcement level, the resource (by identity) and the message."""
+
+    policy: str
+    level: str
+    """``mandatory`` or ``advisory``."""
+    resource: str
+    """``ancestors/name (type)`` or ``(stack)``: comparable across stacks and commits."""
+    message: str
+    severity: str = ""
+
+    @property
+    def ident(self) -> tuple[str, str, str, str]:
+        return (self.policy, self.level, self.resource, self.message)
+
+
+@dataclass
+class PolicyResult:
+    """The policy pack's verdict on one side; ``violations`` is None when it could not run."""
+
+    violations: Optional[list[Violation]]
+    note: str = ""
+    unverified: int = 0
+    """Policies that met a value unknown offline (reported by ``webstack check``)."""
+
+    def count(self, level: str) -> int:
+        return sum(1 for v in self.violations or () if v.level == level)
+
+
+@dataclass
+class Side:
+    """One side of a diff: a planned stack, or the reason it could not be planned."""
+
+    label: str
+    stack: str
+    status: str = "ok"
+    """``ok``; ``missing`` (no stack file there: every resource is new); ``failed``."""
+    error: str = ""
+    ref: str = ""
+    commit: str = ""
+    nodes: dict[Key, Node] = field(default_factory=dict)
+    outputs: dict[str, Any] = field(default_factory=dict)
+    placeholders: list[str] = field(default_factory=list)
+    policy: PolicyResult = field(default_factory=lambda: PolicyResult(None, "not evaluated"))
+
+
+@dataclass
+class Change:
+    """One changed path: ``op`` is ``add``/``remove``/``change``; absent sides are None with the op saying so."""
+
+    path: str
+    op: str
+    old: Any = None
+    new: Any = None
+    note: str = ""
+    """For secrets: ``changed``, ``now secret``, ``no longer secret``."""
+
+    @property
+    def secret(self) -> bool:
+        return isinstance(self.old, Masked) or isinstance(self.new, Masked)
+
+
+@dataclass
+class ResourceDiff:
+    op: str
+    """``add``, ``remove`` or ``change``."""
+    type: str
+    name: str
+    parents: tuple[str, ...]
+    component: str
+    changes: list[Change] = field(default_factory=list)
+    protect: bool = False
+
+
+@dataclass
+class StackDiff:
+    """Everything that differs between two sides."""
+
+    old: Side
+    new: Side
+    resources: list[ResourceDiff]
+    outputs: list[Change]
+    introduced: list[Violation]
+    resolved: list[Violation]
+    unchanged_resources: int
+    fold: Optional[tuple[str, str]] = None
+    """(old stack, new stack) when values differing only by the stack name were folded."""
+    folded: int = 0
+    """How many values were folded (not listed) because they differ only by the stack name."""
+
+    @property
+    def comparable(self) -> bool:
+        return self.old.status != "failed" and self.new.status != "failed"
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.resources or self.outputs) or not self.comparable
+
+    def counts(self) -> dict[str, int]:
+        out = {"add": 0, "change": 0, "remove": 0}
+        for r in self.resources:
+            out[r.op] += 1
+        return out
+
+    def by_component(self) -> dict[str, dict[str, int]]:
+        """{component: {add, change, remove}} in plan order."""
+        out: dict[str, dict[str, int]] = {}
+        for r in self.resources:
+            out.setdefault(r.component, {"add": 0, "change": 0, "remove": 0})[r.op] += 1
+        return out
+
+
+# ------------------------------------------------------------- plan -> payload (both processes)
+
+
+def _unwrap(value: Any) -> Any:
+    """Plain JSON-able value with every secret marker removed (only ever hashed, never shown)."""
+    kind = type(value).__name__
+    if kind == "Secret":
+        return _unwrap(value.value)
+    if kind == "Unknown":
+        return UNKNOWN_TEXT
+    if isinstance(value, dict):
+        return {str(k): _unwrap(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_unwrap(v) for v in value]
+    return value
+
+
+def secret_digest(value: Any, key: bytes) -> str:
+    """Keyed digest of a secret value: compares two secrets without revealing either."""
+    canonical = json.dumps(_unwrap(value), sort_keys=True, separators=(",", ":"), default=str)
+    return hmac.new(key, canonical.encode(), hashlib.sha256).hexdigest()
+
+
+def encode_value(value: Any, key: bytes) -> Any:
+    """JSON-able copy of a registered value with each secret replaced by its keyed digest."""
+    kind = type(value).__name__
+    if kind == "Secret":
+        return {_SECRET_KEY: secret_digest(value.value, key)}
+    if kind == "Unknown":
+        return {_UNKNOWN_KEY: True}
+    if isinstance(value, dict):
+        return {str(k): encode_value(v, key) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [encode_value(v, key) for v in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
+
+
+def plan_payload(plan: "Plan", key: bytes) -> dict[str, Any]:
+    """What a diff needs from a plan, JSON-able, secrets as keyed digests.
+
+    Uses only the engine's documented ``Plan``/``Resource`` attributes, so it also works on
+    the plans of older commits.
+    """
+    records = []
+    for r in plan.resources:
+        provider = getattr(r, "provider", "") or ""
+        records.append({
+            "urn": r.urn,
+            "type": r.type,
+            "name": r.name,
+            "custom": bool(r.custom),
+            "parent": r.parent,
+            "provider": provider.rsplit("::", 1)[0] if provider else None,
+            "protect": bool(getattr(r, "protect", False)),
+            "retainOnDelete": bool(getattr(r, "retain_on_delete", False)),
+            "deleteBeforeReplace": bool(getattr(r, "delete_before_replace", False)),
+            "ignoreChanges": sorted(getattr(r, "ignore_changes", []) or []),
+            "dependencies": list(getattr(r, "dependencies", []) or []),
+            "inputs": encode_value(r.inputs, key),
+        })
+    return {
+        "status": "ok",
+        "records": records,
+        "outputs": encode_value(plan.outputs, key),
+        "placeholders": list(getattr(plan, "placeholders", []) or []),
+    }
+
+
+def policy_payload(plan: "Plan", stack: str) -> dict[str, Any]:
+    """The policy pack's results on ``plan``: ``infra.check.check_plan(plan, stack)`` of the same revision.
+
+    Violations are keyed for comparison by policy, level, resource identity (ancestor names
+    and name, plus type) and message, so the same finding on both sides is not a change.
+    """
+    try:
+        from infra.check import check_plan
+    except ModuleNotFoundError as exc:
+        if exc.name == "infra.check":
+            return {"status": "unavailable", "note": "this revision has no policy checker (infra/check.py)"}
+        return {"status": "error", "note": f"policy pack could not be loaded: {exc}"}
+    except ImportError as exc:
+        return {"status": "error", "note": f"policy pack could not be loaded: {exc}"}
+    try:
+        report = check_plan(plan, stack)
+    except Exception as exc:  # an invalid policy config at some revision is reported, not fatal
+        return {"status": "error", "note": f"policy evaluation failed: {type(exc).__name__}: {exc}"}
+    by_urn = {r.urn: r for r in plan.resources}
+
+    def identity(urn: Optional[str]) -> str:
+        res = by_urn.get(urn or "")
+        if res is None:
+            return STACK_GROUP
+        chain = [res.name]
+        parent = by_urn.get(res.parent or "")
+        while parent is not None:
+            chain.append(parent.name)
+            parent = by_urn.get(parent.parent or "")
+        return "/".join(reversed(chain)) + f" ({res.type})"
+
+    return {
+        "status": "ok",
+        "violations": [
+            {"policy": v.policy, "level": str(v.level), "severity": str(getattr(v, "severity", "") or ""),
+             "resource": identity(getattr(v, "urn", None)), "message": str(v.message)}
+            for v in report.violations
+        ],
+        "unverified": len(getattr(report, "unverified", []) or []),
+    }
+
+
+# -------------------------------------------------------------------- payload -> Side
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {_SECRET_KEY}:
+            return Masked(str(value[_SECRET_KEY]))
+        if set(value) == {_UNKNOWN_KEY}:
+            return UNKNOWN_TEXT
+        return {k: _decode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    return value
+
+
+def _short_type(type_: str) -> str:
+    """``aws:rds/instance:Instance`` -> ``Instance``; ``pulumi:providers:aws`` -> ``provider:aws``."""
+    if type_.startswith("pulumi:providers:"):
+        return "provider:" + type_.rsplit(":", 1)[-1]
+    return type_.rsplit(":", 1)[-1]
+
+
+def side_from_payload(label: str, stack: str, payload: dict[str, Any], **extra: str) -> Side:
+    """Build a ``Side`` from :func:`plan_payload` output (plus ``policy``), applying the identity rule."""
+    side = Side(label=label, stack=stack, **extra)
+    status = payload.get("status", "failed")
+    if status != "ok":
+        side.status = "missing" if status == "missing" else "failed"
+        side.error = str(payload.get("error", ""))
+        side.policy = PolicyResult(None, "stack not planned")
+        return side
+    records = payload["records"]
+    by_urn = {r["urn"]: r for r in records}
+
+    def chain(record: dict[str, Any]) -> list[dict[str, Any]]:
+        out = []
+        parent = by_urn.get(record.get("parent") or "")
+        while parent is not None:
+            out.append(parent)
+            parent = by_urn.get(parent.get("parent") or "")
+        return list(reversed(out))
+
+    keys: dict[str, Key] = {}
+    for record in records:
+        ancestors = chain(record)
+        keys[record["urn"]] = (record["type"], tuple((a["type"], a["name"]) for a in ancestors), record["name"])
+    for record in records:
+        ancestors = chain(record)
+        if ancestors:
+            component = ancestors[0]["name"]
+        elif not record["custom"] and not record["type"].startswith("pulumi:providers:"):
+            component = record["name"]
+        else:
+            component = STACK_GROUP
+        options = {
+            "protect": record["protect"],
+            "retainOnDelete": record["retainOnDelete"],
+            "deleteBeforeReplace": record["deleteBeforeReplace"],
+            "ignoreChanges": list(record["ignoreChanges"]),
+            "provider": keys.get(record.get("provider") or ""),
+            "dependsOn": frozenset(keys[d] for d in record["dependencies"] if d in keys),
+        }
+        key = keys[record["urn"]]
+        side.nodes[key] = Node(
+            key=key, type=record["type"], name=record["name"], parents=tuple(a["name"] for a in ancestors),
+            component=component, custom=record["custom"], inputs=_decode(record["inputs"]), options=options,
+        )
+    side.outputs = _decode(payload.get("outputs") or {})
+    side.placeholders = list(payload.get("placeholders") or [])
+    policy = payload.get("policy") or {"status": "unavailable", "note": "not evaluated"}
+    if policy.get("status") == "ok":
+        side.policy = PolicyResult([Violation(**v) for v in policy["violations"]],
+                                   unverified=int(policy.get("unverified", 0)))
+    else:
+        side.policy = PolicyResult(None, str(policy.get("note", "")))
+    return side
+
+
+# ------------------------------------------------------------------------- flattening
+
+_PLAIN_KEY = re.compile(r"^[A-Za-z0-9_$@:-]+$")
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _join(prefix: str, key: str) -> str:
+    """``a`` + ``b`` -> ``a.b``; keys with dots or spaces are quoted: ``tags["kubernetes.io/name"]``."""
+    if not _PLAIN_KEY.match(key):
+        return f"{prefix}[{json.dumps(key)}]"
+    return f"{prefix}.{key}" if prefix else key
+
+
+def _json_document(text: str) -> Any:
+    """The parsed document if ``text`` is a JSON object or array, else None."""
+    stripped = text.strip()
+    if not stripped or stripped[0] not in "{[":
+        return None
+    try:
+        parsed = json.loads(stripped)
+    except ValueError:
+        return None
+    return parsed if isinstance(parsed, (dict, list)) else None
+
+
+_ELEMENT_IDS = ("name", "Sid", "sid", "pathPattern", "id")
+"""Fields that name the elements of a list of objects (WAF rules, DB parameters, IAM statements, cache behaviors)."""
+
+
+def _element_ids(items: list[Any]) -> Optional[tuple[str, list[str]]]:
+    """(field, ids) when every element is an object with a distinct string in the same naming field."""
+    if not items or not all(isinstance(i, dict) for i in items):
+        return None
+    for name in _ELEMENT_IDS:
+        ids = [i.get(name) for i in items]
+        if all(isinstance(x, str) and x for x in ids) and len(set(ids)) == len(ids):
+            return name, ids  # type: ignore[return-value]
+    return None
+
+
+def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+    """{dotted path: leaf}. Leaves are scalars, ``Masked``, empty containers and lists of plain values.
+
+    Lists of objects that name their elements are keyed by that name, so inserting a WAF
+    rule or a DB parameter does not shift every later index: ``parameters["max_connections"].value``,
+    with ``parameters[*]`` holding the names in order (a reorder shows there). Other lists
+    of objects are keyed by index: ``rules.0.action``.
+    """
+    if isinstance(value, str):
+        doc = _json_document(value)
+        if doc is not None:
+            return flatten(doc, prefix)
+        return {prefix: value}
+    if isinstance(value, dict):
+        if not value:
+            return {prefix: {}}
+        out: dict[str, Any] = {}
+        for k, v in value.items():
+            out.update(flatten(v, _join(prefix, str(k))))
+        return out
+    if isinstance(value, list):
+        if all(isinstance(v, _SCALARS) and not (isinstance(v, str) and _json_document(v) is not None) for v in value):
+            return {prefix: list(value)}
+        out = {}
+        named = _element_ids(value)
+        if named is not None:
+            field_name, ids = named
+            out[f"{prefix}[*]"] = ids
+            for element_id, element in zip(ids, value):
+                rest = {k: v for k, v in element.items() if k != field_name}
+                out.update(flatten(rest, f"{prefix}[{json.dumps(element_id)}]") if rest else {f"{prefix}[{json.dumps(element_id)}]": {}})
+            return out
+        for i, v in enumerate(value):
+            out.update(flatten(v, f"{prefix}.{i}" if prefix else str(i)))
+        return out
+    return {prefix: value}
+
+
+def _only_stack_name(va: Any, vb: Any, fold: Optional[tuple[str, str]]) -> bool:
+    """True when ``vb`` is ``va`` with the old stack name replaced by the new one (and they differ)."""
+    if fold is None:
+        return False
+    if isinstance(va, str) and isinstance(vb, str):
+        return va != vb and va.replace(fold[0], fold[1]) == vb
+    if isinstance(va, list) and isinstance(vb, list) and len(va) == len(vb) and va != vb:
+        return all(x == y or _only_stack_name(x, y, fold) for x, y in zip(va, vb))
+    return False
+
+
+def diff_values(old: dict[str, Any], new: dict[str, Any], fold: Optional[tuple[str, str]] = None,
+                folded: Optional[list[str]] = None) -> list[Change]:
+    """Changed paths between two (unflattened) values, secrets compared by digest only.
+
+    With ``fold=(old stack, new stack)``, values that differ only by the stack name
+    (``webstack-staging-db`` -> ``webstack-prod-db``) are not listed but appended to ``folded``.
+    """
+    a, b = flatten(old), flatten(new)
+    changes: list[Change] = []
+    for path in [*b, *(p for p in a if p not in b)]:
+        in_a, in_b = path in a, path in b
+        va, vb = a.get(path), b.get(path)
+        if in_a and in_b and type(va) is type(vb) and va == vb:
+            continue
+        if in_a and in_b and _only_stack_name(va, vb, fold):
+            if folded is not None:
+                folded.append(path)
+            continue
+        if in_a and in_b and isinstance(va, (int, float)) and isinstance(vb, (int, float)) \
+                and not isinstance(va, bool) and not isinstance(vb, bool) and va == vb:
+            continue
+        if isinstance(va, Masked) or isinstance(vb, Masked):
+            # Masked on both sides, whatever the other side held in clear.
+            if not in_a:
+                changes.append(Change(path, "add", None, Masked("")))
+            elif not in_b:
+                changes.append(Change(path, "remove", Masked(""), None))
+            else:
+                note = "changed" if isinstance(va, Masked) and isinstance(vb, Masked) else (
+                    "now secret" if isinstance(vb, Masked) else "no longer secret")
+                changes.append(Change(path, "change", Masked(""), Masked(""), note))
+            continue
+        op = "change" if in_a and in_b else ("add" if in_b else "remove")
+        changes.append(Change(path, op, va, vb))
+    return changes
+
+
+def _option_changes(old: Node, new: Node, label: dict[Key, str]) -> list[Change]:
+    out = []
+    for name in ("protect", "retainOnDelete", "deleteBeforeReplace", "ignoreChanges"):
+        if old.options[name] != new.options[name]:
+            out.append(Change(_OPTION_LABELS[name], "change", old.options[name], new.options[name]))
+    if old.options["provider"] != new.options["provider"]:
+        out.append(Change(_OPTION_LABELS["provider"], "change", label.get(old.options["provider"]),
+                          label.get(new.options["provider"])))
+    before, after = old.options["dependsOn"], new.options["dependsOn"]
+    if before != after:
+        out.append(Change(_OPTION_LABELS["dependsOn"], "change", sorted(label.get(k, "?") for k in before - after),
+                          sorted(label.get(k, "?") for k in after - before), "dependencies"))
+    return out
+
+
+def _labels(*sides: Side) -> dict[Key, str]:
+    """Display name per identity: the name, with the type when two share a name."""
+    names: dict[str, set[str]] = {}
+    for side in sides:
+        for node in side.nodes.values():
+            names.setdefault(node.name, set()).add(node.type)
+    out: dict[Key, str] = {}
+    for side in sides:
+        for key, node in side.nodes.items():
+            out[key] = node.name if len(names[node.name]) == 1 else f"{node.name} ({_short_type(node.type)})"
+    return out
+
+
+def diff_sides(old: Side, new: Side, fold_stack_names: bool = False) -> StackDiff:
+    """Structural diff of two sides by the identity rule (see module docstring).
+
+    ``fold_stack_names`` (for two different stacks): values that differ only by the stack
+    name are counted, not listed, so the real differences stand out.
+    """
+    fold = (old.stack, new.stack) if fold_stack_names and old.stack != new.stack else None
+    if old.status == "failed" or new.status == "failed":
+        return StackDiff(old, new, [], [], [], [], 0, fold)
+    label = _labels(old, new)
+    resources: list[ResourceDiff] = []
+    unchanged = 0
+    folded: list[str] = []
+    for key, node in new.nodes.items():
+        before = old.nodes.get(key)
+        if before is None:
+            resources.append(ResourceDiff("add", node.type, node.name, node.parents, node.component,
+                                          protect=node.options["protect"]))
+            continue
+        changes = diff_values(before.inputs, node.inputs, fold, folded) + _option_changes(before, node, label)
+        if changes:
+            resources.append(ResourceDiff("change", node.type, node.name, node.parents, node.component, changes,
+                                          protect=node.options["protect"]))
+        else:
+            unchanged += 1
+    for key, node in old.nodes.items():
+        if key not in new.nodes:
+            resources.append(ResourceDiff("remove", node.type, node.name, node.parents, node.component,
+                                          protect=node.options["protect"]))
+    order = {c: i for i, c in enumerate(dict.fromkeys(
+        [STACK_GROUP] + [n.component for n in new.nodes.values()] + [n.component for n in old.nodes.values()]))}
+    resources.sort(key=lambda r: order[r.component])  # stable: plan order within a component
+    outputs = diff_values(old.outputs, new.outputs, fold, folded)
+    introduced: list[Violation] = []
+    resolved: list[Violation] = []
+    if old.policy.violations is not None and new.policy.violations is not None:
+        before_ids = {v.ident for v in old.policy.violations}
+        after_ids = {v.ident for v in new.policy.violations}
+        introduced = [v for v in new.policy.violations if v.ident not in before_ids]
+        resolved = [v for v in old.policy.violations if v.ident not in after_ids]
+    elif new.policy.violations is not None:
+        introduced = list(new.policy.violations)
+    return StackDiff(old, new, resources, outputs, introduced, resolved, unchanged, fold, len(folded))
+
+
+# ----------------------------------------------------------------------- planning sides
+
+
+def _user_error(message: str) -> Exception:
+    from infra.cli import UserError
+
+    return UserError(message)
+
+
+def side_from_plan(label: str, plan: "Plan", key: bytes, **extra: str) -> Side:
+    payload = plan_payload(plan, key)
+    payload["policy"] = policy_payload(plan, plan.stack)
+    return side_from_payload(label, plan.stack, payload, **extra)
+
+
+def diff_plans(old: "Plan", new: "Plan", *, fold_stack_names: bool = False) -> StackDiff:
+    """Diff two in-memory plans (e.g. ``synth_stack("staging")`` and ``synth_stack("prod")``)."""
+    key = secrets.token_bytes(32)
+    return diff_sides(side_from_plan(old.stack, old, key), side_from_plan(new.stack, new, key), fold_stack_names)
+
+
+def diff_stacks(a: str, b: str, fold_stack_names: bool = True) -> StackDiff:
+    """``webstack diff A B``: stack A's plan -> stack B's plan, this checkout."""
+    from infra.cli import plan_for
+
+    return diff_plans(plan_for(a), plan_for(b), fold_stack_names=fold_stack_names)
+
+
+def _git(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    try:
+        proc = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=_GIT_TIMEOUT)
+    except FileNotFoundError:
+        raise _user_error("--base needs git, which is not installed") from None
+    if check and proc.returncode != 0:
+        message = (proc.stderr or proc.stdout).strip().splitlines()
+        raise _user_error(f"git {' '.join(args[:2])}: {message[-1] if message else 'failed'}")
+    return proc
+
+
+def resolve_ref(root: Path, ref: str) -> tuple[Path, str]:
+    """(repository top level, full commit id of ``ref``); UserError when either is missing."""
+    top = _git(root, "rev-parse", "--show-toplevel", check=False)
+    if top.returncode != 0:
+        raise _user_error(f"--base {ref}: {root} is not inside a git checkout")
+    if ref.startswith("-"):
+        raise _user_error(f"--base {ref!r}: not a git revision")
+    commit = _git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}", check=False)
+    if commit.returncode != 0 or not commit.stdout.strip():
+        raise _user_error(
+            f"--base {ref}: unknown revision in {top.stdout.strip()} "
+            "(in CI, fetch it first: git fetch origin +refs/heads/main:refs/remotes/origin/main)")
+    return Path(top.stdout.strip()), commit.stdout.strip()
+
+
+@contextmanager
+def checkout_at(top: Path, commit: str) -> Iterator[Path]:
+    """A temporary, read-only copy of the repository at ``commit``: a detached worktree, else ``git archive``."""
+    tmp = Path(tempfile.mkdtemp(prefix="webstack-diff-"))
+    tree = tmp / "tree"
+    worktree = _git(top, "worktree", "add", "--detach", "--quiet", str(tree), commit, check=False).returncode == 0
+    try:
+        if not worktree:
+            archive = subprocess.run(["git", "-C", str(top), "archive", "--format=tar", commit],
+                                     capture_output=True, timeout=_GIT_TIMEOUT)
+            if archive.returncode != 0:
+                raise _user_error(f"git archive {commit[:12]}: {archive.stderr.decode(errors='replace').strip()}")
+            tree.mkdir()
+            with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+                tar.extractall(tree, filter="data")
+        yield tree
+    finally:
+        if worktree:
+            if _git(top, "worktree", "remove", "--force", str(tree), check=False).returncode != 0:
+                shutil.rmtree(tree, ignore_errors=True)
+                _git(top, "worktree", "prune", check=False)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+_BOOTSTRAP = (
+    "import importlib.util, sys\n"
+    "spec = importlib.util.spec_from_file_location('webstack_diff_worker', sys.argv[1])\n"
+    "module = importlib.util.module_from_spec(spec)\n"
+    "sys.modules[spec.name] = module\n"
+    "spec.loader.exec_module(module)\n"
+    "sys.exit(module.worker_main())\n"
+)
+
+
+def plan_checkout(root: Path, stacks: Sequence[str], key: bytes) -> dict[str, dict[str, Any]]:
+    """Plan ``stacks`` of the project at ``root`` in a subprocess that imports ``root``'s own code.
+
+    Returns {stack: payload}; a payload's ``status`` is ``ok``, ``missing`` or ``failed``.
+    """
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PYTHONPATH", "PYTHONHOME", "PYTHONSAFEPATH", "PYTHONSTARTUP", "PYTHONNOUSERSITE")}
+    with tempfile.TemporaryDirectory(prefix="webstack-diff-out-") as out_dir:
+        out = Path(out_dir) / "plans.json"
+        env.update(
+            PYTHONPATH=str(root),
+            PYTHONDONTWRITEBYTECODE="1",
+            WEBSTACK_DIFF_ROOT=str(root),
+            WEBSTACK_DIFF_STACKS=json.dumps(list(stacks)),
+            WEBSTACK_DIFF_KEY=key.hex(),
+            WEBSTACK_DIFF_OUT=str(out),
+        )
+        proc = subprocess.run([sys.executable, "-c", _BOOTSTRAP, str(Path(__file__).resolve())],
+                              cwd=root, env=env, capture_output=True, text=True, timeout=_WORKER_TIMEOUT)
+        if not out.exists():
+            lines = (proc.stderr or proc.stdout or "no output").strip().splitlines()
+            error = f"the program could not be run: {lines[-1] if lines else 'exit ' + str(proc.returncode)}"
+            return {s: {"status": "failed", "error": error} for s in stacks}
+        result = json.loads(out.read_text())
+    if result.get("error"):
+        return {s: {"status": "failed", "error": result["error"]} for s in stacks}
+    return result["stacks"]
+
+
+def worker_main() -> int:
+    """Entry point of the subprocess started by :func:`plan_checkout` (runs inside the other tree)."""
+    root = Path(os.environ["WEBSTACK_DIFF_ROOT"]).resolve()
+    key = bytes.fromhex(os.environ.pop("WEBSTACK_DIFF_KEY"))
+    stacks = json.loads(os.environ["WEBSTACK_DIFF_STACKS"])
+    result: dict[str, Any] = {"stacks": {}}
+    try:
+        import pulumi
+        import infra.engine as engine
+
+        where = Path(engine.__file__).resolve()
+        if root not in where.parents:
+            raise RuntimeError(f"infra.engine was imported from {where}, not from {root}")
+        for stack in stacks:
+            if not (root / f"Pulumi.{stack}.yaml").exists():
+                result["stacks"][stack] = {"status": "missing", "error": f"no Pulumi.{stack}.yaml"}
+                continue
+            try:
+                plan = engine.synth_stack(stack, root=root)
+            except pulumi.RunError as exc:
+                result["stacks"][stack] = {"status": "failed", "error": str(exc)}
+                continue
+            except Exception as exc:
+                result["stacks"][stack] = {"status": "failed", "error": f"the program failed: {type(exc).__name__}: {exc}"}
+                continue
+            payload = plan_payload(plan, key)
+            payload["policy"] = policy_payload(plan, stack)
+            result["stacks"][stack] = payload
+    except Exception as exc:
+        result["error"] = f"{type(exc).__name__}: {exc}"
+    Path(os.environ["WEBSTACK_DIFF_OUT"]).write_text(json.dumps(result))
+    return 0
+
+
+def _describe_checkout(root: Path) -> str:
+    head = _git(root, "rev-parse", "--short", "HEAD", check=False)
+    dirty = _git(root, "status", "--porcelain", "--untracked-files=no", "--", ".", check=False)
+    text = head.stdout.strip() if head.returncode == 0 else ""
+    if dirty.returncode == 0 and dirty.stdout.strip():
+        text = f"{text} + uncommitted changes" if text else "uncommitted changes"
+    return text
+
+
+def diff_against_ref(stacks: Sequence[str], ref: str, root: Optional[Path] = None) -> list[StackDiff]:
+    """``webstack diff STACK... --base REF``: REF's plan -> the plan of the checkout at ``root``.
+
+    ``root`` defaults to the project this code runs from (planned in-process); any other
+    checkout is planned in a subprocess, like REF, so each side imports its own code.
+    """
+    from infra.engine import ROOT
+
+    root = (root or ROOT).resolve()
+    top, commit = resolve_ref(root, ref)
+    key = secrets.token_bytes(32)
+    here = {"ref": "", "commit": _describe_checkout(root)}
+    if root == ROOT.resolve():
+        from infra.cli import plan_for
+
+        new_sides = [side_from_plan("this checkout", plan_for(s), key, **here) for s in stacks]
+    else:
+        payloads = plan_checkout(root, stacks, key)
+        new_sides = []
+        for stack in stacks:
+            payload = payloads[stack]
+            if payload["status"] == "missing":
+                raise _user_error(f"no stack file Pulumi.{stack}.yaml in {root}")
+            if payload["status"] != "ok":
+                raise _user_error(payload["error"])
+            new_sides.append(side_from_payload("this checkout", stack, payload, **here))
+    relative = root.relative_to(top.resolve())
+    with checkout_at(top, commit) as tree:
+        payloads = plan_checkout(tree / relative, stacks, key)
+    there = {"ref": ref, "commit": commit[:7]}
+    return [diff_sides(side_from_payload(ref, side.stack, payloads[side.stack], **there), side) for side in new_sides]
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def _value_text(value: Any, limit: Optional[int] = _VALUE_CHARS) -> str:
+    if isinstance(value, Masked):
+        return SECRET_TEXT
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str) \
+        if not isinstance(value, str) or value not in (UNKNOWN_TEXT,) else value
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return text
+
+
+def _code(text: str) -> str:
+    """Inline code that survives a GFM table cell: no newlines, escaped pipes, safe fences."""
+    text = text.replace("\r", " ").replace("\n", " ").replace("|", "\\|")
+    fence = "``" if "`" in text else "`"
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _cell(change: Change, side: str) -> str:
+    value = change.old if side == "old" else change.new
+    absent = (change.op == "add" and side == "old") or (change.op == "remove" and side == "new")
+    if absent:
+        return "—"
+    if change.note == "dependencies":
+        return ", ".join(_code(v) for v in value) if value else "—"
+    text = _code(_value_text(value))
+    if side == "new" and change.note:
+        text += f" ({change.note})"
+    return text
+
+
+def _h(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def _resource_entry(r: ResourceDiff, old_label: str, new_label: str) -> str:
+    where = "/".join(r.parents)
+    title = f"{_code(r.name)} {_code(_short_type(r.type))}" + (f" in {_code(where)}" if where else "")
+    if r.op == "add":
+        return f"- **+ add** {title}" + (" · protected" if r.protect else "") + "\n"
+    if r.op == "remove":
+        warn = " · ⚠️ protected: `pulumi up` will refuse to delete it" if r.protect else ""
+        return f"- **− remove** {title}{warn}\n"
+    rows = [f"- **~ change** {title}", "",
+            f"  | path | {_h(old_label)} | {_h(new_label)} |", "  |---|---|---|"]
+    for change in r.changes[:_ROWS_PER_RESOURCE]:
+        rows.append(f"  | {_code(change.path)} | {_cell(change, 'old')} | {_cell(change, 'new')} |")
+    if len(r.changes) > _ROWS_PER_RESOURCE:
+        rows.append(f"  | … {len(r.changes) - _ROWS_PER_RESOURCE} more paths | | |")
+    return "\n".join(rows) + "\n\n"
+
+
+def _violation_line(v: Violation, sign: str) -> str:
+    message = html.escape(" ".join(v.message.split()), quote=False)
+    return f"- {sign} **{_h(v.level)}** {_code(v.policy)} on {_code(v.resource)}: {message}\n"
+
+
+def _policy_summary(d: StackDiff) -> str:
+    parts = []
+    for label, result in ((d.old.label, d.old.policy), (d.new.label, d.new.policy)):
+        if result.violations is None:
+            parts.append(f"{_code(label)}: not evaluated ({_h(result.note)})")
+        else:
+            parts.append(f"{_code(label)}: {result.count('mandatory')} mandatory, {result.count('advisory')} advisory")
+    return " → ".join(parts)
+
+
+def _headline(d: StackDiff) -> str:
+    c = d.counts()
+    text = f"**{c['add']} to add · {c['change']} to change · {c['remove']} to remove**"
+    if d.outputs:
+        text += f" · {len(d.outputs)} output{'s' if len(d.outputs) != 1 else ''} changed"
+    text += f" · {d.unchanged_resources} unchanged"
+    if d.introduced or d.resolved:
+        text += f" · policy: {len(d.introduced)} new, {len(d.resolved)} resolved"
+    if d.folded:
+        text += (f"\n\n{d.folded} value{'s' if d.folded != 1 else ''} that differ only by the stack name "
+                 f"({_code(d.fold[0])} → {_code(d.fold[1])}, e.g. resource names) are not listed "
+                 f"(`--show-stack-names` lists them).")
+    return text
+
+
+def _title(d: StackDiff) -> str:
+    if d.old.ref:
+        old = f"{_code(d.old.ref)} ({_code(d.old.commit)})"
+        new = "this checkout" + (f" ({_code(d.new.commit)})" if d.new.commit else "")
+        return f"{_code(d.new.stack)}: {old} → {new}"
+    return f"{_code(d.old.label)} → {_code(d.new.label)}"
+
+
+def marker(diffs: Sequence[StackDiff]) -> str:
+    """The hidden first line the sticky-comment step looks for."""
+    if len(diffs) == 1 and not diffs[0].old.ref:
+        ident = f"{diffs[0].old.stack}..{diffs[0].new.stack}"
+    else:
+        ident = ",".join(d.new.stack for d in diffs)
+    return f"{MARKER_PREFIX}{re.sub(r'[^A-Za-z0-9_.,-]', '_', ident)} -->"
+
+
+class _Budget:
+    """Appends blocks while the document stays under the limit; counts what it had to leave out."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.parts: list[str] = []
+        self.size = 0
+        self.omitted = 0
+
+    def fits(self, text: str, reserve: int = 0) -> bool:
+        return self.size + len(text) + reserve <= self.limit
+
+    def add(self, text: str) -> None:
+        self.parts.append(text)
+        self.size += len(text)
+
+
+def _section(budget: _Budget, summary: str, entries: list[str], close_reserve: int) -> None:
+    """One ``<details>`` block with as many entries as fit; the rest are counted as omitted."""
+    opening = f"<details><summary>{summary}</summary>\n\n"
+    closing = "\n</details>\n\n"
+    if not entries or not budget.fits(opening + entries[0] + closing, close_reserve):
+        budget.omitted += len(entries)
+        return
+    budget.add(opening)
+    for i, entry in enumerate(entries):
+        if not budget.fits(entry + closing, close_reserve):
+            budget.omitted += len(entries) - i
+            break
+        budget.add(entry)
+    budget.add(closing)
+
+
+def render_markdown(diffs: Sequence[StackDiff], command: str = "webstack diff", max_chars: int = MAX_COMMENT_CHARS) -> str:
+    """PR-comment Markdown: marker, summary first, details collapsed, always under ``max_chars``."""
+    budget = _Budget(max_chars - _FOOTER_RESERVE)
+    budget.add(marker(diffs) + "\n")
+    multi = len(diffs) > 1
+    if multi:
+        budget.add(f"## Offline plan diff: {', '.join(_code(d.new.stack) for d in diffs)}\n\n")
+        budget.add(f"| stack | add | change | remove | outputs | mandatory | advisory |\n|---|--:|--:|--:|--:|--:|--:|\n")
+        for d in diffs:
+            c = d.counts()
+            pol = d.new.policy
+            cells = [str(c["add"]), str(c["change"]), str(c["remove"]), str(len(d.outputs))] if d.comparable else ["?"] * 4
+            cells += [str(pol.count("mandatory")), str(pol.count("advisory"))] if pol.violations is not None else ["—", "—"]
+            budget.add(f"| {_code(d.new.stack)} | " + " | ".join(cells) + " |\n")
+        budget.add("\n")
+    for d in diffs:
+        budget.add(f"{'###' if multi else '##'} {'' if multi else 'Offline plan diff: '}{_title(d)}\n\n")
+        notes = []
+        for side in (d.old, d.new):
+            if side.status == "missing":
+                notes.append(f"{_code(side.label)} has no {_code(f'Pulumi.{side.stack}.yaml')}: "
+                             "a new stack, every resource is listed as added.")
+            elif side.status == "failed":
+                notes.append(f"{_code(side.label)} could not be planned, so there is nothing to compare:\n\n"
+                             f"```\n{side.error[:4000].replace('```', 'ˋˋˋ')}\n```")
+        for note in notes:
+            budget.add(f"> [!WARNING]\n> {note.replace(chr(10), chr(10) + '> ')}\n\n")
+        if not d.comparable:
+            continue
+        if not d.has_changes:
+            budget.add(f"**No changes**: both plans have the same {d.unchanged_resources} resources, inputs, "
+                       "options and outputs.\n\n")
+        else:
+            budget.add(_headline(d) + "\n\n")
+            rows = list(d.by_component().items())
+            table = "| component | add | change | remove |\n|---|--:|--:|--:|\n"
+            for name, c in rows[:_TABLE_ROWS]:
+                table += f"| {_code(name)} | {c['add']} | {c['change']} | {c['remove']} |\n"
+            if len(rows) > _TABLE_ROWS:
+                table += f"| … {len(rows) - _TABLE_ROWS} more components | | | |\n"
+            budget.add(table + "\n")
+        budget.add(f"Policy: {_policy_summary(d)}\n\n")
+        policy_entries = [_violation_line(v, "🆕") for v in d.introduced] + [_violation_line(v, "✅ resolved:") for v in d.resolved]
+        if policy_entries:
+            _section(budget, f"Policy results: {len(d.introduced)} new, {len(d.resolved)} resolved", policy_entries, 0)
+        groups: dict[str, list[ResourceDiff]] = {}
+        for r in d.resources:
+            groups.setdefault(r.component, []).append(r)
+        for name, items in groups.items():
+            c = {"add": 0, "change": 0, "remove": 0}
+            for r in items:
+                c[r.op] += 1
+            summary = f"<b>{_h(name)}</b>: +{c['add']} ~{c['change']} −{c['remove']}"
+            _section(budget, summary, [_resource_entry(r, d.old.label, d.new.label) for r in items], 0)
+        if d.outputs:
+            rows = [f"| path | {_h(d.old.label)} | {_h(d.new.label)} |\n|---|---|---|\n"]
+            entries = [f"| {_code(c.path)} | {_cell(c, 'old')} | {_cell(c, 'new')} |\n" for c in d.outputs]
+            if budget.fits(rows[0] + entries[0]):
+                _section(budget, f"Stack outputs: {len(d.outputs)} changed", [rows[0] + entries[0], *entries[1:]], 0)
+            else:
+                budget.omitted += len(entries)
+        placeholders = sorted(set(d.old.placeholders) | set(d.new.placeholders))
+        if placeholders:
+            budget.add(f"<sub>Secret config values cannot be decrypted offline; placeholders were used for "
+                       f"{', '.join(_code(p) for p in placeholders)}.</sub>\n\n")
+    footer = ""
+    if budget.omitted:
+        footer += (f"> [!NOTE]\n> {budget.omitted} more change{'s' if budget.omitted != 1 else ''} not shown "
+                   f"(comment size limit); run `{command} --json` for all of them.\n\n")
+    footer += ("<sub>Offline plan diff by `webstack diff` (Pulumi mock engine, no credentials): desired state only, "
+               "no refresh, no replacement prediction. Secret values are masked.</sub>\n")
+    text = "".join(budget.parts) + footer
+    if len(text) > max_chars:  # only a pathological header could get here; never exceed the limit
+        text = text[: max_chars - 200] + "\n\n</details>\n\n(truncated)\n"
+    return text
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, Masked):
+        return SECRET_TEXT
+    return value
+
+
+def _change_json(c: Change) -> dict[str, Any]:
+    out: dict[str, Any] = {"path": c.path, "op": c.op}
+    if c.op != "add":
+        out["old"] = _json_value(c.old)
+    if c.op != "remove":
+        out["new"] = _json_value(c.new)
+    if c.secret:
+        out["secret"] = True
+    if c.note and c.note != "dependencies":
+        out["note"] = c.note
+    return out
+
+
+def _side_json(side: Side) -> dict[str, Any]:
+    out: dict[str, Any] = {"label": side.label, "stack": side.stack, "status": side.status}
+    if side.ref:
+        out["ref"] = side.ref
+    if side.commit:
+        out["commit"] = side.commit
+    if side.error:
+        out["error"] = side.error
+    if side.status == "ok":
+        out["resources"] = len(side.nodes)
+        out["placeholders"] = side.placeholders
+        out["policy"] = ({"status": "ok", "violations": [v.__dict__ for v in side.policy.violations]}
+                         if side.policy.violations is not None else {"status": "unavailable", "note": side.policy.note})
+    return out
+
+
+def to_json(diffs: Sequence[StackDiff]) -> dict[str, Any]:
+    """The ``--json`` document (``schemaVersion`` 1): everything, nothing trimmed, secrets masked."""
+    return {
+        "schemaVersion": SCHEMA_VERSION,
+        "diffs": [
+            {
+                "old": _side_json(d.old),
+                "new": _side_json(d.new),
+                "comparable": d.comparable,
+                "hasChanges": d.has_changes,
+                "summary": {**d.counts(), "unchanged": d.unchanged_resources, "outputs": len(d.outputs),
+                            "foldedStackNameValues": d.folded, "components": d.by_component()},
+                "resources": [
+                    {"op": r.op, "type": r.type, "name": r.name, "parents": list(r.parents), "component": r.component,
+                     "protect": r.protect, **({"changes": [_change_json(c) for c in r.changes]} if r.op == "change" else {})}
+                    for r in d.resources
+                ],
+                "outputs": [_change_json(c) for c in d.outputs],
+                "policy": {"introduced": [v.__dict__ for v in d.introduced], "resolved": [v.__dict__ for v in d.resolved]},
+            }
+            for d in diffs
+        ],
+    }
+
+
+# --------------------------------------------------------------------------------- CLI
+
+
+def _cmd_diff(args: argparse.Namespace) -> int:
+    if args.base is None:
+        if len(args.stacks) != 2:
+            raise _user_error("diff: give two stacks (webstack diff A B), or stacks and --base GIT_REF "
+                              "(webstack diff prod --base origin/main)")
+        diffs = [diff_stacks(*args.stacks, fold_stack_names=not args.show_stack_names)]
+    else:
+        if len(set(args.stacks)) != len(args.stacks):
+            raise _user_error("diff: each stack once, please")
+        diffs = diff_against_ref(args.stacks, args.base)
+    command = "webstack diff " + " ".join(args.stacks) + (f" --base {args.base}" if args.base else "")
+    if args.json:
+        print(json.dumps(to_json(diffs), indent=2, ensure_ascii=False, default=str))
+    else:
+        print(render_markdown(diffs, command, args.max_chars), end="")
+    return 1 if args.exit_code and any(d.has_changes for d in diffs) else 0
+
+
+def register(subparsers: Any) -> None:
+    """Adds ``webstack diff`` to the CLI (called by ``infra.cli.build_parser``)."""
+    parser = subparsers.add_parser(
+        "diff",
+        help="structural diff of two stacks, or of stacks between a git ref and this checkout (PR-comment Markdown)",
+        description="Diff two stacks (webstack diff staging prod) or each STACK between GIT_REF and this "
+                    "checkout (webstack diff prod --base origin/main). Markdown by default, fit for a PR comment.",
+    )
+    parser.add_argument("stacks", nargs="+", metavar="STACK", help="two stacks, or with --base one or more stacks")
+    parser.add_argument("--base", metavar="GIT_REF", help="compare with this commit (branch, tag, sha, HEAD~1)")
+    parser.add_argument("--json", action="store_true", help="machine-readable diff (schemaVersion 1), never trimmed")
+    parser.add_argument("--show-stack-names", action="store_true",
+                        help="A B diffs: also list values that differ only by the stack name (folded by default)")
+    parser.add_argument("--exit-code", action="store_true", help="exit 1 when there are changes (like git diff --exit-code)")
+    parser.add_argument("--max-chars", type=int, default=MAX_COMMENT_CHARS, metavar="N",
+                        help=f"upper bound of the Markdown size (default {MAX_COMMENT_CHARS}, under GitHub's comment limit)")
+    parser.set_defaults(func=_cmd_diff)
