@@ -1,0 +1,581 @@
+"""The alarm catalogue: which CloudWatch alarms the stack gets, with what thresholds,
+routed to which severity, and what to do when one fires.
+
+Pure Python, no Pulumi runtime: ``components.alerting.Alerting`` turns these specs into
+``aws.cloudwatch.MetricAlarm`` resources, and the tests read the table directly. Dimension
+values are whatever the caller passes (plain strings in tests, ``pulumi.Output`` values in
+the component); nothing here inspects them.
+
+Every spec states its ``treat_missing_data`` and why (``missing_data_reason``), because the
+wrong choice either pages at 3 a.m. for nothing or stays silent while the service is down:
+
+- ``breaching``: silence is itself the failure (a health check that stops reporting, a
+  backup vault that completes no jobs, a replica that stops reporting lag).
+- ``notBreaching``: the metric only exists when something happens (error rates and counts
+  with no traffic, evictions, replication lag on the current primary).
+- ``missing``: resource gauges (CPU, memory, storage, connections) where a gap means the
+  instance is rebooting or being replaced; the alarm keeps its state instead of guessing.
+
+Thresholds come from ``Thresholds`` (per tier: ``components/tiers.py`` rows ``alerting.*``).
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+import re
+from dataclasses import dataclass, fields
+from typing import Any, Optional, Sequence
+
+from components.tiers import Tier, default
+
+GIB = 1024**3
+"""Bytes per GiB (RDS storage and instance memory are GiB)."""
+
+
+class Severity(str, enum.Enum):
+    """Alert severities; each has its own SNS topic."""
+
+    CRITICAL = "critical"
+    """Pages someone now (pager webhook)."""
+    WARNING = "warning"
+    """Needs attention today (chat webhook)."""
+    INFO = "info"
+    """Worth knowing (email)."""
+
+
+SEVERITIES = (Severity.CRITICAL, Severity.WARNING, Severity.INFO)
+
+TREAT_MISSING_DATA = ("breaching", "notBreaching", "ignore", "missing")
+COMPARISONS = (
+    "GreaterThanThreshold",
+    "GreaterThanOrEqualToThreshold",
+    "LessThanThreshold",
+    "LessThanOrEqualToThreshold",
+)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Alarm thresholds. ``for_tier`` fills them from the tier table."""
+
+    service_down_minutes: int
+    """Consecutive minutes the health check must fail before paging."""
+    error_rate_percent: float
+    """CloudFront 5xx error rate (percent of requests) that pages."""
+    latency_p95_seconds: float
+    """CloudFront origin latency p95 that warns."""
+    db_cpu_percent: float
+    """Database CPU that warns."""
+    db_connections_percent: float
+    """Connections as a share of ``max_connections`` that warns."""
+    db_free_storage_percent: float
+    """Free storage below this share of allocated storage pages."""
+    db_replica_lag_seconds: float
+    """Read-replica lag that warns."""
+    memory_percent: float
+    """Memory in use (database, cache) that warns."""
+    cache_cpu_percent: float
+    """Redis engine CPU that warns."""
+    certificate_expiry_days: int
+    """Days to certificate expiry below which it warns."""
+    cache_evictions: int = 100
+    """Keys evicted per 5 minutes above which it informs (the cache is too small)."""
+    cache_replication_lag_seconds: float = 30
+    """Redis replica lag that warns."""
+    pod_restarts: int = 3
+    """Restarts of one pod of the app Deployment above which it warns (Kubernetes)."""
+    backup_stale_hours: int = 30
+    """Hours without a completed backup job in the vault before it pages (RPO guard)."""
+
+    @classmethod
+    def for_tier(cls, tier: Tier | str, **overrides: Any) -> "Thresholds":
+        """The tier's thresholds (``alerting.*`` rows), with ``overrides`` that are not None."""
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            key = f"alerting.{f.name}"
+            if overrides.get(f.name) is not None:
+                values[f.name] = overrides[f.name]
+            else:
+                try:
+                    values[f.name] = default(key, tier)
+                except KeyError:
+                    continue  # not tier-dependent: the dataclass default applies
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class AlarmSpec:
+    """One CloudWatch metric alarm, before it becomes a resource."""
+
+    key: str
+    """Stable id; the alarm and resource names derive from it (never from list order)."""
+    title: str
+    """Short human name for tables and the dashboard."""
+    severity: Severity
+    """Topic the alarm and its OK notification go to."""
+    namespace: str
+    metric_name: str
+    dimensions: dict[str, Any]
+    comparison: str
+    threshold: float
+    period: int
+    """Seconds per datapoint."""
+    evaluation_periods: int
+    datapoints_to_alarm: int
+    treat_missing_data: str
+    missing_data_reason: str
+    """Why ``treat_missing_data`` is what it is."""
+    description: str
+    """What it means and what to do first (goes into the alarm description)."""
+    statistic: Optional[str] = None
+    extended_statistic: Optional[str] = None
+    """Percentile statistic such as ``p95`` (instead of ``statistic``)."""
+    edge: bool = False
+    """The metric lives in us-east-1 (CloudFront, Route 53 health checks, ACM for CloudFront)."""
+    unit: Optional[str] = None
+    """Unit of ``threshold`` for the table (CloudWatch itself is not told)."""
+
+    def __post_init__(self) -> None:
+        if (self.statistic is None) == (self.extended_statistic is None):
+            raise ValueError(f"alarm {self.key}: give exactly one of statistic, extended_statistic")
+        if self.treat_missing_data not in TREAT_MISSING_DATA:
+            raise ValueError(f"alarm {self.key}: treat_missing_data {self.treat_missing_data!r}")
+        if self.comparison not in COMPARISONS:
+            raise ValueError(f"alarm {self.key}: comparison {self.comparison!r}")
+        if not 1 <= self.datapoints_to_alarm <= self.evaluation_periods:
+            raise ValueError(f"alarm {self.key}: datapoints_to_alarm must be 1..evaluation_periods")
+        if self.period % 60 and self.period not in (10, 20, 30):
+            raise ValueError(f"alarm {self.key}: period {self.period} must be 10, 20, 30 or a multiple of 60")
+        # CloudWatch evaluates at most one day of datapoints for periods under an hour
+        # and at most seven days otherwise.
+        limit = 86_400 if self.period < 3_600 else 7 * 86_400
+        if self.period * self.evaluation_periods > limit:
+            raise ValueError(f"alarm {self.key}: evaluation range exceeds {limit} s")
+        if len(self.description) > 1024:
+            raise ValueError(f"alarm {self.key}: description longer than CloudWatch's 1024 characters")
+
+    @property
+    def statistic_label(self) -> str:
+        return self.extended_statistic or self.statistic or ""
+
+    @property
+    def operator(self) -> str:
+        return {
+            "GreaterThanThreshold": ">",
+            "GreaterThanOrEqualToThreshold": ">=",
+            "LessThanThreshold": "<",
+            "LessThanOrEqualToThreshold": "<=",
+        }[self.comparison]
+
+
+# ------------------------------------------------------------------ plain helpers
+
+
+_SIZE_FACTOR = {"large": 1, "xlarge": 2, "2xlarge": 4, "4xlarge": 8, "8xlarge": 16, "12xlarge": 24,
+                "16xlarge": 32, "24xlarge": 48, "32xlarge": 64, "48xlarge": 96}
+_BURSTABLE = {"micro": 1, "small": 2, "medium": 4, "large": 8, "xlarge": 16, "2xlarge": 32}
+_FAMILY_LARGE_GIB = {"m": 8, "r": 16}
+"""Memory of the ``large`` size per family letter: general purpose 4 GiB/vCPU, memory
+optimised 8 GiB/vCPU (AWS instance tables, ``large`` = 2 vCPUs)."""
+
+
+def instance_memory_gib(instance_class: str) -> Optional[float]:
+    """Memory of an RDS instance class (``db.r7g.large`` -> 16), or None when unknown.
+
+    Covers the burstable (t3, t4g), general-purpose (m5 .. m8g) and memory-optimised
+    (r5 .. r8g) families; anything else needs an explicit memory size.
+    """
+    match = re.fullmatch(r"db\.([a-z]+)(\d+)([a-z]*)\.(\w+)", instance_class)
+    if not match:
+        return None
+    letter, _generation, _suffix, size = match.groups()
+    if letter == "t":
+        return _BURSTABLE.get(size)
+    if letter in _FAMILY_LARGE_GIB and size in _SIZE_FACTOR:
+        return float(_FAMILY_LARGE_GIB[letter] * _SIZE_FACTOR[size])
+    return None
+
+
+def free_storage_threshold_bytes(allocated_storage_gb: int, free_percent: float) -> float:
+    """FreeStorageSpace (bytes) below which ``free_percent`` of the allocation is left."""
+    return float(math.floor(allocated_storage_gb * GIB * free_percent / 100))
+
+
+def connections_threshold(max_connections: int, percent: float) -> float:
+    """DatabaseConnections above which ``percent`` of ``max_connections`` is in use."""
+    return round(max_connections * percent / 100, 2)
+
+
+def freeable_memory_threshold_bytes(memory_gib: float, used_percent: float) -> float:
+    """FreeableMemory (bytes) below which more than ``used_percent`` of memory is in use."""
+    return float(math.floor(memory_gib * GIB * (100 - used_percent) / 100))
+
+
+def alarm_name(prefix: str, key: str) -> str:
+    """Physical alarm name ``<prefix>-<key>`` (CloudWatch allows 255 characters)."""
+    name = f"{prefix}-{key}"
+    if len(name) > 255:
+        raise ValueError(f"alarm name {name!r} is longer than 255 characters")
+    return name
+
+
+# ------------------------------------------------------------------- the catalogue
+
+_GAUGE_GAP = ("a gap means the instance is rebooting, failing over or being replaced: keep the "
+              "previous state instead of guessing (those events have their own signals)")
+
+
+def database_alarms(
+    t: Thresholds,
+    identifier: Any,
+    *,
+    max_connections: int,
+    allocated_storage_gb: int,
+    memory_gib: Optional[float] = None,
+    replica_identifiers: Sequence[Any] = (),
+) -> list[AlarmSpec]:
+    """RDS PostgreSQL: CPU, free storage, connections, freeable memory; lag and CPU per replica."""
+    primary = {"DBInstanceIdentifier": identifier}
+    specs = [
+        AlarmSpec(
+            key="db-cpu", title="Database CPU", severity=Severity.WARNING,
+            namespace="AWS/RDS", metric_name="CPUUtilization", dimensions=primary,
+            statistic="Average", comparison="GreaterThanThreshold", threshold=t.db_cpu_percent, unit="%",
+            period=300, evaluation_periods=3, datapoints_to_alarm=3,
+            treat_missing_data="missing", missing_data_reason=_GAUGE_GAP,
+            description=(
+                f"Primary database CPU above {t.db_cpu_percent:g}% for 15 minutes. Check Performance "
+                "Insights for the top SQL, look for a missing index or a runaway job, move reads to the "
+                "replicas or scale the instance class."
+            ),
+        ),
+        AlarmSpec(
+            key="db-free-storage", title="Database free storage", severity=Severity.CRITICAL,
+            namespace="AWS/RDS", metric_name="FreeStorageSpace", dimensions=primary,
+            statistic="Minimum", comparison="LessThanThreshold",
+            threshold=free_storage_threshold_bytes(allocated_storage_gb, t.db_free_storage_percent), unit="bytes",
+            period=300, evaluation_periods=2, datapoints_to_alarm=2,
+            treat_missing_data="missing", missing_data_reason=_GAUGE_GAP,
+            description=(
+                f"Primary database has less than {t.db_free_storage_percent:g}% of its {allocated_storage_gb} GiB "
+                "left. A full disk stops writes. Check storage autoscaling hit its ceiling, raise "
+                "maxAllocatedStorageGb or allocatedStorageGb, and look for bloat or log growth."
+            ),
+        ),
+        AlarmSpec(
+            key="db-connections", title="Database connections", severity=Severity.WARNING,
+            namespace="AWS/RDS", metric_name="DatabaseConnections", dimensions=primary,
+            statistic="Maximum", comparison="GreaterThanThreshold",
+            threshold=connections_threshold(max_connections, t.db_connections_percent), unit="connections",
+            period=300, evaluation_periods=2, datapoints_to_alarm=2,
+            treat_missing_data="missing", missing_data_reason=_GAUGE_GAP,
+            description=(
+                f"Connections above {t.db_connections_percent:g}% of max_connections ({max_connections}). New "
+                "connections will soon be refused. Check the app pool size per instance, connection leaks, "
+                "and that traffic goes through the proxy."
+            ),
+        ),
+    ]
+    if memory_gib:
+        specs.append(AlarmSpec(
+            key="db-freeable-memory", title="Database memory", severity=Severity.WARNING,
+            namespace="AWS/RDS", metric_name="FreeableMemory", dimensions=primary,
+            statistic="Average", comparison="LessThanThreshold",
+            threshold=freeable_memory_threshold_bytes(memory_gib, t.memory_percent), unit="bytes",
+            period=300, evaluation_periods=3, datapoints_to_alarm=3,
+            treat_missing_data="missing", missing_data_reason=_GAUGE_GAP,
+            description=(
+                f"More than {t.memory_percent:g}% of the primary's {memory_gib:g} GiB memory in use for 15 minutes; "
+                "the database will start swapping. Check work_mem-heavy queries and connection count, "
+                "or scale the instance class."
+            ),
+        ))
+    for index, replica in enumerate(replica_identifiers):
+        dims = {"DBInstanceIdentifier": replica}
+        specs.append(AlarmSpec(
+            key=f"db-replica-{index}-lag", title=f"Replica {index} lag", severity=Severity.WARNING,
+            namespace="AWS/RDS", metric_name="ReplicaLag", dimensions=dims,
+            statistic="Maximum", comparison="GreaterThanThreshold", threshold=t.db_replica_lag_seconds, unit="s",
+            period=60, evaluation_periods=5, datapoints_to_alarm=5,
+            treat_missing_data="breaching",
+            missing_data_reason=("a replica that stops reporting lag is not replicating (or is down): reads "
+                                 "sent to it are stale or fail, which is what this alarm is for"),
+            description=(
+                f"Read replica {index} is more than {t.db_replica_lag_seconds:g} s behind the primary for 5 minutes; "
+                "reads from it are stale. Check write bursts and long transactions on the primary, replica CPU "
+                "and I/O, and replication slots; take it out of the reader pool if it keeps lagging."
+            ),
+        ))
+        specs.append(AlarmSpec(
+            key=f"db-replica-{index}-cpu", title=f"Replica {index} CPU", severity=Severity.WARNING,
+            namespace="AWS/RDS", metric_name="CPUUtilization", dimensions=dims,
+            statistic="Average", comparison="GreaterThanThreshold", threshold=t.db_cpu_percent, unit="%",
+            period=300, evaluation_periods=3, datapoints_to_alarm=3,
+            treat_missing_data="missing", missing_data_reason=_GAUGE_GAP,
+            description=(
+                f"Read replica {index} CPU above {t.db_cpu_percent:g}% for 15 minutes. Check the read queries "
+                "hitting it (Performance Insights), spread reads over more replicas or scale the class."
+            ),
+        ))
+    return specs
+
+
+def cache_alarms(t: Thresholds, members: Sequence[Any]) -> list[AlarmSpec]:
+    """ElastiCache Redis/Valkey, per node: engine CPU, memory, evictions, replication lag.
+
+    ElastiCache publishes node metrics per cache cluster (``CacheClusterId``); a replication
+    group without cluster mode has one member cluster per node, primary included. Which
+    member is primary changes on failover, so every member gets every alarm.
+    """
+    specs: list[AlarmSpec] = []
+    replicated = len(members) > 1
+    for index, member in enumerate(members):
+        dims = {"CacheClusterId": member}
+        specs.append(AlarmSpec(
+            key=f"cache-{index}-engine-cpu", title=f"Cache node {index} engine CPU", severity=Severity.WARNING,
+            namespace="AWS/ElastiCache", metric_name="EngineCPUUtilization", dimensions=dims,
+            statistic="Average", comparison="GreaterThanThreshold", threshold=t.cache_cpu_percent, unit="%",
+            period=300, evaluation_periods=3, datapoints_to_alarm=3,
+            treat_missing_data="missing", missing_data_reason=_GAUGE_GAP,
+            description=(
+                f"Redis engine thread of cache node {index} above {t.cache_cpu_percent:g}% for 15 minutes (Redis "
+                "executes commands on one thread). Look for O(N) commands (KEYS, large SMEMBERS/HGETALL) in "
+                "the slow log and hot keys; scale to a larger node type."
+            ),
+        ))
+        specs.append(AlarmSpec(
+            key=f"cache-{index}-memory", title=f"Cache node {index} memory", severity=Severity.WARNING,
+            namespace="AWS/ElastiCache", metric_name="DatabaseMemoryUsagePercentage", dimensions=dims,
+            statistic="Average", comparison="GreaterThanThreshold", threshold=t.memory_percent, unit="%",
+            period=300, evaluation_periods=3, datapoints_to_alarm=3,
+            treat_missing_data="missing", missing_data_reason=_GAUGE_GAP,
+            description=(
+                f"Cache node {index} uses more than {t.memory_percent:g}% of its maxmemory; evictions follow. "
+                "Check keys without TTL and large values; scale the node type."
+            ),
+        ))
+        specs.append(AlarmSpec(
+            key=f"cache-{index}-evictions", title=f"Cache node {index} evictions", severity=Severity.INFO,
+            namespace="AWS/ElastiCache", metric_name="Evictions", dimensions=dims,
+            statistic="Sum", comparison="GreaterThanThreshold", threshold=float(t.cache_evictions), unit="keys/5 min",
+            period=300, evaluation_periods=1, datapoints_to_alarm=1,
+            treat_missing_data="notBreaching",
+            missing_data_reason="a count: no datapoint means nothing was evicted",
+            description=(
+                f"Cache node {index} evicted more than {t.cache_evictions} keys in 5 minutes: the working set no "
+                "longer fits. Fine for a pure cache in short bursts; if it persists, add TTLs or a larger node."
+            ),
+        ))
+        if replicated:
+            specs.append(AlarmSpec(
+                key=f"cache-{index}-replication-lag", title=f"Cache node {index} replication lag",
+                severity=Severity.WARNING,
+                namespace="AWS/ElastiCache", metric_name="ReplicationLag", dimensions=dims,
+                statistic="Maximum", comparison="GreaterThanThreshold",
+                threshold=t.cache_replication_lag_seconds, unit="s",
+                period=60, evaluation_periods=5, datapoints_to_alarm=5,
+                treat_missing_data="notBreaching",
+                missing_data_reason=("only replicas publish ReplicationLag and the primary role moves on "
+                                     "failover: the member that is primary reports nothing and is healthy"),
+                description=(
+                    f"Cache node {index} (a replica) is more than {t.cache_replication_lag_seconds:g} s behind the "
+                    "primary for 5 minutes; a failover now would lose those writes. Check write volume and "
+                    "network throughput of the primary."
+                ),
+            ))
+    return specs
+
+
+def cdn_alarms(t: Thresholds, distribution_id: Any, *, additional_metrics: bool = True) -> list[AlarmSpec]:
+    """CloudFront (us-east-1, ``Region=Global``): 5xx error rate; origin latency p95.
+
+    ``5xxErrorRate`` is a default distribution metric; ``OriginLatency`` exists only with
+    the additional metrics subscription (``MonitoringSubscription``), so without it that
+    alarm is left out rather than sitting in INSUFFICIENT_DATA forever.
+    """
+    dims = {"DistributionId": distribution_id, "Region": "Global"}
+    specs = [
+        AlarmSpec(
+            key="cdn-5xx-rate", title="CDN 5xx error rate", severity=Severity.CRITICAL,
+            namespace="AWS/CloudFront", metric_name="5xxErrorRate", dimensions=dims,
+            statistic="Average", comparison="GreaterThanThreshold", threshold=t.error_rate_percent, unit="%",
+            period=60, evaluation_periods=5, datapoints_to_alarm=3, edge=True,
+            treat_missing_data="notBreaching",
+            missing_data_reason="CloudFront publishes no error rate without requests: no traffic, no errors",
+            description=(
+                f"More than {t.error_rate_percent:g}% of requests answered 5xx in 3 of the last 5 minutes. Users "
+                "see errors. Check the service-down alarm and the origin (app tier deploys, database and cache "
+                "alarms); roll back the latest release if it coincides."
+            ),
+        ),
+    ]
+    if additional_metrics:
+        specs.append(AlarmSpec(
+            key="cdn-origin-latency-p95", title="Origin latency p95", severity=Severity.WARNING,
+            namespace="AWS/CloudFront", metric_name="OriginLatency", dimensions=dims,
+            extended_statistic="p95", comparison="GreaterThanThreshold",
+            threshold=t.latency_p95_seconds * 1000, unit="ms",
+            period=300, evaluation_periods=3, datapoints_to_alarm=3, edge=True,
+            treat_missing_data="notBreaching",
+            missing_data_reason="no requests reach the origin (all cached or no traffic): nothing is slow",
+            description=(
+                f"95th percentile origin response time above {t.latency_p95_seconds:g} s for 15 minutes. Check "
+                "database CPU/connections and cache alarms, slow endpoints in the app logs, and app-tier "
+                "saturation (instances at max)."
+            ),
+        ))
+    return specs
+
+
+def certificate_alarms(t: Thresholds, certificate_arn: Any) -> list[AlarmSpec]:
+    """ACM ``DaysToExpiry`` of the CDN certificate (us-east-1)."""
+    return [AlarmSpec(
+        key="certificate-expiry", title="Certificate expiry", severity=Severity.WARNING,
+        namespace="AWS/CertificateManager", metric_name="DaysToExpiry", dimensions={"CertificateArn": certificate_arn},
+        statistic="Minimum", comparison="LessThanThreshold", threshold=float(t.certificate_expiry_days), unit="days",
+        period=86_400, evaluation_periods=1, datapoints_to_alarm=1, edge=True,
+        treat_missing_data="missing",
+        missing_data_reason=("ACM publishes once a day; a gap (such as a certificate issued an hour ago) says "
+                             "nothing about expiry, so the alarm keeps its state"),
+        description=(
+            f"The CDN certificate expires in less than {t.certificate_expiry_days} days and ACM has not renewed "
+            "it. Check the DNS validation CNAME records still exist and the certificate is in use; renewal "
+            "needs both."
+        ),
+    )]
+
+
+def health_alarms(t: Thresholds, health_check_id: Any) -> list[AlarmSpec]:
+    """Route 53 health check on the public health URL (metrics only in us-east-1)."""
+    minutes = t.service_down_minutes
+    return [AlarmSpec(
+        key="service-down", title="Service down", severity=Severity.CRITICAL,
+        namespace="AWS/Route53", metric_name="HealthCheckStatus", dimensions={"HealthCheckId": health_check_id},
+        statistic="Minimum", comparison="LessThanThreshold", threshold=1.0, unit="healthy (1) / unhealthy (0)",
+        period=60, evaluation_periods=minutes, datapoints_to_alarm=minutes, edge=True,
+        treat_missing_data="breaching",
+        missing_data_reason=("the health checkers report every minute; silence means the check itself is "
+                             "broken or gone, and an unwatched service must be treated as down"),
+        description=(
+            f"The public health URL has failed Route 53 checks for {minutes} minutes: users cannot use the "
+            "service. Open the health URL, check the CDN 5xx alarm, the app tier (deploy status, pods/"
+            "functions) and the database and cache alarms; roll back the latest release if it coincides."
+        ),
+    )]
+
+
+def kubernetes_alarms(
+    t: Thresholds, cluster: str, namespace: Any, deployment: Any, max_replicas: int
+) -> list[AlarmSpec]:
+    """App on Kubernetes, from CloudWatch Container Insights (EKS, enhanced observability).
+
+    Container Insights must be installed on the cluster (the CloudWatch Observability add-on);
+    without it these metrics do not exist and the alarms stay OK (``notBreaching``), which
+    is why the service-down and CDN alarms remain the primary signal. Container Insights
+    names a workload's pods by the workload (``PodName`` = Deployment name). It publishes no
+    HorizontalPodAutoscaler metric, so "HPA at max" is measured as running pods in the app's
+    namespace reaching the HPA's ``maxReplicas``.
+    """
+    pod = {"ClusterName": cluster, "Namespace": namespace, "PodName": deployment}
+    return [
+        AlarmSpec(
+            key="app-pod-restarts", title="App pod restarts", severity=Severity.WARNING,
+            namespace="ContainerInsights", metric_name="pod_number_of_container_restarts", dimensions=pod,
+            statistic="Maximum", comparison="GreaterThanThreshold", threshold=float(t.pod_restarts), unit="restarts",
+            period=300, evaluation_periods=1, datapoints_to_alarm=1,
+            treat_missing_data="notBreaching",
+            missing_data_reason="no pods reporting restarts (or Container Insights not installed): nothing restarted",
+            description=(
+                f"A pod of the app Deployment restarted more than {t.pod_restarts} times. Check `kubectl describe "
+                "pod` for OOMKilled or failing liveness probes and the previous container's logs "
+                "(`kubectl logs --previous`)."
+            ),
+        ),
+        AlarmSpec(
+            key="app-crash-loop", title="App pods crash-looping", severity=Severity.WARNING,
+            namespace="ContainerInsights", metric_name="pod_container_status_waiting_reason_crash_loop_back_off",
+            dimensions=pod, statistic="Maximum", comparison="GreaterThanOrEqualToThreshold", threshold=1.0,
+            unit="containers", period=60, evaluation_periods=5, datapoints_to_alarm=5,
+            treat_missing_data="notBreaching",
+            missing_data_reason="published only while a container is in CrashLoopBackOff",
+            description=(
+                "A container of the app Deployment has been in CrashLoopBackOff for 5 minutes. Check the "
+                "latest image and config change, `kubectl logs --previous`, and roll back the Deployment."
+            ),
+        ),
+        AlarmSpec(
+            key="app-hpa-at-max", title="App at max replicas", severity=Severity.WARNING,
+            namespace="ContainerInsights", metric_name="namespace_number_of_running_pods",
+            dimensions={"ClusterName": cluster, "Namespace": namespace},
+            statistic="Maximum", comparison="GreaterThanOrEqualToThreshold", threshold=float(max_replicas),
+            unit="pods", period=300, evaluation_periods=3, datapoints_to_alarm=3,
+            treat_missing_data="notBreaching",
+            missing_data_reason="no running-pod count (or Container Insights not installed): not at max",
+            description=(
+                f"The app has run at its autoscaling maximum ({max_replicas} pods) for 15 minutes and cannot scale "
+                "further; latency will rise. Raise maxInstances, check node capacity, or find what made "
+                "traffic or per-request CPU jump."
+            ),
+        ),
+    ]
+
+
+def backup_alarms(t: Thresholds, vault_name: Any) -> list[AlarmSpec]:
+    """AWS Backup: no completed job in the vault for ``backup_stale_hours`` (RPO guard).
+
+    Failed jobs are reported by EventBridge (``backup_event_patterns``) as they happen; this
+    alarm catches the silent case, a plan that stops producing recovery points at all.
+    """
+    period = 6 * 3600
+    periods = max(1, math.ceil(t.backup_stale_hours / 6))
+    return [AlarmSpec(
+        key="backup-stale", title="No recent backup", severity=Severity.CRITICAL,
+        namespace="AWS/Backup", metric_name="NumberOfBackupJobsCompleted", dimensions={"BackupVaultName": vault_name},
+        statistic="Sum", comparison="LessThanThreshold", threshold=1.0, unit="jobs",
+        period=period, evaluation_periods=periods, datapoints_to_alarm=periods,
+        treat_missing_data="breaching",
+        missing_data_reason="AWS Backup publishes nothing when no job completes, which is exactly the failure",
+        description=(
+            f"No backup job completed in the vault for {periods * 6} hours: the recovery point objective (6 h) "
+            "is at risk. Check the backup plan and selection still cover the database, the backup role, and "
+            "recent failed jobs in the AWS Backup console; start an on-demand backup."
+        ),
+    )]
+
+
+def backup_event_patterns(vault_name: str) -> dict[str, dict[str, Any]]:
+    """EventBridge patterns (by severity) for AWS Backup jobs of ``vault_name`` that failed.
+
+    A backup job that ends FAILED, ABORTED or EXPIRED is critical (no recovery point was
+    made); a failed cross-region copy is a warning (the local recovery point exists).
+    """
+    return {
+        Severity.CRITICAL.value: {
+            "source": ["aws.backup"],
+            "detail-type": ["Backup Job State Change"],
+            "detail": {"state": ["FAILED", "ABORTED", "EXPIRED"], "backupVaultName": [vault_name]},
+        },
+        Severity.WARNING.value: {
+            "source": ["aws.backup"],
+            "detail-type": ["Copy Job State Change"],
+            "detail": {"state": ["FAILED"], "sourceBackupVaultArn": [{"suffix": f":backup-vault:{vault_name}"}]},
+        },
+    }
+
+
+def markdown_table(specs: Sequence[AlarmSpec]) -> str:
+    """The catalogue as a Markdown table (README, PR comments)."""
+    lines = [
+        "| alarm | severity | metric | statistic | condition | window | missing data |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for s in specs:
+        window = f"{s.datapoints_to_alarm}/{s.evaluation_periods} x {s.period // 60 if s.period >= 60 else s.period} " + (
+            "min" if s.period >= 60 else "s")
+        unit = f" {s.unit}" if s.unit else ""
+        lines.append(
+            f"| `{s.key}` | {s.severity.value} | {s.namespace} {s.metric_name} | {s.statistic_label} | "
+            f"{s.operator} {s.threshold:g}{unit} | {window} | {s.treat_missing_data} |"
+        )
+    return "\n".join(lines)

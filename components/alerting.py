@@ -1,0 +1,803 @@
+"""Alerting: SNS topics by severity, CloudWatch alarms over what the stack built, backup
+job events, and an operations dashboard.
+
+Pass the components you built and get their alarms:
+
+    Alerting("alerting", AlertingArgs(tier="prod", emails=["oncall@example.com"],
+                                      pager_webhook_url=pager, chat_webhook_url=chat),
+             database=db, cache=cache, cdn=cdn, app=app, backups=backups)
+
+Each keyword object is read through the attribute names of the interface contract
+(``primary_identifier``, ``replica_identifiers``, ``max_connections``, ... see
+``AlertingArgs.watching``); the same values can be given as plain ``AlertingArgs`` fields
+(``database_identifier=...``) when the resources come from elsewhere.
+
+Routing (DESIGN.md): critical -> pager webhook, warning -> chat webhook, info -> email.
+A severity without its webhook falls back to the chat webhook (critical) and the email
+addresses, so nothing is ever routed to a topic nobody reads.
+
+Regions: CloudWatch alarms can only notify SNS topics in their own region, and
+CloudFront, Route 53 health check and ACM-for-CloudFront metrics exist only in
+us-east-1. Those alarms are created in ``edge_region`` (per-resource ``region``
+argument of pulumi-aws 7) and notify a copy of the topics there, with the same key
+policy, topic policy and subscriptions; when the stack itself runs in us-east-1 the
+topics are shared.
+
+Vercel: Vercel functions publish no CloudWatch metrics. A Vercel app is watched from the
+outside (Route 53 health check on the public health URL, CloudFront 5xx rate and origin
+latency); function-level errors and limits are Vercel's own alerting and log drain
+(``app.vercel.logDrainUrl``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, Optional, Sequence
+from urllib.parse import urlparse
+
+import pulumi
+import pulumi_aws as aws
+
+from components.alarms import (
+    SEVERITIES,
+    AlarmSpec,
+    Severity,
+    Thresholds,
+    alarm_name,
+    backup_alarms,
+    backup_event_patterns,
+    cache_alarms,
+    cdn_alarms,
+    certificate_alarms,
+    database_alarms,
+    health_alarms,
+    instance_memory_gib,
+    kubernetes_alarms,
+)
+from components.errors import ArgsError, require, require_one_of, require_range
+from components.tiers import Tier
+
+EDGE_REGION = "us-east-1"
+"""Where CloudFront, Route 53 health check and CloudFront-certificate metrics live."""
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
+_PREFIX = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_-]{0,99}$")
+_REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
+
+BACKUP_VAULT_EVENTS = ["RESTORE_JOB_COMPLETED", "RECOVERY_POINT_MODIFIED"]
+"""Vault notifications sent to the info topic: who restored what, and lifecycle changes of
+recovery points. Job failures come through EventBridge instead (the notification API's
+BACKUP_JOB_FAILED event is deprecated and never sent)."""
+
+PUBLISHING_SERVICES = ("cloudwatch.amazonaws.com", "events.amazonaws.com", "backup.amazonaws.com")
+
+
+# --------------------------------------------------------------------- pure helpers
+
+
+@dataclass(frozen=True)
+class Route:
+    """One subscription: ``protocol`` and where the endpoint comes from."""
+
+    protocol: str
+    """``email`` or ``https``."""
+    endpoint: str
+    """The email address, or ``pager`` / ``chat`` (the secret webhook URLs)."""
+
+    @property
+    def key(self) -> str:
+        """Stable resource-name suffix (keyed by address, never by list position)."""
+        if self.protocol == "email":
+            return "email-" + re.sub(r"[^a-z0-9]+", "-", self.endpoint.lower()).strip("-")
+        return self.endpoint
+
+
+def routing(emails: Sequence[str], has_pager: bool, has_chat: bool) -> dict[Severity, list[Route]]:
+    """Subscriptions per severity topic.
+
+    critical: the pager webhook; without one, the chat webhook and the emails.
+    warning: the chat webhook; without one, the emails. info: the emails.
+    """
+    mail = [Route("email", e) for e in emails]
+    critical = [Route("https", "pager")] if has_pager else ([Route("https", "chat")] if has_chat else []) + mail
+    warning = [Route("https", "chat")] if has_chat else list(mail)
+    return {Severity.CRITICAL: critical, Severity.WARNING: warning, Severity.INFO: list(mail)}
+
+
+def topic_policy(topic_arn: str, account_id: str) -> dict[str, Any]:
+    """SNS topic policy: the account manages the topic; CloudWatch alarms and EventBridge
+    rules of this account and AWS Backup vault notifications may publish; TLS only.
+
+    AWS Backup is not scoped by ``aws:SourceAccount``: its documented topic policy has no
+    condition and it does not support cross-account notifications at all.
+    """
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AccountManagesTopic",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
+                "Action": ["SNS:GetTopicAttributes", "SNS:SetTopicAttributes", "SNS:AddPermission",
+                           "SNS:RemovePermission", "SNS:DeleteTopic", "SNS:Subscribe",
+                           "SNS:ListSubscriptionsByTopic", "SNS:Publish"],
+                "Resource": topic_arn,
+            },
+            {
+                "Sid": "AlarmsAndEventsPublish",
+                "Effect": "Allow",
+                "Principal": {"Service": ["cloudwatch.amazonaws.com", "events.amazonaws.com"]},
+                "Action": "SNS:Publish",
+                "Resource": topic_arn,
+                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+            },
+            {
+                "Sid": "BackupVaultNotificationsPublish",
+                "Effect": "Allow",
+                "Principal": {"Service": "backup.amazonaws.com"},
+                "Action": "SNS:Publish",
+                "Resource": topic_arn,
+            },
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "SNS:Publish",
+                "Resource": topic_arn,
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            },
+        ],
+    }
+
+
+def topic_key_policy(account_id: str) -> dict[str, Any]:
+    """Key policy of the topics' KMS key: the account administers it (IAM decides who may
+    use it); the publishing services may encrypt messages with it."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AccountAdministersKey",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
+                "Action": "kms:*",
+                "Resource": "*",
+            },
+            {
+                "Sid": "PublishersEncryptMessages",
+                "Effect": "Allow",
+                "Principal": {"Service": list(PUBLISHING_SERVICES)},
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                "Resource": "*",
+            },
+        ],
+    }
+
+
+HTTPS_DELIVERY_POLICY = {
+    "healthyRetryPolicy": {
+        "minDelayTarget": 5,
+        "maxDelayTarget": 60,
+        "numRetries": 20,
+        "numNoDelayRetries": 2,
+        "numMinDelayRetries": 3,
+        "numMaxDelayRetries": 10,
+        "backoffFunction": "exponential",
+    },
+    "throttlePolicy": {"maxReceivesPerSecond": 10},
+}
+"""Webhook deliveries retry for about 20 minutes with exponential backoff."""
+
+
+def _metric(namespace: str, metric: str, dims: dict[str, Any], **options: Any) -> list[Any]:
+    row: list[Any] = [namespace, metric]
+    for k, v in dims.items():
+        row += [k, v]
+    if options:
+        row.append(options)
+    return row
+
+
+def dashboard_body(
+    *,
+    region: str,
+    edge_region: str = EDGE_REGION,
+    health_check_id: Optional[str] = None,
+    distribution_id: Optional[str] = None,
+    additional_cdn_metrics: bool = True,
+    database_identifier: Optional[str] = None,
+    replica_identifiers: Sequence[str] = (),
+    cache_members: Sequence[str] = (),
+    connections_limit: Optional[float] = None,
+    free_storage_limit: Optional[float] = None,
+) -> dict[str, Any]:
+    """CloudWatch dashboard JSON: service health, errors, latency, database, cache, CDN hit rate.
+
+    Widgets whose resource is absent are left out; metric widgets name their own region
+    (CloudFront and Route 53 live in ``edge_region``)."""
+    widgets: list[dict[str, Any]] = []
+
+    def add(title: str, metrics: list[list[Any]], widget_region: str, *, stat: str = "Average",
+            period: int = 60, limit: Optional[tuple[str, float]] = None) -> None:
+        props: dict[str, Any] = {"title": title, "region": widget_region, "view": "timeSeries",
+                                 "stacked": False, "stat": stat, "period": period, "metrics": metrics}
+        if limit is not None:
+            props["annotations"] = {"horizontal": [{"label": limit[0], "value": limit[1]}]}
+        index = len(widgets)
+        widgets.append({"type": "metric", "x": (index % 2) * 12, "y": (index // 2) * 6,
+                        "width": 12, "height": 6, "properties": props})
+
+    if health_check_id:
+        add("Service health (Route 53 health check)",
+            [_metric("AWS/Route53", "HealthCheckStatus", {"HealthCheckId": health_check_id}, stat="Minimum"),
+             _metric("AWS/Route53", "HealthCheckPercentageHealthy", {"HealthCheckId": health_check_id})],
+            edge_region)
+    if distribution_id:
+        cdn = {"DistributionId": distribution_id, "Region": "Global"}
+        add("CDN error rates (%)",
+            [_metric("AWS/CloudFront", "5xxErrorRate", cdn), _metric("AWS/CloudFront", "4xxErrorRate", cdn)],
+            edge_region)
+        add("CDN requests", [_metric("AWS/CloudFront", "Requests", cdn)], edge_region, stat="Sum")
+        if additional_cdn_metrics:
+            add("Origin latency (ms)",
+                [_metric("AWS/CloudFront", "OriginLatency", cdn, stat="p95"),
+                 _metric("AWS/CloudFront", "OriginLatency", cdn, stat="p50")],
+                edge_region)
+            add("CDN cache hit rate (%)", [_metric("AWS/CloudFront", "CacheHitRate", cdn)], edge_region)
+    if database_identifier:
+        ids = [database_identifier, *replica_identifiers]
+        add("Database CPU (%)",
+            [_metric("AWS/RDS", "CPUUtilization", {"DBInstanceIdentifier": i}) for i in ids], region, period=300)
+        add("Database connections",
+            [_metric("AWS/RDS", "DatabaseConnections", {"DBInstanceIdentifier": database_identifier})],
+            region, stat="Maximum", period=300,
+            limit=("alarm", connections_limit) if connections_limit is not None else None)
+        add("Database free storage (bytes)",
+            [_metric("AWS/RDS", "FreeStorageSpace", {"DBInstanceIdentifier": database_identifier})],
+            region, stat="Minimum", period=300,
+            limit=("alarm", free_storage_limit) if free_storage_limit is not None else None)
+        if replica_identifiers:
+            add("Replica lag (s)",
+                [_metric("AWS/RDS", "ReplicaLag", {"DBInstanceIdentifier": i}) for i in replica_identifiers],
+                region, stat="Maximum")
+    if cache_members:
+        add("Redis engine CPU (%)",
+            [_metric("AWS/ElastiCache", "EngineCPUUtilization", {"CacheClusterId": m}) for m in cache_members],
+            region, period=300)
+        add("Redis memory used (%)",
+            [_metric("AWS/ElastiCache", "DatabaseMemoryUsagePercentage", {"CacheClusterId": m}) for m in cache_members],
+            region, period=300)
+    return {"widgets": widgets}
+
+
+# ----------------------------------------------------------------------------- args
+
+
+@dataclass
+class AlertingArgs:
+    """Arguments of ``Alerting``: who is told, thresholds, and what is watched.
+
+    Thresholds left at None take the ``tier``'s row of ``components/tiers.py``
+    (``alerting.*``). The watched resources are plain inputs; the ``Alerting`` keywords
+    ``database=``, ``cache=``, ``cdn=``, ``app=``, ``backups=`` fill them from components.
+    """
+
+    tier: Tier = Tier.PROD
+    """Tier whose default thresholds apply."""
+    emails: list[str] = field(default_factory=list)
+    """Addresses subscribed to the info topic (and to critical/warning without a webhook)."""
+    pager_webhook_url: Optional[pulumi.Input[str]] = None
+    """HTTPS endpoint of the pager (critical). Keep it a secret Output; never exported."""
+    chat_webhook_url: Optional[pulumi.Input[str]] = None
+    """HTTPS endpoint of the team chat relay (warning). It must accept SNS HTTPS deliveries
+    (confirm the subscription), e.g. a chat integration's SNS endpoint. Secret."""
+    service_down_minutes: Optional[int] = None
+    """Minutes the health check must fail before paging."""
+    error_rate_percent: Optional[float] = None
+    """CDN 5xx rate that pages."""
+    latency_p95_seconds: Optional[float] = None
+    """Origin latency p95 that warns."""
+    db_cpu_percent: Optional[float] = None
+    """Database CPU that warns."""
+    db_connections_percent: Optional[float] = None
+    """Connections as a share of max_connections that warns."""
+    db_free_storage_percent: Optional[float] = None
+    """Free storage below this share of the allocation pages."""
+    db_replica_lag_seconds: Optional[float] = None
+    """Database replica lag that warns."""
+    memory_percent: Optional[float] = None
+    """Memory in use (database, cache) that warns."""
+    cache_cpu_percent: Optional[float] = None
+    """Redis engine CPU that warns."""
+    certificate_expiry_days: Optional[int] = None
+    """Certificate days-to-expiry that warns."""
+    cache_evictions: int = 100
+    """Evicted keys per 5 minutes that informs."""
+    cache_replication_lag_seconds: float = 30
+    """Redis replica lag that warns."""
+    pod_restarts: int = 3
+    """Restarts of one app pod that warn (Kubernetes)."""
+    backup_stale_hours: int = 30
+    """Hours without a completed backup job before paging (6 h granularity)."""
+    database_identifier: Optional[pulumi.Input[str]] = None
+    """RDS identifier of the primary."""
+    database_replica_identifiers: list[pulumi.Input[str]] = field(default_factory=list)
+    """RDS identifiers of the in-region read replicas (one lag and CPU alarm each)."""
+    database_max_connections: Optional[int] = None
+    """``max_connections`` of the database (the connections alarm is a share of it)."""
+    database_allocated_storage_gb: Optional[int] = None
+    """Allocated storage (the free-storage alarm is a share of it)."""
+    database_instance_class: Optional[str] = None
+    """Instance class, for the memory alarm (memory size looked up from the class)."""
+    database_memory_gib: Optional[float] = None
+    """Instance memory, when the class is not in the lookup table."""
+    cache_member_clusters: list[pulumi.Input[str]] = field(default_factory=list)
+    """Cache cluster id of every node of the replication group (one set of alarms each)."""
+    cache_node_count: Optional[int] = None
+    """Nodes of the replication group, when ``cache=`` exposes member_clusters as one Output."""
+    cdn_distribution_id: Optional[pulumi.Input[str]] = None
+    """CloudFront distribution id."""
+    cdn_additional_metrics: bool = True
+    """Turn on CloudFront's additional metrics (origin latency, cache hit rate; billed per
+    distribution) and alarm on origin latency p95."""
+    certificate_arn: Optional[pulumi.Input[str]] = None
+    """ACM certificate of the CDN (in ``edge_region``)."""
+    health_check_url: Optional[pulumi.Input[str]] = None
+    """Public ``https://`` health URL watched by a Route 53 health check."""
+    app_platform: Optional[str] = None
+    """``vercel`` or ``kubernetes``."""
+    kubernetes_cluster_name: Optional[str] = None
+    """EKS cluster with CloudWatch Container Insights: enables the pod alarms."""
+    kubernetes_namespace: Optional[pulumi.Input[str]] = None
+    """Namespace of the app."""
+    kubernetes_deployment_name: Optional[pulumi.Input[str]] = None
+    """Deployment of the app."""
+    kubernetes_max_replicas: Optional[int] = None
+    """The HPA's maxReplicas."""
+    backup_vault_name: Optional[pulumi.Input[str]] = None
+    """AWS Backup vault whose jobs are watched."""
+    region: Optional[str] = None
+    """The stack's region; when it is ``edge_region`` the topics are shared."""
+    edge_region: str = EDGE_REGION
+    """Region of the CloudFront, Route 53 and ACM-for-CloudFront metrics."""
+    dashboard: bool = True
+    """Create the operations dashboard."""
+    name_prefix: Optional[str] = None
+    """Prefix of topic, alarm and dashboard names (default ``<project>-<stack>``)."""
+
+    def __post_init__(self) -> None:
+        try:
+            self.tier = Tier(self.tier)
+        except ValueError:
+            raise ArgsError("alerting.tier", self.tier, "must be one of 'dev', 'staging', 'prod'") from None
+        for email in self.emails:
+            require(isinstance(email, str) and bool(_EMAIL.match(email)), "alerting.emails", email,
+                    "must be an email address such as oncall@example.com")
+        require(len(set(self.emails)) == len(self.emails), "alerting.emails", self.emails, "must not repeat an address")
+        for fname in ("pager_webhook_url", "chat_webhook_url", "health_check_url"):
+            value = getattr(self, fname)
+            if isinstance(value, str):
+                parsed = urlparse(value)
+                require(parsed.scheme == "https" and bool(parsed.hostname), f"alerting.{fname}",
+                        value if fname == "health_check_url" else "<redacted>",
+                        "must be an https:// URL")
+        require(bool(self.emails) or self.pager_webhook_url is not None or self.chat_webhook_url is not None,
+                "alerting.emails", self.emails,
+                "give at least one address or webhook: alarms nobody receives are noise")
+        t = self.thresholds
+        require_range("alerting.service_down_minutes", t.service_down_minutes, 1, 60)
+        for fname in ("error_rate_percent", "db_cpu_percent", "db_connections_percent", "db_free_storage_percent",
+                      "memory_percent", "cache_cpu_percent"):
+            value = getattr(t, fname)
+            require(isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < 100,
+                    f"alerting.{fname}", value, "must be a percentage above 0 and below 100")
+        require(isinstance(t.latency_p95_seconds, (int, float)) and 0 < t.latency_p95_seconds <= 60,
+                "alerting.latency_p95_seconds", t.latency_p95_seconds, "must be above 0 and at most 60")
+        require(isinstance(t.db_replica_lag_seconds, (int, float)) and 0 < t.db_replica_lag_seconds <= 3600,
+                "alerting.db_replica_lag_seconds", t.db_replica_lag_seconds, "must be above 0 and at most 3600")
+        require_range("alerting.certificate_expiry_days", t.certificate_expiry_days, 1, 90)
+        require_range("alerting.cache_evictions", self.cache_evictions, 0, 10_000_000)
+        require(isinstance(self.cache_replication_lag_seconds, (int, float))
+                and 0 < self.cache_replication_lag_seconds <= 3600,
+                "alerting.cache_replication_lag_seconds", self.cache_replication_lag_seconds,
+                "must be above 0 and at most 3600")
+        require_range("alerting.pod_restarts", self.pod_restarts, 1, 1000)
+        require_range("alerting.backup_stale_hours", self.backup_stale_hours, 6, 168)
+        if self.database_identifier is not None:
+            require(self.database_max_connections is not None, "alerting.database_max_connections", None,
+                    "required with database_identifier: the connections alarm is a share of max_connections")
+            require(self.database_allocated_storage_gb is not None, "alerting.database_allocated_storage_gb", None,
+                    "required with database_identifier: the free-storage alarm is a share of it")
+        if self.database_max_connections is not None:
+            require_range("alerting.database_max_connections", self.database_max_connections, 1, 262_143)
+        if self.database_allocated_storage_gb is not None:
+            require_range("alerting.database_allocated_storage_gb", self.database_allocated_storage_gb, 20, 65_536)
+        if self.database_memory_gib is not None:
+            require_range("alerting.database_memory_gib", self.database_memory_gib, 0.5, 4096)
+        elif self.database_instance_class is not None:
+            require(instance_memory_gib(self.database_instance_class) is not None, "alerting.database_instance_class",
+                    self.database_instance_class,
+                    "memory size unknown for this class (t3/t4g/m5-m8g/r5-r8g are known): set database_memory_gib")
+        if self.cache_node_count is not None:
+            require_range("alerting.cache_node_count", self.cache_node_count, 1, 6)
+        if self.app_platform is not None:
+            require_one_of("alerting.app_platform", self.app_platform, ("vercel", "kubernetes"))
+        if self.app_platform == "kubernetes" and self.kubernetes_cluster_name is not None:
+            for fname in ("kubernetes_namespace", "kubernetes_deployment_name", "kubernetes_max_replicas"):
+                require(getattr(self, fname) is not None, f"alerting.{fname}", None,
+                        "required with kubernetes_cluster_name (pass app= or set it)")
+            require_range("alerting.kubernetes_max_replicas", self.kubernetes_max_replicas, 1, 1000)
+        for fname in ("region", "edge_region"):
+            value = getattr(self, fname)
+            if value is not None:
+                require(isinstance(value, str) and bool(_REGION.match(value)), f"alerting.{fname}", value,
+                        "must be an AWS region name such as us-east-1")
+        if self.name_prefix is not None:
+            require(bool(_PREFIX.match(self.name_prefix)), "alerting.name_prefix", self.name_prefix,
+                    "must be letters, digits, hyphens or underscores (at most 100)")
+
+    @property
+    def thresholds(self) -> Thresholds:
+        """The effective thresholds: explicit values over the tier's defaults."""
+        overrides = {f.name: getattr(self, f.name) for f in fields(Thresholds) if hasattr(self, f.name)}
+        return Thresholds.for_tier(self.tier, **overrides)
+
+    @property
+    def database_memory(self) -> Optional[float]:
+        if self.database_memory_gib is not None:
+            return self.database_memory_gib
+        return instance_memory_gib(self.database_instance_class) if self.database_instance_class else None
+
+    def watching(self, *, database: Any = None, cache: Any = None, cdn: Any = None, app: Any = None,
+                 backups: Any = None) -> "AlertingArgs":
+        """A copy with the watched resources read from components (duck-typed on the
+        interface contract); fields set explicitly win. The copy is validated again."""
+        changes: dict[str, Any] = {}
+
+        def need(obj: Any, label: str, attr: str) -> Any:
+            value = getattr(obj, attr, None)
+            if value is None:
+                raise ArgsError(f"alerting.{label}", type(obj).__name__, f"must expose {attr} (interface contract)")
+            return value
+
+        if database is not None and self.database_identifier is None:
+            replicas = getattr(database, "replica_identifiers", None) or []
+            if not isinstance(replicas, (list, tuple)):
+                raise ArgsError("alerting.database", type(database).__name__,
+                                "replica_identifiers must be a list (one alarm per replica)")
+            changes.update(
+                database_identifier=need(database, "database", "primary_identifier"),
+                database_replica_identifiers=list(replicas),
+                database_max_connections=need(database, "database", "max_connections"),
+                database_allocated_storage_gb=need(database, "database", "allocated_storage_gb"),
+            )
+            if self.database_instance_class is None and getattr(database, "instance_class", None):
+                changes["database_instance_class"] = database.instance_class
+        if cache is not None and not self.cache_member_clusters:
+            members = need(cache, "cache", "member_clusters")
+            if isinstance(members, (list, tuple)):
+                changes["cache_member_clusters"] = list(members)
+            else:
+                count = self.cache_node_count or getattr(cache, "node_count", None)
+                if not isinstance(count, int):
+                    raise ArgsError("alerting.cache_node_count", count,
+                                    "needed when cache.member_clusters is one Output: the number of cache nodes")
+                members = pulumi.Output.from_input(members)
+                changes["cache_member_clusters"] = [
+                    members.apply(lambda ids, i=i: sorted(ids)[i]) for i in range(count)]
+        if cdn is not None:
+            if self.cdn_distribution_id is None:
+                changes["cdn_distribution_id"] = need(cdn, "cdn", "distribution_id")
+            if self.certificate_arn is None and getattr(cdn, "certificate_arn", None) is not None:
+                changes["certificate_arn"] = cdn.certificate_arn
+        if app is not None:
+            if self.app_platform is None:
+                changes["app_platform"] = need(app, "app", "platform")
+            if self.health_check_url is None:
+                changes["health_check_url"] = need(app, "app", "health_url")
+            if changes.get("app_platform", self.app_platform) == "kubernetes":
+                for attr, fname in (("namespace", "kubernetes_namespace"), ("deployment_name", "kubernetes_deployment_name"),
+                                    ("max_replicas", "kubernetes_max_replicas")):
+                    if getattr(self, fname) is None:
+                        changes[fname] = need(app, "app", attr)
+        if backups is not None and self.backup_vault_name is None:
+            changes["backup_vault_name"] = need(backups, "backups", "vault_name")
+        return replace(self, **changes) if changes else self
+
+    def catalogue(self, health_check_id: Any = "<health-check-id>") -> list[AlarmSpec]:
+        """The alarms these Args produce; dimension values are the inputs given (and
+        ``health_check_id`` for the Route 53 health check the component creates)."""
+        t = self.thresholds
+        specs: list[AlarmSpec] = []
+        if self.health_check_url is not None:
+            specs += health_alarms(t, health_check_id)
+        if self.cdn_distribution_id is not None:
+            specs += cdn_alarms(t, self.cdn_distribution_id, additional_metrics=self.cdn_additional_metrics)
+        if self.certificate_arn is not None:
+            specs += certificate_alarms(t, self.certificate_arn)
+        if self.database_identifier is not None:
+            specs += database_alarms(
+                t, self.database_identifier,
+                max_connections=self.database_max_connections,
+                allocated_storage_gb=self.database_allocated_storage_gb,
+                memory_gib=self.database_memory,
+                replica_identifiers=self.database_replica_identifiers,
+            )
+        if self.cache_member_clusters:
+            specs += cache_alarms(t, self.cache_member_clusters)
+        if self.app_platform == "kubernetes" and self.kubernetes_cluster_name is not None:
+            specs += kubernetes_alarms(t, self.kubernetes_cluster_name, self.kubernetes_namespace,
+                                       self.kubernetes_deployment_name, self.kubernetes_max_replicas)
+        if self.backup_vault_name is not None:
+            specs += backup_alarms(t, self.backup_vault_name)
+        return specs
+
+
+# ------------------------------------------------------------------------ component
+
+
+class Alerting(pulumi.ComponentResource):
+    """SNS topics by severity and CloudWatch alarms over the stack.
+
+    Creates: a KMS key (rotation on) for the topics; topics ``critical``, ``warning``,
+    ``info`` with a topic policy and the subscriptions of ``routing``; the same key and
+    topics in ``edge_region`` when edge alarms exist and the stack runs elsewhere; a Route
+    53 health check on ``health_check_url``; CloudFront additional metrics
+    (``MonitoringSubscription``) when ``cdn_additional_metrics``; one CloudWatch metric
+    alarm per ``AlarmSpec`` of the catalogue (alarm and OK actions to its severity's
+    topic); EventBridge rules for failed backup and copy jobs (critical / warning) and
+    backup vault notifications (info); a CloudWatch dashboard.
+
+    Outputs: ``topic_arns`` (severity -> ARN), ``edge_topic_arns``, ``alarm_names``,
+    ``dashboard_name``, ``health_check_id``.
+    """
+
+    topic_arns: pulumi.Output[dict[str, str]]
+    """ARN of the topic of each severity (``critical``, ``warning``, ``info``)."""
+    edge_topic_arns: pulumi.Output[dict[str, str]]
+    """Topics in ``edge_region`` used by the CloudFront, Route 53 and ACM alarms."""
+    alarm_names: pulumi.Output[list[str]]
+    """Names of every CloudWatch alarm created."""
+    dashboard_name: Optional[pulumi.Output[str]]
+    """The operations dashboard (None when ``dashboard`` is off)."""
+    health_check_id: Optional[pulumi.Output[str]]
+    """Route 53 health check on the public health URL (None without one)."""
+
+    def __init__(
+        self,
+        name: str,
+        args: AlertingArgs,
+        opts: Optional[pulumi.ResourceOptions] = None,
+        *,
+        database: Any = None,
+        cache: Any = None,
+        cdn: Any = None,
+        app: Any = None,
+        backups: Any = None,
+    ):
+        """``database``, ``cache``, ``cdn``, ``app``, ``backups``: components to watch,
+        read through the interface contract (see ``AlertingArgs.watching``)."""
+        args = args.watching(database=database, cache=cache, cdn=cdn, app=app, backups=backups)
+        super().__init__("webstack:index:Alerting", name, None, opts)
+        self._name = name
+        self._args = args
+        self._child = pulumi.ResourceOptions(parent=self)
+        invoke = pulumi.InvokeOptions(parent=self)
+        self._account = aws.get_caller_identity_output(opts=invoke).account_id
+        region = aws.get_region_output(opts=invoke).region
+        prefix = args.name_prefix or f"{pulumi.get_project()}-{pulumi.get_stack()}"
+        self._prefix = prefix
+
+        # ---------------------------------------------------------------- alarms
+        health_check = self._health_check(args.health_check_url) if args.health_check_url is not None else None
+        if args.cdn_distribution_id is not None and args.cdn_additional_metrics:
+            # Origin latency and cache hit rate are CloudFront's billed "additional metrics".
+            aws.cloudfront.MonitoringSubscription(
+                f"{name}-cdn-metrics",
+                distribution_id=args.cdn_distribution_id,
+                monitoring_subscription={"realtime_metrics_subscription_config": {
+                    "realtime_metrics_subscription_status": "Enabled"}},
+                opts=self._child,
+            )
+        specs = args.catalogue(health_check_id=health_check.id if health_check is not None else None)
+
+        # ---------------------------------------------------------------- topics
+        routes = routing(args.emails, args.pager_webhook_url is not None, args.chat_webhook_url is not None)
+        topics = self._topics("", None, routes)
+        edge_topics = topics
+        if any(s.edge for s in specs) and args.region != args.edge_region:
+            edge_topics = self._topics("edge-", args.edge_region, routes)
+
+        alarms = []
+        for spec in specs:
+            topic = (edge_topics if spec.edge else topics)[spec.severity]
+            alarms.append(aws.cloudwatch.MetricAlarm(
+                f"{name}-{spec.key}",
+                name=alarm_name(prefix, spec.key),
+                alarm_description=f"[{spec.severity.value}] {spec.description}"[:1024],
+                namespace=spec.namespace,
+                metric_name=spec.metric_name,
+                dimensions=spec.dimensions,
+                statistic=spec.statistic,
+                extended_statistic=spec.extended_statistic,
+                period=spec.period,
+                evaluation_periods=spec.evaluation_periods,
+                datapoints_to_alarm=spec.datapoints_to_alarm,
+                threshold=spec.threshold,
+                comparison_operator=spec.comparison,
+                treat_missing_data=spec.treat_missing_data,
+                actions_enabled=True,
+                alarm_actions=[topic.arn],
+                ok_actions=[topic.arn],
+                region=args.edge_region if spec.edge else None,
+                opts=self._child,
+            ))
+
+        if args.backup_vault_name is not None:
+            self._backup_events(args.backup_vault_name, topics)
+
+        # ---------------------------------------------------------------- dashboard
+        self.dashboard_name = None
+        if args.dashboard:
+            self.dashboard_name = self._dashboard(region, health_check, specs).dashboard_name
+
+        self.topic_arns = pulumi.Output.all(**{s.value: topics[s].arn for s in SEVERITIES})
+        self.edge_topic_arns = pulumi.Output.all(**{s.value: edge_topics[s].arn for s in SEVERITIES})
+        self.alarm_names = pulumi.Output.all(*[a.name for a in alarms]).apply(list)
+        self.health_check_id = health_check.id if health_check is not None else None
+        self.register_outputs({
+            "topic_arns": self.topic_arns,
+            "edge_topic_arns": self.edge_topic_arns,
+            "alarm_names": self.alarm_names,
+            "dashboard_name": self.dashboard_name,
+            "health_check_id": self.health_check_id,
+        })
+
+    # ------------------------------------------------------------------ building blocks
+
+    def _topics(self, infix: str, region: Optional[str], routes: dict[Severity, list[Route]]
+                ) -> dict[Severity, aws.sns.Topic]:
+        name, args = self._name, self._args
+        where = f" ({region})" if region else ""
+        key = aws.kms.Key(
+            f"{name}-{infix}key",
+            description=f"Alert topics of {self._prefix}{where}",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            policy=self._account.apply(lambda a: json.dumps(topic_key_policy(a))),
+            region=region,
+            opts=self._child,
+        )
+        aws.kms.Alias(
+            f"{name}-{infix}key-alias",
+            name=f"alias/{self._prefix}-alerts",
+            target_key_id=key.key_id,
+            region=region,
+            opts=self._child,
+        )
+        topics: dict[Severity, aws.sns.Topic] = {}
+        endpoints = {"pager": args.pager_webhook_url, "chat": args.chat_webhook_url}
+        for severity in SEVERITIES:
+            resource = f"{name}-{infix}{severity.value}"
+            topic = aws.sns.Topic(
+                resource,
+                name=f"{self._prefix}-{severity.value}",
+                display_name=f"{self._prefix} {severity.value}",
+                kms_master_key_id=key.arn,
+                region=region,
+                opts=self._child,
+            )
+            aws.sns.TopicPolicy(
+                f"{resource}-policy",
+                arn=topic.arn,
+                policy=pulumi.Output.all(topic.arn, self._account).apply(lambda a: json.dumps(topic_policy(a[0], a[1]))),
+                region=region,
+                opts=self._child,
+            )
+            for route in routes[severity]:
+                https = route.protocol == "https"
+                endpoint = endpoints[route.endpoint] if https else route.endpoint
+                aws.sns.TopicSubscription(
+                    f"{resource}-{route.key}",
+                    topic=topic.arn,
+                    protocol=route.protocol,
+                    endpoint=pulumi.Output.secret(endpoint) if https else endpoint,
+                    delivery_policy=json.dumps(HTTPS_DELIVERY_POLICY) if https else None,
+                    region=region,
+                    opts=self._child,
+                )
+            topics[severity] = topic
+        return topics
+
+    def _health_check(self, url: pulumi.Input[str]) -> aws.route53.HealthCheck:
+        parsed = pulumi.Output.from_input(url).apply(urlparse)
+        return aws.route53.HealthCheck(
+            f"{self._name}-health",
+            type="HTTPS",
+            fqdn=parsed.apply(lambda p: p.hostname),
+            port=parsed.apply(lambda p: p.port or 443),
+            resource_path=parsed.apply(lambda p: (p.path or "/") + (f"?{p.query}" if p.query else "")),
+            enable_sni=True,
+            request_interval=30,
+            failure_threshold=2,
+            measure_latency=True,
+            tags={"Name": f"{self._prefix}-health"},
+            opts=self._child,
+        )
+
+    def _backup_events(self, vault_name: pulumi.Input[str], topics: dict[Severity, aws.sns.Topic]) -> None:
+        name = self._name
+        patterns = pulumi.Output.from_input(vault_name).apply(backup_event_patterns)
+        messages = {
+            Severity.CRITICAL: (
+                "Backup Job State Change",
+                {"job": "$.detail.backupJobId", "resource": "$.detail.resourceArn", "vault": "$.detail.backupVaultName",
+                 "state": "$.detail.state", "reason": "$.detail.statusMessage"},
+                "AWS Backup job <job> for <resource> in vault <vault> ended <state>: <reason>. No recovery point "
+                "was created. Check the job in the AWS Backup console, fix the cause (backup role, KMS key, "
+                "resource state) and start an on-demand backup.",
+            ),
+            Severity.WARNING: (
+                "Copy Job State Change",
+                {"job": "$.detail.copyJobId", "destination": "$.detail.destinationBackupVaultArn",
+                 "state": "$.detail.state", "reason": "$.detail.statusMessage"},
+                "AWS Backup copy job <job> to <destination> ended <state>: <reason>. The local recovery point "
+                "exists; the cross-region copy does not. Check the copy vault's KMS key and lock settings.",
+            ),
+        }
+        for severity, (detail_type, paths, text) in messages.items():
+            suffix = "backup-failed" if severity is Severity.CRITICAL else "copy-failed"
+            rule = aws.cloudwatch.EventRule(
+                f"{name}-{suffix}",
+                name=f"{self._prefix}-{suffix}"[:64],
+                description=f"AWS Backup: {detail_type} to a failed state ({severity.value})",
+                event_pattern=patterns.apply(lambda p, s=severity: json.dumps(p[s.value])),
+                opts=self._child,
+            )
+            aws.cloudwatch.EventTarget(
+                f"{name}-{suffix}-target",
+                rule=rule.name,
+                arn=topics[severity].arn,
+                input_transformer={"input_paths": paths, "input_template": json.dumps(text)},
+                opts=self._child,
+            )
+        aws.backup.VaultNotifications(
+            f"{name}-vault-notifications",
+            backup_vault_name=vault_name,
+            sns_topic_arn=topics[Severity.INFO].arn,
+            backup_vault_events=BACKUP_VAULT_EVENTS,
+            opts=self._child,
+        )
+
+    def _dashboard(self, region: pulumi.Output[str], health_check: Optional[aws.route53.HealthCheck],
+                   specs: list[AlarmSpec]) -> aws.cloudwatch.Dashboard:
+        args = self._args
+        thresholds = {s.key: s.threshold for s in specs}
+        ids: dict[str, Any] = {
+            "region": region,
+            "health_check_id": health_check.id if health_check is not None else None,
+            "distribution_id": args.cdn_distribution_id,
+            "database_identifier": args.database_identifier,
+            "replica_identifiers": pulumi.Output.all(*args.database_replica_identifiers),
+            "cache_members": pulumi.Output.all(*args.cache_member_clusters),
+        }
+        body = pulumi.Output.all(**ids).apply(lambda v: json.dumps(dashboard_body(
+            region=v["region"],
+            edge_region=args.edge_region,
+            health_check_id=v["health_check_id"],
+            distribution_id=v["distribution_id"],
+            additional_cdn_metrics=args.cdn_additional_metrics,
+            database_identifier=v["database_identifier"],
+            replica_identifiers=list(v["replica_identifiers"] or []),
+            cache_members=list(v["cache_members"] or []),
+            connections_limit=thresholds.get("db-connections"),
+            free_storage_limit=thresholds.get("db-free-storage"),
+        )))
+        return aws.cloudwatch.Dashboard(
+            f"{self._name}-dashboard",
+            dashboard_name=f"{self._prefix}-operations",
+            dashboard_body=body,
+            opts=self._child,
+        )

@@ -1,0 +1,728 @@
+"""Backups: hardened S3 backup bucket(s) and an AWS Backup vault and plan for the database.
+
+Two independent layers keep data recoverable (DESIGN.md: RPO <= 6 h, RTO <= 1 h):
+
+- **AWS Backup** protects the database: a daily full backup at 02:00 UTC and, where the
+  tier asks for it, continuous backup (point-in-time restore to any second of the last
+  <= 35 days, which is what brings the RPO under 6 h). In prod the vault is locked
+  (compliance mode: nobody, root included, can shorten retention or delete recovery
+  points once the grace period is over) and every daily recovery point is copied to a
+  vault in a second region.
+- **The backup bucket** holds application-level exports (``pg_dump`` files, user uploads,
+  configuration snapshots): versioned, SSE-KMS with a customer-managed key and an S3
+  bucket key, all public access blocked, ACLs disabled, TLS and KMS enforced by policy,
+  lifecycle to Glacier Instant Retrieval and expiry, server access logs; in prod Object
+  Lock in compliance mode and replication to a bucket in the second region.
+
+ElastiCache is not in the backup selection: AWS Backup does not support ElastiCache (its
+``GetSupportedResourceTypes`` list is Aurora, CloudFormation, DocumentDB, DynamoDB, EBS,
+EC2, EFS, EKS, FSx, Neptune, RDS, Redshift, S3, SAP HANA on EC2, Storage Gateway,
+Timestream and VMware: https://docs.aws.amazon.com/aws-backup/latest/devguide/API_GetSupportedResourceTypes.html).
+The cache keeps its own daily snapshots (``cache.snapshotRetentionDays``), and a cache
+can be rebuilt from the database, so it sets neither RPO nor RTO.
+
+Resources in the copy region are created with the provider's per-resource ``region``
+argument (pulumi-aws 7), so one provider with the stack's default tags serves both
+regions and the Args stay plain values.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field, replace
+from typing import Any, Optional
+
+import pulumi
+import pulumi_aws as aws
+
+from components.errors import ArgsError, require, require_range
+
+DAILY_SCHEDULE = "cron(0 2 * * ? *)"
+"""Daily full backup, 02:00 UTC (DESIGN.md)."""
+CONTINUOUS_SCHEDULE = "cron(0 */6 * * ? *)"
+"""How often the continuous rule's job refreshes its recovery point (every 6 hours)."""
+MAX_CONTINUOUS_DAYS = 35
+"""Point-in-time recovery window limit of AWS Backup continuous backups."""
+TRANSITION_STORAGE_CLASS = "GLACIER_IR"
+"""Cheaper storage for older objects that still restore in milliseconds."""
+
+_REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
+_CRON = re.compile(r"^cron\((\S+ ){5}\S+\)$")
+_PREFIX = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
+
+
+# --------------------------------------------------------------------- pure helpers
+
+
+def _short_hash(text: str, n: int = 8) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:n]
+
+
+def _slug(text: str) -> str:
+    slug = re.sub(r"[^a-z0-9-]+", "-", text.lower())
+    return re.sub(r"-{2,}", "-", slug).strip("-")
+
+
+def bucket_name(prefix: str, account_id: str, region: str, purpose: str = "") -> str:
+    """Globally unique, stable S3 bucket name: ``<prefix>[-<purpose>]-<account>-<region>``.
+
+    S3 names are global, 3-63 characters of lower-case letters, digits and hyphens. The
+    account and region make the name unique without random suffixes (so it is the same on
+    every deploy); when it would be too long, the prefix is cut and a hash of the full
+    prefix keeps it unique.
+    """
+    head = _slug("-".join(p for p in (prefix, purpose) if p))
+    tail = f"-{account_id}-{region}"
+    name = head + tail
+    if len(name) > 63:
+        keep = 63 - len(tail) - 9
+        name = f"{head[:keep].rstrip('-')}-{_short_hash(head)}{tail}"
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{1,61}[a-z0-9]", name):
+        raise ValueError(f"cannot build a valid bucket name from {prefix!r}, {account_id!r}, {region!r}")
+    return name
+
+
+def backup_name(prefix: str, suffix: str = "") -> str:
+    """Name for a vault, plan or selection: ``[A-Za-z0-9-_]``, at most 50 characters."""
+    name = _slug("-".join(p for p in (prefix, suffix) if p))
+    if len(name) > 50:
+        name = f"{name[:41].rstrip('-')}-{_short_hash(name)}"
+    return name
+
+
+def data_lifecycle_rules(
+    retention_days: int, transition_days: Optional[int], noncurrent_version_days: int
+) -> list[dict[str, Any]]:
+    """Lifecycle of the backup bucket: transition, expiry, noncurrent versions, cleanup."""
+    rule: dict[str, Any] = {
+        "id": "retention",
+        "status": "Enabled",
+        "filter": {},
+        "expiration": {"days": retention_days},
+        "noncurrent_version_expiration": {"noncurrent_days": noncurrent_version_days},
+        "abort_incomplete_multipart_upload": {"days_after_initiation": 7},
+    }
+    if transition_days is not None:
+        rule["transitions"] = [{"days": transition_days, "storage_class": TRANSITION_STORAGE_CLASS}]
+        if transition_days < noncurrent_version_days:
+            rule["noncurrent_version_transitions"] = [
+                {"noncurrent_days": transition_days, "storage_class": TRANSITION_STORAGE_CLASS}
+            ]
+    # ExpiredObjectDeleteMarker cannot share an expiration block with Days.
+    cleanup = {"id": "expired-delete-markers", "status": "Enabled", "filter": {},
+               "expiration": {"expired_object_delete_marker": True}}
+    return [rule, cleanup]
+
+
+def log_lifecycle_rules(retention_days: int) -> list[dict[str, Any]]:
+    """Lifecycle of an access-log bucket: logs expire after ``retention_days``."""
+    return [{
+        "id": "access-log-retention",
+        "status": "Enabled",
+        "filter": {},
+        "expiration": {"days": retention_days},
+        "noncurrent_version_expiration": {"noncurrent_days": 1},
+        "abort_incomplete_multipart_upload": {"days_after_initiation": 1},
+    }]
+
+
+def _deny_insecure_transport(bucket_arn: str) -> dict[str, Any]:
+    return {
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [bucket_arn, f"{bucket_arn}/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+
+
+def data_bucket_policy(bucket_arn: str, key_arn: str, *, require_encryption_header: bool = True) -> dict[str, Any]:
+    """Bucket policy of a backup bucket: TLS only, SSE-KMS with this bucket's key only.
+
+    With ``require_encryption_header`` an upload without the SSE-KMS header is refused
+    (writers must ask for encryption, not rely on the default). The replica bucket sets it
+    to False: S3 replication writes rely on the destination's encryption settings, and the
+    header checks still refuse any other algorithm or key.
+    """
+    objects = f"{bucket_arn}/*"
+    statements = [
+        _deny_insecure_transport(bucket_arn),
+        {
+            "Sid": "DenyNonKmsEncryption",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:PutObject",
+            "Resource": objects,
+            "Condition": {"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption": "aws:kms"}},
+        },
+        {
+            "Sid": "DenyOtherKmsKeys",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:PutObject",
+            "Resource": objects,
+            "Condition": {"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption-aws-kms-key-id": key_arn}},
+        },
+    ]
+    if require_encryption_header:
+        statements.insert(1, {
+            "Sid": "DenyUnencryptedUploads",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:PutObject",
+            "Resource": objects,
+            "Condition": {"Null": {"s3:x-amz-server-side-encryption": "true"}},
+        })
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def log_bucket_policy(log_bucket_arn: str, source_bucket_arns: list[str], account_id: str) -> dict[str, Any]:
+    """Access-log bucket: TLS only; S3 log delivery may write, only for our source buckets.
+
+    With ``BucketOwnerEnforced`` ACLs are off, so the logging service principal is granted
+    by this policy (scoped by source bucket and account against confused deputies).
+    """
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            _deny_insecure_transport(log_bucket_arn),
+            {
+                "Sid": "AllowS3ServerAccessLogs",
+                "Effect": "Allow",
+                "Principal": {"Service": "logging.s3.amazonaws.com"},
+                "Action": "s3:PutObject",
+                "Resource": f"{log_bucket_arn}/*",
+                "Condition": {
+                    "ArnLike": {"aws:SourceArn": source_bucket_arns},
+                    "StringEquals": {"aws:SourceAccount": account_id},
+                },
+            },
+        ],
+    }
+
+
+def replication_policy(
+    source_arn: str, destination_arn: str, source_key_arn: str, destination_key_arn: str
+) -> dict[str, Any]:
+    """Permissions of the S3 replication role: read versions (and their lock), write replicas."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "ReadReplicationConfig", "Effect": "Allow",
+             "Action": ["s3:GetReplicationConfiguration", "s3:ListBucket"], "Resource": source_arn},
+            {"Sid": "ReadSourceVersions", "Effect": "Allow",
+             "Action": ["s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl", "s3:GetObjectVersionTagging",
+                        "s3:GetObjectRetention", "s3:GetObjectLegalHold"],
+             "Resource": f"{source_arn}/*"},
+            {"Sid": "WriteReplicas", "Effect": "Allow",
+             "Action": ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags", "s3:ObjectOwnerOverrideToBucketOwner"],
+             "Resource": f"{destination_arn}/*"},
+            {"Sid": "DecryptSource", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": source_key_arn},
+            {"Sid": "EncryptReplica", "Effect": "Allow", "Action": ["kms:Encrypt", "kms:GenerateDataKey"],
+             "Resource": destination_key_arn},
+        ],
+    }
+
+
+def _assume_role(service: str) -> str:
+    return json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}],
+    })
+
+
+# ----------------------------------------------------------------------------- args
+
+
+@dataclass
+class BackupsArgs:
+    """Arguments of ``Backups``. Defaults are the prod values of DESIGN.md except the
+    region-specific ones (``copy_region``) and the one-way doors (``vault_lock``,
+    ``object_lock_days``, ``protect``), which a caller turns on deliberately."""
+
+    retention_days: int = 30
+    """How long recovery points and bucket objects are kept (days)."""
+    transition_days: Optional[int] = None
+    """Move bucket objects to Glacier Instant Retrieval after this many days (None: never).
+    Must be shorter than ``retention_days``."""
+    noncurrent_version_days: int = 30
+    """Delete noncurrent (overwritten or deleted) object versions after this many days."""
+    object_lock_days: Optional[int] = None
+    """S3 Object Lock, compliance mode, default retention in days (None: no object lock).
+    Object lock can only be enabled when the bucket is created. At most ``retention_days``."""
+    continuous: bool = True
+    """Add the continuous-backup rule (point-in-time restore; brings the RPO to minutes)."""
+    continuous_retention_days: Optional[int] = None
+    """Point-in-time window of the continuous rule (1-35 days; None: ``min(retention_days, 35)``)."""
+    copy_region: Optional[str] = None
+    """Second region: copy of every daily recovery point and a replica of the bucket."""
+    vault_lock: bool = False
+    """AWS Backup Vault Lock (compliance mode) on the vault(s): after
+    ``vault_lock_changeable_days`` nobody can delete recovery points or shorten retention."""
+    vault_lock_changeable_days: int = 3
+    """Grace period in which the vault lock can still be removed (3 days minimum)."""
+    schedule: str = DAILY_SCHEDULE
+    """Daily full backup schedule, AWS cron in UTC."""
+    continuous_schedule: str = CONTINUOUS_SCHEDULE
+    """Schedule of the continuous rule's job, AWS cron in UTC."""
+    start_window_minutes: int = 60
+    """A scheduled job that has not started within this many minutes is cancelled (>= 60)."""
+    completion_window_minutes: int = 360
+    """A started job that has not finished within this many minutes is cancelled."""
+    resource_arns: list[pulumi.Input[str]] = field(default_factory=list)
+    """Resources protected by the plan (the database primary's ARN). Empty: no selection."""
+    access_log_retention_days: int = 365
+    """Retention of the S3 server access logs."""
+    protect: bool = False
+    """Pulumi ``protect`` and ``retain_on_delete`` on buckets, keys and vaults (prod)."""
+    force_destroy: bool = False
+    """Let ``pulumi destroy`` empty the buckets and vaults (throw-away dev stacks only;
+    never with ``protect`` or object lock)."""
+    name_prefix: Optional[str] = None
+    """Prefix of physical names (default ``<project>-<stack>-<component name>``)."""
+
+    def __post_init__(self) -> None:
+        require_range("backups.retention_days", self.retention_days, 1, 3650)
+        if self.transition_days is not None:
+            require_range("backups.transition_days", self.transition_days, 1, 3650)
+            require(self.transition_days < self.retention_days, "backups.transition_days", self.transition_days,
+                    f"must be shorter than retention_days ({self.retention_days}): objects would expire "
+                    "before they move to cheaper storage")
+        require_range("backups.noncurrent_version_days", self.noncurrent_version_days, 1, 3650)
+        if self.object_lock_days is not None:
+            require_range("backups.object_lock_days", self.object_lock_days, 1, 3650)
+            require(self.object_lock_days <= self.retention_days, "backups.object_lock_days", self.object_lock_days,
+                    f"must not exceed retention_days ({self.retention_days})")
+            require(not self.force_destroy, "backups.object_lock_days", self.object_lock_days,
+                    "cannot be combined with force_destroy: locked objects cannot be deleted on destroy")
+        if self.continuous_retention_days is not None:
+            require_range("backups.continuous_retention_days", self.continuous_retention_days, 1, MAX_CONTINUOUS_DAYS)
+        if self.copy_region is not None:
+            require(isinstance(self.copy_region, str) and bool(_REGION.match(self.copy_region)),
+                    "backups.copy_region", self.copy_region, "must be an AWS region name such as us-west-2")
+        require_range("backups.vault_lock_changeable_days", self.vault_lock_changeable_days, 3, 36500)
+        for fname in ("schedule", "continuous_schedule"):
+            value = getattr(self, fname)
+            require(isinstance(value, str) and bool(_CRON.match(value)), f"backups.{fname}", value,
+                    "must be an AWS cron expression with 6 fields, e.g. cron(0 2 * * ? *)")
+        require_range("backups.start_window_minutes", self.start_window_minutes, 60, 10080)
+        require(isinstance(self.completion_window_minutes, int)
+                and self.completion_window_minutes >= self.start_window_minutes + 60,
+                "backups.completion_window_minutes", self.completion_window_minutes,
+                f"must be at least start_window_minutes + 60 ({self.start_window_minutes + 60})")
+        require_range("backups.access_log_retention_days", self.access_log_retention_days, 1, 3650)
+        require(not (self.protect and self.force_destroy), "backups.force_destroy", self.force_destroy,
+                "cannot be combined with protect: protected backups are never emptied on destroy")
+        if self.name_prefix is not None:
+            require(bool(_PREFIX.match(self.name_prefix)), "backups.name_prefix", self.name_prefix,
+                    "must be 1-41 lower-case letters, digits or hyphens, starting with a letter or digit")
+
+    @property
+    def continuous_days(self) -> int:
+        """Point-in-time window of the continuous rule."""
+        return self.continuous_retention_days or min(self.retention_days, MAX_CONTINUOUS_DAYS)
+
+    def rule_retentions(self) -> list[int]:
+        """Retention (days) of every plan rule; the vault lock bounds must admit all."""
+        return [self.retention_days] + ([self.continuous_days] if self.continuous else [])
+
+    def watching(self, database: Any = None) -> "BackupsArgs":
+        """A copy that also protects ``database`` (any object with ``primary_arn``)."""
+        if database is None:
+            return self
+        arn = getattr(database, "primary_arn", None)
+        if arn is None:
+            raise ArgsError("backups.database", type(database).__name__,
+                            "must expose primary_arn (the Database component's contract)")
+        return replace(self, resource_arns=[*self.resource_arns, arn])
+
+
+# ------------------------------------------------------------------------ component
+
+
+class Backups(pulumi.ComponentResource):
+    """Backup bucket(s) and AWS Backup vault/plan for the database.
+
+    Creates, in the stack's region: a KMS key (rotation on) and alias; the backup bucket
+    (versioning, SSE-KMS + bucket key, public access block, BucketOwnerEnforced, TLS/KMS
+    bucket policy, lifecycle, access logging, object lock when ``object_lock_days``); an
+    access-log bucket (SSE-S3, the only default encryption S3 server access logging
+    delivers to; no object lock, which log delivery does not support); the backup vault
+    (KMS) with vault lock when ``vault_lock``; the plan (rule ``daily`` and, with
+    ``continuous``, rule ``continuous``); the backup IAM role and the selection of
+    ``resource_arns``. With ``copy_region``, the same key/bucket/log bucket/vault in that
+    region, S3 replication (IAM role + replication configuration) and a copy action on
+    the daily rule.
+
+    Outputs: ``bucket_name``, ``bucket_arn``, ``log_bucket_name``, ``replica_bucket_name``,
+    ``replica_bucket_arn``, ``kms_key_arn``, ``vault_name``, ``vault_arn``,
+    ``copy_vault_arn``, ``plan_id``, ``plan_arn``, ``role_arn``.
+    """
+
+    bucket_name: pulumi.Output[str]
+    """The backup bucket."""
+    bucket_arn: pulumi.Output[str]
+    """ARN of the backup bucket."""
+    log_bucket_name: pulumi.Output[str]
+    """Bucket receiving the backup bucket's server access logs."""
+    replica_bucket_name: Optional[pulumi.Output[str]]
+    """Replica of the backup bucket in ``copy_region`` (None without one)."""
+    replica_bucket_arn: Optional[pulumi.Output[str]]
+    """ARN of the replica bucket (None without ``copy_region``)."""
+    kms_key_arn: pulumi.Output[str]
+    """Customer-managed key of the bucket and the vault."""
+    vault_name: pulumi.Output[str]
+    """AWS Backup vault receiving the recovery points."""
+    vault_arn: pulumi.Output[str]
+    """ARN of the vault."""
+    copy_vault_arn: Optional[pulumi.Output[str]]
+    """Vault in ``copy_region`` receiving copies (None without one)."""
+    plan_id: pulumi.Output[str]
+    """AWS Backup plan id."""
+    plan_arn: pulumi.Output[str]
+    """AWS Backup plan ARN."""
+    role_arn: pulumi.Output[str]
+    """IAM role AWS Backup uses for the selection."""
+
+    def __init__(
+        self,
+        name: str,
+        args: BackupsArgs,
+        opts: Optional[pulumi.ResourceOptions] = None,
+        *,
+        database: Any = None,
+    ):
+        """``database``: a Database component (or anything with ``primary_arn``) to protect,
+        in addition to ``args.resource_arns``."""
+        args = args.watching(database)
+        super().__init__("webstack:index:Backups", name, None, opts)
+        self._name = name
+        self._args = args
+        self._child = pulumi.ResourceOptions(parent=self)
+        self._stateful = pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.protect)
+        invoke = pulumi.InvokeOptions(parent=self)
+        self._account = aws.get_caller_identity_output(opts=invoke).account_id
+        self._region = aws.get_region_output(opts=invoke).region
+        partition = aws.get_partition_output(opts=invoke).partition
+        prefix = args.name_prefix or _slug(f"{pulumi.get_project()}-{pulumi.get_stack()}-{name}")
+        self._prefix = prefix
+
+        # ------------------------------------------------------------ main region
+        key = self._key(f"{name}-key", None)
+        log_bucket = self._log_bucket(f"{name}-logs", None, self._region)
+        bucket, versioning = self._data_bucket(f"{name}-bucket", None, self._region, key, log_bucket,
+                                               require_encryption_header=True)
+
+        # ------------------------------------------------------------ copy region
+        replica = copy_vault = None
+        if args.copy_region:
+            copy_key = self._key(f"{name}-replica-key", args.copy_region)
+            copy_region = pulumi.Output.from_input(args.copy_region)
+            replica_logs = self._log_bucket(f"{name}-replica-logs", args.copy_region, copy_region)
+            replica, replica_versioning = self._data_bucket(
+                f"{name}-replica", args.copy_region, copy_region, copy_key, replica_logs, require_encryption_header=False)
+            self._replication(bucket, versioning, key, replica, replica_versioning, copy_key)
+            copy_vault = self._vault(f"{name}-copy-vault", args.copy_region, copy_key)
+
+        # ------------------------------------------------------------ AWS Backup
+        vault = self._vault(f"{name}-vault", None, key)
+        plan = self._plan(vault, copy_vault)
+        role = aws.iam.Role(
+            f"{name}-backup-role",
+            description=f"AWS Backup service role of {prefix}",
+            assume_role_policy=_assume_role("backup.amazonaws.com"),
+            opts=self._child,
+        )
+        for suffix, policy in (("backup", "AWSBackupServiceRolePolicyForBackup"),
+                               ("restores", "AWSBackupServiceRolePolicyForRestores")):
+            aws.iam.RolePolicyAttachment(
+                f"{name}-backup-role-{suffix}",
+                role=role.name,
+                policy_arn=partition.apply(lambda p, policy=policy: f"arn:{p}:iam::aws:policy/service-role/{policy}"),
+                opts=self._child,
+            )
+        if args.resource_arns:
+            aws.backup.Selection(
+                f"{name}-selection",
+                name=backup_name(prefix, "database"),
+                plan_id=plan.id,
+                iam_role_arn=role.arn,
+                resources=list(args.resource_arns),
+                opts=self._child,
+            )
+
+        self.bucket_name = bucket.bucket
+        self.bucket_arn = bucket.arn
+        self.log_bucket_name = log_bucket.bucket
+        self.replica_bucket_name = replica.bucket if replica else None
+        self.replica_bucket_arn = replica.arn if replica else None
+        self.kms_key_arn = key.arn
+        self.vault_name = vault.name
+        self.vault_arn = vault.arn
+        self.copy_vault_arn = copy_vault.arn if copy_vault else None
+        self.plan_id = plan.id
+        self.plan_arn = plan.arn
+        self.role_arn = role.arn
+        self.register_outputs({
+            "bucket_name": self.bucket_name,
+            "bucket_arn": self.bucket_arn,
+            "log_bucket_name": self.log_bucket_name,
+            "replica_bucket_name": self.replica_bucket_name,
+            "replica_bucket_arn": self.replica_bucket_arn,
+            "kms_key_arn": self.kms_key_arn,
+            "vault_name": self.vault_name,
+            "vault_arn": self.vault_arn,
+            "copy_vault_arn": self.copy_vault_arn,
+            "plan_id": self.plan_id,
+            "plan_arn": self.plan_arn,
+            "role_arn": self.role_arn,
+        })
+
+    # ------------------------------------------------------------------ building blocks
+
+    def _key(self, resource_name: str, region: Optional[str]) -> aws.kms.Key:
+        where = f" ({region})" if region else ""
+        key = aws.kms.Key(
+            resource_name,
+            description=f"Backups of {self._prefix}{where}: bucket objects and recovery points",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            region=region,
+            opts=self._stateful,
+        )
+        aws.kms.Alias(
+            f"{resource_name}-alias",
+            name=f"alias/{self._prefix}-backups",
+            target_key_id=key.key_id,
+            region=region,
+            opts=self._child,
+        )
+        return key
+
+    def _bucket_basics(self, resource_name: str, bucket: aws.s3.Bucket, region: Optional[str]) -> aws.s3.BucketVersioning:
+        """Versioning, public access block and BucketOwnerEnforced: every bucket here has them."""
+        versioning = aws.s3.BucketVersioning(
+            f"{resource_name}-versioning",
+            bucket=bucket.id,
+            versioning_configuration={"status": "Enabled"},
+            region=region,
+            opts=self._child,
+        )
+        aws.s3.BucketPublicAccessBlock(
+            f"{resource_name}-public-access",
+            bucket=bucket.id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            region=region,
+            opts=self._child,
+        )
+        aws.s3.BucketOwnershipControls(
+            f"{resource_name}-ownership",
+            bucket=bucket.id,
+            rule={"object_ownership": "BucketOwnerEnforced"},
+            region=region,
+            opts=self._child,
+        )
+        return versioning
+
+    def _log_bucket(self, resource_name: str, region: Optional[str], region_name: pulumi.Output[str]
+                    ) -> aws.s3.Bucket:
+        args = self._args
+        bucket = aws.s3.Bucket(
+            resource_name,
+            bucket=pulumi.Output.all(self._account, region_name).apply(
+                lambda a: bucket_name(self._prefix, a[0], a[1], "logs")),
+            force_destroy=args.force_destroy,
+            region=region,
+            opts=self._stateful,
+        )
+        self._bucket_basics(resource_name, bucket, region)
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{resource_name}-encryption",
+            bucket=bucket.id,
+            rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}],
+            region=region,
+            opts=self._child,
+        )
+        sources = pulumi.Output.all(self._account, region_name).apply(
+            lambda a: [f"arn:aws:s3:::{bucket_name(self._prefix, a[0], a[1])}"])
+        aws.s3.BucketPolicy(
+            f"{resource_name}-policy",
+            bucket=bucket.id,
+            policy=pulumi.Output.all(bucket.arn, sources, self._account).apply(
+                lambda a: json.dumps(log_bucket_policy(a[0], a[1], a[2]))),
+            region=region,
+            opts=self._child,
+        )
+        aws.s3.BucketLifecycleConfiguration(
+            f"{resource_name}-lifecycle",
+            bucket=bucket.id,
+            rules=log_lifecycle_rules(args.access_log_retention_days),
+            region=region,
+            opts=self._child,
+        )
+        return bucket
+
+    def _data_bucket(self, resource_name: str, region: Optional[str], region_name: pulumi.Output[str],
+                     key: aws.kms.Key, log_bucket: aws.s3.Bucket, *, require_encryption_header: bool
+                     ) -> tuple[aws.s3.Bucket, aws.s3.BucketVersioning]:
+        args = self._args
+        locked = args.object_lock_days is not None
+        bucket = aws.s3.Bucket(
+            resource_name,
+            bucket=pulumi.Output.all(self._account, region_name).apply(
+                lambda a: bucket_name(self._prefix, a[0], a[1])),
+            object_lock_enabled=True if locked else None,
+            force_destroy=args.force_destroy,
+            region=region,
+            opts=self._stateful,
+        )
+        versioning = self._bucket_basics(resource_name, bucket, region)
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{resource_name}-encryption",
+            bucket=bucket.id,
+            rules=[{
+                "apply_server_side_encryption_by_default": {"sse_algorithm": "aws:kms", "kms_master_key_id": key.arn},
+                "bucket_key_enabled": True,
+            }],
+            region=region,
+            opts=self._child,
+        )
+        aws.s3.BucketPolicy(
+            f"{resource_name}-policy",
+            bucket=bucket.id,
+            policy=pulumi.Output.all(bucket.arn, key.arn).apply(
+                lambda a: json.dumps(data_bucket_policy(a[0], a[1], require_encryption_header=require_encryption_header))),
+            region=region,
+            opts=self._child,
+        )
+        aws.s3.BucketLifecycleConfiguration(
+            f"{resource_name}-lifecycle",
+            bucket=bucket.id,
+            rules=data_lifecycle_rules(args.retention_days, args.transition_days, args.noncurrent_version_days),
+            region=region,
+            opts=self._child,
+        )
+        aws.s3.BucketLogging(
+            f"{resource_name}-logging",
+            bucket=bucket.id,
+            target_bucket=log_bucket.bucket,
+            target_prefix="s3-access/",
+            target_object_key_format={"partitioned_prefix": {"partition_date_source": "EventTime"}},
+            region=region,
+            opts=self._child,
+        )
+        if locked:
+            aws.s3.BucketObjectLockConfiguration(
+                f"{resource_name}-object-lock",
+                bucket=bucket.id,
+                object_lock_enabled="Enabled",
+                rule={"default_retention": {"mode": "COMPLIANCE", "days": args.object_lock_days}},
+                region=region,
+                opts=self._stateful,
+            )
+        return bucket, versioning
+
+    def _replication(self, source: aws.s3.Bucket, source_versioning: aws.s3.BucketVersioning,
+                     source_key: aws.kms.Key, replica: aws.s3.Bucket, replica_versioning: aws.s3.BucketVersioning,
+                     replica_key: aws.kms.Key) -> None:
+        name = self._name
+        role = aws.iam.Role(
+            f"{name}-replication-role",
+            description=f"S3 replication of {self._prefix} backups to {self._args.copy_region}",
+            assume_role_policy=_assume_role("s3.amazonaws.com"),
+            opts=self._child,
+        )
+        aws.iam.RolePolicy(
+            f"{name}-replication-policy",
+            role=role.id,
+            policy=pulumi.Output.all(source.arn, replica.arn, source_key.arn, replica_key.arn).apply(
+                lambda a: json.dumps(replication_policy(*a))),
+            opts=self._child,
+        )
+        aws.s3.BucketReplicationConfig(
+            f"{name}-replication",
+            # Replication needs versioning switched on in both buckets first: taking the names
+            # from the versioning resources makes that a data dependency.
+            bucket=source_versioning.bucket,
+            role=role.arn,
+            rules=[{
+                "id": "copy-region",
+                "status": "Enabled",
+                "filter": {},
+                # Deletes are not replicated: a delete in the source must not reach the copy.
+                "delete_marker_replication": {"status": "Disabled"},
+                "source_selection_criteria": {"sse_kms_encrypted_objects": {"status": "Enabled"}},
+                "destination": {
+                    "bucket": pulumi.Output.all(replica.arn, replica_versioning.bucket).apply(lambda a: a[0]),
+                    "storage_class": "STANDARD",
+                    "encryption_configuration": {"replica_kms_key_id": replica_key.arn},
+                },
+            }],
+            opts=self._child,
+        )
+
+    def _vault(self, resource_name: str, region: Optional[str], key: aws.kms.Key) -> aws.backup.Vault:
+        args = self._args
+        vault = aws.backup.Vault(
+            resource_name,
+            name=backup_name(self._prefix, "vault"),
+            kms_key_arn=key.arn,
+            force_destroy=args.force_destroy,
+            region=region,
+            opts=self._stateful,
+        )
+        if args.vault_lock:
+            retentions = args.rule_retentions()
+            aws.backup.VaultLockConfiguration(
+                f"{resource_name}-lock",
+                backup_vault_name=vault.name,
+                min_retention_days=min(retentions),
+                max_retention_days=max(retentions),
+                changeable_for_days=args.vault_lock_changeable_days,
+                region=region,
+                opts=self._stateful,
+            )
+        return vault
+
+    def _plan(self, vault: aws.backup.Vault, copy_vault: Optional[aws.backup.Vault]) -> aws.backup.Plan:
+        args = self._args
+        daily: dict[str, Any] = {
+            "rule_name": "daily",
+            "target_vault_name": vault.name,
+            "schedule": args.schedule,
+            "start_window": args.start_window_minutes,
+            "completion_window": args.completion_window_minutes,
+            "lifecycle": {"delete_after": args.retention_days},
+            "recovery_point_tags": {"BackupRule": "daily"},
+        }
+        if copy_vault is not None:
+            # Copies are taken from the daily snapshots; AWS Backup would otherwise snapshot the
+            # continuous recovery point for each copy.
+            daily["copy_actions"] = [{
+                "destination_vault_arn": copy_vault.arn,
+                "lifecycle": {"delete_after": args.retention_days},
+            }]
+        rules = [daily]
+        if args.continuous:
+            rules.append({
+                "rule_name": "continuous",
+                "target_vault_name": vault.name,
+                "schedule": args.continuous_schedule,
+                "enable_continuous_backup": True,
+                "start_window": args.start_window_minutes,
+                "completion_window": args.completion_window_minutes,
+                "lifecycle": {"delete_after": args.continuous_days},
+                "recovery_point_tags": {"BackupRule": "continuous"},
+            })
+        return aws.backup.Plan(
+            f"{self._name}-plan",
+            name=backup_name(self._prefix, "plan"),
+            rules=rules,
+            opts=self._child,
+        )

@@ -1,0 +1,258 @@
+"""Specification of the alarm catalogue (components/alarms.py): plain Python, no Pulumi runtime."""
+
+from __future__ import annotations
+
+import pytest
+
+from components.alarms import (
+    GIB,
+    AlarmSpec,
+    Severity,
+    Thresholds,
+    alarm_name,
+    backup_alarms,
+    backup_event_patterns,
+    cache_alarms,
+    cdn_alarms,
+    certificate_alarms,
+    connections_threshold,
+    database_alarms,
+    free_storage_threshold_bytes,
+    freeable_memory_threshold_bytes,
+    health_alarms,
+    instance_memory_gib,
+    kubernetes_alarms,
+    markdown_table,
+)
+from components.tiers import Tier
+
+PROD = Thresholds.for_tier(Tier.PROD)
+
+
+def by_key(specs: list[AlarmSpec]) -> dict[str, AlarmSpec]:
+    keys = [s.key for s in specs]
+    assert len(keys) == len(set(keys)), f"duplicate alarm keys: {keys}"
+    return {s.key: s for s in specs}
+
+
+def full_catalogue(t: Thresholds = PROD) -> list[AlarmSpec]:
+    return [
+        *health_alarms(t, "hc-1"),
+        *cdn_alarms(t, "E123"),
+        *certificate_alarms(t, "arn:aws:acm:us-east-1:123456789012:certificate/abc"),
+        *database_alarms(t, "db-primary", max_connections=1000, allocated_storage_gb=100, memory_gib=16,
+                         replica_identifiers=["db-replica-0", "db-replica-1"]),
+        *cache_alarms(t, ["rg-001", "rg-002", "rg-003"]),
+        *kubernetes_alarms(t, "prod-eks", "webstack", "web", 20),
+        *backup_alarms(t, "vault"),
+    ]
+
+
+# ------------------------------------------------------------------------ thresholds
+
+
+def test_prod_thresholds_are_the_design_document_values():
+    assert PROD.service_down_minutes == 2
+    assert PROD.error_rate_percent == 5
+    assert PROD.latency_p95_seconds == 3
+    assert PROD.db_connections_percent == 90
+    assert PROD.db_free_storage_percent == 10
+    assert PROD.memory_percent == 85
+    assert PROD.certificate_expiry_days == 7
+
+
+def test_thresholds_follow_the_tier_table_and_explicit_values_win():
+    dev = Thresholds.for_tier("dev")
+    assert (dev.error_rate_percent, dev.service_down_minutes, dev.db_replica_lag_seconds) == (20, 5, 300)
+    tuned = Thresholds.for_tier("prod", error_rate_percent=2.5, latency_p95_seconds=None, pod_restarts=10)
+    assert tuned.error_rate_percent == 2.5
+    assert tuned.latency_p95_seconds == 3  # None keeps the tier value
+    assert tuned.pod_restarts == 10
+    assert tuned.cache_evictions == 100  # not tier-dependent: the dataclass default
+
+
+# --------------------------------------------------------------------- plain helpers
+
+
+@pytest.mark.parametrize(
+    "instance_class, gib",
+    [("db.t4g.micro", 1), ("db.t4g.medium", 4), ("db.t3.large", 8), ("db.m7g.large", 8), ("db.m6i.2xlarge", 32),
+     ("db.r7g.large", 16), ("db.r6g.4xlarge", 128), ("db.r8g.16xlarge", 512)],
+)
+def test_instance_memory_is_looked_up_from_the_class(instance_class, gib):
+    assert instance_memory_gib(instance_class) == gib
+
+
+@pytest.mark.parametrize("instance_class", ["db.x2g.large", "db.t4g.nano2", "r7g.large", "db.serverless"])
+def test_unknown_instance_classes_have_no_memory_size(instance_class):
+    assert instance_memory_gib(instance_class) is None
+
+
+def test_percent_thresholds_are_computed_from_the_resource_size():
+    assert free_storage_threshold_bytes(100, 10) == 10 * GIB
+    assert connections_threshold(1000, 90) == 900
+    assert connections_threshold(87, 90) == 78.3
+    assert freeable_memory_threshold_bytes(16, 85) == pytest.approx(0.15 * 16 * GIB, abs=1)
+
+
+def test_alarm_names_are_prefixed_and_bounded():
+    assert alarm_name("webstack-prod", "db-cpu") == "webstack-prod-db-cpu"
+    with pytest.raises(ValueError, match="255"):
+        alarm_name("x" * 250, "db-cpu")
+
+
+# --------------------------------------------------------------------- the catalogue
+
+
+def test_database_alarms_use_design_thresholds_and_severities():
+    specs = by_key(database_alarms(PROD, "db-primary", max_connections=1000, allocated_storage_gb=100,
+                                   memory_gib=16, replica_identifiers=["r0", "r1", "r2"]))
+    cpu = specs["db-cpu"]
+    assert (cpu.namespace, cpu.metric_name, cpu.statistic, cpu.comparison, cpu.threshold) == (
+        "AWS/RDS", "CPUUtilization", "Average", "GreaterThanThreshold", 80)
+    assert cpu.dimensions == {"DBInstanceIdentifier": "db-primary"} and cpu.severity is Severity.WARNING
+    storage = specs["db-free-storage"]
+    assert (storage.metric_name, storage.comparison, storage.threshold) == ("FreeStorageSpace", "LessThanThreshold", 10 * GIB)
+    assert storage.severity is Severity.CRITICAL and storage.statistic == "Minimum"
+    connections = specs["db-connections"]
+    assert (connections.metric_name, connections.threshold, connections.severity) == (
+        "DatabaseConnections", 900, Severity.WARNING)
+    memory = specs["db-freeable-memory"]
+    assert memory.metric_name == "FreeableMemory" and memory.comparison == "LessThanThreshold"
+    assert memory.threshold == pytest.approx(0.15 * 16 * GIB, abs=1)
+    for index in range(3):
+        lag = specs[f"db-replica-{index}-lag"]
+        assert lag.dimensions == {"DBInstanceIdentifier": f"r{index}"}
+        assert (lag.metric_name, lag.threshold, lag.statistic) == ("ReplicaLag", 30, "Maximum")
+        assert lag.treat_missing_data == "breaching"
+        assert specs[f"db-replica-{index}-cpu"].dimensions == {"DBInstanceIdentifier": f"r{index}"}
+    for key in ("db-cpu", "db-free-storage", "db-connections", "db-freeable-memory"):
+        assert specs[key].treat_missing_data == "missing", key
+
+
+def test_the_memory_alarm_needs_a_memory_size():
+    keys = {s.key for s in database_alarms(PROD, "db", max_connections=100, allocated_storage_gb=20)}
+    assert "db-freeable-memory" not in keys and "db-cpu" in keys
+
+
+def test_cache_alarms_cover_every_node_and_replication_lag_only_with_replicas():
+    specs = by_key(cache_alarms(PROD, ["rg-001", "rg-002"]))
+    for index, member in enumerate(["rg-001", "rg-002"]):
+        cpu = specs[f"cache-{index}-engine-cpu"]
+        assert (cpu.metric_name, cpu.threshold, cpu.dimensions) == ("EngineCPUUtilization", 75, {"CacheClusterId": member})
+        memory = specs[f"cache-{index}-memory"]
+        assert (memory.metric_name, memory.comparison, memory.threshold) == (
+            "DatabaseMemoryUsagePercentage", "GreaterThanThreshold", 85)
+        evictions = specs[f"cache-{index}-evictions"]
+        assert (evictions.metric_name, evictions.statistic, evictions.severity, evictions.treat_missing_data) == (
+            "Evictions", "Sum", Severity.INFO, "notBreaching")
+        lag = specs[f"cache-{index}-replication-lag"]
+        assert (lag.metric_name, lag.treat_missing_data) == ("ReplicationLag", "notBreaching")
+        assert "primary" in lag.missing_data_reason
+    single = {s.key for s in cache_alarms(PROD, ["rg-001"])}
+    assert single == {"cache-0-engine-cpu", "cache-0-memory", "cache-0-evictions"}
+
+
+def test_cdn_alarms_live_in_us_east_1_with_the_global_region_dimension():
+    specs = by_key(cdn_alarms(PROD, "E123"))
+    errors = specs["cdn-5xx-rate"]
+    assert (errors.namespace, errors.metric_name, errors.threshold, errors.severity) == (
+        "AWS/CloudFront", "5xxErrorRate", 5, Severity.CRITICAL)
+    assert errors.dimensions == {"DistributionId": "E123", "Region": "Global"}
+    assert errors.edge and errors.treat_missing_data == "notBreaching"
+    latency = specs["cdn-origin-latency-p95"]
+    assert (latency.metric_name, latency.extended_statistic, latency.statistic, latency.threshold) == (
+        "OriginLatency", "p95", None, 3000)
+    assert latency.edge and latency.severity is Severity.WARNING
+
+
+def test_origin_latency_needs_the_additional_cloudfront_metrics():
+    assert [s.key for s in cdn_alarms(PROD, "E123", additional_metrics=False)] == ["cdn-5xx-rate"]
+
+
+def test_certificate_and_health_alarms():
+    cert = certificate_alarms(PROD, "arn:cert")[0]
+    assert (cert.namespace, cert.metric_name, cert.comparison, cert.threshold, cert.edge) == (
+        "AWS/CertificateManager", "DaysToExpiry", "LessThanThreshold", 7, True)
+    assert cert.treat_missing_data == "missing"
+    down = health_alarms(PROD, "hc-1")[0]
+    assert (down.namespace, down.metric_name, down.dimensions) == ("AWS/Route53", "HealthCheckStatus", {"HealthCheckId": "hc-1"})
+    # "service down > 2 min": two consecutive one-minute datapoints below healthy.
+    assert (down.period, down.evaluation_periods, down.datapoints_to_alarm) == (60, 2, 2)
+    assert down.severity is Severity.CRITICAL and down.treat_missing_data == "breaching" and down.edge
+    assert health_alarms(Thresholds.for_tier("dev"), "hc")[0].evaluation_periods == 5
+
+
+def test_kubernetes_alarms_use_container_insights():
+    specs = by_key(kubernetes_alarms(PROD, "prod-eks", "webstack", "web", 20))
+    restarts = specs["app-pod-restarts"]
+    assert restarts.namespace == "ContainerInsights" and restarts.metric_name == "pod_number_of_container_restarts"
+    assert restarts.dimensions == {"ClusterName": "prod-eks", "Namespace": "webstack", "PodName": "web"}
+    assert restarts.threshold == 3
+    at_max = specs["app-hpa-at-max"]
+    assert (at_max.metric_name, at_max.comparison, at_max.threshold) == (
+        "namespace_number_of_running_pods", "GreaterThanOrEqualToThreshold", 20)
+    assert specs["app-crash-loop"].metric_name == "pod_container_status_waiting_reason_crash_loop_back_off"
+    assert all(s.treat_missing_data == "notBreaching" for s in specs.values())
+
+
+def test_backup_staleness_guards_the_recovery_point_objective():
+    stale = backup_alarms(PROD, "vault")[0]
+    assert (stale.namespace, stale.metric_name, stale.dimensions) == (
+        "AWS/Backup", "NumberOfBackupJobsCompleted", {"BackupVaultName": "vault"})
+    assert (stale.comparison, stale.threshold, stale.treat_missing_data) == ("LessThanThreshold", 1, "breaching")
+    assert stale.period * stale.evaluation_periods == 30 * 3600
+    assert stale.severity is Severity.CRITICAL
+
+
+def test_failed_backup_and_copy_jobs_are_matched_for_the_vault_only():
+    patterns = backup_event_patterns("webstack-prod-backups-vault")
+    critical = patterns["critical"]
+    assert critical["source"] == ["aws.backup"] and critical["detail-type"] == ["Backup Job State Change"]
+    assert set(critical["detail"]["state"]) == {"FAILED", "ABORTED", "EXPIRED"}
+    assert critical["detail"]["backupVaultName"] == ["webstack-prod-backups-vault"]
+    warning = patterns["warning"]
+    assert warning["detail-type"] == ["Copy Job State Change"] and warning["detail"]["state"] == ["FAILED"]
+    assert warning["detail"]["sourceBackupVaultArn"] == [{"suffix": ":backup-vault:webstack-prod-backups-vault"}]
+
+
+def test_every_alarm_says_what_to_do_and_why_missing_data_is_treated_so():
+    for spec in full_catalogue():
+        assert len(spec.description) > 60 and len(spec.description) <= 1024 - len("[critical] "), spec.key
+        assert spec.missing_data_reason, spec.key
+        assert spec.treat_missing_data in ("breaching", "notBreaching", "missing"), spec.key
+
+
+def test_the_catalogue_renders_as_a_markdown_table():
+    specs = full_catalogue()
+    table = markdown_table(specs).splitlines()
+    assert len(table) == len(specs) + 2
+    assert "| `service-down` | critical | AWS/Route53 HealthCheckStatus | Minimum | < 1 " in table[2]
+
+
+# ------------------------------------------------------------------- spec validation
+
+
+BASE = dict(key="k", title="t", severity=Severity.INFO, namespace="N", metric_name="M", dimensions={},
+            comparison="GreaterThanThreshold", threshold=1.0, period=60, evaluation_periods=1,
+            datapoints_to_alarm=1, treat_missing_data="missing", missing_data_reason="r", description="d",
+            statistic="Average")
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"extended_statistic": "p95"}, "exactly one of statistic"),
+        ({"statistic": None}, "exactly one of statistic"),
+        ({"treat_missing_data": "ok"}, "treat_missing_data"),
+        ({"comparison": "Above"}, "comparison"),
+        ({"datapoints_to_alarm": 2}, "datapoints_to_alarm"),
+        ({"period": 45}, "period 45"),
+        ({"period": 60, "evaluation_periods": 1441, "datapoints_to_alarm": 1}, "evaluation range exceeds 86400"),
+        ({"period": 3600, "evaluation_periods": 169, "datapoints_to_alarm": 1}, "evaluation range exceeds 604800"),
+        ({"description": "x" * 1025}, "1024"),
+    ],
+)
+def test_an_alarm_spec_cloudwatch_would_reject_is_refused(change, message):
+    with pytest.raises(ValueError, match=message):
+        AlarmSpec(**{**BASE, **change})

@@ -1,0 +1,474 @@
+"""Specification of the Alerting component: topics, routing, alarms per resource, events, dashboard."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+import pulumi
+import pytest
+
+from components.alarms import Severity
+from components.alerting import (
+    BACKUP_VAULT_EVENTS,
+    Alerting,
+    AlertingArgs,
+    Route,
+    dashboard_body,
+    routing,
+    topic_key_policy,
+    topic_policy,
+)
+from components.errors import ArgsError
+from infra.engine import ACCOUNT_ID, Plan, Secret, synth
+
+PAGER = "https://events.pager.example.com/integration/abc123/enqueue"
+CHAT = "https://chat-relay.example.com/hooks/T000/B000/XXXX"
+CERT = "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555"
+
+WATCHED = dict(
+    database_identifier="webstack-prod-db",
+    database_replica_identifiers=["webstack-prod-db-replica-0", "webstack-prod-db-replica-1"],
+    database_max_connections=800,
+    database_allocated_storage_gb=100,
+    database_instance_class="db.r7g.large",
+    cache_member_clusters=["webstack-prod-cache-001", "webstack-prod-cache-002"],
+    cdn_distribution_id="E2EXAMPLE12345",
+    certificate_arn=CERT,
+    health_check_url="https://shop.example.com/api/health",
+    backup_vault_name="webstack-prod-backups-vault",
+)
+
+_PLANS: dict[str, Plan] = {}
+
+
+def run(label: str, make_args, region: str = "eu-west-1", **components) -> Plan:
+    """Alerting("alerting", make_args(), **components) under the engine (cached per label)."""
+    if label not in _PLANS:
+        def program():
+            alerting = Alerting("alerting", make_args(), **components)
+            pulumi.export("topics", alerting.topic_arns)
+            pulumi.export("alarms", alerting.alarm_names)
+        _PLANS[label] = synth(program, stack="prod", config={"aws:region": region})
+    return _PLANS[label]
+
+
+def prod_args() -> AlertingArgs:
+    return AlertingArgs(
+        tier="prod", emails=["platform@example.com", "oncall@example.com"],
+        pager_webhook_url=pulumi.Output.secret(PAGER), chat_webhook_url=pulumi.Output.secret(CHAT),
+        region="eu-west-1", **WATCHED,
+    )
+
+
+def prod() -> Plan:
+    return run("prod", prod_args)
+
+
+def alarm(plan: Plan, key: str):
+    return plan.one("aws:cloudwatch/metricAlarm:MetricAlarm", f"alerting-{key}")
+
+
+def topic_arn(severity: str, region: str = "eu-west-1") -> str:
+    return f"arn:aws:sns:{region}:{ACCOUNT_ID}:webstack-prod-{severity}"
+
+
+# --------------------------------------------------------------------- pure helpers
+
+
+def test_routing_follows_the_design_table():
+    prod_routes = routing(["ops@example.com"], has_pager=True, has_chat=True)
+    assert prod_routes[Severity.CRITICAL] == [Route("https", "pager")]
+    assert prod_routes[Severity.WARNING] == [Route("https", "chat")]
+    assert prod_routes[Severity.INFO] == [Route("email", "ops@example.com")]
+
+
+def test_a_severity_without_its_webhook_falls_back_so_someone_is_always_told():
+    staging = routing(["ops@example.com"], has_pager=False, has_chat=True)
+    assert staging[Severity.CRITICAL] == [Route("https", "chat"), Route("email", "ops@example.com")]
+    assert staging[Severity.WARNING] == [Route("https", "chat")]
+    dev = routing(["dev@example.com"], has_pager=False, has_chat=False)
+    assert all(routes == [Route("email", "dev@example.com")] for routes in dev.values())
+
+
+def test_subscription_names_are_keyed_by_address_not_position():
+    assert Route("email", "On.Call@example.com").key == "email-on-call-example-com"
+    assert Route("https", "pager").key == "pager"
+
+
+def test_the_topic_policy_lets_alarms_events_and_backup_publish_over_tls_only():
+    sids = {s["Sid"]: s for s in topic_policy("arn:topic", ACCOUNT_ID)["Statement"]}
+    publishers = sids["AlarmsAndEventsPublish"]
+    assert set(publishers["Principal"]["Service"]) == {"cloudwatch.amazonaws.com", "events.amazonaws.com"}
+    assert publishers["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT_ID}}
+    assert sids["BackupVaultNotificationsPublish"]["Principal"] == {"Service": "backup.amazonaws.com"}
+    deny = sids["DenyInsecureTransport"]
+    assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert all(s["Resource"] == "arn:topic" for s in sids.values())
+
+
+def test_the_topic_key_lets_the_publishing_services_encrypt():
+    sids = {s["Sid"]: s for s in topic_key_policy(ACCOUNT_ID)["Statement"]}
+    assert set(sids["PublishersEncryptMessages"]["Principal"]["Service"]) == {
+        "cloudwatch.amazonaws.com", "events.amazonaws.com", "backup.amazonaws.com"}
+    assert sids["PublishersEncryptMessages"]["Action"] == ["kms:Decrypt", "kms:GenerateDataKey*"]
+    assert sids["AccountAdministersKey"]["Principal"] == {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"}
+
+
+def test_the_dashboard_shows_health_errors_latency_database_cache_and_hit_rate():
+    body = dashboard_body(region="eu-west-1", health_check_id="hc", distribution_id="E1", database_identifier="db",
+                          replica_identifiers=["r0"], cache_members=["c1", "c2"], connections_limit=720.0)
+    widgets = {w["properties"]["title"]: w["properties"] for w in body["widgets"]}
+    assert widgets["Service health (Route 53 health check)"]["region"] == "us-east-1"
+    assert widgets["CDN error rates (%)"]["metrics"][0] == ["AWS/CloudFront", "5xxErrorRate", "DistributionId", "E1",
+                                                            "Region", "Global"]
+    assert widgets["Origin latency (ms)"]["metrics"][0][-1] == {"stat": "p95"}
+    assert widgets["CDN cache hit rate (%)"]["region"] == "us-east-1"
+    assert widgets["Database CPU (%)"]["region"] == "eu-west-1" and len(widgets["Database CPU (%)"]["metrics"]) == 2
+    assert widgets["Database connections"]["annotations"] == {"horizontal": [{"label": "alarm", "value": 720.0}]}
+    assert len(widgets["Redis memory used (%)"]["metrics"]) == 2
+    assert "Replica lag (s)" in widgets
+    only_db = dashboard_body(region="eu-west-1", database_identifier="db")
+    assert {w["properties"]["title"] for w in only_db["widgets"]} == {
+        "Database CPU (%)", "Database connections", "Database free storage (bytes)"}
+
+
+# ------------------------------------------------------------------------ validation
+
+
+@pytest.mark.parametrize(
+    "change, field, allowed",
+    [
+        ({"emails": ["oncall"]}, "alerting.emails", "must be an email address"),
+        ({"emails": ["a@example.com", "a@example.com"]}, "alerting.emails", "must not repeat an address"),
+        ({"emails": []}, "alerting.emails", "give at least one address or webhook"),
+        ({"error_rate_percent": 0}, "alerting.error_rate_percent", "above 0 and below 100"),
+        ({"error_rate_percent": 100}, "alerting.error_rate_percent", "above 0 and below 100"),
+        ({"memory_percent": 120}, "alerting.memory_percent", "above 0 and below 100"),
+        ({"service_down_minutes": 0}, "alerting.service_down_minutes", "must be between 1 and 60"),
+        ({"service_down_minutes": 61}, "alerting.service_down_minutes", "must be between 1 and 60"),
+        ({"latency_p95_seconds": 0}, "alerting.latency_p95_seconds", "above 0 and at most 60"),
+        ({"db_replica_lag_seconds": 7200}, "alerting.db_replica_lag_seconds", "above 0 and at most 3600"),
+        ({"certificate_expiry_days": 91}, "alerting.certificate_expiry_days", "must be between 1 and 90"),
+        ({"cache_replication_lag_seconds": 0}, "alerting.cache_replication_lag_seconds", "above 0"),
+        ({"pod_restarts": 0}, "alerting.pod_restarts", "must be between 1 and 1000"),
+        ({"backup_stale_hours": 2}, "alerting.backup_stale_hours", "must be between 6 and 168"),
+        ({"health_check_url": "http://shop.example.com/api/health"}, "alerting.health_check_url", "https:// URL"),
+        ({"tier": "qa"}, "alerting.tier", "one of 'dev', 'staging', 'prod'"),
+        ({"database_identifier": "db", "database_allocated_storage_gb": 100}, "alerting.database_max_connections",
+         "required with database_identifier"),
+        ({"database_identifier": "db", "database_max_connections": 100}, "alerting.database_allocated_storage_gb",
+         "required with database_identifier"),
+        ({"database_instance_class": "db.x2g.large"}, "alerting.database_instance_class", "set database_memory_gib"),
+        ({"app_platform": "heroku"}, "alerting.app_platform", "must be one of"),
+        ({"app_platform": "kubernetes", "kubernetes_cluster_name": "eks"}, "alerting.kubernetes_namespace",
+         "required with kubernetes_cluster_name"),
+        ({"region": "Ireland"}, "alerting.region", "AWS region name"),
+        ({"cache_node_count": 7}, "alerting.cache_node_count", "must be between 1 and 6"),
+    ],
+)
+def test_bad_args_are_refused_with_the_field_the_value_and_what_is_allowed(change, field, allowed):
+    with pytest.raises(ArgsError) as caught:
+        AlertingArgs(**{"emails": ["ops@example.com"], **change})
+    assert caught.value.field == field
+    assert allowed in str(caught.value) and str(caught.value).startswith(f"{field} = ")
+
+
+def test_a_webhook_url_is_never_echoed_in_an_error():
+    with pytest.raises(ArgsError) as caught:
+        AlertingArgs(pager_webhook_url="http://pager.example.com/secret-token")
+    assert "secret-token" not in str(caught.value) and "<redacted>" in str(caught.value)
+
+
+def test_a_webhook_alone_is_enough_to_receive_alerts():
+    assert AlertingArgs(chat_webhook_url=pulumi.Output.secret(CHAT)).emails == []
+
+
+# --------------------------------------------------------------------------- topics
+
+
+def test_three_kms_encrypted_topics_with_a_tls_only_policy():
+    plan = prod()
+    key = plan.one("aws:kms/key:Key", "alerting-key")
+    assert key.inputs["enableKeyRotation"] is True
+    assert "cloudwatch.amazonaws.com" in key.inputs["policy"]
+    for severity in ("critical", "warning", "info"):
+        topic = plan.one("aws:sns/topic:Topic", f"alerting-{severity}")
+        assert topic.inputs["name"] == f"webstack-prod-{severity}"
+        assert topic.inputs["kmsMasterKeyId"] == key.state["arn"]
+        policy = plan.one("aws:sns/topicPolicy:TopicPolicy", f"alerting-{severity}-policy")
+        assert policy.inputs["arn"] == topic_arn(severity)
+        assert json.loads(policy.inputs["policy"]) == topic_policy(topic_arn(severity), ACCOUNT_ID)
+    assert plan.outputs["topics"] == {s: topic_arn(s) for s in ("critical", "warning", "info")}
+
+
+def test_subscriptions_route_critical_to_the_pager_warning_to_chat_info_to_email():
+    plan = prod()
+    subs = {s.name: s for s in plan.by_type("aws:sns/topicSubscription:TopicSubscription")
+            if not s.name.startswith("alerting-edge-")}
+    assert set(subs) == {"alerting-critical-pager", "alerting-warning-chat",
+                         "alerting-info-email-platform-example-com", "alerting-info-email-oncall-example-com"}
+    pager = subs["alerting-critical-pager"]
+    assert (pager.inputs["protocol"], pager.inputs["topic"]) == ("https", topic_arn("critical"))
+    assert pager.inputs["endpoint"] == Secret(PAGER)  # stays secret in state and in every plan
+    assert json.loads(pager.inputs["deliveryPolicy"])["healthyRetryPolicy"]["numRetries"] == 20
+    chat = subs["alerting-warning-chat"]
+    assert (chat.inputs["topic"], chat.inputs["endpoint"]) == (topic_arn("warning"), Secret(CHAT))
+    email = subs["alerting-info-email-oncall-example-com"]
+    assert (email.inputs["protocol"], email.inputs["endpoint"], email.inputs["topic"]) == (
+        "email", "oncall@example.com", topic_arn("info"))
+    assert PAGER not in json.dumps(plan.to_json()) and CHAT not in json.dumps(plan.to_json())
+
+
+def test_edge_alarms_get_the_same_topics_in_us_east_1():
+    plan = prod()
+    for severity in ("critical", "warning", "info"):
+        topic = plan.one("aws:sns/topic:Topic", f"alerting-edge-{severity}")
+        assert topic.inputs["region"] == "us-east-1"
+        assert topic.inputs["kmsMasterKeyId"] == plan.one("aws:kms/key:Key", "alerting-edge-key").state["arn"]
+        assert plan.one("aws:sns/topicPolicy:TopicPolicy", f"alerting-edge-{severity}-policy").inputs["region"] == "us-east-1"
+    assert plan.get("alerting-edge-critical-pager").inputs["endpoint"] == Secret(PAGER)
+    assert plan.get("alerting-edge-key").inputs["region"] == "us-east-1"
+
+
+def test_a_stack_in_us_east_1_shares_one_set_of_topics():
+    plan = run("us-east-1", lambda: AlertingArgs(emails=["ops@example.com"], region="us-east-1", **WATCHED),
+               region="us-east-1")
+    assert len(plan.by_type("aws:sns/topic:Topic")) == 3
+    assert alarm(plan, "cdn-5xx-rate").inputs["alarmActions"] == [topic_arn("critical", "us-east-1")]
+
+
+# --------------------------------------------------------------------------- alarms
+
+
+def test_every_alarm_notifies_its_severity_topic_and_sends_ok_too():
+    plan = prod()
+    expected = {
+        "service-down": ("critical", "us-east-1"), "cdn-5xx-rate": ("critical", "us-east-1"),
+        "cdn-origin-latency-p95": ("warning", "us-east-1"), "certificate-expiry": ("warning", "us-east-1"),
+        "db-cpu": ("warning", "eu-west-1"), "db-free-storage": ("critical", "eu-west-1"),
+        "db-connections": ("warning", "eu-west-1"), "db-freeable-memory": ("warning", "eu-west-1"),
+        "db-replica-0-lag": ("warning", "eu-west-1"), "db-replica-1-lag": ("warning", "eu-west-1"),
+        "cache-0-memory": ("warning", "eu-west-1"), "cache-1-evictions": ("info", "eu-west-1"),
+        "cache-1-replication-lag": ("warning", "eu-west-1"), "backup-stale": ("critical", "eu-west-1"),
+    }
+    for key, (severity, region) in expected.items():
+        res = alarm(plan, key)
+        assert res.inputs["alarmActions"] == [topic_arn(severity, region)], key
+        assert res.inputs["okActions"] == [topic_arn(severity, region)], key
+        assert res.inputs["actionsEnabled"] is True
+        assert res.inputs["alarmDescription"].startswith(f"[{severity}] ")
+        assert res.inputs.get("region", "eu-west-1") == region, key
+
+
+def test_prod_alarms_carry_the_design_thresholds_on_the_watched_resources():
+    plan = prod()
+    down = alarm(plan, "service-down")
+    health = plan.one("aws:route53/healthCheck:HealthCheck", "alerting-health")
+    assert down.inputs["dimensions"] == {"HealthCheckId": health.id}
+    assert (down.inputs["threshold"], down.inputs["evaluationPeriods"], down.inputs["period"]) == (1, 2, 60)
+    assert down.inputs["treatMissingData"] == "breaching"
+    errors = alarm(plan, "cdn-5xx-rate")
+    assert errors.inputs["dimensions"] == {"DistributionId": "E2EXAMPLE12345", "Region": "Global"}
+    assert (errors.inputs["metricName"], errors.inputs["threshold"]) == ("5xxErrorRate", 5)
+    latency = alarm(plan, "cdn-origin-latency-p95")
+    assert (latency.inputs["extendedStatistic"], latency.inputs["threshold"]) == ("p95", 3000)
+    assert "statistic" not in latency.inputs
+    assert alarm(plan, "certificate-expiry").inputs["dimensions"] == {"CertificateArn": CERT}
+    assert alarm(plan, "db-connections").inputs["threshold"] == 720  # 90 % of 800
+    assert alarm(plan, "db-free-storage").inputs["threshold"] == 10 * 1024**3  # 10 % of 100 GiB
+    assert alarm(plan, "db-freeable-memory").inputs["threshold"] == int(16 * 1024**3 * 0.15)
+    assert alarm(plan, "db-replica-1-lag").inputs["dimensions"] == {"DBInstanceIdentifier": "webstack-prod-db-replica-1"}
+    assert alarm(plan, "cache-1-memory").inputs["dimensions"] == {"CacheClusterId": "webstack-prod-cache-002"}
+    assert alarm(plan, "cache-0-memory").inputs["threshold"] == 85
+    assert alarm(plan, "backup-stale").inputs["dimensions"] == {"BackupVaultName": "webstack-prod-backups-vault"}
+    assert plan.outputs["alarms"][0] == "webstack-prod-service-down"
+    assert len(plan.outputs["alarms"]) == len(plan.by_type("aws:cloudwatch/metricAlarm:MetricAlarm"))
+
+
+def test_dev_thresholds_come_from_the_dev_tier():
+    plan = run("dev", lambda: AlertingArgs(tier="dev", emails=["dev@example.com"], region="eu-west-1", **WATCHED))
+    assert alarm(plan, "cdn-5xx-rate").inputs["threshold"] == 20
+    assert alarm(plan, "service-down").inputs["evaluationPeriods"] == 5
+    assert alarm(plan, "db-cpu").inputs["threshold"] == 90
+    # Every severity goes to the one address.
+    subs = {s.name for s in plan.by_type("aws:sns/topicSubscription:TopicSubscription")}
+    assert {"alerting-critical-email-dev-example-com", "alerting-warning-email-dev-example-com",
+            "alerting-info-email-dev-example-com"} <= subs
+
+
+def test_the_health_check_probes_the_public_health_url_over_https():
+    check = prod().one("aws:route53/healthCheck:HealthCheck", "alerting-health")
+    assert (check.inputs["type"], check.inputs["fqdn"], check.inputs["port"], check.inputs["resourcePath"]) == (
+        "HTTPS", "shop.example.com", 443, "/api/health")
+    assert check.inputs["enableSni"] is True
+    # Two failed 30-second checks mark it unhealthy; the alarm then waits service_down_minutes.
+    assert (check.inputs["requestInterval"], check.inputs["failureThreshold"]) == (30, 2)
+
+
+def test_cloudfront_additional_metrics_are_switched_on_for_origin_latency():
+    sub = prod().one("aws:cloudfront/monitoringSubscription:MonitoringSubscription")
+    assert sub.inputs["distributionId"] == "E2EXAMPLE12345"
+    assert sub.inputs["monitoringSubscription"] == {
+        "realtimeMetricsSubscriptionConfig": {"realtimeMetricsSubscriptionStatus": "Enabled"}}
+
+
+def test_failed_backup_jobs_page_and_failed_copies_warn():
+    plan = prod()
+    rule = plan.one("aws:cloudwatch/eventRule:EventRule", "alerting-backup-failed")
+    pattern = json.loads(rule.inputs["eventPattern"])
+    assert pattern["detail-type"] == ["Backup Job State Change"]
+    assert pattern["detail"] == {"state": ["FAILED", "ABORTED", "EXPIRED"], "backupVaultName": ["webstack-prod-backups-vault"]}
+    target = plan.one("aws:cloudwatch/eventTarget:EventTarget", "alerting-backup-failed-target")
+    assert target.inputs["arn"] == topic_arn("critical") and target.inputs["rule"] == rule.state["name"]
+    assert "<resource>" in target.inputs["inputTransformer"]["inputTemplate"]
+    copy = plan.one("aws:cloudwatch/eventTarget:EventTarget", "alerting-copy-failed-target")
+    assert copy.inputs["arn"] == topic_arn("warning")
+    notes = plan.one("aws:backup/vaultNotifications:VaultNotifications")
+    assert notes.inputs["snsTopicArn"] == topic_arn("info")
+    assert notes.inputs["backupVaultEvents"] == BACKUP_VAULT_EVENTS
+    assert notes.inputs["backupVaultName"] == "webstack-prod-backups-vault"
+
+
+def test_the_operations_dashboard_names_the_watched_resources():
+    plan = prod()
+    dashboard = plan.one("aws:cloudwatch/dashboard:Dashboard")
+    assert dashboard.inputs["dashboardName"] == "webstack-prod-operations"
+    body = json.loads(dashboard.inputs["dashboardBody"])
+    text = json.dumps(body)
+    for needle in ("E2EXAMPLE12345", "webstack-prod-db-replica-1", "webstack-prod-cache-002", "CacheHitRate",
+                   plan.one("aws:route53/healthCheck:HealthCheck").id):
+        assert needle in text
+    assert {w["properties"]["region"] for w in body["widgets"]} == {"us-east-1", "eu-west-1"}
+
+
+def test_outputs_are_registered_and_everything_is_parented():
+    plan = prod()
+    component = plan.one("webstack:index:Alerting", "alerting")
+    assert len(plan.descendants(component)) == len(plan) - 1
+    outputs = component.component_outputs
+    assert outputs["topic_arns"] == {s: topic_arn(s) for s in ("critical", "warning", "info")}
+    assert outputs["edge_topic_arns"]["critical"] == topic_arn("critical", "us-east-1")
+    assert outputs["dashboard_name"] == "webstack-prod-operations"
+    assert outputs["health_check_id"] == plan.one("aws:route53/healthCheck:HealthCheck").id
+    # 4 edge (down, 5xx, latency, certificate) + 4 primary + 2 x 2 replica + 2 x 4 cache + backup
+    assert len(outputs["alarm_names"]) == 4 + 4 + 4 + 8 + 1
+
+
+def test_nothing_watched_means_topics_only():
+    plan = run("bare", lambda: AlertingArgs(emails=["ops@example.com"], region="eu-west-1", dashboard=False))
+    assert not plan.by_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+    assert len(plan.by_type("aws:sns/topic:Topic")) == 3  # no edge alarms: no edge topics
+    assert not plan.by_type("aws:cloudwatch/dashboard:Dashboard")
+    assert plan.outputs["alarms"] == []
+
+
+# ----------------------------------------------------- components passed as keywords
+
+
+@dataclass
+class StandInDatabase:
+    primary_identifier: Any
+    replica_identifiers: Any
+    max_connections: int = 500
+    allocated_storage_gb: int = 50
+
+
+@dataclass
+class StandInCache:
+    member_clusters: Any
+
+
+@dataclass
+class StandInCdn:
+    distribution_id: Any
+    certificate_arn: Any = None
+
+
+@dataclass
+class StandInApp:
+    platform: str
+    health_url: Any
+    namespace: Any = None
+    deployment_name: Any = None
+    max_replicas: Optional[int] = None
+
+
+@dataclass
+class StandInBackups:
+    vault_name: Any
+    extra: dict = field(default_factory=dict)
+
+
+def out(value: Any) -> pulumi.Output:
+    return pulumi.Output.from_input(value)
+
+
+def test_components_passed_by_keyword_get_their_alarms():
+    def args():
+        return AlertingArgs(tier="prod", emails=["ops@example.com"], region="eu-west-1",
+                            kubernetes_cluster_name="prod-eks")
+
+    plan = run(
+        "keywords", args,
+        database=StandInDatabase(out("db-1"), [out("db-1-replica-0")]),
+        cache=StandInCache([out("rg-001"), out("rg-002")]),
+        cdn=StandInCdn(out("E9"), out(CERT)),
+        app=StandInApp("kubernetes", out("https://origin.example.com/api/health"), out("shop"), out("web"), 12),
+        backups=StandInBackups(out("vault-1")),
+    )
+    assert alarm(plan, "db-connections").inputs["threshold"] == 450
+    assert alarm(plan, "db-replica-0-lag").inputs["dimensions"] == {"DBInstanceIdentifier": "db-1-replica-0"}
+    assert "alerting-db-freeable-memory" not in {r.name for r in plan}  # no instance class: no memory size
+    assert alarm(plan, "cache-1-replication-lag").inputs["dimensions"] == {"CacheClusterId": "rg-002"}
+    assert alarm(plan, "cdn-5xx-rate").inputs["dimensions"]["DistributionId"] == "E9"
+    assert alarm(plan, "certificate-expiry").inputs["dimensions"] == {"CertificateArn": CERT}
+    assert plan.one("aws:route53/healthCheck:HealthCheck").inputs["fqdn"] == "origin.example.com"
+    assert alarm(plan, "app-hpa-at-max").inputs["threshold"] == 12
+    assert alarm(plan, "app-pod-restarts").inputs["dimensions"] == {
+        "ClusterName": "prod-eks", "Namespace": "shop", "PodName": "web"}
+    assert alarm(plan, "backup-stale").inputs["dimensions"] == {"BackupVaultName": "vault-1"}
+
+
+def test_explicit_args_win_over_what_a_component_exposes():
+    args = AlertingArgs(emails=["ops@example.com"], health_check_url="https://shop.example.com/api/health",
+                        cdn_distribution_id="E-EXPLICIT")
+    watched = args.watching(cdn=StandInCdn("E-COMPONENT"), app=StandInApp("vercel", "https://origin.example.com/"))
+    assert watched.cdn_distribution_id == "E-EXPLICIT"
+    assert watched.health_check_url == "https://shop.example.com/api/health"
+    assert watched.app_platform == "vercel"
+
+
+def test_vercel_gets_no_container_insights_alarms():
+    args = AlertingArgs(emails=["ops@example.com"], kubernetes_cluster_name="eks").watching(
+        app=StandInApp("vercel", "https://shop.example.com/api/health"))
+    assert not [s for s in args.catalogue() if s.namespace == "ContainerInsights"]
+    assert [s.key for s in args.catalogue()] == ["service-down"]
+
+
+def test_a_cache_exposing_members_as_one_output_needs_the_node_count():
+    members = out(["rg-002", "rg-001", "rg-003"])
+    with pytest.raises(ArgsError) as caught:
+        AlertingArgs(emails=["ops@example.com"]).watching(cache=StandInCache(members))
+    assert caught.value.field == "alerting.cache_node_count"
+    plan = run("members-output", lambda: AlertingArgs(emails=["ops@example.com"], cache_node_count=3, region="eu-west-1"),
+               cache=StandInCache(members))
+    assert alarm(plan, "cache-0-memory").inputs["dimensions"] == {"CacheClusterId": "rg-001"}
+    assert alarm(plan, "cache-2-memory").inputs["dimensions"] == {"CacheClusterId": "rg-003"}
+
+
+@pytest.mark.parametrize(
+    "components, message",
+    [
+        ({"database": object()}, "must expose primary_identifier"),
+        ({"database": StandInDatabase("db", out(["r0"]))}, "replica_identifiers must be a list"),
+        ({"cdn": object()}, "must expose distribution_id"),
+        ({"app": object()}, "must expose platform"),
+        ({"backups": object()}, "must expose vault_name"),
+        ({"app": StandInApp("kubernetes", "https://a.example.com/")}, "must expose namespace"),
+    ],
+)
+def test_a_component_missing_a_contract_attribute_is_named(components, message):
+    with pytest.raises(ArgsError, match=message):
+        AlertingArgs(emails=["ops@example.com"]).watching(**components)

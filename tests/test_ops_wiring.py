@@ -1,0 +1,184 @@
+"""Specification of the stack's backups and alerting, as the real program composes them."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from infra.engine import Secret
+from tests.conftest import cached_plan
+
+ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+
+
+def alarms(plan) -> dict[str, object]:
+    return {r.name.removeprefix("alerting-"): r for r in plan.by_type(ALARM) if r.name.startswith("alerting-")}
+
+
+def topic(plan, severity: str, region: str = "eu-west-1") -> str:
+    infix = "" if region == "eu-west-1" else "edge-"
+    return plan.one("aws:sns/topic:Topic", f"alerting-{infix}{severity}").state["arn"]
+
+
+# --------------------------------------------------------------------------- backups
+
+
+def test_prod_backups_are_hardened_locked_and_copied_to_the_second_region():
+    plan = cached_plan("prod")
+    bucket = plan.get("backups-bucket")
+    assert bucket.protect and bucket.retain_on_delete and bucket.inputs["objectLockEnabled"] is True
+    lock = plan.get("backups-bucket-object-lock")
+    assert lock.inputs["rule"]["defaultRetention"] == {"mode": "COMPLIANCE", "days": 30}
+    replica = plan.get("backups-replica")
+    assert replica.inputs["region"] == "eu-central-1"  # Pulumi.prod.yaml copyRegion
+    assert plan.get("backups-replication").inputs["rules"][0]["destination"]["bucket"] == replica.state["arn"]
+    sse = plan.get("backups-bucket-encryption").inputs["rules"][0]
+    assert sse["applyServerSideEncryptionByDefault"]["sseAlgorithm"] == "aws:kms" and sse["bucketKeyEnabled"] is True
+    assert plan.get("backups-vault-lock").inputs["changeableForDays"] == 3
+    assert plan.get("backups-copy-vault").inputs["region"] == "eu-central-1"
+
+
+def test_prod_plan_has_daily_and_continuous_rules_and_copies_cross_region():
+    plan = cached_plan("prod")
+    rules = {r["ruleName"]: r for r in plan.get("backups-plan").inputs["rules"]}
+    assert rules["daily"]["schedule"] == "cron(0 2 * * ? *)"
+    assert rules["daily"]["lifecycle"] == {"deleteAfter": 30}
+    assert rules["daily"]["copyActions"][0]["destinationVaultArn"] == plan.get("backups-copy-vault").state["arn"]
+    assert rules["continuous"]["enableContinuousBackup"] is True
+
+
+def test_the_backup_selection_protects_the_real_database_primary():
+    plan = cached_plan("prod")
+    primary = plan.one("aws:rds/instance:Instance", "database-primary")
+    assert plan.get("backups-selection").inputs["resources"] == [primary.state["arn"]]
+    # ElastiCache is not an AWS Backup resource type: the cache keeps its own snapshots.
+    assert not [r for r in plan.get("backups-selection").inputs["resources"] if ":elasticache:" in r]
+
+
+@pytest.mark.parametrize("stack, continuous, locked", [("dev", False, False), ("staging", True, False)])
+def test_lower_tiers_keep_backups_simpler(stack, continuous, locked):
+    plan = cached_plan(stack)
+    rules = [r["ruleName"] for r in plan.get("backups-plan").inputs["rules"]]
+    assert ("continuous" in rules) is continuous
+    assert bool(plan.by_type("aws:backup/vaultLockConfiguration:VaultLockConfiguration")) is locked
+    assert not plan.by_type("aws:s3/bucketReplicationConfig:BucketReplicationConfig")
+    assert plan.get("backups-bucket").protect is False
+    assert plan.get("backups-bucket").inputs["forceDestroy"] is (stack == "dev")
+
+
+# -------------------------------------------------------------------------- alerting
+
+
+def test_prod_has_three_topics_routed_to_pager_chat_and_email():
+    plan = cached_plan("prod")
+    subs = {s.name: s for s in plan.by_type("aws:sns/topicSubscription:TopicSubscription")}
+    assert subs["alerting-critical-pager"].inputs["topic"] == topic(plan, "critical")
+    assert subs["alerting-warning-chat"].inputs["topic"] == topic(plan, "warning")
+    assert {s.inputs["endpoint"] for s in subs.values() if s.inputs["topic"] == topic(plan, "info")} == {
+        "platform@example.com", "oncall@example.com"}
+    # The webhook URLs are secrets: offline they are placeholders, and they stay wrapped.
+    assert isinstance(subs["alerting-critical-pager"].inputs["endpoint"], Secret)
+    assert "offline-placeholder" not in json.dumps(plan.to_json())
+
+
+def test_staging_pages_through_chat_and_email_without_a_pager():
+    plan = cached_plan("staging")
+    critical = {s.name for s in plan.by_type("aws:sns/topicSubscription:TopicSubscription")
+                if s.inputs["topic"] == topic(plan, "critical")}
+    assert critical == {"alerting-critical-chat", "alerting-critical-email-platform-example-com"}
+
+
+# Every alert threshold of DESIGN.md, and the alarm (or rule) that implements it in prod.
+DESIGN_THRESHOLDS = {
+    "service down > 2 min": ("service-down", "HealthCheckStatus", 1, "critical"),
+    "5xx error rate > 5 %": ("cdn-5xx-rate", "5xxErrorRate", 5, "critical"),
+    "p95 latency > 3 s": ("cdn-origin-latency-p95", "OriginLatency", 3000, "warning"),
+    "certificate expiring < 7 days": ("certificate-expiry", "DaysToExpiry", 7, "warning"),
+    "free storage < 10 %": ("db-free-storage", "FreeStorageSpace", None, "critical"),
+    "DB connections > 90 % of max": ("db-connections", "DatabaseConnections", None, "warning"),
+    "memory > 85 % (cache)": ("cache-0-memory", "DatabaseMemoryUsagePercentage", 85, "warning"),
+    "memory > 85 % (database)": ("db-freeable-memory", "FreeableMemory", None, "warning"),
+    "replica lag": ("db-replica-0-lag", "ReplicaLag", 30, "warning"),
+    "backup job failed (silent)": ("backup-stale", "NumberOfBackupJobsCompleted", 1, "critical"),
+}
+
+
+@pytest.mark.parametrize("threshold", list(DESIGN_THRESHOLDS))
+def test_prod_has_an_alarm_for_every_design_threshold(threshold):
+    plan = cached_plan("prod")
+    key, metric, value, severity = DESIGN_THRESHOLDS[threshold]
+    res = alarms(plan)[key]
+    assert res.inputs["metricName"] == metric
+    if value is not None:
+        assert res.inputs["threshold"] == value
+    region = res.inputs.get("region", "eu-west-1")
+    assert res.inputs["alarmActions"] == [topic(plan, severity, region)]
+
+
+def test_percent_thresholds_are_computed_from_the_real_database():
+    plan = cached_plan("prod")
+    found = alarms(plan)
+    database = plan.one("webstack:index:Database").component_outputs
+    max_connections = database["max_connections"]
+    assert found["db-connections"].inputs["threshold"] == pytest.approx(max_connections * 0.9)
+    assert found["db-free-storage"].inputs["threshold"] == 100 * 1024**3 * 0.10  # prod: 100 GiB allocated
+    assert found["db-freeable-memory"].inputs["threshold"] == int(16 * 1024**3 * 0.15)  # db.r7g.large: 16 GiB
+    primary = plan.one("aws:rds/instance:Instance", "database-primary")
+    assert found["db-cpu"].inputs["dimensions"] == {"DBInstanceIdentifier": primary.state["identifier"]}
+
+
+def test_prod_watches_every_replica_every_cache_node_and_the_real_cdn():
+    plan = cached_plan("prod")
+    found = alarms(plan)
+    replicas = [r for r in plan.by_type("aws:rds/instance:Instance") if r.inputs.get("replicateSourceDb")
+                and not r.inputs.get("region")]
+    lag = {k for k in found if k.startswith("db-replica-") and k.endswith("-lag")}
+    assert len(lag) == 3 == len([r for r in replicas if r.name.startswith("database-replica-")])
+    group = plan.one("aws:elasticache/replicationGroup:ReplicationGroup")
+    members = group.state["memberClusters"]
+    assert {found[f"cache-{i}-memory"].inputs["dimensions"]["CacheClusterId"] for i in range(len(members))} == set(members)
+    distribution = plan.one("aws:cloudfront/distribution:Distribution")
+    assert found["cdn-5xx-rate"].inputs["dimensions"]["DistributionId"] == distribution.id
+    assert found["cdn-5xx-rate"].inputs["region"] == "us-east-1"
+    assert plan.one("aws:cloudfront/monitoringSubscription:MonitoringSubscription").inputs["distributionId"] == distribution.id
+
+
+def test_the_health_check_watches_the_public_domain():
+    check = cached_plan("prod").get("alerting-health")
+    assert (check.inputs["fqdn"], check.inputs["resourcePath"]) == ("shop.example.com", "/api/health")
+
+
+def test_backup_events_watch_the_stack_vault():
+    plan = cached_plan("prod")
+    vault = plan.get("backups-vault").inputs["name"]
+    pattern = json.loads(plan.get("alerting-backup-failed").inputs["eventPattern"])
+    assert pattern["detail"]["backupVaultName"] == [vault]
+    assert plan.get("alerting-vault-notifications").inputs["backupVaultName"] == vault
+
+
+def test_dev_thresholds_and_email_only_routing():
+    plan = cached_plan("dev")
+    assert alarms(plan)["cdn-5xx-rate"].inputs["threshold"] == 20
+    https = [s for s in plan.by_type("aws:sns/topicSubscription:TopicSubscription") if s.inputs["protocol"] == "https"]
+    assert https == []
+
+
+def test_kubernetes_app_gets_container_insights_alarms_when_the_cluster_is_named():
+    plan = cached_plan("prod", {"webstack:app": {"platform": "kubernetes"},
+                                "webstack:alerting": {"emails": ["oncall@example.com"], "kubernetesClusterName": "prod-eks"}})
+    found = alarms(plan)
+    assert found["app-hpa-at-max"].inputs["threshold"] == 20  # prod maxInstances
+    assert found["app-pod-restarts"].inputs["dimensions"]["ClusterName"] == "prod-eks"
+    assert not [k for k in alarms(cached_plan("prod")) if k.startswith("app-")]  # Vercel: none
+
+
+def test_stack_outputs_name_backups_and_alerting_without_secrets(each_stack):
+    outputs = cached_plan(each_stack).outputs
+    assert outputs["backupBucketName"].startswith(f"webstack-{each_stack}-backups-")
+    assert outputs["backupVaultArn"].endswith(f":backup-vault:webstack-{each_stack}-backups-vault")
+    assert set(outputs["alertTopicArns"]) == {"critical", "warning", "info"}
+    assert outputs["dashboardName"] == f"webstack-{each_stack}-operations"
+    assert f"webstack-{each_stack}-service-down" in outputs["alarmNames"]
+    assert ("backupReplicaBucketArn" in outputs) is (each_stack == "prod")
+    assert "Webhook" not in json.dumps(outputs)
