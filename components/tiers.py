@@ -75,6 +75,7 @@ TIER_DEFAULTS: dict[str, dict[Tier, Any]] = {
     "app.memory_target_percent":        {DEV: 80,       STAGING: 80,       PROD: 80},
     "app.rollout":                      {DEV: "direct", STAGING: "direct", PROD: "canary"},
     "app.canary_steps":                 {DEV: [],       STAGING: [],       PROD: CANARY_STEPS},
+    "app.preview_data_access":          {DEV: True,     STAGING: True,     PROD: False},
     # ---------------------------------------------------------------------- cdn
     "cdn.price_class":                  {DEV: "PriceClass_100", STAGING: "PriceClass_100", PROD: "PriceClass_All"},
     "cdn.default_ttl_seconds":          {DEV: 0,        STAGING: 3600,     PROD: 86400},
@@ -88,6 +89,7 @@ TIER_DEFAULTS: dict[str, dict[Tier, Any]] = {
     "cdn.hsts_preload":                 {DEV: False,    STAGING: False,    PROD: True},
     "cdn.access_logs":                  {DEV: True,     STAGING: True,     PROD: True},
     "cdn.origin_shield_region":         {DEV: None,     STAGING: None,     PROD: None},
+    "cdn.log_retention_days":           {DEV: 14,       STAGING: 90,       PROD: 365},
     # ------------------------------------------------------------------ backups
     "backups.retention_days":           {DEV: 7,        STAGING: 30,       PROD: 30},
     "backups.transition_days":          {DEV: None,     STAGING: 14,       PROD: 7},

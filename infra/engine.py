@@ -418,6 +418,10 @@ def _computed(typ: str, name: str, inputs: dict[str, Any], region: str, rid: str
         out.update(arn=_arn("cloudwatch", region, f"alarm:{pname}"))
     elif typ == "aws:cloudwatch/eventRule:EventRule":
         out.update(arn=_arn("events", region, f"rule/{pname}"))
+    elif typ in ("aws:cloudwatch/logDeliverySource:LogDeliverySource",
+                 "aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination"):
+        kind = "delivery-source" if typ.endswith("Source") else "delivery-destination"
+        out.update(arn=_arn("logs", region, f"{kind}:{pname}"))
     elif typ.startswith("kubernetes:"):
         meta = dict(inputs.get("metadata") or {})
         meta.setdefault("name", f"{name}-{_short_hash(name, 8)}")

@@ -12,10 +12,15 @@ from typing import Optional
 
 import pulumi
 import pulumi_aws as aws
+import pulumiverse_vercel as vercel
 
 from components.cache import Cache
+from components.cdn import Cdn, CdnArgs
 from components.database import Database
+from components.headers import SecurityHeaders
+from components.kubernetes_app import KubernetesApp, KubernetesAppArgs
 from components.network import Network, NetworkArgs
+from components.vercel_app import VercelApp, VercelAppArgs
 from infra.config import StackConfig, load
 
 CDN_REGION = "us-east-1"
@@ -130,6 +135,149 @@ def build_cache(cfg: StackConfig, network: Network, providers: Providers) -> Cac
     )
 
 
+def origin_domain(cfg: StackConfig) -> str:
+    """Host the CDN fetches from: the app tier serves ``origin.<domain>``."""
+    return f"origin.{cfg.domain}"
+
+
+def security_headers(cfg: StackConfig) -> SecurityHeaders:
+    """The security headers of ``webstack:cdn`` (sent by the CDN and by the app tier)."""
+    c = cfg.cdn
+    return SecurityHeaders(
+        content_security_policy=c.headers.content_security_policy,
+        referrer_policy=c.headers.referrer_policy,
+        frame_options=c.headers.frame_options,
+        permissions_policy=c.headers.permissions_policy,
+        hsts_max_age_seconds=c.hsts_max_age_seconds,
+        hsts_include_subdomains=True,
+        hsts_preload=c.hsts_preload,
+    )
+
+
+def build_app(
+    cfg: StackConfig, network: Network, database: Database, cache: Cache, providers: Providers
+) -> VercelApp | KubernetesApp:
+    """The app tier of ``webstack:app.platform``, wired to the data tier's endpoints and secrets.
+
+    The database link is the RDS Proxy when pooling is on, else the instances. Connection
+    values reach the app as Vercel sensitive variables or a Kubernetes Secret (Pulumi
+    secrets either way); credentials stay in Secrets Manager.
+    """
+    a = cfg.app
+    links = dict(
+        database_host=database.proxy_endpoint if database.proxy_endpoint is not None else database.writer_endpoint,
+        database_reader_host=(
+            database.proxy_reader_endpoint if database.proxy_reader_endpoint is not None else database.reader_endpoint
+        ),
+        database_name=database.database_name,
+        database_secret_arn=database.secret_arn,
+        cache_host=cache.primary_endpoint,
+        cache_reader_host=cache.reader_endpoint,
+        cache_auth_secret_arn=cache.auth_secret_arn,
+        secret_kms_key_arns=[database.kms_key_arn, cache.kms_key_arn],
+    )
+    if a.platform == "vercel":
+        v = a.vercel
+        providers_map: dict[str, pulumi.ProviderResource] = {"aws": providers.main}
+        token = cfg.secrets.get("vercelApiToken")
+        if token is not None:
+            providers_map["vercel"] = vercel.Provider("vercel", api_token=token, team=v.team_id)
+        return VercelApp(
+            "app",
+            VercelAppArgs(
+                project_name=v.project_name,
+                origin_domain=origin_domain(cfg),
+                framework=v.framework,
+                git_repository=v.git_repository,
+                root_directory=v.root_directory,
+                production_branch=v.production_branch,
+                team_id=v.team_id,
+                team_slug=v.team_slug,
+                oidc_provider_arn=v.oidc_provider_arn,
+                database_port=database.port,
+                cache_port=cache.port,
+                preview_data_access=a.preview_data_access,
+                rollout="canary" if a.rollout == "canary" else "direct",
+                canary_steps=list(a.canary_steps),
+                rolling_release_advancement=v.rolling_release_advancement,
+                rolling_release_stage_minutes=v.rolling_release_stage_minutes,
+                api_rate_limit_per_minute=v.origin_rate_limit_per_minute,
+                firewall_owasp=v.firewall_owasp,
+                health_path=a.health_path,
+                log_drain_url=v.log_drain_url,
+                hosted_zone_id=cfg.cdn.hosted_zone_id,
+                headers=security_headers(cfg),
+                **links,
+            ),
+            opts=pulumi.ResourceOptions(providers=providers_map),
+        )
+    k = a.kubernetes
+    data_cidrs: list[object] = [cfg.network.cidr] if cfg.network.vpc_id is None else [
+        aws.ec2.get_vpc_output(id=cfg.network.vpc_id, opts=pulumi.InvokeOptions(provider=providers.main)).cidr_block
+    ]
+    return KubernetesApp(
+        "app",
+        KubernetesAppArgs(
+            origin_domain=origin_domain(cfg),
+            image=k.image,
+            namespace=k.namespace,
+            port=k.port,
+            min_replicas=a.min_instances,
+            max_replicas=a.max_instances,
+            cpu_target_percent=a.cpu_target_percent,
+            memory_target_percent=a.memory_target_percent,
+            cpu_request=k.cpu_request,
+            cpu_limit=k.cpu_limit,
+            memory_request=k.memory_request,
+            memory_limit=k.memory_limit,
+            health_path=a.health_path,
+            rollout=a.rollout,
+            active_color=k.active_color,
+            color_images=dict(k.color_images),
+            canary_image=k.canary_image,
+            canary_weight=k.canary_weight,
+            canary_steps=list(a.canary_steps) or [100],
+            ingress_class=k.ingress_class,
+            ingress_controller_namespace=k.ingress_controller_namespace,
+            cluster_issuer=k.cluster_issuer,
+            service_account_role_arn=k.service_account_role_arn,
+            data_cidrs=data_cidrs,
+            headers=security_headers(cfg),
+            **links,
+        ),
+        opts=pulumi.ResourceOptions(providers={"aws": providers.main}),
+    )
+
+
+def build_cdn(cfg: StackConfig, app: VercelApp | KubernetesApp, providers: Providers) -> Cdn:
+    """CloudFront in front of the app tier's origin host (us-east-1 provider: ACM, WAF, logs)."""
+    c = cfg.cdn
+    return Cdn(
+        "cdn",
+        CdnArgs(
+            domain=cfg.domain,
+            origin_domain=origin_domain(cfg),
+            aliases=list(c.aliases),
+            origin_headers=dict(app.origin_headers),
+            certificate_arn=c.certificate_arn,
+            hosted_zone_id=c.hosted_zone_id,
+            price_class=c.price_class,
+            default_ttl_seconds=c.default_ttl_seconds,
+            static_ttl_seconds=c.static_ttl_seconds,
+            image_ttl_seconds=c.image_ttl_seconds,
+            api_ttl_seconds=c.api_ttl_seconds,
+            html_ttl_seconds=c.html_ttl_seconds,
+            waf=c.waf,
+            api_rate_limit_per_minute=c.api_rate_limit_per_minute,
+            access_logs=c.access_logs,
+            log_retention_days=c.log_retention_days,
+            origin_shield_region=c.origin_shield_region,
+            headers=security_headers(cfg),
+        ),
+        opts=pulumi.ResourceOptions(providers={"aws": providers.cdn}),
+    )
+
+
 def main() -> None:
     cfg = load()
     providers = make_providers(cfg)
@@ -138,6 +286,8 @@ def main() -> None:
     network = build_network(cfg, aws_opts)
     database = build_database(cfg, network, providers)
     cache = build_cache(cfg, network, providers)
+    app = build_app(cfg, network, database, cache, providers)
+    cdn = build_cdn(cfg, app, providers)
 
     pulumi.export("tier", cfg.tier.value)
     pulumi.export("domain", cfg.domain)
@@ -158,3 +308,25 @@ def main() -> None:
     pulumi.export("cacheReaderEndpoint", cache.reader_endpoint)
     pulumi.export("cachePort", cache.port)
     pulumi.export("cacheAuthSecretArn", cache.auth_secret_arn)
+    pulumi.export("appPlatform", app.platform)
+    pulumi.export("appOriginDomain", app.origin_domain)
+    pulumi.export("appHealthUrl", app.health_url)
+    if isinstance(app, VercelApp):
+        pulumi.export("vercelProjectId", app.project_id)
+        if app.role_arn is not None:
+            pulumi.export("vercelRoleArn", app.role_arn)
+    else:
+        pulumi.export("kubernetesNamespace", app.namespace)
+        pulumi.export("kubernetesDeployment", app.deployment_name)
+        pulumi.export("kubernetesHpa", app.hpa_name)
+        pulumi.export("ingressControllerConfig", app.ingress_controller_config)
+    pulumi.export("cdnDistributionId", cdn.distribution_id)
+    pulumi.export("cdnDomainName", cdn.domain_name)
+    pulumi.export("cdnUrl", cdn.url)
+    pulumi.export("cdnCertificateArn", cdn.certificate_arn)
+    pulumi.export("cdnCertificateValidationRecords", cdn.certificate_validation_records)
+    pulumi.export("cdnResponseHeadersPolicyId", cdn.response_headers_policy_id)
+    if cdn.web_acl_arn is not None:
+        pulumi.export("cdnWebAclArn", cdn.web_acl_arn)
+    if cdn.log_bucket_name is not None:
+        pulumi.export("cdnLogBucketName", cdn.log_bucket_name)

@@ -1,0 +1,328 @@
+"""Specification of the request path as the stack program wires it, for both app platforms in
+every tier: users -> CDN (TLS, headers, WAF) -> app tier origin -> data tier."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from components.tiers import CANARY_STEPS
+from infra.check import check_plan
+from infra.config import ConfigError, parse
+from infra.engine import Secret
+from tests.conftest import cached_plan
+
+KUBERNETES = {"webstack:app": {"platform": "kubernetes"}}
+PLATFORMS = {"vercel": None, "kubernetes": KUBERNETES}
+DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
+HEADERS_POLICY = "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy"
+DOMAINS = {"dev": "dev.shop.example.com", "staging": "staging.shop.example.com", "prod": "shop.example.com"}
+EDGE_POLICIES = ("cloudfront-", "vercel-", "kubernetes-")
+
+
+@pytest.fixture(params=[(s, p) for s in ("dev", "staging", "prod") for p in PLATFORMS], ids=lambda sp: "-".join(sp))
+def edge(request):
+    stack, platform = request.param
+    return stack, platform, cached_plan(stack, PLATFORMS[platform])
+
+
+def behaviors(dist):
+    return [dist.inputs["defaultCacheBehavior"], *dist.inputs["orderedCacheBehaviors"]]
+
+
+# ------------------------------------------------------------------- every behavior, every tier
+
+
+def test_every_cache_behavior_of_every_distribution_carries_the_headers_policy_and_tls(edge):
+    stack, _, plan = edge
+    distributions = plan.by_type(DISTRIBUTION)
+    assert distributions
+    policies = {p.id for p in plan.by_type(HEADERS_POLICY)}
+    for dist in distributions:
+        assert dist.inputs["viewerCertificate"]["minimumProtocolVersion"] in ("TLSv1.2_2021", "TLSv1.2_2025",
+                                                                              "TLSv1.3_2025")
+        assert dist.inputs["viewerCertificate"]["sslSupportMethod"] == "sni-only"
+        assert dist.inputs["viewerCertificate"]["acmCertificateArn"].startswith("arn:aws:acm:us-east-1:")
+        for behavior in behaviors(dist):
+            assert behavior["responseHeadersPolicyId"] in policies
+            assert behavior["viewerProtocolPolicy"] == "redirect-to-https"
+        for origin in dist.inputs["origins"]:
+            assert origin["customOriginConfig"]["originProtocolPolicy"] == "https-only"
+            assert origin["customOriginConfig"]["originSslProtocols"] == ["TLSv1.2"]
+
+
+def test_hsts_is_a_year_everywhere_and_preloaded_in_prod(edge):
+    stack, _, plan = edge
+    hsts = plan.one(HEADERS_POLICY).inputs["securityHeadersConfig"]["strictTransportSecurity"]
+    assert hsts["accessControlMaxAgeSec"] >= 31536000
+    assert hsts["includeSubdomains"] is True
+    assert hsts["preload"] is (stack == "prod")
+
+
+def test_the_policy_pack_finds_nothing_wrong_on_the_edge(edge):
+    stack, _, plan = edge
+    report = check_plan(plan)
+    found = [(v.policy, v.level) for v in report.violations if v.policy.startswith(EDGE_POLICIES)]
+    # dev runs without WAF by design (tier table); the pack flags that as advisory only.
+    assert found == ([("cloudfront-waf", "advisory")] if stack == "dev" else [])
+    assert not [v for v in report.unverified if v.policy.startswith(EDGE_POLICIES)]
+
+
+def test_cdn_resources_live_in_us_east_1(edge):
+    _, _, plan = edge
+    provider = plan.one("pulumi:providers:aws", "aws-us-east-1")
+    cdn = plan.one("webstack:index:Cdn", "cdn")
+    for res in plan.descendants(cdn):
+        if res.type.startswith("aws:"):
+            assert res.provider_urn == provider.urn, res.name
+
+
+# --------------------------------------------------------------------- CDN -> app tier origin
+
+
+def test_the_cdn_fetches_from_the_app_tiers_origin_with_its_secret_header(edge):
+    stack, platform, plan = edge
+    app = plan.one(f"webstack:index:{'VercelApp' if platform == 'vercel' else 'KubernetesApp'}", "app")
+    (origin,) = plan.one(DISTRIBUTION).inputs["origins"]
+    assert origin["domainName"] == app.component_outputs["origin_domain"] == f"origin.{DOMAINS[stack]}"
+    (header,) = origin["customHeaders"]
+    secret = plan.one("random:index/randomPassword:RandomPassword", "app-origin-secret")
+    assert header["name"] == "X-Origin-Verify"
+    assert isinstance(header["value"], Secret)
+    assert header["value"].value == secret.state["result"].value
+    assert plan.one(DISTRIBUTION).inputs["aliases"] == [DOMAINS[stack]]
+
+
+def test_the_vercel_project_serves_the_origin_host_and_enforces_the_origin_secret():
+    plan = cached_plan("prod")
+    domain = plan.one("vercel:index/projectDomain:ProjectDomain")
+    assert domain.inputs["domain"] == "origin.shop.example.com"
+    secret = plan.one("random:index/randomPassword:RandomPassword", "app-origin-secret").state["result"].value
+    rules = plan.one("vercel:index/firewallConfig:FirewallConfig").inputs["rules"]["rules"]
+    lock = next(r for r in rules if r["name"] == "cdn-only")
+    assert lock["conditionGroups"][1]["conditions"][0]["value"].value == secret
+
+
+def test_on_kubernetes_the_cdn_sits_in_front_of_the_ingress():
+    plan = cached_plan("prod", KUBERNETES)
+    ingress = plan.one("kubernetes:networking.k8s.io/v1:Ingress")
+    (origin,) = plan.one(DISTRIBUTION).inputs["origins"]
+    assert ingress.inputs["spec"]["rules"][0]["host"] == origin["domainName"]
+    assert ingress.inputs["spec"]["tls"][0]["hosts"] == [origin["domainName"]]
+    assert not [r for r in plan if r.type.startswith("vercel:")]
+
+
+def test_synth_prod_shows_distribution_headers_policy_waf_and_the_vercel_project():
+    plan = cached_plan("prod")
+    for type_ in (DISTRIBUTION, HEADERS_POLICY, "aws:wafv2/webAcl:WebAcl", "vercel:index/project:Project"):
+        assert len(plan.by_type(type_)) == 1, type_
+    assert not [r for r in plan if r.type.startswith("kubernetes:")]
+    k8s = cached_plan("prod", KUBERNETES)
+    for type_ in ("kubernetes:apps/v1:Deployment", "kubernetes:core/v1:Service",
+                  "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "kubernetes:policy/v1:PodDisruptionBudget",
+                  "kubernetes:networking.k8s.io/v1:Ingress", "kubernetes:networking.k8s.io/v1:NetworkPolicy"):
+        assert k8s.by_type(type_), type_
+    for type_ in (DISTRIBUTION, HEADERS_POLICY, "aws:wafv2/webAcl:WebAcl"):
+        assert len(k8s.by_type(type_)) == 1, type_
+
+
+# ------------------------------------------------------------------------ tier differences
+
+
+@pytest.mark.parametrize("stack, waf, rate", [("dev", False, None), ("staging", True, None), ("prod", True, 50)])
+def test_waf_per_tier(stack, waf, rate):
+    plan = cached_plan(stack)
+    acls = plan.by_type("aws:wafv2/webAcl:WebAcl")
+    assert bool(acls) is waf
+    if waf:
+        assert plan.one(DISTRIBUTION).inputs["webAclId"] == acls[0].state["arn"]
+        limits = [r for r in acls[0].inputs["rules"] if r["name"] == "api-rate-limit"]
+        assert [r["statement"]["rateBasedStatement"]["limit"] for r in limits] == ([rate] if rate else [])
+    else:
+        assert "webAclId" not in plan.one(DISTRIBUTION).inputs
+
+
+@pytest.mark.parametrize(
+    "stack, static, images, api, public, html",
+    [
+        ("dev", 300, 300, 0, 0, 0),
+        ("staging", 3600, 3600, 60, 3600, 0),
+        ("prod", 31536000, 604800, 300, 86400, 0),
+    ],
+)
+def test_cache_ttls_per_tier(stack, static, images, api, public, html):
+    plan = cached_plan(stack)
+
+    def max_ttl(name):
+        return plan.get(f"cdn-{name}").inputs["maxTtl"]
+
+    assert (max_ttl("static"), max_ttl("images"), max_ttl("api"), max_ttl("public"), max_ttl("html")) == (
+        static, images, api, public, html)
+    assert plan.get("cdn-api").inputs["defaultTtl"] == 0
+
+
+def test_every_tier_writes_access_logs_to_its_locked_bucket(edge):
+    stack, _, plan = edge
+    source = plan.one("aws:cloudwatch/logDeliverySource:LogDeliverySource")
+    assert source.inputs["resourceArn"] == plan.one(DISTRIBUTION).state["arn"]
+    bucket = plan.one("webstack:index:Cdn").component_outputs["log_bucket_name"]
+    assert plan.outputs["cdnLogBucketName"] == bucket
+    days = {"dev": 14, "staging": 90, "prod": 365}[stack]
+    life = plan.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "cdn-logs")
+    assert life.inputs["rules"][0]["expiration"] == {"days": days}
+
+
+# ----------------------------------------------------------------------- app -> data tier
+
+
+def data_endpoints(plan, stack):
+    rds = {r.name: r for r in plan.by_type("aws:rds/instance:Instance")}
+    proxy = plan.by_type("aws:rds/proxy:Proxy")
+    cache = plan.one("aws:elasticache/replicationGroup:ReplicationGroup")
+    host = proxy[0].state["endpoint"] if proxy else next(r for r in rds.values() if "replicateSourceDb" not in r.inputs
+                                                          ).state["address"]
+    return {
+        "DATABASE_HOST": host,
+        "DATABASE_NAME": "app",
+        "REDIS_HOST": cache.state["primaryEndpointAddress"],
+        "REDIS_READER_HOST": cache.state["readerEndpointAddress"],
+        "REDIS_PORT": "6379",
+        "DATABASE_PORT": "5432",
+        "DATABASE_SECRET_ARN": plan.outputs["databaseSecretArn"],
+        "REDIS_AUTH_SECRET_ARN": plan.outputs["cacheAuthSecretArn"],
+    }
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_vercel_gets_the_data_tier_as_sensitive_secret_variables(stack):
+    plan = cached_plan(stack)
+    env = {r.inputs["key"]: r.inputs for r in plan.by_type("vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable")}
+    for key, expected in data_endpoints(plan, stack).items():
+        assert env[key]["sensitive"] is True
+        assert isinstance(env[key]["value"], Secret)
+        assert env[key]["value"].value == expected, key
+    targets = {tuple(e["targets"]) for e in env.values()}
+    assert targets == ({("production",)} if stack == "prod" else {("production", "preview")})
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_kubernetes_gets_the_data_tier_in_a_secret(stack):
+    plan = cached_plan(stack, KUBERNETES)
+    data = plan.one("kubernetes:core/v1:Secret").inputs["stringData"]
+    assert isinstance(data, Secret)
+    for key, expected in data_endpoints(plan, stack).items():
+        assert data.value[key] == expected, key
+    policy = plan.one("kubernetes:networking.k8s.io/v1:NetworkPolicy").inputs["spec"]
+    cidr = {"dev": "10.40.0.0/16", "staging": "10.41.0.0/16", "prod": "10.42.0.0/16"}[stack]
+    assert policy["egress"][-1]["to"] == [{"ipBlock": {"cidr": cidr}}]
+
+
+def test_pooled_tiers_connect_through_the_proxy():
+    for stack in ("staging", "prod"):
+        plan = cached_plan(stack)
+        env = {r.inputs["key"]: r.inputs for r in plan.by_type(
+            "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable")}
+        assert ".proxy-" in env["DATABASE_HOST"]["value"].value
+
+
+@pytest.mark.parametrize("stack, replicas", [("dev", (1, 1)), ("staging", (2, 2)), ("prod", (2, 20))])
+def test_kubernetes_replicas_per_tier(stack, replicas):
+    plan = cached_plan(stack, KUBERNETES)
+    spec = plan.one("kubernetes:autoscaling/v2:HorizontalPodAutoscaler").inputs["spec"]
+    assert (spec["minReplicas"], spec["maxReplicas"]) == replicas
+    assert spec["metrics"][0]["resource"]["target"]["averageUtilization"] == 70
+    assert plan.one("kubernetes:apps/v1:Deployment").inputs["spec"]["replicas"] == replicas[0]
+
+
+@pytest.mark.parametrize("stack, canary", [("dev", False), ("staging", False), ("prod", True)])
+def test_vercel_rolling_release_only_in_prod(stack, canary):
+    releases = cached_plan(stack).by_type("vercel:index/projectRollingRelease:ProjectRollingRelease")
+    assert bool(releases) is canary
+    if canary:
+        assert [s["targetPercentage"] for s in releases[0].inputs["stages"]] == CANARY_STEPS
+
+
+def test_kubernetes_blue_green_and_canary_from_config():
+    image = "ghcr.io/example/shop@sha256:" + "d" * 64
+    bg = cached_plan("prod", {"webstack:app": {"platform": "kubernetes", "rollout": "blue-green",
+                                               "kubernetes": {"activeColor": "green", "colorImages": {"green": image}}}})
+    svc = next(s for s in bg.by_type("kubernetes:core/v1:Service") if s.inputs["metadata"]["name"] == "web")
+    assert svc.inputs["spec"]["selector"]["webstack.io/color"] == "green"
+    assert bg.outputs["kubernetesDeployment"] == "web-green"
+    canary = cached_plan("prod", {"webstack:app": {"platform": "kubernetes",
+                                                   "kubernetes": {"canaryImage": image, "canaryWeight": 25}}})
+    ingress = next(i for i in canary.by_type("kubernetes:networking.k8s.io/v1:Ingress")
+                   if i.inputs["metadata"]["name"] == "web-canary")
+    assert ingress.inputs["metadata"]["annotations"]["nginx.ingress.kubernetes.io/canary-weight"] == "25"
+
+
+# --------------------------------------------------------------------------------- outputs
+
+
+def test_stack_outputs_name_the_edge_and_never_a_secret(edge):
+    stack, platform, plan = edge
+    out = plan.outputs
+    assert out["appPlatform"] == platform
+    assert out["cdnDistributionId"] == plan.one(DISTRIBUTION).id
+    assert out["cdnUrl"] == f"https://{DOMAINS[stack]}"
+    assert out["appHealthUrl"] == f"https://origin.{DOMAINS[stack]}/api/health"
+    assert ("cdnWebAclArn" in out) is (stack != "dev")
+    secret = plan.one("random:index/randomPassword:RandomPassword", "app-origin-secret").state["result"].value
+    assert secret not in json.dumps(out, default=str)
+    if platform == "kubernetes":
+        assert out["kubernetesHpa"] == "web"
+        assert out["ingressControllerConfig"]["global-allowed-response-headers"].startswith("Strict-Transport-Security")
+    else:
+        assert out["vercelProjectId"] == plan.one("vercel:index/project:Project").id
+
+
+# -------------------------------------------------------------------------- config errors
+
+
+def problems(stack: str, raw: dict) -> list[str]:
+    with pytest.raises(ConfigError) as err:
+        parse(stack, {"domain": "shop.example.com", **raw})
+    return err.value.problems
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ({"domain": "https://shop.example.com"}, "webstack:domain = 'https://shop.example.com': must be a lower-case DNS name"),
+        ({"cdn": {"headers": {"contentSecurityPolicy": " "}}}, "webstack:cdn.headers.contentSecurityPolicy = ' ': must not be empty"),
+        ({"app": {"rollout": "canary", "canarySteps": [10, 5, 100]}}, "webstack:app.canarySteps = [10, 5, 100]: must be strictly ascending"),
+        ({"app": {"rollout": "canary", "canarySteps": [5, 50]}}, "webstack:app.canarySteps = [5, 50]: must be strictly ascending percentages ending at 100"),
+        ({"app": {"minInstances": 5, "maxInstances": 3}}, "webstack:app.minInstances = 5: must not exceed maxInstances (3)"),
+        ({"app": {"platform": "kubernetes", "kubernetes": {"canaryImage": "ghcr.io/x/y@sha256:" + "e" * 64,
+                                                          "canaryWeight": 7}}},
+         "canaryWeight 7 must be one of canarySteps [5, 10, 25, 50, 100]"),
+        ({"app": {"platform": "kubernetes", "rollout": "direct",
+                  "kubernetes": {"canaryImage": "ghcr.io/x/y@sha256:" + "e" * 64}}},
+         "canaryImage/canaryWeight need rollout: canary"),
+        ({"app": {"platform": "kubernetes", "kubernetes": {"canaryWeight": 10}}}, "canaryWeight needs canaryImage"),
+        ({"app": {"platform": "kubernetes", "kubernetes": {"colorImages": {"green": "shop:latest"}}}},
+         "must be pinned by digest"),
+        ({"app": {"platform": "kubernetes", "kubernetes": {"colorImages": {"green": "ghcr.io/x/y@sha256:" + "e" * 64}}}},
+         "colorImages needs rollout: blue-green"),
+        ({"cdn": {"hostedZoneId": "example.com"}}, "webstack:cdn.hostedZoneId = 'example.com'"),
+        ({"cdn": {"certificateArn": "arn:aws:acm:eu-west-1:123456789012:certificate/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"}},
+         "webstack:cdn.certificateArn"),
+        ({"cdn": {"logRetentionDays": 0}}, "webstack:cdn.logRetentionDays = 0"),
+        ({"app": {"vercel": {"teamSlug": "My Team"}}}, "webstack:app.vercel.teamSlug = 'My Team'"),
+        ({"app": {"vercel": {"rollingReleaseAdvancement": "timed"}}}, "webstack:app.vercel.rollingReleaseAdvancement"),
+    ],
+)
+def test_bad_edge_config_is_refused_with_key_value_and_rule(raw, expected):
+    found = problems("prod", raw)
+    assert any(expected in p for p in found), found
+
+
+def test_component_validation_surfaces_through_the_stack_program():
+    """A value the config model accepts but the component refuses still stops the program."""
+    from components.errors import ArgsError
+    from infra.program import security_headers
+
+    cfg = parse("prod", {"domain": "shop.example.com", "cdn": {"headers": {"contentSecurityPolicy": "Default-Src 'self'"}}})
+    with pytest.raises(ArgsError, match="headers.content_security_policy"):
+        security_headers(cfg)
