@@ -44,6 +44,9 @@ def test_dev_has_one_small_unprotected_instance_and_a_single_node_cache():
     assert not [r for r in plan if r.protect]
     assert plan.outputs["databaseReaderEndpoint"] == plan.outputs["databaseWriterEndpoint"]
     assert "databaseProxyEndpoint" not in plan.outputs
+    # No replicas: RDS manages (and rotates) the master password.
+    assert i["manageMasterUserPassword"] is True
+    assert plan.outputs["databaseSecretArn"] == primary.state["masterUserSecrets"][0]["secretArn"]
 
 
 # -------------------------------------------------------------------- staging
@@ -119,6 +122,10 @@ def test_prod_cross_region_replica_lives_in_a_private_network_of_its_region():
     assert remote.inputs["vpcSecurityGroupIds"] == [remote_network.component_outputs["database_security_group_id"]]
     assert not plan.by_type("aws:ec2/internetGateway:InternetGateway")
     assert plan.outputs["databaseCrossRegionReplicaEndpoint"] == remote.state["address"]
+    # The generated master secret (RDS cannot replicate an RDS-managed one) follows to the DR region.
+    secret = plan.one("aws:secretsmanager/secret:Secret", "database-master")
+    assert [r["region"] for r in secret.inputs["replicas"]] == ["eu-central-1"]
+    assert plan.outputs["databaseSecretArn"] == secret.state["arn"]
 
 
 def test_prod_pool_is_sized_for_the_app_tier():

@@ -67,6 +67,14 @@ def replicas(plan: Plan):
     return [r for r in plan.by_type(INSTANCE) if r.name.startswith("db-replica-") and "region" not in r.inputs]
 
 
+def master_secret_arn(plan: Plan) -> str:
+    """ARN of the master secret in use: the generated one, else the RDS-managed one."""
+    generated = plan.by_type("aws:secretsmanager/secret:Secret")
+    if generated:
+        return generated[0].state["arn"]
+    return plan.one(INSTANCE, "db-primary").state["masterUserSecrets"][0]["secretArn"]
+
+
 # ------------------------------------------------------------------ pure logic
 
 
@@ -141,8 +149,6 @@ def test_the_primary_is_encrypted_private_and_monitored():
     assert i["storageType"] == "gp3" and i["allocatedStorage"] == 20 and i["maxAllocatedStorage"] == 100
     assert i["publiclyAccessible"] is False
     assert i["iamDatabaseAuthenticationEnabled"] is True
-    assert i["manageMasterUserPassword"] is True and "password" not in i
-    assert i["masterUserSecretKmsKeyId"] == key.state["arn"]
     assert i["performanceInsightsEnabled"] is True and i["performanceInsightsKmsKeyId"] == key.state["arn"]
     assert i["monitoringInterval"] == 60
     assert i["monitoringRoleArn"] == plan.one("aws:iam/role:Role", "db-monitoring").state["arn"]
@@ -155,6 +161,47 @@ def test_the_primary_is_encrypted_private_and_monitored():
     assert i["parameterGroupName"] == plan.one("aws:rds/parameterGroup:ParameterGroup", "db-params").id
     assert i["dbName"] == "app" and i["username"] == "webstack_admin"
     assert i["tags"] == {"Name": "webstack-test-db", "Role": "primary"}
+
+
+def test_without_replicas_rds_manages_the_master_password():
+    plan = plan_of()
+    primary = plan.one(INSTANCE, "db-primary")
+    key_arn = plan.one("aws:kms/key:Key").state["arn"]
+    assert primary.inputs["manageMasterUserPassword"] is True and "password" not in primary.inputs
+    assert primary.inputs["masterUserSecretKmsKeyId"] == key_arn
+    assert not plan.by_type("random:index/randomPassword:RandomPassword")
+    assert not plan.by_type("aws:secretsmanager/secret:Secret")
+    assert component(plan).component_outputs["secret_arn"] == primary.state["masterUserSecrets"][0]["secretArn"]
+
+
+def test_with_replicas_the_master_password_is_generated_and_kept_encrypted():
+    # RDS refuses to create replicas of an instance whose master password it manages.
+    plan = plan_of(replicas=1, protect=True)
+    primary = plan.one(INSTANCE, "db-primary")
+    password = plan.one("random:index/randomPassword:RandomPassword", "db-master-password")
+    assert password.inputs["length"] == 40 and password.inputs["overrideSpecial"] == "-_.~"
+    assert "manageMasterUserPassword" not in primary.inputs
+    assert isinstance(primary.inputs["password"], Secret)
+    assert primary.inputs["password"].value == password.state["result"].value
+    secret = plan.one("aws:secretsmanager/secret:Secret", "db-master")
+    assert secret.inputs["kmsKeyId"] == plan.one("aws:kms/key:Key").state["arn"]
+    assert secret.protect and secret.inputs["recoveryWindowInDays"] == 30
+    version = plan.one("aws:secretsmanager/secretVersion:SecretVersion", "db-master")
+    assert version.inputs["secretId"] == secret.id and isinstance(version.inputs["secretString"], Secret)
+    assert json.loads(version.inputs["secretString"].value) == {
+        "username": "webstack_admin", "password": password.state["result"].value, "engine": "postgres",
+        "host": primary.state["address"], "port": 5432, "dbname": "app", "dbInstanceIdentifier": "webstack-test-db",
+    }
+    outputs = component(plan).component_outputs
+    assert outputs["secret_arn"] == secret.state["arn"]
+    assert password.state["result"].value not in json.dumps(outputs)
+
+
+def test_the_generated_secret_is_replicated_to_the_disaster_recovery_region():
+    plan = plan_of(**REMOTE)
+    secret = plan.one("aws:secretsmanager/secret:Secret", "db-master")
+    remote_key = plan.one("aws:kms/key:Key", "db-key-eu-central-1")
+    assert secret.inputs["replicas"] == [{"region": "eu-central-1", "kmsKeyId": remote_key.state["arn"]}]
 
 
 def test_a_multi_az_primary_is_not_pinned_to_a_zone():
@@ -331,10 +378,12 @@ def test_the_reader_zone_name_can_be_chosen():
 def test_pooling_puts_a_tls_only_proxy_in_front_of_the_primary():
     plan = plan_of(**PROD_LIKE)
     primary = plan.one(INSTANCE, "db-primary")
-    secret_arn = primary.state["masterUserSecrets"][0]["secretArn"]
+    secret_arn = master_secret_arn(plan)
     proxy = plan.one("aws:rds/proxy:Proxy")
     i = proxy.inputs
     assert i["engineFamily"] == "POSTGRESQL" and i["requireTls"] is True
+    # With replicas the secret is generated: the proxy waits until its value is stored.
+    assert proxy.depends_on(plan.one("aws:secretsmanager/secretVersion:SecretVersion"))
     assert i["name"] == "webstack-test-db-proxy"
     assert i["vpcSecurityGroupIds"] == [LINKS["security_group_id"]] and i["vpcSubnetIds"] == LINKS["subnet_ids"]
     assert i["auths"] == [{"authScheme": "SECRETS", "secretArn": secret_arn, "iamAuth": "DISABLED",
@@ -358,7 +407,7 @@ def test_the_proxy_role_reads_only_the_master_secret():
     assert json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]["Principal"] == {"Service": "rds.amazonaws.com"}
     policy = json.loads(plan.one("aws:iam/rolePolicy:RolePolicy", "db-proxy").inputs["policy"])
     statements = {s["Sid"]: s for s in policy["Statement"]}
-    secret_arn = plan.one(INSTANCE, "db-primary").state["masterUserSecrets"][0]["secretArn"]
+    secret_arn = master_secret_arn(plan)
     assert statements["ReadMasterSecret"]["Action"] == "secretsmanager:GetSecretValue"
     assert statements["ReadMasterSecret"]["Resource"] == secret_arn
     assert statements["DecryptMasterSecret"]["Resource"] == plan.one("aws:kms/key:Key").state["arn"]
@@ -419,8 +468,8 @@ def test_the_cross_region_replica_is_not_in_reader_rotation():
 
 def test_protected_data_is_protected_retained_and_snapshotted():
     plan = plan_of(**PROD_LIKE)
-    stateful = plan.by_type(INSTANCE) + plan.by_type("aws:kms/key:Key")
-    assert len(stateful) == 4 + 1 + 2  # primary, 3 replicas, cross-region replica; two keys
+    stateful = plan.by_type(INSTANCE) + plan.by_type("aws:kms/key:Key") + plan.by_type("aws:secretsmanager/secret:Secret")
+    assert len(stateful) == 4 + 1 + 2 + 1  # primary, 3 replicas, cross-region replica; two keys; master secret
     for res in stateful:
         assert res.protect and res.retain_on_delete, res.name
     primary = plan.one(INSTANCE, "db-primary").inputs
@@ -462,7 +511,7 @@ def test_outputs_are_registered_and_match_the_resources():
     outputs = component(plan).component_outputs
     assert outputs["writer_endpoint"] == primary.state["address"]
     assert outputs["port"] == 5432
-    assert outputs["secret_arn"] == primary.state["masterUserSecrets"][0]["secretArn"]
+    assert outputs["secret_arn"] == master_secret_arn(plan)
     assert outputs["security_group_id"] == LINKS["security_group_id"]
     assert outputs["primary_identifier"] == "webstack-test-db" and outputs["primary_arn"] == primary.state["arn"]
     assert outputs["replica_identifiers"] == [r.inputs["identifier"] for r in found]
