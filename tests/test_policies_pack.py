@@ -299,3 +299,27 @@ def test_any_single_unknown_value_never_crashes_or_invents_a_mandatory_violation
                     assert wrong == [], (resource.name, which, path, [d.message for d in wrong])
                 checked += 1
     assert checked > 200
+
+
+def test_policies_accept_read_only_mapping_proxies_directly():
+    """Callers other than the analyzer (tests, other tools) may pass MappingProxyType objects."""
+    from types import MappingProxyType
+
+    from pulumi_policy import PolicyCustomTimeouts, PolicyResourceOptions, ResourceValidationArgs
+
+    def freeze(value):
+        if isinstance(value, dict):
+            return MappingProxyType({k: freeze(v) for k, v in value.items()})
+        if isinstance(value, list):
+            return tuple(freeze(v) for v in value)
+        return value
+
+    weak = copy.deepcopy(ts_t.DIST)
+    weak["viewerCertificate"]["minimumProtocolVersion"] = "TLSv1"
+    opts = PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [], None)
+    reported = []
+    args = ResourceValidationArgs(ts_t.DIST_TYPE, freeze(weak), "urn:x", "cdn", opts, None, None,
+                                  MappingProxyType({}))
+    BY_NAME["cloudfront-viewer-tls"].validate(args, lambda message, urn=None: reported.append(message))
+    assert reported == ["Distribution 'cdn': viewerCertificate.minimumProtocolVersion is 'TLSv1': set one of "
+                        "['TLSv1.2_2021', 'TLSv1.2_2025', 'TLSv1.3_2025'] (TLS 1.2 or newer with modern ciphers)"]
