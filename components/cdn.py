@@ -210,6 +210,8 @@ class CdnArgs:
             require(bool(re.match(r"^[A-Za-z0-9-]+$", name)) and not name.lower().startswith(("x-amz-", "x-edge-"))
                     and name.lower() not in ("host", "authorization", "cookie", "x-forwarded-for"),
                     "cdn.origin_headers", name, "must be a header name CloudFront may add to origin requests")
+        require(self.certificate_arn is not None or len(self.domain) <= 64, "cdn.domain", self.domain,
+                "ACM certificates need a first name of at most 64 characters: give certificate_arn for longer names")
         if self.certificate_arn is not None:
             require(bool(_CERT_ARN.match(self.certificate_arn)), "cdn.certificate_arn", self.certificate_arn,
                     "must be an ACM certificate ARN in us-east-1 (CloudFront reads certificates only there)")
@@ -273,6 +275,11 @@ def api_prefixes(paths: list[str]) -> list[str]:
     return sorted({p.rstrip("*") for p in paths})
 
 
+def comment(text: str) -> str:
+    """A CloudFront comment: at most 128 characters."""
+    return text if len(text) <= 128 else text[:125] + "..."
+
+
 def physical_name(*parts: str, limit: int) -> str:
     """``"webstack-prod-cdn-access-logs"``: parts joined by '-', cut to ``limit`` characters."""
     text = re.sub(r"[^A-Za-z0-9-]+", "-", "-".join(parts)).strip("-")
@@ -332,7 +339,7 @@ class Cdn(pulumi.ComponentResource):
 
         self.headers_policy = aws.cloudfront.ResponseHeadersPolicy(
             f"{name}-security-headers",
-            comment=f"{args.domain}: HSTS, CSP, nosniff, framing, referrer and permissions policies",
+            comment=comment(f"{args.domain}: HSTS, CSP, nosniff, framing, referrer and permissions policies"),
             security_headers_config=h.cloudfront_security_headers_config(args.headers),
             custom_headers_config=h.cloudfront_custom_headers_config(args.headers),
             remove_headers_config=h.cloudfront_remove_headers_config(),
@@ -346,7 +353,7 @@ class Cdn(pulumi.ComponentResource):
         for pc in path_classes(args):
             policy = aws.cloudfront.CachePolicy(
                 f"{name}-{pc.name}",
-                comment=f"{args.domain} {pc.name}: ttl {pc.min_ttl}/{pc.default_ttl}/{pc.max_ttl} s",
+                comment=comment(f"{args.domain} {pc.name}: ttl {pc.min_ttl}/{pc.default_ttl}/{pc.max_ttl} s"),
                 min_ttl=pc.min_ttl,
                 default_ttl=pc.default_ttl,
                 max_ttl=pc.max_ttl,
@@ -392,7 +399,7 @@ class Cdn(pulumi.ComponentResource):
         self.distribution = aws.cloudfront.Distribution(
             f"{name}-distribution",
             enabled=True,
-            comment=f"{args.domain} ({pulumi.get_stack()})",
+            comment=comment(f"{args.domain} ({pulumi.get_stack()})"),
             aliases=domains,
             http_version="http2and3",
             is_ipv6_enabled=True,
@@ -557,8 +564,9 @@ class Cdn(pulumi.ComponentResource):
         return aws.wafv2.WebAcl(
             f"{name}-waf",
             scope="CLOUDFRONT",
-            description=f"{args.domain}: AWS managed rules"
-            + (f", {args.api_rate_limit_per_minute} req/min per IP on the API" if args.api_rate_limit_per_minute else ""),
+            description=(f"{args.domain}: AWS managed rules"
+                         + (f", {args.api_rate_limit_per_minute} req/min per IP on the API"
+                            if args.api_rate_limit_per_minute else ""))[:256],
             default_action={"allow": {}},
             rules=rules,
             visibility_config={

@@ -21,6 +21,7 @@ WEB_ACL = "aws:wafv2/webAcl:WebAcl"
 RECORD = "aws:route53/record:Record"
 PROD_HEADERS = SecurityHeaders(hsts_max_age_seconds=63072000, hsts_preload=True)
 ALL_VIEWER_EXCEPT_HOST_ID = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+CERT = "arn:aws:acm:us-east-1:123456789012:certificate/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"
 
 
 def prod_args(**overrides) -> c.CdnArgs:
@@ -58,7 +59,7 @@ def lean():
     return synth(program(prod_args(
         aliases=[], origin_headers={}, hosted_zone_id=None, api_rate_limit_per_minute=None, waf=False,
         access_logs=False, origin_shield_region=None,
-        certificate_arn="arn:aws:acm:us-east-1:123456789012:certificate/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0",
+        certificate_arn=CERT,
     )))
 
 
@@ -401,6 +402,17 @@ def test_helpers():
     assert c.validation_names(["example.com", "*.example.com", "www.example.org"]) == ["example.com", "www.example.org"]
     assert c.physical_name("webstack", "prod", "cdn", "access logs", limit=60) == "webstack-prod-cdn-access-logs"
     assert len(c.physical_name("x" * 80, limit=60)) == 60
+    assert c.comment("short") == "short"
+    long = c.comment("a" * 60 + "." + "b" * 120)
+    assert len(long) == 128 and long.endswith("...")
+
+
+def test_comments_fit_cloudfronts_128_characters():
+    domain = "a" * 60 + "." + "b" * 60 + ".example.com"
+    plan = synth(program(prod_args(domain=domain, origin_domain="origin.example.com", aliases=[],
+                                   hosted_zone_id=None, certificate_arn=CERT)))
+    for res in [plan.one(HEADERS_POLICY), plan.one(DISTRIBUTION), *plan.by_type(CACHE_POLICY)]:
+        assert len(res.inputs["comment"]) <= 128, res.name
 
 
 # ------------------------------------------------------------------------------- validation
@@ -411,6 +423,7 @@ def test_helpers():
     [
         ({"domain": "https://shop.example.com"}, "cdn.domain", "lower-case DNS name"),
         ({"domain": "Shop.Example.com"}, "cdn.domain", "lower-case DNS name"),
+        ({"domain": "a" * 60 + ".example.com"}, "cdn.domain", "at most 64 characters"),
         ({"aliases": ["www..example.com"]}, "cdn.aliases", "lower-case DNS name"),
         ({"aliases": ["shop.example.com"]}, "cdn.aliases", "must not repeat"),
         ({"origin_domain": "shop.example.com"}, "cdn.origin_domain", "fetch from itself"),
