@@ -99,6 +99,8 @@ TIER_DEFAULTS: dict[str, dict[Tier, Any]] = {
     "backups.copy_region":              {DEV: None,     STAGING: None,     PROD: "us-west-2"},
     "backups.vault_lock":               {DEV: False,    STAGING: False,    PROD: True},
     "backups.schedule":                 {DEV: "cron(0 2 * * ? *)", STAGING: "cron(0 2 * * ? *)", PROD: "cron(0 2 * * ? *)"},
+    "backups.protect":                  {DEV: False,    STAGING: False,    PROD: True},
+    "backups.force_destroy":            {DEV: True,     STAGING: False,    PROD: False},
     # ----------------------------------------------------------------- alerting
     "alerting.service_down_minutes":    {DEV: 5,        STAGING: 5,        PROD: 2},
     "alerting.error_rate_percent":      {DEV: 20,       STAGING: 10,       PROD: 5},

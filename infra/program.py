@@ -7,13 +7,15 @@ so a bad stack file never gets as far as registering half a stack.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Optional
 
 import pulumi
 import pulumi_aws as aws
 import pulumiverse_vercel as vercel
 
+from components.alerting import Alerting
+from components.backups import Backups
 from components.cache import Cache
 from components.cdn import Cdn, CdnArgs
 from components.database import Database
@@ -278,6 +280,60 @@ def build_cdn(cfg: StackConfig, app: VercelApp | KubernetesApp, providers: Provi
     )
 
 
+def build_backups(cfg: StackConfig, database: Database, cache: Cache, providers: Providers) -> Backups:
+    """Backup bucket(s) and the AWS Backup plan protecting the database, from ``webstack:backups``.
+
+    The cache is not part of the AWS Backup selection: AWS Backup does not support
+    ElastiCache (see ``components/backups.py``); the cache keeps its own daily snapshots
+    (``webstack:cache.snapshotRetentionDays``). The copy region's resources use the
+    per-resource ``region`` argument, so the main provider (with the default tags) serves both.
+    """
+    return Backups(
+        "backups",
+        cfg.backups.component_args(),
+        opts=pulumi.ResourceOptions(providers={"aws": providers.main}),
+        database=database,
+    )
+
+
+def build_alerting(
+    cfg: StackConfig,
+    providers: Providers,
+    *,
+    database: Optional[Database] = None,
+    cache: Optional[Cache] = None,
+    cdn: Optional[Cdn] = None,
+    app: Optional[VercelApp | KubernetesApp] = None,
+    backups: Optional[Backups] = None,
+) -> Alerting:
+    """Topics, alarms and dashboard over everything built, from ``webstack:alerting``.
+
+    The service-down check watches the public URL (``https://<domain><health path>``, through
+    the CDN) rather than the origin: that is what users reach. Edge alarms (CloudFront,
+    Route 53, ACM) are created in us-east-1 by the component itself.
+    """
+    args = replace(
+        cfg.alerting.component_args(
+            tier=cfg.tier,
+            pager_webhook_url=cfg.secrets.get("pagerWebhookUrl"),
+            chat_webhook_url=cfg.secrets.get("chatWebhookUrl"),
+            region=aws.config.region,
+        ),
+        health_check_url=f"https://{cfg.domain}{cfg.app.health_path}",
+        database_instance_class=cfg.database.instance_class,
+    )
+    return Alerting(
+        "alerting",
+        args,
+        opts=pulumi.ResourceOptions(providers={"aws": providers.main}),
+        database=database,
+        cache=cache,
+        cdn=cdn,
+        app=app,
+        backups=backups,
+    )
+
+
 def main() -> None:
     cfg = load()
     providers = make_providers(cfg)
@@ -288,6 +344,8 @@ def main() -> None:
     cache = build_cache(cfg, network, providers)
     app = build_app(cfg, network, database, cache, providers)
     cdn = build_cdn(cfg, app, providers)
+    backups = build_backups(cfg, database, cache, providers)
+    alerting = build_alerting(cfg, providers, database=database, cache=cache, cdn=cdn, app=app, backups=backups)
 
     pulumi.export("tier", cfg.tier.value)
     pulumi.export("domain", cfg.domain)
@@ -330,3 +388,15 @@ def main() -> None:
         pulumi.export("cdnWebAclArn", cdn.web_acl_arn)
     if cdn.log_bucket_name is not None:
         pulumi.export("cdnLogBucketName", cdn.log_bucket_name)
+    pulumi.export("backupBucketName", backups.bucket_name)
+    pulumi.export("backupBucketArn", backups.bucket_arn)
+    pulumi.export("backupVaultArn", backups.vault_arn)
+    pulumi.export("backupPlanId", backups.plan_id)
+    if backups.replica_bucket_arn is not None:
+        pulumi.export("backupReplicaBucketArn", backups.replica_bucket_arn)
+    if backups.copy_vault_arn is not None:
+        pulumi.export("backupCopyVaultArn", backups.copy_vault_arn)
+    pulumi.export("alertTopicArns", alerting.topic_arns)
+    pulumi.export("alarmNames", alerting.alarm_names)
+    if alerting.dashboard_name is not None:
+        pulumi.export("dashboardName", alerting.dashboard_name)
