@@ -35,6 +35,7 @@ from pulumi.runtime import config as runtime_config
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc, settings
 from pulumi.runtime.proto import resource_pb2
+from pulumi.runtime import stack as pulumi_stack
 from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _sync_await
 
@@ -267,6 +268,8 @@ def _from_wire(value: Any) -> Any:
 
 
 def _to_wire(value: Any) -> Any:
+    if isinstance(value, Unknown):
+        return rpc.UNKNOWN
     if isinstance(value, Secret):
         return {_SIG: _SECRET_SIG, "value": _to_wire(value.value)}
     if isinstance(value, dict):
@@ -636,6 +639,40 @@ class _QuietEngine(pulumi_mocks.MockEngine):
 
 # ---------------------------------------------------------------------- entry points
 
+
+async def _wait_for_rpcs(await_all_outstanding_tasks: bool = True) -> None:
+    """``pulumi.runtime.stack.wait_for_rpcs`` with the same semantics, in linear time.
+
+    The SDK waits for outstanding outputs with ``asyncio.wait(..., FIRST_COMPLETED)`` in a
+    loop, re-registering a callback on every pending task each time one finishes: quadratic
+    in the number of outputs, and most of the prod plan's run time. Waiting for all pending
+    outputs at once, then for any created meanwhile, reaches the same quiescent state.
+    """
+    import asyncio
+
+    from pulumi.runtime.settings import SETTINGS, _get_rpc_manager
+
+    rpc_manager = _get_rpc_manager()
+    while True:
+        while rpc_manager.rpcs:
+            await asyncio.sleep(0)
+            await rpc_manager.rpcs.pop()
+        if rpc_manager.unhandled_exception is not None:
+            raise rpc_manager.unhandled_exception.with_traceback(rpc_manager.exception_traceback)
+        if await_all_outstanding_tasks:
+            while True:
+                with SETTINGS.lock:
+                    if not SETTINGS.outputs:
+                        break
+                    pending = list(SETTINGS.outputs)
+                    SETTINGS.outputs.clear()
+                done, _ = await asyncio.wait(pending, return_when=asyncio.ALL_COMPLETED)
+                for task in done:
+                    await task
+        if not rpc_manager.rpcs:
+            break
+
+
 _RUN_LOCK = threading.Lock()
 
 
@@ -675,6 +712,8 @@ def synth(
                 callbacks=None,
             )
         )
+        original_wait = pulumi_stack.wait_for_rpcs
+        pulumi_stack.wait_for_rpcs = _wait_for_rpcs
         try:
             _sync_await(run_in_stack(program))
         except BaseException as exc:
@@ -683,6 +722,7 @@ def synth(
             exc.registered = [monitor.records[urn] for urn in monitor.order]  # type: ignore[attr-defined]
             raise
         finally:
+            pulumi_stack.wait_for_rpcs = original_wait
             settings.ROOT.set(None)
             runtime_config.set_all_config({}, [])
     resources = [monitor.records[urn] for urn in monitor.order]

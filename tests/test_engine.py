@@ -121,3 +121,17 @@ def test_a_config_error_registers_nothing():
 def test_unknown_stacks_are_reported_with_the_known_ones():
     with pytest.raises(FileNotFoundError, match="stacks: dev, prod, staging"):
         synth_stack("qa")
+
+
+def test_preview_mode_plans_the_whole_stack():
+    preview = synth_stack("prod", preview=True)
+    assert len(preview) == len(synth_stack("prod"))
+
+
+def test_the_prod_plan_takes_a_couple_of_seconds():
+    import time
+
+    synth_stack("prod")  # imports and caches warmed
+    started = time.perf_counter()
+    synth_stack("prod")
+    assert time.perf_counter() - started < 3.0
