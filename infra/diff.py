@@ -77,6 +77,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import weakref
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -657,9 +658,15 @@ def _user_error(message: str) -> Exception:
     return UserError(message)
 
 
+_POLICY_RESULTS: "weakref.WeakKeyDictionary[Plan, dict[str, Any]]" = weakref.WeakKeyDictionary()
+"""Policy results per plan object (plans are read-only), so a plan used twice is checked once."""
+
+
 def side_from_plan(label: str, plan: "Plan", key: bytes, **extra: str) -> Side:
     payload = plan_payload(plan, key)
-    payload["policy"] = policy_payload(plan, plan.stack)
+    if plan not in _POLICY_RESULTS:
+        _POLICY_RESULTS[plan] = policy_payload(plan, plan.stack)
+    payload["policy"] = _POLICY_RESULTS[plan]
     return side_from_payload(label, plan.stack, payload, **extra)
 
 
@@ -801,42 +808,30 @@ def worker_main() -> int:
 
 def _describe_checkout(root: Path) -> str:
     head = _git(root, "rev-parse", "--short", "HEAD", check=False)
-    dirty = _git(root, "status", "--porcelain", "--untracked-files=no", "--", ".", check=False)
+    dirty = _git(root, "status", "--porcelain", "--", ".", check=False)
     text = head.stdout.strip() if head.returncode == 0 else ""
     if dirty.returncode == 0 and dirty.stdout.strip():
         text = f"{text} + uncommitted changes" if text else "uncommitted changes"
     return text
 
 
-def diff_against_ref(stacks: Sequence[str], ref: str, root: Optional[Path] = None) -> list[StackDiff]:
-    """``webstack diff STACK... --base REF``: REF's plan -> the plan of the checkout at ``root``.
+def diff_against_ref(stacks: Sequence[str], ref: str) -> list[StackDiff]:
+    """``webstack diff STACK... --base REF``: REF's plan -> this checkout's plan, per stack.
 
-    ``root`` defaults to the project this code runs from (planned in-process); any other
-    checkout is planned in a subprocess, like REF, so each side imports its own code.
+    This checkout is the project this code runs from (``infra.engine.ROOT``), planned
+    in-process; REF is planned in a subprocess inside a temporary checkout of REF, so
+    each side imports its own ``infra`` and ``components``.
     """
+    from infra.cli import plan_for
     from infra.engine import ROOT
 
-    root = (root or ROOT).resolve()
+    root = ROOT.resolve()
     top, commit = resolve_ref(root, ref)
     key = secrets.token_bytes(32)
     here = {"ref": "", "commit": _describe_checkout(root)}
-    if root == ROOT.resolve():
-        from infra.cli import plan_for
-
-        new_sides = [side_from_plan("this checkout", plan_for(s), key, **here) for s in stacks]
-    else:
-        payloads = plan_checkout(root, stacks, key)
-        new_sides = []
-        for stack in stacks:
-            payload = payloads[stack]
-            if payload["status"] == "missing":
-                raise _user_error(f"no stack file Pulumi.{stack}.yaml in {root}")
-            if payload["status"] != "ok":
-                raise _user_error(payload["error"])
-            new_sides.append(side_from_payload("this checkout", stack, payload, **here))
-    relative = root.relative_to(top.resolve())
+    new_sides = [side_from_plan("this checkout", plan_for(s), key, **here) for s in stacks]
     with checkout_at(top, commit) as tree:
-        payloads = plan_checkout(tree / relative, stacks, key)
+        payloads = plan_checkout(tree / root.relative_to(top.resolve()), stacks, key)
     there = {"ref": ref, "commit": commit[:7]}
     return [diff_sides(side_from_payload(ref, side.stack, payloads[side.stack], **there), side) for side in new_sides]
 

@@ -22,7 +22,6 @@ from infra.cli import UserError, main
 from infra.diff import (
     MAX_COMMENT_CHARS,
     Masked,
-    diff_against_ref,
     diff_plans,
     diff_sides,
     diff_values,
@@ -367,50 +366,65 @@ def repo(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def base_diffs(repo):
-    return {d.new.stack: d for d in diff_against_ref(["prod", "dev", "qa"], "HEAD~1", root=repo)}
-
-
-def test_base_diff_shows_the_commit_s_config_change(base_diffs, repo):
-    prod = base_diffs["prod"]
-    assert (prod.old.ref, prod.old.commit) == ("HEAD~1", _git(repo, "rev-parse", "HEAD~1").strip()[:7])
-    # Flow-log retention applies to every VPC the stack builds (the main one and any DR network).
-    assert "network-flow-logs" in {r.name for r in prod.resources}
-    for res in prod.resources:
-        assert (res.op, res.type) == ("change", "aws:cloudwatch/logGroup:LogGroup") and res.name.endswith("flow-logs")
-        assert [(c.path, c.old, c.new) for c in res.changes] == [("retentionInDays", 90, 365)]
-
-
-def test_base_side_runs_its_own_code(base_diffs):
-    # diffProbe is exported only by the second commit's infra/program.py: had the base been
-    # planned with this side's modules, both sides would export it.
-    probe = {c.path: c for c in base_diffs["prod"].outputs}["diffProbe"]
-    assert (probe.op, probe.new) == ("add", "only in the second commit")
-
-
-def test_base_that_cannot_be_planned_is_reported_not_raised(base_diffs):
-    dev = base_diffs["dev"]
-    assert dev.old.status == "failed" and not dev.comparable and dev.has_changes
-    assert "webstack:network.azCount = 9" in dev.old.error
-    text = render_markdown([dev])
-    assert "`HEAD~1` could not be planned, so there is nothing to compare" in text
-
-
-def test_a_new_stack_lists_every_resource_as_added(base_diffs):
-    qa = base_diffs["qa"]
-    assert qa.old.status == "missing"
-    assert qa.resources and {r.op for r in qa.resources} == {"add"}
-    assert len(qa.resources) == len(qa.new.nodes) == len(cached_plan("dev"))
-    assert "has no `Pulumi.qa.yaml`: a new stack" in render_markdown([qa])
-
-
-def test_webstack_diff_base_head_1_works_in_a_clone(repo, base_diffs):
+def clone_diff(repo):
+    """`webstack diff prod dev qa --base HEAD~1 --exit-code`, run in the repository like a user would."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env["PYTHONPATH"] = str(repo)
-    proc = subprocess.run([sys.executable, "-m", "infra.cli", "diff", "prod", "--base", "HEAD~1", "--exit-code"],
-                          cwd=repo, env=env, capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 1, proc.stderr
-    assert proc.stdout.startswith("<!-- webstack-diff:prod -->\n")
-    assert re.search(r"## Offline plan diff: `prod`: `HEAD~1` \(`[0-9a-f]{7}`\) → this checkout", proc.stdout)
-    assert "| `retentionInDays` | `90` | `365` |" in proc.stdout
+    return subprocess.run([sys.executable, "-m", "infra.cli", "diff", "prod", "dev", "qa", "--base", "HEAD~1", "--exit-code"],
+                          cwd=repo, env=env, capture_output=True, text=True, timeout=900)
+
+
+def section(text: str, stack: str) -> str:
+    parts = re.split(r"^### ", text, flags=re.M)
+    [found] = [p for p in parts if p.startswith(f"`{stack}`")]
+    return found
+
+
+def test_webstack_diff_base_head_1_works_in_a_clone(clone_diff, repo):
+    assert clone_diff.returncode == 1, clone_diff.stderr  # --exit-code: there are changes
+    out = clone_diff.stdout
+    assert out.startswith("<!-- webstack-diff:prod,dev,qa -->\n")
+    commit = _git(repo, "rev-parse", "--short=7", "HEAD~1").strip()
+    head = _git(repo, "rev-parse", "--short=7", "HEAD").strip()
+    assert f"### `prod`: `HEAD~1` (`{commit}`) → this checkout (`{head} + uncommitted changes`)" in out
     assert len(_git(repo, "worktree", "list").splitlines()) == 1  # the temporary worktree is gone
+
+
+def test_base_diff_shows_the_commit_s_config_change(clone_diff):
+    prod = section(clone_diff.stdout, "prod")
+    # Flow-log retention applies to every VPC the stack builds (the main one and any DR network).
+    assert "- **~ change** `network-flow-logs` `LogGroup` in `network`" in prod
+    changes = prod.count("- **~ change**")
+    assert prod.count("| `retentionInDays` | `90` | `365` |") == changes >= 1
+    assert f"**0 to add · {changes} to change · 0 to remove** · 1 output changed" in prod
+
+
+def test_base_side_runs_its_own_code(clone_diff):
+    # diffProbe is exported only by the second commit's infra/program.py: had the base been
+    # planned with this checkout's modules, both sides would export it.
+    assert '| `diffProbe` | — | `"only in the second commit"` |' in section(clone_diff.stdout, "prod")
+
+
+def test_base_that_cannot_be_planned_is_reported_not_raised(clone_diff):
+    dev = section(clone_diff.stdout, "dev")
+    assert "`HEAD~1` could not be planned, so there is nothing to compare" in dev
+    assert "webstack:network.azCount = 9" in dev
+    assert re.search(r"^\| `dev` \| \? \| \? \| \? \| \? \|", clone_diff.stdout, flags=re.M)
+
+
+def test_a_new_stack_lists_every_resource_as_added(clone_diff):
+    qa = section(clone_diff.stdout, "qa")
+    assert "`HEAD~1` has no `Pulumi.qa.yaml`: a new stack, every resource is listed as added." in qa
+    added = len(cached_plan("dev"))  # qa is a copy of dev
+    assert f"**{added} to add · 0 to change · 0 to remove**" in qa
+
+
+def test_checkout_at_gives_the_commit_s_files_and_cleans_up(repo):
+    from infra.diff import checkout_at, resolve_ref
+
+    top, commit = resolve_ref(repo, "HEAD~1")
+    with checkout_at(top, commit) as tree:
+        assert "azCount: 9" in (tree / "Pulumi.dev.yaml").read_text()
+        assert not (tree / "Pulumi.qa.yaml").exists()
+    assert not tree.exists()
+    assert len(_git(repo, "worktree", "list").splitlines()) == 1
