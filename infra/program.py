@@ -287,10 +287,14 @@ def build_backups(cfg: StackConfig, database: Database, cache: Cache, providers:
     ElastiCache (see ``components/backups.py``); the cache keeps its own daily snapshots
     (``webstack:cache.snapshotRetentionDays``). The copy region's resources use the
     per-resource ``region`` argument, so the main provider (with the default tags) serves both.
+
+    The continuous rule's window is the database's ``backupRetentionDays``: for RDS, AWS
+    Backup's continuous backup *is* the instance's automated backups and sets their
+    retention, so any other value would fight the database's own setting on every deploy.
     """
     return Backups(
         "backups",
-        cfg.backups.component_args(),
+        replace(cfg.backups.component_args(), continuous_retention_days=cfg.database.backup_retention_days),
         opts=pulumi.ResourceOptions(providers={"aws": providers.main}),
         database=database,
     )

@@ -48,6 +48,16 @@ def test_prod_plan_has_daily_and_continuous_rules_and_copies_cross_region():
     assert rules["continuous"]["enableContinuousBackup"] is True
 
 
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_the_continuous_window_is_the_databases_own_backup_retention(stack):
+    # AWS Backup continuous backup for RDS sets the instance's automated-backup retention:
+    # the two numbers must agree or every deploy would undo the other.
+    plan = cached_plan(stack)
+    continuous = {r["ruleName"]: r for r in plan.get("backups-plan").inputs["rules"]}["continuous"]
+    primary = plan.one("aws:rds/instance:Instance", "database-primary")
+    assert continuous["lifecycle"]["deleteAfter"] == primary.inputs["backupRetentionPeriod"]
+
+
 def test_the_backup_selection_protects_the_real_database_primary():
     plan = cached_plan("prod")
     primary = plan.one("aws:rds/instance:Instance", "database-primary")
