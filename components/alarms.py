@@ -524,13 +524,16 @@ def kubernetes_alarms(
 def backup_alarms(t: Thresholds, vault_name: Any) -> list[AlarmSpec]:
     """AWS Backup: no completed job in the vault for ``backup_stale_hours`` (RPO guard).
 
-    Failed jobs are reported by EventBridge (``backup_event_patterns``) as they happen; this
-    alarm catches the silent case, a plan that stops producing recovery points at all.
+    Failed jobs are reported by EventBridge (``backup_event_patterns``, critical) as they
+    happen; this alarm catches the silent case, a plan that stops producing recovery points
+    at all. It warns rather than pages: with missing data treated as breaching it also fires
+    on a brand-new stack until the first scheduled backup completes, and continuous backup
+    keeps the database recoverable meanwhile.
     """
     period = 6 * 3600
     periods = max(1, math.ceil(t.backup_stale_hours / 6))
     return [AlarmSpec(
-        key="backup-stale", title="No recent backup", severity=Severity.CRITICAL,
+        key="backup-stale", title="No recent backup", severity=Severity.WARNING,
         namespace="AWS/Backup", metric_name="NumberOfBackupJobsCompleted", dimensions={"BackupVaultName": vault_name},
         statistic="Sum", comparison="LessThanThreshold", threshold=1.0, unit="jobs",
         period=period, evaluation_periods=periods, datapoints_to_alarm=periods,
@@ -539,7 +542,8 @@ def backup_alarms(t: Thresholds, vault_name: Any) -> list[AlarmSpec]:
         description=(
             f"No backup job completed in the vault for {periods * 6} hours: the recovery point objective (6 h) "
             "is at risk. Check the backup plan and selection still cover the database, the backup role, and "
-            "recent failed jobs in the AWS Backup console; start an on-demand backup."
+            "recent failed jobs in the AWS Backup console; start an on-demand backup. (A new stack shows "
+            "this until its first scheduled backup completes.)"
         ),
     )]
 

@@ -251,7 +251,7 @@ def test_every_alarm_notifies_its_severity_topic_and_sends_ok_too():
         "db-connections": ("warning", "eu-west-1"), "db-freeable-memory": ("warning", "eu-west-1"),
         "db-replica-0-lag": ("warning", "eu-west-1"), "db-replica-1-lag": ("warning", "eu-west-1"),
         "cache-0-memory": ("warning", "eu-west-1"), "cache-1-evictions": ("info", "eu-west-1"),
-        "cache-1-replication-lag": ("warning", "eu-west-1"), "backup-stale": ("critical", "eu-west-1"),
+        "cache-1-replication-lag": ("warning", "eu-west-1"), "backup-stale": ("warning", "eu-west-1"),
     }
     for key, (severity, region) in expected.items():
         res = alarm(plan, key)

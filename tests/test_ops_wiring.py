@@ -110,7 +110,7 @@ DESIGN_THRESHOLDS = {
     "memory > 85 % (cache)": ("cache-0-memory", "DatabaseMemoryUsagePercentage", 85, "warning"),
     "memory > 85 % (database)": ("db-freeable-memory", "FreeableMemory", None, "warning"),
     "replica lag": ("db-replica-0-lag", "ReplicaLag", 30, "warning"),
-    "backup job failed (silent)": ("backup-stale", "NumberOfBackupJobsCompleted", 1, "critical"),
+    "backup job failed (silent)": ("backup-stale", "NumberOfBackupJobsCompleted", 1, "warning"),
 }
 
 
@@ -164,6 +164,8 @@ def test_backup_events_watch_the_stack_vault():
     vault = plan.get("backups-vault").inputs["name"]
     pattern = json.loads(plan.get("alerting-backup-failed").inputs["eventPattern"])
     assert pattern["detail"]["backupVaultName"] == [vault]
+    # DESIGN: "backup job failed" pages.
+    assert plan.get("alerting-backup-failed-target").inputs["arn"] == topic(plan, "critical")
     assert plan.get("alerting-vault-notifications").inputs["backupVaultName"] == vault
 
 
