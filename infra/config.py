@@ -557,6 +557,8 @@ class CdnConfig(_Section):
     """An issued us-east-1 ACM certificate to use instead of requesting one."""
     log_retention_days: int = Field(ge=1, le=3650)
     """Days CloudFront access logs are kept."""
+    minimum_protocol_version: Literal["TLSv1.2_2021", "TLSv1.2_2025", "TLSv1.3_2025"] = "TLSv1.2_2021"
+    """CloudFront viewer security policy (TLS 1.2 or newer; TLSv1.3_2025 accepts TLS 1.3 only)."""
 
     @model_validator(mode="after")
     def _rate_limit_needs_waf(self) -> "CdnConfig":

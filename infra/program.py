@@ -264,6 +264,7 @@ def build_cdn(cfg: StackConfig, app: VercelApp | KubernetesApp, providers: Provi
             certificate_arn=c.certificate_arn,
             hosted_zone_id=c.hosted_zone_id,
             price_class=c.price_class,
+            minimum_protocol_version=c.minimum_protocol_version,
             default_ttl_seconds=c.default_ttl_seconds,
             static_ttl_seconds=c.static_ttl_seconds,
             image_ttl_seconds=c.image_ttl_seconds,

@@ -104,6 +104,13 @@ def test_the_vercel_project_serves_the_origin_host_and_enforces_the_origin_secre
     assert lock["conditionGroups"][1]["conditions"][0]["value"].value == secret
 
 
+def test_the_viewer_security_policy_is_configurable_but_never_below_tls_1_2():
+    plan = cached_plan("staging", {"webstack:cdn": {"minimumProtocolVersion": "TLSv1.3_2025"}})
+    assert plan.one(DISTRIBUTION).inputs["viewerCertificate"]["minimumProtocolVersion"] == "TLSv1.3_2025"
+    assert any("webstack:cdn.minimumProtocolVersion = 'TLSv1'" in p
+               for p in problems("prod", {"cdn": {"minimumProtocolVersion": "TLSv1"}}))
+
+
 def test_on_kubernetes_the_cdn_sits_in_front_of_the_ingress():
     plan = cached_plan("prod", KUBERNETES)
     ingress = plan.one("kubernetes:networking.k8s.io/v1:Ingress")
