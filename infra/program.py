@@ -314,9 +314,14 @@ def build_alerting(
     """Topics, alarms and dashboard over everything built, from ``webstack:alerting``.
 
     The service-down check watches the public URL (``https://<domain><health path>``, through
-    the CDN) rather than the origin: that is what users reach. Edge alarms (CloudFront,
-    Route 53, ACM) are created in us-east-1 by the component itself.
+    the CDN) rather than the origin (which only answers the CDN): that is what users reach.
+    It starts once the distribution exists, so a first deploy does not page while CloudFront
+    is still being created. Edge alarms (CloudFront, Route 53, ACM) are created in us-east-1
+    by the component itself.
     """
+    public_health_url = f"https://{cfg.domain}{cfg.app.health_path}"
+    if cdn is not None:
+        public_health_url = pulumi.Output.all(cdn.distribution_id, public_health_url).apply(lambda v: v[1])
     args = replace(
         cfg.alerting.component_args(
             tier=cfg.tier,
@@ -324,7 +329,7 @@ def build_alerting(
             chat_webhook_url=cfg.secrets.get("chatWebhookUrl"),
             region=aws.config.region,
         ),
-        health_check_url=f"https://{cfg.domain}{cfg.app.health_path}",
+        health_check_url=public_health_url,
         database_instance_class=cfg.database.instance_class,
     )
     return Alerting(

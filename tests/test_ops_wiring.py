@@ -154,9 +154,11 @@ def test_prod_watches_every_replica_every_cache_node_and_the_real_cdn():
     assert plan.one("aws:cloudfront/monitoringSubscription:MonitoringSubscription").inputs["distributionId"] == distribution.id
 
 
-def test_the_health_check_watches_the_public_domain():
-    check = cached_plan("prod").get("alerting-health")
+def test_the_health_check_watches_the_public_domain_once_the_cdn_exists():
+    plan = cached_plan("prod")
+    check = plan.get("alerting-health")
     assert (check.inputs["fqdn"], check.inputs["resourcePath"]) == ("shop.example.com", "/api/health")
+    assert check.depends_on(plan.one("aws:cloudfront/distribution:Distribution"))
 
 
 def test_backup_events_watch_the_stack_vault():
