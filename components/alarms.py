@@ -452,7 +452,7 @@ def health_alarms(t: Thresholds, health_check_id: Any) -> list[AlarmSpec]:
     return [AlarmSpec(
         key="service-down", title="Service down", severity=Severity.CRITICAL,
         namespace="AWS/Route53", metric_name="HealthCheckStatus", dimensions={"HealthCheckId": health_check_id},
-        statistic="Minimum", comparison="LessThanThreshold", threshold=1.0, unit="healthy (1) / unhealthy (0)",
+        statistic="Minimum", comparison="LessThanThreshold", threshold=1.0, unit="(1 = healthy)",
         period=60, evaluation_periods=minutes, datapoints_to_alarm=minutes, edge=True,
         treat_missing_data="breaching",
         missing_data_reason=("the health checkers report every minute; silence means the check itself is "
@@ -568,18 +568,30 @@ def backup_event_patterns(vault_name: str) -> dict[str, dict[str, Any]]:
     }
 
 
+def _duration(seconds: int) -> str:
+    for size, unit in ((86_400, "d"), (3_600, "h"), (60, "min")):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds // size} {unit}"
+    return f"{seconds} s"
+
+
+def _condition(spec: AlarmSpec) -> str:
+    if spec.unit == "bytes":
+        return f"{spec.operator} {spec.threshold / GIB:.4g} GiB"
+    unit = f" {spec.unit}" if spec.unit else ""
+    return f"{spec.operator} {spec.threshold:g}{unit}"
+
+
 def markdown_table(specs: Sequence[AlarmSpec]) -> str:
     """The catalogue as a Markdown table (README, PR comments)."""
     lines = [
-        "| alarm | severity | metric | statistic | condition | window | missing data |",
+        "| alarm | severity | metric | statistic | condition | datapoints | missing data |",
         "|---|---|---|---|---|---|---|",
     ]
     for s in specs:
-        window = f"{s.datapoints_to_alarm}/{s.evaluation_periods} x {s.period // 60 if s.period >= 60 else s.period} " + (
-            "min" if s.period >= 60 else "s")
-        unit = f" {s.unit}" if s.unit else ""
         lines.append(
-            f"| `{s.key}` | {s.severity.value} | {s.namespace} {s.metric_name} | {s.statistic_label} | "
-            f"{s.operator} {s.threshold:g}{unit} | {window} | {s.treat_missing_data} |"
+            f"| `{s.key}` | {s.severity.value} | {s.namespace} `{s.metric_name}` | {s.statistic_label} | "
+            f"{_condition(s)} | {s.datapoints_to_alarm} of {s.evaluation_periods} x {_duration(s.period)} | "
+            f"{s.treat_missing_data} |"
         )
     return "\n".join(lines)

@@ -228,7 +228,11 @@ def test_the_catalogue_renders_as_a_markdown_table():
     specs = full_catalogue()
     table = markdown_table(specs).splitlines()
     assert len(table) == len(specs) + 2
-    assert "| `service-down` | critical | AWS/Route53 HealthCheckStatus | Minimum | < 1 " in table[2]
+    assert table[2] == ("| `service-down` | critical | AWS/Route53 `HealthCheckStatus` | Minimum | < 1 (1 = healthy) "
+                        "| 2 of 2 x 1 min | breaching |")
+    rows = {row.split("`")[1]: row for row in table[2:]}
+    assert "| < 10 GiB |" in rows["db-free-storage"]
+    assert "| 5 of 5 x 6 h |" in rows["backup-stale"] and "| 1 of 1 x 1 d |" in rows["certificate-expiry"]
 
 
 # ------------------------------------------------------------------- spec validation
