@@ -26,13 +26,21 @@ What is compared
 ----------------
 * inputs, flattened to dotted paths (``viewerCertificate.minimumProtocolVersion``,
   ``tags["kubernetes.io/name"]``, ``rules.0.action``); lists of plain values compare
-  whole; strings holding JSON documents (IAM policies, the providers' ``defaultTags``,
-  dashboard bodies) are parsed and compared structurally;
+  whole; lists of objects that name their elements (``name``, ``Sid``, ``pathPattern``,
+  ``id``) are keyed by that name (``parameters["max_connections"].value``, with
+  ``parameters[*]`` holding the order), so one inserted WAF rule is one addition, not a
+  shift of every later index; strings holding JSON documents (IAM policies, the
+  providers' ``defaultTags``, dashboard bodies) are parsed and compared structurally;
 * resource options: ``protect``, ``retainOnDelete``, ``deleteBeforeReplace``,
   ``ignoreChanges``, the provider and ``dependsOn`` (dependencies, by identity);
 * stack outputs, flattened the same way;
 * the policy pack's results on each side (``infra.check.check_plan``), as violations
   introduced and resolved.
+
+In ``A B`` diffs, values that differ only by the stack name (``webstack-staging-db`` ->
+``webstack-prod-db``, the ``Stack`` tag) are expected: they are counted in the summary
+and not listed, so the real differences (replica counts, Multi-AZ, WAF, thresholds) stand
+out. ``--show-stack-names`` lists them too.
 
 Secrets never leave the plan in clear. A secret value is replaced, on each side, by a
 keyed digest (HMAC-SHA256 with a random key made for this run and never stored or
@@ -840,10 +848,12 @@ def diff_against_ref(stacks: Sequence[str], ref: str) -> list[StackDiff]:
 
 
 def _value_text(value: Any, limit: Optional[int] = _VALUE_CHARS) -> str:
+    """Compact JSON (strings quoted, like ``pulumi preview``), shortened to ``limit``."""
     if isinstance(value, Masked):
         return SECRET_TEXT
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str) \
-        if not isinstance(value, str) or value not in (UNKNOWN_TEXT,) else value
+    if value == UNKNOWN_TEXT:
+        return UNKNOWN_TEXT
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
     if limit is not None and len(text) > limit:
         text = text[: limit - 1] + "…"
     return text
@@ -902,7 +912,9 @@ def _policy_summary(d: StackDiff) -> str:
         if result.violations is None:
             parts.append(f"{_code(label)}: not evaluated ({_h(result.note)})")
         else:
-            parts.append(f"{_code(label)}: {result.count('mandatory')} mandatory, {result.count('advisory')} advisory")
+            unverified = f", {result.unverified} unverified offline" if result.unverified else ""
+            parts.append(f"{_code(label)}: {result.count('mandatory')} mandatory, {result.count('advisory')} advisory"
+                         f"{unverified}")
     return " → ".join(parts)
 
 
@@ -978,7 +990,7 @@ def render_markdown(diffs: Sequence[StackDiff], command: str = "webstack diff", 
     multi = len(diffs) > 1
     if multi:
         budget.add(f"## Offline plan diff: {', '.join(_code(d.new.stack) for d in diffs)}\n\n")
-        budget.add(f"| stack | add | change | remove | outputs | mandatory | advisory |\n|---|--:|--:|--:|--:|--:|--:|\n")
+        budget.add("| stack | add | change | remove | outputs | mandatory | advisory |\n|---|--:|--:|--:|--:|--:|--:|\n")
         for d in diffs:
             c = d.counts()
             pol = d.new.policy
@@ -1001,8 +1013,10 @@ def render_markdown(diffs: Sequence[StackDiff], command: str = "webstack diff", 
         if not d.comparable:
             continue
         if not d.has_changes:
+            folded = (f" ({d.folded} value{'s' if d.folded != 1 else ''} differ only by the stack name)"
+                      if d.folded else "")
             budget.add(f"**No changes**: both plans have the same {d.unchanged_resources} resources, inputs, "
-                       "options and outputs.\n\n")
+                       f"options and outputs{folded}.\n\n")
         else:
             budget.add(_headline(d) + "\n\n")
             rows = list(d.by_component().items())

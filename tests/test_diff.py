@@ -18,7 +18,7 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from infra.cli import UserError, main
+from infra.cli import main
 from infra.diff import (
     MAX_COMMENT_CHARS,
     Masked,
@@ -314,6 +314,17 @@ def test_policy_results_of_both_sides_show_new_and_resolved_violations():
     assert "✅ resolved: **mandatory** `s3-encryption`" in text
 
 
+def test_json_says_which_side_could_not_be_planned():
+    new = side_from_payload("this checkout", "qa", _payload({"b": {"acl": "private"}}))
+    missing = diff_sides(side_from_payload("origin/main", "qa", {"status": "missing", "error": "no Pulumi.qa.yaml"}), new)
+    [d] = to_json([missing])["diffs"]
+    assert (d["old"]["status"], d["comparable"], d["summary"]["add"]) == ("missing", True, 1)
+    failed = diff_sides(side_from_payload("origin/main", "qa", {"status": "failed", "error": "bad config"}), new)
+    [d] = to_json([failed])["diffs"]
+    assert (d["old"]["status"], d["old"]["error"], d["comparable"], d["hasChanges"], d["resources"]) == (
+        "failed", "bad config", False, True, [])
+
+
 def test_a_huge_diff_is_trimmed_under_the_comment_limit_with_a_note():
     old = {f"bucket-{i:04d}": {"tags": {f"t{j}": "a" * 150 for j in range(5)}} for i in range(1500)}
     new = {name: {"tags": {k: "b" * 150 for k in inputs["tags"]}} for name, inputs in old.items()}
@@ -397,6 +408,9 @@ def test_base_diff_shows_the_commit_s_config_change(clone_diff):
     changes = prod.count("- **~ change**")
     assert prod.count("| `retentionInDays` | `90` | `365` |") == changes >= 1
     assert f"**0 to add · {changes} to change · 0 to remove** · 1 output changed" in prod
+    # prod registers secrets (webhook subscriptions, app variables): digests made in the two
+    # processes agree, so unchanged secrets are no change.
+    assert "[secret]" not in prod
 
 
 def test_base_side_runs_its_own_code(clone_diff):

@@ -8,7 +8,6 @@ The files are parsed with PyYAML (YAML 1.1 reads the key ``on`` as the boolean T
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
