@@ -971,13 +971,16 @@ def _section(budget: _Budget, summary: str, entries: list[str], close_reserve: i
     """One ``<details>`` block with as many entries as fit; the rest are counted as omitted."""
     opening = f"<details><summary>{summary}</summary>\n\n"
     closing = "\n</details>\n\n"
-    if not entries or not budget.fits(opening + entries[0] + closing, close_reserve):
+    more = "- … {} more not shown here (comment size limit)\n"
+    reserve = close_reserve + len(more) + 8
+    if not entries or not budget.fits(opening + entries[0] + closing, reserve):
         budget.omitted += len(entries)
         return
     budget.add(opening)
     for i, entry in enumerate(entries):
-        if not budget.fits(entry + closing, close_reserve):
+        if not budget.fits(entry + closing, reserve):
             budget.omitted += len(entries) - i
+            budget.add(more.format(len(entries) - i))
             break
         budget.add(entry)
     budget.add(closing)
