@@ -900,6 +900,24 @@ def _cross_section_rules(tier: Tier, s: dict[str, Any]) -> list[str]:
     if tier is Tier.STAGING and db.replicas < 1:
         problems.append(f"webstack:database.replicas = {db.replicas}: staging needs at least 1 read replica")
     app: AppConfig = s["app"]
+    # The database component sizes connection pools from the app's instance count, which
+    # only this level knows: run that check here too, before anything is registered.
+    try:
+        _component_check(
+            DatabaseConfig,
+            lambda: db.component_args(
+                subnet_ids=["subnet-config-check-a", "subnet-config-check-b"],
+                security_group_id="sg-config-check",
+                availability_zones=["az-a", "az-b"],
+                vpc_id="vpc-config-check",
+                app_max_instances=app.max_instances,
+                cross_region_subnet_ids=["subnet-config-check-c", "subnet-config-check-d"],
+                cross_region_security_group_id="sg-config-check-remote",
+            ),
+        )
+    except ValueError as exc:
+        field, _, reason = str(exc).partition(": ")
+        problems.append(f"webstack:database.{field} (with app.maxInstances = {app.max_instances}): {reason}")
     if app.rollout == "blue-green" and app.platform != "kubernetes":
         problems.append(
             "webstack:app.rollout = 'blue-green': blue/green is a Kubernetes rollout; "

@@ -252,3 +252,10 @@ def test_shipped_stack_files_stay_short():
     for stack in ("dev", "staging", "prod"):
         lines = [l for l in (ROOT / f"Pulumi.{stack}.yaml").read_text().splitlines() if l.strip() and not l.lstrip().startswith("#")]
         assert len(lines) <= 30, stack
+
+
+def test_unpooled_connections_are_checked_against_the_app_instance_count():
+    message = only_problem("dev", {**DOMAIN, "app": {"maxInstances": 60}, "database": {"connectionsPerAppInstance": 30}})
+    assert message.startswith("webstack:database.pooling (with app.maxInstances = 60):")
+    assert "30 x 60 = 1800 connections" in message
+    assert parse("dev", {**DOMAIN, "app": {"maxInstances": 60}, "database": {"connectionsPerAppInstance": 30, "pooling": True}})
