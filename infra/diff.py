@@ -718,11 +718,15 @@ def resolve_ref(root: Path, ref: str) -> tuple[Path, str]:
 
 
 @contextmanager
-def checkout_at(top: Path, commit: str) -> Iterator[Path]:
-    """A temporary, read-only copy of the repository at ``commit``: a detached worktree, else ``git archive``."""
+def checkout_at(top: Path, commit: str, use_worktree: bool = True) -> Iterator[Path]:
+    """A temporary copy of the repository at ``commit``: a detached worktree, else ``git archive``.
+
+    Removed (worktree included) on exit.
+    """
     tmp = Path(tempfile.mkdtemp(prefix="webstack-diff-"))
     tree = tmp / "tree"
-    worktree = _git(top, "worktree", "add", "--detach", "--quiet", str(tree), commit, check=False).returncode == 0
+    worktree = use_worktree and _git(
+        top, "worktree", "add", "--detach", "--quiet", str(tree), commit, check=False).returncode == 0
     try:
         if not worktree:
             archive = subprocess.run(["git", "-C", str(top), "archive", "--format=tar", commit],
@@ -731,7 +735,10 @@ def checkout_at(top: Path, commit: str) -> Iterator[Path]:
                 raise _user_error(f"git archive {commit[:12]}: {archive.stderr.decode(errors='replace').strip()}")
             tree.mkdir()
             with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-                tar.extractall(tree, filter="data")
+                if hasattr(tarfile, "data_filter"):  # Python >= 3.11.4
+                    tar.extractall(tree, filter="data")
+                else:  # pragma: no cover - our own repository's archive
+                    tar.extractall(tree)
         yield tree
     finally:
         if worktree:
@@ -754,8 +761,14 @@ _BOOTSTRAP = (
 def plan_checkout(root: Path, stacks: Sequence[str], key: bytes) -> dict[str, dict[str, Any]]:
     """Plan ``stacks`` of the project at ``root`` in a subprocess that imports ``root``'s own code.
 
-    Returns {stack: payload}; a payload's ``status`` is ``ok``, ``missing`` or ``failed``.
+    Returns {stack: payload}; a payload's ``status`` is ``ok``, ``missing`` (no stack file
+    there, e.g. a new stack or a commit before the project existed) or ``failed``.
     """
+    result: dict[str, dict[str, Any]] = {
+        s: {"status": "missing", "error": f"no Pulumi.{s}.yaml"} for s in stacks if not (root / f"Pulumi.{s}.yaml").is_file()}
+    todo = [s for s in stacks if s not in result]
+    if not todo:
+        return result
     env = {k: v for k, v in os.environ.items()
            if k not in ("PYTHONPATH", "PYTHONHOME", "PYTHONSAFEPATH", "PYTHONSTARTUP", "PYTHONNOUSERSITE")}
     with tempfile.TemporaryDirectory(prefix="webstack-diff-out-") as out_dir:
@@ -764,20 +777,24 @@ def plan_checkout(root: Path, stacks: Sequence[str], key: bytes) -> dict[str, di
             PYTHONPATH=str(root),
             PYTHONDONTWRITEBYTECODE="1",
             WEBSTACK_DIFF_ROOT=str(root),
-            WEBSTACK_DIFF_STACKS=json.dumps(list(stacks)),
+            WEBSTACK_DIFF_STACKS=json.dumps(todo),
             WEBSTACK_DIFF_KEY=key.hex(),
             WEBSTACK_DIFF_OUT=str(out),
         )
-        proc = subprocess.run([sys.executable, "-c", _BOOTSTRAP, str(Path(__file__).resolve())],
-                              cwd=root, env=env, capture_output=True, text=True, timeout=_WORKER_TIMEOUT)
+        try:
+            proc = subprocess.run([sys.executable, "-c", _BOOTSTRAP, str(Path(__file__).resolve())],
+                                  cwd=root, env=env, capture_output=True, text=True, timeout=_WORKER_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            return {**result, **{s: {"status": "failed", "error": f"planning took longer than {_WORKER_TIMEOUT} s"}
+                                 for s in todo}}
         if not out.exists():
             lines = (proc.stderr or proc.stdout or "no output").strip().splitlines()
             error = f"the program could not be run: {lines[-1] if lines else 'exit ' + str(proc.returncode)}"
-            return {s: {"status": "failed", "error": error} for s in stacks}
-        result = json.loads(out.read_text())
-    if result.get("error"):
-        return {s: {"status": "failed", "error": result["error"]} for s in stacks}
-    return result["stacks"]
+            return {**result, **{s: {"status": "failed", "error": error} for s in todo}}
+        planned = json.loads(out.read_text())
+    if planned.get("error"):
+        return {**result, **{s: {"status": "failed", "error": planned["error"]} for s in todo}}
+    return {**result, **planned["stacks"]}
 
 
 def worker_main() -> int:

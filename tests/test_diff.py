@@ -433,12 +433,21 @@ def test_a_new_stack_lists_every_resource_as_added(clone_diff):
     assert f"**{added} to add · 0 to change · 0 to remove**" in qa
 
 
-def test_checkout_at_gives_the_commit_s_files_and_cleans_up(repo):
+@pytest.mark.parametrize("use_worktree", [True, False], ids=["worktree", "git-archive"])
+def test_checkout_at_gives_the_commit_s_files_and_cleans_up(repo, use_worktree):
     from infra.diff import checkout_at, resolve_ref
 
     top, commit = resolve_ref(repo, "HEAD~1")
-    with checkout_at(top, commit) as tree:
+    with checkout_at(top, commit, use_worktree) as tree:
         assert "azCount: 9" in (tree / "Pulumi.dev.yaml").read_text()
+        assert "diffProbe" not in (tree / "infra" / "program.py").read_text()
         assert not (tree / "Pulumi.qa.yaml").exists()
+        assert len(_git(repo, "worktree", "list").splitlines()) == (2 if use_worktree else 1)
     assert not tree.exists()
     assert len(_git(repo, "worktree", "list").splitlines()) == 1
+
+
+def test_a_commit_without_the_stack_files_needs_no_subprocess(tmp_path):
+    from infra.diff import plan_checkout
+
+    assert plan_checkout(tmp_path, ["prod"], b"k") == {"prod": {"status": "missing", "error": "no Pulumi.prod.yaml"}}
