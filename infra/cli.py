@@ -4,7 +4,8 @@
     webstack check STACK [--json]                         policy pack against that tree
     webstack diff A B | webstack diff STACK --base REF    structural diff (PR comment)
 
-Exit codes: 0 success, 1 a check or diff found violations, 2 bad input (unknown stack,
+Exit codes: 0 success, 1 `check` found a mandatory violation (or `diff --exit-code` found
+changes), 2 bad input (unknown stack,
 invalid config). User errors print one message, never a Python traceback.
 """
 

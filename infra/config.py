@@ -876,6 +876,11 @@ def parse(stack: str, raw: dict[str, Any], secrets: Optional[dict[str, Any]] = N
             problems.append(f"webstack:domain = {domain!r}: {exc}")
     if not problems:
         problems.extend(_cross_section_rules(tier, sections))
+        if not sections["alerting"].emails and not {"pagerWebhookUrl", "chatWebhookUrl"} & set(secrets or {}):
+            problems.append(
+                "webstack:alerting.emails = []: nobody would be told about an alarm; add an address, "
+                "or set webstack:pagerWebhookUrl / webstack:chatWebhookUrl with `pulumi config set --secret`"
+            )
     if problems:
         raise ConfigError(stack, problems)
     return StackConfig(stack=stack, tier=tier, domain=domain, secrets=dict(secrets or {}), **sections)

@@ -9,7 +9,7 @@ from components.tiers import TIER_DEFAULTS, Tier, default
 from infra.config import ConfigError, StackConfig, parse, tier_for
 from infra.engine import ROOT
 
-DOMAIN = {"domain": "app.example.com"}
+DOMAIN = {"domain": "app.example.com", "alerting": {"emails": ["oncall@example.com"]}}
 
 
 def problems(stack: str, raw: dict) -> list[str]:
@@ -159,8 +159,8 @@ def test_snake_case_keys_are_accepted_in_python_spelling():
         ({"backups": {"transitionDays": 9}}, "webstack:backups.transitionDays = 9: must be shorter than retentionDays (7)"),
         ({"backups": {"objectLockDays": 8}}, "webstack:backups.objectLockDays = 8: must not exceed retentionDays (7)"),
         ({"backups": {"copyRegion": "mars-1"}}, "webstack:backups.copyRegion = 'mars-1': must be an AWS region name"),
-        ({"alerting": {"emails": ["oncall"]}}, "webstack:alerting.emails.0 = 'oncall': must be an email address"),
-        ({"alerting": {"errorRatePercent": 0}}, "webstack:alerting.errorRatePercent = 0: must be above 0 and at most 100"),
+        ({"alerting": {"emails": ["oncall", "x@example.com"]}}, "webstack:alerting.emails.0 = 'oncall': must be an email address"),
+        ({"alerting": {"errorRatePercent": 0, "emails": ["x@example.com"]}}, "webstack:alerting.errorRatePercent = 0: must be above 0 and at most 100"),
         ({"domain": "https://app.example.com/"}, "webstack:domain = 'https://app.example.com/': must be a lower-case DNS name"),
         ({"network": "10.0.0.0/16"}, "webstack:network = '10.0.0.0/16': must be an object of settings"),
     ],
@@ -259,3 +259,9 @@ def test_unpooled_connections_are_checked_against_the_app_instance_count():
     assert message.startswith("webstack:database.pooling (with app.maxInstances = 60):")
     assert "30 x 60 = 1800 connections" in message
     assert parse("dev", {**DOMAIN, "app": {"maxInstances": 60}, "database": {"connectionsPerAppInstance": 30, "pooling": True}})
+
+
+def test_someone_is_always_told_about_alarms():
+    message = only_problem("dev", {"domain": "app.example.com"})
+    assert message.startswith("webstack:alerting.emails = []: nobody would be told")
+    assert parse("dev", {"domain": "app.example.com"}, secrets={"chatWebhookUrl": object()}).alerting.emails == []

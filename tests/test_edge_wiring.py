@@ -330,6 +330,7 @@ def test_component_validation_surfaces_through_the_stack_program():
     from components.errors import ArgsError
     from infra.program import security_headers
 
-    cfg = parse("prod", {"domain": "shop.example.com", "cdn": {"headers": {"contentSecurityPolicy": "Default-Src 'self'"}}})
+    cfg = parse("prod", {"domain": "shop.example.com", "alerting": {"emails": ["oncall@example.com"]},
+                         "cdn": {"headers": {"contentSecurityPolicy": "Default-Src 'self'"}}})
     with pytest.raises(ArgsError, match="headers.content_security_policy"):
         security_headers(cfg)
