@@ -5,8 +5,7 @@
     webstack diff A B | webstack diff STACK --base REF    structural diff (PR comment)
 
 Exit codes: 0 success, 1 `check` found a mandatory violation (or `diff --exit-code` found
-changes), 2 bad input (unknown stack,
-invalid config). User errors print one message, never a Python traceback.
+changes), 2 bad input (unknown stack, invalid config). User errors print one message, never a Python traceback.
 """
 
 from __future__ import annotations
