@@ -124,7 +124,11 @@ def _cmd_synth(args: argparse.Namespace) -> int:
         print(json.dumps(plan.to_json(), indent=2, sort_keys=False, default=str))
     else:
         print(render_tree(plan, show_inputs=not args.tree_only))
+        chain = plan.critical_path()
         print(f"Planned {len(plan)} resources for stack {args.stack!r} in {time.perf_counter() - started:.2f}s (offline).")
+        if chain:
+            print(f"Longest creation chain ({len(chain)} steps; everything else is created in parallel): "
+                  + " → ".join(r.name for r in chain))
     return 0
 
 

@@ -199,6 +199,49 @@ class Plan:
             current = self.parent_of(current)
         return chain
 
+    def waits_for(self, res: Resource) -> list[Resource]:
+        """Custom resources ``res`` cannot be created before: its dependencies, with a
+        dependency on a component standing for every custom resource inside it (as the
+        engine treats it)."""
+        out: dict[str, Resource] = {}
+        for urn in res.dependencies:
+            dep = self._by_urn.get(urn)
+            if dep is None:
+                continue
+            for target in [dep] if dep.custom else self.descendants(dep):
+                if target.custom and not target.type.startswith("pulumi:providers:"):
+                    out[target.urn] = target
+        return list(out.values())
+
+    def creation_waves(self) -> dict[str, int]:
+        """URN -> the wave in which ``pulumi up`` can create the resource at the earliest
+        (1: nothing to wait for). The number of waves is the length of the longest chain of
+        creations that must happen one after another."""
+        waves: dict[str, int] = {}
+
+        def wave(res: Resource) -> int:
+            if res.urn not in waves:
+                waves[res.urn] = 0  # guards against cycles (the engine would reject them)
+                waves[res.urn] = 1 + max((wave(d) for d in self.waits_for(res)), default=0)
+            return waves[res.urn]
+
+        for res in self.resources:
+            if res.custom and not res.type.startswith("pulumi:providers:"):
+                wave(res)
+        return waves
+
+    def critical_path(self) -> list[Resource]:
+        """The longest chain of resources that must be created one after another."""
+        waves = self.creation_waves()
+        if not waves:
+            return []
+        current = self._by_urn[max(waves, key=lambda u: waves[u])]
+        chain = [current]
+        while waves[current.urn] > 1:
+            current = max(self.waits_for(current), key=lambda r: waves[r.urn])
+            chain.append(current)
+        return list(reversed(chain))
+
     def to_json(self) -> dict[str, Any]:
         """The stable, documented JSON form (see README "Offline plan JSON")."""
         return {

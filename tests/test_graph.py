@@ -1,0 +1,70 @@
+"""Specification of the resource graph: `pulumi up` can create in parallel whatever does
+not need something else first, and only real data dependencies order creation."""
+
+from __future__ import annotations
+
+import pytest
+
+from infra.engine import synth
+from tests.conftest import cached_plan
+
+import pulumi_aws as aws
+
+# Orderings that no input expresses but AWS needs: RDS must find its log groups (else it
+# creates them itself, unencrypted and kept forever) and its monitoring role's policy
+# attached; RDS Proxy must be able to read its secret when it starts.
+JUSTIFIED_EXPLICIT = {
+    ("aws:rds/instance:Instance", "aws:cloudwatch/logGroup:LogGroup"),
+    ("aws:rds/instance:Instance", "aws:iam/rolePolicyAttachment:RolePolicyAttachment"),
+    ("aws:rds/proxy:Proxy", "aws:iam/rolePolicy:RolePolicy"),
+}
+
+
+def test_waves_follow_dependencies():
+    def program():
+        a = aws.sns.Topic("a")
+        b = aws.sns.Topic("b")
+        aws.sns.TopicPolicy("c", arn=a.arn, policy=b.arn)
+
+    plan = synth(program)
+    waves = plan.creation_waves()
+    assert waves[plan.get("a").urn] == waves[plan.get("b").urn] == 1
+    assert waves[plan.get("c").urn] == 2
+    assert [r.name for r in plan.critical_path()] in (["a", "c"], ["b", "c"])
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_the_longest_creation_chain_is_short(stack):
+    chain = cached_plan(stack).critical_path()
+    assert 3 <= len(chain) <= 10, [r.name for r in chain]
+
+
+def test_read_replicas_are_created_side_by_side():
+    plan = cached_plan("prod")
+    waves = plan.creation_waves()
+    replicas = [r for r in plan.by_type("aws:rds/instance:Instance") if "replica" in r.name]
+    assert len(replicas) >= 3
+    in_region = [r for r in replicas if not r.name.endswith("eu-central-1")]
+    assert len({waves[r.urn] for r in in_region}) == 1
+    for replica in replicas:
+        assert not any(w in replicas for w in plan.waits_for(replica)), replica.name
+
+
+def test_alarms_never_wait_for_each_other():
+    plan = cached_plan("prod")
+    alarms = plan.by_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+    assert len(alarms) > 10
+    for alarm in alarms:
+        assert not [w for w in plan.waits_for(alarm) if w.type == alarm.type], alarm.name
+
+
+@pytest.mark.parametrize("overrides", [None, {"webstack:app": {"platform": "kubernetes"}}])
+def test_only_real_data_dependencies_order_creation(overrides):
+    plan = cached_plan("prod", overrides)
+    for res in plan:
+        through_inputs = {u for urns in res.property_dependencies.values() for u in urns}
+        for urn in res.dependencies:
+            if urn in through_inputs:
+                continue
+            dep = plan.by_urn(urn)
+            assert (res.type, dep.type) in JUSTIFIED_EXPLICIT, f"{res.name} depends_on {dep.name} ({dep.type})"
