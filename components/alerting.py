@@ -29,8 +29,6 @@ latency); function-level errors and limits are Vercel's own alerting and log dra
 (``app.vercel.logDrainUrl``).
 """
 
-from __future__ import annotations
-
 import json
 import re
 from dataclasses import dataclass, field, fields, replace

@@ -26,8 +26,6 @@ argument (pulumi-aws 7), so one provider with the stack's default tags serves bo
 regions and the Args stay plain values.
 """
 
-from __future__ import annotations
-
 import hashlib
 import json
 import re

@@ -23,8 +23,6 @@ Example::
     pulumi.export("redisHost", cache.primary_endpoint)   # rediss://<host>:6379, AUTH from cache.auth_secret_arn
 """
 
-from __future__ import annotations
-
 import enum
 import hashlib
 import json
@@ -43,7 +41,9 @@ class CacheEngine(str, enum.Enum):
     """Cache engine of the replication group."""
 
     REDIS = "redis"
+    """Redis OSS."""
     VALKEY = "valkey"
+    """Valkey, the open-source fork of Redis OSS that ElastiCache also offers."""
 
 
 SUPPORTED_VERSIONS: dict[str, tuple[str, ...]] = {

@@ -46,8 +46,6 @@ them; ``aws acm describe-certificate`` shows them meanwhile), and point the doma
 ``domain_name``. Or bring an issued us-east-1 certificate with ``certificate_arn``.
 """
 
-from __future__ import annotations
-
 import json
 import re
 from dataclasses import dataclass, field
@@ -314,6 +312,7 @@ class Cdn(pulumi.ComponentResource):
     distribution_id: pulumi.Output[str]
     """CloudFront distribution id (for invalidations and CloudWatch metrics)."""
     distribution_arn: pulumi.Output[str]
+    """ARN of the distribution (WAF association, IAM and S3 bucket policies)."""
     domain_name: pulumi.Output[str]
     """The distribution's own host name (``d111111abcdef8.cloudfront.net``): the DNS target."""
     certificate_arn: pulumi.Output[str]
@@ -324,7 +323,7 @@ class Cdn(pulumi.ComponentResource):
     """The security-headers policy on every cache behavior."""
     log_bucket_name: Optional[pulumi.Output[str]]
     """Bucket holding access logs, or None when access logs are off."""
-    certificate_validation_records: pulumi.Output[list]
+    certificate_validation_records: pulumi.Output[list[dict[str, str]]]
     """CNAME records ACM needs (name, type, value) when DNS is not in Route 53."""
     url: pulumi.Output[str]
     """``https://<domain>``."""

@@ -46,8 +46,6 @@ Example::
     pulumi.export("dbReader", db.reader_endpoint)
 """
 
-from __future__ import annotations
-
 import hashlib
 import json
 import math

@@ -17,8 +17,6 @@ Permissions-Policy             camera, microphone, geolocation, payment, usb off
 each platform's format. Nothing here needs the Pulumi runtime.
 """
 
-from __future__ import annotations
-
 import re
 from dataclasses import dataclass
 from typing import Any

@@ -38,8 +38,6 @@ secrets. Egress is limited to DNS, the data-tier networks on the database and ca
 and HTTPS (AWS APIs).
 """
 
-from __future__ import annotations
-
 import json
 import math
 import re
@@ -310,15 +308,21 @@ class KubernetesApp(pulumi.ComponentResource):
     """
 
     platform: str = "kubernetes"
+    """Which app tier this is: always ``"kubernetes"``."""
     namespace: pulumi.Output[str]
+    """Namespace the app runs in."""
     deployment_name: pulumi.Output[str]
     """Deployment serving traffic and scaled by the HPA."""
     hpa_name: pulumi.Output[str]
+    """HorizontalPodAutoscaler scaling ``deployment_name``."""
     max_replicas: int
+    """Most pods the HPA scales the Deployment to."""
     service_name: pulumi.Output[str]
+    """Service the Ingress routes to."""
     origin_domain: pulumi.Output[str]
     """Host the CDN uses as its HTTPS origin (the Ingress host)."""
     health_url: pulumi.Output[str]
+    """``https://<origin_domain><health_path>``."""
     origin_headers: dict[str, pulumi.Output[str]]
     """Headers the CDN must add to origin requests (secret values)."""
     ingress_controller_config: dict[str, str]

@@ -7,8 +7,6 @@ tasks carrying ``app_security_group_id``) or from a peered network listed in ``a
 (for example Vercel Secure Compute or a Kubernetes cluster's VPC).
 """
 
-from __future__ import annotations
-
 import ipaddress
 import json
 from dataclasses import dataclass, field

@@ -31,8 +31,6 @@ The project builds from a Git repository and serves the CDN's origin host
   endpoint must answer Vercel's verification request (``x-vercel-verify`` header).
 """
 
-from __future__ import annotations
-
 import json
 import re
 from dataclasses import dataclass, field
@@ -293,7 +291,9 @@ class VercelApp(pulumi.ComponentResource):
     """
 
     platform: str = "vercel"
+    """Which app tier this is: always ``"vercel"``."""
     project_id: pulumi.Output[str]
+    """Id of the Vercel project."""
     origin_domain: pulumi.Output[str]
     """Host the CDN uses as its HTTPS origin."""
     health_url: pulumi.Output[str]
