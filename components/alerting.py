@@ -54,6 +54,7 @@ from components.alarms import (
     instance_memory_gib,
     kubernetes_alarms,
 )
+from components.args import from_inputs
 from components.errors import ArgsError, require, require_one_of, require_range
 from components.tiers import Tier
 
@@ -282,9 +283,9 @@ class AlertingArgs:
     ``database=``, ``cache=``, ``cdn=``, ``app=``, ``backups=`` fill them from components.
     """
 
-    tier: Tier = Tier.PROD
+    tier: Optional[Tier] = Tier.PROD
     """Tier whose default thresholds apply."""
-    emails: list[str] = field(default_factory=list)
+    emails: Optional[list[str]] = field(default_factory=list)
     """Addresses subscribed to the info topic (and to critical/warning without a webhook)."""
     pager_webhook_url: Optional[pulumi.Input[str]] = None
     """HTTPS endpoint of the pager (critical). Keep it a secret Output; never exported."""
@@ -311,17 +312,17 @@ class AlertingArgs:
     """Redis engine CPU that warns."""
     certificate_expiry_days: Optional[int] = None
     """Certificate days-to-expiry that warns."""
-    cache_evictions: int = 100
+    cache_evictions: Optional[int] = 100
     """Evicted keys per 5 minutes that informs."""
-    cache_replication_lag_seconds: float = 30
+    cache_replication_lag_seconds: Optional[float] = 30
     """Redis replica lag that warns."""
-    pod_restarts: int = 3
+    pod_restarts: Optional[int] = 3
     """Restarts of one app pod that warn (Kubernetes)."""
-    backup_stale_hours: int = 30
+    backup_stale_hours: Optional[int] = 30
     """Hours without a completed backup job before paging (6 h granularity)."""
     database_identifier: Optional[pulumi.Input[str]] = None
     """RDS identifier of the primary."""
-    database_replica_identifiers: list[pulumi.Input[str]] = field(default_factory=list)
+    database_replica_identifiers: Optional[list[pulumi.Input[str]]] = field(default_factory=list)
     """RDS identifiers of the in-region read replicas (one lag and CPU alarm each)."""
     database_max_connections: Optional[int] = None
     """``max_connections`` of the database (the connections alarm is a share of it)."""
@@ -331,13 +332,13 @@ class AlertingArgs:
     """Instance class, for the memory alarm (memory size looked up from the class)."""
     database_memory_gib: Optional[float] = None
     """Instance memory, when the class is not in the lookup table."""
-    cache_member_clusters: list[pulumi.Input[str]] = field(default_factory=list)
+    cache_member_clusters: Optional[list[pulumi.Input[str]]] = field(default_factory=list)
     """Cache cluster id of every node of the replication group (one set of alarms each)."""
     cache_node_count: Optional[int] = None
     """Nodes of the replication group, when ``cache=`` exposes member_clusters as one Output."""
     cdn_distribution_id: Optional[pulumi.Input[str]] = None
     """CloudFront distribution id."""
-    cdn_additional_metrics: bool = True
+    cdn_additional_metrics: Optional[bool] = True
     """Turn on CloudFront's additional metrics (origin latency, cache hit rate; billed per
     distribution) and alarm on origin latency p95."""
     certificate_arn: Optional[pulumi.Input[str]] = None
@@ -358,9 +359,9 @@ class AlertingArgs:
     """AWS Backup vault whose jobs are watched."""
     region: Optional[str] = None
     """The stack's region; when it is ``edge_region`` the topics are shared."""
-    edge_region: str = EDGE_REGION
+    edge_region: Optional[str] = EDGE_REGION
     """Region of the CloudFront, Route 53 and ACM-for-CloudFront metrics."""
-    dashboard: bool = True
+    dashboard: Optional[bool] = True
     """Create the operations dashboard."""
     name_prefix: Optional[str] = None
     """Prefix of topic, alarm and dashboard names (default ``<project>-<stack>``)."""
@@ -577,6 +578,7 @@ class Alerting(pulumi.ComponentResource):
     ):
         """``database``, ``cache``, ``cdn``, ``app``, ``backups``: components to watch,
         read through the interface contract (see ``AlertingArgs.watching``)."""
+        args = from_inputs(AlertingArgs, args)
         args = args.watching(database=database, cache=cache, cdn=cdn, app=app, backups=backups)
         super().__init__("webstack:index:Alerting", name, None, opts)
         self._name = name

@@ -35,6 +35,7 @@ from typing import Any, Optional
 import pulumi
 import pulumi_aws as aws
 
+from components.args import from_inputs
 from components.errors import ArgsError, require, require_range
 
 DAILY_SCHEDULE = "cron(0 2 * * ? *)"
@@ -241,42 +242,42 @@ class BackupsArgs:
     region-specific ones (``copy_region``) and the one-way doors (``vault_lock``,
     ``object_lock_days``, ``protect``), which a caller turns on deliberately."""
 
-    retention_days: int = 30
+    retention_days: Optional[int] = 30
     """How long recovery points and bucket objects are kept (days)."""
     transition_days: Optional[int] = None
     """Move bucket objects to Glacier Instant Retrieval after this many days (None: never).
     Must be shorter than ``retention_days``."""
-    noncurrent_version_days: int = 30
+    noncurrent_version_days: Optional[int] = 30
     """Delete noncurrent (overwritten or deleted) object versions after this many days."""
     object_lock_days: Optional[int] = None
     """S3 Object Lock, compliance mode, default retention in days (None: no object lock).
     Object lock can only be enabled when the bucket is created. At most ``retention_days``."""
-    continuous: bool = True
+    continuous: Optional[bool] = True
     """Add the continuous-backup rule (point-in-time restore; brings the RPO to minutes)."""
     continuous_retention_days: Optional[int] = None
     """Point-in-time window of the continuous rule (1-35 days; None: ``min(retention_days, 35)``)."""
     copy_region: Optional[str] = None
     """Second region: copy of every daily recovery point and a replica of the bucket."""
-    vault_lock: bool = False
+    vault_lock: Optional[bool] = False
     """AWS Backup Vault Lock (compliance mode) on the vault(s): after
     ``vault_lock_changeable_days`` nobody can delete recovery points or shorten retention."""
-    vault_lock_changeable_days: int = 3
+    vault_lock_changeable_days: Optional[int] = 3
     """Grace period in which the vault lock can still be removed (3 days minimum)."""
-    schedule: str = DAILY_SCHEDULE
+    schedule: Optional[str] = DAILY_SCHEDULE
     """Daily full backup schedule, AWS cron in UTC."""
-    continuous_schedule: str = CONTINUOUS_SCHEDULE
+    continuous_schedule: Optional[str] = CONTINUOUS_SCHEDULE
     """Schedule of the continuous rule's job, AWS cron in UTC."""
-    start_window_minutes: int = 60
+    start_window_minutes: Optional[int] = 60
     """A scheduled job that has not started within this many minutes is cancelled (>= 60)."""
-    completion_window_minutes: int = 360
+    completion_window_minutes: Optional[int] = 360
     """A started job that has not finished within this many minutes is cancelled."""
-    resource_arns: list[pulumi.Input[str]] = field(default_factory=list)
+    resource_arns: Optional[list[pulumi.Input[str]]] = field(default_factory=list)
     """Resources protected by the plan (the database primary's ARN). Empty: no selection."""
-    access_log_retention_days: int = 365
+    access_log_retention_days: Optional[int] = 365
     """Retention of the S3 server access logs."""
-    protect: bool = False
+    protect: Optional[bool] = False
     """Pulumi ``protect`` and ``retain_on_delete`` on buckets, keys and vaults (prod)."""
-    force_destroy: bool = False
+    force_destroy: Optional[bool] = False
     """Let ``pulumi destroy`` empty the buckets and vaults (throw-away dev stacks only;
     never with ``protect`` or object lock)."""
     name_prefix: Optional[str] = None
@@ -395,6 +396,7 @@ class Backups(pulumi.ComponentResource):
     ):
         """``database``: a Database component (or anything with ``primary_arn``) to protect,
         in addition to ``args.resource_arns``."""
+        args = from_inputs(BackupsArgs, args)
         args = args.watching(database)
         super().__init__("webstack:index:Backups", name, None, opts)
         self._name = name

@@ -34,6 +34,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
+from components.args import from_inputs
 from components.errors import ArgsError, require, require_one_of, require_range
 
 
@@ -114,36 +115,36 @@ class CacheArgs:
     """Security group of the cache nodes (``Network.cache_security_group_id``)."""
     availability_zones: pulumi.Input[list[str]]
     """AZs of the subnets; nodes are spread over them, the primary in the first."""
-    engine: CacheEngine = CacheEngine.REDIS
+    engine: Optional[CacheEngine] = CacheEngine.REDIS
     """``redis`` (Redis OSS) or ``valkey``."""
-    engine_version: str = "7.1"
+    engine_version: Optional[str] = "7.1"
     """Engine version: Redis OSS 7.0 / 7.1, Valkey 7.2 / 8.0 / 8.1."""
-    node_type: str = "cache.t4g.small"
+    node_type: Optional[str] = "cache.t4g.small"
     """Node type of the primary and the replicas."""
-    replicas: int = 0
+    replicas: Optional[int] = 0
     """Replicas of the primary, 0 to 5."""
-    automatic_failover: bool = False
+    automatic_failover: Optional[bool] = False
     """Promote a replica when the primary fails (needs at least 1 replica)."""
-    multi_az: bool = False
+    multi_az: Optional[bool] = False
     """Multi-AZ: replicas in other AZs than the primary, failover across AZs (needs failover)."""
-    snapshot_retention_days: int = 1
+    snapshot_retention_days: Optional[int] = 1
     """Daily snapshots kept, 0 (none) to 35."""
-    snapshot_window: str = "01:00-02:00"
+    snapshot_window: Optional[str] = "01:00-02:00"
     """Daily snapshot window (UTC, hh:mm-hh:mm, at least 60 minutes)."""
-    maintenance_window: str = "sun:05:00-sun:06:00"
+    maintenance_window: Optional[str] = "sun:05:00-sun:06:00"
     """Weekly maintenance window (UTC, ddd:hh:mm-ddd:hh:mm)."""
-    final_snapshot: bool = False
+    final_snapshot: Optional[bool] = False
     """Take a final snapshot when the replication group is deleted."""
-    protect: bool = False
+    protect: Optional[bool] = False
     """Production data: Pulumi ``protect`` and ``retain_on_delete`` on the KMS key, the auth
     secret and the replication group, 30-day key and secret recovery windows."""
-    apply_immediately: bool = False
+    apply_immediately: Optional[bool] = False
     """Apply modifications now instead of in the maintenance window."""
-    port: int = 6379
+    port: Optional[int] = 6379
     """Port of the nodes (the security group must open the same port)."""
-    maxmemory_policy: str = "volatile-lru"
+    maxmemory_policy: Optional[str] = "volatile-lru"
     """Eviction policy when memory is full."""
-    log_retention_days: int = 30
+    log_retention_days: Optional[int] = 30
     """Retention of the slow-log and engine-log groups."""
     replication_group_id: Optional[str] = None
     """Replication group id (default: ``<project>-<stack>-<name>``, at most 40 characters)."""
@@ -216,6 +217,7 @@ class Cache(pulumi.ComponentResource):
     """Customer-managed key of data at rest, snapshots, the auth secret and the logs."""
 
     def __init__(self, name: str, args: CacheArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        args = from_inputs(CacheArgs, args)
         super().__init__("webstack:index:Cache", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         # Unset (not False) when off, so a caller's ``protect`` still flows down.

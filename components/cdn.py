@@ -55,6 +55,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import headers as h
+from components.args import from_inputs
 from components.errors import ArgsError, require, require_one_of, require_range
 
 CLOUDFRONT_REGION = "us-east-1"
@@ -142,52 +143,52 @@ class CdnArgs:
     """Public host name users type (``shop.example.com``); lower case, no scheme."""
     origin_domain: pulumi.Input[str]
     """Host name of the app tier CloudFront fetches from over HTTPS (``origin.shop.example.com``)."""
-    aliases: list[str] = field(default_factory=list)
+    aliases: Optional[list[str]] = field(default_factory=list)
     """More host names served by the distribution (each on the certificate)."""
-    origin_headers: dict[str, pulumi.Input[str]] = field(default_factory=dict)
+    origin_headers: Optional[dict[str, pulumi.Input[str]]] = field(default_factory=dict)
     """Headers CloudFront adds to every origin request, e.g. the app tier's origin-verify
     secret (values may be secrets; they stay secret in state)."""
     certificate_arn: Optional[str] = None
     """Use this issued us-east-1 ACM certificate instead of requesting one."""
     hosted_zone_id: Optional[str] = None
     """Route 53 zone holding ``domain``: validation and alias records are created there."""
-    price_class: str = "PriceClass_100"
+    price_class: Optional[str] = "PriceClass_100"
     """CloudFront price class."""
-    minimum_protocol_version: str = "TLSv1.2_2021"
+    minimum_protocol_version: Optional[str] = "TLSv1.2_2021"
     """Viewer security policy (TLSv1.2_2021 or newer)."""
-    default_ttl_seconds: int = 86400
+    default_ttl_seconds: Optional[int] = 86400
     """TTL of the ``public`` class (root files such as robots.txt)."""
-    static_ttl_seconds: int = MAX_TTL
+    static_ttl_seconds: Optional[int] = MAX_TTL
     """TTL of content-hashed static assets."""
-    image_ttl_seconds: int = 604800
+    image_ttl_seconds: Optional[int] = 604800
     """TTL of optimised images."""
-    api_ttl_seconds: int = 300
+    api_ttl_seconds: Optional[int] = 300
     """Longest time an API response that allows caching is cached."""
-    html_ttl_seconds: int = 0
+    html_ttl_seconds: Optional[int] = 0
     """TTL of HTML (default behavior); 0 never caches it."""
-    static_paths: list[str] = field(default_factory=lambda: ["/_next/static/*", "/_app/immutable/*", "/assets/*"])
+    static_paths: Optional[list[str]] = field(default_factory=lambda: ["/_next/static/*", "/_app/immutable/*", "/assets/*"])
     """Path patterns of the ``static`` class."""
-    image_paths: list[str] = field(default_factory=lambda: ["/_next/image*", "/images/*"])
+    image_paths: Optional[list[str]] = field(default_factory=lambda: ["/_next/image*", "/images/*"])
     """Path patterns of the ``images`` class."""
-    api_paths: list[str] = field(default_factory=lambda: ["/api/*"])
+    api_paths: Optional[list[str]] = field(default_factory=lambda: ["/api/*"])
     """Path patterns of the ``api`` class (also the scope of the WAF rate limit)."""
-    public_paths: list[str] = field(
+    public_paths: Optional[list[str]] = field(
         default_factory=lambda: ["/favicon.ico", "/robots.txt", "/sitemap*.xml", "/manifest.webmanifest"]
     )
     """Path patterns of the ``public`` class."""
-    waf: bool = True
+    waf: Optional[bool] = True
     """Attach a WAFv2 web ACL with AWS managed rule groups."""
     api_rate_limit_per_minute: Optional[int] = None
     """Requests per client IP per minute on the API paths before WAF answers 429 (needs waf)."""
-    access_logs: bool = True
+    access_logs: Optional[bool] = True
     """Standard access logs (v2) to a locked-down S3 bucket."""
-    log_retention_days: int = 90
+    log_retention_days: Optional[int] = 90
     """Days access logs are kept."""
     origin_shield_region: Optional[str] = None
     """Origin Shield region (an extra caching layer in front of the origin); None: off."""
-    origin_read_timeout_seconds: int = 30
+    origin_read_timeout_seconds: Optional[int] = 30
     """How long CloudFront waits for the origin's response."""
-    headers: h.SecurityHeaders = field(default_factory=h.SecurityHeaders)
+    headers: Optional[h.SecurityHeaders] = field(default_factory=h.SecurityHeaders)
     """Security headers sent with every response."""
 
     def __post_init__(self) -> None:
@@ -329,6 +330,7 @@ class Cdn(pulumi.ComponentResource):
     """``https://<domain>``."""
 
     def __init__(self, name: str, args: CdnArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        args = from_inputs(CdnArgs, args)
         super().__init__("webstack:index:Cdn", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         invoke = pulumi.InvokeOptions(parent=self)

@@ -57,6 +57,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
+from components.args import from_inputs
 from components.errors import ArgsError, require, require_one_of, require_range
 
 ENGINE = "postgres"
@@ -212,64 +213,64 @@ class DatabaseArgs:
     """AZs of the subnets; the primary uses the first, replicas the next ones round-robin."""
     vpc_id: pulumi.Input[str]
     """VPC the private reader DNS zone is attached to."""
-    engine_version: str = "17"
+    engine_version: Optional[str] = "17"
     """PostgreSQL major (``"17"``, minor upgrades automatic) or major.minor version."""
-    instance_class: str = "db.t4g.medium"
+    instance_class: Optional[str] = "db.t4g.medium"
     """Instance class of the primary and the replicas."""
-    allocated_storage_gb: int = 20
+    allocated_storage_gb: Optional[int] = 20
     """Initial gp3 storage (20 to 65536 GiB)."""
-    max_allocated_storage_gb: int = 100
+    max_allocated_storage_gb: Optional[int] = 100
     """Storage autoscaling ceiling (at least ``allocated_storage_gb``)."""
-    multi_az: bool = False
+    multi_az: Optional[bool] = False
     """Synchronous standby of the primary in another AZ."""
-    replicas: int = 0
+    replicas: Optional[int] = 0
     """In-region read replicas, 0 to 5, each in its own AZ where the subnets allow."""
     cross_region_replica: Optional[str] = None
     """Region of one more read replica (disaster recovery); None: no cross-region replica."""
-    cross_region_subnet_ids: pulumi.Input[list[str]] = field(default_factory=list)
+    cross_region_subnet_ids: Optional[pulumi.Input[list[str]]] = field(default_factory=list)
     """Private subnets (at least 2) in ``cross_region_replica``'s region for that replica."""
     cross_region_security_group_id: Optional[pulumi.Input[str]] = None
     """Security group (in that region's VPC) of the cross-region replica."""
-    backup_retention_days: int = 7
+    backup_retention_days: Optional[int] = 7
     """Automated backups and point-in-time-recovery window, 1 to 35 days."""
-    backup_window: str = "00:00-01:00"
+    backup_window: Optional[str] = "00:00-01:00"
     """Daily automated backup window (UTC, hh:mm-hh:mm)."""
-    maintenance_window: str = "sun:04:00-sun:05:00"
+    maintenance_window: Optional[str] = "sun:04:00-sun:05:00"
     """Weekly maintenance window (UTC, ddd:hh:mm-ddd:hh:mm)."""
-    deletion_protection: bool = True
+    deletion_protection: Optional[bool] = True
     """RDS deletion protection on the primary and replicas."""
-    skip_final_snapshot: bool = False
+    skip_final_snapshot: Optional[bool] = False
     """Delete without a final snapshot."""
-    protect: bool = False
+    protect: Optional[bool] = False
     """Production data: Pulumi ``protect`` and ``retain_on_delete`` on the KMS keys and the
     instances, automated backups kept after deletion, 30-day key deletion window."""
-    allow_unprotected_prod: bool = False
+    allow_unprotected_prod: Optional[bool] = False
     """Explicit override allowing ``protect`` together with deletion protection off or
     ``skip_final_snapshot``."""
-    pooling: bool = False
+    pooling: Optional[bool] = False
     """RDS Proxy (TLS required) in front of the primary."""
-    connections_per_app_instance: int = 10
+    connections_per_app_instance: Optional[int] = 10
     """Connection pool size of one app instance."""
-    app_max_instances: int = 1
+    app_max_instances: Optional[int] = 1
     """Most app instances at once; with ``connections_per_app_instance`` it sizes the pool."""
-    proxy_iam_auth: bool = False
+    proxy_iam_auth: Optional[bool] = False
     """Require IAM authentication from clients of the proxy (else SCRAM passwords over TLS)."""
     max_connections: Optional[int] = None
     """``max_connections`` (default: from the instance class's memory; required for classes
     the built-in table does not know)."""
-    monitoring_interval_seconds: int = 60
+    monitoring_interval_seconds: Optional[int] = 60
     """Enhanced monitoring granularity (0 turns it off)."""
-    performance_insights_retention_days: int = 7
+    performance_insights_retention_days: Optional[int] = 7
     """Performance Insights retention: 7, a multiple of 31 up to 713 (months), or 731."""
-    slow_query_ms: int = 1000
+    slow_query_ms: Optional[int] = 1000
     """Statements slower than this are logged (``log_min_duration_statement``)."""
-    log_retention_days: int = 30
+    log_retention_days: Optional[int] = 30
     """Retention of the exported PostgreSQL and upgrade logs."""
-    database_name: str = "app"
+    database_name: Optional[str] = "app"
     """Database created on the primary."""
-    master_username: str = "webstack_admin"
+    master_username: Optional[str] = "webstack_admin"
     """Master user; its password is generated, stored and rotated by RDS in Secrets Manager."""
-    port: int = 5432
+    port: Optional[int] = 5432
     """PostgreSQL port (the security group must open the same port)."""
     identifier: Optional[str] = None
     """Identifier of the primary and prefix of the replicas' (default: ``<project>-<stack>-<name>``)."""
@@ -277,7 +278,7 @@ class DatabaseArgs:
     """Private DNS zone of the reader endpoint (default: ``<identifier>.internal``)."""
     reader_max_lag_seconds: Optional[int] = 60
     """A replica lagging more than this (or silent) leaves reader rotation; None: never."""
-    apply_immediately: bool = False
+    apply_immediately: Optional[bool] = False
     """Apply modifications now instead of in the maintenance window."""
 
     def __post_init__(self) -> None:
@@ -439,6 +440,7 @@ class Database(pulumi.ComponentResource):
     """Customer-managed key of storage, master secret, Performance Insights and logs."""
 
     def __init__(self, name: str, args: DatabaseArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        args = from_inputs(DatabaseArgs, args)
         super().__init__("webstack:index:Database", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         # Stateful resources: losing them loses data. Unset (not False) when off, so a

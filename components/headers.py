@@ -19,7 +19,7 @@ each platform's format. Nothing here needs the Pulumi runtime.
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Optional
 
 from components.errors import require, require_one_of, require_range
 
@@ -67,19 +67,19 @@ _PERMISSION = re.compile(r"^[a-z][a-z0-9-]*=(\*|\(\s*[^()]*\))$")
 class SecurityHeaders:
     """The security headers every response carries (validated on construction)."""
 
-    content_security_policy: str = DEFAULT_CSP
+    content_security_policy: Optional[str] = DEFAULT_CSP
     """Content-Security-Policy. Not empty; at most 1783 characters (CloudFront's limit)."""
-    referrer_policy: str = "strict-origin-when-cross-origin"
+    referrer_policy: Optional[str] = "strict-origin-when-cross-origin"
     """Referrer-Policy; ``unsafe-url`` and ``no-referrer-when-downgrade`` are refused."""
-    frame_options: str = "DENY"
+    frame_options: Optional[str] = "DENY"
     """X-Frame-Options: ``DENY`` or ``SAMEORIGIN``."""
-    permissions_policy: str = DEFAULT_PERMISSIONS_POLICY
+    permissions_policy: Optional[str] = DEFAULT_PERMISSIONS_POLICY
     """Permissions-Policy, comma-separated ``feature=(allowlist)`` items."""
-    hsts_max_age_seconds: int = ONE_YEAR
+    hsts_max_age_seconds: Optional[int] = ONE_YEAR
     """HSTS max-age, one to two years."""
-    hsts_include_subdomains: bool = True
+    hsts_include_subdomains: Optional[bool] = True
     """HSTS ``includeSubDomains``."""
-    hsts_preload: bool = False
+    hsts_preload: Optional[bool] = False
     """HSTS ``preload`` (needs includeSubDomains; prod)."""
 
     def __post_init__(self) -> None:

@@ -50,6 +50,7 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from components import headers as h
+from components.args import from_inputs
 from components.errors import ArgsError, require, require_one_of, require_range
 
 ORIGIN_VERIFY_HEADER = "X-Origin-Verify"
@@ -94,45 +95,45 @@ class KubernetesAppArgs:
     """Host the CDN fetches from (the Ingress host)."""
     image: str
     """Container image pinned by digest (``registry/name@sha256:<64 hex>``)."""
-    namespace: str = "webstack"
+    namespace: Optional[str] = "webstack"
     """Namespace created for the app."""
-    app_name: str = "web"
+    app_name: Optional[str] = "web"
     """Name of the Deployment/Service/Ingress and the ``app.kubernetes.io/name`` label."""
-    port: int = 3000
+    port: Optional[int] = 3000
     """Container port."""
-    min_replicas: int = 2
+    min_replicas: Optional[int] = 2
     """Replicas at rest (HPA minimum)."""
-    max_replicas: int = 20
+    max_replicas: Optional[int] = 20
     """HPA maximum."""
-    cpu_target_percent: int = 70
+    cpu_target_percent: Optional[int] = 70
     """Average CPU utilisation (of requests) above which the HPA scales out."""
     memory_target_percent: Optional[int] = 80
     """Average memory utilisation above which the HPA scales out (None: CPU only)."""
-    cpu_request: str = "250m"
+    cpu_request: Optional[str] = "250m"
     """CPU request per pod."""
-    cpu_limit: str = "1"
+    cpu_limit: Optional[str] = "1"
     """CPU limit per pod."""
-    memory_request: str = "512Mi"
+    memory_request: Optional[str] = "512Mi"
     """Memory request per pod."""
-    memory_limit: str = "1Gi"
+    memory_limit: Optional[str] = "1Gi"
     """Memory limit per pod."""
-    health_path: str = "/api/health"
+    health_path: Optional[str] = "/api/health"
     """Liveness/readiness endpoint."""
-    rollout: str = "direct"
+    rollout: Optional[str] = "direct"
     """``direct``, ``canary`` or ``blue-green``."""
-    active_color: str = "blue"
+    active_color: Optional[str] = "blue"
     """Colour serving traffic with blue-green."""
-    color_images: dict[str, str] = field(default_factory=dict)
+    color_images: Optional[dict[str, str]] = field(default_factory=dict)
     """Image per colour for blue-green (``{"green": "...@sha256:..."}``); default ``image``."""
     canary_image: Optional[str] = None
     """Image of the canary Deployment (rollout canary); None: no canary running."""
-    canary_weight: int = 0
+    canary_weight: Optional[int] = 0
     """Percent of requests sent to the canary: 0 or one of ``canary_steps``."""
-    canary_steps: list[int] = field(default_factory=lambda: [5, 10, 25, 50, 100])
+    canary_steps: Optional[list[int]] = field(default_factory=lambda: [5, 10, 25, 50, 100])
     """Allowed canary weights, ascending, ending at 100."""
-    ingress_class: str = "nginx"
+    ingress_class: Optional[str] = "nginx"
     """IngressClass (ingress-nginx)."""
-    ingress_controller_namespace: str = "ingress-nginx"
+    ingress_controller_namespace: Optional[str] = "ingress-nginx"
     """Namespace of the ingress controller pods (the only source allowed to reach the app)."""
     cluster_issuer: Optional[str] = None
     """cert-manager ClusterIssuer issuing the origin certificate (None: provide the TLS Secret)."""
@@ -144,7 +145,7 @@ class KubernetesAppArgs:
     """Writer (or proxy) endpoint of the database."""
     database_reader_host: Optional[pulumi.Input[str]] = None
     """Reader endpoint of the database."""
-    database_port: int = 5432
+    database_port: Optional[int] = 5432
     """Database port (also opened in the egress policy)."""
     database_name: Optional[str] = None
     """Name of the application database."""
@@ -154,19 +155,19 @@ class KubernetesAppArgs:
     """Primary endpoint of the cache (TLS)."""
     cache_reader_host: Optional[pulumi.Input[str]] = None
     """Reader endpoint of the cache."""
-    cache_port: int = 6379
+    cache_port: Optional[int] = 6379
     """Cache port (also opened in the egress policy)."""
     cache_auth_secret_arn: Optional[pulumi.Input[str]] = None
     """Secrets Manager secret with the cache AUTH token."""
-    secret_kms_key_arns: list[pulumi.Input[str]] = field(default_factory=list)
+    secret_kms_key_arns: Optional[list[pulumi.Input[str]]] = field(default_factory=list)
     """KMS keys encrypting those secrets."""
-    data_cidrs: list[pulumi.Input[str]] = field(default_factory=list)
+    data_cidrs: Optional[list[pulumi.Input[str]]] = field(default_factory=list)
     """Networks of the database and cache (egress allowed there on their ports)."""
-    run_as_user: int = 10001
+    run_as_user: Optional[int] = 10001
     """UID (and GID) the container runs as."""
-    writable_paths: list[str] = field(default_factory=lambda: ["/tmp"])
+    writable_paths: Optional[list[str]] = field(default_factory=lambda: ["/tmp"])
     """Paths backed by an emptyDir (the root file system is read-only)."""
-    headers: h.SecurityHeaders = field(default_factory=h.SecurityHeaders)
+    headers: Optional[h.SecurityHeaders] = field(default_factory=h.SecurityHeaders)
     """Security headers the Ingress sends."""
 
     def __post_init__(self) -> None:
@@ -329,6 +330,7 @@ class KubernetesApp(pulumi.ComponentResource):
     """ingress-nginx controller ConfigMap keys these headers need."""
 
     def __init__(self, name: str, args: KubernetesAppArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        args = from_inputs(KubernetesAppArgs, args)
         super().__init__("webstack:index:KubernetesApp", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         app = args.app_name

@@ -15,6 +15,7 @@ from typing import Optional
 import pulumi
 import pulumi_aws as aws
 
+from components.args import from_inputs
 from components.errors import ArgsError, require, require_range
 
 
@@ -36,23 +37,23 @@ def subnet_cidrs(cidr: str, count: int, new_prefix: Optional[int] = None) -> lis
 class NetworkArgs:
     """Arguments of ``Network``."""
 
-    cidr: str = "10.0.0.0/16"
+    cidr: Optional[str] = "10.0.0.0/16"
     """CIDR of the new VPC (private RFC 1918 range, /16 to /24). Ignored with ``vpc_id``."""
-    az_count: int = 3
+    az_count: Optional[int] = 3
     """Availability zones with a private subnet; at least 2."""
     vpc_id: Optional[str] = None
     """Existing VPC to use instead of creating one (then ``subnet_ids`` is required)."""
-    subnet_ids: list[str] = field(default_factory=list)
+    subnet_ids: Optional[list[str]] = field(default_factory=list)
     """Existing private subnets, at least 2, in different AZs."""
-    app_cidrs: list[str] = field(default_factory=list)
+    app_cidrs: Optional[list[str]] = field(default_factory=list)
     """Networks (besides members of the app security group) allowed to reach the data ports."""
-    database_port: int = 5432
+    database_port: Optional[int] = 5432
     """PostgreSQL port opened from the app tier to the database security group."""
-    cache_port: int = 6379
+    cache_port: Optional[int] = 6379
     """Redis port opened from the app tier to the cache security group."""
-    flow_logs: bool = True
+    flow_logs: Optional[bool] = True
     """Record VPC flow logs in CloudWatch Logs (new VPC only)."""
-    flow_log_retention_days: int = 90
+    flow_log_retention_days: Optional[int] = 90
     """Retention of the flow log group."""
 
     def __post_init__(self) -> None:
@@ -108,6 +109,7 @@ class Network(pulumi.ComponentResource):
     """Attach to the cache."""
 
     def __init__(self, name: str, args: NetworkArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        args = from_inputs(NetworkArgs, args)
         super().__init__("webstack:index:Network", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         invoke = pulumi.InvokeOptions(parent=self)

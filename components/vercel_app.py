@@ -42,6 +42,7 @@ import pulumi_random as random
 import pulumiverse_vercel as vercel
 
 from components import headers as h
+from components.args import from_inputs
 from components.errors import ArgsError, require, require_one_of, require_range
 
 ORIGIN_VERIFY_HEADER = "X-Origin-Verify"
@@ -67,15 +68,15 @@ class VercelAppArgs:
     """Vercel project name (lower case, unique in the team)."""
     origin_domain: str
     """Host the CDN fetches from; attached to the project as its production domain."""
-    framework: str = "nextjs"
+    framework: Optional[str] = "nextjs"
     """Vercel framework preset (``nextjs``, ``sveltekit-1``, ...)."""
     git_repository: Optional[str] = None
     """Repository ``owner/name`` Vercel deploys from."""
-    git_provider: str = "github"
+    git_provider: Optional[str] = "github"
     """``github``, ``gitlab`` or ``bitbucket``."""
     root_directory: Optional[str] = None
     """Directory of the app inside the repository."""
-    production_branch: str = "main"
+    production_branch: Optional[str] = "main"
     """Branch whose pushes deploy to production."""
     team_id: Optional[str] = None
     """Vercel team owning the project (else the provider's default team)."""
@@ -101,33 +102,33 @@ class VercelAppArgs:
     """Cache port."""
     cache_auth_secret_arn: Optional[pulumi.Input[str]] = None
     """Secrets Manager secret with the cache AUTH token."""
-    secret_kms_key_arns: list[pulumi.Input[str]] = field(default_factory=list)
+    secret_kms_key_arns: Optional[list[pulumi.Input[str]]] = field(default_factory=list)
     """KMS keys encrypting those secrets (the role may decrypt through Secrets Manager only)."""
-    preview_data_access: bool = False
+    preview_data_access: Optional[bool] = False
     """Preview deployments get the data-tier variables (and may assume the role) too."""
-    rollout: str = "direct"
+    rollout: Optional[str] = "direct"
     """``direct`` or ``canary`` (Vercel rolling release)."""
-    canary_steps: list[int] = field(default_factory=list)
+    canary_steps: Optional[list[int]] = field(default_factory=list)
     """Traffic percentages of the rolling release, ascending, ending at 100 (2 to 10 steps)."""
-    rolling_release_advancement: str = "automatic"
+    rolling_release_advancement: Optional[str] = "automatic"
     """``automatic`` (timed) or ``manual-approval``."""
-    rolling_release_stage_minutes: int = 10
+    rolling_release_stage_minutes: Optional[int] = 10
     """Minutes each stage runs before an automatic rolling release advances."""
-    api_paths: list[str] = field(default_factory=lambda: ["/api/"])
+    api_paths: Optional[list[str]] = field(default_factory=lambda: ["/api/"])
     """Path prefixes the firewall rate limit applies to."""
-    api_rate_limit_per_minute: int = 1200
+    api_rate_limit_per_minute: Optional[int] = 1200
     """Requests per connecting address (behind the CDN: per edge server) per minute on the API."""
-    firewall_owasp: bool = False
+    firewall_owasp: Optional[bool] = False
     """Enable Vercel's OWASP core ruleset (deny); needs an Enterprise plan."""
-    require_origin_secret: bool = True
+    require_origin_secret: Optional[bool] = True
     """Deny requests without the CDN's ``X-Origin-Verify`` secret (all but ``health_path``)."""
-    health_path: str = "/api/health"
+    health_path: Optional[str] = "/api/health"
     """Health endpoint (reachable without the origin secret, for uptime checks)."""
     log_drain_url: Optional[str] = None
     """HTTPS endpoint receiving the project's logs."""
     hosted_zone_id: Optional[str] = None
     """Route 53 zone of ``origin_domain``: a CNAME to Vercel is created there."""
-    headers: h.SecurityHeaders = field(default_factory=h.SecurityHeaders)
+    headers: Optional[h.SecurityHeaders] = field(default_factory=h.SecurityHeaders)
     """Security headers set on every route."""
 
     def __post_init__(self) -> None:
@@ -306,6 +307,7 @@ class VercelApp(pulumi.ComponentResource):
     """Names of the environment variables this component manages."""
 
     def __init__(self, name: str, args: VercelAppArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        args = from_inputs(VercelAppArgs, args)
         super().__init__("webstack:index:VercelApp", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         invoke = pulumi.InvokeOptions(parent=self)
