@@ -1,0 +1,50 @@
+"""Entry point of the ``webstack`` Pulumi component package.
+
+``pulumi package add <repo>/components`` (or a Git reference to this directory) makes the
+Pulumi CLI run this directory as a plugin (``python components/ <engine address>`` in the
+virtualenv of ``PulumiPlugin.yaml``, dependencies from ``requirements.txt``). It hosts every
+component as ``webstack:index:<Class>``, with the schema Pulumi infers from the Args
+dataclasses and the components' ``pulumi.Output`` annotations, and generates an SDK for
+the consuming program's language.
+
+Importing this module (tests, tooling) only builds ``COMPONENTS``; the provider starts
+only when the directory runs as a program.
+"""
+
+import sys
+import tomllib
+from pathlib import Path
+
+if __name__ == "__main__" and not __package__:
+    # Run as a directory, sys.path[0] is components/ itself: its modules would import as
+    # top-level modules (``headers``, ``errors``) next to the ``components.*`` the
+    # components import. Put the repository root there instead.
+    _HERE = Path(__file__).resolve().parent
+    sys.path[:] = [str(_HERE.parent)] + [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+
+from pulumi.provider.experimental import component_provider_host  # noqa: E402
+
+from components.alerting import Alerting  # noqa: E402
+from components.backups import Backups  # noqa: E402
+from components.cache import Cache  # noqa: E402
+from components.cdn import Cdn  # noqa: E402
+from components.database import Database  # noqa: E402
+from components.kubernetes_app import KubernetesApp  # noqa: E402
+from components.network import Network  # noqa: E402
+from components.vercel_app import VercelApp  # noqa: E402
+
+PACKAGE = "webstack"
+"""Package name: the first part of every type token (``webstack:index:Database``)."""
+
+COMPONENTS = [Network, Database, Cache, VercelApp, KubernetesApp, Cdn, Backups, Alerting]
+"""Every component the package serves, in the order the stack program composes them."""
+
+
+def version() -> str:
+    """The project's version (``pyproject.toml``), which the generated SDKs carry."""
+    pyproject = Path(__file__).resolve().parent.parent / "pyproject.toml"
+    return tomllib.loads(pyproject.read_text())["project"]["version"]
+
+
+if __name__ == "__main__":
+    component_provider_host(name=PACKAGE, components=COMPONENTS, version=version())
