@@ -1,0 +1,313 @@
+"""Specification of the ``webstack`` component package: the schema Pulumi's component
+provider (``pulumi.provider.experimental``) infers from the components, what a program in
+another language gets from ``pulumi package add <repo>/components``, and the entry point
+that serves it."""
+
+import ast
+import dataclasses
+import inspect
+import json
+import runpy
+import select
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import grpc
+import pulumi
+import pytest
+import yaml
+from pulumi.errors import InputPropertyError
+from pulumi.provider.experimental.component import ComponentProvider
+from pulumi.provider.experimental.host import components_from_module
+from pulumi.provider.server import ComponentInitError
+from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
+
+import components.__main__ as package
+from components import alerting, backups, cache, cdn, database, headers, kubernetes_app, network, vercel_app
+from components.errors import ArgsError
+from infra.engine import synth
+
+COMPONENTS_DIR = Path(package.__file__).resolve().parent
+MODULES = [network, database, cache, cdn, vercel_app, kubernetes_app, backups, alerting]
+ARGS = {
+    "Network": network.NetworkArgs, "Database": database.DatabaseArgs, "Cache": cache.CacheArgs,
+    "Cdn": cdn.CdnArgs, "VercelApp": vercel_app.VercelAppArgs, "KubernetesApp": kubernetes_app.KubernetesAppArgs,
+    "Backups": backups.BackupsArgs, "Alerting": alerting.AlertingArgs,
+}
+LINKS = {"subnetIds": ["subnet-0a", "subnet-0b"], "securityGroupId": "sg-0db",
+         "availabilityZones": ["eu-central-1a", "eu-central-1b"], "vpcId": "vpc-0main"}
+
+
+def camel(name: str) -> str:
+    """Schema name of a Python attribute (``replica_identifiers`` -> ``replicaIdentifiers``)."""
+    first, *rest = name.split("_")
+    return first + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def docs_of(cls: type) -> dict[str, str]:
+    """Attribute -> the docstring written under it in the class body."""
+    body = ast.parse(inspect.getsource(cls)).body[0].body
+    docs = {}
+    for node, after in zip(body, body[1:]):
+        if isinstance(node, ast.AnnAssign) and isinstance(after, ast.Expr) and isinstance(after.value, ast.Constant):
+            docs[node.target.id] = after.value.value
+    return docs
+
+
+@pytest.fixture(scope="module")
+def provider() -> ComponentProvider:
+    """The provider ``components/__main__.py`` hosts, built in-process."""
+    return ComponentProvider(package.COMPONENTS, package.PACKAGE, version=package.version())
+
+
+@pytest.fixture(scope="module")
+def schema(provider) -> dict:
+    """The package schema as ``pulumi package get-schema`` would print it."""
+    return json.loads(provider.schema)
+
+
+def resource(schema: dict, component: str) -> dict:
+    return schema["resources"][f"webstack:index:{component}"]
+
+
+# ------------------------------------------------------------------------------ tokens
+
+
+def test_the_package_serves_every_component_under_a_webstack_index_token(schema):
+    defined = {c for m in MODULES for c in components_from_module(m) if c.__module__ == m.__name__}
+    assert set(package.COMPONENTS) == defined
+    assert schema["name"] == "webstack" and schema["version"] == package.version() == "0.1.0"
+    assert sorted(schema["resources"]) == sorted(f"webstack:index:{c}" for c in ARGS)
+    assert sorted(t for t in schema["types"]) == [
+        "webstack:index:CacheEngine", "webstack:index:SecurityHeaders", "webstack:index:Tier",
+    ]
+
+
+# ------------------------------------------------------------------------------ inputs
+
+
+@pytest.mark.parametrize("component", sorted(ARGS))
+def test_every_args_field_is_an_input_described_by_its_docstring(schema, component):
+    args = ARGS[component]
+    res = resource(schema, component)
+    docs = docs_of(args)
+    fields = dataclasses.fields(args)
+    assert sorted(res["inputProperties"]) == sorted(camel(f.name) for f in fields)
+    for f in fields:
+        assert res["inputProperties"][camel(f.name)]["description"] == docs[f.name], f.name
+    # Required exactly where the Args class has no default: everything else may be left out.
+    no_default = [f.name for f in fields
+                  if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
+    assert sorted(res.get("requiredInputs", [])) == sorted(camel(n) for n in no_default)
+    assert res["description"] == sys.modules[args.__module__].__dict__[component].__doc__.strip()
+
+
+def test_database_inputs_keep_structure_plain_and_links_as_inputs(schema):
+    props = resource(schema, "Database")["inputProperties"]
+    assert props["replicas"] == {"type": "integer", "plain": True, "description": props["replicas"]["description"]}
+    assert props["multiAz"]["type"] == "boolean" and props["multiAz"]["plain"] is True
+    assert props["instanceClass"]["type"] == "string"
+    assert props["subnetIds"]["type"] == "array" and props["subnetIds"]["items"]["type"] == "string"
+    assert "plain" not in props["subnetIds"]  # a pulumi.Input: another resource's output is fine
+    assert props["securityGroupId"]["type"] == "string" and "plain" not in props["securityGroupId"]
+    assert props["maxConnections"]["type"] == "integer"
+    assert resource(schema, "Database")["requiredInputs"] == ["availabilityZones", "securityGroupId",
+                                                              "subnetIds", "vpcId"]
+
+
+def test_security_headers_are_one_shared_object_type(schema):
+    ref = {"$ref": "#/types/webstack:index:SecurityHeaders"}
+    for component in ("Cdn", "VercelApp", "KubernetesApp"):
+        assert ref.items() <= resource(schema, component)["inputProperties"]["headers"].items()
+    headers_type = schema["types"]["webstack:index:SecurityHeaders"]
+    docs = docs_of(headers.SecurityHeaders)
+    assert headers_type["type"] == "object"
+    assert headers_type["properties"]["hstsMaxAgeSeconds"]["type"] == "integer"
+    assert headers_type["properties"]["hstsPreload"]["type"] == "boolean"
+    assert headers_type["properties"]["contentSecurityPolicy"]["description"] == docs["content_security_policy"]
+    assert "required" not in headers_type  # every header has a default
+
+
+def test_maps_lists_numbers_and_enums_get_their_schema_types(schema):
+    cdn_in = resource(schema, "Cdn")["inputProperties"]
+    assert cdn_in["originHeaders"]["type"] == "object"
+    assert cdn_in["originHeaders"]["additionalProperties"]["type"] == "string"
+    assert cdn_in["staticPaths"]["items"]["type"] == "string"
+    k8s_in = resource(schema, "KubernetesApp")["inputProperties"]
+    assert k8s_in["canarySteps"]["type"] == "array" and k8s_in["canarySteps"]["items"]["type"] == "integer"
+    assert k8s_in["colorImages"]["additionalProperties"]["type"] == "string"
+    alerting_in = resource(schema, "Alerting")["inputProperties"]
+    assert alerting_in["errorRatePercent"]["type"] == "number"
+    assert alerting_in["tier"]["$ref"] == "#/types/webstack:index:Tier"
+    assert resource(schema, "Cache")["inputProperties"]["engine"]["$ref"] == "#/types/webstack:index:CacheEngine"
+    engine = schema["types"]["webstack:index:CacheEngine"]
+    assert engine["type"] == "string" and [e["value"] for e in engine["enum"]] == ["redis", "valkey"]
+    assert [e["value"] for e in schema["types"]["webstack:index:Tier"]["enum"]] == ["dev", "staging", "prod"]
+
+
+def test_python_objects_passed_for_convenience_stay_out_of_the_schema(schema):
+    """``Backups(..., database=db)`` and ``Alerting(..., database=db, cdn=cdn, ...)`` take
+    components as keyword-only extras; packages pass the ids and ARNs in Args instead."""
+    assert "database" not in resource(schema, "Backups")["inputProperties"]
+    assert "resourceArns" in resource(schema, "Backups")["inputProperties"]
+    for extra in ("database", "cache", "cdn", "app", "backups"):
+        assert extra not in resource(schema, "Alerting")["inputProperties"]
+    assert "databaseIdentifier" in resource(schema, "Alerting")["inputProperties"]
+
+
+# ----------------------------------------------------------------------------- outputs
+
+
+@pytest.mark.parametrize("component", sorted(ARGS))
+def test_every_declared_output_is_a_described_property(schema, component):
+    cls = next(c for c in package.COMPONENTS if c.__name__ == component)
+    declared = {k for k in cls.__annotations__ if not k.startswith("_")}
+    props = resource(schema, component)["properties"]
+    assert sorted(props) == sorted(camel(k) for k in declared)
+    docs = docs_of(cls)
+    for name in declared:
+        assert props[camel(name)]["description"] == docs[name], name
+
+
+def test_outputs_other_teams_rely_on_have_their_types(schema):
+    db = resource(schema, "Database")
+    assert db["properties"]["writerEndpoint"]["type"] == "string"
+    assert db["properties"]["replicaIdentifiers"]["type"] == "array"
+    assert db["properties"]["replicaIdentifiers"]["items"]["type"] == "string"
+    assert db["properties"]["maxConnections"]["type"] == "integer"
+    assert "writerEndpoint" in db["required"] and "proxyEndpoint" not in db["required"]
+    cache_out = resource(schema, "Cache")["properties"]
+    assert cache_out["primaryEndpoint"]["type"] == "string" and cache_out["port"]["type"] == "integer"
+    assert cache_out["memberClusters"]["items"]["type"] == "string"
+    assert resource(schema, "Alerting")["properties"]["topicArns"]["additionalProperties"]["type"] == "string"
+    records = resource(schema, "Cdn")["properties"]["certificateValidationRecords"]
+    assert records["items"]["additionalProperties"]["type"] == "string"
+    assert "webAclArn" not in resource(schema, "Cdn")["required"]
+    assert resource(schema, "KubernetesApp")["properties"]["maxReplicas"]["type"] == "integer"
+    assert resource(schema, "VercelApp")["properties"]["platform"]["type"] == "string"
+
+
+# -------------------------------------------------------- constructing through the package
+
+
+def construct(provider: ComponentProvider, component: str, inputs: dict) -> tuple:
+    """Construct like ``pulumi up`` in another language: camelCase inputs, every number a
+    double on the wire; returns the plan and the state handed back to the caller."""
+    result = {}
+
+    def program():
+        result["state"] = provider.construct("it", f"webstack:index:{component}", inputs, pulumi.ResourceOptions()).state
+
+    return synth(program), result["state"]
+
+
+REQUIRED_ONLY = {
+    "Network": {},
+    "Database": LINKS,
+    "Cache": {k: LINKS[k] for k in ("subnetIds", "securityGroupId", "availabilityZones")},
+    "Cdn": {"domain": "shop.example.com", "originDomain": "origin.shop.example.com"},
+    "VercelApp": {"projectName": "shop", "originDomain": "origin.shop.example.com"},
+    "KubernetesApp": {"originDomain": "origin.shop.example.com", "image": "ghcr.io/acme/shop@sha256:" + "a" * 64},
+    "Backups": {},
+    "Alerting": {"tier": "staging", "emails": ["ops@example.com"]},
+}
+
+
+@pytest.mark.parametrize("component", sorted(REQUIRED_ONLY))
+def test_every_component_builds_from_its_required_inputs_and_returns_its_outputs(provider, schema, component):
+    plan, state = construct(provider, component, REQUIRED_ONLY[component])
+    root = plan.one(f"webstack:index:{component}", "it")
+    descendants = {r.urn for r in plan.descendants(root)}
+    assert descendants and descendants == {r.urn for r in plan.resources if r is not root}
+    assert set(resource(schema, component)["required"]) <= set(state)
+
+
+def test_a_database_constructed_from_package_inputs_is_the_python_component(provider):
+    plan, state = construct(provider, "Database", {**LINKS, "replicas": 2.0, "multiAz": True,
+                                                    "instanceClass": "db.r7g.large", "backupRetentionDays": 30.0})
+    component = plan.one("webstack:index:Database", "it")
+    instances = plan.by_type("aws:rds/instance:Instance")
+    assert len(instances) == 3 and all(i.parent == component.urn for i in instances)
+    primary = plan.one("aws:rds/instance:Instance", "it-primary")
+    assert primary.inputs["multiAz"] is True and primary.inputs["backupRetentionPeriod"] == 30
+    assert primary.inputs["instanceClass"] == "db.r7g.large" and primary.inputs["engineVersion"] == "17"
+    assert isinstance(component.component_outputs["max_connections"], int)
+    assert set(state) >= {"writerEndpoint", "readerEndpoint", "secretArn", "replicaIdentifiers", "maxConnections"}
+    assert len(state["replicaIdentifiers"]) == 2
+
+
+def test_nested_security_headers_arrive_as_the_python_type(provider):
+    plan, _ = construct(provider, "Cdn", {
+        "domain": "shop.example.com", "originDomain": "origin.shop.example.com", "waf": False, "accessLogs": False,
+        "headers": {"hstsMaxAgeSeconds": 63072000.0, "hstsPreload": True, "frameOptions": "SAMEORIGIN"},
+    })
+    policy = plan.one("aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy")
+    hsts = policy.inputs["securityHeadersConfig"]["strictTransportSecurity"]
+    assert hsts["accessControlMaxAgeSec"] == 63072000 and hsts["preload"] is True and hsts["includeSubdomains"] is True
+    assert policy.inputs["securityHeadersConfig"]["frameOptions"]["frameOption"] == "SAMEORIGIN"
+
+
+def test_package_inputs_meet_the_same_validation(provider):
+    with pytest.raises(ComponentInitError) as err:
+        construct(provider, "Database", {**LINKS, "replicas": 9.0})
+    assert isinstance(err.value.inner, ArgsError)
+    assert str(err.value.inner) == "database.replicas = 9: must be between 0 and 5"  # 9, not 9.0
+    with pytest.raises(InputPropertyError, match="Missing required input 'vpcId' on 'Database'"):
+        construct(provider, "Database", {k: v for k, v in LINKS.items() if k != "vpcId"})
+
+
+# ---------------------------------------------------------------------------- entry point
+
+
+def test_importing_the_entry_point_starts_nothing(monkeypatch):
+    calls = []
+    monkeypatch.setattr("pulumi.provider.experimental.component_provider_host", lambda **kw: calls.append(kw))
+    monkeypatch.delitem(sys.modules, "components.__main__")
+    __import__("components.__main__")
+    assert calls == []
+
+
+def test_running_the_directory_hosts_every_component(monkeypatch):
+    """``python components/`` (what the language host runs) puts the repository root first
+    on sys.path, so the modules import as ``components.*`` and never as top-level modules."""
+    calls = []
+    monkeypatch.setattr("pulumi.provider.experimental.component_provider_host", lambda **kw: calls.append(kw))
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    runpy.run_path(str(COMPONENTS_DIR), run_name="__main__")
+    assert calls == [{"name": "webstack", "components": package.COMPONENTS, "version": "0.1.0"}]
+    assert sys.path[0] == str(COMPONENTS_DIR.parent)
+    assert all(Path(p or ".").resolve() != COMPONENTS_DIR for p in sys.path)
+
+
+def test_the_plugin_serves_the_schema_over_grpc(tmp_path, schema):
+    """The plugin process as the Pulumi CLI starts it: prints its port, answers GetSchema."""
+    proc = subprocess.Popen([sys.executable, str(COMPONENTS_DIR), "127.0.0.1:1"], cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        ready, _, _ = select.select([proc.stdout], [], [], 60)
+        assert ready, "the plugin printed no port within 60 s"
+        port = proc.stdout.readline().decode().strip()
+        assert port.isdigit(), proc.stderr.read().decode()
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            served = provider_pb2_grpc.ResourceProviderStub(channel).GetSchema(provider_pb2.GetSchemaRequest(), timeout=10)
+        assert json.loads(served.schema) == schema
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_the_plugin_declares_python_and_installs_what_the_components_import():
+    manifest = (COMPONENTS_DIR / "PulumiPlugin.yaml").read_text()
+    assert yaml.safe_load(manifest)["runtime"]["name"] == "python"
+    pinned = tomllib.loads((COMPONENTS_DIR.parent / "pyproject.toml").read_text())["project"]["dependencies"]
+    required = [line for line in (COMPONENTS_DIR / "requirements.txt").read_text().splitlines()
+                if line and not line.startswith("#")]
+    assert set(required) <= set(pinned)
+    imported = set()
+    for module in COMPONENTS_DIR.glob("*.py"):
+        for line in module.read_text().splitlines():
+            if line.startswith(("import pulumi", "from pulumi")):
+                imported.add(line.split()[1].split(".")[0])
+    assert {name.replace("_", "-") for name in imported} == {r.split(">")[0].split("<")[0] for r in required}
