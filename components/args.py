@@ -35,11 +35,34 @@ def from_inputs(cls: type[T], args: Any) -> T:
     an ``int``. Outputs and other values pass through unchanged.
     """
     if isinstance(args, cls):
+        _refuse_unset_flags(args)
         return args
     if not isinstance(args, Mapping):
         raise TypeError(f"{cls.__name__}: expected {cls.__name__} or a mapping of its fields, got {type(args).__name__}")
     field_types = {f.name: f.type for f in dataclasses.fields(cls)}
-    return cls(**{name: _coerce(field_types.get(name, Any), value) for name, value in args.items()})
+    built = cls(**{name: _coerce(field_types.get(name, Any), value) for name, value in args.items()})
+    _refuse_unset_flags(built)
+    return built
+
+
+# How each Args class is named in error messages ("database.replicas = 9: ...").
+_ERROR_PREFIX = {"VercelAppArgs": "vercel", "KubernetesAppArgs": "kubernetes", "SecurityHeaders": "headers"}
+
+
+def _refuse_unset_flags(args: Any) -> None:
+    """A flag whose default is True or False must not be None.
+
+    The ``Optional[bool]`` annotation (needed for the package schema) would otherwise let an
+    explicit None through, and None reads as False: ``deletion_protection=None`` would
+    quietly turn protection off. Leaving the field out gives the default.
+    """
+    from components.errors import ArgsError
+
+    name = type(args).__name__
+    prefix = _ERROR_PREFIX.get(name, name.removesuffix("Args").lower())
+    for f in dataclasses.fields(args):
+        if isinstance(f.default, bool) and getattr(args, f.name) is None:
+            raise ArgsError(f"{prefix}.{f.name}", None, f"must be true or false; leave it out for the default ({f.default})")
 
 
 def _coerce(annotation: Any, value: Any) -> Any:

@@ -127,7 +127,7 @@ class Resource:
 
 
 class Plan:
-    """Everything a program registered, in registration order."""
+    """Everything a program registered (see ``_creation_order`` for the order)."""
 
     def __init__(
         self,
@@ -141,6 +141,7 @@ class Plan:
         self.project = project
         self.stack = stack
         self.resources = resources
+        """In creation order (see ``_creation_order``)."""
         self.outputs = outputs
         self.placeholders = sorted(placeholders)
         self.config = dict(config or {})
@@ -638,8 +639,9 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
             parent=request.parent or None,
             inputs=inputs,
             state=state,
-            dependencies=list(request.dependencies),
-            property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
+            # Sets in the engine's eyes; sorted so plans are repeatable.
+            dependencies=sorted(set(request.dependencies)),
+            property_dependencies={k: sorted(set(v.urns)) for k, v in sorted(request.propertyDependencies.items())},
             provider=request.provider,
             providers=dict(request.providers),
             protect=bool(request.protect),
@@ -769,7 +771,21 @@ def synth(
             settings.ROOT.set(None)
             runtime_config.set_all_config({}, [])
     resources = [monitor.records[urn] for urn in monitor.order]
-    return Plan(project, stack, resources, monitor.stack_outputs, placeholders, config)
+    plan = Plan(project, stack, resources, monitor.stack_outputs, placeholders, config)
+    return Plan(project, stack, _creation_order(plan), monitor.stack_outputs, placeholders, config)
+
+
+def _creation_order(plan: Plan) -> list[Resource]:
+    """Resources in a deterministic order: providers and components first, then custom
+    resources by the wave in which they can be created, ties by URN.
+
+    Registration order is not stable: resources whose inputs resolve at the same moment
+    (replicas of one primary, say) register from concurrent threads in any order. Plans must
+    be byte-for-byte repeatable for diffs and reviews, and the wave order reads as what
+    ``pulumi up`` does first.
+    """
+    waves = plan.creation_waves()
+    return sorted(plan.resources, key=lambda r: (waves.get(r.urn, 0), r.urn))
 
 
 def load_stack_config(stack: str, root: Path = ROOT) -> tuple[str, dict[str, Any], list[str]]:

@@ -311,3 +311,22 @@ def test_the_plugin_declares_python_and_installs_what_the_components_import():
             if line.startswith(("import pulumi", "from pulumi")):
                 imported.add(line.split()[1].split(".")[0])
     assert {name.replace("_", "-") for name in imported} == {r.split(">")[0].split("<")[0] for r in required}
+
+
+@pytest.mark.parametrize(
+    "build, message",
+    [
+        (lambda: __import__("components.database", fromlist=["x"]).DatabaseArgs(
+            subnet_ids=["a", "b"], security_group_id="sg", availability_zones=["x", "y"], vpc_id="v",
+            deletion_protection=None), "database.deletion_protection = None: must be true or false"),
+        (lambda: __import__("components.network", fromlist=["x"]).NetworkArgs(flow_logs=None),
+         "network.flow_logs = None: must be true or false"),
+    ],
+)
+def test_a_flag_set_to_none_is_refused_instead_of_reading_as_false(build, message):
+    from components.args import from_inputs
+    from components.errors import ArgsError
+
+    args = build()
+    with pytest.raises(ArgsError, match=message.replace("(", r"\(")):
+        from_inputs(type(args), args)

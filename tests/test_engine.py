@@ -136,3 +136,8 @@ def test_the_prod_plan_takes_a_couple_of_seconds():
     started = time.perf_counter()
     synth_stack("prod")
     assert time.perf_counter() - started < 3.0
+
+
+def test_a_real_stack_plans_identically_every_time():
+    # Concurrent registrations arrive in any order; the plan must not.
+    assert synth_stack("prod").to_json() == cached_plan("prod").to_json()
