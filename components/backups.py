@@ -37,6 +37,7 @@ import pulumi_aws as aws
 
 from components.args import from_inputs
 from components.errors import ArgsError, require, require_range
+from components.iam_policies import assume_role_policy
 
 DAILY_SCHEDULE = "cron(0 2 * * ? *)"
 """Daily full backup, 02:00 UTC (DESIGN.md)."""
@@ -224,13 +225,6 @@ def replication_policy(
              "Resource": destination_key_arn},
         ],
     }
-
-
-def _assume_role(service: str) -> str:
-    return json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}],
-    })
 
 
 # ----------------------------------------------------------------------------- args
@@ -433,7 +427,7 @@ class Backups(pulumi.ComponentResource):
         role = aws.iam.Role(
             f"{name}-backup-role",
             description=f"AWS Backup service role of {prefix}",
-            assume_role_policy=_assume_role("backup.amazonaws.com"),
+            assume_role_policy=assume_role_policy("backup.amazonaws.com"),
             opts=self._child,
         )
         for suffix, policy in (("backup", "AWSBackupServiceRolePolicyForBackup"),
@@ -635,7 +629,7 @@ class Backups(pulumi.ComponentResource):
         role = aws.iam.Role(
             f"{name}-replication-role",
             description=f"S3 replication of {self._prefix} backups to {self._args.copy_region}",
-            assume_role_policy=_assume_role("s3.amazonaws.com"),
+            assume_role_policy=assume_role_policy("s3.amazonaws.com"),
             opts=self._child,
         )
         aws.iam.RolePolicy(

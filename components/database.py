@@ -59,6 +59,7 @@ import pulumi_random as random
 
 from components.args import from_inputs
 from components.errors import ArgsError, require, require_one_of, require_range
+from components.iam_policies import assume_role_policy
 
 ENGINE = "postgres"
 SUPPORTED_MAJORS = (13, 14, 15, 16, 17, 18)
@@ -750,18 +751,7 @@ class Database(pulumi.ComponentResource):
         role = aws.iam.Role(
             f"{name}-monitoring",
             description="RDS enhanced monitoring publishes OS metrics to CloudWatch Logs",
-            assume_role_policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "monitoring.rds.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                        }
-                    ],
-                }
-            ),
+            assume_role_policy=assume_role_policy("monitoring.rds.amazonaws.com"),
             opts=child,
         )
         attachment = aws.iam.RolePolicyAttachment(
@@ -842,14 +832,7 @@ class Database(pulumi.ComponentResource):
         role = aws.iam.Role(
             f"{name}-proxy",
             description=f"RDS Proxy of {identifier} reads the master secret",
-            assume_role_policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {"Effect": "Allow", "Principal": {"Service": "rds.amazonaws.com"}, "Action": "sts:AssumeRole"}
-                    ],
-                }
-            ),
+            assume_role_policy=assume_role_policy("rds.amazonaws.com"),
             opts=child,
         )
         secret_arn = self.secret_arn

@@ -38,7 +38,6 @@ secrets. Egress is limited to DNS, the data-tier networks on the database and ca
 and HTTPS (AWS APIs).
 """
 
-import json
 import math
 import re
 from dataclasses import dataclass, field
@@ -52,6 +51,7 @@ import pulumi_random as random
 from components import headers as h
 from components.args import from_inputs
 from components.errors import ArgsError, require, require_one_of, require_range
+from components.iam_policies import secret_read_policy
 
 ORIGIN_VERIFY_HEADER = "X-Origin-Verify"
 """Header carrying the secret that proves a request came through the CDN (the app checks it)."""
@@ -281,21 +281,6 @@ def data_values(args: KubernetesAppArgs) -> dict[str, pulumi.Input[Any]]:
         "REDIS_TLS": "true" if args.cache_host is not None else None,
     }
     return {k: v for k, v in values.items() if v is not None}
-
-
-def secret_read_policy(secret_arns: list[str], kms_key_arns: list[str], region: str) -> str:
-    """IAM policy JSON: read these secrets, decrypt with these keys through Secrets Manager only."""
-    statements: list[dict[str, Any]] = [
-        {"Sid": "ReadDataTierSecrets", "Effect": "Allow",
-         "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], "Resource": sorted(secret_arns)},
-    ]
-    if kms_key_arns:
-        statements.append({
-            "Sid": "DecryptThroughSecretsManager", "Effect": "Allow", "Action": "kms:Decrypt",
-            "Resource": sorted(kms_key_arns),
-            "Condition": {"StringEquals": {"kms:ViaService": f"secretsmanager.{region}.amazonaws.com"}},
-        })
-    return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
 
 class KubernetesApp(pulumi.ComponentResource):

@@ -17,6 +17,7 @@ import pulumi_aws as aws
 
 from components.args import from_inputs
 from components.errors import ArgsError, require, require_range
+from components.iam_policies import assume_role_policy
 
 
 def subnet_cidrs(cidr: str, count: int, new_prefix: Optional[int] = None) -> list[str]:
@@ -265,18 +266,7 @@ class Network(pulumi.ComponentResource):
         )
         role = aws.iam.Role(
             f"{name}-flow-logs",
-            assume_role_policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                        }
-                    ],
-                }
-            ),
+            assume_role_policy=assume_role_policy("vpc-flow-logs.amazonaws.com"),
             opts=child,
         )
         aws.iam.RolePolicy(

@@ -44,6 +44,7 @@ import pulumiverse_vercel as vercel
 from components import headers as h
 from components.args import from_inputs
 from components.errors import ArgsError, require, require_one_of, require_range
+from components.iam_policies import secret_read_policy
 
 ORIGIN_VERIFY_HEADER = "X-Origin-Verify"
 """Header carrying the secret that proves a request came through the CDN."""
@@ -218,21 +219,6 @@ def data_variables(args: VercelAppArgs) -> dict[str, pulumi.Input[Any]]:
 def oidc_subjects(team_slug: str, project_name: str, environments: list[str]) -> list[str]:
     """``sub`` claims of the project's OIDC tokens for those environments."""
     return [f"owner:{team_slug}:project:{project_name}:environment:{env}" for env in environments]
-
-
-def secret_read_policy(secret_arns: list[str], kms_key_arns: list[str], region: str) -> str:
-    """IAM policy JSON: read these secrets, decrypt with these keys through Secrets Manager only."""
-    statements: list[dict[str, Any]] = [
-        {"Sid": "ReadDataTierSecrets", "Effect": "Allow",
-         "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], "Resource": sorted(secret_arns)},
-    ]
-    if kms_key_arns:
-        statements.append({
-            "Sid": "DecryptThroughSecretsManager", "Effect": "Allow", "Action": "kms:Decrypt",
-            "Resource": sorted(kms_key_arns),
-            "Condition": {"StringEquals": {"kms:ViaService": f"secretsmanager.{region}.amazonaws.com"}},
-        })
-    return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
 
 def firewall_rules(args: VercelAppArgs, origin_secret: Optional[pulumi.Input[str]]) -> list[dict[str, Any]]:

@@ -1,0 +1,37 @@
+"""IAM policy documents more than one component grants: helpers, not components.
+
+Each function returns a document (JSON text where the caller passes it straight to an
+``assume_role_policy`` or ``policy`` argument). The statements, their Sids and their order
+are part of what the components register: change them here and every component that uses
+them changes with them.
+"""
+
+import json
+from typing import Any
+
+
+def assume_role_policy(service: str) -> str:
+    """Trust policy JSON: the AWS service ``service`` (``rds.amazonaws.com``) may assume the role."""
+    return json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}],
+    })
+
+
+def secret_read_policy(secret_arns: list[str], kms_key_arns: list[str], region: str) -> str:
+    """IAM policy JSON: read these secrets, decrypt with these keys through Secrets Manager only.
+
+    What the app tier (Vercel OIDC role, Kubernetes IRSA role) is granted on the data-tier
+    secrets; ARNs are sorted so the document does not depend on the order they came in.
+    """
+    statements: list[dict[str, Any]] = [
+        {"Sid": "ReadDataTierSecrets", "Effect": "Allow",
+         "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], "Resource": sorted(secret_arns)},
+    ]
+    if kms_key_arns:
+        statements.append({
+            "Sid": "DecryptThroughSecretsManager", "Effect": "Allow", "Action": "kms:Decrypt",
+            "Resource": sorted(kms_key_arns),
+            "Condition": {"StringEquals": {"kms:ViaService": f"secretsmanager.{region}.amazonaws.com"}},
+        })
+    return json.dumps({"Version": "2012-10-17", "Statement": statements})
