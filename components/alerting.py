@@ -38,6 +38,7 @@ from urllib.parse import urlparse
 import pulumi
 import pulumi_aws as aws
 
+from components import kms
 from components.alarms import (
     SEVERITIES,
     AlarmSpec,
@@ -157,13 +158,7 @@ def topic_key_policy(account_id: str) -> dict[str, Any]:
     return {
         "Version": "2012-10-17",
         "Statement": [
-            {
-                "Sid": "AccountAdministersKey",
-                "Effect": "Allow",
-                "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
-                "Action": "kms:*",
-                "Resource": "*",
-            },
+            kms.account_administers_key(account_id),
             {
                 "Sid": "PublishersEncryptMessages",
                 "Effect": "Allow",
@@ -661,22 +656,15 @@ class Alerting(pulumi.ComponentResource):
                 ) -> dict[Severity, aws.sns.Topic]:
         name, args = self._name, self._args
         where = f" ({region})" if region else ""
-        key = aws.kms.Key(
+        key = kms.customer_managed_key(
             f"{name}-{infix}key",
             description=f"Alert topics of {self._prefix}{where}",
-            enable_key_rotation=True,
             deletion_window_in_days=30,
             policy=self._account.apply(lambda a: json.dumps(topic_key_policy(a))),
             region=region,
             opts=self._child,
         )
-        aws.kms.Alias(
-            f"{name}-{infix}key-alias",
-            name=f"alias/{self._prefix}-alerts",
-            target_key_id=key.key_id,
-            region=region,
-            opts=self._child,
-        )
+        kms.key_alias(f"{name}-{infix}key-alias", key, f"alias/{self._prefix}-alerts", region=region, opts=self._child)
         topics: dict[Severity, aws.sns.Topic] = {}
         endpoints = {"pager": args.pager_webhook_url, "chat": args.chat_webhook_url}
         for severity in SEVERITIES:

@@ -35,6 +35,7 @@ from typing import Any, Optional
 import pulumi
 import pulumi_aws as aws
 
+from components import kms
 from components.args import from_inputs
 from components.errors import ArgsError, require, require_range
 from components.iam_policies import assume_role_policy
@@ -479,21 +480,14 @@ class Backups(pulumi.ComponentResource):
 
     def _key(self, resource_name: str, region: Optional[str]) -> aws.kms.Key:
         where = f" ({region})" if region else ""
-        key = aws.kms.Key(
+        key = kms.customer_managed_key(
             resource_name,
             description=f"Backups of {self._prefix}{where}: bucket objects and recovery points",
-            enable_key_rotation=True,
             deletion_window_in_days=30,
             region=region,
             opts=self._stateful,
         )
-        aws.kms.Alias(
-            f"{resource_name}-alias",
-            name=f"alias/{self._prefix}-backups",
-            target_key_id=key.key_id,
-            region=region,
-            opts=self._child,
-        )
+        kms.key_alias(f"{resource_name}-alias", key, f"alias/{self._prefix}-backups", region=region, opts=self._child)
         return key
 
     def _bucket_basics(self, resource_name: str, bucket: aws.s3.Bucket, region: Optional[str]) -> aws.s3.BucketVersioning:

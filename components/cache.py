@@ -34,6 +34,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
+from components import kms
 from components.args import from_inputs
 from components.errors import ArgsError, require, require_one_of, require_range
 
@@ -235,44 +236,17 @@ class Cache(pulumi.ComponentResource):
         account = aws.get_caller_identity_output(opts=invoke).account_id
         region = aws.get_region_output(opts=invoke).region
 
-        key = aws.kms.Key(
+        key = kms.customer_managed_key(
             f"{name}-key",
             description=f"{group_id}: data at rest, snapshots, auth secret, logs",
-            enable_key_rotation=True,
             deletion_window_in_days=30 if args.protect else 7,
             policy=pulumi.Output.all(region, account, partition.partition, partition.dns_suffix).apply(
-                lambda v: json.dumps(
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Sid": "AccountAdministersKey",
-                                "Effect": "Allow",
-                                "Principal": {"AWS": f"arn:{v[2]}:iam::{v[1]}:root"},
-                                "Action": "kms:*",
-                                "Resource": "*",
-                            },
-                            {
-                                "Sid": "CloudWatchLogsEncryptsCacheLogs",
-                                "Effect": "Allow",
-                                "Principal": {"Service": f"logs.{v[0]}.{v[3]}"},
-                                "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*",
-                                           "kms:GenerateDataKey*", "kms:Describe*"],
-                                "Resource": "*",
-                                "Condition": {
-                                    "ArnLike": {
-                                        "kms:EncryptionContext:aws:logs:arn":
-                                            f"arn:{v[2]}:logs:{v[0]}:{v[1]}:log-group:{log_prefix}/*"
-                                    }
-                                },
-                            },
-                        ],
-                    }
-                )
+                lambda v: json.dumps(kms.log_groups_key_policy(
+                    *v, sid="CloudWatchLogsEncryptsCacheLogs", log_groups=f"{log_prefix}/*"))
             ),
             opts=stateful,
         )
-        aws.kms.Alias(f"{name}-key", name=f"alias/{group_id}", target_key_id=key.key_id, opts=child)
+        kms.key_alias(f"{name}-key", key, f"alias/{group_id}", opts=child)
 
         subnet_group = aws.elasticache.SubnetGroup(
             f"{name}-subnets", subnet_ids=args.subnet_ids, description=f"Private subnets of {group_id}", opts=child

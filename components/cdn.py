@@ -55,6 +55,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import headers as h
+from components import kms
 from components.args import from_inputs
 from components.errors import ArgsError, require, require_one_of, require_range
 
@@ -588,22 +589,15 @@ class Cdn(pulumi.ComponentResource):
         source_arn = pulumi.Output.format(
             "arn:{0}:logs:{1}:{2}:delivery-source:*", partition, CLOUDFRONT_REGION, account
         )
-        key = aws.kms.Key(
+        key = kms.customer_managed_key(
             f"{name}-logs",
             description=f"{args.domain}: CloudFront access logs",
-            enable_key_rotation=True,
             deletion_window_in_days=30,
             policy=pulumi.Output.all(account, partition, source_arn).apply(
                 lambda a: json.dumps({
                     "Version": "2012-10-17",
                     "Statement": [
-                        {
-                            "Sid": "AccountAdministers",
-                            "Effect": "Allow",
-                            "Principal": {"AWS": f"arn:{a[1]}:iam::{a[0]}:root"},
-                            "Action": "kms:*",
-                            "Resource": "*",
-                        },
+                        kms.account_administers_key(a[0], a[1], sid="AccountAdministers"),
                         {
                             "Sid": "LogDeliveryEncrypts",
                             "Effect": "Allow",

@@ -57,6 +57,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
+from components import kms
 from components.args import from_inputs
 from components.errors import ArgsError, require, require_one_of, require_range
 from components.iam_policies import assume_role_policy
@@ -647,48 +648,19 @@ class Database(pulumi.ComponentResource):
         """Customer-managed key; its policy lets CloudWatch Logs use it for this DB's log groups."""
         suffix = f"-{remote_region}" if remote_region else ""
         policy = pulumi.Output.all(region, account, partition.partition, partition.dns_suffix).apply(
-            lambda v: json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Sid": "AccountAdministersKey",
-                            "Effect": "Allow",
-                            "Principal": {"AWS": f"arn:{v[2]}:iam::{v[1]}:root"},
-                            "Action": "kms:*",
-                            "Resource": "*",
-                        },
-                        {
-                            "Sid": "CloudWatchLogsEncryptsDatabaseLogs",
-                            "Effect": "Allow",
-                            "Principal": {"Service": f"logs.{v[0]}.{v[3]}"},
-                            "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*",
-                                       "kms:Describe*"],
-                            "Resource": "*",
-                            "Condition": {
-                                "ArnLike": {
-                                    "kms:EncryptionContext:aws:logs:arn":
-                                        f"arn:{v[2]}:logs:{v[0]}:{v[1]}:log-group:/aws/rds/instance/{identifier}*"
-                                }
-                            },
-                        },
-                    ],
-                }
-            )
+            lambda v: json.dumps(kms.log_groups_key_policy(
+                *v, sid="CloudWatchLogsEncryptsDatabaseLogs", log_groups=f"/aws/rds/instance/{identifier}*"))
         )
-        key = aws.kms.Key(
+        key = kms.customer_managed_key(
             f"{name}-key{suffix}",
             description=f"{identifier}: storage, master secret, Performance Insights, logs",
-            enable_key_rotation=True,
             deletion_window_in_days=30 if args.protect else 7,
             policy=policy,
             region=remote_region,
             opts=stateful,
         )
-        aws.kms.Alias(
-            f"{name}-key{suffix}", name=f"alias/{identifier}", target_key_id=key.key_id, region=remote_region,
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+        kms.key_alias(f"{name}-key{suffix}", key, f"alias/{identifier}", region=remote_region,
+                      opts=pulumi.ResourceOptions(parent=self))
         return key
 
     def _master_secret(self, name: str, identifier: str, primary: aws.rds.Instance,
