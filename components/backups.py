@@ -35,7 +35,7 @@ from typing import Any, Optional
 import pulumi
 import pulumi_aws as aws
 
-from components import kms
+from components import buckets, kms
 from components.args import from_inputs
 from components.errors import ArgsError, require, require_range
 from components.iam_policies import assume_role_policy
@@ -129,17 +129,6 @@ def log_lifecycle_rules(retention_days: int) -> list[dict[str, Any]]:
     }]
 
 
-def _deny_insecure_transport(bucket_arn: str) -> dict[str, Any]:
-    return {
-        "Sid": "DenyInsecureTransport",
-        "Effect": "Deny",
-        "Principal": "*",
-        "Action": "s3:*",
-        "Resource": [bucket_arn, f"{bucket_arn}/*"],
-        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-    }
-
-
 def data_bucket_policy(bucket_arn: str, key_arn: str, *, require_encryption_header: bool = True) -> dict[str, Any]:
     """Bucket policy of a backup bucket: TLS only, SSE-KMS with this bucket's key only.
 
@@ -150,7 +139,7 @@ def data_bucket_policy(bucket_arn: str, key_arn: str, *, require_encryption_head
     """
     objects = f"{bucket_arn}/*"
     statements = [
-        _deny_insecure_transport(bucket_arn),
+        buckets.deny_insecure_transport(bucket_arn),
         {
             "Sid": "DenyNonKmsEncryption",
             "Effect": "Deny",
@@ -189,7 +178,7 @@ def log_bucket_policy(log_bucket_arn: str, source_bucket_arns: list[str], accoun
     return {
         "Version": "2012-10-17",
         "Statement": [
-            _deny_insecure_transport(log_bucket_arn),
+            buckets.deny_insecure_transport(log_bucket_arn),
             {
                 "Sid": "AllowS3ServerAccessLogs",
                 "Effect": "Allow",
@@ -492,30 +481,9 @@ class Backups(pulumi.ComponentResource):
 
     def _bucket_basics(self, resource_name: str, bucket: aws.s3.Bucket, region: Optional[str]) -> aws.s3.BucketVersioning:
         """Versioning, public access block and BucketOwnerEnforced: every bucket here has them."""
-        versioning = aws.s3.BucketVersioning(
-            f"{resource_name}-versioning",
-            bucket=bucket.id,
-            versioning_configuration={"status": "Enabled"},
-            region=region,
-            opts=self._child,
-        )
-        aws.s3.BucketPublicAccessBlock(
-            f"{resource_name}-public-access",
-            bucket=bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            region=region,
-            opts=self._child,
-        )
-        aws.s3.BucketOwnershipControls(
-            f"{resource_name}-ownership",
-            bucket=bucket.id,
-            rule={"object_ownership": "BucketOwnerEnforced"},
-            region=region,
-            opts=self._child,
-        )
+        versioning = buckets.enable_versioning(f"{resource_name}-versioning", bucket, region=region, opts=self._child)
+        buckets.block_public_access(f"{resource_name}-public-access", bucket, region=region, opts=self._child)
+        buckets.enforce_bucket_owner(f"{resource_name}-ownership", bucket, region=region, opts=self._child)
         return versioning
 
     def _log_bucket(self, resource_name: str, region: Optional[str], region_name: pulumi.Output[str]
@@ -571,16 +539,7 @@ class Backups(pulumi.ComponentResource):
             opts=self._stateful,
         )
         versioning = self._bucket_basics(resource_name, bucket, region)
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{resource_name}-encryption",
-            bucket=bucket.id,
-            rules=[{
-                "apply_server_side_encryption_by_default": {"sse_algorithm": "aws:kms", "kms_master_key_id": key.arn},
-                "bucket_key_enabled": True,
-            }],
-            region=region,
-            opts=self._child,
-        )
+        buckets.encrypt_with_kms(f"{resource_name}-encryption", bucket, key, region=region, opts=self._child)
         aws.s3.BucketPolicy(
             f"{resource_name}-policy",
             bucket=bucket.id,

@@ -54,8 +54,8 @@ from typing import Any, Optional
 import pulumi
 import pulumi_aws as aws
 
+from components import buckets, kms
 from components import headers as h
-from components import kms
 from components.args import from_inputs
 from components.errors import ArgsError, require, require_one_of, require_range
 
@@ -614,29 +614,10 @@ class Cdn(pulumi.ComponentResource):
             opts=child,
         )
         bucket = aws.s3.Bucket(f"{name}-logs", opts=child)
-        aws.s3.BucketOwnershipControls(
-            f"{name}-logs", bucket=bucket.id, rule={"object_ownership": "BucketOwnerEnforced"}, opts=child
-        )
-        aws.s3.BucketPublicAccessBlock(
-            f"{name}-logs",
-            bucket=bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=child,
-        )
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-logs",
-            bucket=bucket.id,
-            rules=[{
-                "apply_server_side_encryption_by_default": {"sse_algorithm": "aws:kms", "kms_master_key_id": key.arn},
-                "bucket_key_enabled": True,
-            }],
-            opts=child,
-        )
-        aws.s3.BucketVersioning(f"{name}-logs", bucket=bucket.id,
-                                versioning_configuration={"status": "Enabled"}, opts=child)
+        buckets.enforce_bucket_owner(f"{name}-logs", bucket, opts=child)
+        buckets.block_public_access(f"{name}-logs", bucket, opts=child)
+        buckets.encrypt_with_kms(f"{name}-logs", bucket, key, opts=child)
+        buckets.enable_versioning(f"{name}-logs", bucket, opts=child)
         aws.s3.BucketLifecycleConfiguration(
             f"{name}-logs",
             bucket=bucket.id,
@@ -657,14 +638,7 @@ class Cdn(pulumi.ComponentResource):
                 lambda a: json.dumps({
                     "Version": "2012-10-17",
                     "Statement": [
-                        {
-                            "Sid": "DenyInsecureTransport",
-                            "Effect": "Deny",
-                            "Principal": "*",
-                            "Action": "s3:*",
-                            "Resource": [a[0], f"{a[0]}/*"],
-                            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                        },
+                        buckets.deny_insecure_transport(a[0]),
                         {
                             "Sid": "LogDeliveryAclCheck",
                             "Effect": "Allow",
