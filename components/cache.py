@@ -24,11 +24,10 @@ Example::
 """
 
 import enum
-import hashlib
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Optional
 
 import pulumi
 import pulumi_aws as aws
@@ -36,7 +35,8 @@ import pulumi_random as random
 
 from components import kms
 from components.args import from_inputs
-from components.errors import ArgsError, require, require_one_of, require_range
+from components.errors import ArgsError, require, require_log_retention, require_one_of, require_range, static_len
+from components.names import stack_scoped_id
 
 
 class CacheEngine(str, enum.Enum):
@@ -58,9 +58,6 @@ MAXMEMORY_POLICIES = (
     "volatile-lru", "allkeys-lru", "volatile-lfu", "allkeys-lfu", "volatile-random", "allkeys-random",
     "volatile-ttl", "noeviction",
 )
-LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
-                      3288, 3653)
-"""Retention values CloudWatch Logs accepts."""
 MAX_REPLICAS = 5
 AUTH_TOKEN_LENGTH = 64
 AUTH_TOKEN_SPECIALS = "!&#$^<>-"
@@ -91,16 +88,7 @@ def cache_cluster_zones(zones: list[str], count: int) -> list[str]:
 
 def default_replication_group_id(project: str, stack: str, name: str) -> str:
     """``<project>-<stack>-<name>`` as a replication group id (at most 40 characters)."""
-    raw = re.sub(r"[^a-z0-9]+", "-", f"{project}-{stack}-{name}".lower()).strip("-")
-    raw = re.sub(r"^[^a-z]+", "", raw) or "cache"
-    if len(raw) > 40:
-        digest = hashlib.sha256(raw.encode()).hexdigest()[:6]
-        raw = raw[:33].rstrip("-") + "-" + digest
-    return raw
-
-
-def _static_len(value: Any) -> Optional[int]:
-    return len(value) if isinstance(value, (list, tuple)) else None
+    return stack_scoped_id(project, stack, name, fallback="cache", limit=40)
 
 
 # ---------------------------------------------------------------------------- args
@@ -164,7 +152,7 @@ class CacheArgs:
                 self.automatic_failover, "needs replicas >= 1 (there is nothing to fail over to)")
         require(not self.multi_az or self.automatic_failover, "cache.multi_az", self.multi_az,
                 "needs automatic_failover")
-        n_subnets = _static_len(self.subnet_ids)
+        n_subnets = static_len(self.subnet_ids)
         require(n_subnets is None or n_subnets >= (2 if self.multi_az else 1), "cache.subnet_ids", self.subnet_ids,
                 "needs at least 1 private subnet, and 2 in different AZs with multi_az")
         require_range("cache.snapshot_retention_days", self.snapshot_retention_days, 0, 35)
@@ -174,8 +162,7 @@ class CacheArgs:
                 self.maintenance_window, "must be ddd:hh:mm-ddd:hh:mm (UTC), e.g. sun:05:00-sun:06:00")
         require_range("cache.port", self.port, 1024, 65535)
         require_one_of("cache.maxmemory_policy", self.maxmemory_policy, MAXMEMORY_POLICIES)
-        require(self.log_retention_days in LOG_RETENTION_DAYS, "cache.log_retention_days", self.log_retention_days,
-                "must be a CloudWatch Logs retention: " + ", ".join(map(str, LOG_RETENTION_DAYS)))
+        require_log_retention("cache.log_retention_days", self.log_retention_days)
         if self.replication_group_id is not None:
             require(isinstance(self.replication_group_id, str) and len(self.replication_group_id) <= 40
                     and _GROUP_ID.match(self.replication_group_id) is not None,

@@ -46,7 +46,6 @@ Example::
     pulumi.export("dbReader", db.reader_endpoint)
 """
 
-import hashlib
 import json
 import math
 import re
@@ -59,8 +58,9 @@ import pulumi_random as random
 
 from components import kms
 from components.args import from_inputs
-from components.errors import ArgsError, require, require_one_of, require_range
+from components.errors import ArgsError, require, require_log_retention, require_one_of, require_range, static_len
 from components.iam_policies import assume_role_policy
+from components.names import stack_scoped_id
 
 ENGINE = "postgres"
 SUPPORTED_MAJORS = (13, 14, 15, 16, 17, 18)
@@ -70,9 +70,6 @@ CA_CERT_IDENTIFIER = "rds-ca-rsa2048-g1"
 LOG_EXPORTS = ["postgresql", "upgrade"]
 """Logs each instance publishes to CloudWatch Logs."""
 MONITORING_INTERVALS = (0, 1, 5, 10, 15, 30, 60)
-LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
-                      3288, 3653)
-"""Retention values CloudWatch Logs accepts."""
 MAX_REPLICAS = 5
 BYTES_PER_CONNECTION = 9531392
 """RDS for PostgreSQL's default: ``max_connections = LEAST({DBInstanceClassMemory/9531392}, 5000)``."""
@@ -172,13 +169,9 @@ def replica_zone(zones: list[str], index: int) -> str:
 
 
 def default_identifier(project: str, stack: str, name: str) -> str:
-    """``<project>-<stack>-<name>`` as an RDS identifier prefix (at most 40 characters)."""
-    raw = re.sub(r"[^a-z0-9]+", "-", f"{project}-{stack}-{name}".lower()).strip("-")
-    raw = re.sub(r"^[^a-z]+", "", raw) or "db"
-    if len(raw) > 40:
-        digest = hashlib.sha256(raw.encode()).hexdigest()[:6]
-        raw = raw[:33].rstrip("-") + "-" + digest
-    return raw
+    """``<project>-<stack>-<name>`` as an RDS identifier prefix (at most 40 characters, leaving
+    room for the replica and region suffixes within RDS's 63)."""
+    return stack_scoped_id(project, stack, name, fallback="db", limit=40)
 
 
 def db_parameters(engine_version: str, slow_query_ms: int, max_connections: int) -> list[dict[str, str]]:
@@ -193,11 +186,6 @@ def db_parameters(engine_version: str, slow_query_ms: int, max_connections: int)
         {"name": "shared_preload_libraries", "value": "pg_stat_statements", "apply_method": "pending-reboot"},
         {"name": "max_connections", "value": str(max_connections), "apply_method": "pending-reboot"},
     ]
-
-
-def _static_len(value: Any) -> Optional[int]:
-    """Length of a plain list/tuple; None for an Output (checked by AWS instead)."""
-    return len(value) if isinstance(value, (list, tuple)) else None
 
 
 # ---------------------------------------------------------------------------- args
@@ -307,14 +295,14 @@ class DatabaseArgs:
                 self.backup_window, "must be hh:mm-hh:mm (UTC)")
         require(_MAINTENANCE_WINDOW.match(str(self.maintenance_window)) is not None, "database.maintenance_window",
                 self.maintenance_window, "must be ddd:hh:mm-ddd:hh:mm (UTC), e.g. sun:04:00-sun:05:00")
-        n_subnets = _static_len(self.subnet_ids)
+        n_subnets = static_len(self.subnet_ids)
         require(n_subnets is None or n_subnets >= 2, "database.subnet_ids", self.subnet_ids,
                 "needs at least 2 private subnets in different AZs (RDS subnet groups span 2 AZs)")
         if self.cross_region_replica is not None:
             require(isinstance(self.cross_region_replica, str) and _REGION.match(self.cross_region_replica) is not None,
                     "database.cross_region_replica", self.cross_region_replica,
                     "must be an AWS region name such as eu-central-1")
-            n_remote = _static_len(self.cross_region_subnet_ids)
+            n_remote = static_len(self.cross_region_subnet_ids)
             require(n_remote is None or n_remote >= 2, "database.cross_region_subnet_ids",
                     self.cross_region_subnet_ids,
                     f"a cross-region replica needs at least 2 private subnets in {self.cross_region_replica} "
@@ -323,7 +311,7 @@ class DatabaseArgs:
                     self.cross_region_security_group_id,
                     f"a cross-region replica needs a security group of its VPC in {self.cross_region_replica}")
         else:
-            require(not _static_len(self.cross_region_subnet_ids), "database.cross_region_subnet_ids",
+            require(not static_len(self.cross_region_subnet_ids), "database.cross_region_subnet_ids",
                     self.cross_region_subnet_ids, "needs cross_region_replica (the region the subnets are in)")
         if self.protect and not self.allow_unprotected_prod:
             require(self.deletion_protection, "database.deletion_protection", self.deletion_protection,
@@ -340,8 +328,7 @@ class DatabaseArgs:
                 "database.performance_insights_retention_days", pi,
                 "must be 7 or a multiple of 31 (months, up to 713) or 731")
         require_range("database.slow_query_ms", self.slow_query_ms, 0, 60000)
-        require(self.log_retention_days in LOG_RETENTION_DAYS, "database.log_retention_days", self.log_retention_days,
-                "must be a CloudWatch Logs retention: " + ", ".join(map(str, LOG_RETENTION_DAYS)))
+        require_log_retention("database.log_retention_days", self.log_retention_days)
         require(re.match(r"^[a-z][a-z0-9_]{0,62}$", str(self.database_name)) is not None
                 and self.database_name not in ("template0", "template1", "rdsadmin"),
                 "database.database_name", self.database_name,

@@ -1,10 +1,14 @@
-"""The one error type components raise for bad Args."""
+"""The one error type components raise for bad Args, and the checks that raise it."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 import pulumi
+
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+                      3288, 3653)
+"""Retention values CloudWatch Logs accepts."""
 
 
 class ArgsError(pulumi.RunError, ValueError):
@@ -41,3 +45,14 @@ def require_range(field: str, value: int | float, low: int | float, high: int | 
 def require_one_of(field: str, value: Any, allowed: "list[Any] | tuple[Any, ...] | set[Any]") -> None:
     """``value in allowed`` or an ArgsError listing the allowed values."""
     require(value in allowed, field, value, "must be one of " + ", ".join(repr(a) for a in sorted(allowed, key=str)))
+
+
+def require_log_retention(field: str, value: Any) -> None:
+    """``value`` is a retention CloudWatch Logs accepts, or an ArgsError listing them."""
+    require(value in LOG_RETENTION_DAYS, field, value,
+            "must be a CloudWatch Logs retention: " + ", ".join(map(str, LOG_RETENTION_DAYS)))
+
+
+def static_len(value: Any) -> Optional[int]:
+    """Length of a plain list/tuple; None for an Output (checked by AWS instead)."""
+    return len(value) if isinstance(value, (list, tuple)) else None
