@@ -12,28 +12,11 @@ import pytest
 from pulumi_policy import EnforcementLevel
 
 from policies import hardening as hd
-from policies.runner import ResourceState, evaluate_policy, urn_for
+from policies.runner import evaluate_policy, urn_for
 from policies.values import UNKNOWN
+from tests.helpers import DELETE, res, variant
 
-DELETE = object()
 KEY = "arn:aws:kms:us-east-1:123456789012:key/1111-2222"
-
-
-def variant(base: dict, path, value) -> dict:
-    out = copy.deepcopy(base)
-    parts = [int(p) if p.isdigit() else p for p in path.split(".")] if isinstance(path, str) else list(path)
-    node = out
-    for part in parts[:-1]:
-        node = node[part]
-    if value is DELETE:
-        del node[parts[-1]]
-    else:
-        node[parts[-1]] = value
-    return out
-
-
-def res(type_: str, name: str, inputs: dict, outputs: dict | None = None, **kw) -> ResourceState:
-    return ResourceState(type_, name, urn_for(type_, name), inputs, outputs, **kw)
 
 
 def violations(diags):

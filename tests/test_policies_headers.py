@@ -13,32 +13,10 @@ import pytest
 from pulumi_policy import EnforcementLevel
 
 from policies import security_headers as sh
-from policies.runner import ResourceState, evaluate_policy, urn_for
+from policies.runner import evaluate_policy, urn_for
 from policies.values import UNKNOWN
+from tests.helpers import DELETE, mandatory, res, variant
 
-DELETE = object()
-
-
-def variant(base: dict, path, value) -> dict:
-    """A deep copy of ``base`` with ``path`` ("a.b.0.c", or a list of keys) set to ``value`` (or deleted)."""
-    out = copy.deepcopy(base)
-    parts = [int(p) if p.isdigit() else p for p in path.split(".")] if isinstance(path, str) else list(path)
-    node = out
-    for part in parts[:-1]:
-        node = node[part]
-    if value is DELETE:
-        del node[parts[-1]]
-    else:
-        node[parts[-1]] = value
-    return out
-
-
-def res(type_: str, name: str, inputs: dict, outputs: dict | None = None, **kw) -> ResourceState:
-    return ResourceState(type_, name, urn_for(type_, name), inputs, outputs, **kw)
-
-
-def mandatory(diags):
-    return [d for d in diags if d.level == EnforcementLevel.MANDATORY and not d.unverifiable]
 
 
 # ------------------------------------------------------------------------- pure functions

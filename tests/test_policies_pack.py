@@ -20,6 +20,7 @@ from policies.values import UNKNOWN, Evaluation, elements, entries, lookup, plai
 from tests import test_policies_hardening as hd_t
 from tests import test_policies_headers as sh_t
 from tests import test_policies_tls as ts_t
+from tests.helpers import res
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "policies" / "README.md").read_text()
@@ -210,7 +211,6 @@ def test_evaluation_reraises_first_unknown_after_reporting():
 
 def _compliant_stack() -> list[ResourceState]:
     """One resource of every type the pack checks, each compliant with every policy (prod config)."""
-    res = sh_t.res
     dist = copy.deepcopy(ts_t.DIST)
     dist["defaultCacheBehavior"]["responseHeadersPolicyId"] = sh_t.RHP_ID
     for behavior in dist["orderedCacheBehaviors"]:

@@ -2,38 +2,15 @@
 
 from __future__ import annotations
 
-import copy
 import json
 
 import pytest
-from pulumi_policy import EnforcementLevel
 
 from policies import transport_security as ts
 from policies.runner import ResourceState, evaluate_policy, urn_for
 from policies.values import UNKNOWN
+from tests.helpers import DELETE, mandatory, res, variant
 
-DELETE = object()
-
-
-def variant(base: dict, path, value) -> dict:
-    out = copy.deepcopy(base)
-    parts = [int(p) if p.isdigit() else p for p in path.split(".")] if isinstance(path, str) else list(path)
-    node = out
-    for part in parts[:-1]:
-        node = node[part]
-    if value is DELETE:
-        del node[parts[-1]]
-    else:
-        node[parts[-1]] = value
-    return out
-
-
-def res(type_: str, name: str, inputs: dict, outputs: dict | None = None, **kw) -> ResourceState:
-    return ResourceState(type_, name, urn_for(type_, name), inputs, outputs, **kw)
-
-
-def mandatory(diags):
-    return [d for d in diags if d.level == EnforcementLevel.MANDATORY and not d.unverifiable]
 
 
 def assert_violates(diags, expected, who=None):
