@@ -21,6 +21,7 @@ from components.cache import (
 )
 from components.errors import ArgsError
 from infra.engine import Plan, Secret, synth
+from tests.helpers import assert_args_error
 
 GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
 ZONES = ["us-east-1a", "us-east-1b", "us-east-1c"]
@@ -264,10 +265,7 @@ def test_an_explicit_replication_group_id_names_the_group():
     ],
 )
 def test_each_bad_setting_is_refused_before_anything_is_registered(overrides, field):
-    with pytest.raises(ArgsError) as err:
-        args(**overrides)
-    assert err.value.field == field
-    assert str(err.value).startswith(f"{field} = ")
+    assert_args_error(lambda: args(**overrides), field)
 
 
 def test_failover_errors_say_why():

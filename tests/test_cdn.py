@@ -10,9 +10,9 @@ import pulumi_aws as aws
 import pytest
 
 from components import cdn as c
-from components.errors import ArgsError
 from components.headers import SecurityHeaders
 from infra.engine import Secret, synth
+from tests.helpers import assert_args_error, component_program
 
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
 CACHE_POLICY = "aws:cloudfront/cachePolicy:CachePolicy"
@@ -42,10 +42,7 @@ def prod_args(**overrides) -> c.CdnArgs:
 
 
 def program(args: c.CdnArgs):
-    def run():
-        use1 = aws.Provider("use1", region="us-east-1")
-        c.Cdn("cdn", args, opts=pulumi.ResourceOptions(providers={"aws": use1}))
-    return run
+    return component_program(c.Cdn, "cdn", args, provider="use1", region="us-east-1")
 
 
 @pytest.fixture(scope="module")
@@ -452,8 +449,4 @@ def test_comments_fit_cloudfronts_128_characters():
     ],
 )
 def test_bad_args_are_refused_before_anything_is_registered(overrides, field, allowed):
-    with pytest.raises(ArgsError) as err:
-        prod_args(**overrides)
-    assert err.value.field == field
-    assert str(err.value).startswith(f"{field} = ")
-    assert allowed in str(err.value)
+    assert_args_error(lambda: prod_args(**overrides), field, allowed)

@@ -24,6 +24,7 @@ from components.database import (
 )
 from components.errors import ArgsError
 from infra.engine import Plan, Secret, synth
+from tests.helpers import assert_args_error
 
 INSTANCE = "aws:rds/instance:Instance"
 ZONES = ["us-east-1a", "us-east-1b", "us-east-1c"]
@@ -600,10 +601,7 @@ def test_an_explicit_identifier_names_everything():
     ],
 )
 def test_each_bad_setting_is_refused_before_anything_is_registered(overrides, field):
-    with pytest.raises(ArgsError) as err:
-        args(**overrides)
-    assert err.value.field == field
-    assert str(err.value).startswith(f"{field} = ")
+    assert_args_error(lambda: args(**overrides), field)
 
 
 def test_an_args_error_reads_field_value_and_what_is_allowed():

@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 
 from components import headers as h
-from components.errors import ArgsError
 from policies.security_headers import header_problems
+from tests.helpers import assert_args_error
 
 PROD = h.SecurityHeaders(hsts_max_age_seconds=h.TWO_YEARS, hsts_preload=True)
 
@@ -120,8 +120,4 @@ def test_csp_directives():
     ],
 )
 def test_bad_settings_are_refused_with_field_value_and_rule(kwargs, field, allowed):
-    with pytest.raises(ArgsError) as err:
-        h.SecurityHeaders(**kwargs)
-    assert err.value.field == field
-    assert str(err.value).startswith(f"{field} = ")
-    assert allowed in str(err.value)
+    assert_args_error(lambda: h.SecurityHeaders(**kwargs), field, allowed)

@@ -9,9 +9,9 @@ import pulumi_aws as aws
 import pytest
 
 from components import kubernetes_app as k
-from components.errors import ArgsError
 from components.headers import SecurityHeaders, nginx_controller_config, nginx_custom_headers
 from infra.engine import Secret, synth
+from tests.helpers import assert_args_error, component_program
 
 IMAGE = "ghcr.io/example/shop@sha256:" + "a" * 64
 GREEN = "ghcr.io/example/shop@sha256:" + "b" * 64
@@ -56,10 +56,7 @@ def prod_args(**overrides) -> k.KubernetesAppArgs:
 
 
 def program(args: k.KubernetesAppArgs):
-    def run():
-        main = aws.Provider("main", region="eu-west-1")
-        k.KubernetesApp("app", args, opts=pulumi.ResourceOptions(providers={"aws": main}))
-    return run
+    return component_program(k.KubernetesApp, "app", args, provider="main", region="eu-west-1")
 
 
 @pytest.fixture(scope="module")
@@ -390,8 +387,4 @@ def test_quantity_helpers():
     ],
 )
 def test_bad_args_are_refused_before_anything_is_registered(overrides, field, allowed):
-    with pytest.raises(ArgsError) as err:
-        prod_args(**overrides)
-    assert err.value.field == field
-    assert str(err.value).startswith(f"{field} = ")
-    assert allowed in str(err.value)
+    assert_args_error(lambda: prod_args(**overrides), field, allowed)

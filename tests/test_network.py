@@ -12,6 +12,7 @@ from components.errors import ArgsError
 from components.network import Network, NetworkArgs, subnet_cidrs
 from components.tiers import Tier, default
 from infra.engine import Plan, synth
+from tests.helpers import assert_args_error
 
 SG = "aws:ec2/securityGroup:SecurityGroup"
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
@@ -246,10 +247,7 @@ def test_callers_options_reach_the_children():
     ],
 )
 def test_each_bad_setting_is_refused_before_anything_is_registered(overrides, field):
-    with pytest.raises(ArgsError) as err:
-        NetworkArgs(**{"cidr": "10.42.0.0/16", "az_count": 3, **overrides})
-    assert err.value.field == field
-    assert str(err.value).startswith(f"{field} = ")
+    assert_args_error(lambda: NetworkArgs(**{"cidr": "10.42.0.0/16", "az_count": 3, **overrides}), field)
 
 
 def test_an_args_error_reads_field_value_and_what_is_allowed():

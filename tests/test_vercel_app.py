@@ -10,9 +10,9 @@ import pulumi_aws as aws
 import pytest
 
 from components import vercel_app as v
-from components.errors import ArgsError
 from components.headers import SecurityHeaders, response_headers
 from infra.engine import Secret, synth
+from tests.helpers import assert_args_error, component_program
 
 PROJECT = "vercel:index/project:Project"
 ENV = "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable"
@@ -53,10 +53,7 @@ def prod_args(**overrides) -> v.VercelAppArgs:
 
 
 def program(args: v.VercelAppArgs):
-    def run():
-        main = aws.Provider("main", region="eu-west-1")
-        v.VercelApp("app", args, opts=pulumi.ResourceOptions(providers={"aws": main}))
-    return run
+    return component_program(v.VercelApp, "app", args, provider="main", region="eu-west-1")
 
 
 @pytest.fixture(scope="module")
@@ -323,8 +320,4 @@ def test_the_log_drain_ships_signed_json_of_this_project(plan):
     ],
 )
 def test_bad_args_are_refused_before_anything_is_registered(overrides, field, allowed):
-    with pytest.raises(ArgsError) as err:
-        prod_args(**overrides)
-    assert err.value.field == field
-    assert str(err.value).startswith(f"{field} = ")
-    assert allowed in str(err.value)
+    assert_args_error(lambda: prod_args(**overrides), field, allowed)
