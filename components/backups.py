@@ -386,7 +386,10 @@ class Backups(pulumi.ComponentResource):
         self._name = name
         self._args = args
         self._child = pulumi.ResourceOptions(parent=self)
-        self._stateful = pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.protect)
+        # Unset (not False) when off, so a caller's ``protect`` on the component still reaches them.
+        self._stateful = pulumi.ResourceOptions(
+            parent=self, protect=args.protect or None, retain_on_delete=args.protect or None
+        )
         invoke = pulumi.InvokeOptions(parent=self)
         self._account = aws.get_caller_identity_output(opts=invoke).account_id
         self._region = aws.get_region_output(opts=invoke).region

@@ -58,7 +58,7 @@ import pulumi_random as random
 
 from components import kms
 from components.args import from_inputs
-from components.errors import ArgsError, require, require_log_retention, require_one_of, require_range, static_len
+from components.errors import require, require_log_retention, require_one_of, require_range, static_len
 from components.iam_policies import assume_role_policy
 from components.names import stack_scoped_id
 

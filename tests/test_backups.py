@@ -329,3 +329,15 @@ def test_a_database_component_is_protected_through_its_primary_arn():
 
     plan = synth(program, stack="dev", config={"aws:region": "eu-west-1"})
     assert plan.one("aws:backup/selection:Selection").inputs["resources"] == [DB_ARN]
+
+
+def test_a_callers_protect_reaches_the_stateful_children():
+    import pulumi
+
+    from components.backups import Backups, BackupsArgs
+    from infra.engine import synth
+
+    plan = synth(lambda: Backups("b", BackupsArgs(protect=False),
+                                 opts=pulumi.ResourceOptions(protect=True)))
+    vaults = plan.by_type("aws:backup/vault:Vault")
+    assert vaults and all(v.protect for v in vaults)
