@@ -17,7 +17,7 @@ import sys
 import time
 from typing import Any, Optional, Sequence
 
-from infra.engine import Plan, Resource, Secret, Unknown, synth_stack
+from infra.engine import Plan, synth_stack, to_plain
 
 # Subcommands living in their own modules; each exposes ``register(subparsers)``.
 _SUBCOMMAND_MODULES = ("infra.check", "infra.diff")
@@ -56,28 +56,16 @@ def plan_for(stack: str, overrides: Optional[dict[str, Any]] = None) -> Plan:
 
 
 def _short(value: Any) -> str:
-    if isinstance(value, Secret):
-        return "[secret]"
-    if isinstance(value, Unknown):
-        return "[unknown]"
-    if isinstance(value, str) and len(value) > _MAX_VALUE:
-        return json.dumps(value[: _MAX_VALUE - 3] + "...")
-    if isinstance(value, (dict, list)):
-        text = json.dumps(_mask(value), separators=(",", ":"), default=str)
-        return text if len(text) <= _MAX_VALUE else text[: _MAX_VALUE - 3] + "..."
-    return json.dumps(value, default=str)
-
-
-def _mask(value: Any) -> Any:
-    if isinstance(value, Secret):
-        return "[secret]"
-    if isinstance(value, Unknown):
-        return "[unknown]"
-    if isinstance(value, dict):
-        return {k: _mask(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_mask(v) for v in value]
-    return value
+    """One line for the tree: JSON, secrets masked, long values cut."""
+    plain = to_plain(value)
+    if isinstance(plain, str) and plain is not value:  # a masked secret or unknown: no quotes
+        return plain
+    if isinstance(plain, str):
+        return json.dumps(plain if len(plain) <= _MAX_VALUE else plain[: _MAX_VALUE - 3] + "...")
+    text = json.dumps(plain, separators=(",", ":"), default=str)
+    if isinstance(plain, (dict, list)) and len(text) > _MAX_VALUE:
+        text = text[: _MAX_VALUE - 3] + "..."
+    return text
 
 
 def render_tree(plan: Plan, show_inputs: bool = True) -> str:

@@ -369,20 +369,13 @@ _ID_PREFIX = {
 _NAMED_BY_INPUT = ("name", "bucket", "identifier", "replicationGroupId", "functionName", "clusterIdentifier")
 
 
-def _physical_name(args: pulumi_mocks.MockResourceArgs, inputs: dict[str, Any]) -> str:
-    for key in _NAMED_BY_INPUT:
-        if isinstance(inputs.get(key), str) and inputs[key]:
-            return inputs[key]
-    return f"{args.name}-{_short_hash(args.typ + args.name, 7)}"
-
-
 def _arn(service: str, region: str, resource: str, account: str = ACCOUNT_ID) -> str:
     return f"arn:aws:{service}:{region}:{account}:{resource}"
 
 
 def _computed(typ: str, name: str, inputs: dict[str, Any], region: str, rid: str) -> dict[str, Any]:
     """Attributes a provider computes that programs commonly read."""
-    pname = _physical_name_from(inputs, name)
+    pname = _physical_name(inputs, name)
     out: dict[str, Any] = {}
     mod = typ.split(":")[1].split("/")[0] if typ.count(":") == 2 else ""
     if typ == "aws:rds/instance:Instance":
@@ -483,12 +476,16 @@ def _computed(typ: str, name: str, inputs: dict[str, Any], region: str, rid: str
     return out
 
 
-def _physical_name_from(inputs: dict[str, Any], name: str) -> str:
+def _physical_name(inputs: dict[str, Any], name: str, salt: str = "") -> str:
+    """The name AWS would show: an explicit name input, else Pulumi's auto-name shape.
+
+    Ids salt the hash with the type (two resources may share a logical name across types);
+    ARNs do not.
+    """
     for key in _NAMED_BY_INPUT:
         if isinstance(inputs.get(key), str) and inputs[key]:
             return inputs[key]
-    return f"{name}-{_short_hash(name, 7)}"
-
+    return f"{name}-{_short_hash(salt + name, 7)}"
 
 def _uuid(seed: str) -> str:
     h = _short_hash(seed, 32)
@@ -564,7 +561,7 @@ class _Mocks(pulumi_mocks.Mocks):
         elif prefix is not None:
             rid = prefix + _short_hash(args.typ + args.name)
         else:
-            rid = _physical_name(args, inputs)
+            rid = _physical_name(inputs, args.name, salt=args.typ)
         computed = _computed(args.typ, args.name, inputs, region, rid)
         if args.typ == "aws:kms/key:Key":
             rid = computed["keyId"]
