@@ -111,20 +111,6 @@ class Resource:
         """URN of the explicit provider (``urn::id`` reference without the id)."""
         return self.provider.rsplit("::", 1)[0] if self.provider else None
 
-    def input(self, path: str, default: Any = None) -> Any:
-        """Input at a dotted path (``"viewerCertificate.minimumProtocolVersion"``, ``"tags.0"``)."""
-        value: Any = self.inputs
-        for part in path.split("."):
-            if isinstance(value, Secret):
-                value = value.value
-            if isinstance(value, dict) and part in value:
-                value = value[part]
-            elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
-                value = value[int(part)]
-            else:
-                return default
-        return value
-
 
 class Plan:
     """Everything a program registered (see ``_creation_order`` for the order)."""
@@ -187,18 +173,6 @@ class Plan:
             out.append(child)
             out.extend(self.descendants(child))
         return out
-
-    def parent_of(self, res: Resource) -> Optional[Resource]:
-        return self._by_urn.get(res.parent) if res.parent else None
-
-    def ancestors(self, res: Resource) -> list[Resource]:
-        """Parents from the nearest up to (excluding) the root stack."""
-        chain = []
-        current = self.parent_of(res)
-        while current is not None:
-            chain.append(current)
-            current = self.parent_of(current)
-        return chain
 
     def waits_for(self, res: Resource) -> list[Resource]:
         """Custom resources ``res`` cannot be created before: its dependencies, with a
@@ -521,11 +495,7 @@ def _render_policy_document(args: dict[str, Any]) -> str:
     return json.dumps({"Version": args.get("version") or "2012-10-17", "Statement": statements}, indent=2)
 
 
-# Managed CloudFront policies a program may look up by name (ids are AWS's, global).
-MANAGED_CACHE_POLICIES = {
-    "Managed-CachingOptimized": "658327ea-f89d-4fab-a63d-7e88639e58f6",
-    "Managed-CachingDisabled": "4135ea2d-6df8-44a3-9df3-4b5a84be39ad",
-}
+# Managed origin request policies a program looks up by name (ids are AWS's, global).
 MANAGED_ORIGIN_REQUEST_POLICIES = {
     "Managed-AllViewer": "216adef6-5c7f-47e4-b989-5492eafa07d3",
     "Managed-AllViewerExceptHostHeader": "b689b0a8-53d0-40ab-baf2-68738e2966ac",
@@ -583,18 +553,12 @@ class _Mocks(pulumi_mocks.Mocks):
             return {"partition": "aws", "dnsSuffix": "amazonaws.com", "reverseDnsPrefix": "com.amazonaws", "id": "aws"}
         if tok == "aws:iam/getPolicyDocument:getPolicyDocument":
             return {"json": _render_policy_document(a), "minifiedJson": json.dumps(json.loads(_render_policy_document(a))), "id": _short_hash(json.dumps(a, sort_keys=True), 10)}
-        if tok == "aws:ec2/getVpc:getVpc":
-            return {"id": a.get("id", "vpc-0abc"), "cidrBlock": "10.90.0.0/16", "arn": _arn("ec2", region, f"vpc/{a.get('id')}")}
         if tok == "aws:ec2/getSubnet:getSubnet":
             sid = a.get("id", "subnet-0")
             index = int(_short_hash(sid, 2), 16) % 3
             return {"id": sid, "availabilityZone": f"{region}{'abc'[index]}", "cidrBlock": f"10.90.{index}.0/24", "vpcId": a.get("vpcId", "")}
-        if tok == "aws:cloudfront/getCachePolicy:getCachePolicy":
-            return {"id": MANAGED_CACHE_POLICIES.get(a.get("name"), _uuid(str(a.get("name")))), "name": a.get("name")}
         if tok == "aws:cloudfront/getOriginRequestPolicy:getOriginRequestPolicy":
             return {"id": MANAGED_ORIGIN_REQUEST_POLICIES.get(a.get("name"), _uuid(str(a.get("name")))), "name": a.get("name")}
-        if tok == "aws:elb/getServiceAccount:getServiceAccount":
-            return {"arn": "arn:aws:iam::127311923021:root", "id": "127311923021"}
         return {}
 
 
@@ -668,17 +632,6 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
         return empty_pb2.Empty()
 
 
-class _QuietEngine(pulumi_mocks.MockEngine):
-    """Collects program log messages instead of printing them."""
-
-    def __init__(self):
-        super().__init__(logging.getLogger("webstack.offline"))
-        self.messages: list[tuple[int, str]] = []
-
-    def Log(self, request):
-        self.messages.append((request.severity, request.message))
-
-
 # ---------------------------------------------------------------------- entry points
 
 
@@ -738,7 +691,8 @@ def synth(
     wire_config = {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()}
     mocks = _Mocks(region)
     monitor = _RecordingMonitor(mocks)
-    engine = _QuietEngine()
+    # Program log messages go to Python logging (debug chatter hidden, warnings shown).
+    engine = pulumi_mocks.MockEngine(logging.getLogger("webstack.offline"))
     with _RUN_LOCK:
         runtime_config.set_all_config(wire_config, list(secret_keys))
         settings.ROOT.set(None)
