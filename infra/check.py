@@ -55,14 +55,13 @@ from typing import Any, Optional
 
 from pulumi_policy import EnforcementLevel, Secret as PolicySecret
 
-from infra.engine import ROOT, Plan, Secret, Unknown
+from infra.engine import ROOT, SECRET_TEXT, Plan, Secret, Unknown
 from policies import settings
 from policies.pack import BY_NAME, PACK_NAME, POLICIES
 from policies.runner import ResourceState, evaluate
 from policies.values import UNKNOWN
 
 SCHEMA_VERSION = 1
-SECRET_TEXT = "[secret]"
 
 
 @dataclass(frozen=True)
