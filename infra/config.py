@@ -256,21 +256,23 @@ class DatabaseConfig(_Section):
             max_connections=self.max_connections,
         )
 
-    @model_validator(mode="after")
-    def _component_rules(self) -> "DatabaseConfig":
-        # The component's own validation, run now (with stand-in links) so a setting the
-        # component rejects fails at load time, before the first resource is registered.
+    def check_component(self, app_max_instances: int = 1) -> None:
+        """The component's own validation, run now with stand-in links, so a setting the
+        component rejects fails at load time, before the first resource is registered."""
         _component_check(
             DatabaseConfig,
             lambda: self.component_args(
-                subnet_ids=["subnet-config-check-a", "subnet-config-check-b"],
-                security_group_id="sg-config-check",
-                availability_zones=["az-a", "az-b"],
+                **_STAND_IN_LINKS,
                 vpc_id="vpc-config-check",
+                app_max_instances=app_max_instances,
                 cross_region_subnet_ids=["subnet-config-check-c", "subnet-config-check-d"],
                 cross_region_security_group_id="sg-config-check-remote",
-            )
+            ),
         )
+
+    @model_validator(mode="after")
+    def _component_rules(self) -> "DatabaseConfig":
+        self.check_component()
         return self
 
 
@@ -337,13 +339,17 @@ class CacheConfig(_Section):
         # As for the database: the component's validation, at load time.
         _component_check(
             CacheConfig,
-            lambda: self.component_args(
-                subnet_ids=["subnet-config-check-a", "subnet-config-check-b"],
-                security_group_id="sg-config-check",
-                availability_zones=["az-a", "az-b"],
-            )
+            lambda: self.component_args(**_STAND_IN_LINKS),
         )
         return self
+
+
+_STAND_IN_LINKS: dict[str, Any] = {
+    "subnet_ids": ["subnet-config-check-a", "subnet-config-check-b"],
+    "security_group_id": "sg-config-check",
+    "availability_zones": ["az-a", "az-b"],
+}
+"""Placeholder links for running a component's Args validation before anything exists."""
 
 
 def _component_check(section: type[BaseModel], build: Any) -> None:
@@ -753,18 +759,24 @@ def _camel_keys(value: Any) -> Any:
     return value
 
 
+def _field_at(model: type[BaseModel], path: tuple[Any, ...]) -> tuple[type[BaseModel], Any]:
+    """(model that holds the last key of ``path``, its FieldInfo or None), following nested
+    section models along a pydantic error location (names or camelCase aliases)."""
+    current: type[BaseModel] = model
+    for depth, part in enumerate(path):
+        info = next((f for n, f in current.model_fields.items() if part in (n, f.alias)), None)
+        if depth == len(path) - 1 or info is None:
+            return current, info
+        if not (isinstance(info.annotation, type) and issubclass(info.annotation, BaseModel)):
+            return current, None
+        current = info.annotation
+    return current, None
+
+
 def _allowed_keys(model: type[BaseModel], path: tuple[Any, ...]) -> list[str]:
-    """camelCase keys allowed at ``path`` (a pydantic error location) inside ``model``."""
-    current: Any = model
-    for part in path[:-1]:
-        field = next(
-            (f for n, f in current.model_fields.items() if part in (n, f.alias)),
-            None,
-        )
-        if field is None or not isinstance(field.annotation, type) or not issubclass(field.annotation, BaseModel):
-            return []
-        current = field.annotation
-    return [f.alias or n for n, f in current.model_fields.items()]
+    """camelCase keys allowed where the (unknown) last key of ``path`` was found."""
+    holder, _ = _field_at(model, path)
+    return [f.alias or n for n, f in holder.model_fields.items()]
 
 
 def _describe(error: dict[str, Any], section_model: type[BaseModel]) -> str:
@@ -799,14 +811,7 @@ _BOUND_ERRORS = {"greater_than", "greater_than_equal", "less_than", "less_than_e
 
 def _bounds(model: type[BaseModel], path: tuple[Any, ...]) -> tuple[Any, Any]:
     """((low, exclusive), (high, exclusive)) declared on the field at ``path`` inside ``model``, where both exist."""
-    current: Any = model
-    info = None
-    for part in path:
-        info = next((f for n, f in current.model_fields.items() if part in (n, f.alias)), None)
-        if info is None:
-            return None, None
-        if isinstance(info.annotation, type) and issubclass(info.annotation, BaseModel):
-            current = info.annotation
+    _, info = _field_at(model, path)
     low = high = None
     for meta in getattr(info, "metadata", []):
         for attr in ("ge", "gt"):
@@ -908,18 +913,7 @@ def _cross_section_rules(tier: Tier, s: dict[str, Any]) -> list[str]:
     # The database component sizes connection pools from the app's instance count, which
     # only this level knows: run that check here too, before anything is registered.
     try:
-        _component_check(
-            DatabaseConfig,
-            lambda: db.component_args(
-                subnet_ids=["subnet-config-check-a", "subnet-config-check-b"],
-                security_group_id="sg-config-check",
-                availability_zones=["az-a", "az-b"],
-                vpc_id="vpc-config-check",
-                app_max_instances=app.max_instances,
-                cross_region_subnet_ids=["subnet-config-check-c", "subnet-config-check-d"],
-                cross_region_security_group_id="sg-config-check-remote",
-            ),
-        )
+        db.check_component(app_max_instances=app.max_instances)
     except ValueError as exc:
         field, _, reason = str(exc).partition(": ")
         problems.append(f"webstack:database.{field} (with app.maxInstances = {app.max_instances}): {reason}")
