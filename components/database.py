@@ -174,9 +174,9 @@ def default_identifier(project: str, stack: str, name: str) -> str:
     return stack_scoped_id(project, stack, name, fallback="db", limit=40)
 
 
-def db_parameters(engine_version: str, slow_query_ms: int, max_connections: int) -> list[dict[str, str]]:
-    """Parameter group entries. Dynamic ones apply at once; static ones at the next reboot."""
-    del engine_version  # the same settings hold for every supported major
+def db_parameters(slow_query_ms: int, max_connections: int) -> list[dict[str, str]]:
+    """Parameter group entries (the same for every supported major). Dynamic ones apply at
+    once; static ones at the next reboot."""
     return [
         {"name": "rds.force_ssl", "value": "1", "apply_method": "immediate"},
         {"name": "log_min_duration_statement", "value": str(slow_query_ms), "apply_method": "immediate"},
@@ -444,7 +444,7 @@ class Database(pulumi.ComponentResource):
         partition = aws.get_partition_output(opts=invoke)
         account = aws.get_caller_identity_output(opts=invoke).account_id
         region = aws.get_region_output(opts=invoke).region
-        parameters = db_parameters(args.engine_version, args.slow_query_ms, max_connections)
+        parameters = db_parameters(args.slow_query_ms, max_connections)
         family = parameter_group_family(args.engine_version)
 
         key = self._key(name, identifier, None, region, account, partition, args, stateful)

@@ -129,7 +129,7 @@ def test_default_identifier_is_a_valid_short_rds_identifier():
 
 
 def test_db_parameters_force_tls_log_slow_queries_and_fix_max_connections():
-    params = {p["name"]: (p["value"], p["apply_method"]) for p in db_parameters("17", 500, 1622)}
+    params = {p["name"]: (p["value"], p["apply_method"]) for p in db_parameters(500, 1622)}
     assert params["rds.force_ssl"] == ("1", "immediate")
     assert params["log_min_duration_statement"] == ("500", "immediate")
     assert params["log_connections"] == ("1", "immediate") and params["log_disconnections"] == ("1", "immediate")
