@@ -553,6 +553,8 @@ class _Mocks(pulumi_mocks.Mocks):
             return {"partition": "aws", "dnsSuffix": "amazonaws.com", "reverseDnsPrefix": "com.amazonaws", "id": "aws"}
         if tok == "aws:iam/getPolicyDocument:getPolicyDocument":
             return {"json": _render_policy_document(a), "minifiedJson": json.dumps(json.loads(_render_policy_document(a))), "id": _short_hash(json.dumps(a, sort_keys=True), 10)}
+        if tok == "aws:ec2/getVpc:getVpc":
+            return {"id": a.get("id", "vpc-0abc"), "cidrBlock": "10.90.0.0/16", "arn": _arn("ec2", region, f"vpc/{a.get('id')}")}
         if tok == "aws:ec2/getSubnet:getSubnet":
             sid = a.get("id", "subnet-0")
             index = int(_short_hash(sid, 2), 16) % 3

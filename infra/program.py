@@ -7,7 +7,7 @@ so a bad stack file never gets as far as registering half a stack.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Optional
 
 import pulumi
@@ -39,6 +39,16 @@ class Providers:
     """us-east-1, for ACM certificates and WAF web ACLs used by CloudFront."""
     copy: Optional[aws.Provider]
     """The backup copy region, when the tier copies backups cross-region."""
+    tags: dict[str, str] = field(default_factory=dict)
+    """The default tags every provider carries."""
+    by_region: dict[str, aws.Provider] = field(default_factory=dict)
+    """Every provider made so far, by region."""
+
+    def for_region(self, region: str) -> aws.Provider:
+        """The provider of ``region``, made (with the default tags) on first use."""
+        if region not in self.by_region:
+            self.by_region[region] = aws.Provider(f"aws-{region}", region=region, default_tags={"tags": self.tags})
+        return self.by_region[region]
 
 
 def default_tags(cfg: StackConfig) -> dict[str, str]:
@@ -53,14 +63,14 @@ def default_tags(cfg: StackConfig) -> dict[str, str]:
 
 def make_providers(cfg: StackConfig) -> Providers:
     region = aws.config.region or "us-east-1"
-    tags = {"tags": default_tags(cfg)}
-    main_provider = aws.Provider("aws", region=region, default_tags=tags)
-    cdn = main_provider if region == CDN_REGION else aws.Provider(f"aws-{CDN_REGION}", region=CDN_REGION, default_tags=tags)
+    tags = default_tags(cfg)
+    main_provider = aws.Provider("aws", region=region, default_tags={"tags": tags})
+    providers = Providers(main=main_provider, cdn=main_provider, copy=None, tags=tags, by_region={region: main_provider})
+    providers.cdn = providers.for_region(CDN_REGION)
     copy_region = cfg.backups.copy_region or cfg.database.cross_region_replica
-    copy = None
     if copy_region:
-        copy = aws.Provider(f"aws-{copy_region}", region=copy_region, default_tags=tags)
-    return Providers(main=main_provider, cdn=cdn, copy=copy)
+        providers.copy = providers.for_region(copy_region)
+    return providers
 
 
 def build_network(cfg: StackConfig, aws_opts: pulumi.ResourceOptions) -> Network:
@@ -78,14 +88,6 @@ def build_network(cfg: StackConfig, aws_opts: pulumi.ResourceOptions) -> Network
         ),
         opts=aws_opts,
     )
-
-
-def _region_provider(cfg: StackConfig, providers: Providers, region: str) -> aws.Provider:
-    """Provider of ``region``: ``providers.copy`` when that is its region, else a new one."""
-    copy_region = cfg.backups.copy_region or cfg.database.cross_region_replica
-    if providers.copy is not None and copy_region == region:
-        return providers.copy
-    return aws.Provider(f"aws-{region}", region=region, default_tags={"tags": default_tags(cfg)})
 
 
 def build_database(cfg: StackConfig, network: Network, providers: Providers) -> Database:
@@ -106,7 +108,7 @@ def build_database(cfg: StackConfig, network: Network, providers: Providers) -> 
                 flow_logs=cfg.network.flow_logs,
                 flow_log_retention_days=cfg.network.flow_log_retention_days,
             ),
-            opts=pulumi.ResourceOptions(providers={"aws": _region_provider(cfg, providers, d.cross_region_replica)}),
+            opts=pulumi.ResourceOptions(providers={"aws": providers.for_region(d.cross_region_replica)}),
         )
         remote_subnets, remote_group = remote.subnet_ids, remote.database_security_group_id
     return Database(

@@ -69,3 +69,17 @@ def test_bring_your_own_vpc_creates_no_vpc():
     groups = [g for g in plan.by_type("aws:ec2/securityGroup:SecurityGroup") if g.name.startswith("network-")]
     assert {g.inputs["vpcId"] for g in groups} == {"vpc-0123456789abcdef0"}
     assert plan.outputs["vpcId"] == "vpc-0123456789abcdef0"
+
+
+def test_kubernetes_pods_may_reach_the_data_tier_of_a_brought_vpc():
+    # With an existing VPC the program looks up its CIDR for the pods' egress NetworkPolicy.
+    plan = cached_plan("staging", {
+        "webstack:network": {"vpcId": "vpc-0123456789abcdef0",
+                             "subnetIds": ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]},
+        "webstack:app": {"platform": "kubernetes"},
+    })
+    policy = plan.one("kubernetes:networking.k8s.io/v1:NetworkPolicy")
+    blocks = [peer["ipBlock"]["cidr"] for rule in policy.inputs["spec"]["egress"]
+              for peer in rule.get("to", []) if "ipBlock" in peer]
+    assert "10.90.0.0/16" in blocks  # the looked-up VPC CIDR, not the unused network.cidr default
+    assert "10.41.0.0/16" not in blocks
