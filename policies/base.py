@@ -21,7 +21,7 @@ from pulumi_policy import (
 )
 
 from policies.settings import policy_config
-from policies.values import UNKNOWN, Evaluation, elements, lookup
+from policies.values import UNKNOWN, Evaluation, lookup
 
 MANDATORY = EnforcementLevel.MANDATORY
 ADVISORY = EnforcementLevel.ADVISORY
@@ -144,7 +144,6 @@ def references(
     prop: str,
     target: PolicyResource,
     identity: Sequence[str],
-    evaluation: Optional[Evaluation] = None,
     value: Any = None,
 ) -> bool:
     """Whether ``source``'s property ``prop`` (or the given ``value``) points at ``target``.
@@ -171,7 +170,3 @@ def references(
     if deps:
         return any(d is target or d.urn == target.urn for d in deps)
     return any(d is target or d.urn == target.urn for d in (source.dependencies or []))
-
-
-def known_strings(values: Any) -> list[str]:
-    return [v for v in elements(values) if isinstance(v, str)]

@@ -51,14 +51,6 @@ XFO = "x-frame-options"
 REFERRER = "referrer-policy"
 ALL_HEADERS = (HSTS, CSP, XCTO, XFO, REFERRER)
 
-CANONICAL = {
-    HSTS: "Strict-Transport-Security",
-    CSP: "Content-Security-Policy",
-    XCTO: "X-Content-Type-Options",
-    XFO: "X-Frame-Options",
-    REFERRER: "Referrer-Policy",
-}
-
 RECOMMENDED = {
     HSTS: "max-age=63072000; includeSubDomains; preload",
     CSP: "default-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'",

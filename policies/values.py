@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Callable, Optional
 
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, _is_unknown
 
@@ -133,16 +133,6 @@ def plain(value: Any) -> Any:
     return value
 
 
-def contains_unknown(value: Any) -> bool:
-    if value is UNKNOWN:
-        return True
-    if isinstance(value, dict):
-        return any(contains_unknown(v) for v in value.values())
-    if isinstance(value, list):
-        return any(contains_unknown(v) for v in value)
-    return False
-
-
 def truthy(value: Any) -> bool:
     """``True``/"true"/1 as Terraform-bridged providers accept them (never for UNKNOWN)."""
     if value is UNKNOWN:
@@ -223,9 +213,3 @@ class Evaluation:
         """
         if self.unknown_paths:
             raise UnknownValueError(UNKNOWN_STRING_VALUE, self.unknown_paths[0].split("."))
-
-
-def iter_known_strings(values: Sequence[Any]) -> Iterator[str]:
-    for v in values:
-        if isinstance(v, str):
-            yield v

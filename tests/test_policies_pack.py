@@ -4,7 +4,6 @@ robustness against what the runtime really passes (proxies, unknowns at every po
 from __future__ import annotations
 
 import copy
-import json
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +14,7 @@ from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
 
 from policies import hardening, security_headers, settings, transport_security
 from policies.pack import BY_NAME, PACK_NAME, POLICIES
-from policies.runner import ResourceState, analyzer_props, evaluate, urn_for
+from policies.runner import ResourceState, analyzer_props, evaluate
 from policies.values import UNKNOWN, Evaluation, elements, entries, lookup, plain, truthy
 from tests import test_policies_hardening as hd_t
 from tests import test_policies_headers as sh_t
