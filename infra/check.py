@@ -174,37 +174,27 @@ class CheckReport:
 # ------------------------------------------------------------------------ plan -> pack
 
 
-def _policy_value(value: Any, secrets: list[str]) -> Any:
-    """Engine values -> what the analyzer receives: Secret -> secret, Unknown -> unknown."""
+def _policy_value(value: Any, secrets: list[str], in_secret: bool = False) -> Any:
+    """Engine values -> what the analyzer receives: Secret -> secret, Unknown -> unknown.
+
+    The text of every value inside a secret is added to ``secrets`` (for ``_scrub``).
+    """
     if isinstance(value, Secret):
-        _collect_secret_text(value.value, secrets)
-        return PolicySecret(_policy_value(value.value, secrets))
+        return PolicySecret(_policy_value(value.value, secrets, True))
     if isinstance(value, Unknown):
         return UNKNOWN
     if isinstance(value, dict):
-        return {k: _policy_value(v, secrets) for k, v in value.items()}
+        return {k: _policy_value(v, secrets, in_secret) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_policy_value(v, secrets) for v in value]
-    return value
-
-
-def _collect_secret_text(value: Any, secrets: list[str]) -> None:
-    if isinstance(value, Secret):
-        _collect_secret_text(value.value, secrets)
-    elif isinstance(value, dict):
-        for v in value.values():
-            _collect_secret_text(v, secrets)
-    elif isinstance(value, (list, tuple)):
-        for v in value:
-            _collect_secret_text(v, secrets)
-    elif value is not None and not isinstance(value, bool):
+        return [_policy_value(v, secrets, in_secret) for v in value]
+    if in_secret and value is not None and not isinstance(value, bool):
         text = str(value)
         if len(text) >= 4:
             secrets.append(text)
-            if isinstance(value, (int, float)):
-                return
-            # JSON-encoded forms a message could quote
-            secrets.append(json.dumps(text)[1:-1])
+            if not isinstance(value, (int, float)):
+                # JSON-encoded forms a message could quote
+                secrets.append(json.dumps(text)[1:-1])
+    return value
 
 
 def _properties(values: dict[str, Any], secrets: list[str]) -> dict[str, Any]:
