@@ -86,7 +86,7 @@ class Thresholds:
     pod_restarts: int = 3
     """Restarts of one pod of the app Deployment above which it warns (Kubernetes)."""
     backup_stale_hours: int = 30
-    """Hours without a completed backup job in the vault before it pages (RPO guard)."""
+    """Hours without a completed backup job in the vault before it warns (RPO guard)."""
 
     @classmethod
     def for_tier(cls, tier: Tier | str, **overrides: Any) -> "Thresholds":

@@ -274,7 +274,8 @@ class AlertingArgs:
     """Arguments of ``Alerting``: who is told, thresholds, and what is watched.
 
     Thresholds left at None take the ``tier``'s row of ``components/tiers.py``
-    (``alerting.*``). The watched resources are plain inputs; the ``Alerting`` keywords
+    (``alerting.*``), or the default of ``components.alarms.Thresholds`` where the tier
+    table has no row. The watched resources are plain inputs; the ``Alerting`` keywords
     ``database=``, ``cache=``, ``cdn=``, ``app=``, ``backups=`` fill them from components.
     """
 
@@ -307,14 +308,14 @@ class AlertingArgs:
     """Redis engine CPU that warns."""
     certificate_expiry_days: Optional[int] = None
     """Certificate days-to-expiry that warns."""
-    cache_evictions: Optional[int] = 100
+    cache_evictions: Optional[int] = None
     """Evicted keys per 5 minutes that informs."""
-    cache_replication_lag_seconds: Optional[float] = 30
+    cache_replication_lag_seconds: Optional[float] = None
     """Redis replica lag that warns."""
-    pod_restarts: Optional[int] = 3
+    pod_restarts: Optional[int] = None
     """Restarts of one app pod that warn (Kubernetes)."""
-    backup_stale_hours: Optional[int] = 30
-    """Hours without a completed backup job before paging (6 h granularity)."""
+    backup_stale_hours: Optional[int] = None
+    """Hours without a completed backup job before it warns (6 h granularity)."""
     database_identifier: Optional[pulumi.Input[str]] = None
     """RDS identifier of the primary."""
     database_replica_identifiers: Optional[list[pulumi.Input[str]]] = field(default_factory=list)
@@ -392,13 +393,13 @@ class AlertingArgs:
         require(isinstance(t.db_replica_lag_seconds, (int, float)) and 0 < t.db_replica_lag_seconds <= 3600,
                 "alerting.db_replica_lag_seconds", t.db_replica_lag_seconds, "must be above 0 and at most 3600")
         require_range("alerting.certificate_expiry_days", t.certificate_expiry_days, 1, 90)
-        require_range("alerting.cache_evictions", self.cache_evictions, 0, 10_000_000)
-        require(isinstance(self.cache_replication_lag_seconds, (int, float))
-                and 0 < self.cache_replication_lag_seconds <= 3600,
-                "alerting.cache_replication_lag_seconds", self.cache_replication_lag_seconds,
+        require_range("alerting.cache_evictions", t.cache_evictions, 0, 10_000_000)
+        require(isinstance(t.cache_replication_lag_seconds, (int, float))
+                and 0 < t.cache_replication_lag_seconds <= 3600,
+                "alerting.cache_replication_lag_seconds", t.cache_replication_lag_seconds,
                 "must be above 0 and at most 3600")
-        require_range("alerting.pod_restarts", self.pod_restarts, 1, 1000)
-        require_range("alerting.backup_stale_hours", self.backup_stale_hours, 6, 168)
+        require_range("alerting.pod_restarts", t.pod_restarts, 1, 1000)
+        require_range("alerting.backup_stale_hours", t.backup_stale_hours, 6, 168)
         if self.database_identifier is not None:
             require(self.database_max_connections is not None, "alerting.database_max_connections", None,
                     "required with database_identifier: the connections alarm is a share of max_connections")

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Optional
 
 import pulumi
 import pytest
 
-from components.alarms import Severity
+from components.alarms import Severity, Thresholds
 from components.alerting import (
     BACKUP_VAULT_EVENTS,
     Alerting,
@@ -177,6 +177,12 @@ def test_a_webhook_url_is_never_echoed_in_an_error():
     with pytest.raises(ArgsError) as caught:
         AlertingArgs(pager_webhook_url="http://pager.example.com/secret-token")
     assert "secret-token" not in str(caught.value) and "<redacted>" in str(caught.value)
+
+
+def test_thresholds_left_out_are_the_tier_rows_and_the_catalogue_defaults():
+    assert AlertingArgs(tier="dev", emails=["ops@example.com"]).thresholds == Thresholds.for_tier("dev")
+    tuned = AlertingArgs(emails=["ops@example.com"], pod_restarts=10, error_rate_percent=2.5).thresholds
+    assert tuned == replace(Thresholds.for_tier("prod"), pod_restarts=10, error_rate_percent=2.5)
 
 
 def test_a_webhook_alone_is_enough_to_receive_alerts():
