@@ -35,8 +35,16 @@ import pulumi_random as random
 
 from components import kms
 from components.args import from_inputs
-from components.errors import ArgsError, require, require_log_retention, require_one_of, require_range, static_len
-from components.names import stack_scoped_id
+from components.errors import (
+    require,
+    require_daily_window,
+    require_log_retention,
+    require_one_of,
+    require_range,
+    require_weekly_window,
+    static_len,
+)
+from components.names import is_scoped_id, stack_scoped_id
 
 
 class CacheEngine(str, enum.Enum):
@@ -63,11 +71,6 @@ AUTH_TOKEN_LENGTH = 64
 AUTH_TOKEN_SPECIALS = "!&#$^<>-"
 """The only special characters ElastiCache accepts in an AUTH token."""
 LOG_TYPES = ("slow-log", "engine-log")
-
-_GROUP_ID = re.compile(r"^[a-z](?:[a-z0-9]|-(?!-))*[a-z0-9]$")
-_DAILY_WINDOW = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
-_WEEKLY_WINDOW = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d-"
-                            r"(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d$")
 
 
 # ------------------------------------------------------------------------ pure logic
@@ -139,12 +142,9 @@ class CacheArgs:
     """Replication group id (default: ``<project>-<stack>-<name>``, at most 40 characters)."""
 
     def __post_init__(self) -> None:
-        try:
-            engine = CacheEngine(self.engine)
-        except ValueError:
-            raise ArgsError("cache.engine", self.engine, "must be one of 'redis', 'valkey'") from None
-        self.engine = engine
-        require_one_of("cache.engine_version", self.engine_version, SUPPORTED_VERSIONS[engine.value])
+        require_one_of("cache.engine", self.engine, [e.value for e in CacheEngine])
+        self.engine = CacheEngine(self.engine)
+        require_one_of("cache.engine_version", self.engine_version, SUPPORTED_VERSIONS[self.engine.value])
         require(re.match(r"^cache\.[a-z0-9-]+\.[a-z0-9]+$", str(self.node_type)) is not None,
                 "cache.node_type", self.node_type, "must be an ElastiCache node type such as cache.r7g.large")
         require_range("cache.replicas", self.replicas, 0, MAX_REPLICAS)
@@ -156,17 +156,13 @@ class CacheArgs:
         require(n_subnets is None or n_subnets >= (2 if self.multi_az else 1), "cache.subnet_ids", self.subnet_ids,
                 "needs at least 1 private subnet, and 2 in different AZs with multi_az")
         require_range("cache.snapshot_retention_days", self.snapshot_retention_days, 0, 35)
-        require(_DAILY_WINDOW.match(str(self.snapshot_window)) is not None, "cache.snapshot_window",
-                self.snapshot_window, "must be hh:mm-hh:mm (UTC)")
-        require(_WEEKLY_WINDOW.match(str(self.maintenance_window)) is not None, "cache.maintenance_window",
-                self.maintenance_window, "must be ddd:hh:mm-ddd:hh:mm (UTC), e.g. sun:05:00-sun:06:00")
+        require_daily_window("cache.snapshot_window", self.snapshot_window)
+        require_weekly_window("cache.maintenance_window", self.maintenance_window, "sun:05:00-sun:06:00")
         require_range("cache.port", self.port, 1024, 65535)
         require_one_of("cache.maxmemory_policy", self.maxmemory_policy, MAXMEMORY_POLICIES)
         require_log_retention("cache.log_retention_days", self.log_retention_days)
         if self.replication_group_id is not None:
-            require(isinstance(self.replication_group_id, str) and len(self.replication_group_id) <= 40
-                    and _GROUP_ID.match(self.replication_group_id) is not None,
-                    "cache.replication_group_id", self.replication_group_id,
+            require(is_scoped_id(self.replication_group_id, 40), "cache.replication_group_id", self.replication_group_id,
                     "must be lower-case letters, digits and single hyphens, start with a letter, "
                     "at most 40 characters")
 
@@ -216,7 +212,7 @@ class Cache(pulumi.ComponentResource):
         group_id = args.replication_group_id or default_replication_group_id(
             pulumi.get_project(), pulumi.get_stack(), name
         )
-        engine = CacheEngine(args.engine).value
+        engine = args.engine.value
         nodes = 1 + args.replicas
         log_prefix = f"/aws/elasticache/{group_id}"
         partition = aws.get_partition_output(opts=invoke)

@@ -58,9 +58,17 @@ import pulumi_random as random
 
 from components import kms
 from components.args import from_inputs
-from components.errors import require, require_log_retention, require_one_of, require_range, static_len
+from components.errors import (
+    require,
+    require_daily_window,
+    require_log_retention,
+    require_one_of,
+    require_range,
+    require_weekly_window,
+    static_len,
+)
 from components.iam_policies import assume_role_policy
-from components.names import stack_scoped_id
+from components.names import is_scoped_id, stack_scoped_id
 
 ENGINE = "postgres"
 SUPPORTED_MAJORS = (13, 14, 15, 16, 17, 18)
@@ -86,10 +94,6 @@ MASTER_PASSWORD_SPECIALS = "-_.~"
 """Specials of a generated master password: RDS forbids / ' " @ and space; these four also
 need no escaping in a connection URL."""
 
-_IDENTIFIER = re.compile(r"^[a-z](?:[a-z0-9]|-(?!-))*[a-z0-9]$")
-_BACKUP_WINDOW = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
-_MAINTENANCE_WINDOW = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d-"
-                                 r"(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d$")
 _REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
 _DNS_NAME = re.compile(r"^(?=.{1,200}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
@@ -291,10 +295,8 @@ class DatabaseArgs:
                 self.max_allocated_storage_gb, f"must be at least allocated_storage_gb ({self.allocated_storage_gb})")
         require_range("database.replicas", self.replicas, 0, MAX_REPLICAS)
         require_range("database.backup_retention_days", self.backup_retention_days, 1, 35)
-        require(_BACKUP_WINDOW.match(str(self.backup_window)) is not None, "database.backup_window",
-                self.backup_window, "must be hh:mm-hh:mm (UTC)")
-        require(_MAINTENANCE_WINDOW.match(str(self.maintenance_window)) is not None, "database.maintenance_window",
-                self.maintenance_window, "must be ddd:hh:mm-ddd:hh:mm (UTC), e.g. sun:04:00-sun:05:00")
+        require_daily_window("database.backup_window", self.backup_window)
+        require_weekly_window("database.maintenance_window", self.maintenance_window, "sun:04:00-sun:05:00")
         n_subnets = static_len(self.subnet_ids)
         require(n_subnets is None or n_subnets >= 2, "database.subnet_ids", self.subnet_ids,
                 "needs at least 2 private subnets in different AZs (RDS subnet groups span 2 AZs)")
@@ -341,9 +343,7 @@ class DatabaseArgs:
                 f"({', '.join(RESERVED_USERNAMES)}, rds*)")
         require_range("database.port", self.port, 1150, 65535)
         if self.identifier is not None:
-            require(isinstance(self.identifier, str) and len(self.identifier) <= 40
-                    and _IDENTIFIER.match(self.identifier) is not None,
-                    "database.identifier", self.identifier,
+            require(is_scoped_id(self.identifier, 40), "database.identifier", self.identifier,
                     "must be lower-case letters, digits and single hyphens, start with a letter, at most 40 "
                     "characters (replica and region suffixes are appended)")
         if self.reader_zone_name is not None:

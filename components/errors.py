@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Optional
 
 import pulumi
@@ -9,6 +10,10 @@ import pulumi
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
                       3288, 3653)
 """Retention values CloudWatch Logs accepts."""
+
+_DAILY_WINDOW = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
+_WEEKLY_WINDOW = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d-"
+                            r"(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d$")
 
 
 class ArgsError(pulumi.RunError, ValueError):
@@ -51,6 +56,18 @@ def require_log_retention(field: str, value: Any) -> None:
     """``value`` is a retention CloudWatch Logs accepts, or an ArgsError listing them."""
     require(value in LOG_RETENTION_DAYS, field, value,
             "must be a CloudWatch Logs retention: " + ", ".join(map(str, LOG_RETENTION_DAYS)))
+
+
+def require_daily_window(field: str, value: Any) -> None:
+    """``value`` is a daily window ``hh:mm-hh:mm`` (UTC; RDS backups, ElastiCache snapshots)."""
+    require(_DAILY_WINDOW.match(str(value)) is not None, field, value, "must be hh:mm-hh:mm (UTC)")
+
+
+def require_weekly_window(field: str, value: Any, example: str) -> None:
+    """``value`` is a weekly window ``ddd:hh:mm-ddd:hh:mm`` (UTC; maintenance windows); the
+    error shows ``example``."""
+    require(_WEEKLY_WINDOW.match(str(value)) is not None, field, value,
+            f"must be ddd:hh:mm-ddd:hh:mm (UTC), e.g. {example}")
 
 
 def static_len(value: Any) -> Optional[int]:

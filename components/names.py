@@ -3,6 +3,8 @@
 import hashlib
 import re
 
+_SCOPED_ID = re.compile(r"^[a-z](?:[a-z0-9]|-(?!-))*[a-z0-9]$")
+
 
 def stack_scoped_id(project: str, stack: str, name: str, *, fallback: str, limit: int = 40) -> str:
     """``<project>-<stack>-<name>`` as an AWS identifier of at most ``limit`` characters.
@@ -17,3 +19,10 @@ def stack_scoped_id(project: str, stack: str, name: str, *, fallback: str, limit
         digest = hashlib.sha256(raw.encode()).hexdigest()[:6]
         raw = raw[:limit - 7].rstrip("-") + "-" + digest
     return raw
+
+
+def is_scoped_id(value: object, limit: int = 40) -> bool:
+    """``value`` has the shape ``stack_scoped_id`` gives: a string of at most ``limit``
+    lower-case letters, digits and single hyphens, starting with a letter and ending in a
+    letter or digit (what RDS identifiers and ElastiCache group ids accept)."""
+    return isinstance(value, str) and len(value) <= limit and _SCOPED_ID.match(value) is not None
