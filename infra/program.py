@@ -283,7 +283,7 @@ def build_cdn(cfg: StackConfig, app: VercelApp | KubernetesApp, providers: Provi
     )
 
 
-def build_backups(cfg: StackConfig, database: Database, cache: Cache, providers: Providers) -> Backups:
+def build_backups(cfg: StackConfig, database: Database, providers: Providers) -> Backups:
     """Backup bucket(s) and the AWS Backup plan protecting the database, from ``webstack:backups``.
 
     The cache is not part of the AWS Backup selection: AWS Backup does not support
@@ -356,7 +356,7 @@ def main() -> None:
     cache = build_cache(cfg, network, providers)
     app = build_app(cfg, network, database, cache, providers)
     cdn = build_cdn(cfg, app, providers)
-    backups = build_backups(cfg, database, cache, providers)
+    backups = build_backups(cfg, database, providers)
     alerting = build_alerting(cfg, providers, database=database, cache=cache, cdn=cdn, app=app, backups=backups)
 
     pulumi.export("tier", cfg.tier.value)

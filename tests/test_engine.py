@@ -111,6 +111,11 @@ def test_secure_config_values_become_placeholders():
 def test_secret_config_reaches_the_program_as_a_secret():
     plan = cached_plan("prod")
     assert plan.placeholders == ["webstack:chatWebhookUrl", "webstack:pagerWebhookUrl"]
+    webhooks = [r for r in plan.by_type("aws:sns/topicSubscription:TopicSubscription") if r.inputs["protocol"] == "https"]
+    assert webhooks
+    for subscription in webhooks:
+        endpoint = subscription.inputs["endpoint"]
+        assert isinstance(endpoint, Secret) and endpoint.value.startswith("offline-placeholder-webstack-")
 
 
 def test_a_config_error_registers_nothing():

@@ -29,7 +29,11 @@ def test_the_main_provider_is_in_the_stack_region(each_stack):
 
 
 def test_cloudfront_resources_get_a_us_east_1_provider():
-    assert cached_plan("prod").one("pulumi:providers:aws", "aws-us-east-1").inputs["region"] == "us-east-1"
+    plan = cached_plan("prod")
+    east = plan.one("pulumi:providers:aws", "aws-us-east-1")
+    assert east.inputs["region"] == "us-east-1"
+    for type_ in ("aws:acm/certificate:Certificate", "aws:wafv2/webAcl:WebAcl"):
+        assert plan.one(type_).provider_urn == east.urn, type_
 
 
 def test_private_subnets_span_the_tier_zone_count(each_stack):
@@ -50,8 +54,10 @@ def test_the_network_has_no_route_to_the_internet(each_stack):
 def test_the_network_component_parents_its_resources():
     plan = cached_plan("prod")
     network = plan.one("webstack:index:Network", "network")
-    for res in plan.descendants(network):
-        assert res.name.startswith("network"), res.name
+    children = plan.children(network)
+    assert {"aws:ec2/vpc:Vpc", "aws:ec2/subnet:Subnet", "aws:ec2/securityGroup:SecurityGroup"} <= {r.type for r in children}
+    assert plan.one("aws:ec2/vpc:Vpc", "network-vpc").parent == network.urn
+    assert all(r.name.startswith("network") for r in plan.descendants(network))
 
 
 def test_stack_outputs_name_the_network(each_stack):
