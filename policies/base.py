@@ -134,6 +134,10 @@ def stack_policy(
 
 # ------------------------------------------------------------------ stack-level references
 
+BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
+BUCKET_IDENTITY = ("id", "bucket")
+"""How other S3 resources name their bucket (``bucket``, ``targetBucket``): its id, i.e. its name."""
+
 
 def of_type(resources: Sequence[PolicyResource], *types: str) -> list[PolicyResource]:
     return [r for r in resources if r.resource_type in types]
@@ -170,3 +174,18 @@ def references(
     if deps:
         return any(d is target or d.urn == target.urn for d in deps)
     return any(d is target or d.urn == target.urn for d in (source.dependencies or []))
+
+
+def referring_to(
+    target: PolicyResource, sources: Sequence[PolicyResource], prop: str, identity: Sequence[str]
+) -> list[PolicyResource]:
+    """The resources among ``sources`` whose ``prop`` points at ``target`` (a bucket's policies, a topic's
+    topic policies, a project's routes; see :func:`references`)."""
+    return [s for s in sources if references(s, prop, target, identity)]
+
+
+def referred_by(
+    source: PolicyResource, prop: str, targets: Sequence[PolicyResource], identity: Sequence[str], value: Any = None
+) -> list[PolicyResource]:
+    """The resources among ``targets`` that ``source``'s ``prop`` (or ``value`` read inside it) points at."""
+    return [t for t in targets if references(source, prop, t, identity, value=value)]

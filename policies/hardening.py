@@ -12,7 +12,17 @@ from typing import Any, Sequence
 
 from pulumi_policy import PolicyResource, Severity
 
-from policies.base import ADVISORY, Subject, label, of_type, references, resource_policy, stack_policy
+from policies.base import (
+    ADVISORY,
+    BUCKET_IDENTITY,
+    BUCKETS,
+    Subject,
+    label,
+    of_type,
+    referring_to,
+    resource_policy,
+    stack_policy,
+)
 from policies.settings import schema
 from policies.values import UNKNOWN, Evaluation, as_int, elements, lookup, truthy
 
@@ -20,7 +30,6 @@ RDS_INSTANCE = "aws:rds/instance:Instance"
 RDS_CLUSTER = "aws:rds/cluster:Cluster"
 CACHE_REPLICATION_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
 CACHE_SERVERLESS = "aws:elasticache/serverlessCache:ServerlessCache"
-BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
 BUCKET_SSE = (
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
     "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
@@ -157,7 +166,7 @@ def _sse_rules(config: PolicyResource, ev: Evaluation) -> list[Any]:
 
 def _access_log_destination(bucket: PolicyResource, loggings: Sequence[PolicyResource]) -> bool:
     """The bucket receives S3 server access logs (it is a BucketLogging's targetBucket)."""
-    return any(references(lg, "targetBucket", bucket, ("bucket", "id")) for lg in loggings)
+    return bool(referring_to(bucket, loggings, "targetBucket", BUCKET_IDENTITY))
 
 
 def check_buckets_kms(resources: Sequence[PolicyResource], cfg: dict, ev: Evaluation) -> None:
@@ -167,7 +176,7 @@ def check_buckets_kms(resources: Sequence[PolicyResource], cfg: dict, ev: Evalua
     sse_s3_for_logs = truthy(cfg.get("allowSseS3ForAccessLogBuckets"))
     for bucket in of_type(resources, *BUCKETS):
         who = label(bucket.resource_type, bucket.name)
-        attached = [c for c in configs if references(c, "bucket", bucket, ("id", "bucket"))]
+        attached = referring_to(bucket, configs, "bucket", BUCKET_IDENTITY)
         rules = [r for c in attached for r in _sse_rules(c, ev)]
         if UNKNOWN in rules:
             continue
@@ -376,7 +385,7 @@ def check_access_logging(resources: Sequence[PolicyResource], cfg: dict, ev: Eva
         bucket = lookup(dist.props, "loggingConfig.bucket")
         if not _missing(bucket):
             continue
-        if any(references(s, "resourceArn", dist, ("arn",)) for s in sources):
+        if referring_to(dist, sources, "resourceArn", ("arn",)):
             continue
         ev.violation(f"{label(dist.resource_type, dist.name)}: access logging is off: set logging_config "
                      "{bucket: <log bucket domain name>} or deliver ACCESS_LOGS with an "

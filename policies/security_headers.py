@@ -27,7 +27,9 @@ from policies.base import (
     Subject,
     label,
     of_type,
+    referred_by,
     references,
+    referring_to,
     resource_policy,
     stack_policy,
 )
@@ -358,7 +360,7 @@ def check_behaviors_have_headers(resources: Sequence[PolicyResource], cfg: dict,
                 continue
             if value is not UNKNOWN and value in allowed:
                 continue
-            matches = [rhp for rhp in policies if references(dist, top, rhp, ("id",), value=value)]
+            matches = referred_by(dist, top, policies, ("id",), value=value)
             if matches:
                 continue
             if value is UNKNOWN:
@@ -438,7 +440,7 @@ def check_vercel_headers(resources: Sequence[PolicyResource], cfg: dict, ev: Eva
     catch_all_urns = set()
     for project in of_type(resources, VERCEL_PROJECT):
         who = label(project.resource_type, project.name)
-        mine = [(r, _is_catch_all(r, sources)) for r in routes if references(r, "projectId", project, ("id",))]
+        mine = [(r, _is_catch_all(r, sources)) for r in referring_to(project, routes, "projectId", ("id",))]
         catch_all = [r for r, state in mine if state is True]
         undecided = [r for r, state in mine if state is UNKNOWN]
         catch_all_urns.update(r.urn for r in catch_all)

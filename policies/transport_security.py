@@ -10,7 +10,18 @@ from typing import Any, Sequence
 
 from pulumi_policy import PolicyResource, Severity
 
-from policies.base import MANDATORY, Subject, label, of_type, references, resource_policy, stack_policy
+from policies.base import (
+    BUCKET_IDENTITY,
+    BUCKETS,
+    MANDATORY,
+    Subject,
+    label,
+    of_type,
+    referred_by,
+    referring_to,
+    resource_policy,
+    stack_policy,
+)
 from policies.settings import schema
 from policies.values import (
     UNKNOWN,
@@ -32,7 +43,6 @@ RDS_CLUSTER = "aws:rds/cluster:Cluster"
 RDS_PROXY = "aws:rds/proxy:Proxy"
 CACHE_REPLICATION_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
 CACHE_CLUSTER = "aws:elasticache/cluster:Cluster"
-BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
 BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
 TOPIC = "aws:sns/topic:Topic"
 TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
@@ -350,7 +360,7 @@ def check_rds_uses_tls_group(resources: Sequence[PolicyResource], cfg: dict, ev:
                              "is not enforced by this stack: set it to a parameter group of the stack with "
                              "rds.force_ssl = '1'", db.urn)
                 continue
-            matches = [g for g in groups if references(db, prop, g, ("name", "id"), value=value)]
+            matches = referred_by(db, prop, groups, ("name", "id"), value=value)
             if not matches:
                 if value is UNKNOWN:
                     ev.unknown(f"{db.name}.{prop}")
@@ -490,7 +500,7 @@ def check_buckets_tls_only(resources: Sequence[PolicyResource], cfg: dict, ev: E
     policies = of_type(resources, BUCKET_POLICY)
     for bucket in of_type(resources, *BUCKETS):
         who = label(bucket.resource_type, bucket.name)
-        attached = [bp for bp in policies if references(bp, "bucket", bucket, ("id", "bucket"))]
+        attached = referring_to(bucket, policies, "bucket", BUCKET_IDENTITY)
         docs = _policy_documents(attached, ev)
         if len(docs) < len(attached):
             continue  # a policy document is unknown during preview: judged at update time
@@ -521,7 +531,7 @@ def check_topics_tls_only(resources: Sequence[PolicyResource], cfg: dict, ev: Ev
     policies = of_type(resources, TOPIC_POLICY)
     for topic in of_type(resources, TOPIC):
         who = label(topic.resource_type, topic.name)
-        attached = [tp for tp in policies if references(tp, "arn", topic, ("arn",))]
+        attached = referring_to(topic, policies, "arn", ("arn",))
         docs = _policy_documents(attached, ev)
         if any(_denies_insecure_transport(d, SNS_PUBLISH) for d in docs):
             continue
