@@ -208,10 +208,10 @@ def _scrub(text: str, secrets: list[str]) -> str:
     return text
 
 
-def resolve_config(stack: str, plan: Optional[Plan] = None, path: Optional[Path | str] = None):
-    """(resolved per-policy config, path used or None) for ``stack``."""
+def resolve_config(stack: str, plan: Plan, path: Optional[Path | str] = None):
+    """(resolved per-policy config, path used or None) for ``stack`` (``plan`` gives its tier)."""
     if path is None:
-        tier = plan.outputs.get("tier") if plan is not None else None
+        tier = plan.outputs.get("tier")
         path = settings.config_file_for(stack, tier if isinstance(tier, str) else None)
     given = settings.load_file(path) if path is not None else {}
     return settings.resolve(POLICIES, given, source=str(path) if path else "pack defaults"), path
