@@ -257,15 +257,18 @@ def test_exported_logs_land_in_precreated_encrypted_groups_with_retention():
 
 
 def test_enhanced_monitoring_role_is_attached_before_instances_use_it():
-    plan = plan_of(replicas=1)
+    plan = plan_of(replicas=1, **REMOTE)
     role = plan.one("aws:iam/role:Role", "db-monitoring")
     trust = json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]
     assert trust["Principal"] == {"Service": "monitoring.rds.amazonaws.com"}
     attachment = plan.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
     assert attachment.inputs["policyArn"] == "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
     assert attachment.inputs["role"] == role.id
-    for instance in plan.by_type(INSTANCE):
+    instances = plan.by_type(INSTANCE)
+    assert len(instances) == 3  # primary, replica, cross-region replica
+    for instance in instances:
         assert instance.depends_on(attachment)
+        assert instance.inputs["monitoringRoleArn"] == role.state["arn"]
 
 
 def test_monitoring_interval_zero_creates_no_role():
@@ -293,7 +296,7 @@ def test_replicas_are_encrypted_monitored_tagged_and_each_in_another_zone():
         assert i["monitoringInterval"] == 60 and i["performanceInsightsEnabled"] is True
         assert i["parameterGroupName"] == plan.one("aws:rds/parameterGroup:ParameterGroup", "db-params").id
         assert i["vpcSecurityGroupIds"] == [LINKS["security_group_id"]]
-        assert i["deletionProtection"] is True and i["skipFinalSnapshot"] is True
+        assert i["deletionProtection"] is True and i["skipFinalSnapshot"] is True and i["multiAz"] is False
         assert i["tags"] == {"Name": f"webstack-test-db-replica-{number}", "Role": "replica",
                              "ReplicaOf": "webstack-test-db"}
 
@@ -449,10 +452,14 @@ def test_the_cross_region_replica_has_its_own_key_subnets_and_parameters_there()
     assert i["performanceInsightsKmsKeyId"] == key.state["arn"]
     assert i["dbSubnetGroupName"] == subnets.id and i["parameterGroupName"] == params.id
     assert i["vpcSecurityGroupIds"] == [REMOTE["cross_region_security_group_id"]]
-    assert i["publiclyAccessible"] is False
+    assert i["publiclyAccessible"] is False and i["multiAz"] is False and i["skipFinalSnapshot"] is True
+    assert i["tags"] == {"Name": "webstack-test-db-eu-central-1", "Role": "cross-region-replica",
+                         "ReplicaOf": "webstack-test-db"}
     for log in ("postgresql", "upgrade"):
         group = plan.get(f"db-replica-eu-central-1-{log}-logs")
+        assert group.inputs["name"] == f"/aws/rds/instance/webstack-test-db-eu-central-1/{log}"
         assert group.inputs["region"] == "eu-central-1" and group.inputs["kmsKeyId"] == key.state["arn"]
+        assert remote.depends_on(group)
     outputs = component(plan).component_outputs
     assert outputs["cross_region_replica_arn"] == remote.state["arn"]
     assert outputs["replica_identifiers"] == []  # in-region replicas only
@@ -492,8 +499,9 @@ def test_unprotected_data_can_be_deleted_without_a_snapshot():
 
 
 def test_fixed_identifiers_are_replaced_delete_first():
-    plan = plan_of(replicas=1)
-    assert all(i.delete_before_replace for i in plan.by_type(INSTANCE))
+    plan = plan_of(replicas=1, **REMOTE)
+    instances = plan.by_type(INSTANCE)
+    assert len(instances) == 3 and all(i.delete_before_replace for i in instances)
 
 
 def test_the_override_allows_protected_data_without_deletion_protection():
