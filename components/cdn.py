@@ -60,8 +60,6 @@ from components.args import from_inputs
 from components.errors import ArgsError, require, require_one_of, require_range
 
 CLOUDFRONT_REGION = "us-east-1"
-CLOUDFRONT_HOSTED_ZONE_ID = "Z2FDTNDATAQYW2"
-"""Route 53 hosted zone of every CloudFront distribution (alias target)."""
 ORIGIN_ID = "app"
 
 VIEWER_SECURITY_POLICIES = ("TLSv1.2_2021", "TLSv1.2_2025", "TLSv1.3_2025")
@@ -226,7 +224,7 @@ class CdnArgs:
         seen: dict[str, str] = {}
         for cls in ("static", "image", "api", "public"):
             paths = getattr(self, f"{cls}_paths")
-            require(cls not in ("api",) or bool(paths), f"cdn.{cls}_paths", paths, "must list at least one pattern")
+            require(cls != "api" or bool(paths), f"cdn.{cls}_paths", paths, "must list at least one pattern")
             for path in paths:
                 require(isinstance(path, str) and bool(_PATH.match(path)) and len(path) <= 255,
                         f"cdn.{cls}_paths", path, "must be a CloudFront path pattern starting with '/'")
