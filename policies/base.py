@@ -21,7 +21,7 @@ from pulumi_policy import (
 )
 
 from policies.settings import policy_config
-from policies.values import UNKNOWN, Evaluation, lookup
+from policies.values import UNKNOWN, Evaluation, lookup, truthy
 
 MANDATORY = EnforcementLevel.MANDATORY
 ADVISORY = EnforcementLevel.ADVISORY
@@ -51,6 +51,13 @@ def short_type(type_token: str) -> str:
 def label(type_token: str, name: str) -> str:
     """How messages name a resource: ``Distribution 'cdn'``."""
     return f"{short_type(type_token)} '{name}'"
+
+
+def require_true(subject: Subject, ev: Evaluation, prop: str, fix: str) -> None:
+    """Report ``<resource>: <prop> is <value>: <fix>`` unless the flag ``prop`` is on (an unknown is not judged)."""
+    value = ev.get(subject.props, prop)
+    if value is not UNKNOWN and not truthy(value):
+        ev.violation(f"{subject.label}: {prop} is {value!r}: {fix}")
 
 
 ResourceCheck = Callable[[Subject, dict, Evaluation], None]

@@ -20,6 +20,7 @@ from policies.base import (
     label,
     of_type,
     referring_to,
+    require_true,
     resource_policy,
     stack_policy,
 )
@@ -77,9 +78,7 @@ def check_rds_encryption(subject: Subject, cfg: dict, ev: Evaluation) -> None:
     p, who = subject.props, subject.label
     replica = _is_replica(p)
     if not replica:
-        encrypted = ev.get(p, "storageEncrypted")
-        if encrypted is not UNKNOWN and not truthy(encrypted):
-            ev.violation(f"{who}: storageEncrypted is {encrypted!r}: set storage_encrypted=True with a KMS key")
+        require_true(subject, ev, "storageEncrypted", "set storage_encrypted=True with a KMS key")
     source = lookup(p, "replicateSourceDb")
     cross_region = isinstance(source, str) and source.startswith("arn:")
     needs_key = truthy(cfg.get("requireCustomerManagedKey")) and (not replica or cross_region)
@@ -132,10 +131,7 @@ rds_performance_insights_kms = resource_policy(
 def check_cache_encryption(subject: Subject, cfg: dict, ev: Evaluation) -> None:
     p, who = subject.props, subject.label
     if subject.type == CACHE_REPLICATION_GROUP:
-        enabled = ev.get(p, "atRestEncryptionEnabled")
-        if enabled is not UNKNOWN and not truthy(enabled):
-            ev.violation(f"{who}: atRestEncryptionEnabled is {enabled!r}: set at_rest_encryption_enabled=True "
-                         "with kms_key_id")
+        require_true(subject, ev, "atRestEncryptionEnabled", "set at_rest_encryption_enabled=True with kms_key_id")
     if truthy(cfg.get("requireCustomerManagedKey")) and _missing(lookup(p, "kmsKeyId")):
         ev.violation(f"{who}: kmsKeyId is not set (AWS owned key): set kms_key_id to the stack's customer "
                      "managed KMS key ARN")
@@ -275,9 +271,7 @@ rds_not_public = resource_policy(
 
 def check_deletion_protection(subject: Subject, cfg: dict, ev: Evaluation) -> None:
     p, who = subject.props, subject.label
-    value = ev.get(p, "deletionProtection")
-    if value is not UNKNOWN and not truthy(value):
-        ev.violation(f"{who}: deletionProtection is {value!r}: set deletion_protection=True")
+    require_true(subject, ev, "deletionProtection", "set deletion_protection=True")
     if not _is_replica(p):
         skip = ev.get(p, "skipFinalSnapshot")
         if skip is not UNKNOWN and truthy(skip):

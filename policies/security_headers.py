@@ -30,6 +30,7 @@ from policies.base import (
     referred_by,
     references,
     referring_to,
+    require_true,
     resource_policy,
     stack_policy,
 )
@@ -236,12 +237,8 @@ def check_response_headers_policy(subject: Subject, cfg: dict, ev: Evaluation) -
 
     def override(section: str) -> None:
         if truthy(cfg.get("requireOverride")):
-            value = get(f"{section}.override")
-            if value is not UNKNOWN and not truthy(value):
-                ev.violation(
-                    f"{who}: {_SHC}.{section}.override is {value!r}: set override=True so the origin "
-                    "cannot replace or drop this header"
-                )
+            require_true(subject, ev, f"{_SHC}.{section}.override",
+                         "set override=True so the origin cannot replace or drop this header")
 
     hsts = get("strictTransportSecurity")
     if hsts is None:

@@ -19,6 +19,7 @@ from policies.base import (
     of_type,
     referred_by,
     referring_to,
+    require_true,
     resource_policy,
     stack_policy,
 )
@@ -398,10 +399,7 @@ rds_uses_force_ssl_parameter_group = stack_policy(
 
 
 def check_proxy_tls(subject: Subject, cfg: dict, ev: Evaluation) -> None:
-    value = ev.get(subject.props, "requireTls")
-    if value is not UNKNOWN and not truthy(value):
-        ev.violation(f"{subject.label}: requireTls is {value!r}: set require_tls=True so clients must use TLS "
-                     "to the proxy")
+    require_true(subject, ev, "requireTls", "set require_tls=True so clients must use TLS to the proxy")
 
 
 rds_proxy_require_tls = resource_policy(
@@ -425,10 +423,8 @@ def check_cache_transit(subject: Subject, cfg: dict, ev: Evaluation) -> None:
         member_of = ev.get(p, "replicationGroupId")
         if member_of is UNKNOWN or member_of is not None:
             return  # a member of a replication group: the group's settings apply
-    enabled = ev.get(p, "transitEncryptionEnabled")
-    if enabled is not UNKNOWN and not truthy(enabled):
-        ev.violation(f"{who}: transitEncryptionEnabled is {enabled!r}: set transit_encryption_enabled=True "
-                     "(clients connect with TLS, e.g. rediss://)")
+    require_true(subject, ev, "transitEncryptionEnabled",
+                 "set transit_encryption_enabled=True (clients connect with TLS, e.g. rediss://)")
     mode = ev.get(p, "transitEncryptionMode")
     if mode is not UNKNOWN and mode is not None and mode != "required":
         ev.violation(f"{who}: transitEncryptionMode is {mode!r}, which still accepts plaintext clients: "
