@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import json
 
@@ -24,6 +23,7 @@ from infra.check import CheckReport, check_plan
 from infra.cli import main
 from infra.engine import Plan, Secret, load_stack_config, synth
 from tests.conftest import cached_plan
+from tests.helpers import variant
 
 CERT = "arn:aws:acm:us-east-1:123456789012:certificate/0e9d0c8e-1111-2222-3333-444455556666"
 KEY = "arn:aws:kms:eu-west-1:123456789012:key/0e9d0c8e-aaaa-bbbb-cccc-444455556666"
@@ -185,20 +185,14 @@ def test_prod_plan_is_checked_with_hardening_mandatory():
     assert found and "set deletion_protection=True" in found[0].message
 
 
-def _edit(plan: Plan, type_: str, path: str, value, *, index: int = 0) -> Plan:
-    """A copy of ``plan`` whose ``index``-th resource of ``type_`` has ``path`` set in inputs and state."""
-    resources = list(plan.resources)
-    targets = [i for i, r in enumerate(resources) if r.type == type_]
+def _edit(plan: Plan, type_: str, path: str, value) -> Plan:
+    """A copy of ``plan`` whose first resource of ``type_`` has ``path`` set in inputs and state."""
+    targets = plan.by_type(type_)
     assert targets, f"no {type_} in the plan"
-    i = targets[index]
-    inputs, state = copy.deepcopy(resources[i].inputs), copy.deepcopy(resources[i].state)
-    for props in (inputs, state):
-        node = props
-        parts = path.split(".")
-        for part in parts[:-1]:
-            node = node[int(part)] if isinstance(node, list) else node.setdefault(part, {})
-        node[parts[-1]] = value
-    resources[i] = dataclasses.replace(resources[i], inputs=inputs, state=state)
+    target = targets[0]
+    edited = dataclasses.replace(target, inputs=variant(target.inputs, path, value),
+                                 state=variant(target.state, path, value))
+    resources = [edited if r is target else r for r in plan.resources]
     return Plan(plan.project, plan.stack, resources, plan.outputs, plan.placeholders, plan.config)
 
 
@@ -287,7 +281,7 @@ def test_cli_policy_config_option_and_errors(tmp_path, capsys):
     assert "no stack file Pulumi.no-such-stack.yaml" in capsys.readouterr().err
 
 
-def test_stack_without_its_own_file_uses_its_tier(monkeypatch):
+def test_stack_without_its_own_file_uses_its_tier():
     plan = _plan("staging")
     renamed = Plan(plan.project, "staging-eu", plan.resources, plan.outputs, plan.placeholders, plan.config)
     assert check_plan(renamed).policy_config == "policies/config/staging.json"
