@@ -47,12 +47,13 @@ class Severity(str, enum.Enum):
 SEVERITIES = (Severity.CRITICAL, Severity.WARNING, Severity.INFO)
 
 TREAT_MISSING_DATA = ("breaching", "notBreaching", "ignore", "missing")
-COMPARISONS = (
-    "GreaterThanThreshold",
-    "GreaterThanOrEqualToThreshold",
-    "LessThanThreshold",
-    "LessThanOrEqualToThreshold",
-)
+OPERATORS = {
+    "GreaterThanThreshold": ">",
+    "GreaterThanOrEqualToThreshold": ">=",
+    "LessThanThreshold": "<",
+    "LessThanOrEqualToThreshold": "<=",
+}
+"""CloudWatch comparison operators a spec may use, and how the table writes them."""
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,7 @@ class AlarmSpec:
             raise ValueError(f"alarm {self.key}: give exactly one of statistic, extended_statistic")
         if self.treat_missing_data not in TREAT_MISSING_DATA:
             raise ValueError(f"alarm {self.key}: treat_missing_data {self.treat_missing_data!r}")
-        if self.comparison not in COMPARISONS:
+        if self.comparison not in OPERATORS:
             raise ValueError(f"alarm {self.key}: comparison {self.comparison!r}")
         if not 1 <= self.datapoints_to_alarm <= self.evaluation_periods:
             raise ValueError(f"alarm {self.key}: datapoints_to_alarm must be 1..evaluation_periods")
@@ -161,12 +162,7 @@ class AlarmSpec:
 
     @property
     def operator(self) -> str:
-        return {
-            "GreaterThanThreshold": ">",
-            "GreaterThanOrEqualToThreshold": ">=",
-            "LessThanThreshold": "<",
-            "LessThanOrEqualToThreshold": "<=",
-        }[self.comparison]
+        return OPERATORS[self.comparison]
 
 
 # ------------------------------------------------------------------ plain helpers
