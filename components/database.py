@@ -536,32 +536,18 @@ class Database(pulumi.ComponentResource):
             ),
         )
 
-        replicas = []
-        for index in range(args.replicas):
-            number = index + 1
-            replica_id = f"{identifier}-replica-{number}"
-            logs = self._log_groups(name, f"replica-{number}", replica_id, key, args, None, child)
-            replicas.append(
-                aws.rds.Instance(
-                    f"{name}-replica-{number}",
-                    identifier=replica_id,
-                    # Every replica depends on the primary only, never on another replica,
-                    # so RDS builds them in parallel.
-                    replicate_source_db=primary.identifier,
-                    availability_zone=zones.apply(lambda z, i=index: replica_zone(z, i)),
-                    kms_key_id=key.arn,
-                    parameter_group_name=parameter_group.id,
-                    vpc_security_group_ids=[args.security_group_id],
-                    multi_az=False,
-                    skip_final_snapshot=True,
-                    performance_insights_kms_key_id=key.arn,
-                    tags={"Name": replica_id, "Role": "replica", "ReplicaOf": identifier},
-                    **common,
-                    opts=pulumi.ResourceOptions.merge(
-                        stateful, pulumi.ResourceOptions(depends_on=[*logs, *ready], delete_before_replace=True)
-                    ),
-                )
+        # Every replica depends on the primary only, never on another replica, so RDS
+        # builds them in parallel.
+        replicas = [
+            self._replica(
+                name, f"replica-{number}", f"{identifier}-replica-{number}", identifier, primary, key, None,
+                ready, common, args, child, stateful,
+                availability_zone=zones.apply(lambda z, i=number - 1: replica_zone(z, i)),
+                parameter_group_name=parameter_group.id,
+                vpc_security_group_ids=[args.security_group_id],
             )
+            for number in range(1, args.replicas + 1)
+        ]
 
         self.writer_endpoint = primary.address
         self.reader_endpoint = (
@@ -880,21 +866,36 @@ class Database(pulumi.ComponentResource):
             f"{name}-params-{remote}", family=family, parameters=parameters, region=remote,
             description=f"{replica_id}: same settings as {identifier}", opts=child,
         )
-        logs = self._log_groups(name, f"replica-{remote}", replica_id, key, args, remote, child)
-        return aws.rds.Instance(
-            f"{name}-replica-{remote}",
-            identifier=replica_id,
-            region=remote,
-            # Cross-region replicas name their source by ARN and need a key of their region.
-            replicate_source_db=primary.arn,
-            kms_key_id=key.arn,
+        return self._replica(
+            name, f"replica-{remote}", replica_id, identifier, primary, key, remote, ready, common, args, child,
+            stateful,
             db_subnet_group_name=subnet_group.id,
             parameter_group_name=parameter_group.id,
             vpc_security_group_ids=[args.cross_region_security_group_id],
+        )
+
+    def _replica(self, name: str, label: str, replica_id: str, identifier: str, primary: aws.rds.Instance,
+                 key: aws.kms.Key, remote_region: Optional[str], ready: list[Any], common: dict[str, Any],
+                 args: DatabaseArgs, child: pulumi.ResourceOptions, stateful: pulumi.ResourceOptions,
+                 **placement: Any) -> aws.rds.Instance:
+        """Read replica ``<name>-<label>`` of the primary, in its region or in ``remote_region``:
+        its log groups first, then the instance, encrypted with ``key`` (a key of the replica's
+        region), no standby, no final snapshot. ``placement`` places it (AZ or subnet group,
+        parameter group, security group)."""
+        logs = self._log_groups(name, label, replica_id, key, args, remote_region, child)
+        return aws.rds.Instance(
+            f"{name}-{label}",
+            identifier=replica_id,
+            region=remote_region,
+            # Cross-region replicas name their source by ARN.
+            replicate_source_db=primary.arn if remote_region else primary.identifier,
+            kms_key_id=key.arn,
             multi_az=False,
             skip_final_snapshot=True,
             performance_insights_kms_key_id=key.arn,
-            tags={"Name": replica_id, "Role": "cross-region-replica", "ReplicaOf": identifier},
+            tags={"Name": replica_id, "Role": "cross-region-replica" if remote_region else "replica",
+                  "ReplicaOf": identifier},
+            **placement,
             **common,
             opts=pulumi.ResourceOptions.merge(
                 stateful, pulumi.ResourceOptions(depends_on=[*logs, *ready], delete_before_replace=True)
