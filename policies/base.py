@@ -78,12 +78,11 @@ def resource_policy(
 ) -> ResourceValidationPolicy:
     """A resource policy that runs ``check`` on resources of ``resource_types`` only."""
     types = frozenset(resource_types)
-    holder: dict[str, ResourceValidationPolicy] = {}
 
     def validate(args, report_violation) -> None:
         if args.resource_type not in types:
             return
-        cfg = policy_config(holder["policy"], args)
+        cfg = policy_config(policy, args)  # the policy assigned below
         evaluation = Evaluation(report_violation)
         check(Subject(args.resource_type, args.name, args.urn, args.props, getattr(args, "opts", None)), cfg, evaluation)
         evaluation.finish()
@@ -99,7 +98,6 @@ def resource_policy(
         tags=tags,
     )
     policy.resource_types = types  # type: ignore[attr-defined]  # documented in the README table
-    holder["policy"] = policy
     return policy
 
 
@@ -116,10 +114,9 @@ def stack_policy(
     tags: Optional[list[str]] = None,
 ) -> StackValidationPolicy:
     """A stack policy: ``check`` sees every resource and reports with each resource's URN."""
-    holder: dict[str, StackValidationPolicy] = {}
 
     def validate(args, report_violation) -> None:
-        cfg = policy_config(holder["policy"], args)
+        cfg = policy_config(policy, args)  # the policy assigned below
         evaluation = Evaluation(report_violation)
         check(list(args.resources), cfg, evaluation)
         evaluation.finish()
@@ -135,7 +132,6 @@ def stack_policy(
         tags=tags,
     )
     policy.resource_types = frozenset(resource_types)  # type: ignore[attr-defined]
-    holder["policy"] = policy
     return policy
 
 
