@@ -984,12 +984,12 @@ class _Budget:
         self.size += len(text)
 
 
-def _section(budget: _Budget, summary: str, entries: list[str], close_reserve: int) -> None:
+def _section(budget: _Budget, summary: str, entries: list[str]) -> None:
     """One ``<details>`` block with as many entries as fit; the rest are counted as omitted."""
     opening = f"<details><summary>{summary}</summary>\n\n"
     closing = "\n</details>\n\n"
     more = "- … {} more not shown here (comment size limit)\n"
-    reserve = close_reserve + len(more) + 8
+    reserve = len(more) + 8
     if not entries or not budget.fits(opening + entries[0] + closing, reserve):
         budget.omitted += len(entries)
         return
@@ -1049,7 +1049,7 @@ def render_markdown(diffs: Sequence[StackDiff], command: str = "webstack diff", 
         budget.add(f"Policy: {_policy_summary(d)}\n\n")
         policy_entries = [_violation_line(v, "🆕") for v in d.introduced] + [_violation_line(v, "✅ resolved:") for v in d.resolved]
         if policy_entries:
-            _section(budget, f"Policy results: {len(d.introduced)} new, {len(d.resolved)} resolved", policy_entries, 0)
+            _section(budget, f"Policy results: {len(d.introduced)} new, {len(d.resolved)} resolved", policy_entries)
         groups: dict[str, list[ResourceDiff]] = {}
         for r in d.resources:
             groups.setdefault(r.component, []).append(r)
@@ -1058,14 +1058,11 @@ def render_markdown(diffs: Sequence[StackDiff], command: str = "webstack diff", 
             for r in items:
                 c[r.op] += 1
             summary = f"<b>{_h(name)}</b>: +{c['add']} ~{c['change']} −{c['remove']}"
-            _section(budget, summary, [_resource_entry(r, d.old.label, d.new.label) for r in items], 0)
+            _section(budget, summary, [_resource_entry(r, d.old.label, d.new.label) for r in items])
         if d.outputs:
-            rows = [f"| path | {_h(d.old.label)} | {_h(d.new.label)} |\n|---|---|---|\n"]
+            header = f"| path | {_h(d.old.label)} | {_h(d.new.label)} |\n|---|---|---|\n"
             entries = [f"| {_code(c.path)} | {_cell(c, 'old')} | {_cell(c, 'new')} |\n" for c in d.outputs]
-            if budget.fits(rows[0] + entries[0]):
-                _section(budget, f"Stack outputs: {len(d.outputs)} changed", [rows[0] + entries[0], *entries[1:]], 0)
-            else:
-                budget.omitted += len(entries)
+            _section(budget, f"Stack outputs: {len(d.outputs)} changed", [header + entries[0], *entries[1:]])
         placeholders = sorted(set(d.old.placeholders) | set(d.new.placeholders))
         if placeholders:
             budget.add(f"<sub>Secret config values cannot be decrypted offline; placeholders were used for "
