@@ -22,6 +22,8 @@ from typing import Any, TypeVar, Union
 
 import pulumi
 
+from components.errors import ArgsError
+
 T = TypeVar("T")
 
 
@@ -56,8 +58,6 @@ def _refuse_unset_flags(args: Any) -> None:
     explicit None through, and None reads as False: ``deletion_protection=None`` would
     quietly turn protection off. Leaving the field out gives the default.
     """
-    from components.errors import ArgsError
-
     name = type(args).__name__
     prefix = _ERROR_PREFIX.get(name, name.removesuffix("Args").lower())
     for f in dataclasses.fields(args):
