@@ -115,6 +115,11 @@ def csp_directive(csp: str, name: str) -> Optional[list[str]]:
     return None
 
 
+def frame_options_valid(value: Any) -> bool:
+    """An ``X-Frame-Options`` value browsers honour: ``DENY`` or ``SAMEORIGIN`` (any case)."""
+    return isinstance(value, str) and value.strip().upper() in ("DENY", "SAMEORIGIN")
+
+
 def frame_ancestors_protects(csp: Any) -> bool:
     """A CSP ``frame-ancestors`` directive that does not allow any origin."""
     if not isinstance(csp, str):
@@ -198,7 +203,7 @@ def header_problems(headers: Mapping[str, Any], cfg: Mapping[str, Any], required
         xfo = h.get(XFO)
         csp = h.get(CSP)
         if xfo is not UNKNOWN and csp is not UNKNOWN:
-            valid_xfo = isinstance(xfo, str) and xfo.strip().upper() in ("DENY", "SAMEORIGIN")
+            valid_xfo = frame_options_valid(xfo)
             if xfo is not None and not valid_xfo:
                 out.append(f"X-Frame-Options is {xfo!r}: use DENY or SAMEORIGIN")
             elif not valid_xfo and not frame_ancestors_protects(csp):
@@ -218,7 +223,7 @@ def weakened_header_problems(headers: Mapping[str, Any], cfg: Mapping[str, Any])
     present = [name for name in ALL_HEADERS if name in h and name != XFO]
     out = header_problems(h, cfg, required=present)
     xfo = h.get(XFO)
-    if xfo is not None and xfo is not UNKNOWN and not (isinstance(xfo, str) and xfo.strip().upper() in ("DENY", "SAMEORIGIN")):
+    if xfo is not None and xfo is not UNKNOWN and not frame_options_valid(xfo):
         out.append(f"X-Frame-Options is {xfo!r}: use DENY or SAMEORIGIN")
     return out
 
