@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any, Optional
 
 import pulumi
@@ -167,6 +167,18 @@ def test_the_dashboard_shows_health_errors_latency_database_cache_and_hit_rate()
          "required with kubernetes_cluster_name"),
         ({"region": "Ireland"}, "alerting.region", "AWS region name"),
         ({"cache_node_count": 7}, "alerting.cache_node_count", "must be between 1 and 6"),
+        ({"db_free_storage_percent": 0}, "alerting.db_free_storage_percent", "above 0 and below 100"),
+        ({"cache_evictions": -1}, "alerting.cache_evictions", "must be between 0 and 10000000"),
+        ({"chat_webhook_url": "http://chat.example.com/hook"}, "alerting.chat_webhook_url", "https:// URL"),
+        ({"database_identifier": "db", "database_max_connections": 0, "database_allocated_storage_gb": 100},
+         "alerting.database_max_connections", "must be between 1 and 262143"),
+        ({"database_allocated_storage_gb": 10}, "alerting.database_allocated_storage_gb", "must be between 20 and 65536"),
+        ({"database_memory_gib": 0.25}, "alerting.database_memory_gib", "must be between 0.5 and 4096"),
+        ({"app_platform": "kubernetes", "kubernetes_cluster_name": "eks", "kubernetes_namespace": "shop",
+          "kubernetes_deployment_name": "web", "kubernetes_max_replicas": 0},
+         "alerting.kubernetes_max_replicas", "must be between 1 and 1000"),
+        ({"edge_region": "Virginia"}, "alerting.edge_region", "AWS region name"),
+        ({"name_prefix": "web stack"}, "alerting.name_prefix", "letters, digits, hyphens or underscores"),
     ],
 )
 def test_bad_args_are_refused_with_the_field_the_value_and_what_is_allowed(change, field, allowed):
@@ -402,7 +414,6 @@ class StandInApp:
 @dataclass
 class StandInBackups:
     vault_name: Any
-    extra: dict = field(default_factory=dict)
 
 
 def out(value: Any) -> pulumi.Output:

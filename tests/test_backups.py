@@ -332,12 +332,7 @@ def test_a_database_component_is_protected_through_its_primary_arn():
 
 
 def test_a_callers_protect_reaches_the_stateful_children():
-    import pulumi
-
-    from components.backups import Backups, BackupsArgs
-    from infra.engine import synth
-
     plan = synth(lambda: Backups("b", BackupsArgs(protect=False),
                                  opts=pulumi.ResourceOptions(protect=True)))
-    vaults = plan.by_type("aws:backup/vault:Vault")
-    assert vaults and all(v.protect for v in vaults)
+    stateful = [plan.get(name) for name in ("b-key", "b-bucket", "b-logs", "b-vault")]
+    assert all(res.protect for res in stateful), [res.name for res in stateful if not res.protect]

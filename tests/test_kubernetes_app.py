@@ -261,8 +261,7 @@ def test_the_irsa_role_may_read_exactly_the_data_secrets(plan):
 def test_without_a_role_there_is_no_policy_and_no_annotation():
     plan = synth(program(prod_args(service_account_role_arn=None, data_cidrs=[])))
     assert not plan.by_type("aws:iam/rolePolicy:RolePolicy")
-    assert "annotations" not in plan.one("kubernetes:core/v1:ServiceAccount").inputs["metadata"] or not (
-        plan.one("kubernetes:core/v1:ServiceAccount").inputs["metadata"]["annotations"])
+    assert not plan.one("kubernetes:core/v1:ServiceAccount").inputs["metadata"].get("annotations")
     assert len(plan.one("kubernetes:networking.k8s.io/v1:NetworkPolicy").inputs["spec"]["egress"]) == 2
 
 
@@ -293,10 +292,9 @@ def test_a_canary_gets_its_weight_through_an_ingress_nginx_canary_ingress(canary
     assert canary.one(HPA).inputs["spec"]["scaleTargetRef"]["name"] == "web"
 
 
-@pytest.mark.parametrize("weight, replicas", [(5, 1), (25, 1), (50, 1), (10, 1)])
-def test_canary_replicas(weight, replicas):
-    assert k.canary_replicas(2, weight) == replicas
-    assert k.canary_replicas(10, 50) == 5
+@pytest.mark.parametrize("stable, weight, replicas", [(2, 5, 1), (2, 50, 1), (10, 10, 1), (10, 25, 3), (10, 50, 5)])
+def test_canary_replicas_scale_the_stable_minimum_by_the_weight_and_never_drop_to_zero(stable, weight, replicas):
+    assert k.canary_replicas(stable, weight) == replicas
 
 
 # ------------------------------------------------------------------------------ blue/green
