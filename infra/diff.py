@@ -1050,14 +1050,9 @@ def render_markdown(diffs: Sequence[StackDiff], command: str = "webstack diff", 
         policy_entries = [_violation_line(v, "🆕") for v in d.introduced] + [_violation_line(v, "✅ resolved:") for v in d.resolved]
         if policy_entries:
             _section(budget, f"Policy results: {len(d.introduced)} new, {len(d.resolved)} resolved", policy_entries)
-        groups: dict[str, list[ResourceDiff]] = {}
-        for r in d.resources:
-            groups.setdefault(r.component, []).append(r)
-        for name, items in groups.items():
-            c = {"add": 0, "change": 0, "remove": 0}
-            for r in items:
-                c[r.op] += 1
+        for name, c in d.by_component().items():
             summary = f"<b>{_h(name)}</b>: +{c['add']} ~{c['change']} −{c['remove']}"
+            items = [r for r in d.resources if r.component == name]
             _section(budget, summary, [_resource_entry(r, d.old.label, d.new.label) for r in items])
         if d.outputs:
             header = f"| path | {_h(d.old.label)} | {_h(d.new.label)} |\n|---|---|---|\n"
