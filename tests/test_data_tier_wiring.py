@@ -174,11 +174,37 @@ def test_the_data_tier_components_are_registered_with_their_outputs(each_stack):
     plan = cached_plan(each_stack)
     database = plan.one("webstack:index:Database", "database").component_outputs
     cache = plan.one("webstack:index:Cache", "cache").component_outputs
+    network = plan.one("webstack:index:Network", "network").component_outputs
     assert {"writer_endpoint", "reader_endpoint", "port", "secret_arn", "security_group_id", "primary_identifier",
             "primary_arn", "replica_identifiers", "database_name", "max_connections", "allocated_storage_gb",
             "kms_key_arn"} <= set(database)
     assert {"primary_endpoint", "reader_endpoint", "port", "auth_secret_arn", "replication_group_id",
             "member_clusters", "arn", "kms_key_arn"} <= set(cache)
+    # What is registered is what was built and what the stack exports.
+    primary = plan.one(INSTANCE, "database-primary")
+    params = {p["name"]: p["value"] for p in plan.one("aws:rds/parameterGroup:ParameterGroup", "database-params")
+              .inputs["parameters"]}
+    assert database["writer_endpoint"] == primary.state["address"] == plan.outputs["databaseWriterEndpoint"]
+    assert database["reader_endpoint"] == plan.outputs["databaseReaderEndpoint"]
+    assert database["port"] == primary.inputs["port"] == plan.outputs["databasePort"]
+    assert database["secret_arn"] == plan.outputs["databaseSecretArn"]
+    assert database["security_group_id"] == network["database_security_group_id"]
+    assert database["primary_identifier"] == primary.inputs["identifier"]
+    assert database["primary_arn"] == primary.state["arn"]
+    assert database["replica_identifiers"] == [r.inputs["identifier"] for r in in_region_replicas(plan)]
+    assert database["database_name"] == primary.inputs["dbName"] == plan.outputs["databaseName"]
+    assert database["max_connections"] == int(params["max_connections"])
+    assert database["allocated_storage_gb"] == primary.inputs["allocatedStorage"]
+    assert database["kms_key_arn"] == plan.one("aws:kms/key:Key", "database-key").state["arn"]
+    group = plan.one(GROUP)
+    assert cache["primary_endpoint"] == group.state["primaryEndpointAddress"] == plan.outputs["cachePrimaryEndpoint"]
+    assert cache["reader_endpoint"] == group.state["readerEndpointAddress"] == plan.outputs["cacheReaderEndpoint"]
+    assert cache["port"] == group.inputs["port"] == plan.outputs["cachePort"]
+    assert cache["auth_secret_arn"] == plan.outputs["cacheAuthSecretArn"]
+    assert cache["replication_group_id"] == group.inputs["replicationGroupId"]
+    assert len(cache["member_clusters"]) == group.inputs["numCacheClusters"]
+    assert cache["arn"] == group.state["arn"]
+    assert cache["kms_key_arn"] == plan.one("aws:kms/key:Key", "cache-key").state["arn"]
 
 
 def test_stack_outputs_give_endpoints_and_secret_arns_never_secrets(each_stack):
