@@ -25,7 +25,7 @@ from policies.base import (
     stack_policy,
 )
 from policies.settings import schema
-from policies.values import UNKNOWN, Evaluation, as_int, elements, lookup, truthy
+from policies.values import UNKNOWN, Evaluation, as_int, elements, lookup, truthy, unset
 
 RDS_INSTANCE = "aws:rds/instance:Instance"
 RDS_CLUSTER = "aws:rds/cluster:Cluster"
@@ -66,11 +66,6 @@ def _is_replica(props: Any) -> bool:
     return lookup(props, "replicateSourceDb") is not None
 
 
-def _missing(value: Any) -> bool:
-    """Not set at all (an unknown, computed value counts as set)."""
-    return value is None or value == ""
-
-
 # ------------------------------------------------------------------------------ RDS at rest
 
 
@@ -82,7 +77,7 @@ def check_rds_encryption(subject: Subject, cfg: dict, ev: Evaluation) -> None:
     source = lookup(p, "replicateSourceDb")
     cross_region = isinstance(source, str) and source.startswith("arn:")
     needs_key = truthy(cfg.get("requireCustomerManagedKey")) and (not replica or cross_region)
-    if needs_key and _missing(lookup(p, "kmsKeyId")):
+    if needs_key and unset(lookup(p, "kmsKeyId")):
         ev.violation(f"{who}: kmsKeyId is not set, so the AWS managed aws/rds key is used: set kms_key_id to the "
                      "stack's customer managed KMS key" + (" in the replica's region" if cross_region else ""))
 
@@ -107,7 +102,7 @@ def check_performance_insights_kms(subject: Subject, cfg: dict, ev: Evaluation) 
     mode = lookup(p, "databaseInsightsMode")
     if enabled is UNKNOWN or not (truthy(enabled) or mode == "advanced"):
         return
-    if _missing(lookup(p, "performanceInsightsKmsKeyId")):
+    if unset(lookup(p, "performanceInsightsKmsKeyId")):
         ev.violation(f"{who}: Performance Insights is on without performanceInsightsKmsKeyId, so query samples "
                      "are encrypted with the AWS managed key: set performance_insights_kms_key_id to the "
                      "stack's KMS key")
@@ -132,7 +127,7 @@ def check_cache_encryption(subject: Subject, cfg: dict, ev: Evaluation) -> None:
     p, who = subject.props, subject.label
     if subject.type == CACHE_REPLICATION_GROUP:
         require_true(subject, ev, "atRestEncryptionEnabled", "set at_rest_encryption_enabled=True with kms_key_id")
-    if truthy(cfg.get("requireCustomerManagedKey")) and _missing(lookup(p, "kmsKeyId")):
+    if truthy(cfg.get("requireCustomerManagedKey")) and unset(lookup(p, "kmsKeyId")):
         ev.violation(f"{who}: kmsKeyId is not set (AWS owned key): set kms_key_id to the stack's customer "
                      "managed KMS key ARN")
 
@@ -188,7 +183,7 @@ def check_buckets_kms(resources: Sequence[PolicyResource], cfg: dict, ev: Evalua
             what = "has no server-side encryption configuration" if not attached else "does not default to SSE-KMS"
             ev.violation(f"{who} {what}: add an aws.s3.BucketServerSideEncryptionConfiguration with "
                          "sse_algorithm 'aws:kms' and the stack's KMS key (bucket_key_enabled=True)", bucket.urn)
-        elif require_key and all(_missing(lookup(d, "kmsMasterKeyId")) for d in kms):
+        elif require_key and all(unset(lookup(d, "kmsMasterKeyId")) for d in kms):
             ev.violation(f"{who}: SSE-KMS uses the AWS managed aws/s3 key: set kms_master_key_id to the stack's "
                          "customer managed KMS key", bucket.urn)
 
@@ -222,7 +217,7 @@ s3_bucket_encryption_kms = stack_policy(
 
 def check_topic_kms(subject: Subject, cfg: dict, ev: Evaluation) -> None:
     key = lookup(subject.props, "kmsMasterKeyId")
-    if _missing(key):
+    if unset(key):
         ev.violation(f"{subject.label}: kmsMasterKeyId is not set: encrypt the topic with the stack's customer "
                      "managed KMS key (its key policy must let cloudwatch.amazonaws.com use it)")
     elif key == AWS_MANAGED_SNS_KEY:
@@ -352,7 +347,7 @@ database_backups = resource_policy(
 
 
 def check_waf(subject: Subject, cfg: dict, ev: Evaluation) -> None:
-    if _missing(lookup(subject.props, "webAclId")):
+    if unset(lookup(subject.props, "webAclId")):
         ev.violation(f"{subject.label}: webAclId is not set: associate a WAFv2 web ACL (scope CLOUDFRONT, in "
                      "us-east-1) with AWS managed rule groups")
 
@@ -377,7 +372,7 @@ def check_access_logging(resources: Sequence[PolicyResource], cfg: dict, ev: Eva
     ]
     for dist in of_type(resources, DISTRIBUTION):
         bucket = lookup(dist.props, "loggingConfig.bucket")
-        if not _missing(bucket):
+        if not unset(bucket):
             continue
         if referring_to(dist, sources, "resourceArn", ("arn",)):
             continue

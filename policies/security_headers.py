@@ -35,7 +35,7 @@ from policies.base import (
     stack_policy,
 )
 from policies.settings import schema
-from policies.values import UNKNOWN, Evaluation, elements, entries, lookup, truthy, as_int
+from policies.values import UNKNOWN, Evaluation, as_int, elements, entries, lookup, truthy, unset
 
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
 RESPONSE_HEADERS_POLICY = "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy"
@@ -353,7 +353,7 @@ def check_behaviors_have_headers(resources: Sequence[PolicyResource], cfg: dict,
             if isinstance(pattern, str):
                 where = f"{path} ('{pattern}')"
             value = lookup(behavior, "responseHeadersPolicyId")
-            if value is None or value == "":
+            if unset(value):
                 ev.violation(
                     f"{who}: {where} has no responseHeadersPolicyId: attach the stack's "
                     "aws.cloudfront.ResponseHeadersPolicy (security headers) to every cache behavior",

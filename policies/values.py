@@ -133,6 +133,11 @@ def plain(value: Any) -> Any:
     return value
 
 
+def unset(value: Any) -> bool:
+    """Not set at all: absent or empty (an unknown, computed value counts as set)."""
+    return value is None or value == ""
+
+
 def truthy(value: Any) -> bool:
     """``True``/"true"/1 as Terraform-bridged providers accept them (never for UNKNOWN)."""
     if value is UNKNOWN:
