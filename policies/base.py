@@ -1,4 +1,5 @@
-"""Building blocks shared by the rule modules: policy factories, resource labels, references.
+"""Building blocks shared by the rule modules: policy factories, resource labels, the "flag must
+be on" rule, and links between resources (what points at what, S3 bucket identity).
 
 Rules are written as small ``check`` functions over properties; the factories here turn
 them into ``ResourceValidationPolicy`` / ``StackValidationPolicy`` objects with the
