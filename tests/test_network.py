@@ -4,6 +4,7 @@ internet, data ports reachable only from the app tier, bring-your-own VPC, Args 
 from __future__ import annotations
 
 import ipaddress
+import json
 
 import pulumi
 import pulumi_aws as aws
@@ -178,7 +179,16 @@ def test_flow_logs_record_all_traffic_with_the_given_retention():
     assert flow.inputs["trafficType"] == "ALL"
     assert flow.inputs["vpcId"] == plan.one("aws:ec2/vpc:Vpc").id
     assert flow.inputs["logDestination"] == group.state["arn"]
-    assert flow.inputs["iamRoleArn"] == plan.one("aws:iam/role:Role").state["arn"]
+    role = plan.one("aws:iam/role:Role")
+    assert flow.inputs["iamRoleArn"] == role.state["arn"]
+    trust = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
+    assert [s["Principal"] for s in trust] == [{"Service": "vpc-flow-logs.amazonaws.com"}]
+    # The role may write to this log group only.
+    policy = plan.one("aws:iam/rolePolicy:RolePolicy")
+    assert policy.inputs["role"] == role.id
+    (statement,) = json.loads(policy.inputs["policy"])["Statement"]
+    assert "logs:PutLogEvents" in statement["Action"] and "logs:CreateLogStream" in statement["Action"]
+    assert statement["Resource"] == [group.state["arn"], group.state["arn"] + ":*"]
 
 
 def test_flow_logs_can_be_turned_off():
