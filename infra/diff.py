@@ -422,12 +422,13 @@ def side_from_payload(label: str, stack: str, payload: dict[str, Any], **extra: 
             parent = by_urn.get(parent.get("parent") or "")
         return list(reversed(out))
 
-    keys: dict[str, Key] = {}
+    chains = {record["urn"]: chain(record) for record in records}
+    keys: dict[str, Key] = {
+        record["urn"]: (record["type"], tuple((a["type"], a["name"]) for a in chains[record["urn"]]), record["name"])
+        for record in records
+    }
     for record in records:
-        ancestors = chain(record)
-        keys[record["urn"]] = (record["type"], tuple((a["type"], a["name"]) for a in ancestors), record["name"])
-    for record in records:
-        ancestors = chain(record)
+        ancestors = chains[record["urn"]]
         if ancestors:
             component = ancestors[0]["name"]
         elif not record["custom"] and not record["type"].startswith("pulumi:providers:"):
