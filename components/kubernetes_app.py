@@ -558,7 +558,7 @@ class KubernetesApp(pulumi.ComponentResource):
             )
 
         ingress("ingress", app, main_service, {})
-        if args.rollout == "canary" and args.canary_image is not None:
+        if args.canary_image is not None:  # validated: only with rollout "canary"
             ingress("canary-ingress", f"{app}-canary", canary_service, {
                 "nginx.ingress.kubernetes.io/canary": "true",
                 "nginx.ingress.kubernetes.io/canary-weight": str(args.canary_weight),
