@@ -721,6 +721,7 @@ class Alerting(pulumi.ComponentResource):
         patterns = pulumi.Output.from_input(vault_name).apply(backup_event_patterns)
         messages = {
             Severity.CRITICAL: (
+                "backup-failed",
                 "Backup Job State Change",
                 {"job": "$.detail.backupJobId", "resource": "$.detail.resourceArn", "vault": "$.detail.backupVaultName",
                  "state": "$.detail.state", "reason": "$.detail.statusMessage"},
@@ -729,6 +730,7 @@ class Alerting(pulumi.ComponentResource):
                 "resource state) and start an on-demand backup.",
             ),
             Severity.WARNING: (
+                "copy-failed",
                 "Copy Job State Change",
                 {"job": "$.detail.copyJobId", "destination": "$.detail.destinationBackupVaultArn",
                  "state": "$.detail.state", "reason": "$.detail.statusMessage"},
@@ -736,8 +738,7 @@ class Alerting(pulumi.ComponentResource):
                 "exists; the cross-region copy does not. Check the copy vault's KMS key and lock settings.",
             ),
         }
-        for severity, (detail_type, paths, text) in messages.items():
-            suffix = "backup-failed" if severity is Severity.CRITICAL else "copy-failed"
+        for severity, (suffix, detail_type, paths, text) in messages.items():
             rule = aws.cloudwatch.EventRule(
                 f"{name}-{suffix}",
                 name=f"{self._prefix}-{suffix}"[:64],
