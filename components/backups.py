@@ -223,8 +223,9 @@ def replication_policy(
 @dataclass
 class BackupsArgs:
     """Arguments of ``Backups``. Defaults are the prod values of DESIGN.md except the
-    region-specific ones (``copy_region``) and the one-way doors (``vault_lock``,
-    ``object_lock_days``, ``protect``), which a caller turns on deliberately."""
+    region-specific ones (``copy_region``), the one-way doors (``vault_lock``,
+    ``object_lock_days``, ``protect``), which a caller turns on deliberately, and
+    ``transition_days`` (None: objects stay in S3 Standard; the tier table sets it for prod)."""
 
     retention_days: Optional[int] = 30
     """How long recovery points and bucket objects are kept (days)."""
