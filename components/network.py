@@ -16,7 +16,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.args import from_inputs
-from components.errors import ArgsError, require, require_range
+from components.errors import ArgsError, require, require_log_retention, require_range
 from components.iam_policies import assume_role_policy
 
 
@@ -80,7 +80,7 @@ class NetworkArgs:
                     "must be a private network; the data tier is never opened to the internet")
         require_range("network.database_port", self.database_port, 1, 65535)
         require_range("network.cache_port", self.cache_port, 1, 65535)
-        require_range("network.flow_log_retention_days", self.flow_log_retention_days, 1, 3653)
+        require_log_retention("network.flow_log_retention_days", self.flow_log_retention_days)
 
 
 class Network(pulumi.ComponentResource):

@@ -35,6 +35,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from components.errors import LOG_RETENTION_DAYS
 from components.tiers import CANARY_STEPS, Tier, defaults_for
 
 PROJECT = "webstack"
@@ -134,8 +135,15 @@ class NetworkConfig(_Section):
     Vercel Secure Compute network or a Kubernetes pod range). Never 0.0.0.0/0."""
     flow_logs: bool
     """VPC flow logs to CloudWatch Logs."""
-    flow_log_retention_days: int = Field(ge=1, le=3653)
-    """Retention of the flow log group."""
+    flow_log_retention_days: int
+    """Retention of the flow log group (a value CloudWatch Logs accepts)."""
+
+    @field_validator("flow_log_retention_days")
+    @classmethod
+    def _retention(cls, v: int) -> int:
+        if v not in LOG_RETENTION_DAYS:
+            raise ValueError("must be a CloudWatch Logs retention: " + ", ".join(map(str, LOG_RETENTION_DAYS)))
+        return v
 
     @model_validator(mode="after")
     def _bring_your_own(self) -> "NetworkConfig":

@@ -145,6 +145,7 @@ def test_snake_case_keys_are_accepted_in_python_spelling():
         ({"network": {"cidr": "8.8.0.0/16"}}, "webstack:network.cidr = '8.8.0.0/16': must be a private (RFC 1918) range"),
         ({"network": {"cidr": "10.0.0.0/8"}}, "webstack:network.cidr = '10.0.0.0/8': must be an IPv4 network with a prefix between /16 and /24"),
         ({"network": {"azCount": 1}}, "webstack:network.azCount = 1: must be between 2 and 6"),
+        ({"network": {"flowLogRetentionDays": 2}}, "webstack:network.flowLogRetentionDays = 2: must be a CloudWatch Logs retention: 1, 3, 5"),
         ({"network": {"vpcId": "vpc-0123456789abcdef0"}}, "webstack:network.subnetIds (not set): with vpcId, give at least 2"),
         ({"app": {"platform": "heroku"}}, "webstack:app.platform = 'heroku': must be 'vercel' or 'kubernetes'"),
         ({"app": {"minInstances": 5, "maxInstances": 2}}, "webstack:app.minInstances = 5: must not exceed maxInstances (2)"),

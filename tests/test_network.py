@@ -260,6 +260,7 @@ def test_callers_options_reach_the_children():
         ({"cache_port": 70000}, "network.cache_port"),
         ({"flow_log_retention_days": 0}, "network.flow_log_retention_days"),
         ({"flow_log_retention_days": 4000}, "network.flow_log_retention_days"),
+        ({"flow_log_retention_days": 2}, "network.flow_log_retention_days"),  # CloudWatch has no 2-day retention
     ],
 )
 def test_each_bad_setting_is_refused_before_anything_is_registered(overrides, field):
