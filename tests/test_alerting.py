@@ -198,7 +198,11 @@ def test_thresholds_left_out_are_the_tier_rows_and_the_catalogue_defaults():
 
 
 def test_a_webhook_alone_is_enough_to_receive_alerts():
-    assert AlertingArgs(chat_webhook_url=pulumi.Output.secret(CHAT)).emails == []
+    plan = run("chat-only", lambda: AlertingArgs(chat_webhook_url=pulumi.Output.secret(CHAT), region="eu-west-1"))
+    subs = {s.name: s for s in plan.by_type("aws:sns/topicSubscription:TopicSubscription")}
+    for severity in ("critical", "warning"):
+        chat = subs[f"alerting-{severity}-chat"]
+        assert (chat.inputs["topic"], chat.inputs["endpoint"]) == (topic_arn(severity), Secret(CHAT))
 
 
 # --------------------------------------------------------------------------- topics
