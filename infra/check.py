@@ -314,7 +314,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--json", action="store_true", help="machine-readable report (schemaVersion 1)")
     parser.add_argument("--policy-config", metavar="FILE",
                         help="policy pack config (default: policies/config/<stack>.json, else the tier's file)")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                        help="override a stack config key for this run, e.g. "
-                             "webstack:app='{\"platform\":\"kubernetes\"}'")
+    from infra.cli import add_set_option  # the CLI imports this module: import at call time
+
+    add_set_option(parser)
     parser.set_defaults(func=_cmd_check)

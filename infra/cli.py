@@ -120,6 +120,13 @@ def _cmd_synth(args: argparse.Namespace) -> int:
     return 0
 
 
+def add_set_option(parser: argparse.ArgumentParser) -> None:
+    """``--set KEY=VALUE`` (repeatable): config overrides for one run, read by ``parse_overrides``."""
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a stack config key for this run, e.g. "
+                             "webstack:app='{\"platform\":\"kubernetes\"}'")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="webstack",
@@ -130,8 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("stack", help="stack name (reads Pulumi.<stack>.yaml)")
     synth.add_argument("--json", action="store_true", help="machine-readable plan (schemaVersion 1)")
     synth.add_argument("--tree-only", action="store_true", help="types and names only, no inputs")
-    synth.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                       help="override a config key for this run, e.g. webstack:app='{\"platform\":\"kubernetes\"}'")
+    add_set_option(synth)
     synth.set_defaults(func=_cmd_synth)
     for module_name in _SUBCOMMAND_MODULES:
         try:
