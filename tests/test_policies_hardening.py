@@ -158,6 +158,8 @@ def s3_stack(sse=SSE):
 
 def test_bucket_kms_baseline_passes():
     assert evaluate_policy(hd.s3_bucket_encryption_kms, s3_stack()) == []
+    dsse = variant(SSE, "rules.0.applyServerSideEncryptionByDefault.sseAlgorithm", "aws:kms:dsse")
+    assert evaluate_policy(hd.s3_bucket_encryption_kms, s3_stack(dsse)) == []
 
 
 @pytest.mark.parametrize(
@@ -251,6 +253,8 @@ def test_pod_security_baseline_passes():
         (f"{C0}.resources.limits.memory", DELETE, "no resources.limits for memory"),
         (f"{C0}.resources.limits", DELETE, "no resources.limits for cpu, memory"),
         ("spec.template.spec.hostNetwork", True, "hostNetwork is True"),
+        ("spec.template.spec.hostPID", True, "hostPID is True"),
+        ("spec.template.spec.hostIPC", True, "hostIPC is True"),
     ],
 )
 def test_pod_security_one_broken_field(path, value, expected):

@@ -142,6 +142,9 @@ def test_response_headers_policy_baseline_passes_prod_config():
         (f"{SHC}.strictTransportSecurity.includeSubdomains", False, "lacks includeSubdomains=True"),
         (f"{SHC}.strictTransportSecurity.preload", False, "lacks preload=True"),
         (f"{SHC}.strictTransportSecurity.override", False, "strictTransportSecurity.override is False"),
+        (f"{SHC}.contentSecurityPolicy.override", False, "contentSecurityPolicy.override is False"),
+        (f"{SHC}.contentTypeOptions.override", DELETE, "contentTypeOptions.override is None"),
+        (f"{SHC}.frameOptions.override", False, "frameOptions.override is False"),
         (f"{SHC}.strictTransportSecurity", DELETE, "strictTransportSecurity is not set"),
         (f"{SHC}.contentSecurityPolicy.contentSecurityPolicy", "", "contentSecurityPolicy is empty"),
         (f"{SHC}.contentSecurityPolicy", DELETE, "contentSecurityPolicy is empty or missing"),
@@ -372,6 +375,7 @@ def test_ingress_configmap_headers_pass():
         ("data.X-Content-Type-Options", DELETE, "send 'nosniff'"),
         ("data.Content-Security-Policy", DELETE, "Content-Security-Policy is missing"),
         ("metadata.name", "other-headers", "names no ConfigMap of this stack"),
+        ("metadata.namespace", "other", "names no ConfigMap of this stack"),
     ],
 )
 def test_ingress_one_broken_header(path, value, expected):

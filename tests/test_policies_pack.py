@@ -14,12 +14,12 @@ from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
 
 from policies import hardening, security_headers, settings, transport_security
 from policies.pack import BY_NAME, PACK_NAME, POLICIES
-from policies.runner import ResourceState, analyzer_props, evaluate
+from policies.runner import ResourceState, analyzer_props, evaluate, evaluate_policy
 from policies.values import UNKNOWN, Evaluation, elements, entries, lookup, plain, truthy
 from tests import test_policies_hardening as hd_t
 from tests import test_policies_headers as sh_t
 from tests import test_policies_tls as ts_t
-from tests.helpers import res
+from tests.helpers import res, variant
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "policies" / "README.md").read_text()
@@ -185,6 +185,18 @@ def test_values_read_real_analyzer_proxies():
     assert dict(entries(props))["u"] is UNKNOWN
     assert plain(props) == {"a": {"b": [1.0, UNKNOWN, {"c": True}]}, "s": "x", "u": UNKNOWN}
     assert lookup({"raw": UNKNOWN_STRING_VALUE}, "raw") is UNKNOWN
+
+
+def test_runner_levels_follow_the_analyzer_servicer():
+    """Like pulumi_policy's servicer: 'remediate' reports as mandatory (resource and stack policies alike),
+    'disabled' does not run the policy."""
+    weak_dist = variant(ts_t.DIST, "viewerCertificate.minimumProtocolVersion", "TLSv1")
+    dist = [res(ts_t.DIST_TYPE, "cdn", weak_dist)]
+    bucket = [res(ts_t.BUCKET_TYPE, "logs", {"bucket": "logs"}, {"bucket": "logs", "id": "logs"})]
+    for policy, resources in ((BY_NAME["cloudfront-viewer-tls"], dist), (BY_NAME["s3-bucket-tls-only"], bucket)):
+        remediate = evaluate_policy(policy, resources, level=EnforcementLevel.REMEDIATE)
+        assert [d.level for d in remediate] == [EnforcementLevel.MANDATORY], policy.name
+        assert evaluate_policy(policy, resources, level=EnforcementLevel.DISABLED) == [], policy.name
 
 
 def test_unknown_has_no_truth_value():

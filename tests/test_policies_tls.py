@@ -432,6 +432,8 @@ def test_ingress_tls_baseline_passes():
         ("spec.rules.0.host", "www.example.com", "'www.example.com' is not listed in any spec.tls hosts"),
         ("spec.rules.1.host", "a.b.preview.example.com", "is not listed in any spec.tls hosts"),
         (["metadata", "annotations", "nginx.ingress.kubernetes.io/ssl-redirect"], "false", "ssl-redirect = 'false'"),
+        (["metadata", "annotations", "nginx.ingress.kubernetes.io/force-ssl-redirect"], "false",
+         "force-ssl-redirect = 'false'"),
     ],
 )
 def test_ingress_tls_one_broken_field(path, value, expected):
