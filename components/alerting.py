@@ -13,8 +13,8 @@ Each keyword object is read through the attribute names of the interface contrac
 (``database_identifier=...``) when the resources come from elsewhere.
 
 Routing (DESIGN.md): critical -> pager webhook, warning -> chat webhook, info -> email.
-A severity without its webhook falls back to the chat webhook (critical) and the email
-addresses, so nothing is ever routed to a topic nobody reads.
+A severity without its webhook falls back to the chat webhook and the email addresses, and
+every topic must end up with a subscriber, so nothing is ever routed to a topic nobody reads.
 
 Regions: CloudWatch alarms can only notify SNS topics in their own region, and
 CloudFront, Route 53 health check and ACM-for-CloudFront metrics exist only in
@@ -98,12 +98,14 @@ def routing(emails: Sequence[str], has_pager: bool, has_chat: bool) -> dict[Seve
     """Subscriptions per severity topic.
 
     critical: the pager webhook; without one, the chat webhook and the emails.
-    warning: the chat webhook; without one, the emails. info: the emails.
+    warning: the chat webhook; without one, the emails.
+    info: the emails; without any, the chat webhook.
+    A severity may still end up with no route (a pager alone); ``AlertingArgs`` refuses that.
     """
     mail = [Route("email", e) for e in emails]
-    critical = [Route("https", "pager")] if has_pager else ([Route("https", "chat")] if has_chat else []) + mail
-    warning = [Route("https", "chat")] if has_chat else list(mail)
-    return {Severity.CRITICAL: critical, Severity.WARNING: warning, Severity.INFO: list(mail)}
+    chat = [Route("https", "chat")] if has_chat else []
+    critical = [Route("https", "pager")] if has_pager else chat + mail
+    return {Severity.CRITICAL: critical, Severity.WARNING: chat or list(mail), Severity.INFO: list(mail) or chat}
 
 
 def topic_policy(topic_arn: str, account_id: str) -> dict[str, Any]:
@@ -378,9 +380,10 @@ class AlertingArgs:
                 require(parsed.scheme == "https" and bool(parsed.hostname), f"alerting.{fname}",
                         value if fname == "health_check_url" else "<redacted>",
                         "must be an https:// URL")
-        require(bool(self.emails) or self.pager_webhook_url is not None or self.chat_webhook_url is not None,
-                "alerting.emails", self.emails,
-                "give at least one address or webhook: alarms nobody receives are noise")
+        routes = routing(self.emails, self.pager_webhook_url is not None, self.chat_webhook_url is not None)
+        unread = [severity.value for severity, subscribers in routes.items() if not subscribers]
+        require(not unread, "alerting.emails", self.emails,
+                f"the {' and '.join(unread)} topic(s) would have no subscriber: give an address or a chat webhook")
         t = self.thresholds
         require_range("alerting.service_down_minutes", t.service_down_minutes, 1, 60)
         for fname in ("error_rate_percent", "db_cpu_percent", "db_connections_percent", "db_free_storage_percent",

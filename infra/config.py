@@ -889,10 +889,10 @@ def parse(stack: str, raw: dict[str, Any], secrets: Optional[dict[str, Any]] = N
             problems.append(f"webstack:domain = {domain!r}: {exc}")
     if not problems:
         problems.extend(_cross_section_rules(tier, sections))
-        if not sections["alerting"].emails and not {"pagerWebhookUrl", "chatWebhookUrl"} & set(secrets or {}):
+        if not sections["alerting"].emails and "chatWebhookUrl" not in (secrets or {}):
             problems.append(
-                "webstack:alerting.emails = []: nobody would be told about an alarm; add an address, "
-                "or set webstack:pagerWebhookUrl / webstack:chatWebhookUrl with `pulumi config set --secret`"
+                "webstack:alerting.emails = []: warning and info alarms would reach nobody (a pager gets only "
+                "critical ones); add an address, or set webstack:chatWebhookUrl with `pulumi config set --secret`"
             )
     if problems:
         raise ConfigError(stack, problems)

@@ -91,6 +91,9 @@ def test_a_severity_without_its_webhook_falls_back_so_someone_is_always_told():
     assert staging[Severity.WARNING] == [Route("https", "chat")]
     dev = routing(["dev@example.com"], has_pager=False, has_chat=False)
     assert all(routes == [Route("email", "dev@example.com")] for routes in dev.values())
+    chat_only = routing([], has_pager=False, has_chat=True)
+    assert all(routes == [Route("https", "chat")] for routes in chat_only.values())
+    assert routing([], has_pager=True, has_chat=False)[Severity.INFO] == []
 
 
 def test_subscription_names_are_keyed_by_address_not_position():
@@ -143,7 +146,9 @@ def test_the_dashboard_shows_health_errors_latency_database_cache_and_hit_rate()
     [
         ({"emails": ["oncall"]}, "alerting.emails", "must be an email address"),
         ({"emails": ["a@example.com", "a@example.com"]}, "alerting.emails", "must not repeat an address"),
-        ({"emails": []}, "alerting.emails", "give at least one address or webhook"),
+        ({"emails": []}, "alerting.emails", "the critical and warning and info topic(s) would have no subscriber"),
+        ({"emails": [], "pager_webhook_url": "https://pager.example.com/x"}, "alerting.emails",
+         "the warning and info topic(s) would have no subscriber"),
         ({"error_rate_percent": 0}, "alerting.error_rate_percent", "above 0 and below 100"),
         ({"error_rate_percent": 100}, "alerting.error_rate_percent", "above 0 and below 100"),
         ({"memory_percent": 120}, "alerting.memory_percent", "above 0 and below 100"),

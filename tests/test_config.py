@@ -264,5 +264,7 @@ def test_unpooled_connections_are_checked_against_the_app_instance_count():
 
 def test_someone_is_always_told_about_alarms():
     message = only_problem("dev", {"domain": "app.example.com"})
-    assert message.startswith("webstack:alerting.emails = []: nobody would be told")
+    assert message.startswith("webstack:alerting.emails = []: warning and info alarms would reach nobody")
+    with pytest.raises(ConfigError, match="would reach nobody"):
+        parse("dev", {"domain": "app.example.com"}, secrets={"pagerWebhookUrl": object()})
     assert parse("dev", {"domain": "app.example.com"}, secrets={"chatWebhookUrl": object()}).alerting.emails == []
