@@ -58,13 +58,12 @@ from components.alarms import (
 from components.args import from_inputs
 from components.errors import ArgsError, require, require_one_of, require_range
 from components.tiers import Tier
+from components.names import EMAIL, REGION
 
 EDGE_REGION = "us-east-1"
 """Where CloudFront, Route 53 health check and CloudFront-certificate metrics live."""
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
 _PREFIX = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_-]{0,99}$")
-_REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
 
 BACKUP_VAULT_EVENTS = ["RESTORE_JOB_COMPLETED", "RECOVERY_POINT_MODIFIED"]
 """Vault notifications sent to the info topic: who restored what, and lifecycle changes of
@@ -370,7 +369,7 @@ class AlertingArgs:
         except ValueError:
             raise ArgsError("alerting.tier", self.tier, "must be one of 'dev', 'staging', 'prod'") from None
         for email in self.emails:
-            require(isinstance(email, str) and bool(_EMAIL.match(email)), "alerting.emails", email,
+            require(isinstance(email, str) and bool(EMAIL.match(email)), "alerting.emails", email,
                     "must be an email address such as oncall@example.com")
         require(len(set(self.emails)) == len(self.emails), "alerting.emails", self.emails, "must not repeat an address")
         for fname in ("pager_webhook_url", "chat_webhook_url", "health_check_url"):
@@ -430,7 +429,7 @@ class AlertingArgs:
         for fname in ("region", "edge_region"):
             value = getattr(self, fname)
             if value is not None:
-                require(isinstance(value, str) and bool(_REGION.match(value)), f"alerting.{fname}", value,
+                require(isinstance(value, str) and bool(REGION.match(value)), f"alerting.{fname}", value,
                         "must be an AWS region name such as us-east-1")
         if self.name_prefix is not None:
             require(bool(_PREFIX.match(self.name_prefix)), "alerting.name_prefix", self.name_prefix,

@@ -39,6 +39,7 @@ from components import buckets, kms
 from components.args import from_inputs
 from components.errors import ArgsError, require, require_range
 from components.iam_policies import assume_role_policy
+from components.names import REGION
 
 DAILY_SCHEDULE = "cron(0 2 * * ? *)"
 """Daily full backup, 02:00 UTC (DESIGN.md)."""
@@ -49,7 +50,6 @@ MAX_CONTINUOUS_DAYS = 35
 TRANSITION_STORAGE_CLASS = "GLACIER_IR"
 """Cheaper storage for older objects that still restore in milliseconds."""
 
-_REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
 _CRON = re.compile(r"^cron\((\S+ ){5}\S+\)$")
 _PREFIX = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
 
@@ -285,7 +285,7 @@ class BackupsArgs:
         if self.continuous_retention_days is not None:
             require_range("backups.continuous_retention_days", self.continuous_retention_days, 1, MAX_CONTINUOUS_DAYS)
         if self.copy_region is not None:
-            require(isinstance(self.copy_region, str) and bool(_REGION.match(self.copy_region)),
+            require(isinstance(self.copy_region, str) and bool(REGION.match(self.copy_region)),
                     "backups.copy_region", self.copy_region, "must be an AWS region name such as us-west-2")
         require_range("backups.vault_lock_changeable_days", self.vault_lock_changeable_days, 3, 36500)
         for fname in ("schedule", "continuous_schedule"):

@@ -58,6 +58,7 @@ from components import buckets, kms
 from components import headers as h
 from components.args import from_inputs
 from components.errors import ArgsError, require, require_one_of, require_range
+from components.names import HOSTNAME, REGION
 
 CLOUDFRONT_REGION = "us-east-1"
 ORIGIN_ID = "app"
@@ -79,8 +80,6 @@ ALL_VIEWER_EXCEPT_HOST = "Managed-AllViewerExceptHostHeader"
 """AWS managed origin request policy: every viewer header, query string and cookie, but
 CloudFront sends the origin's own host name (the app tier serves ``origin_domain``)."""
 
-_HOSTNAME = re.compile(r"^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$")
-_REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
 _PATH = re.compile(r"^/[A-Za-z0-9_\-.*/]*$")
 _CERT_ARN = re.compile(r"^arn:aws[\w-]*:acm:us-east-1:\d{12}:certificate/[0-9a-f-]{36}$")
 _ZONE_ID = re.compile(r"^Z[A-Z0-9]{1,32}$")
@@ -191,16 +190,16 @@ class CdnArgs:
     """Security headers sent with every response."""
 
     def __post_init__(self) -> None:
-        require(isinstance(self.domain, str) and bool(_HOSTNAME.match(self.domain)), "cdn.domain", self.domain,
+        require(isinstance(self.domain, str) and bool(HOSTNAME.match(self.domain)), "cdn.domain", self.domain,
                 "must be a lower-case DNS name such as app.example.com (no scheme, no path)")
         for alias in self.aliases:
-            require(isinstance(alias, str) and bool(_HOSTNAME.match(alias.removeprefix("*."))), "cdn.aliases", alias,
+            require(isinstance(alias, str) and bool(HOSTNAME.match(alias.removeprefix("*."))), "cdn.aliases", alias,
                     "must be a lower-case DNS name (optionally *.) such as www.example.com")
         names = [self.domain, *self.aliases]
         require(len(set(names)) == len(names), "cdn.aliases", self.aliases,
                 "must not repeat a name or the domain itself")
         if isinstance(self.origin_domain, str):
-            require(bool(_HOSTNAME.match(self.origin_domain)), "cdn.origin_domain", self.origin_domain,
+            require(bool(HOSTNAME.match(self.origin_domain)), "cdn.origin_domain", self.origin_domain,
                     "must be a host name (no scheme, no path)")
             require(self.origin_domain not in names, "cdn.origin_domain", self.origin_domain,
                     "must differ from the names the distribution serves (CloudFront would fetch from itself)")
@@ -243,7 +242,7 @@ class CdnArgs:
                         "with a rate limit, API patterns may use '*' only at the end (the WAF matches a prefix)")
         require_range("cdn.log_retention_days", self.log_retention_days, 1, 3650)
         if self.origin_shield_region is not None:
-            require(bool(_REGION.match(self.origin_shield_region)), "cdn.origin_shield_region",
+            require(bool(REGION.match(self.origin_shield_region)), "cdn.origin_shield_region",
                     self.origin_shield_region, "must be an AWS region name such as us-east-1")
         require_range("cdn.origin_read_timeout_seconds", self.origin_read_timeout_seconds, 1, 180)
         if not isinstance(self.headers, h.SecurityHeaders):

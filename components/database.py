@@ -68,7 +68,7 @@ from components.errors import (
     static_len,
 )
 from components.iam_policies import assume_role_policy
-from components.names import is_scoped_id, stack_scoped_id
+from components.names import REGION, is_scoped_id, stack_scoped_id
 
 ENGINE = "postgres"
 SUPPORTED_MAJORS = (13, 14, 15, 16, 17, 18)
@@ -94,7 +94,6 @@ MASTER_PASSWORD_SPECIALS = "-_.~"
 """Specials of a generated master password: RDS forbids / ' " @ and space; these four also
 need no escaping in a connection URL."""
 
-_REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
 _DNS_NAME = re.compile(r"^(?=.{1,200}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
 # Memory (GiB) of burstable sizes, and GiB per vCPU of the fixed-performance families.
@@ -301,7 +300,7 @@ class DatabaseArgs:
         require(n_subnets is None or n_subnets >= 2, "database.subnet_ids", self.subnet_ids,
                 "needs at least 2 private subnets in different AZs (RDS subnet groups span 2 AZs)")
         if self.cross_region_replica is not None:
-            require(isinstance(self.cross_region_replica, str) and _REGION.match(self.cross_region_replica) is not None,
+            require(isinstance(self.cross_region_replica, str) and REGION.match(self.cross_region_replica) is not None,
                     "database.cross_region_replica", self.cross_region_replica,
                     "must be an AWS region name such as eu-central-1")
             n_remote = static_len(self.cross_region_subnet_ids)

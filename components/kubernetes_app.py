@@ -52,6 +52,7 @@ from components import headers as h
 from components.args import from_inputs
 from components.errors import ArgsError, require, require_one_of, require_range
 from components.iam_policies import secret_read_policy
+from components.names import HOSTNAME
 
 ORIGIN_VERIFY_HEADER = "X-Origin-Verify"
 """Header carrying the secret that proves a request came through the CDN (the app checks it)."""
@@ -60,7 +61,6 @@ ROLLOUTS = ("direct", "canary", "blue-green")
 PRE_STOP_SECONDS = 5
 """Pause before SIGTERM so the endpoint is gone from every proxy before the pod stops."""
 
-_HOSTNAME = re.compile(r"^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$")
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 _PINNED_IMAGE = re.compile(r"^[\w./:-]+@sha256:[0-9a-f]{64}$")
 _CPU = re.compile(r"^(\d+m|\d+(\.\d+)?)$")
@@ -171,7 +171,7 @@ class KubernetesAppArgs:
     """Security headers the Ingress sends."""
 
     def __post_init__(self) -> None:
-        require(isinstance(self.origin_domain, str) and bool(_HOSTNAME.match(self.origin_domain)),
+        require(isinstance(self.origin_domain, str) and bool(HOSTNAME.match(self.origin_domain)),
                 "kubernetes.origin_domain", self.origin_domain, "must be a lower-case DNS name such as origin.example.com")
         require(isinstance(self.image, str) and bool(_PINNED_IMAGE.match(self.image)), "kubernetes.image", self.image,
                 "must be pinned by digest: registry/name@sha256:<64 hex>")

@@ -1,9 +1,17 @@
-"""Physical names derived from project, stack and component name: helpers, not components."""
+"""Names: physical names derived from project, stack and component name, and the shapes
+of the names a user passes (host names, regions, email addresses). Helpers, not components."""
 
 import hashlib
 import re
 
 _SCOPED_ID = re.compile(r"^[a-z](?:[a-z0-9]|-(?!-))*[a-z0-9]$")
+
+HOSTNAME = re.compile(r"^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$")
+"""A lower-case DNS name with at least two labels (no scheme, port or path)."""
+REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
+"""An AWS region name such as ``eu-west-1``."""
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
+"""An email address as SNS accepts it for subscriptions."""
 
 
 def stack_scoped_id(project: str, stack: str, name: str, *, fallback: str, limit: int = 40) -> str:

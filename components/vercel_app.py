@@ -45,6 +45,7 @@ from components import headers as h
 from components.args import from_inputs
 from components.errors import ArgsError, require, require_one_of, require_range
 from components.iam_policies import secret_read_policy
+from components.names import HOSTNAME
 
 ORIGIN_VERIFY_HEADER = "X-Origin-Verify"
 """Header carrying the secret that proves a request came through the CDN."""
@@ -55,7 +56,6 @@ ADVANCEMENT_TYPES = ("automatic", "manual-approval")
 GIT_PROVIDERS = ("github", "gitlab", "bitbucket")
 LOG_SOURCES = ["static", "edge", "external", "build", "lambda", "firewall"]
 
-_HOSTNAME = re.compile(r"^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$")
 _PROJECT = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,47}$")
 _REPO = re.compile(r"^[\w.-]+/[\w.-]+$")
@@ -136,7 +136,7 @@ class VercelAppArgs:
         require(isinstance(self.project_name, str) and bool(_PROJECT.match(self.project_name)),
                 "vercel.project_name", self.project_name,
                 "must be lower case letters, digits, '.', '_' or '-' (at most 100)")
-        require(isinstance(self.origin_domain, str) and bool(_HOSTNAME.match(self.origin_domain)),
+        require(isinstance(self.origin_domain, str) and bool(HOSTNAME.match(self.origin_domain)),
                 "vercel.origin_domain", self.origin_domain, "must be a lower-case DNS name such as origin.example.com")
         require(bool(self.framework) and bool(re.match(r"^[a-z0-9-]+$", self.framework)), "vercel.framework",
                 self.framework, "must be a Vercel framework preset such as nextjs or sveltekit-1")

@@ -37,6 +37,7 @@ from pydantic.alias_generators import to_camel
 
 from components.errors import LOG_RETENTION_DAYS
 from components.tiers import CANARY_STEPS, Tier, defaults_for
+from components.names import EMAIL, HOSTNAME, REGION
 
 PROJECT = "webstack"
 
@@ -48,9 +49,6 @@ SECRET_KEYS = ("pagerWebhookUrl", "chatWebhookUrl", "vercelApiToken")
 
 TOP_LEVEL_KEYS = ("tier", "domain", *SECTIONS, *SECRET_KEYS)
 
-_HOSTNAME = re.compile(r"^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
-_REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
 
 
 class ConfigError(pulumi.RunError):
@@ -81,19 +79,19 @@ def _cidr(value: str) -> str:
 
 
 def _region(value: str) -> str:
-    if not _REGION.match(value):
+    if not REGION.match(value):
         raise ValueError("must be an AWS region name such as us-west-2")
     return value
 
 
 def _hostname(value: str) -> str:
-    if not _HOSTNAME.match(value):
+    if not HOSTNAME.match(value):
         raise ValueError("must be a lower-case DNS name such as app.example.com (no scheme, no path)")
     return value
 
 
 def _email(value: str) -> str:
-    if not _EMAIL.match(value):
+    if not EMAIL.match(value):
         raise ValueError("must be an email address such as oncall@example.com")
     return value
 
