@@ -93,7 +93,10 @@ def check_viewer_tls(subject: Subject, cfg: dict, ev: Evaluation) -> None:
     ordered = ev.get(p, "orderedCacheBehaviors")
     behaviors += [(f"orderedCacheBehaviors.{i}", b) for i, b in enumerate(elements(ordered))]
     for path, behavior in behaviors:
-        if behavior is UNKNOWN or behavior is None:
+        if behavior is UNKNOWN:  # not compliant, just not known yet: say so, like every rule
+            ev.unknown(path)
+            continue
+        if behavior is None:
             continue
         policy = ev.get(behavior, "viewerProtocolPolicy", label=f"{path}.")
         if policy is not UNKNOWN and policy not in ("redirect-to-https", "https-only"):

@@ -75,6 +75,11 @@ def test_viewer_computed_certificate_arn_counts_as_custom_certificate():
     assert viewer(variant(DIST, "viewerCertificate.acmCertificateArn", UNKNOWN)) == []
 
 
+def test_viewer_behavior_unknown_during_preview_is_unverifiable_not_compliant():
+    diags = viewer(variant(DIST, "orderedCacheBehaviors.0", UNKNOWN))
+    assert not mandatory(diags) and [d.unverifiable for d in diags] == [True]
+
+
 # ---------------------------------------------------------------------- cloudfront-origin-tls
 
 
