@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import enum
 import math
-import re
 from dataclasses import dataclass, fields
 from typing import Any, Optional, Sequence
 
+from components.database import instance_memory_gib  # noqa: F401  (one table of RDS class memory; re-exported)
 from components.tiers import Tier, default
 
 GIB = 1024**3
@@ -166,31 +166,6 @@ class AlarmSpec:
 
 
 # ------------------------------------------------------------------ plain helpers
-
-
-_SIZE_FACTOR = {"large": 1, "xlarge": 2, "2xlarge": 4, "4xlarge": 8, "8xlarge": 16, "12xlarge": 24,
-                "16xlarge": 32, "24xlarge": 48, "32xlarge": 64, "48xlarge": 96}
-_BURSTABLE = {"micro": 1, "small": 2, "medium": 4, "large": 8, "xlarge": 16, "2xlarge": 32}
-_FAMILY_LARGE_GIB = {"m": 8, "r": 16}
-"""Memory of the ``large`` size per family letter: general purpose 4 GiB/vCPU, memory
-optimised 8 GiB/vCPU (AWS instance tables, ``large`` = 2 vCPUs)."""
-
-
-def instance_memory_gib(instance_class: str) -> Optional[float]:
-    """Memory of an RDS instance class (``db.r7g.large`` -> 16), or None when unknown.
-
-    Covers the burstable (t3, t4g), general-purpose (m5 .. m8g) and memory-optimised
-    (r5 .. r8g) families; anything else needs an explicit memory size.
-    """
-    match = re.fullmatch(r"db\.([a-z]+)(\d+)([a-z]*)\.(\w+)", instance_class)
-    if not match:
-        return None
-    letter, _generation, _suffix, size = match.groups()
-    if letter == "t":
-        return _BURSTABLE.get(size)
-    if letter in _FAMILY_LARGE_GIB and size in _SIZE_FACTOR:
-        return float(_FAMILY_LARGE_GIB[letter] * _SIZE_FACTOR[size])
-    return None
 
 
 def free_storage_threshold_bytes(allocated_storage_gb: int, free_percent: float) -> float:

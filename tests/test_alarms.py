@@ -20,7 +20,6 @@ from components.alarms import (
     free_storage_threshold_bytes,
     freeable_memory_threshold_bytes,
     health_alarms,
-    instance_memory_gib,
     kubernetes_alarms,
     markdown_table,
 )
@@ -72,20 +71,6 @@ def test_thresholds_follow_the_tier_table_and_explicit_values_win():
 
 
 # --------------------------------------------------------------------- plain helpers
-
-
-@pytest.mark.parametrize(
-    "instance_class, gib",
-    [("db.t4g.micro", 1), ("db.t4g.medium", 4), ("db.t3.large", 8), ("db.m7g.large", 8), ("db.m6i.2xlarge", 32),
-     ("db.r7g.large", 16), ("db.r6g.4xlarge", 128), ("db.r8g.16xlarge", 512)],
-)
-def test_instance_memory_is_looked_up_from_the_class(instance_class, gib):
-    assert instance_memory_gib(instance_class) == gib
-
-
-@pytest.mark.parametrize("instance_class", ["db.x2g.large", "db.t4g.nano2", "r7g.large", "db.serverless"])
-def test_unknown_instance_classes_have_no_memory_size(instance_class):
-    assert instance_memory_gib(instance_class) is None
 
 
 def test_percent_thresholds_are_computed_from_the_resource_size():

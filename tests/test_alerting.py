@@ -166,7 +166,7 @@ def test_the_dashboard_shows_health_errors_latency_database_cache_and_hit_rate()
          "required with database_identifier"),
         ({"database_identifier": "db", "database_max_connections": 100}, "alerting.database_allocated_storage_gb",
          "required with database_identifier"),
-        ({"database_instance_class": "db.x2g.large"}, "alerting.database_instance_class", "set database_memory_gib"),
+        ({"database_instance_class": "db.serverless"}, "alerting.database_instance_class", "set database_memory_gib"),
         ({"app_platform": "heroku"}, "alerting.app_platform", "must be one of"),
         ({"app_platform": "kubernetes", "kubernetes_cluster_name": "eks"}, "alerting.kubernetes_namespace",
          "required with kubernetes_cluster_name"),

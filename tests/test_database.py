@@ -87,12 +87,13 @@ def test_parameter_group_family_follows_the_major_version():
 @pytest.mark.parametrize("cls, gib", [
     ("db.t4g.micro", 1), ("db.t4g.medium", 4), ("db.t3.large", 8), ("db.r7g.large", 16), ("db.r6i.2xlarge", 64),
     ("db.m7g.xlarge", 16), ("db.m6gd.4xlarge", 64), ("db.x2g.large", 32), ("db.x2iedn.xlarge", 128), ("db.z1d.large", 16),
+    ("db.m7g.large", 8), ("db.m6i.2xlarge", 32), ("db.r6g.4xlarge", 128), ("db.r8g.16xlarge", 512),
 ])
 def test_instance_memory_of_known_classes(cls, gib):
     assert instance_memory_gib(cls) == gib
 
 
-@pytest.mark.parametrize("cls", ["db.foo.bar", "db.t4g.nano", "db.r7g.metal", "r7g.large"])
+@pytest.mark.parametrize("cls", ["db.foo.bar", "db.t4g.nano", "db.r7g.metal", "r7g.large", "db.t4g.nano2", "db.serverless"])
 def test_unknown_classes_have_no_memory(cls):
     assert instance_memory_gib(cls) is None
 
