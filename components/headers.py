@@ -23,6 +23,9 @@ from typing import Any, Optional
 
 from components.errors import require, require_one_of, require_range
 
+ORIGIN_VERIFY_HEADER = "X-Origin-Verify"
+"""Header carrying the secret that proves a request came through the CDN (both app tiers)."""
+
 ONE_YEAR = 31536000
 """Smallest HSTS max-age accepted (and the minimum for the browsers' preload list)."""
 TWO_YEARS = 63072000

@@ -9,6 +9,8 @@ them changes with them.
 import json
 from typing import Any
 
+import pulumi
+
 
 def assume_role_policy(service: str) -> str:
     """Trust policy JSON: the AWS service ``service`` (``rds.amazonaws.com``) may assume the role."""
@@ -35,3 +37,12 @@ def secret_read_policy(secret_arns: list[str], kms_key_arns: list[str], region: 
             "Condition": {"StringEquals": {"kms:ViaService": f"secretsmanager.{region}.amazonaws.com"}},
         })
     return json.dumps({"Version": "2012-10-17", "Statement": statements})
+
+
+def secret_read_policy_output(
+    secret_arns: list[pulumi.Input[str]], kms_key_arns: list[pulumi.Input[str]], region: pulumi.Input[str]
+) -> pulumi.Output[str]:
+    """``secret_read_policy`` of values that are not known yet (the data tier's outputs)."""
+    return pulumi.Output.all(pulumi.Output.all(*secret_arns), pulumi.Output.all(*kms_key_arns), region).apply(
+        lambda a: secret_read_policy(list(a[0]), list(a[1]), a[2])
+    )

@@ -49,13 +49,12 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from components import headers as h
+from components.headers import ORIGIN_VERIFY_HEADER
 from components.args import from_inputs
 from components.errors import ArgsError, require, require_one_of, require_range
-from components.iam_policies import secret_read_policy
+from components.iam_policies import secret_read_policy_output
 from components.names import HOSTNAME
 
-ORIGIN_VERIFY_HEADER = "X-Origin-Verify"
-"""Header carrying the secret that proves a request came through the CDN (the app checks it)."""
 COLORS = ("blue", "green")
 ROLLOUTS = ("direct", "canary", "blue-green")
 PRE_STOP_SECONDS = 5
@@ -368,9 +367,7 @@ class KubernetesApp(pulumi.ComponentResource):
             aws.iam.RolePolicy(
                 f"{name}-irsa-secrets",
                 role=role_name(args.service_account_role_arn),
-                policy=pulumi.Output.all(
-                    pulumi.Output.all(*args.secret_arns), pulumi.Output.all(*args.secret_kms_key_arns), region
-                ).apply(lambda a: secret_read_policy(list(a[0]), list(a[1]), a[2])),
+                policy=secret_read_policy_output(args.secret_arns, args.secret_kms_key_arns, region),
                 opts=child,
             )
 
