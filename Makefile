@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 STACK  ?= dev
 
-.PHONY: test plan check diff install clean
+.PHONY: test plan check diff estimate bench docs install clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,17 @@ check: $(STAMP)
 
 diff: $(STAMP)
 	$(BIN)/webstack diff $(A) $(B)
+
+estimate: $(STAMP)
+	$(BIN)/webstack estimate $(STACK)
+
+# Benchmarks of the offline plan and policy check for every stack (benchmarks/README.md).
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+# Regenerates the Args/outputs tables in docs/ from the component schema.
+docs: $(STAMP)
+	$(BIN)/python docs/generate.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
