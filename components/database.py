@@ -564,16 +564,23 @@ class Database(pulumi.ComponentResource):
             self.cross_region_replica_endpoint = remote.address
 
         if password is not None:
-            self.secret_arn = self._master_secret(
+            secret, stored = self._master_secret(
                 name, identifier, primary, password, key, remote_key, args, stateful, child
             )
+            # Handed out once the value is stored: whoever gets the ARN can read it at once.
+            self.secret_arn = pulumi.Output.all(secret.arn, stored.id).apply(lambda v: v[0])
+            # The proxy only needs the ARN to be created (in parallel with the primary); it
+            # reads the value when its target is registered, which waits for the value.
+            proxy_secret_arn, proxy_target_waits_for = secret.arn, [stored]
         else:
             self.secret_arn = primary.master_user_secrets.apply(lambda secrets: secrets[0]["secret_arn"])
+            proxy_secret_arn, proxy_target_waits_for = self.secret_arn, []
         self.proxy_endpoint = None
         self.proxy_reader_endpoint = None
         self.proxy_name = None
         if args.pooling:
-            proxy = self._proxy(name, identifier, primary, key, max_connections, region, partition, args, child)
+            proxy = self._proxy(name, identifier, primary, key, proxy_secret_arn, proxy_target_waits_for,
+                                max_connections, region, partition, args, child)
             self.proxy_endpoint = proxy.endpoint
             self.proxy_name = proxy.name
 
@@ -638,8 +645,10 @@ class Database(pulumi.ComponentResource):
     def _master_secret(self, name: str, identifier: str, primary: aws.rds.Instance,
                        password: random.RandomPassword, key: aws.kms.Key, remote_key: Optional[aws.kms.Key],
                        args: DatabaseArgs, stateful: pulumi.ResourceOptions,
-                       child: pulumi.ResourceOptions) -> pulumi.Output[str]:
-        """Secret holding a generated master password, in the shape of an RDS-managed one."""
+                       child: pulumi.ResourceOptions) -> tuple[aws.secretsmanager.Secret,
+                                                                aws.secretsmanager.SecretVersion]:
+        """Secret holding a generated master password, in the shape of an RDS-managed one,
+        and the version that stores the value."""
         remote = args.cross_region_replica
         secret = aws.secretsmanager.Secret(
             f"{name}-master",
@@ -671,8 +680,7 @@ class Database(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        # The ARN is handed out once the value is stored (the proxy reads it at once).
-        return pulumi.Output.all(secret.arn, version.id).apply(lambda v: v[0])
+        return secret, version
 
     def _log_groups(self, name: str, label: str, instance_id: str, key: aws.kms.Key, args: DatabaseArgs,
                     remote_region: Optional[str], child: pulumi.ResourceOptions) -> list[aws.cloudwatch.LogGroup]:
@@ -770,16 +778,17 @@ class Database(pulumi.ComponentResource):
         return pulumi.Output.all(*[r.fqdn for r in records]).apply(lambda names: names[0])
 
     def _proxy(self, name: str, identifier: str, primary: aws.rds.Instance, key: aws.kms.Key,
+               secret_arn: pulumi.Output[str], target_waits_for: list[pulumi.Resource],
                max_connections: int, region: pulumi.Output[str], partition: Any, args: DatabaseArgs,
                child: pulumi.ResourceOptions) -> aws.rds.Proxy:
-        """RDS Proxy in front of the primary, reading the RDS-managed master secret."""
+        """RDS Proxy in front of the primary, reading the master secret ``secret_arn``;
+        its target is registered once ``target_waits_for`` (the stored value) exists."""
         role = aws.iam.Role(
             f"{name}-proxy",
             description=f"RDS Proxy of {identifier} reads the master secret",
             assume_role_policy=assume_role_policy("rds.amazonaws.com"),
             opts=child,
         )
-        secret_arn = self.secret_arn
         policy = aws.iam.RolePolicy(
             f"{name}-proxy",
             role=role.id,
@@ -845,7 +854,8 @@ class Database(pulumi.ComponentResource):
             db_proxy_name=proxy.name,
             target_group_name=target_group.name,
             db_instance_identifier=primary.identifier,
-            opts=child,
+            # The proxy connects with the secret as soon as the target is registered.
+            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=target_waits_for)),
         )
         return proxy
 

@@ -12,11 +12,13 @@ import pulumi_aws as aws
 
 # Orderings that no input expresses but AWS needs: RDS must find its log groups (else it
 # creates them itself, unencrypted and kept forever) and its monitoring role's policy
-# attached; RDS Proxy must be able to read its secret when it starts.
+# attached; RDS Proxy must be able to read its secret when it starts, and the secret must
+# hold its value when the proxy's target is registered (the proxy connects at once).
 JUSTIFIED_EXPLICIT = {
     ("aws:rds/instance:Instance", "aws:cloudwatch/logGroup:LogGroup"),
     ("aws:rds/instance:Instance", "aws:iam/rolePolicyAttachment:RolePolicyAttachment"),
     ("aws:rds/proxy:Proxy", "aws:iam/rolePolicy:RolePolicy"),
+    ("aws:rds/proxyTarget:ProxyTarget", "aws:secretsmanager/secretVersion:SecretVersion"),
 }
 
 
@@ -48,6 +50,19 @@ def test_read_replicas_are_created_side_by_side():
     assert len({waves[r.urn] for r in in_region}) == 1
     for replica in replicas:
         assert not any(w in replicas for w in plan.waits_for(replica)), replica.name
+
+
+def test_the_proxy_is_created_alongside_the_primary_not_after_it():
+    """RDS Proxy takes minutes to create; only registering the primary as its target has
+    to wait for the primary and for the secret's value."""
+    plan = cached_plan("prod")
+    primary = plan.one("aws:rds/instance:Instance", "database-primary")
+    proxy = plan.one("aws:rds/proxy:Proxy")
+    target = plan.one("aws:rds/proxyTarget:ProxyTarget")
+    stored = plan.one("aws:secretsmanager/secretVersion:SecretVersion", "database-master")
+    waves = plan.creation_waves()
+    assert not proxy.depends_on(stored) and waves[proxy.urn] <= waves[primary.urn]
+    assert {primary.urn, proxy.urn, stored.urn} <= set(target.dependencies)
 
 
 def test_alarms_never_wait_for_each_other():
