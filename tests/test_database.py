@@ -387,8 +387,11 @@ def test_pooling_puts_a_tls_only_proxy_in_front_of_the_primary():
     proxy = plan.one("aws:rds/proxy:Proxy")
     i = proxy.inputs
     assert i["engineFamily"] == "POSTGRESQL" and i["requireTls"] is True
-    # With replicas the secret is generated: the proxy waits until its value is stored.
-    assert proxy.depends_on(plan.one("aws:secretsmanager/secretVersion:SecretVersion"))
+    # With replicas the secret is generated: the proxy is created from its ARN alongside the
+    # primary, and registering the primary as its target waits until the value is stored.
+    stored = plan.one("aws:secretsmanager/secretVersion:SecretVersion")
+    assert not proxy.depends_on(stored) and not proxy.depends_on(primary)
+    assert plan.one("aws:rds/proxyTarget:ProxyTarget").depends_on(stored)
     assert i["name"] == "webstack-test-db-proxy"
     assert i["vpcSecurityGroupIds"] == [LINKS["security_group_id"]] and i["vpcSubnetIds"] == LINKS["subnet_ids"]
     assert i["auths"] == [{"authScheme": "SECRETS", "secretArn": secret_arn, "iamAuth": "DISABLED",
