@@ -1,0 +1,100 @@
+"""pulumi-webstack: reusable Pulumi components for a production web application on AWS.
+
+This package is the one public API. Every component, its Args class and the types the
+Args use are importable from here::
+
+    from components import Database, DatabaseArgs, Network, NetworkArgs
+
+    network = Network("net", NetworkArgs(cidr="10.42.0.0/16", az_count=3))
+    db = Database("db", DatabaseArgs(subnet_ids=network.subnet_ids, vpc_id=network.vpc_id,
+                                     security_group_id=network.database_security_group_id,
+                                     availability_zones=network.availability_zones))
+
+=====================  ===============================  ========================================
+component              Args                             type token
+=====================  ===============================  ========================================
+``Network``            ``NetworkArgs``                  ``webstack:index:Network``
+``Database``           ``DatabaseArgs``                 ``webstack:index:Database``
+``Cache``              ``CacheArgs``                    ``webstack:index:Cache``
+``Cdn``                ``CdnArgs``                      ``webstack:index:Cdn``
+``VercelApp``          ``VercelAppArgs``                ``webstack:index:VercelApp``
+``KubernetesApp``      ``KubernetesAppArgs``            ``webstack:index:KubernetesApp``
+``Backups``            ``BackupsArgs``                  ``webstack:index:Backups``
+``Alerting``           ``AlertingArgs``                 ``webstack:index:Alerting``
+=====================  ===============================  ========================================
+
+Shared types: ``SecurityHeaders`` (the response headers of ``Cdn``, ``VercelApp`` and
+``KubernetesApp``), ``Tier`` (dev / staging / prod, for ``AlertingArgs.tier``),
+``CacheEngine`` (redis / valkey, for ``CacheArgs.engine``) and ``ArgsError``, raised by
+every Args class before anything is registered (``database.replicas = 9: must be between 0
+and 5``).
+
+Every component takes ``(name, args, opts=None)``, registers as ``webstack:index:<Class>``,
+parents all of its resources to itself, honours the caller's ``opts`` (``providers``,
+``protect``, ``aliases``, ``transforms``) and registers all of its outputs, each a
+documented ``pulumi.Output`` attribute.
+
+Names resolve on first use (PEP 562), so ``import components`` and ``from components.database
+import Database`` load only what they need: the Kubernetes and Vercel SDKs are imported by
+the components that use them, not by this package. The modules (``components.database``,
+...) stay importable as before.
+"""
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.2.0"
+"""The release (semantic versioning). The one place it is written: ``pyproject.toml`` reads
+it for the distribution, ``components/__main__.py`` for the component package's schema."""
+
+_EXPORTS: dict[str, str] = {
+    "Network": "network",
+    "NetworkArgs": "network",
+    "Database": "database",
+    "DatabaseArgs": "database",
+    "Cache": "cache",
+    "CacheArgs": "cache",
+    "CacheEngine": "cache",
+    "Cdn": "cdn",
+    "CdnArgs": "cdn",
+    "VercelApp": "vercel_app",
+    "VercelAppArgs": "vercel_app",
+    "KubernetesApp": "kubernetes_app",
+    "KubernetesAppArgs": "kubernetes_app",
+    "Backups": "backups",
+    "BackupsArgs": "backups",
+    "Alerting": "alerting",
+    "AlertingArgs": "alerting",
+    "SecurityHeaders": "headers",
+    "Tier": "tiers",
+    "ArgsError": "errors",
+}
+"""Public name -> the module (under ``components``) that defines it."""
+
+__all__ = list(_EXPORTS)
+
+if TYPE_CHECKING:  # what type checkers and IDEs see; at run time names load lazily
+    from components.alerting import Alerting, AlertingArgs
+    from components.backups import Backups, BackupsArgs
+    from components.cache import Cache, CacheArgs, CacheEngine
+    from components.cdn import Cdn, CdnArgs
+    from components.database import Database, DatabaseArgs
+    from components.errors import ArgsError
+    from components.headers import SecurityHeaders
+    from components.kubernetes_app import KubernetesApp, KubernetesAppArgs
+    from components.network import Network, NetworkArgs
+    from components.tiers import Tier
+    from components.vercel_app import VercelApp, VercelAppArgs
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -12,7 +12,6 @@ only when the directory runs as a program.
 """
 
 import sys
-import tomllib
 from pathlib import Path
 
 if __name__ == "__main__" and not __package__:
@@ -24,6 +23,7 @@ if __name__ == "__main__" and not __package__:
 
 from pulumi.provider.experimental import component_provider_host  # noqa: E402
 
+from components import __version__  # noqa: E402
 from components.alerting import Alerting  # noqa: E402
 from components.backups import Backups  # noqa: E402
 from components.cache import Cache  # noqa: E402
@@ -41,9 +41,10 @@ COMPONENTS = [Network, Database, Cache, VercelApp, KubernetesApp, Cdn, Backups, 
 
 
 def version() -> str:
-    """The project's version (``pyproject.toml``), which the generated SDKs carry."""
-    pyproject = Path(__file__).resolve().parent.parent / "pyproject.toml"
-    return tomllib.loads(pyproject.read_text())["project"]["version"]
+    """The release (``components.__version__``, also the distribution's version), which
+    the generated SDKs carry. Read from the package, so it is the same from a checkout, an
+    installed wheel and the plugin's own virtualenv."""
+    return __version__
 
 
 if __name__ == "__main__":

@@ -78,7 +78,7 @@ def resource(schema: dict, component: str) -> dict:
 def test_the_package_serves_every_component_under_a_webstack_index_token(schema):
     defined = {c for m in MODULES for c in components_from_module(m) if c.__module__ == m.__name__}
     assert set(package.COMPONENTS) == defined
-    assert schema["name"] == "webstack" and schema["version"] == package.version() == "0.1.0"
+    assert schema["name"] == "webstack" and schema["version"] == package.version() == "0.2.0"
     assert sorted(schema["resources"]) == sorted(f"webstack:index:{c}" for c in ARGS)
     assert sorted(t for t in schema["types"]) == [
         "webstack:index:CacheEngine", "webstack:index:SecurityHeaders", "webstack:index:Tier",
@@ -276,7 +276,7 @@ def test_running_the_directory_hosts_every_component(monkeypatch):
     monkeypatch.setattr("pulumi.provider.experimental.component_provider_host", lambda **kw: calls.append(kw))
     monkeypatch.setattr(sys, "path", list(sys.path))
     runpy.run_path(str(COMPONENTS_DIR), run_name="__main__")
-    assert calls == [{"name": "webstack", "components": package.COMPONENTS, "version": "0.1.0"}]
+    assert calls == [{"name": "webstack", "components": package.COMPONENTS, "version": "0.2.0"}]
     assert sys.path[0] == str(COMPONENTS_DIR.parent)
     assert all(Path(p or ".").resolve() != COMPONENTS_DIR for p in sys.path)
 
