@@ -1,0 +1,513 @@
+"""Specification of ``examples/yaml-consumer``: a Pulumi YAML program that uses the components
+through the ``webstack`` package (``pulumi package add``), checked against the schema Pulumi
+infers and executed offline.
+
+There is no Pulumi CLI or YAML language host here, so this module holds the two halves of
+what they would do with the program, as plain functions (``tests/test_docs.py`` runs the
+YAML examples of the component pages through them too):
+
+- ``program_problems``: the checks ``pulumi preview`` would fail on, against the package
+  schema: every type a component of the package, every property an input of it with a value
+  of its type, every required input given, every ``${resource.property}`` naming a resource
+  of the program and an output of its schema. It also refuses the two references the Python
+  component provider cannot take (``pulumi.provider.experimental``, see ``REFERENCE_RULES``).
+- ``run_program``: construct every component through ``ComponentProvider`` in dependency
+  order, as the plugin process would, with each reference resolved to the referenced
+  component's output, delivered as an ``Output`` (the provider declares ``acceptOutputs``, so
+  a value that depends on another resource reaches ``construct`` as an Output), and numbers
+  as doubles (the wire format).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Iterator, Optional
+
+import pulumi
+import pytest
+import yaml
+from pulumi.provider.experimental.component import ComponentProvider
+
+import components.__main__ as package
+from infra.engine import ROOT, Plan, synth
+
+EXAMPLE = ROOT / "examples" / "yaml-consumer"
+
+_WHOLE = re.compile(r"^\$\{([^}]+)\}$")
+_ANY = re.compile(r"\$\{([^}]+)\}")
+_STEP = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
+_TOP_LEVEL = {"name", "runtime", "description", "packages", "resources", "outputs"}
+_RESOURCE_KEYS = {"type", "properties"}
+
+REFERENCE_RULES = {
+    "plain": "is a plain input: it takes a literal value (a reference arrives as an Output, which "
+             "the component cannot use where it needs the value to decide what to build)",
+    "number": "is a number input: it takes a literal value (pulumi.provider.experimental converts "
+              "integers with int(), which fails on the Output a reference arrives as)",
+}
+"""Why a ``${...}`` reference is refused where it would type-check in the YAML language host."""
+
+
+# ------------------------------------------------------------------------------ reading
+
+
+def load_project(directory: Path = EXAMPLE) -> dict[str, Any]:
+    """``Pulumi.yaml`` of a YAML project."""
+    return yaml.safe_load((directory / "Pulumi.yaml").read_text())
+
+
+def parse_reference(text: str) -> tuple[str, list[str | int]]:
+    """``"db.replicaIdentifiers[0]"`` -> ``("db", ["replicaIdentifiers", 0])``."""
+    match = re.match(r"^([A-Za-z0-9_-]+)((?:\.[A-Za-z_][A-Za-z0-9_]*|\[\d+\])*)$", text.strip())
+    if not match:
+        raise ValueError(f"${{{text}}}: not a resource.property reference")
+    steps: list[str | int] = [name if name else int(index) for name, index in _STEP.findall(match.group(2))]
+    return match.group(1), steps
+
+
+def references(value: Any) -> Iterator[str]:
+    """Every ``${...}`` text in a property value (strings, lists and maps, deeply)."""
+    if isinstance(value, str):
+        yield from _ANY.findall(value)
+    elif isinstance(value, list):
+        for item in value:
+            yield from references(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from references(item)
+
+
+def dependency_order(program: dict[str, Any]) -> list[str]:
+    """Resource names, each after every resource its properties reference (ValueError on a cycle)."""
+    resources = program.get("resources") or {}
+    needs = {name: {parse_reference(r)[0] for r in references((res or {}).get("properties") or {})} & set(resources)
+             for name, res in resources.items()}
+    order: list[str] = []
+    while len(order) < len(resources):
+        ready = [n for n in resources if n not in order and needs[n] <= set(order)]
+        if not ready:
+            raise ValueError(f"reference cycle among {sorted(set(resources) - set(order))}")
+        order.extend(ready)
+    return order
+
+
+# ----------------------------------------------------------------------------- checking
+
+
+def _shape(prop: dict[str, Any], schema: dict[str, Any]) -> str:
+    """Type of a schema property, ignoring plainness and descriptions (``array<string>``)."""
+    if "$ref" in prop:
+        return prop["$ref"].rsplit(":", 1)[-1]
+    kind = prop.get("type", "?")
+    if kind == "array":
+        return f"array<{_shape(prop['items'], schema)}>"
+    if kind == "object" and "additionalProperties" in prop:
+        return f"map<{_shape(prop['additionalProperties'], schema)}>"
+    return kind
+
+
+def _compatible(produced: str, wanted: str) -> bool:
+    return produced == wanted or (produced, wanted) == ("integer", "number")
+
+
+def _reference_shape(text: str, program: dict[str, Any], schema: dict[str, Any],
+                     where: str, problems: list[str]) -> Optional[str]:
+    """Type of what ``${text}`` yields, or None (and a problem) when it names nothing."""
+    try:
+        name, steps = parse_reference(text)
+    except ValueError as err:
+        problems.append(f"{where}: {err}")
+        return None
+    resource = (program.get("resources") or {}).get(name)
+    if resource is None:
+        problems.append(f"{where}: ${{{text}}} names no resource of the program (resources: "
+                        f"{', '.join(sorted(program.get('resources') or {}))})")
+        return None
+    definition = schema["resources"].get(resource.get("type"))
+    if definition is None:
+        return None  # reported on the resource itself
+    if not steps or not isinstance(steps[0], str):
+        problems.append(f"{where}: ${{{text}}} must name an output property of {name}")
+        return None
+    prop = definition["properties"].get(steps[0])
+    if prop is None:
+        problems.append(f"{where}: ${{{text}}}: {resource['type']} has no output {steps[0]!r} "
+                        f"(outputs: {', '.join(sorted(definition['properties']))})")
+        return None
+    for step in steps[1:]:
+        if isinstance(step, int) and prop.get("type") == "array":
+            prop = prop["items"]
+        elif isinstance(step, str) and prop.get("type") == "object" and "additionalProperties" in prop:
+            prop = prop["additionalProperties"]
+        elif isinstance(step, str) and "$ref" in prop and step in schema["types"][prop["$ref"].rsplit("/", 1)[-1]].get(
+                "properties", {}):
+            prop = schema["types"][prop["$ref"].rsplit("/", 1)[-1]]["properties"][step]
+        else:
+            problems.append(f"{where}: ${{{text}}}: cannot take {step!r} of a {_shape(prop, schema)}")
+            return None
+    return _shape(prop, schema)
+
+
+def _value_problems(value: Any, prop: dict[str, Any], where: str, program: dict[str, Any],
+                    schema: dict[str, Any], problems: list[str], inside_input: bool = False) -> None:
+    wanted = _shape(prop, schema)
+    plain = bool(prop.get("plain")) and not inside_input
+    if isinstance(value, dict) and any(str(k).lower().startswith("fn::") for k in value):
+        problems.append(f"{where}: YAML builtins (fn::...) are not evaluated by this offline runner")
+        return
+    whole = _WHOLE.match(value) if isinstance(value, str) else None
+    if whole:
+        produced = _reference_shape(whole.group(1), program, schema, where, problems)
+        if plain:
+            problems.append(f"{where} = {value}: {where.split('.', 1)[1]} {REFERENCE_RULES['plain']}")
+        elif wanted in ("integer", "number", "boolean"):
+            problems.append(f"{where} = {value}: {where.split('.', 1)[1]} {REFERENCE_RULES['number']}")
+        elif produced is not None and not _compatible(produced, wanted):
+            problems.append(f"{where} = {value}: the reference yields {produced}, the input wants {wanted}")
+        return
+    if isinstance(value, str) and "${" in value:
+        for text in _ANY.findall(value):
+            produced = _reference_shape(text, program, schema, where, problems)
+            if produced is not None and produced not in ("string", "integer", "number"):
+                problems.append(f"{where}: ${{{text}}} yields {produced}; only text and numbers interpolate")
+        if wanted != "string" or plain:
+            problems.append(f"{where}: an interpolated string needs a non-plain string input (this one: {wanted}"
+                            f"{', plain' if plain else ''})")
+        return
+    if "$ref" in prop:
+        type_def = schema["types"][prop["$ref"].rsplit("/", 1)[-1]]
+        if "enum" in type_def:
+            allowed = [e["value"] for e in type_def["enum"]]
+            if value not in allowed:
+                problems.append(f"{where} = {value!r}: must be one of {allowed}")
+            return
+        if not isinstance(value, dict):
+            problems.append(f"{where}: wants an object ({wanted}), got {type(value).__name__}")
+            return
+        for key, item in value.items():
+            if key not in type_def["properties"]:
+                problems.append(f"{where}.{key}: not a property of {wanted} "
+                                f"(properties: {', '.join(sorted(type_def['properties']))})")
+            else:
+                _value_problems(item, type_def["properties"][key], f"{where}.{key}", program, schema, problems,
+                                inside_input or not plain)
+        return
+    kind = prop.get("type")
+    ok = {
+        "string": lambda v: isinstance(v, str),
+        "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+        "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+        "boolean": lambda v: isinstance(v, bool),
+        "array": lambda v: isinstance(v, list),
+        "object": lambda v: isinstance(v, dict),
+    }[kind]
+    if not ok(value):
+        problems.append(f"{where} = {value!r}: wants {wanted}")
+        return
+    if kind == "array":
+        for index, item in enumerate(value):
+            _value_problems(item, prop["items"], f"{where}[{index}]", program, schema, problems,
+                            inside_input or not plain)
+    elif kind == "object":
+        for key, item in value.items():
+            _value_problems(item, prop["additionalProperties"], f"{where}.{key}", program, schema, problems,
+                            inside_input or not plain)
+
+
+def program_problems(program: dict[str, Any], schema: dict[str, Any]) -> list[str]:
+    """What is wrong with a YAML program against the package schema (empty: nothing)."""
+    problems: list[str] = []
+    for key in program:
+        if key not in _TOP_LEVEL:
+            problems.append(f"{key}: top-level key not handled by this offline runner")
+    resources = program.get("resources") or {}
+    for name, resource in resources.items():
+        resource = resource or {}
+        for key in resource:
+            if key not in _RESOURCE_KEYS:
+                problems.append(f"{name}.{key}: resource key not handled by this offline runner")
+        token = resource.get("type")
+        definition = schema["resources"].get(token)
+        if definition is None:
+            problems.append(f"{name}: type {token!r} is not a component of the {schema['name']} package "
+                            f"({', '.join(sorted(schema['resources']))})")
+            continue
+        props = resource.get("properties") or {}
+        inputs = definition["inputProperties"]
+        for key in props:
+            if key not in inputs:
+                problems.append(f"{name}.{key}: not an input of {token}")
+        for key in definition.get("requiredInputs", []):
+            if key not in props:
+                problems.append(f"{name}.{key}: required input of {token} is missing")
+        for key, value in props.items():
+            if key in inputs:
+                _value_problems(value, inputs[key], f"{name}.{key}", program, schema, problems)
+    for key, value in (program.get("outputs") or {}).items():
+        for text in references(value):
+            _reference_shape(text, program, schema, f"outputs.{key}", problems)
+    try:
+        dependency_order(program)
+    except ValueError as err:
+        problems.append(str(err))
+    return problems
+
+
+# ---------------------------------------------------------------------------- executing
+
+
+def _resolve(value: Any, states: dict[str, dict[str, Any]]) -> Any:
+    """A property value as the plugin receives it: references as Outputs, numbers as doubles."""
+    if isinstance(value, str):
+        whole = _WHOLE.match(value)
+        if whole:
+            return _lookup(whole.group(1), states)
+        if "${" in value:
+            parts: list[Any] = []
+            last = 0
+            for match in _ANY.finditer(value):
+                parts += [value[last:match.start()], _lookup(match.group(1), states).apply(str)]
+                last = match.end()
+            parts.append(value[last:])
+            return pulumi.Output.concat(*parts)
+        return value
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return float(value)
+    if isinstance(value, list):
+        return [_resolve(v, states) for v in value]
+    if isinstance(value, dict):
+        return {k: _resolve(v, states) for k, v in value.items()}
+    return value
+
+
+def _lookup(text: str, states: dict[str, dict[str, Any]]) -> pulumi.Output:
+    name, steps = parse_reference(text)
+    state = states[name]
+    if steps[0] not in state:
+        raise KeyError(f"${{{text}}}: {name} has no value for {steps[0]} (it is unset for these inputs)")
+    output = pulumi.Output.from_input(state[steps[0]])
+    for step in steps[1:]:
+        output = output.apply(lambda v, s=step: v[s])
+    return output
+
+
+def run_program(program: dict[str, Any], provider: ComponentProvider, *, project: str = "yaml-consumer",
+                stack: str = "test", config: Optional[dict[str, Any]] = None) -> tuple[Plan, dict[str, dict]]:
+    """Execute the program offline: each component constructed through ``provider`` in
+    dependency order; returns the plan and each resource's state (what ``${name.x}`` reads)."""
+    resources = program.get("resources") or {}
+    states: dict[str, dict[str, Any]] = {}
+
+    def body() -> None:
+        for name in dependency_order(program):
+            resource = resources[name]
+            inputs = _resolve(resource.get("properties") or {}, states)
+            states[name] = provider.construct(name, resource["type"], inputs, pulumi.ResourceOptions()).state
+        for key, value in (program.get("outputs") or {}).items():
+            pulumi.export(key, _resolve(value, states))
+
+    plan = synth(body, project=project, stack=stack, config=config or {"aws:region": "eu-west-1"})
+    return plan, states
+
+
+# -------------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def provider() -> ComponentProvider:
+    return ComponentProvider(package.COMPONENTS, package.PACKAGE, version=package.version())
+
+
+@pytest.fixture(scope="module")
+def schema(provider) -> dict:
+    import json
+
+    return json.loads(provider.schema)
+
+
+@pytest.fixture(scope="module")
+def project() -> dict[str, Any]:
+    return load_project()
+
+
+@pytest.fixture(scope="module")
+def stack_config() -> dict[str, Any]:
+    return yaml.safe_load((EXAMPLE / "Pulumi.prod.yaml").read_text())["config"]
+
+
+@pytest.fixture(scope="module")
+def deployed(project, provider, stack_config) -> Plan:
+    plan, _ = run_program(project, provider, project=project["name"], stack="prod", config=stack_config)
+    return plan
+
+
+# ------------------------------------------------------------------------------- project
+
+
+def test_the_example_is_a_yaml_project_with_the_package_as_pulumi_package_add_records_it(project):
+    assert project["runtime"] == "yaml"
+    # `pulumi package add <path>` writes `<name>: <source>@<schema version>`.
+    source, version = project["packages"][package.PACKAGE].split("@")
+    assert version == package.version()
+    plugin = (EXAMPLE / source).resolve()
+    assert plugin == (ROOT / "components").resolve()
+    assert yaml.safe_load((plugin / "PulumiPlugin.yaml").read_text())["runtime"]["name"] == "python"
+    assert (plugin / "__main__.py").is_file()
+
+
+def test_the_example_uses_only_components_of_the_package(project, schema):
+    types = {r["type"] for r in project["resources"].values()}
+    assert types == {f"webstack:index:{c}" for c in ("Network", "Database", "Cache", "Backups", "Alerting")}
+    assert types <= set(schema["resources"])
+
+
+def test_the_example_type_checks_against_the_inferred_schema(project, schema):
+    assert program_problems(project, schema) == []
+
+
+def test_every_reference_names_a_resource_and_an_output_of_its_schema(project, schema):
+    resources = project["resources"]
+    seen = 0
+    for name, resource in resources.items():
+        for text in references(resource.get("properties") or {}):
+            target, steps = parse_reference(text)
+            assert target in resources and target != name
+            assert steps[0] in schema["resources"][resources[target]["type"]]["properties"]
+            seen += 1
+    assert seen >= 12
+    assert dependency_order(project) == ["net", "db", "cache", "backups", "alerts"]
+
+
+def test_the_stack_file_sets_the_region_the_components_run_in(stack_config):
+    assert stack_config == {"aws:region": "eu-west-1"}
+
+
+# ------------------------------------------------------------------------------ executed
+
+
+def test_the_database_gets_the_network_subnets_and_its_replicas(deployed):
+    subnet_group = deployed.one("aws:rds/subnetGroup:SubnetGroup")
+    assert subnet_group.inputs["subnetIds"] == deployed.outputs["subnetIds"]
+    assert len(deployed.outputs["subnetIds"]) == 3
+    for subnet in deployed.by_type("aws:ec2/subnet:Subnet"):
+        assert subnet_group.depends_on(subnet)  # the reference kept the dependency
+    instances = {r.name: r for r in deployed.by_type("aws:rds/instance:Instance")}
+    assert sorted(instances) == ["db-primary", "db-replica-1", "db-replica-2"]
+    primary = instances["db-primary"]
+    assert primary.protect and primary.inputs["multiAz"] is True and primary.inputs["backupRetentionPeriod"] == 14
+    assert primary.inputs["instanceClass"] == "db.r7g.large"
+    assert primary.parent == deployed.one("webstack:index:Database", "db").urn
+    zones = {instances[n].inputs["availabilityZone"] for n in ("db-replica-1", "db-replica-2")}
+    assert len(zones) == 2
+    params = deployed.one("aws:rds/parameterGroup:ParameterGroup")
+    assert {"name": "max_connections", "value": "1600", "applyMethod": "pending-reboot"} in params.inputs["parameters"]
+
+
+def test_the_cache_sits_in_the_network_subnets_behind_its_security_group(deployed):
+    group = deployed.one("aws:elasticache/subnetGroup:SubnetGroup")
+    assert group.inputs["subnetIds"] == deployed.outputs["subnetIds"]
+    cache_sg = deployed.one("aws:ec2/securityGroup:SecurityGroup", "net-cache")
+    replication = deployed.one("aws:elasticache/replicationGroup:ReplicationGroup")
+    assert replication.depends_on(cache_sg)
+    assert replication.inputs["numCacheClusters"] == 2
+    assert replication.inputs["automaticFailoverEnabled"] is True and replication.inputs["multiAzEnabled"] is True
+    assert replication.inputs["transitEncryptionEnabled"] is True
+
+
+def test_backups_protect_the_primary_the_reference_named(deployed):
+    primary = deployed.one("aws:rds/instance:Instance", "db-primary")
+    selection = deployed.one("aws:backup/selection:Selection")
+    assert len(selection.inputs["resources"]) == 1
+    assert selection.inputs["resources"][0].startswith("arn:aws:rds:eu-west-1:")
+    assert selection.depends_on(primary)
+    continuous = [r for r in deployed.one("aws:backup/plan:Plan").inputs["rules"] if r.get("enableContinuousBackup")]
+    assert [r["lifecycle"]["deleteAfter"] for r in continuous] == [14]
+
+
+def test_alarms_watch_the_instances_and_nodes_the_references_named(deployed):
+    alerts = deployed.one("webstack:index:Alerting", "alerts")
+    alarms = [r for r in deployed.descendants(alerts) if r.type == "aws:cloudwatch/metricAlarm:MetricAlarm"]
+    by_metric: dict[str, list] = {}
+    for alarm in alarms:
+        by_metric.setdefault(alarm.inputs["metricName"], []).append(alarm)
+    primary = deployed.one("aws:rds/instance:Instance", "db-primary")
+    lag = by_metric["ReplicaLag"]
+    replica_ids = {deployed.one("aws:rds/instance:Instance", n).inputs["identifier"] for n in ("db-replica-1", "db-replica-2")}
+    assert len(lag) == 2 and {a.inputs["dimensions"]["DBInstanceIdentifier"] for a in lag} == replica_ids
+    (connections,) = by_metric["DatabaseConnections"]
+    assert connections.inputs["dimensions"]["DBInstanceIdentifier"] == primary.inputs["identifier"]
+    assert connections.inputs["threshold"] == pytest.approx(0.9 * 1600)  # prod: 90 % of the literal max
+    assert len(by_metric["EngineCPUUtilization"]) == 2  # one per cache node named in cacheMemberClusters
+    assert connections.depends_on(primary)
+
+
+def test_the_outputs_are_what_the_references_named(deployed):
+    outputs = deployed.outputs
+    assert set(outputs) == set(load_project()["outputs"])
+    assert outputs["writerEndpoint"].endswith(".rds.amazonaws.com")
+    assert outputs["databaseSecretArn"].startswith("arn:aws:secretsmanager:eu-west-1:")
+    assert set(outputs["alarmTopics"]) == {"critical", "warning", "info"}
+    assert outputs["healthDashboard"].startswith("https://console.aws.amazon.com/cloudwatch/home#dashboards:name=")
+    assert not outputs["healthDashboard"].endswith("=")
+
+
+# ---------------------------------------------------------------------- the checker itself
+
+
+def _variant(project: dict[str, Any], resource: str, **properties: Any) -> dict[str, Any]:
+    import copy
+
+    changed = copy.deepcopy(project)
+    for key, value in properties.items():
+        if value is None:
+            changed["resources"][resource]["properties"].pop(key)
+        else:
+            changed["resources"][resource]["properties"][key] = value
+    return changed
+
+
+@pytest.mark.parametrize(
+    "resource, change, expected",
+    [
+        ("db", {"replicaCount": 2}, "db.replicaCount: not an input of webstack:index:Database"),
+        ("db", {"vpcId": None}, "db.vpcId: required input of webstack:index:Database is missing"),
+        ("db", {"replicas": "two"}, "db.replicas = 'two': wants integer"),
+        ("db", {"vpcId": "${network.vpcId}"}, "names no resource of the program"),
+        ("db", {"vpcId": "${net.vpc}"}, "webstack:index:Network has no output 'vpc'"),
+        ("db", {"vpcId": "${net.subnetIds}"}, "the reference yields array<string>, the input wants string"),
+        ("cache", {"engine": "memcached"}, "cache.engine = 'memcached': must be one of ['redis', 'valkey']"),
+        ("net", {"azCount": "${db.port}"}, "net.azCount = ${db.port}: azCount is a plain input"),
+        ("alerts", {"databaseMaxConnections": "${db.maxConnections}"}, "databaseMaxConnections is a plain input"),
+        ("alerts", {"emails": "${db.replicaIdentifiers}"}, "alerts.emails = ${db.replicaIdentifiers}: emails is a plain"),
+        ("net", {"cidr": {"fn::join": ["", ["10.60", ".0.0/16"]]}}, "fn::...) are not evaluated"),
+    ],
+)
+def test_the_checker_names_what_pulumi_would_refuse(project, schema, resource, change, expected):
+    problems = program_problems(_variant(project, resource, **change), schema)
+    assert any(expected in p for p in problems), problems
+
+
+def test_a_reference_cycle_is_refused(project, schema):
+    cyclic = _variant(project, "net", vpcId="${db.securityGroupId}", subnetIds=["subnet-a", "subnet-b"])
+    assert any("reference cycle" in p for p in program_problems(cyclic, schema))
+
+
+def test_an_integer_input_fed_by_a_reference_really_fails_in_the_provider(provider):
+    """Why the checker refuses ``${...}`` in integer inputs, even non-plain ones such as
+    ``VercelApp.databasePort``: the provider's input mapping calls int() on the Output."""
+    program = {"resources": {
+        "db": {"type": "webstack:index:Database", "properties": {
+            "subnetIds": ["subnet-a", "subnet-b"], "securityGroupId": "sg-1", "availabilityZones": ["a", "b"],
+            "vpcId": "vpc-1"}},
+        "app": {"type": "webstack:index:VercelApp", "properties": {
+            "projectName": "shop", "originDomain": "origin.shop.example.com", "databasePort": "${db.port}"}},
+    }}
+    with pytest.raises(TypeError, match="int\\(\\) argument must be .* not 'Output'"):
+        run_program(program, provider)
+    literal = {"resources": {**program["resources"], "app": {**program["resources"]["app"], "properties": {
+        **program["resources"]["app"]["properties"], "databasePort": 5432}}}}
+    plan, _ = run_program(literal, provider)
+    assert plan.one("webstack:index:VercelApp", "app")
