@@ -5,6 +5,7 @@ that serves it."""
 
 import ast
 import dataclasses
+import enum
 import inspect
 import json
 import runpy
@@ -12,13 +13,18 @@ import select
 import subprocess
 import sys
 import tomllib
+import types
+import typing
+from collections import abc
 from pathlib import Path
+from typing import Any, Optional, Union
 
 import grpc
 import pulumi
 import pytest
 import yaml
 from pulumi.errors import InputPropertyError
+from pulumi.provider.experimental.analyzer import Analyzer
 from pulumi.provider.experimental.component import ComponentProvider
 from pulumi.provider.experimental.host import components_from_module
 from pulumi.provider.server import ComponentInitError
@@ -187,6 +193,189 @@ def test_outputs_other_teams_rely_on_have_their_types(schema):
     assert "webAclArn" not in resource(schema, "Cdn")["required"]
     assert resource(schema, "KubernetesApp")["properties"]["maxReplicas"]["type"] == "integer"
     assert resource(schema, "VercelApp")["properties"]["platform"]["type"] == "string"
+
+
+# ------------------------------------------------- what `pulumi package add` can infer
+
+
+def _is_output(annotation: Any) -> bool:
+    return typing.get_origin(annotation) is pulumi.Output or (
+        isinstance(annotation, typing.ForwardRef) and annotation.__forward_arg__.startswith("Output["))
+
+
+def annotation_problems(annotation: Any, where: str, seen: dict[str, type]) -> list[str]:
+    """Why Pulumi's schema analyzer (``pulumi.provider.experimental.analyzer``) would refuse
+    ``annotation``, lose part of it, or publish it untyped; empty when it maps cleanly.
+
+    Accepted: str, int, float, bool; enums of one value type; dataclasses (walked field by
+    field, names unique: every type lands in ``webstack:index``); list[T]; dict[str, T];
+    Optional[T]; pulumi.Input[T]; pulumi.Output[T]. ``seen`` maps type names to classes.
+    """
+    if isinstance(annotation, (str, typing.ForwardRef)) and not _is_output(annotation):
+        return [f"{where}: string annotation {annotation!r}: the analyzer needs the real type "
+                "(no `from __future__ import annotations` in component modules)"]
+    if annotation in (str, int, float, bool):
+        return []
+    if annotation is Any:
+        return [f"{where}: Any: published as pulumi.json#/Any, untyped in every other language; give the type"]
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin in (Union, types.UnionType):
+        rest = [a for a in args if a is not type(None)]
+        awaitables = [a for a in rest if typing.get_origin(a) is abc.Awaitable]
+        outputs = [a for a in rest if _is_output(a)]
+        plain = [a for a in rest if a not in awaitables and a not in outputs]
+        if len(rest) == 1 and len(args) == 2:  # Optional[T], T possibly an Output
+            return annotation_problems(rest[0], where, seen)
+        if awaitables or outputs:  # pulumi.Input[T] = Union[T, Awaitable[T], Output[T]]
+            if len(awaitables) == len(outputs) == len(plain) == 1 and typing.get_args(awaitables[0]) == (plain[0],):
+                return annotation_problems(plain[0], where, seen)
+            return [f"{where}: {annotation}: an Input of a Union; only Input[T] of one type T is inferred "
+                    "(the analyzer raises 'Union types are not supported')"]
+        if type(None) in args:
+            return [f"{where}: {annotation}: Optional of a Union; the analyzer keeps only {rest[0]} and silently "
+                    f"drops {', '.join(map(str, rest[1:]))}"]
+        return [f"{where}: {annotation}: a Union; only Optional[T] is allowed (the analyzer raises "
+                "'Union types are not supported')"]
+    if _is_output(annotation):
+        return annotation_problems(args[0], where, seen) if args else []
+    if origin in (list, abc.Sequence, abc.MutableSequence) or annotation in (list, abc.Sequence):
+        if len(args) != 1:
+            return [f"{where}: {annotation}: a list needs its item type, list[T]"]
+        return annotation_problems(args[0], f"{where}[]", seen)
+    if origin in (dict, abc.Mapping, abc.MutableMapping) or annotation in (dict, abc.Mapping):
+        if len(args) != 2:
+            return [f"{where}: {annotation}: a map needs its types, dict[str, T]"]
+        if args[0] is not str:
+            return [f"{where}: {annotation}: map keys must be str"]
+        return annotation_problems(args[1], f"{where}{{}}", seen)
+    if not isinstance(annotation, type):
+        return [f"{where}: {annotation}: not a type the analyzer can map (tuple, Literal, set, ... are refused)"]
+    if issubclass(annotation, pulumi.Resource):
+        return [f"{where}: {annotation.__name__}: a resource; other languages pass its id or ARN instead"]
+    name_clash = seen.get(annotation.__name__)
+    if name_clash is not None and name_clash is not annotation:
+        return [f"{where}: {annotation.__module__}.{annotation.__name__} and {name_clash.__module__}."
+                f"{name_clash.__name__} would both be webstack:index:{annotation.__name__}"]
+    if name_clash is annotation:
+        return []
+    seen[annotation.__name__] = annotation
+    if issubclass(annotation, enum.Enum):
+        kinds = {type(m.value) for m in annotation}
+        if len(kinds) != 1 or not kinds <= {str, int, float, bool}:
+            return [f"{where}: enum {annotation.__name__}: values must all be str (or all int, float, bool)"]
+        return []
+    if annotation.__module__ == "builtins":
+        return [f"{where}: {annotation.__name__}: not a type the analyzer can map"]
+    if not dataclasses.is_dataclass(annotation):
+        return [f"{where}: {annotation.__name__}: nested types are dataclasses here (validated, documented fields)"]
+    problems = []
+    for field_name, field_type in inspect.get_annotations(annotation).items():
+        if not field_name.startswith("_"):
+            problems += annotation_problems(field_type, f"{annotation.__name__}.{field_name}", seen)
+    return problems
+
+
+def component_problems(component: type, seen: dict[str, type]) -> list[str]:
+    """Why ``pulumi package add`` could not infer ``component``'s schema, or would infer a
+    lossy one: the constructor's shape, every Args field type, every output annotation."""
+    problems = []
+    params = list(inspect.signature(component.__init__).parameters.values())[1:]
+    annotations = inspect.get_annotations(component.__init__)
+    positional = [p.name for p in params if p.kind is p.POSITIONAL_OR_KEYWORD]
+    if positional != ["name", "args", "opts"]:
+        problems.append(f"{component.__name__}.__init__{inspect.signature(component.__init__)}: the provider calls "
+                        "Component(name, args, opts); the analyzer reads the parameter named 'args'")
+    extra = [p for p in params if p.kind is not p.POSITIONAL_OR_KEYWORD]
+    for p in extra:
+        if p.kind is not p.KEYWORD_ONLY or p.default is inspect.Parameter.empty:
+            problems.append(f"{component.__name__}.__init__: {p.name} must be keyword-only with a default "
+                            "(the provider passes only name, args, opts)")
+    args = annotations.get("args")
+    if not (isinstance(args, type) and dataclasses.is_dataclass(args) and args.__name__ == f"{component.__name__}Args"):
+        problems.append(f"{component.__name__}.__init__: args must be annotated with the dataclass "
+                        f"{component.__name__}Args, not {args!r}")
+    else:
+        seen[args.__name__] = args
+        for field_name, field_type in inspect.get_annotations(args).items():
+            problems += annotation_problems(field_type, f"{args.__name__}.{field_name}", seen)
+    for attr, attr_type in inspect.get_annotations(component).items():
+        if not attr.startswith("_"):
+            problems += annotation_problems(attr_type, f"{component.__name__}.{attr} (output)", seen)
+    return problems
+
+
+def test_every_component_keeps_within_what_the_schema_analyzer_infers():
+    """A future Args change that would break ``pulumi package add`` (a Union, an untyped
+    field, a tuple, a renamed ``args``, postponed annotations) fails here with the field named."""
+    seen: dict[str, type] = {}
+    problems = [p for component in package.COMPONENTS for p in component_problems(component, seen)]
+    assert problems == []
+    # The walk reached every Args class and the nested types the schema holds.
+    assert {f"{c.__name__}Args" for c in package.COMPONENTS} | {"SecurityHeaders", "CacheEngine", "Tier"} <= set(seen)
+
+
+def test_every_shared_type_and_its_fields_are_described(schema):
+    """What other languages see of the nested types: a documented type, documented fields."""
+    assert schema["types"]
+    for token, type_def in schema["types"].items():
+        assert type_def.get("description"), token
+        for name, prop in type_def.get("properties", {}).items():
+            assert prop.get("description"), f"{token}.{name}"
+
+
+@dataclasses.dataclass
+class _Probe:
+    """A component with one Args field of a given annotation, for the analyzer."""
+
+    annotation: Any
+    param: str = "args"
+
+    def component(self) -> type:
+        args_class = dataclasses.make_dataclass("ProbeArgs", [("value", self.annotation)])
+        args_class.__doc__ = "Probe args."
+
+        def takes_args(self, name, args, opts=None):
+            pass
+
+        def takes_arguments(self, name, arguments, opts=None):
+            pass
+
+        init = takes_args if self.param == "args" else takes_arguments
+        init.__annotations__ = {"name": str, self.param: args_class}
+        return type("Probe", (pulumi.ComponentResource,), {"__init__": init, "__doc__": "Probe."})
+
+
+@pytest.mark.parametrize(
+    "probe, analyzer_says, we_say",
+    [
+        (_Probe(Union[str, int]), "Union types are not supported", "only Optional[T] is allowed"),
+        (_Probe(pulumi.Input[Union[str, int]]), "Union types are not supported", "an Input of a Union"),
+        (_Probe(Optional[Union[str, int]]), {"type": "string"}, "silently drops <class 'int'>"),
+        (_Probe(list), "list types must specify a type argument", "a list needs its item type"),
+        (_Probe(dict[int, str]), "map keys must be strings", "map keys must be str"),
+        (_Probe(tuple[str, ...]), "Unsupported type 'tuple[str, ...]'", "tuple, Literal, set"),
+        (_Probe(typing.Literal["a", "b"]), TypeError, "tuple, Literal, set"),
+        (_Probe("str"), TypeError, "string annotation 'str'"),
+        (_Probe(Any), {"$ref": "pulumi.json#/Any"}, "Any: published as pulumi.json#/Any"),
+        (_Probe(str, param="arguments"), "requires an argument named 'args'", "reads the parameter named 'args'"),
+    ],
+)
+def test_the_check_refuses_what_the_analyzer_refuses_or_loses(probe, analyzer_says, we_say):
+    """Each case as Pulumi's analyzer sees it (an error, or a schema that lost the type), and
+    the check above naming it: the check is not stricter or looser by accident."""
+    component = probe.component()
+    if isinstance(analyzer_says, dict):
+        inferred = Analyzer("probe").analyze([component])["component_definitions"]["Probe"].inputs["value"]
+        got = {"type": inferred.type.value if inferred.type else None, "$ref": inferred.ref}
+        assert {k: got[k] for k in analyzer_says} == analyzer_says
+    else:
+        expected = analyzer_says if isinstance(analyzer_says, type) else Exception
+        with pytest.raises(expected) as err:
+            Analyzer("probe").analyze([component])
+        if isinstance(analyzer_says, str):
+            assert analyzer_says in str(err.value)
+    problems = component_problems(component, {})
+    assert any(we_say in p for p in problems), problems
 
 
 # -------------------------------------------------------- constructing through the package
