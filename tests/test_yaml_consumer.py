@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Iterator, Optional
 
 import pulumi
+import pulumi_aws as aws
 import pytest
 import yaml
 from pulumi.provider.experimental.component import ComponentProvider
@@ -38,7 +39,11 @@ _WHOLE = re.compile(r"^\$\{([^}]+)\}$")
 _ANY = re.compile(r"\$\{([^}]+)\}")
 _STEP = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
 _TOP_LEVEL = {"name", "runtime", "description", "packages", "resources", "outputs"}
-_RESOURCE_KEYS = {"type", "properties"}
+_RESOURCE_KEYS = {"type", "properties", "options"}
+_OPTIONS = {"providers", "protect"}
+PROVIDER_TYPES = {"pulumi:providers:aws": {"region"}}
+"""Explicit providers a program may declare (e.g. us-east-1 for ``Cdn``), with the
+properties this runner passes on; everything else about them is the provider's business."""
 
 REFERENCE_RULES = {
     "plain": "is a plain input: it takes a literal value (a reference arrives as an Output, which "
@@ -81,7 +86,8 @@ def references(value: Any) -> Iterator[str]:
 def dependency_order(program: dict[str, Any]) -> list[str]:
     """Resource names, each after every resource its properties reference (ValueError on a cycle)."""
     resources = program.get("resources") or {}
-    needs = {name: {parse_reference(r)[0] for r in references((res or {}).get("properties") or {})} & set(resources)
+    needs = {name: {parse_reference(r)[0] for r in references([(res or {}).get("properties") or {},
+                                                                  (res or {}).get("options") or {}])} & set(resources)
              for name, res in resources.items()}
     order: list[str] = []
     while len(order) < len(resources):
@@ -215,6 +221,23 @@ def _value_problems(value: Any, prop: dict[str, Any], where: str, program: dict[
                             inside_input or not plain)
 
 
+def _options_problems(name: str, options: dict[str, Any], resources: dict[str, Any]) -> list[str]:
+    problems = [f"{name}.options.{key}: resource option not handled by this offline runner"
+                for key in options if key not in _OPTIONS]
+    if "protect" in options and not isinstance(options["protect"], bool):
+        problems.append(f"{name}.options.protect: wants true or false")
+    providers = options.get("providers", [])
+    if not isinstance(providers, list):
+        problems.append(f"{name}.options.providers: wants a list of provider references")
+        providers = []
+    for item in providers:
+        whole = _WHOLE.match(item) if isinstance(item, str) else None
+        target = resources.get(whole.group(1)) if whole else None
+        if target is None or (target or {}).get("type") not in PROVIDER_TYPES:
+            problems.append(f"{name}.options.providers: {item!r} is not a provider resource of the program")
+    return problems
+
+
 def program_problems(program: dict[str, Any], schema: dict[str, Any]) -> list[str]:
     """What is wrong with a YAML program against the package schema (empty: nothing)."""
     problems: list[str] = []
@@ -228,6 +251,13 @@ def program_problems(program: dict[str, Any], schema: dict[str, Any]) -> list[st
             if key not in _RESOURCE_KEYS:
                 problems.append(f"{name}.{key}: resource key not handled by this offline runner")
         token = resource.get("type")
+        problems += _options_problems(name, resource.get("options") or {}, resources)
+        if token in PROVIDER_TYPES:
+            for key, value in (resource.get("properties") or {}).items():
+                if key not in PROVIDER_TYPES[token] or not isinstance(value, str) or "${" in value:
+                    problems.append(f"{name}.{key}: this runner passes only literal "
+                                    f"{', '.join(sorted(PROVIDER_TYPES[token]))} to {token}")
+            continue
         definition = schema["resources"].get(token)
         if definition is None:
             problems.append(f"{name}: type {token!r} is not a component of the {schema['name']} package "
@@ -302,10 +332,20 @@ def run_program(program: dict[str, Any], provider: ComponentProvider, *, project
     states: dict[str, dict[str, Any]] = {}
 
     def body() -> None:
+        providers: dict[str, pulumi.ProviderResource] = {}
         for name in dependency_order(program):
             resource = resources[name]
+            if resource["type"] == "pulumi:providers:aws":
+                providers[name] = aws.Provider(name, **(resource.get("properties") or {}))
+                states[name] = {}
+                continue
+            options = resource.get("options") or {}
+            opts = pulumi.ResourceOptions(
+                protect=options.get("protect"),
+                providers=[providers[_WHOLE.match(p).group(1)] for p in options.get("providers", [])] or None,
+            )
             inputs = _resolve(resource.get("properties") or {}, states)
-            states[name] = provider.construct(name, resource["type"], inputs, pulumi.ResourceOptions()).state
+            states[name] = provider.construct(name, resource["type"], inputs, opts).state
         for key, value in (program.get("outputs") or {}).items():
             pulumi.export(key, _resolve(value, states))
 
@@ -483,6 +523,7 @@ def _variant(project: dict[str, Any], resource: str, **properties: Any) -> dict[
         ("alerts", {"databaseMaxConnections": "${db.maxConnections}"}, "databaseMaxConnections is a plain input"),
         ("alerts", {"emails": "${db.replicaIdentifiers}"}, "alerts.emails = ${db.replicaIdentifiers}: emails is a plain"),
         ("net", {"cidr": {"fn::join": ["", ["10.60", ".0.0/16"]]}}, "fn::...) are not evaluated"),
+        ("net", {"azCount": "${cache.port}"}, "reference cycle"),
     ],
 )
 def test_the_checker_names_what_pulumi_would_refuse(project, schema, resource, change, expected):
@@ -511,3 +552,25 @@ def test_an_integer_input_fed_by_a_reference_really_fails_in_the_provider(provid
         **program["resources"]["app"]["properties"], "databasePort": 5432}}}}
     plan, _ = run_program(literal, provider)
     assert plan.one("webstack:index:VercelApp", "app")
+
+
+def test_a_component_gets_the_providers_its_options_name(provider, schema):
+    """The CDN's certificate and web ACL must live in us-east-1: a YAML program passes a
+    us-east-1 provider in the component's ``providers`` option, and every child uses it."""
+    program = {"resources": {
+        "useast1": {"type": "pulumi:providers:aws", "properties": {"region": "us-east-1"}},
+        "cdn": {"type": "webstack:index:Cdn", "options": {"providers": ["${useast1}"]},
+                "properties": {"domain": "shop.example.com", "originDomain": "origin.shop.example.com"}},
+    }}
+    assert program_problems(program, schema) == []
+    plan, _ = run_program(program, provider)
+    region_provider = plan.one("pulumi:providers:aws", "useast1")
+    certificate = plan.one("aws:acm/certificate:Certificate")
+    assert certificate.provider_urn == region_provider.urn
+    assert all(r.provider_urn == region_provider.urn for r in plan.descendants(plan.one("webstack:index:Cdn"))
+               if r.custom and r.type.startswith("aws:"))
+    wrong = {"resources": {**program["resources"], "cdn": {**program["resources"]["cdn"], "options": {
+        "providers": ["${cdn}"], "dependsOn": ["${useast1}"]}}}}
+    problems = program_problems(wrong, schema)
+    assert "cdn.options.dependsOn: resource option not handled by this offline runner" in problems
+    assert "cdn.options.providers: '${cdn}' is not a provider resource of the program" in problems
