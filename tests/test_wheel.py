@@ -1,0 +1,276 @@
+"""pulumi-webstack as another project gets it: a wheel (or a Git URL) installed into a fresh
+virtualenv outside this repository, and examples/python-consumer, a separate Pulumi
+project, planned there with the offline engine that ships in the wheel.
+
+Dependencies of the fresh virtualenv: a real ``pip install <wheel>`` resolves pulumi,
+pulumi-aws, pulumi-kubernetes, ... from the package index, about 440 MB, 26-47 s here
+(pip's HTTP cache does not persist on these machines, so every run downloads them). By
+default the wheel is therefore installed with ``--no-deps`` and the fresh virtualenv reaches
+the dependencies through a ``.pth`` line naming this environment's site-packages. A plain
+path line in a ``.pth`` file adds the directory to ``sys.path`` without processing the
+``.pth`` files in it, so this repository's editable install (a meta-path finder installed by
+``__editable__...pth``) stays inactive there; the test proves ``components`` and ``infra``
+come from the wheel. ``WEBSTACK_WHEEL_FULL_INSTALL=1`` runs the same tests with a fresh
+virtualenv that resolves everything from the index, as a user's would.
+"""
+
+import ast
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import sysconfig
+import tomllib
+import zipfile
+from pathlib import Path
+
+import pytest
+from packaging.requirements import Requirement
+
+import components
+from infra.engine import ROOT, synth
+
+EXAMPLE = ROOT / "examples" / "python-consumer"
+FULL_INSTALL = os.environ.get("WEBSTACK_WHEEL_FULL_INSTALL") == "1"
+VERSION = components.__version__
+
+
+def run(*cmd, cwd: Path, timeout: int = 300, env: dict | None = None) -> str:
+    done = subprocess.run([str(c) for c in cmd], cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env)
+    assert done.returncode == 0, f"{' '.join(map(str, cmd))} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    return done.stdout
+
+
+def outside_env() -> dict:
+    """The environment of a program run by someone else: none of this checkout's paths."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
+    env["PYTHONNOUSERSITE"] = "1"
+    return env
+
+
+# --------------------------------------------------------------------------- the wheel
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    """The wheel of this working tree, built from a copy of the files Git would ship
+    (tracked and untracked-but-not-ignored), with this environment's setuptools: no build
+    isolation, no index, so no download."""
+    work = tmp_path_factory.mktemp("build")
+    src = work / "src"
+    listed = run("git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", cwd=ROOT)
+    for rel in filter(None, listed.split("\0")):
+        if (ROOT / rel).is_file():
+            (src / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / rel, src / rel)
+    run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index",
+        "-w", work / "dist", src, cwd=work)
+    [built] = (work / "dist").glob("*.whl")
+    return built
+
+
+def test_the_wheel_carries_the_packages_their_data_and_the_version(wheel):
+    assert wheel.name == f"pulumi_webstack-{VERSION}-py3-none-any.whl"
+    with zipfile.ZipFile(wheel) as whl:
+        names = set(whl.namelist())
+        meta = whl.read(f"pulumi_webstack-{VERSION}.dist-info/METADATA").decode()
+        entry_points = whl.read(f"pulumi_webstack-{VERSION}.dist-info/entry_points.txt").decode()
+    modules = {f"components/{p.name}" for p in (ROOT / "components").glob("*.py")}
+    data = {"components/py.typed", "components/PulumiPlugin.yaml", "components/requirements.txt",
+            "policies/PulumiPolicy.yaml", "policies/README.md",
+            *(f"policies/config/{s}.json" for s in ("dev", "staging", "prod"))}
+    assert modules | data | {"infra/engine.py", "infra/cli.py", "policies/__main__.py"} <= names
+    assert {n.split("/")[0] for n in names} == {"components", "infra", "policies", f"pulumi_webstack-{VERSION}.dist-info"}
+    assert f"\nVersion: {VERSION}\n" in meta
+    pinned = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    required = [Requirement(r) for r in re.findall(r"^Requires-Dist: (.+)$", meta, re.M)]
+    assert {(r.name, r.specifier) for r in required if r.marker is None} == {
+        (r.name, r.specifier) for r in map(Requirement, pinned)}
+    assert "webstack = infra.cli:main" in entry_points
+
+
+# ------------------------------------------------------------------- a fresh virtualenv
+
+
+def purelib(python: Path) -> Path:
+    return Path(run(python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])",
+                    cwd=python.parent, env=outside_env()).strip())
+
+
+@pytest.fixture(scope="module")
+def venv(tmp_path_factory, wheel) -> Path:
+    """A new virtualenv outside the repository with the wheel installed; returns its python."""
+    home = tmp_path_factory.mktemp("consumer-venv")
+    assert ROOT not in home.parents
+    python = home / ".venv" / "bin" / "python"
+    if FULL_INSTALL:
+        run(sys.executable, "-m", "venv", home / ".venv", cwd=home)
+        run(python, "-m", "pip", "install", "--quiet", wheel, cwd=home, timeout=900, env=outside_env())
+    else:
+        run(sys.executable, "-m", "venv", "--without-pip", home / ".venv", cwd=home)
+        run(sys.executable, "-m", "pip", "--python", python, "install", "--quiet", "--no-deps", "--no-index",
+            wheel, cwd=home)
+        (purelib(python) / "webstack-test-dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    return python
+
+
+DRIVER = r'''
+"""Plan the consumer project with the offline engine of the installed pulumi-webstack."""
+import importlib.metadata, json, runpy, sys
+from pathlib import Path
+
+project, config = Path(sys.argv[1]), json.loads(sys.argv[2])
+import components
+import infra.engine
+from infra.engine import Secret, synth
+
+plan = synth(lambda: runpy.run_path(str(project / "__main__.py"), run_name="__main__"),
+             project="bookings", stack="prod", config=config)
+
+
+def secret_strings(value, inside=False):
+    if isinstance(value, Secret):
+        yield from secret_strings(value.value, True)
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from secret_strings(v, inside)
+    elif isinstance(value, list):
+        for v in value:
+            yield from secret_strings(v, inside)
+    elif inside and isinstance(value, str):
+        yield value
+
+
+secrets = {s for r in plan for s in secret_strings([r.inputs, r.state])}
+generated = {r.state["result"].value for r in plan.by_type("random:index/randomPassword:RandomPassword")}
+text = json.dumps(plan.to_json())
+print(json.dumps({
+    "components": components.__file__,
+    "engine": infra.engine.__file__,
+    "version": components.__version__,
+    "distribution": importlib.metadata.version("pulumi-webstack"),
+    "modules": sorted(getattr(m, "__file__", None) or "" for m in list(sys.modules.values())),
+    "finders": [getattr(f, "__module__", "") for f in sys.meta_path] + [m for m in sys.modules if "__editable__" in m],
+    "secrets": len(secrets), "generated": len(generated),
+    "leaked": sorted(s for s in secrets | generated if s in text),
+    "plan": plan.to_json(),
+}))
+'''
+
+
+@pytest.fixture(scope="module")
+def consumer(tmp_path_factory, venv) -> dict:
+    """examples/python-consumer copied to a directory of its own and planned (stack prod)
+    by the fresh virtualenv's python, from that directory."""
+    project = tmp_path_factory.mktemp("bookings")
+    shutil.copytree(EXAMPLE, project, dirs_exist_ok=True)
+    driver = project.parent / f"{project.name}-plan.py"
+    driver.write_text(DRIVER)
+    out = run(venv, driver, project, json.dumps({"aws:region": "eu-west-1"}), cwd=project, env=outside_env())
+    return {"site": purelib(venv), **json.loads(out.strip().splitlines()[-1])}
+
+
+def test_the_components_come_from_the_wheel_not_this_checkout(consumer):
+    site = consumer["site"]
+    assert Path(consumer["components"]) == site / "components" / "__init__.py"
+    assert Path(consumer["engine"]) == site / "infra" / "engine.py"
+    assert consumer["version"] == consumer["distribution"] == VERSION
+    from_checkout = [f for f in consumer["modules"]
+                     if f.startswith(str(ROOT) + os.sep) and not f.startswith(str(ROOT / ".venv") + os.sep)]
+    assert not from_checkout
+    assert not [f for f in consumer["finders"] if "__editable__" in f]  # this checkout's editable install is off
+
+
+def test_the_installed_components_build_the_consumers_database(consumer):
+    plan = consumer["plan"]
+    by_name = {r["name"]: r for r in plan["resources"]}
+    database = by_name["bookings-db"]
+    assert database["type"] == "webstack:index:Database" and not database["custom"]
+    primary = by_name["bookings-db-primary"]
+    assert primary["type"] == "aws:rds/instance:Instance" and primary["parent"] == database["urn"]
+    assert {k: primary["inputs"][k] for k in ("engine", "instanceClass", "multiAz", "storageEncrypted",
+                                               "deletionProtection", "backupRetentionPeriod", "password")} == {
+        "engine": "postgres", "instanceClass": "db.r7g.large", "multiAz": True, "storageEncrypted": True,
+        "deletionProtection": True, "backupRetentionPeriod": 30, "password": "[secret]"}
+    assert primary["protect"] and primary["retainOnDelete"]
+    replica = by_name["bookings-db-replica-1"]
+    assert replica["inputs"]["replicateSourceDb"] and replica["parent"] == database["urn"]
+    cache = by_name["bookings-cache-group"]
+    assert cache["inputs"]["transitEncryptionEnabled"] and cache["inputs"]["automaticFailoverEnabled"]
+    assert cache["inputs"]["authToken"] == "[secret]"
+    alarms = [r for r in plan["resources"] if r["type"] == "aws:cloudwatch/metricAlarm:MetricAlarm"]
+    assert {"ReplicaLag", "DatabaseConnections", "EngineCPUUtilization"} <= {a["inputs"]["metricName"] for a in alarms}
+
+
+def test_the_consumers_plan_shows_no_secret_in_clear(consumer):
+    assert consumer["generated"] == 2  # the database password and the cache auth token
+    assert consumer["secrets"] >= 2
+    assert consumer["leaked"] == []
+    outputs = consumer["plan"]["outputs"]
+    assert sorted(outputs) == ["alarmTopics", "appSecurityGroupId", "cacheAuthSecretArn", "cacheEndpoint",
+                               "databaseReader", "databaseSecretArn", "databaseWriter"]
+    assert outputs["databaseWriter"].endswith(".rds.amazonaws.com") and ".proxy-" in outputs["databaseWriter"]
+    assert outputs["databaseSecretArn"].startswith("arn:aws:secretsmanager:eu-west-1:")
+
+
+# ------------------------------------------------------------------------------ Git URL
+
+
+def test_pip_installs_the_package_from_a_git_url(tmp_path):
+    """``pip install "pulumi-webstack @ git+<url>"``: pip clones the repository at HEAD and
+    builds it (committed files only; uncommitted changes are not in a Git install)."""
+    target = tmp_path / "site"
+    run(sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "--no-index",
+        "--target", target, f"pulumi-webstack @ git+file://{ROOT}", cwd=tmp_path)
+    head = run("git", "show", "HEAD:components/__init__.py", cwd=ROOT)
+    committed = ast.literal_eval(re.search(r'^__version__ = (".*?")$', head, re.M).group(1))
+    assert (target / f"pulumi_webstack-{committed}.dist-info").is_dir()
+    for rel in ("components/__init__.py", "components/database.py", "components/PulumiPlugin.yaml",
+                "infra/engine.py", "policies/config/prod.json"):
+        assert (target / rel).is_file(), rel
+    assert (target / "components" / "__init__.py").read_text() == head
+
+
+# ----------------------------------------------------------------- the example project
+
+
+def test_the_example_is_a_project_of_its_own():
+    import yaml
+
+    project = yaml.safe_load((EXAMPLE / "Pulumi.yaml").read_text())
+    assert project["name"] == "bookings" and project["name"] != yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["name"]
+    assert project["runtime"] == {"name": "python", "options": {"toolchain": "pip", "virtualenv": ".venv"}}
+    assert "main" not in project  # the directory itself, not this repository's infra/
+    lines = (EXAMPLE / "requirements.txt").read_text().splitlines()
+    assert [line for line in lines if line and not line.startswith("#")] == [
+        f"pulumi-webstack @ git+https://github.com/example/pulumi-webstack@v{VERSION}"]
+    assert f"# pulumi-webstack @ file:///path/to/dist/pulumi_webstack-{VERSION}-py3-none-any.whl" in lines
+
+
+def test_the_example_imports_only_the_public_api():
+    tree = ast.parse((EXAMPLE / "__main__.py").read_text())
+    imports = [node for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))]
+    modules = {alias.name for node in imports if isinstance(node, ast.Import) for alias in node.names}
+    modules |= {node.module for node in imports if isinstance(node, ast.ImportFrom)}
+    assert modules == {"pulumi", "components"}
+    names = {alias.name for node in imports if isinstance(node, ast.ImportFrom) for alias in node.names}
+    assert names <= set(components.__all__)
+
+
+def test_the_example_builds_on_an_existing_vpc_in_a_small_shape():
+    import runpy
+
+    plan = synth(lambda: runpy.run_path(str(EXAMPLE / "__main__.py"), run_name="__main__"),
+                 project="bookings", stack="dev",
+                 config={"aws:region": "eu-west-1", "bookings:vpcId": "vpc-0bookings",
+                         "bookings:subnetIds": ["subnet-0a", "subnet-0b"]})
+    assert not plan.by_type("aws:ec2/vpc:Vpc")
+    assert plan.one("aws:rds/subnetGroup:SubnetGroup").inputs["subnetIds"] == ["subnet-0a", "subnet-0b"]
+    instances = plan.by_type("aws:rds/instance:Instance")
+    assert [i.name for i in instances] == ["bookings-db-primary"]
+    assert instances[0].inputs["multiAz"] is False and not instances[0].protect
+    assert not any(r.protect for r in plan)
+    assert not plan.by_type("aws:rds/proxy:Proxy")
+    assert plan.outputs["databaseWriter"] == instances[0].state["address"]
