@@ -1,0 +1,376 @@
+"""Generate the tables of the component pages in docs/ from the code.
+
+Each page (``docs/<component>.md``) is hand-written prose around blocks this script owns,
+fenced by ``<!-- generated:NAME -->`` and ``<!-- /generated:NAME -->``:
+
+- ``args``: every Args field, from the dataclass (Python name, default, docstring) and the
+  package schema ``pulumi package add`` infers (schema name, type, required);
+- ``outputs``: every output attribute, with its Python annotation and schema type;
+- ``tiers``: what differs per tier: the rows of ``components/tiers.py`` the stack program
+  passes to this component (``Alerting`` applies its ``tier`` itself: its thresholds);
+
+and ``docs/README.md`` has an ``index`` block linking every page.
+
+    python docs/generate.py            # rewrite the blocks (make docs)
+    python docs/generate.py --check    # exit 1, naming each stale or missing page
+
+A component added to ``components/__main__.py`` gets a page (created with its blocks when
+missing); a row added to the tier table must land on a page (``TIER_TARGETS``) or this
+script stops and says so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import enum
+import inspect
+import json
+import re
+import sys
+import typing
+from pathlib import Path
+from typing import Any, Iterable, Optional
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path[:1]:
+    sys.path.insert(0, str(ROOT))  # document this checkout, not some installed copy
+
+from pulumi.provider.experimental.component import ComponentProvider  # noqa: E402
+
+import components.__main__ as package  # noqa: E402
+from components.alarms import Thresholds  # noqa: E402
+from components.tiers import TIER_DEFAULTS, Tier  # noqa: E402
+
+DOCS = ROOT / "docs"
+THRESHOLDS = {f.name for f in dataclasses.fields(Thresholds)}
+TIERS = (Tier.DEV, Tier.STAGING, Tier.PROD)
+BLOCK = re.compile(r"(<!-- generated:([a-z]+) -->\n)(.*?)(<!-- /generated:\2 -->)", re.S)
+
+SECTION_COMPONENTS = {
+    "network": ("Network",),
+    "database": ("Database",),
+    "cache": ("Cache",),
+    "app": ("VercelApp", "KubernetesApp"),
+    "cdn": ("Cdn",),
+    "backups": ("Backups",),
+    "alerting": ("Alerting",),
+}
+"""Which components a section of the tier table configures (``app.*``: whichever is built)."""
+
+TIER_TARGETS: dict[str, tuple[tuple[str, Optional[str], str], ...]] = {
+    "app.platform": (("VercelApp", None, "the stack program builds `VercelApp` for `vercel`"),
+                     ("KubernetesApp", None, "the stack program builds `KubernetesApp` for `kubernetes`")),
+    "app.min_instances": (("KubernetesApp", "min_replicas", ""),),
+    "app.max_instances": (("KubernetesApp", "max_replicas", ""),
+                          ("Database", "app_max_instances", "sizes the connection budget")),
+    "app.canary_steps": (("VercelApp", "canary_steps", ""),
+                         ("KubernetesApp", "canary_steps", "an empty list is passed as `[100]`")),
+    "cdn.hsts_max_age_seconds": (("Cdn", "headers.hsts_max_age_seconds", ""),
+                                 ("VercelApp", "headers.hsts_max_age_seconds", ""),
+                                 ("KubernetesApp", "headers.hsts_max_age_seconds", "")),
+    "cdn.hsts_preload": (("Cdn", "headers.hsts_preload", ""),
+                         ("VercelApp", "headers.hsts_preload", ""),
+                         ("KubernetesApp", "headers.hsts_preload", "")),
+    "database.cross_region_cidr": (("Database", None, "CIDR of the network the stack program builds in the "
+                                                      "cross-region replica's region"),),
+}
+"""Tier rows that are not simply ``<section>.<field>`` of their section's component(s):
+(component, Args field or None for a stack-program setting, note)."""
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def page_name(component: type) -> str:
+    """``VercelApp`` -> ``vercel-app.md``."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "-", component.__name__).lower() + ".md"
+
+
+def camel(name: str) -> str:
+    first, *rest = name.split("_")
+    return first + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def both_names(name: str) -> str:
+    """The Python name and, when it differs, the schema name of a field."""
+    return f"`{name}`" if camel(name) == name else f"`{name}`<br>`{camel(name)}`"
+
+
+def args_class(component: type) -> type:
+    return inspect.get_annotations(component.__init__)["args"]
+
+
+def clean(text: Optional[str]) -> str:
+    """A docstring as one Markdown table cell."""
+    text = re.sub(r"\s+", " ", (text or "").strip())
+    text = re.sub(r"``([^`]+)``", r"`\1`", text)
+    return text.replace("|", "\\|")
+
+
+def value(v: Any, limit: int = 48) -> str:
+    """A default or tier value as the docs show it (JSON spelling, in code)."""
+    if v is None:
+        return "—"
+    if isinstance(v, enum.Enum):
+        v = v.value
+    if dataclasses.is_dataclass(v):
+        return f"[defaults](#{type(v).__name__.lower()})"
+    text = json.dumps(v)
+    if len(text) > limit:
+        text = text[: limit - 2] + "…" + text[-1]
+    return "`" + text.replace("|", "\\|") + "`"
+
+
+def default_of(f: dataclasses.Field) -> Optional[str]:
+    """Rendered default of a dataclass field; None when the field is required."""
+    if f.default is not dataclasses.MISSING:
+        return value(f.default)
+    if f.default_factory is not dataclasses.MISSING:
+        return value(f.default_factory())
+    return None
+
+
+def schema_type(prop: dict[str, Any], schema: dict[str, Any], under_input: bool = False) -> str:
+    """``Input<array<string>>``: the schema type, ``Input<...>`` where another resource's
+    output is accepted (not ``plain``)."""
+    wrap = not prop.get("plain") and not under_input
+    inner = under_input or wrap
+    if "$ref" in prop:
+        name = prop["$ref"].rsplit(":", 1)[-1]
+        type_def = schema["types"][f"{schema['name']}:index:{name}"]
+        if "enum" in type_def:
+            return " or ".join(f'`"{e["value"]}"`' for e in type_def["enum"])
+        return f"[`{name}`](#{name.lower()})"
+    kind = prop["type"]
+    if kind == "array":
+        text = f"array<{schema_type(prop['items'], schema, inner).strip('`')}>"
+    elif kind == "object" and "additionalProperties" in prop:
+        text = f"map<{schema_type(prop['additionalProperties'], schema, inner).strip('`')}>"
+    else:
+        text = kind
+    return f"`Input<{text}>`" if wrap else f"`{text}`"
+
+
+def python_type(annotation: Any) -> str:
+    text = repr(annotation) if not isinstance(annotation, type) else annotation.__name__
+    text = re.sub(r"\b(typing|pulumi\.output|pulumi|builtins|collections\.abc)\.", "", text)
+    return f"`{text}`"
+
+
+# ------------------------------------------------------------------------------ blocks
+
+
+def args_block(component: type, schema: dict[str, Any]) -> str:
+    cls = args_class(component)
+    definition = schema["resources"][f"{package.PACKAGE}:index:{component.__name__}"]
+    rows = _field_rows(cls, definition["inputProperties"], set(definition.get("requiredInputs", [])), schema)
+    text = ["| Args field (Python / schema) | Type | Default | Description |", "|---|---|---|---|", *rows]
+    for nested in _nested_types(cls):
+        type_def = schema["types"][f"{package.PACKAGE}:index:{nested.__name__}"]
+        required = set(type_def.get("required", []))
+        text += ["", f"#### `{nested.__name__}`", "", clean(type_def.get("description")), "",
+                 "| Field (Python / schema) | Type | Default | Description |", "|---|---|---|---|",
+                 *_field_rows(nested, type_def["properties"], required, schema)]
+    return "\n".join(text)
+
+
+def _field_rows(cls: type, props: dict[str, Any], required: set[str], schema: dict[str, Any]) -> list[str]:
+    rows = []
+    for f in dataclasses.fields(cls):
+        prop = props[camel(f.name)]
+        default = default_of(f)
+        if camel(f.name) in required or default is None:
+            default = "**required**"
+        elif f.default is None and cls.__name__ == "AlertingArgs" and f.name in THRESHOLDS:
+            default = "the tier's ([per tier](#per-tier))"
+        rows.append(f"| {both_names(f.name)} | {schema_type(prop, schema)} | {default} | "
+                    f"{clean(prop.get('description'))} |")
+    return rows
+
+
+def _nested_types(cls: type) -> list[type]:
+    """Dataclasses used in ``cls``'s fields (the schema's object types), in field order."""
+    found: list[type] = []
+
+    def walk(annotation: Any) -> None:
+        if isinstance(annotation, type) and dataclasses.is_dataclass(annotation):
+            if annotation not in found:
+                found.append(annotation)
+            return
+        for arg in typing.get_args(annotation):
+            walk(arg)
+
+    for f in dataclasses.fields(cls):
+        walk(f.type)
+    return found
+
+
+def outputs_block(component: type, schema: dict[str, Any]) -> str:
+    definition = schema["resources"][f"{package.PACKAGE}:index:{component.__name__}"]
+    always = set(definition.get("required", []))
+    rows = ["| Output (Python / schema) | Python type | Schema type | Description |", "|---|---|---|---|"]
+    for attr, annotation in inspect.get_annotations(component).items():
+        if attr.startswith("_"):
+            continue
+        prop = definition["properties"][camel(attr)]
+        kind = schema_type(prop, schema, under_input=True)
+        if camel(attr) not in always:
+            kind += " (may be unset)"
+        rows.append(f"| {both_names(attr)} | {python_type(annotation)} | {kind} | "
+                    f"{clean(prop.get('description'))} |")
+    return "\n".join(rows)
+
+
+def tier_targets() -> dict[str, list[tuple[str, Optional[str], str]]]:
+    """Component -> [(tier key, Args field or None, note)] of the tier table; stops when
+    a row lands on no page."""
+    fields_of = {c.__name__: {f.name for f in dataclasses.fields(args_class(c))} for c in package.COMPONENTS}
+    per_component: dict[str, list[tuple[str, Optional[str], str]]] = {c.__name__: [] for c in package.COMPONENTS}
+    unplaced = []
+    for key in TIER_DEFAULTS:
+        section, setting = key.split(".", 1)
+        if section == "alerting":
+            if setting not in {f.name for f in dataclasses.fields(Thresholds)}:
+                unplaced.append(key)
+            continue  # the Alerting page shows its thresholds, which read these rows
+        targets = TIER_TARGETS.get(key) or tuple(
+            (name, setting, "") for name in SECTION_COMPONENTS.get(section, ()) if setting in fields_of[name])
+        if not targets:
+            unplaced.append(key)
+        for name, field_name, note in targets:
+            if field_name is not None and field_name.split(".")[0] not in fields_of[name]:
+                raise SystemExit(f"docs/generate.py: TIER_TARGETS[{key!r}] names {name}.{field_name}, "
+                                 f"which {name}Args does not have")
+            per_component[name].append((key, field_name, note))
+    if unplaced:
+        raise SystemExit("docs/generate.py: rows of components/tiers.py on no page: " + ", ".join(unplaced)
+                         + " (add them to TIER_TARGETS)")
+    return per_component
+
+
+def tiers_block(component: type, targets: dict[str, list]) -> str:
+    cls = args_class(component)
+    defaults = {f.name: f for f in dataclasses.fields(cls)}
+    if component.__name__ == "Alerting":
+        rows = ["| Threshold (Args field) | `components/tiers.py` | dev | staging | prod |", "|---|---|---|---|---|"]
+        per_tier = {t: Thresholds.for_tier(t) for t in TIERS}
+        for f in dataclasses.fields(Thresholds):
+            key = f"alerting.{f.name}"
+            source = f"`{key}`" if key in TIER_DEFAULTS else "— (same in every tier)"
+            cells = " | ".join(value(getattr(per_tier[t], f.name)) for t in TIERS)
+            rows.append(f"| `{f.name}` | {source} | {cells} |")
+        return "\n".join(rows)
+    rows = ["| `components/tiers.py` | Args field | Args default | dev | staging | prod |", "|---|---|---|---|---|---|"]
+    notes = []
+    for key, field_name, note in targets[component.__name__]:
+        cells = " | ".join(value(TIER_DEFAULTS[key][t]) for t in TIERS)
+        if field_name is None:
+            arg, default = "— (stack program)", "—"
+        else:
+            arg = f"`{field_name}`"
+            top = defaults[field_name.split(".")[0]]
+            if "." in field_name:
+                nested = typing.get_args(top.type)[0] if typing.get_args(top.type) else top.type
+                inner = {f.name: f for f in dataclasses.fields(nested)}[field_name.split(".", 1)[1]]
+                default = default_of(inner) or "**required**"
+            else:
+                default = default_of(top) or "**required**"
+        if note:
+            notes.append(note)
+            arg += f" [{len(notes)}]"
+        rows.append(f"| `{key}` | {arg} | {default} | {cells} |")
+    rows += [""] + [f"- [{i}] {note}." for i, note in enumerate(notes, 1)] if notes else []
+    return "\n".join(rows).rstrip()
+
+
+def index_block() -> str:
+    rows = ["| Component | Type token | Page | Builds |", "|---|---|---|---|"]
+    for c in package.COMPONENTS:
+        summary = clean((c.__doc__ or "").strip().split("\n\n")[0])
+        rows.append(f"| `{c.__name__}` | `{package.PACKAGE}:index:{c.__name__}` | [{page_name(c)}]({page_name(c)}) | "
+                    f"{summary} |")
+    return "\n".join(rows)
+
+
+# ------------------------------------------------------------------------------- pages
+
+
+def schema() -> dict[str, Any]:
+    return json.loads(ComponentProvider(package.COMPONENTS, package.PACKAGE, version=package.version()).schema)
+
+
+def expected_blocks() -> dict[str, dict[str, str]]:
+    """Page file name -> block name -> generated content."""
+    s = schema()
+    targets = tier_targets()
+    pages = {page_name(c): {"args": args_block(c, s), "outputs": outputs_block(c, s), "tiers": tiers_block(c, targets)}
+             for c in package.COMPONENTS}
+    pages["README.md"] = {"index": index_block()}
+    return pages
+
+
+def render(text: str, blocks: dict[str, str], where: str) -> str:
+    """``text`` with each generated block replaced; ValueError for missing or unknown blocks."""
+    found = [m.group(2) for m in BLOCK.finditer(text)]
+    missing = [b for b in blocks if b not in found]
+    unknown = [b for b in found if b not in blocks]
+    if missing or unknown:
+        raise ValueError(f"{where}: " + "; ".join(
+            ([f"missing block(s) {', '.join(missing)}"] if missing else [])
+            + ([f"unknown block(s) {', '.join(unknown)}"] if unknown else [])))
+    return BLOCK.sub(lambda m: m.group(1) + "\n" + blocks[m.group(2)] + "\n\n" + m.group(4), text)
+
+
+def skeleton(component: type, blocks: dict[str, str]) -> str:
+    """A new page: the component's summary and its generated blocks, ready for prose."""
+    summary = (component.__doc__ or "").strip().split("\n\n")[0]
+    parts = [f"# {component.__name__}\n\n{clean(summary)}\n"]
+    for name, heading in (("tiers", "Per tier"), ("args", "Args"), ("outputs", "Outputs")):
+        parts.append(f"## {heading}\n\n<!-- generated:{name} -->\n<!-- /generated:{name} -->\n")
+    return render("\n".join(parts), blocks, component.__name__)
+
+
+def stale_pages(docs: Path = DOCS, *, write: bool = False) -> list[str]:
+    """Pages whose generated blocks differ from the code (written when ``write``)."""
+    by_name = {page_name(c): c for c in package.COMPONENTS}
+    stale = []
+    for name, blocks in expected_blocks().items():
+        path = docs / name
+        if not path.exists():
+            if name == "README.md" or not write:
+                stale.append(f"docs/{name}: missing")
+                continue
+            new = skeleton(by_name[name], blocks)
+            old = ""
+        else:
+            old = path.read_text()
+            try:
+                new = render(old, blocks, f"docs/{name}")
+            except ValueError as err:
+                stale.append(str(err))
+                continue
+        if new != old:
+            stale.append(f"docs/{name}: " + ("created" if not old else "updated" if write else "stale"))
+            if write:
+                path.write_text(new)
+    return stale
+
+
+def main(argv: Optional[Iterable[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--check", action="store_true", help="exit 1 when a page is stale or missing; write nothing")
+    parser.add_argument("--docs", type=Path, default=DOCS, help=argparse.SUPPRESS)
+    options = parser.parse_args(list(argv) if argv is not None else None)
+    problems = stale_pages(options.docs, write=not options.check)
+    for line in problems:
+        print(line)
+    if options.check and problems:
+        print("run `make docs` (python docs/generate.py) and commit the result", file=sys.stderr)
+        return 1
+    unwritable = [p for p in problems if not p.endswith(("updated", "created"))]
+    return 1 if unwritable else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
