@@ -165,7 +165,7 @@ def consumer(tmp_path_factory, venv) -> dict:
     """examples/python-consumer copied to a directory of its own and planned (stack prod)
     by the fresh virtualenv's python, from that directory."""
     project = tmp_path_factory.mktemp("bookings")
-    shutil.copytree(EXAMPLE, project, dirs_exist_ok=True)
+    shutil.copytree(EXAMPLE, project, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".venv", "__pycache__"))
     driver = project.parent / f"{project.name}-plan.py"
     driver.write_text(DRIVER)
     out = run(venv, driver, project, json.dumps({"aws:region": "eu-west-1"}), cwd=project, env=outside_env())
