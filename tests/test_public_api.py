@@ -7,10 +7,13 @@ What the schema of the component package promises (tokens, described inputs and 
 is specified in test_component_schema.py; this module is about Python programs importing
 the components."""
 
+import ast
 import dataclasses
 import enum
 import importlib
+import importlib.util
 import inspect
+import json
 import re
 import subprocess
 import sys
@@ -80,8 +83,6 @@ def test_every_exported_name_is_the_class_defined_in_its_module():
 def test_type_checkers_see_the_same_names_the_package_loads_lazily():
     """Static tools (mypy, pyright, IDEs) read the ``if TYPE_CHECKING:`` imports, not
     ``__getattr__``; they must import exactly the exported names from their modules."""
-    import ast
-
     tree = ast.parse(Path(components.__file__).read_text())
     block = next(node for node in tree.body if isinstance(node, ast.If) and getattr(node.test, "id", "") == "TYPE_CHECKING")
     seen = {alias.name: node.module for node in block.body for alias in node.names}
@@ -98,8 +99,6 @@ def _fresh_import(code: str) -> set[str]:
         " and type(m).__name__ != '_LazyModule')))"
     )
     out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
-    import json
-
     return set(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
