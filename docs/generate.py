@@ -9,6 +9,7 @@ fenced by ``<!-- generated:NAME -->`` and ``<!-- /generated:NAME -->``:
 - ``tiers``: what differs per tier: the rows of ``components/tiers.py`` the stack program
   passes to this component (``Alerting`` applies its ``tier`` itself: its thresholds);
 
+``docs/alerting.md`` also has ``alarms``, the prod alarm catalogue of ``components/alarms.py``,
 and ``docs/README.md`` has an ``index`` block linking every page.
 
     python docs/generate.py            # rewrite the blocks (make docs)
@@ -39,11 +40,15 @@ if str(ROOT) not in sys.path[:1]:
 from pulumi.provider.experimental.component import ComponentProvider  # noqa: E402
 
 import components.__main__ as package  # noqa: E402
+from components import alarms  # noqa: E402
 from components.alarms import Thresholds  # noqa: E402
+from components.database import instance_memory_gib, max_connections_for  # noqa: E402
 from components.tiers import TIER_DEFAULTS, Tier  # noqa: E402
 
 DOCS = ROOT / "docs"
 THRESHOLDS = {f.name for f in dataclasses.fields(Thresholds)}
+ALARM_EXAMPLE_CLASS = "db.r7g.large"
+"""Instance class of the database in the Alerting page's alarm catalogue (the prod default)."""
 TIERS = (Tier.DEV, Tier.STAGING, Tier.PROD)
 BLOCK = re.compile(r"(<!-- generated:([a-z]+) -->\n)(.*?)(<!-- /generated:\2 -->)", re.S)
 
@@ -284,6 +289,23 @@ def tiers_block(component: type, targets: dict[str, list]) -> str:
     return "\n".join(rows).rstrip()
 
 
+def alarms_block() -> str:
+    """The prod alarm catalogue, for a representative prod stack (``components/alarms.py``)."""
+    t = Thresholds.for_tier(Tier.PROD)
+    specs = [
+        *alarms.health_alarms(t, "health-check"),
+        *alarms.cdn_alarms(t, "distribution"),
+        *alarms.certificate_alarms(t, "certificate"),
+        *alarms.database_alarms(t, "primary", max_connections=max_connections_for(ALARM_EXAMPLE_CLASS),
+                                allocated_storage_gb=100, memory_gib=instance_memory_gib(ALARM_EXAMPLE_CLASS),
+                                replica_identifiers=["replica"]),
+        *alarms.cache_alarms(t, ["node-a", "node-b"]),
+        *alarms.kubernetes_alarms(t, "cluster", "namespace", "deployment", 20),
+        *alarms.backup_alarms(t, "vault"),
+    ]
+    return alarms.markdown_table(specs)
+
+
 def index_block() -> str:
     rows = ["| Component | Type token | Page | Builds |", "|---|---|---|---|"]
     for c in package.COMPONENTS:
@@ -306,6 +328,7 @@ def expected_blocks() -> dict[str, dict[str, str]]:
     targets = tier_targets()
     pages = {page_name(c): {"args": args_block(c, s), "outputs": outputs_block(c, s), "tiers": tiers_block(c, targets)}
              for c in package.COMPONENTS}
+    pages["alerting.md"]["alarms"] = alarms_block()
     pages["README.md"] = {"index": index_block()}
     return pages
 
@@ -326,7 +349,8 @@ def skeleton(component: type, blocks: dict[str, str]) -> str:
     """A new page: the component's summary and its generated blocks, ready for prose."""
     summary = (component.__doc__ or "").strip().split("\n\n")[0]
     parts = [f"# {component.__name__}\n\n{clean(summary)}\n"]
-    for name, heading in (("tiers", "Per tier"), ("args", "Args"), ("outputs", "Outputs")):
+    headings = {"tiers": "Per tier", "args": "Args", "outputs": "Outputs", "alarms": "Alarms"}
+    for name, heading in ((name, heading) for name, heading in headings.items() if name in blocks):
         parts.append(f"## {heading}\n\n<!-- generated:{name} -->\n<!-- /generated:{name} -->\n")
     return render("\n".join(parts), blocks, component.__name__)
 
