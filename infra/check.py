@@ -55,7 +55,7 @@ from typing import Any, Optional
 
 from pulumi_policy import EnforcementLevel, Secret as PolicySecret
 
-from infra.engine import ROOT, SECRET_TEXT, Plan, Secret, Unknown
+from infra.engine import ROOT, SECRET_TEXT, Plan, Secret, Unknown, gc_paused
 from policies import settings
 from policies.pack import BY_NAME, PACK_NAME, POLICIES
 from policies.runner import ResourceState, evaluate
@@ -227,6 +227,13 @@ def check_plan(
 
     Raises ``policies.settings.PolicyConfigError`` for an invalid policy config file.
     """
+    # Tens of thousands of short-lived proxies and dicts over a heap of long-lived SDK
+    # classes: without the pause, collections walk that heap over and over (engine.gc_paused).
+    with gc_paused():
+        return _check_plan(plan, stack, policy_config)
+
+
+def _check_plan(plan: Plan, stack: Optional[str], policy_config: Optional[Path | str]) -> CheckReport:
     stack = stack or plan.stack
     resolved, path = resolve_config(stack, plan, policy_config)
     secrets: list[str] = []

@@ -98,6 +98,15 @@ def analyzer_props(props: Mapping[str, Any]) -> Mapping[str, Any]:
     return unknown_checking_proxy(deserialize_properties(wire_roundtrip(props)))
 
 
+def _fresh(value: Any) -> Any:
+    """A copy of a decoded wire value whose dicts and lists are new (leaves are immutable)."""
+    if isinstance(value, dict):
+        return {k: _fresh(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fresh(v) for v in value]
+    return value
+
+
 def _options(res: ResourceState) -> PolicyResourceOptions:
     return PolicyResourceOptions(res.protect, [], None, [], PolicyCustomTimeouts(0, 0, 0), [], res.parent)
 
@@ -118,9 +127,25 @@ def evaluate(
     tags = MappingProxyType(dict(stack_tags or {}))
     out: list[Diagnostic] = []
 
+    # The wire round trip is the costly step: done once per policy config and once per
+    # resource. Each call still gets objects of its own, as from its own gRPC request
+    # (``unknown_checking_proxy`` builds new containers over the decoded values), so what one
+    # policy does to its ``args`` cannot reach another.
+    wire_configs: dict[str, Optional[dict[str, Any]]] = {}
+
     def policy_config(policy: Policy) -> Optional[dict[str, Any]]:
-        props = config[policy.name].properties if policy.name in config else {}
-        return wire_roundtrip(props) if props else None
+        if policy.name not in wire_configs:
+            props = config[policy.name].properties if policy.name in config else {}
+            wire_configs[policy.name] = wire_roundtrip(props) if props else None
+        wire = wire_configs[policy.name]
+        return _fresh(wire) if wire is not None else None
+
+    decoded: dict[int, dict[str, Any]] = {}
+
+    def props_of(index: int, res: ResourceState) -> Mapping[str, Any]:
+        if index not in decoded:
+            decoded[index] = deserialize_properties(wire_roundtrip(res.inputs))
+        return unknown_checking_proxy(decoded[index])
 
     def level_of(policy: Policy) -> EnforcementLevel:
         if policy.name in config:
@@ -142,10 +167,10 @@ def evaluate(
         level = _effective_level(level_of(policy))
         if level == EnforcementLevel.DISABLED or not isinstance(policy, ResourceValidationPolicy):
             continue
-        for res in resources:
+        for index, res in enumerate(resources):
             if not res.custom:
                 continue
-            args = ResourceValidationArgs(res.type, analyzer_props(res.inputs), res.urn, res.name,
+            args = ResourceValidationArgs(res.type, props_of(index, res), res.urn, res.name,
                                           _options(res), None, policy_config(policy), tags)
             run(policy, level, lambda report, a=args: policy.validate(a, report), res.urn)
 
