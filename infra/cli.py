@@ -3,6 +3,7 @@
     webstack synth STACK [--json] [--set KEY=JSON ...]   resource tree of the stack
     webstack check STACK [--json]                         policy pack against that tree
     webstack diff A B | webstack diff STACK --base REF    structural diff (PR comment)
+    webstack estimate STACK [--json]                      deploy critical path and monthly cost
 
 Exit codes: 0 success, 1 `check` found a mandatory violation (or `diff --exit-code` found
 changes), 2 bad input (unknown stack, invalid config). User errors print one message, never a Python traceback.
@@ -20,7 +21,7 @@ from typing import Any, Optional, Sequence
 from infra.engine import Plan, synth_stack, to_plain
 
 # Subcommands living in their own modules; each exposes ``register(subparsers)``.
-_SUBCOMMAND_MODULES = ("infra.check", "infra.diff")
+_SUBCOMMAND_MODULES = ("infra.check", "infra.diff", "infra.estimate")
 
 _MAX_VALUE = 100
 

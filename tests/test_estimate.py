@@ -1,0 +1,267 @@
+"""Specification of `webstack estimate`: the deploy critical path of a stack, weighted by
+typical creation times, and its monthly cost from the bundled, dated price table."""
+
+from __future__ import annotations
+
+import json
+
+import pulumi_aws as aws
+import pytest
+
+from infra import estimate, price_table as prices
+from infra.cli import main
+from infra.engine import synth
+from tests.conftest import cached_plan
+
+INSTANCE = "aws:rds/instance:Instance"
+KUBERNETES = {"webstack:app": {"platform": "kubernetes"}}
+NO_DR_REPLICA = {"webstack:database": {"replicas": 3}}
+
+
+def chain_of(plan):
+    return [(s.resource.type, s.resource.name) for s in estimate.deploy_estimate(plan).chain]
+
+
+# ----------------------------------------------------------------- deploy critical path
+
+
+def test_the_prod_critical_path_is_the_inherent_data_tier_chain():
+    """Key -> log group -> Multi-AZ primary -> the slowest replica (cross-region): nothing
+    else (CDN, cache, app, alarms, proxy) lengthens the first deployment."""
+    plan = cached_plan("prod")
+    deploy = estimate.deploy_estimate(plan)
+    assert chain_of(plan) == [
+        ("aws:kms/key:Key", "database-key"),
+        ("aws:cloudwatch/logGroup:LogGroup", "database-primary-postgresql-logs"),
+        (INSTANCE, "database-primary"),
+        (INSTANCE, "database-replica-eu-central-1"),
+    ]
+    seconds = [s.seconds for s in deploy.chain]
+    assert seconds == [estimate.CREATION_SECONDS["aws:kms/key:Key"][0],
+                       estimate.CREATION_SECONDS["aws:cloudwatch/logGroup:LogGroup"][0],
+                       estimate.RDS_SECONDS["primary-multi-az"], estimate.RDS_SECONDS["cross-region-replica"]]
+    assert deploy.critical_path_seconds == sum(seconds) == 2417
+    # Each step starts when the previous one ends, and really waits for it.
+    for before, after in zip(deploy.chain, deploy.chain[1:]):
+        assert after.starts_at == before.finishes_at
+        assert before.resource in plan.waits_for(after.resource)
+    assert deploy.defaulted_types == []
+
+
+def test_without_a_dr_replica_the_path_ends_with_a_replica_and_what_needs_it():
+    """Primary -> replica -> its lag alarm -> the health check on that alarm -> the reader
+    record gated by it -> the app's reader-host variable: each needs the one before."""
+    plan = cached_plan("prod", NO_DR_REPLICA)
+    types = [t for t, _ in chain_of(plan)]
+    assert types[2:] == [INSTANCE, INSTANCE, "aws:cloudwatch/metricAlarm:MetricAlarm",
+                         "aws:route53/healthCheck:HealthCheck", "aws:route53/record:Record",
+                         "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable"]
+    names = [n for _, n in chain_of(plan)]
+    assert names[2] == "database-primary" and names[3].startswith("database-replica-")
+    replica = plan.one(INSTANCE, names[3])
+    alarm = plan.one("aws:cloudwatch/metricAlarm:MetricAlarm", names[4])
+    assert alarm.depends_on(replica)
+
+
+def test_the_network_chain_runs_alongside_the_key_chain():
+    """VPC -> subnet -> subnet group is just shorter than key -> log group: both feed the
+    primary, neither waits for the other."""
+    plan = cached_plan("prod")
+    primary = plan.one(INSTANCE, "database-primary")
+    waited = {r.type for r in plan.waits_for(primary)}
+    assert {"aws:rds/subnetGroup:SubnetGroup", "aws:cloudwatch/logGroup:LogGroup", "aws:kms/key:Key"} <= waited
+    network = sum(estimate.CREATION_SECONDS[t][0] for t in
+                  ("aws:ec2/vpc:Vpc", "aws:ec2/subnet:Subnet", "aws:rds/subnetGroup:SubnetGroup"))
+    assert network < estimate.deploy_estimate(plan).chain[2].starts_at
+
+
+@pytest.mark.parametrize("overrides", [None, KUBERNETES])
+def test_nothing_at_the_edge_waits_for_the_data_tier(overrides):
+    """The CDN, its certificate, WAF and the app deploy while the database is created."""
+    plan = cached_plan("prod", overrides)
+
+    def upstream(res, seen=None):
+        seen = set() if seen is None else seen
+        for dep in plan.waits_for(res):
+            if dep.urn not in seen:
+                seen.add(dep.urn)
+                upstream(dep, seen)
+        return seen
+
+    data_tier = {r.urn for r in plan if r.type.startswith(("aws:rds/", "aws:elasticache/"))}
+    for token in ("aws:cloudfront/distribution:Distribution", "aws:acm/certificateValidation:CertificateValidation",
+                  "aws:wafv2/webAcl:WebAcl"):
+        assert not upstream(plan.one(token)) & data_tier, token
+
+
+def test_the_critical_path_is_a_fraction_of_creating_everything_in_turn():
+    deploy = estimate.deploy_estimate(cached_plan("prod"))
+    assert deploy.serial_seconds > 2.5 * deploy.critical_path_seconds
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging"])
+def test_smaller_tiers_deploy_faster(stack):
+    prod = estimate.deploy_estimate(cached_plan("prod")).critical_path_seconds
+    deploy = estimate.deploy_estimate(cached_plan(stack))
+    assert deploy.critical_path_seconds < prod
+    assert any(s.resource.name == "database-primary" for s in deploy.chain)
+
+
+def test_creation_times_follow_the_inputs():
+    def program():
+        aws.rds.Instance("single", instance_class="db.t4g.micro", engine="postgres")
+        aws.rds.Instance("multi", instance_class="db.t4g.micro", engine="postgres", multi_az=True)
+        aws.rds.Instance("near", instance_class="db.t4g.micro", replicate_source_db="single-id")
+        aws.rds.Instance("far", instance_class="db.t4g.micro",
+                         replicate_source_db="arn:aws:rds:eu-west-1:123456789012:db:single-id")
+        aws.elasticache.ReplicationGroup("one", description="x", node_type="cache.t4g.micro", num_cache_clusters=1)
+        aws.elasticache.ReplicationGroup("three", description="x", node_type="cache.t4g.micro", num_cache_clusters=3)
+        aws.sqs.Queue("unlisted")
+
+    plan = synth(program)
+    took = {r.name: estimate.creation_seconds(r)[0] for r in plan}
+    assert took["single"] == estimate.RDS_SECONDS["primary"] < took["multi"] == estimate.RDS_SECONDS["primary-multi-az"]
+    assert took["near"] == estimate.RDS_SECONDS["replica"] < took["far"] == estimate.RDS_SECONDS["cross-region-replica"]
+    assert took["one"] < took["three"]
+    assert took["unlisted"] == estimate.DEFAULT_SECONDS
+    assert estimate.deploy_estimate(plan).defaulted_types == ["aws:sqs/queue:Queue"]
+
+
+def test_every_type_the_stacks_create_has_a_typical_time():
+    for stack, overrides in (("dev", None), ("staging", None), ("prod", None), ("prod", KUBERNETES)):
+        assert estimate.deploy_estimate(cached_plan(stack, overrides)).defaulted_types == [], stack
+
+
+def test_durations_read_as_hours_minutes_seconds():
+    assert estimate.duration(45) == "45s"
+    assert estimate.duration(2417) == "40m 17s"
+    assert estimate.duration(3725) == "1h 02m 05s"
+
+
+# ------------------------------------------------------------------------ monthly cost
+
+
+def line(cost, name, token=None):
+    return next(item for item in cost.lines
+                if item.resource.name == name and (token is None or item.resource.type == token))
+
+
+def test_prod_database_lines_are_class_times_hours_times_copies_plus_storage():
+    cost = estimate.cost_estimate(cached_plan("prod"))
+    hourly = prices.RDS_POSTGRES_HOURLY["db.r7g.large"]
+    gp3 = prices.RDS_STORAGE_GB_MONTH["gp3"]
+    assert line(cost, "database-primary").monthly == round(2 * (hourly * 730 + 100 * gp3), 2)
+    for replica in ("database-replica-1", "database-replica-2", "database-replica-3", "database-replica-eu-central-1"):
+        # Replicas are Single-AZ and inherit the primary's storage.
+        assert line(cost, replica).monthly == round(hourly * 730 + 100 * gp3, 2)
+    assert line(cost, "database-proxy").monthly == round(2 * prices.RDS_PROXY_VCPU_HOUR * 730, 2)
+    assert line(cost, "cache-group").monthly == round(3 * prices.ELASTICACHE_REDIS_HOURLY["cache.r7g.large"] * 730, 2)
+
+
+def test_prod_small_lines_are_priced_from_their_inputs():
+    plan = cached_plan("prod")
+    cost = estimate.cost_estimate(plan)
+    assert line(cost, "database-master").monthly == 2 * prices.SECRET_MONTH  # replicated to the DR region
+    assert line(cost, "cache-auth").monthly == prices.SECRET_MONTH
+    rules = len(plan.one("aws:wafv2/webAcl:WebAcl").inputs["rules"])
+    assert line(cost, "cdn-waf").monthly == prices.WAF_WEB_ACL_MONTH + rules * prices.WAF_RULE_MONTH
+    # The site check is HTTPS with latency measurement: base + 2 features, endpoint rates.
+    assert line(cost, "alerting-health").monthly == prices.HEALTH_CHECK_MONTH["external"] + 2 * prices.HEALTH_CHECK_FEATURE_MONTH["external"]
+    assert line(cost, "database-replica-1-rotation", "aws:route53/healthCheck:HealthCheck").detail.startswith("health check of an AWS metric")
+    keys = plan.by_type("aws:kms/key:Key")
+    assert sum(1 for item in cost.lines if item.resource.type == "aws:kms/key:Key") == len(keys)
+    alarms = plan.by_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+    assert round(sum(i.monthly for i in cost.lines if i.resource.type == alarms[0].type), 2) == round(len(alarms) * prices.ALARM_METRIC_MONTH, 2)
+
+
+def test_the_total_is_the_sum_of_the_lines_and_grows_with_the_tier():
+    totals = {s: estimate.cost_estimate(cached_plan(s)).monthly_total for s in ("dev", "staging", "prod")}
+    assert totals["dev"] < totals["staging"] < totals["prod"]
+    prod = estimate.cost_estimate(cached_plan("prod"))
+    assert prod.monthly_total == round(sum(i.monthly for i in prod.lines), 2)
+
+
+def test_what_is_not_billed_by_aws_is_named_not_counted():
+    vercel = estimate.cost_estimate(cached_plan("prod"))
+    assert {u.resource.type.split(":")[0] for u in vercel.unpriced} == {"vercel"}
+    kubernetes = estimate.cost_estimate(cached_plan("prod", KUBERNETES))
+    assert {u.resource.type.split(":")[0] for u in kubernetes.unpriced} == {"kubernetes"}
+    assert all(not i.resource.type.startswith(("vercel:", "kubernetes:")) for i in kubernetes.lines)
+
+
+def test_a_class_missing_from_the_table_is_unpriced_never_free():
+    def program():
+        aws.rds.Instance("odd", instance_class="db.x2g.large", engine="postgres", allocated_storage=20)
+        aws.elasticache.ReplicationGroup("valkey", description="x", node_type="cache.t4g.small",
+                                         num_cache_clusters=2, engine="valkey")
+
+    cost = estimate.cost_estimate(synth(program))
+    assert [(u.resource.name, u.reason) for u in cost.unpriced] == [
+        ("odd", f"no list price for RDS instance class 'db.x2g.large' in the table of {prices.AS_OF}")]
+    valkey = line(cost, "valkey")
+    assert valkey.monthly == round(2 * prices.ELASTICACHE_REDIS_HOURLY["cache.t4g.small"] * 0.8 * 730, 2)
+
+
+def test_metric_math_alarms_cost_per_metric_and_high_resolution_costs_more():
+    def program():
+        aws.cloudwatch.MetricAlarm(
+            "ratio", comparison_operator="GreaterThanThreshold", evaluation_periods=1, threshold=1,
+            metric_queries=[
+                aws.cloudwatch.MetricAlarmMetricQueryArgs(id="e", expression="a/b", return_data=True),
+                aws.cloudwatch.MetricAlarmMetricQueryArgs(id="a", metric=aws.cloudwatch.MetricAlarmMetricQueryMetricArgs(
+                    metric_name="A", namespace="N", period=60, stat="Sum")),
+                aws.cloudwatch.MetricAlarmMetricQueryArgs(id="b", metric=aws.cloudwatch.MetricAlarmMetricQueryMetricArgs(
+                    metric_name="B", namespace="N", period=60, stat="Sum")),
+            ])
+        aws.cloudwatch.MetricAlarm("fast", comparison_operator="GreaterThanThreshold", evaluation_periods=1,
+                                   threshold=1, metric_name="M", namespace="N", period=10, statistic="Sum")
+
+    cost = estimate.cost_estimate(synth(program))
+    assert line(cost, "ratio").monthly == 2 * prices.ALARM_METRIC_MONTH
+    assert line(cost, "fast").monthly == prices.ALARM_METRIC_HIGH_RESOLUTION_MONTH
+
+
+def test_the_price_table_is_dated_and_labelled():
+    assert prices.AS_OF == "2026-11" and prices.REGION == "us-east-1"
+    assert "Estimate, not a quote" in estimate.LABEL and prices.AS_OF in estimate.LABEL
+    # Every class the tier table picks has a price.
+    from components.tiers import TIER_DEFAULTS
+    for klass in TIER_DEFAULTS["database.instance_class"].values():
+        assert klass in prices.RDS_POSTGRES_HOURLY
+    for node in TIER_DEFAULTS["cache.node_type"].values():
+        assert node in prices.ELASTICACHE_REDIS_HOURLY
+
+
+# ------------------------------------------------------------------------------ command
+
+
+def test_estimate_prints_the_chain_and_the_cost_table(capsys):
+    assert main(["estimate", "prod"]) == 0
+    out = capsys.readouterr().out
+    assert "critical path 40m 17s" in out
+    assert "database-primary (aws:rds/instance:Instance): Multi-AZ instance" in out
+    assert "Estimate, not a quote: on-demand us-east-1 list prices as of 2026-11" in out
+    total = estimate.cost_estimate(cached_plan("prod")).monthly_total
+    assert f"Total  " in out and f"${total:,.2f}" in out
+    assert "billed by Vercel" in out and "CloudFront: data transfer out" in out
+
+
+def test_estimate_json_is_the_documented_schema(capsys):
+    assert main(["estimate", "staging", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["schemaVersion"] == 1 and data["stack"] == "staging"
+    deploy, cost = data["deploy"], data["cost"]
+    assert deploy["criticalPathSeconds"] == deploy["chain"][-1]["finishesAt"]
+    assert deploy["steps"] == len(deploy["chain"]) and deploy["chain"][0]["startsAt"] == 0
+    assert set(deploy["chain"][0]) == {"urn", "type", "name", "seconds", "startsAt", "finishesAt", "basis"}
+    assert cost["currency"] == "USD" and cost["pricesAsOf"] == prices.AS_OF and cost["region"] == "us-east-1"
+    assert cost["monthlyTotal"] == round(sum(i["monthly"] for i in cost["lines"]), 2)
+    assert {u["type"].split(":")[0] for u in cost["unpriced"]} == {"vercel"}
+    assert cost["usageBased"][0] == {"service": "CloudFront", "what": "data transfer out to the internet",
+                                     "price": prices.USAGE_BASED[0][2]}
+
+
+def test_estimate_of_an_unknown_stack_is_one_line(capsys):
+    assert main(["estimate", "qa"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith("webstack: error: no stack file Pulumi.qa.yaml")
