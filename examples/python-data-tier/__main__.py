@@ -9,11 +9,9 @@ here knows about tiers or stack files: the components take plain, validated Args
 
 import pulumi
 
-from components.alerting import Alerting, AlertingArgs
-from components.cache import Cache, CacheArgs
-from components.database import Database, DatabaseArgs
-from components.network import Network, NetworkArgs
-from components.tiers import Tier
+from components import (
+    Alerting, AlertingArgs, Cache, CacheArgs, Database, DatabaseArgs, Network, NetworkArgs, Tier,
+)
 
 config = pulumi.Config()
 protect = pulumi.get_stack() == "prod"
