@@ -334,3 +334,15 @@ def test_policies_accept_read_only_mapping_proxies_directly():
     BY_NAME["cloudfront-viewer-tls"].validate(args, lambda message, urn=None: reported.append(message))
     assert reported == ["Distribution 'cdn': viewerCertificate.minimumProtocolVersion is 'TLSv1': set one of "
                         "['TLSv1.2_2021', 'TLSv1.2_2025', 'TLSv1.3_2025'] (TLS 1.2 or newer with modern ciphers)"]
+
+
+def test_the_pack_is_versioned_with_the_library():
+    """One release number: the pack published with `pulumi policy publish` is the one the
+    components of the same release are checked against."""
+    import yaml
+
+    import components
+    from infra.engine import ROOT
+
+    manifest = yaml.safe_load((ROOT / "policies" / "PulumiPolicy.yaml").read_text())
+    assert str(manifest["version"]) == components.__version__
