@@ -133,7 +133,11 @@ class AlarmSpec:
     extended_statistic: Optional[str] = None
     """Percentile statistic such as ``p95`` (instead of ``statistic``)."""
     edge: bool = False
-    """The metric lives in us-east-1 (CloudFront, Route 53 health checks, ACM for CloudFront)."""
+    """The metric lives in the edge region, us-east-1 (CloudFront, Route 53 health checks, ACM
+    for CloudFront); ``AlertingArgs.catalogue`` sets ``region`` to its ``edge_region``."""
+    region: Optional[str] = None
+    """Region of the metric, where the alarm is created and whose topics it notifies
+    (CloudWatch alarms watch and notify only in their own region); None: the stack's."""
     unit: Optional[str] = None
     """Unit of ``threshold`` for the table (CloudWatch itself is not told)."""
 
@@ -290,6 +294,34 @@ def database_alarms(
             ),
         ))
     return specs
+
+
+def cross_region_replica_alarms(t: Thresholds, identifier: Any, region: str) -> list[AlarmSpec]:
+    """The disaster-recovery replica in ``region``: its lag, created in that region.
+
+    ``ReplicaLag`` of a cross-region replica is the data a failover to that region would lose
+    (the recovery point). It warns at the in-region replicas' ``db_replica_lag_seconds``:
+    DESIGN.md's RPO (6 h) is far looser, but a replica steadily that far behind is already
+    unhealthy, and a warning now leaves hours to act before the RPO is at risk. There is no
+    CPU alarm: in-region replicas get one because reads are sent to them, while the DR
+    replica serves no reads (it is not in the reader endpoint), so its only work is replaying
+    the primary's changes, and when that saturates it shows as lag.
+    """
+    return [AlarmSpec(
+        key=f"db-replica-{region}-lag", title=f"Cross-region replica ({region}) lag", severity=Severity.WARNING,
+        namespace="AWS/RDS", metric_name="ReplicaLag", dimensions={"DBInstanceIdentifier": identifier},
+        statistic="Maximum", comparison="GreaterThanThreshold", threshold=t.db_replica_lag_seconds, unit="s",
+        period=60, evaluation_periods=5, datapoints_to_alarm=5, region=region,
+        treat_missing_data="breaching",
+        missing_data_reason=("a cross-region replica that stops reporting lag is not replicating (or is down): "
+                             "the recovery point in that region stops advancing, which is what this alarm is for"),
+        description=(
+            f"The disaster-recovery replica in {region} is more than {t.db_replica_lag_seconds:g} s behind the "
+            "primary for 5 minutes: a failover to that region now would lose those writes (recovery point "
+            "objective). Check write bursts and long transactions on the primary, the replica's CPU and I/O, "
+            "and its replication state in the RDS console; recreate the replica if replication has stopped."
+        ),
+    )]
 
 
 def cache_alarms(t: Thresholds, members: Sequence[Any]) -> list[AlarmSpec]:

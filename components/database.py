@@ -382,7 +382,8 @@ class Database(pulumi.ComponentResource):
     Outputs: ``writer_endpoint``, ``reader_endpoint``, ``port``, ``secret_arn``,
     ``security_group_id``, ``primary_identifier``, ``primary_arn``, ``replica_identifiers``,
     ``replica_arns``, ``replica_endpoints``, ``cross_region_replica_arn``,
-    ``cross_region_replica_endpoint``, ``proxy_endpoint``, ``proxy_reader_endpoint``,
+    ``cross_region_replica_endpoint``, ``cross_region_replica_identifier``,
+    ``cross_region_replica_region``, ``proxy_endpoint``, ``proxy_reader_endpoint``,
     ``proxy_name``, ``database_name``, ``max_connections``, ``allocated_storage_gb``,
     ``kms_key_arn``.
     """
@@ -412,6 +413,11 @@ class Database(pulumi.ComponentResource):
     """ARN of the cross-region replica (None without one)."""
     cross_region_replica_endpoint: Optional[pulumi.Output[str]]
     """Host name of the cross-region replica (None without one)."""
+    cross_region_replica_identifier: Optional[pulumi.Output[str]]
+    """DB instance identifier of the cross-region replica, ``<identifier>-<region>`` (None
+    without one); its metrics are in ``cross_region_replica_region``."""
+    cross_region_replica_region: Optional[str]
+    """Region of the cross-region replica (None without one)."""
     proxy_endpoint: Optional[pulumi.Output[str]]
     """RDS Proxy endpoint to the primary (None without pooling)."""
     proxy_reader_endpoint: Optional[pulumi.Output[str]]
@@ -555,6 +561,8 @@ class Database(pulumi.ComponentResource):
 
         self.cross_region_replica_arn = None
         self.cross_region_replica_endpoint = None
+        self.cross_region_replica_identifier = None
+        self.cross_region_replica_region = args.cross_region_replica
         if args.cross_region_replica:
             assert remote_key is not None
             remote = self._cross_region_replica(
@@ -562,6 +570,7 @@ class Database(pulumi.ComponentResource):
             )
             self.cross_region_replica_arn = remote.arn
             self.cross_region_replica_endpoint = remote.address
+            self.cross_region_replica_identifier = remote.identifier
 
         if password is not None:
             secret, stored = self._master_secret(
@@ -609,6 +618,8 @@ class Database(pulumi.ComponentResource):
                 "replica_endpoints": self.replica_endpoints,
                 "cross_region_replica_arn": self.cross_region_replica_arn,
                 "cross_region_replica_endpoint": self.cross_region_replica_endpoint,
+                "cross_region_replica_identifier": self.cross_region_replica_identifier,
+                "cross_region_replica_region": self.cross_region_replica_region,
                 "proxy_endpoint": self.proxy_endpoint,
                 "proxy_reader_endpoint": self.proxy_reader_endpoint,
                 "proxy_name": self.proxy_name,
