@@ -16,12 +16,16 @@ Routing (DESIGN.md): critical -> pager webhook, warning -> chat webhook, info ->
 A severity without its webhook falls back to the chat webhook and the email addresses, and
 every topic must end up with a subscriber, so nothing is ever routed to a topic nobody reads.
 
-Regions: CloudWatch alarms can only notify SNS topics in their own region, and
-CloudFront, Route 53 health check and ACM-for-CloudFront metrics exist only in
-us-east-1. Those alarms are created in ``edge_region`` (per-resource ``region``
-argument of pulumi-aws 7) and notify a copy of the topics there, with the same key
-policy, topic policy and subscriptions; when the stack itself runs in us-east-1 the
-topics are shared.
+Regions: a CloudWatch alarm watches metrics of its own region and can only notify SNS
+topics in that region. Every ``AlarmSpec`` names its region (None: the stack's), and
+each alarm is created there (per-resource ``region`` argument of pulumi-aws 7) and
+notifies that region's topics: for each region other than the stack's that has alarms,
+the component creates a copy of the key and topics there, with the same key policy,
+topic policy and subscriptions. Two regions need it: ``edge_region`` (us-east-1), where
+CloudFront, Route 53 health check and ACM-for-CloudFront metrics exist (its resources are
+named ``<name>-edge-*``; shared with the stack's when the stack runs there), and the
+region of the database's cross-region (disaster-recovery) replica, whose lag is the
+recovery point of a failover there (``<name>-<region>-*``).
 
 Vercel: Vercel functions publish no CloudWatch metrics. A Vercel app is watched from the
 outside (Route 53 health check on the public health URL, CloudFront 5xx rate and origin
@@ -50,6 +54,7 @@ from components.alarms import (
     cache_alarms,
     cdn_alarms,
     certificate_alarms,
+    cross_region_replica_alarms,
     database_alarms,
     health_alarms,
     instance_memory_gib,
@@ -204,14 +209,18 @@ def dashboard_body(
     additional_cdn_metrics: bool = True,
     database_identifier: Optional[str] = None,
     replica_identifiers: Sequence[str] = (),
+    cross_region_replica_identifier: Optional[str] = None,
+    cross_region_replica_region: Optional[str] = None,
     cache_members: Sequence[str] = (),
     connections_limit: Optional[float] = None,
     free_storage_limit: Optional[float] = None,
+    replica_lag_limit: Optional[float] = None,
 ) -> dict[str, Any]:
     """CloudWatch dashboard JSON: service health, errors, latency, database, cache, CDN hit rate.
 
     Widgets whose resource is absent are left out; metric widgets name their own region
-    (CloudFront and Route 53 live in ``edge_region``)."""
+    (CloudFront and Route 53 live in ``edge_region``, the cross-region replica's lag in
+    ``cross_region_replica_region``)."""
     widgets: list[dict[str, Any]] = []
 
     def add(title: str, metrics: list[list[Any]], widget_region: str, *, stat: str = "Average",
@@ -257,6 +266,11 @@ def dashboard_body(
             add("Replica lag (s)",
                 [_metric("AWS/RDS", "ReplicaLag", {"DBInstanceIdentifier": i}) for i in replica_identifiers],
                 region, stat="Maximum")
+        if cross_region_replica_identifier and cross_region_replica_region:
+            add(f"Cross-region replica lag (s), {cross_region_replica_region}",
+                [_metric("AWS/RDS", "ReplicaLag", {"DBInstanceIdentifier": cross_region_replica_identifier})],
+                cross_region_replica_region, stat="Maximum",
+                limit=("alarm", replica_lag_limit) if replica_lag_limit is not None else None)
     if cache_members:
         add("Redis engine CPU (%)",
             [_metric("AWS/ElastiCache", "EngineCPUUtilization", {"CacheClusterId": m}) for m in cache_members],
@@ -321,6 +335,13 @@ class AlertingArgs:
     """RDS identifier of the primary."""
     database_replica_identifiers: Optional[list[pulumi.Input[str]]] = field(default_factory=list)
     """RDS identifiers of the in-region read replicas (one lag and CPU alarm each)."""
+    database_cross_region_replica_identifier: Optional[pulumi.Input[str]] = None
+    """RDS identifier of the cross-region (disaster-recovery) replica: its lag alarm, the
+    recovery point of a failover to that region, is created in
+    ``database_cross_region_replica_region`` and notifies topics there. Give both or neither."""
+    database_cross_region_replica_region: Optional[str] = None
+    """Region of that replica (not ``region``: in-region replicas go in
+    ``database_replica_identifiers``)."""
     database_max_connections: Optional[int] = None
     """``max_connections`` of the database (the connections alarm is a share of it)."""
     database_allocated_storage_gb: Optional[int] = None
@@ -431,6 +452,19 @@ class AlertingArgs:
             if value is not None:
                 require(isinstance(value, str) and bool(REGION.match(value)), f"alerting.{fname}", value,
                         "must be an AWS region name such as us-east-1")
+        dr_id, dr_region = self.database_cross_region_replica_identifier, self.database_cross_region_replica_region
+        require(dr_region is not None or dr_id is None, "alerting.database_cross_region_replica_region", dr_region,
+                "required with database_cross_region_replica_identifier: the replica's alarm is created in "
+                "its region")
+        require(dr_id is not None or dr_region is None, "alerting.database_cross_region_replica_identifier", dr_id,
+                "required with database_cross_region_replica_region: the RDS identifier of the replica there")
+        if dr_region is not None:
+            require(isinstance(dr_region, str) and bool(REGION.match(dr_region)),
+                    "alerting.database_cross_region_replica_region", dr_region,
+                    "must be an AWS region name such as eu-central-1")
+            require(dr_region != self.region, "alerting.database_cross_region_replica_region", dr_region,
+                    f"must differ from region ({self.region}): replicas in the stack's region go in "
+                    "database_replica_identifiers")
         if self.name_prefix is not None:
             require(bool(_PREFIX.match(self.name_prefix)), "alerting.name_prefix", self.name_prefix,
                     "must be letters, digits, hyphens or underscores (at most 100)")
@@ -470,6 +504,12 @@ class AlertingArgs:
                 database_max_connections=need(database, "database", "max_connections"),
                 database_allocated_storage_gb=need(database, "database", "allocated_storage_gb"),
             )
+            dr_replica = getattr(database, "cross_region_replica_identifier", None)
+            if dr_replica is not None and self.database_cross_region_replica_identifier is None:
+                changes.update(
+                    database_cross_region_replica_identifier=dr_replica,
+                    database_cross_region_replica_region=need(database, "database", "cross_region_replica_region"),
+                )
             if self.database_instance_class is None and getattr(database, "instance_class", None):
                 changes["database_instance_class"] = database.instance_class
         if cache is not None and not self.cache_member_clusters:
@@ -505,7 +545,9 @@ class AlertingArgs:
 
     def catalogue(self, health_check_id: Any = "<health-check-id>") -> list[AlarmSpec]:
         """The alarms these Args produce; dimension values are the inputs given (and
-        ``health_check_id`` for the Route 53 health check the component creates)."""
+        ``health_check_id`` for the Route 53 health check the component creates). Every
+        spec names its region: edge alarms ``edge_region``, the cross-region replica's its
+        region, the rest None (the stack's)."""
         t = self.thresholds
         specs: list[AlarmSpec] = []
         if self.health_check_url is not None:
@@ -522,6 +564,9 @@ class AlertingArgs:
                 memory_gib=self.database_memory,
                 replica_identifiers=self.database_replica_identifiers,
             )
+        if self.database_cross_region_replica_identifier is not None:
+            specs += cross_region_replica_alarms(t, self.database_cross_region_replica_identifier,
+                                                 self.database_cross_region_replica_region)
         if self.cache_member_clusters:
             specs += cache_alarms(t, self.cache_member_clusters)
         if self.app_platform == "kubernetes" and self.kubernetes_cluster_name is not None:
@@ -529,7 +574,17 @@ class AlertingArgs:
                                        self.kubernetes_deployment_name, self.kubernetes_max_replicas)
         if self.backup_vault_name is not None:
             specs += backup_alarms(t, self.backup_vault_name)
-        return specs
+        return [replace(s, region=self.edge_region) if s.edge and s.region is None else s for s in specs]
+
+    def topic_regions(self, specs: Sequence[AlarmSpec]) -> list[str]:
+        """Regions other than the stack's with alarms among ``specs``, in catalogue order:
+        each gets its own copy of the topics."""
+        return list(dict.fromkeys(s.region for s in specs if s.region is not None and s.region != self.region))
+
+    def topic_infix(self, region: str) -> str:
+        """Resource-name infix of the topics copied to ``region``: ``edge-`` for
+        ``edge_region`` (the name it has always had), else ``<region>-``."""
+        return "edge-" if region == self.edge_region else f"{region}-"
 
 
 # ------------------------------------------------------------------------ component
@@ -540,12 +595,13 @@ class Alerting(pulumi.ComponentResource):
 
     Creates: a KMS key (rotation on) for the topics; topics ``critical``, ``warning``,
     ``info`` with a topic policy and the subscriptions of ``routing``; the same key and
-    topics in ``edge_region`` when edge alarms exist and the stack runs elsewhere; a Route
-    53 health check on ``health_check_url``; CloudFront additional metrics
-    (``MonitoringSubscription``) when ``cdn_additional_metrics``; one CloudWatch metric
-    alarm per ``AlarmSpec`` of the catalogue (alarm and OK actions to its severity's
-    topic); EventBridge rules for failed backup and copy jobs (critical / warning) and
-    backup vault notifications (info); a CloudWatch dashboard.
+    topics in every other region with alarms (``edge_region`` for the edge alarms, the
+    cross-region replica's region for its lag alarm); a Route 53 health check on
+    ``health_check_url``; CloudFront additional metrics (``MonitoringSubscription``) when
+    ``cdn_additional_metrics``; one CloudWatch metric alarm per ``AlarmSpec`` of the
+    catalogue, in the spec's region (alarm and OK actions to its severity's topic there);
+    EventBridge rules for failed backup and copy jobs (critical / warning) and backup
+    vault notifications (info); a CloudWatch dashboard.
 
     Outputs: ``topic_arns`` (severity -> ARN), ``edge_topic_arns``, ``alarm_names``,
     ``dashboard_name``, ``health_check_id``.
@@ -602,15 +658,17 @@ class Alerting(pulumi.ComponentResource):
         specs = args.catalogue(health_check_id=health_check.id if health_check is not None else None)
 
         # ---------------------------------------------------------------- topics
+        # One set per region with alarms: an alarm can only notify topics in its region.
         routes = routing(args.emails, args.pager_webhook_url is not None, args.chat_webhook_url is not None)
         topics = self._topics("", None, routes)
-        edge_topics = topics
-        if any(s.edge for s in specs) and args.region != args.edge_region:
-            edge_topics = self._topics("edge-", args.edge_region, routes)
+        by_region = {None: topics, args.region: topics}
+        for topic_region in args.topic_regions(specs):
+            by_region[topic_region] = self._topics(args.topic_infix(topic_region), topic_region, routes)
+        edge_topics = by_region.get(args.edge_region, topics)
 
         alarms = []
         for spec in specs:
-            topic = (edge_topics if spec.edge else topics)[spec.severity]
+            topic = by_region[spec.region][spec.severity]
             alarms.append(aws.cloudwatch.MetricAlarm(
                 f"{name}-{spec.key}",
                 name=alarm_name(prefix, spec.key),
@@ -629,7 +687,7 @@ class Alerting(pulumi.ComponentResource):
                 actions_enabled=True,
                 alarm_actions=[topic.arn],
                 ok_actions=[topic.arn],
-                region=args.edge_region if spec.edge else None,
+                region=spec.region,
                 opts=self._child,
             ))
 
@@ -773,6 +831,7 @@ class Alerting(pulumi.ComponentResource):
             "distribution_id": args.cdn_distribution_id,
             "database_identifier": args.database_identifier,
             "replica_identifiers": pulumi.Output.all(*args.database_replica_identifiers),
+            "cross_region_replica_identifier": args.database_cross_region_replica_identifier,
             "cache_members": pulumi.Output.all(*args.cache_member_clusters),
         }
         body = pulumi.Output.all(**ids).apply(lambda v: json.dumps(dashboard_body(
@@ -783,9 +842,12 @@ class Alerting(pulumi.ComponentResource):
             additional_cdn_metrics=args.cdn_additional_metrics,
             database_identifier=v["database_identifier"],
             replica_identifiers=list(v["replica_identifiers"] or []),
+            cross_region_replica_identifier=v["cross_region_replica_identifier"],
+            cross_region_replica_region=args.database_cross_region_replica_region,
             cache_members=list(v["cache_members"] or []),
             connections_limit=thresholds.get("db-connections"),
             free_storage_limit=thresholds.get("db-free-storage"),
+            replica_lag_limit=args.thresholds.db_replica_lag_seconds,
         )))
         return aws.cloudwatch.Dashboard(
             f"{self._name}-dashboard",

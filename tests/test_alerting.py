@@ -9,7 +9,7 @@ from typing import Any, Optional
 import pulumi
 import pytest
 
-from components.alarms import Severity, Thresholds
+from components.alarms import Severity, Thresholds, cross_region_replica_alarms
 from components.alerting import (
     BACKUP_VAULT_EVENTS,
     Alerting,
@@ -138,6 +138,32 @@ def test_the_dashboard_shows_health_errors_latency_database_cache_and_hit_rate()
         "Database CPU (%)", "Database connections", "Database free storage (bytes)"}
 
 
+def test_the_dr_replica_lag_alarm_belongs_to_its_region_and_warns_like_a_replica():
+    t = Thresholds.for_tier("prod")
+    (lag,) = cross_region_replica_alarms(t, "db-eu-central-1", "eu-central-1")
+    assert (lag.key, lag.region, lag.severity) == ("db-replica-eu-central-1-lag", "eu-central-1", Severity.WARNING)
+    assert (lag.namespace, lag.metric_name, lag.statistic) == ("AWS/RDS", "ReplicaLag", "Maximum")
+    assert lag.dimensions == {"DBInstanceIdentifier": "db-eu-central-1"}
+    assert lag.threshold == t.db_replica_lag_seconds == 30
+    assert lag.treat_missing_data == "breaching" and not lag.edge
+
+
+def test_the_catalogue_places_every_alarm_in_its_region():
+    args = AlertingArgs(emails=["ops@example.com"], region="eu-west-1", edge_region="us-east-1",
+                        database_cross_region_replica_identifier="db-dr",
+                        database_cross_region_replica_region="eu-central-1", **WATCHED)
+    regions = {s.key: s.region for s in args.catalogue()}
+    assert regions["service-down"] == regions["cdn-5xx-rate"] == regions["certificate-expiry"] == "us-east-1"
+    assert regions["db-replica-eu-central-1-lag"] == "eu-central-1"
+    assert regions["db-cpu"] is regions["db-replica-0-lag"] is regions["backup-stale"] is None
+    assert args.topic_regions(args.catalogue()) == ["us-east-1", "eu-central-1"]
+    assert (args.topic_infix("us-east-1"), args.topic_infix("eu-central-1")) == ("edge-", "eu-central-1-")
+    # Without the DR replica nothing changes for the edge.
+    plain = AlertingArgs(emails=["ops@example.com"], region="eu-west-1", **WATCHED)
+    assert plain.topic_regions(plain.catalogue()) == ["us-east-1"]
+    assert AlertingArgs(emails=["ops@example.com"], region="us-east-1", **WATCHED).topic_regions(plain.catalogue()) == []
+
+
 # ------------------------------------------------------------------------ validation
 
 
@@ -184,10 +210,27 @@ def test_the_dashboard_shows_health_errors_latency_database_cache_and_hit_rate()
          "alerting.kubernetes_max_replicas", "must be between 1 and 1000"),
         ({"edge_region": "Virginia"}, "alerting.edge_region", "AWS region name"),
         ({"name_prefix": "web stack"}, "alerting.name_prefix", "letters, digits, hyphens or underscores"),
+        ({"database_cross_region_replica_identifier": "db-eu-central-1"},
+         "alerting.database_cross_region_replica_region", "required with database_cross_region_replica_identifier"),
+        ({"database_cross_region_replica_region": "eu-central-1"},
+         "alerting.database_cross_region_replica_identifier", "required with database_cross_region_replica_region"),
+        ({"database_cross_region_replica_identifier": "db-x", "database_cross_region_replica_region": "Frankfurt"},
+         "alerting.database_cross_region_replica_region", "must be an AWS region name such as eu-central-1"),
+        ({"database_cross_region_replica_identifier": "db-x", "database_cross_region_replica_region": "eu-west-1",
+          "region": "eu-west-1"},
+         "alerting.database_cross_region_replica_region", "must differ from region (eu-west-1)"),
     ],
 )
 def test_bad_args_are_refused_with_the_field_the_value_and_what_is_allowed(change, field, allowed):
     assert_args_error(lambda: AlertingArgs(**{"emails": ["ops@example.com"], **change}), field, allowed)
+
+
+def test_a_cross_region_replica_error_names_the_field_and_the_value():
+    with pytest.raises(ArgsError) as caught:
+        AlertingArgs(emails=["ops@example.com"], region="eu-west-1",
+                     database_cross_region_replica_identifier="db-x", database_cross_region_replica_region="eu-west-1")
+    assert caught.value.field == "alerting.database_cross_region_replica_region"
+    assert "eu-west-1" in str(caught.value) and "database_replica_identifiers" in str(caught.value)
 
 
 def test_a_webhook_url_is_never_echoed_in_an_error():
@@ -381,6 +424,73 @@ def test_outputs_are_registered_and_everything_is_parented():
     assert len(outputs["alarm_names"]) == 4 + 4 + 4 + 8 + 1
 
 
+DR = dict(database_cross_region_replica_identifier="webstack-prod-db-eu-central-1",
+          database_cross_region_replica_region="eu-central-1")
+
+
+def dr() -> Plan:
+    return run("dr", lambda: replace(prod_args(), **DR))
+
+
+def test_the_dr_replica_lag_alarm_is_created_in_its_region_and_notifies_topics_there():
+    plan = dr()
+    lag = alarm(plan, "db-replica-eu-central-1-lag")
+    assert lag.inputs["region"] == "eu-central-1"
+    assert lag.inputs["dimensions"] == {"DBInstanceIdentifier": "webstack-prod-db-eu-central-1"}
+    assert lag.inputs["alarmActions"] == lag.inputs["okActions"] == [topic_arn("warning", "eu-central-1")]
+    assert lag.inputs["alarmDescription"].startswith("[warning] The disaster-recovery replica in eu-central-1")
+    assert lag.depends_on(plan.one("aws:sns/topic:Topic", "alerting-eu-central-1-warning"))
+    # Everything else stays where it was.
+    assert alarm(plan, "db-replica-0-lag").inputs["alarmActions"] == [topic_arn("warning")]
+    assert "region" not in alarm(plan, "db-replica-0-lag").inputs
+    assert alarm(plan, "cdn-5xx-rate").inputs["alarmActions"] == [topic_arn("critical", "us-east-1")]
+
+
+def test_the_dr_region_gets_a_third_set_of_topics_and_the_others_keep_their_names():
+    plan, before = dr(), prod()
+    added = {r.urn for r in plan} - {r.urn for r in before}
+    assert {r.urn for r in before} <= {r.urn for r in plan}  # nothing renamed or removed
+    assert sorted(plan.by_urn(u).name for u in added) == sorted([
+        "alerting-eu-central-1-key", "alerting-eu-central-1-key-alias",
+        *[f"alerting-eu-central-1-{s}{suffix}" for s in ("critical", "warning", "info") for suffix in ("", "-policy")],
+        "alerting-eu-central-1-critical-pager", "alerting-eu-central-1-warning-chat",
+        "alerting-eu-central-1-info-email-platform-example-com", "alerting-eu-central-1-info-email-oncall-example-com",
+        "alerting-db-replica-eu-central-1-lag"])
+    key = plan.one("aws:kms/key:Key", "alerting-eu-central-1-key")
+    assert key.inputs["region"] == "eu-central-1" and key.inputs["enableKeyRotation"] is True
+    for severity in ("critical", "warning", "info"):
+        topic = plan.one("aws:sns/topic:Topic", f"alerting-eu-central-1-{severity}")
+        assert (topic.inputs["region"], topic.inputs["name"]) == ("eu-central-1", f"webstack-prod-{severity}")
+        assert topic.inputs["kmsMasterKeyId"] == key.state["arn"]
+        policy = plan.one("aws:sns/topicPolicy:TopicPolicy", f"alerting-eu-central-1-{severity}-policy")
+        assert json.loads(policy.inputs["policy"]) == topic_policy(topic_arn(severity, "eu-central-1"), ACCOUNT_ID)
+    pager = plan.get("alerting-eu-central-1-critical-pager")
+    assert (pager.inputs["region"], pager.inputs["endpoint"]) == ("eu-central-1", Secret(PAGER))
+    assert plan.get("alerting-eu-central-1-warning-chat").inputs["endpoint"] == Secret(CHAT)
+    outputs = plan.one("webstack:index:Alerting").component_outputs
+    assert outputs["topic_arns"] == {s: topic_arn(s) for s in ("critical", "warning", "info")}
+    assert outputs["edge_topic_arns"]["critical"] == topic_arn("critical", "us-east-1")
+    assert "webstack-prod-db-replica-eu-central-1-lag" in outputs["alarm_names"]
+
+
+def test_a_dr_replica_in_the_edge_region_shares_the_edge_topics():
+    plan = run("dr-us-east-1", lambda: replace(prod_args(), database_cross_region_replica_identifier="db-use1",
+                                               database_cross_region_replica_region="us-east-1"))
+    assert len(plan.by_type("aws:sns/topic:Topic")) == 6  # the stack's and the edge copy
+    lag = alarm(plan, "db-replica-us-east-1-lag")
+    assert lag.inputs["region"] == "us-east-1"
+    assert lag.inputs["alarmActions"] == [topic_arn("warning", "us-east-1")]
+
+
+def test_the_dashboard_reads_the_dr_replica_lag_in_its_region():
+    body = json.loads(dr().one("aws:cloudwatch/dashboard:Dashboard").inputs["dashboardBody"])
+    widgets = {w["properties"]["title"]: w["properties"] for w in body["widgets"]}
+    lag = widgets["Cross-region replica lag (s), eu-central-1"]
+    assert lag["region"] == "eu-central-1"
+    assert lag["metrics"] == [["AWS/RDS", "ReplicaLag", "DBInstanceIdentifier", "webstack-prod-db-eu-central-1"]]
+    assert "eu-central-1" not in json.dumps(widgets["Replica lag (s)"])
+
+
 def test_nothing_watched_means_topics_only():
     plan = run("bare", lambda: AlertingArgs(emails=["ops@example.com"], region="eu-west-1", dashboard=False))
     assert not plan.by_type("aws:cloudwatch/metricAlarm:MetricAlarm")
@@ -398,6 +508,8 @@ class StandInDatabase:
     replica_identifiers: Any
     max_connections: int = 500
     allocated_storage_gb: int = 50
+    cross_region_replica_identifier: Any = None
+    cross_region_replica_region: Optional[str] = None
 
 
 @dataclass
@@ -453,6 +565,31 @@ def test_components_passed_by_keyword_get_their_alarms():
     assert alarm(plan, "app-pod-restarts").inputs["dimensions"] == {
         "ClusterName": "prod-eks", "Namespace": "shop", "PodName": "web"}
     assert alarm(plan, "backup-stale").inputs["dimensions"] == {"BackupVaultName": "vault-1"}
+
+
+def test_a_database_with_a_cross_region_replica_gets_its_lag_alarm_there():
+    plan = run("keywords-dr", lambda: AlertingArgs(emails=["ops@example.com"], region="eu-west-1"),
+               database=StandInDatabase(out("db-1"), [out("db-1-replica-1")],
+                                        cross_region_replica_identifier=out("db-1-eu-central-1"),
+                                        cross_region_replica_region="eu-central-1"))
+    lag = alarm(plan, "db-replica-eu-central-1-lag")
+    assert (lag.inputs["region"], lag.inputs["dimensions"]) == ("eu-central-1", {"DBInstanceIdentifier": "db-1-eu-central-1"})
+    assert lag.inputs["alarmActions"] == [topic_arn("warning", "eu-central-1")]
+
+
+def test_a_database_without_one_gets_no_dr_alarm_and_a_bad_region_is_refused():
+    watched = AlertingArgs(emails=["ops@example.com"], region="eu-west-1").watching(
+        database=StandInDatabase("db", ["db-r1"]))
+    assert watched.database_cross_region_replica_identifier is None
+    assert not [s for s in watched.catalogue() if s.region is not None]
+    with pytest.raises(ArgsError) as caught:
+        AlertingArgs(emails=["ops@example.com"], region="eu-west-1").watching(
+            database=StandInDatabase("db", [], cross_region_replica_identifier="db-eu-west-1",
+                                     cross_region_replica_region="eu-west-1"))
+    assert caught.value.field == "alerting.database_cross_region_replica_region"
+    with pytest.raises(ArgsError, match="must expose cross_region_replica_region"):
+        AlertingArgs(emails=["ops@example.com"]).watching(
+            database=StandInDatabase("db", [], cross_region_replica_identifier="db-dr"))
 
 
 def test_explicit_args_win_over_what_a_component_exposes():

@@ -469,6 +469,18 @@ def test_the_cross_region_replica_has_its_own_key_subnets_and_parameters_there()
     assert outputs["replica_identifiers"] == []  # in-region replicas only
 
 
+def test_the_cross_region_replica_is_named_for_alerting_in_its_region():
+    """``Alerting(..., database=db)`` reads these two to put the DR replica's lag alarm
+    where its metric is."""
+    plan = plan_of(**REMOTE)
+    remote = plan.one(INSTANCE, "db-replica-eu-central-1")
+    outputs = component(plan).component_outputs
+    assert outputs["cross_region_replica_identifier"] == remote.state["identifier"] == "webstack-test-db-eu-central-1"
+    assert outputs["cross_region_replica_region"] == remote.inputs["region"] == "eu-central-1"
+    local = component(plan_of()).component_outputs
+    assert "cross_region_replica_identifier" not in local and "cross_region_replica_region" not in local
+
+
 def test_the_cross_region_replica_is_not_in_reader_rotation():
     plan = plan_of(replicas=1, **REMOTE)
     records = plan.by_type("aws:route53/record:Record")
