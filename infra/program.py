@@ -326,7 +326,9 @@ def build_alerting(
     the CDN) rather than the origin (which only answers the CDN): that is what users reach.
     It starts once the distribution exists, so a first deploy does not page while CloudFront
     is still being created. Edge alarms (CloudFront, Route 53, ACM) are created in us-east-1
-    by the component itself.
+    by the component itself, and so is the lag alarm of the database's cross-region
+    (``crossRegionReplica``) replica in that replica's region: ``database=`` carries its
+    identifier and region, and each of those regions gets its own copy of the topics.
     """
     public_health_url = f"https://{cfg.domain}{cfg.app.health_path}"
     if cdn is not None:

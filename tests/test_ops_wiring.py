@@ -17,7 +17,7 @@ def alarms(plan) -> dict[str, object]:
 
 
 def topic(plan, severity: str, region: str = "eu-west-1") -> str:
-    infix = "" if region == "eu-west-1" else "edge-"
+    infix = {"eu-west-1": "", "us-east-1": "edge-"}.get(region, f"{region}-")
     return plan.one("aws:sns/topic:Topic", f"alerting-{infix}{severity}").state["arn"]
 
 
@@ -141,10 +141,12 @@ def test_percent_thresholds_are_computed_from_the_real_database():
 def test_prod_watches_every_replica_every_cache_node_and_the_real_cdn():
     plan = cached_plan("prod")
     found = alarms(plan)
-    replicas = [r for r in plan.by_type("aws:rds/instance:Instance") if r.inputs.get("replicateSourceDb")
-                and not r.inputs.get("region")]
-    lag = {k for k in found if k.startswith("db-replica-") and k.endswith("-lag")}
-    assert len(lag) == 3 == len([r for r in replicas if r.name.startswith("database-replica-")])
+    replicas = [r for r in plan.by_type("aws:rds/instance:Instance") if r.inputs.get("replicateSourceDb")]
+    lag = {k: r for k, r in found.items() if k.startswith("db-replica-") and k.endswith("-lag")}
+    # 3 in-region replicas and the cross-region one: every replica's lag is watched.
+    assert len(lag) == len(replicas) == 4
+    assert {r.inputs["dimensions"]["DBInstanceIdentifier"] for r in lag.values()} == {
+        r.state["identifier"] for r in replicas}
     group = plan.one("aws:elasticache/replicationGroup:ReplicationGroup")
     members = group.state["memberClusters"]
     assert {found[f"cache-{i}-memory"].inputs["dimensions"]["CacheClusterId"] for i in range(len(members))} == set(members)
@@ -152,6 +154,74 @@ def test_prod_watches_every_replica_every_cache_node_and_the_real_cdn():
     assert found["cdn-5xx-rate"].inputs["dimensions"]["DistributionId"] == distribution.id
     assert found["cdn-5xx-rate"].inputs["region"] == "us-east-1"
     assert plan.one("aws:cloudfront/monitoringSubscription:MonitoringSubscription").inputs["distributionId"] == distribution.id
+
+
+def test_prod_alarms_on_the_disaster_recovery_replica_in_its_own_region():
+    """Pulumi.prod.yaml's crossRegionReplica (eu-central-1): its ReplicaLag is the recovery
+    point of a failover there. The alarm lives in eu-central-1 (where the metric is) and
+    notifies the warning topic there, not the stack region's."""
+    plan = cached_plan("prod")
+    dr_replica = plan.one("aws:rds/instance:Instance", "database-replica-eu-central-1")
+    lag = alarms(plan)["db-replica-eu-central-1-lag"]
+    assert lag.inputs["region"] == dr_replica.inputs["region"] == "eu-central-1"
+    assert (lag.inputs["namespace"], lag.inputs["metricName"]) == ("AWS/RDS", "ReplicaLag")
+    assert lag.inputs["dimensions"] == {"DBInstanceIdentifier": dr_replica.state["identifier"]}
+    assert lag.depends_on(dr_replica)
+    # Same threshold and missing-data treatment as the in-region replicas.
+    in_region = alarms(plan)["db-replica-0-lag"]
+    for key in ("threshold", "statistic", "period", "evaluationPeriods", "treatMissingData"):
+        assert lag.inputs[key] == in_region.inputs[key], key
+    warning = topic(plan, "warning", "eu-central-1")
+    assert warning.startswith("arn:aws:sns:eu-central-1:") and warning != topic(plan, "warning")
+    assert lag.inputs["alarmActions"] == lag.inputs["okActions"] == [warning]
+    assert lag.inputs["name"] == "webstack-prod-db-replica-eu-central-1-lag"
+    assert lag.inputs["name"] in plan.outputs["alarmNames"]
+
+
+def test_the_disaster_recovery_topics_are_encrypted_and_subscribed_like_the_others():
+    plan = cached_plan("prod")
+    key = plan.one("aws:kms/key:Key", "alerting-eu-central-1-key")
+    assert key.inputs["region"] == "eu-central-1" and key.inputs["enableKeyRotation"] is True
+    assert key.inputs["policy"] == plan.one("aws:kms/key:Key", "alerting-key").inputs["policy"]
+    subs = plan.by_type("aws:sns/topicSubscription:TopicSubscription")
+    for severity in ("critical", "warning", "info"):
+        home = plan.one("aws:sns/topic:Topic", f"alerting-{severity}")
+        dr = plan.one("aws:sns/topic:Topic", f"alerting-eu-central-1-{severity}")
+        assert dr.inputs["region"] == "eu-central-1"
+        assert dr.inputs["name"] == home.inputs["name"]
+        assert dr.inputs["kmsMasterKeyId"] == key.state["arn"]
+        policy = plan.one("aws:sns/topicPolicy:TopicPolicy", f"alerting-eu-central-1-{severity}-policy")
+        assert policy.inputs["region"] == "eu-central-1" and policy.inputs["arn"] == dr.state["arn"]
+        home_policy = plan.one("aws:sns/topicPolicy:TopicPolicy", f"alerting-{severity}-policy").inputs["policy"]
+        # The same statements (TLS only, this account's alarms publish), on the DR topic.
+        assert json.loads(policy.inputs["policy"]) == json.loads(home_policy.replace(home.state["arn"], dr.state["arn"]))
+        # The same subscribers (pager, chat, emails) as the stack region's topic of that severity.
+        routes = lambda arn: sorted((s.inputs["protocol"], repr(s.inputs["endpoint"]))  # noqa: E731
+                                    for s in subs if s.inputs["topic"] == arn)
+        assert routes(dr.state["arn"]) == routes(home.state["arn"]) != []
+        assert all(s.inputs["region"] == "eu-central-1" for s in subs if s.inputs["topic"] == dr.state["arn"])
+
+
+def test_the_prod_dashboard_shows_the_dr_replica_lag_from_its_region():
+    plan = cached_plan("prod")
+    dr_replica = plan.one("aws:rds/instance:Instance", "database-replica-eu-central-1")
+    widgets = {w["properties"]["title"]: w["properties"]
+               for w in json.loads(plan.get("alerting-dashboard").inputs["dashboardBody"])["widgets"]}
+    lag = widgets["Cross-region replica lag (s), eu-central-1"]
+    assert lag["region"] == "eu-central-1"
+    assert lag["metrics"] == [["AWS/RDS", "ReplicaLag", "DBInstanceIdentifier", dr_replica.state["identifier"]]]
+    assert lag["annotations"] == {"horizontal": [{"label": "alarm", "value": 30}]}
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging"])
+def test_stacks_without_a_dr_replica_get_no_dr_alarm_and_no_dr_topics(stack):
+    plan = cached_plan(stack)
+    regions = {r.inputs.get("region") for r in plan.by_type(ALARM)}
+    assert regions <= {None, "us-east-1"}
+    assert {t.inputs.get("region") for t in plan.by_type("aws:sns/topic:Topic")} == {None, "us-east-1"}
+    assert not [r for r in plan.by_type("aws:rds/instance:Instance") if r.inputs.get("region")]
+    widgets = json.loads(plan.get("alerting-dashboard").inputs["dashboardBody"])["widgets"]
+    assert not [w for w in widgets if w["properties"]["title"].startswith("Cross-region replica lag")]
 
 
 def test_the_health_check_watches_the_public_domain_once_the_cdn_exists():
