@@ -26,8 +26,11 @@ def chain_of(plan):
 
 
 def test_the_prod_critical_path_is_the_inherent_data_tier_chain():
-    """Key -> log group -> Multi-AZ primary -> the slowest replica (cross-region): nothing
-    else (CDN, cache, app, alarms, proxy) lengthens the first deployment."""
+    """Key -> log group -> Multi-AZ primary -> the slowest replica (cross-region) -> one
+    API call that needs that replica's identifier: its lag alarm and the dashboard (its
+    DR lag widget) both finish 1 s after it, and the tie goes to the dashboard (the
+    earlier-ordered URN). Nothing else (CDN, cache, app, other alarms, proxy) lengthens
+    the first deployment."""
     plan = cached_plan("prod")
     deploy = estimate.deploy_estimate(plan)
     assert chain_of(plan) == [
@@ -35,16 +38,23 @@ def test_the_prod_critical_path_is_the_inherent_data_tier_chain():
         ("aws:cloudwatch/logGroup:LogGroup", "database-primary-postgresql-logs"),
         (INSTANCE, "database-primary"),
         (INSTANCE, "database-replica-eu-central-1"),
+        ("aws:cloudwatch/dashboard:Dashboard", "alerting-dashboard"),
     ]
     seconds = [s.seconds for s in deploy.chain]
     assert seconds == [estimate.CREATION_SECONDS["aws:kms/key:Key"][0],
                        estimate.CREATION_SECONDS["aws:cloudwatch/logGroup:LogGroup"][0],
-                       estimate.RDS_SECONDS["primary-multi-az"], estimate.RDS_SECONDS["cross-region-replica"]]
-    assert deploy.critical_path_seconds == sum(seconds) == 2417
+                       estimate.RDS_SECONDS["primary-multi-az"], estimate.RDS_SECONDS["cross-region-replica"],
+                       estimate.CREATION_SECONDS["aws:cloudwatch/dashboard:Dashboard"][0]]
+    assert deploy.critical_path_seconds == sum(seconds) == 2418
     # Each step starts when the previous one ends, and really waits for it.
     for before, after in zip(deploy.chain, deploy.chain[1:]):
         assert after.starts_at == before.finishes_at
         assert before.resource in plan.waits_for(after.resource)
+    # The DR replica's lag alarm ends the path just as well: same wait, same 1 s.
+    dr_replica = deploy.chain[3].resource
+    dr_lag = plan.one("aws:cloudwatch/metricAlarm:MetricAlarm", "alerting-db-replica-eu-central-1-lag")
+    assert dr_replica in plan.waits_for(dr_lag)
+    assert estimate.creation_seconds(dr_lag)[0] == deploy.chain[4].seconds == 1
     assert deploy.defaulted_types == []
 
 
@@ -238,7 +248,7 @@ def test_the_price_table_is_dated_and_labelled():
 def test_estimate_prints_the_chain_and_the_cost_table(capsys):
     assert main(["estimate", "prod"]) == 0
     out = capsys.readouterr().out
-    assert "critical path 40m 17s" in out
+    assert "critical path 40m 18s" in out
     assert "database-primary (aws:rds/instance:Instance): Multi-AZ instance" in out
     assert "Estimate, not a quote: on-demand us-east-1 list prices as of 2026-11" in out
     total = estimate.cost_estimate(cached_plan("prod")).monthly_total
