@@ -299,6 +299,7 @@ def alarms_block() -> str:
         *alarms.database_alarms(t, "primary", max_connections=max_connections_for(ALARM_EXAMPLE_CLASS),
                                 allocated_storage_gb=100, memory_gib=instance_memory_gib(ALARM_EXAMPLE_CLASS),
                                 replica_identifiers=["replica"]),
+        *alarms.cross_region_replica_alarms(t, "dr-replica", "eu-central-1"),
         *alarms.cache_alarms(t, ["node-a", "node-b"]),
         *alarms.kubernetes_alarms(t, "cluster", "namespace", "deployment", 20),
         *alarms.backup_alarms(t, "vault"),
