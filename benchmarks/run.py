@@ -48,6 +48,10 @@ TARGET_S = 2.0
 LINEAR_TOLERANCE = 1.5
 """Growth counts as linear when the cost of an added resource at the largest size is at most
 this many times its cost at the smallest (timing noise on a shared machine is ~20 %)."""
+MIN_STEP = 100
+"""Fewest resources a step between sizes must add for its per-resource cost to be judged:
+below that, a few milliseconds of noise swamp the difference (the replicas dimension adds
+8 resources per replica and stops at 5)."""
 K8S = {"webstack:app": {"platform": "kubernetes"}}
 STACKS: list[dict[str, Any]] = [
     {"label": "dev", "stack": "dev", "overrides": {}},
@@ -89,7 +93,9 @@ def growth(points: list[dict[str, Any]], key: str) -> dict[str, Any]:
         round(1000 * (ts[i + 1] - ts[i]) / (rs[i + 1] - rs[i]), 4) for i in range(len(points) - 1)
     ]
     a, b = linear_fit(rs, ts)
-    ratio = round(marginal[-1] / marginal[0], 2) if len(marginal) > 1 and marginal[0] > 0 else None
+    steps = [rs[i + 1] - rs[i] for i in range(len(rs) - 1)]
+    judgeable = len(marginal) > 1 and min(steps) >= MIN_STEP and marginal[0] > 0
+    ratio = round(marginal[-1] / marginal[0], 2) if judgeable else None
     return {
         "ms_per_resource": [round(1000 * t / r, 4) for t, r in zip(ts, rs)],
         "marginal_ms_per_resource": marginal,
@@ -137,6 +143,23 @@ def _git(*args: str) -> Optional[str]:
     except (OSError, subprocess.SubprocessError):
         return None
     return out.stdout.strip() if out.returncode == 0 else None
+
+
+def cpu_times() -> Optional[list[int]]:
+    """The aggregate ``cpu`` line of /proc/stat (user nice system idle iowait irq softirq steal ...)."""
+    try:
+        return [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def contention(start: Optional[list[int]], end: Optional[list[int]]) -> Optional[dict[str, float]]:
+    """Share of CPU time, over the run, stolen by the hypervisor and spent idle (all cores)."""
+    if not start or not end or len(start) < 8 or len(end) < 8:
+        return None
+    delta = [b - a for a, b in zip(start, end)]
+    total = sum(delta[:8]) or 1
+    return {"steal_percent": round(100 * delta[7] / total, 1), "idle_percent": round(100 * delta[3] / total, 1)}
 
 
 def machine() -> dict[str, Any]:
@@ -332,6 +355,7 @@ def run_cli(argv: list[str]) -> tuple[float, float, int]:
 
 def measure(quick: bool, processes: int, runs: int, cli_runs: int, log=print) -> dict[str, Any]:
     memory = True
+    times_at_start = cpu_times()
     stacks = STACKS[:1] if quick else STACKS
     results: dict[str, Any] = {
         "schemaVersion": SCHEMA_VERSION,
@@ -348,7 +372,7 @@ def measure(quick: bool, processes: int, runs: int, cli_runs: int, log=print) ->
 
     dims = [programs.DIMENSIONS["apps"]] if quick else list(programs.DIMENSIONS.values())
     sizes = {d.name: ((1, 2) if quick else d.sizes) for d in dims}
-    scale_jobs = [{"kind": "scale", "dimension": d.name, "n": n, "runs": runs, "memory": memory}
+    scale_jobs = [{"kind": "scale", "dimension": d.name, "n": n, "runs": runs, "memory": not quick}
                   for d in dims for n in sizes[d.name]]
 
     scale_results: list[dict[str, Any]] = []
@@ -415,8 +439,8 @@ def measure(quick: bool, processes: int, runs: int, cli_runs: int, log=print) ->
                 "passed": out["passed"],
                 "synth_s": stats(out["synth_s"]),
                 "check_s": stats(out["check_s"]),
-                "synth_peak_mib": out["synth_peak_mib"],
-                "check_peak_mib": out["check_peak_mib"],
+                "synth_peak_mib": out.get("synth_peak_mib"),  # None: not measured (--quick)
+                "check_peak_mib": out.get("check_peak_mib"),
             })
         per_unit = [
             (b["resources"] - a["resources"]) / (b["n"] - a["n"]) for a, b in zip(points, points[1:])
@@ -430,6 +454,9 @@ def measure(quick: bool, processes: int, runs: int, cli_runs: int, log=print) ->
             "check": growth(points, "check_s"),
         })
     results["targets"] = targets(results)
+    results["machine"]["load_average_end"] = (
+        [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None)
+    results["machine"]["cpu_during_run"] = contention(times_at_start, cpu_times())
     return results
 
 
@@ -475,7 +502,10 @@ def to_markdown(results: dict[str, Any]) -> str:
         f"{m['memory_gib']} GiB, {m['os']}",
         f"- Python {m['python']} (bytecode cache {m['python_bytecode_cache']}); {pk}",
         f"- Date: {m['date']}; commit {m['commit']}{' + uncommitted changes' if m['uncommitted_changes'] else ''};"
-        f" load average at start {m['load_average']}" + (f"; {m['label']}" if m.get("label") else ""),
+        f" load average {m['load_average']} at start, {m.get('load_average_end')} at end"
+        + (f"; CPU over the run: {m['cpu_during_run']['steal_percent']} % stolen by the hypervisor, "
+           f"{m['cpu_during_run']['idle_percent']} % idle" if m.get("cpu_during_run") else "")
+        + (f"; {m['label']}" if m.get("label") else ""),
         f"- Runs: {st['processes_per_stack']} fresh process(es) per stack x {st['warm_runs_per_process']} warm "
         f"run(s); {st['cli_runs']} run(s) per CLI command"
         f"{' (after one untimed warm-up)' if results['mode'] == 'full' else ''}; median (min–max), seconds",
@@ -516,11 +546,13 @@ def to_markdown(results: dict[str, Any]) -> str:
                   "|--:|--:|--:|--:|--:|--:|--:|--:|"]
         for p, sm, cm in zip(d["points"], d["synth"]["ms_per_resource"], d["check"]["ms_per_resource"]):
             lines.append(f"| {p['n']} | {p['resources']} | {p['alarms']} | {_stat(p['synth_s'])} | {sm:.2f} | "
-                         f"{_stat(p['check_s'])} | {cm:.2f} | {p['synth_peak_mib']:.0f} MiB |")
+                         f"{_stat(p['check_s'])} | {cm:.2f} | "
+                         f"{'–' if p['synth_peak_mib'] is None else format(p['synth_peak_mib'], '.0f') + ' MiB'} |")
         for what in ("synth", "check"):
             g = d[what]
             marg = ", ".join(f"{x:.2f}" for x in g["marginal_ms_per_resource"])
-            verdict = ("linear" if g["linear"] else "SUPERLINEAR") if g["linear"] is not None else "n/a"
+            verdict = (("linear" if g["linear"] else "SUPERLINEAR") if g["linear"] is not None
+                       else f"not judged: steps under {MIN_STEP} resources")
             lines.append("")
             lines.append(f"{what}: each added resource costs {marg} ms between successive sizes "
                          f"(last/first = {g['marginal_ratio']}: {verdict}); least-squares fit "
@@ -533,8 +565,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true",
-                        help="smoke run: dev only, one process, one run, growth of one dimension at N = 1, 2; "
-                             "writes nothing unless --out is given")
+                        help="smoke run: dev only, one process, one run, growth of one dimension at N = 1, 2 "
+                             "(no memory figures for those); writes nothing unless --out is given")
     parser.add_argument("--out", metavar="DIR", help="where results.json and results.md go "
                         "(default: benchmarks/ for a full run)")
     parser.add_argument("--processes", type=int, default=None, help="fresh processes per stack (default 5)")
