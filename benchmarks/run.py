@@ -501,8 +501,9 @@ def to_markdown(results: dict[str, Any]) -> str:
         f"- Machine: {m['cpu']}, {m['cores']} cores ({m['cores_available']} available), "
         f"{m['memory_gib']} GiB, {m['os']}",
         f"- Python {m['python']} (bytecode cache {m['python_bytecode_cache']}); {pk}",
-        f"- Date: {m['date']}; commit {m['commit']}{' + uncommitted changes' if m['uncommitted_changes'] else ''};"
-        f" load average {m['load_average']} at start, {m.get('load_average_end')} at end"
+        f"- Date: {m['date']};"
+        + (f" commit {m['commit']}{' + uncommitted changes' if m['uncommitted_changes'] else ''};" if m["commit"] else "")
+        + f" load average {m['load_average']} at start, {m.get('load_average_end')} at end"
         + (f"; CPU over the run: {m['cpu_during_run']['steal_percent']} % stolen by the hypervisor, "
            f"{m['cpu_during_run']['idle_percent']} % idle" if m.get("cpu_during_run") else "")
         + (f"; {m['label']}" if m.get("label") else ""),
@@ -576,10 +577,18 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                         help="time `python -m infra.cli` run from this checkout instead of the installed "
                              "`webstack` script (for a checkout the script does not import)")
     parser.add_argument("--label", help="free text recorded with the results, e.g. which tree was measured")
+    parser.add_argument("--render", metavar="JSON", help="only re-render the Markdown of an earlier results.json "
+                        "(written next to it, same name with .md)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
         print(json.dumps(worker(json.loads(args.worker))))
+        return 0
+    if args.render:
+        source = Path(args.render)
+        markdown = to_markdown(json.loads(source.read_text()))
+        source.with_suffix(".md").write_text(markdown)
+        print(markdown)
         return 0
     global CLI_AS_MODULE
     CLI_AS_MODULE = args.cli_as_module

@@ -221,3 +221,13 @@ def test_runner_gives_every_policy_call_its_own_props_and_config():
               "observe": ResolvedPolicyConfig(EnforcementLevel.ADVISORY, {})}
     evaluate(policies, resources, config)
     assert seen == [("tamper", "a", 5), ("tamper", "b", 5), ("observe", "a", "team"), ("observe", "b", "team")]
+
+
+@pytest.mark.parametrize("name", ["results", "before-speed-work"])
+def test_committed_results_are_full_runs_and_their_markdown_is_their_rendering(name):
+    results = json.loads((ROOT / "benchmarks" / f"{name}.json").read_text())
+    assert results["schemaVersion"] == 1 and results["mode"] == "full"
+    assert [s["label"] for s in results["stacks"]] == ["dev", "staging", "prod", "prod (kubernetes)"]
+    assert [d["dimension"] for d in results["scaling"]] == ["apps", "databases", "replicas"]
+    assert [p["n"] for p in results["scaling"][0]["points"]] == [1, 5, 20]
+    assert (ROOT / "benchmarks" / f"{name}.md").read_text() == run.to_markdown(results)
