@@ -6,7 +6,9 @@ import json
 from typing import Any, Callable
 
 import pytest
+from pulumi.provider.experimental.component import ComponentProvider
 
+import components.__main__ as package
 from infra.engine import Plan, synth_stack
 
 _CACHE: dict[str, Plan] = {}
@@ -33,3 +35,15 @@ def stack_plan() -> Callable[..., Plan]:
 def each_stack(request) -> str:
     """Runs a test once per shipped stack."""
     return request.param
+
+
+@pytest.fixture(scope="session")
+def provider() -> ComponentProvider:
+    """The component provider ``components/__main__.py`` hosts, built in-process."""
+    return ComponentProvider(package.COMPONENTS, package.PACKAGE, version=package.version())
+
+
+@pytest.fixture(scope="session")
+def schema(provider) -> dict:
+    """The package schema as ``pulumi package get-schema`` would print it."""
+    return json.loads(provider.schema)

@@ -62,18 +62,6 @@ def docs_of(cls: type) -> dict[str, str]:
     return docs
 
 
-@pytest.fixture(scope="module")
-def provider() -> ComponentProvider:
-    """The provider ``components/__main__.py`` hosts, built in-process."""
-    return ComponentProvider(package.COMPONENTS, package.PACKAGE, version=package.version())
-
-
-@pytest.fixture(scope="module")
-def schema(provider) -> dict:
-    """The package schema as ``pulumi package get-schema`` would print it."""
-    return json.loads(provider.schema)
-
-
 def resource(schema: dict, component: str) -> dict:
     return schema["resources"][f"webstack:index:{component}"]
 

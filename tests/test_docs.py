@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
-import json
 import re
 import shutil
 import subprocess
@@ -14,7 +13,6 @@ import sys
 
 import pytest
 import yaml
-from pulumi.provider.experimental.component import ComponentProvider
 
 import components.__main__ as package
 from components.tiers import TIER_DEFAULTS
@@ -51,16 +49,6 @@ def row_of(table: str, first_cell: str) -> str:
     rows = [line for line in table.splitlines() if line.startswith(f"| {first_cell}")]
     assert len(rows) == 1, (first_cell, rows)
     return rows[0]
-
-
-@pytest.fixture(scope="module")
-def provider() -> ComponentProvider:
-    return ComponentProvider(package.COMPONENTS, package.PACKAGE, version=package.version())
-
-
-@pytest.fixture(scope="module")
-def schema(provider) -> dict:
-    return json.loads(provider.schema)
 
 
 # ---------------------------------------------------------------------------- the pages

@@ -357,18 +357,6 @@ def run_program(program: dict[str, Any], provider: ComponentProvider, *, project
 
 
 @pytest.fixture(scope="module")
-def provider() -> ComponentProvider:
-    return ComponentProvider(package.COMPONENTS, package.PACKAGE, version=package.version())
-
-
-@pytest.fixture(scope="module")
-def schema(provider) -> dict:
-    import json
-
-    return json.loads(provider.schema)
-
-
-@pytest.fixture(scope="module")
 def project() -> dict[str, Any]:
     return load_project()
 
