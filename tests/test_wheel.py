@@ -201,7 +201,9 @@ def test_the_installed_components_build_the_consumers_database(consumer):
     assert cache["inputs"]["transitEncryptionEnabled"] and cache["inputs"]["automaticFailoverEnabled"]
     assert cache["inputs"]["authToken"] == "[secret]"
     alarms = [r for r in plan["resources"] if r["type"] == "aws:cloudwatch/metricAlarm:MetricAlarm"]
-    assert {"ReplicaLag", "DatabaseConnections", "EngineCPUUtilization"} <= {a["inputs"]["metricName"] for a in alarms}
+    metrics = {a["inputs"]["metricName"] for a in alarms}
+    assert {"ReplicaLag", "DatabaseConnections", "EngineCPUUtilization"} <= metrics
+    assert "5xxErrorRate" not in metrics  # the consumer passed no CDN, so it gets no CDN alarms
 
 
 def test_the_consumers_plan_shows_no_secret_in_clear(consumer):
