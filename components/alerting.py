@@ -603,14 +603,18 @@ class Alerting(pulumi.ComponentResource):
     EventBridge rules for failed backup and copy jobs (critical / warning) and backup
     vault notifications (info); a CloudWatch dashboard.
 
-    Outputs: ``topic_arns`` (severity -> ARN), ``edge_topic_arns``, ``alarm_names``,
-    ``dashboard_name``, ``health_check_id``.
+    Outputs: ``topic_arns`` (severity -> ARN), ``edge_topic_arns``, ``regional_topic_arns``,
+    ``alarm_names``, ``dashboard_name``, ``health_check_id``.
     """
 
     topic_arns: pulumi.Output[dict[str, str]]
     """ARN of the topic of each severity (``critical``, ``warning``, ``info``)."""
     edge_topic_arns: pulumi.Output[dict[str, str]]
     """Topics in ``edge_region`` used by the CloudFront, Route 53 and ACM alarms."""
+    regional_topic_arns: pulumi.Output[dict[str, dict[str, str]]]
+    """Region -> severity -> topic ARN, for every region that has topics: the stack's,
+    ``edge_region`` when there are edge alarms, the cross-region replica's. Your own alarms
+    in those regions can notify these (an alarm can only notify topics in its region)."""
     alarm_names: pulumi.Output[list[str]]
     """Names of every CloudWatch alarm created."""
     dashboard_name: Optional[pulumi.Output[str]]
@@ -701,11 +705,17 @@ class Alerting(pulumi.ComponentResource):
 
         self.topic_arns = pulumi.Output.all(**{s.value: topics[s].arn for s in SEVERITIES})
         self.edge_topic_arns = pulumi.Output.all(**{s.value: edge_topics[s].arn for s in SEVERITIES})
+        # Keyed by the region the provider reports, so it is right even without args.region.
+        copies = {r: pulumi.Output.all(**{s.value: t[s].arn for s in SEVERITIES})
+                  for r, t in by_region.items() if t is not topics}
+        self.regional_topic_arns = pulumi.Output.all(region, self.topic_arns, pulumi.Output.all(**copies) if copies else {}).apply(
+            lambda resolved: {resolved[0]: resolved[1], **resolved[2]})
         self.alarm_names = pulumi.Output.all(*[a.name for a in alarms]).apply(list)
         self.health_check_id = health_check.id if health_check is not None else None
         self.register_outputs({
             "topic_arns": self.topic_arns,
             "edge_topic_arns": self.edge_topic_arns,
+            "regional_topic_arns": self.regional_topic_arns,
             "alarm_names": self.alarm_names,
             "dashboard_name": self.dashboard_name,
             "health_check_id": self.health_check_id,

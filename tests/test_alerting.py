@@ -418,6 +418,8 @@ def test_outputs_are_registered_and_everything_is_parented():
     outputs = component.component_outputs
     assert outputs["topic_arns"] == {s: topic_arn(s) for s in ("critical", "warning", "info")}
     assert outputs["edge_topic_arns"]["critical"] == topic_arn("critical", "us-east-1")
+    assert outputs["regional_topic_arns"] == {
+        region: {s: topic_arn(s, region) for s in ("critical", "warning", "info")} for region in ("eu-west-1", "us-east-1")}
     assert outputs["dashboard_name"] == "webstack-prod-operations"
     assert outputs["health_check_id"] == plan.one("aws:route53/healthCheck:HealthCheck").id
     # 4 edge (down, 5xx, latency, certificate) + 4 primary + 2 x 2 replica + 2 x 4 cache + backup
@@ -470,6 +472,9 @@ def test_the_dr_region_gets_a_third_set_of_topics_and_the_others_keep_their_name
     outputs = plan.one("webstack:index:Alerting").component_outputs
     assert outputs["topic_arns"] == {s: topic_arn(s) for s in ("critical", "warning", "info")}
     assert outputs["edge_topic_arns"]["critical"] == topic_arn("critical", "us-east-1")
+    assert outputs["regional_topic_arns"]["eu-central-1"] == {
+        s: topic_arn(s, "eu-central-1") for s in ("critical", "warning", "info")}
+    assert sorted(outputs["regional_topic_arns"]) == ["eu-central-1", "eu-west-1", "us-east-1"]
     assert "webstack-prod-db-replica-eu-central-1-lag" in outputs["alarm_names"]
 
 
@@ -633,3 +638,11 @@ def test_a_cache_exposing_members_as_one_output_needs_the_node_count():
 def test_a_component_missing_a_contract_attribute_is_named(components, message):
     with pytest.raises(ArgsError, match=message):
         AlertingArgs(emails=["ops@example.com"]).watching(**components)
+
+
+def test_regional_topic_arns_key_the_stacks_topics_by_the_providers_region_when_region_is_not_given():
+    plan = run("no-region", lambda: replace(prod_args(), region=None), region="ap-southeast-2")
+    outputs = plan.one("webstack:index:Alerting").component_outputs
+    assert sorted(outputs["regional_topic_arns"]) == ["ap-southeast-2", "us-east-1"]
+    assert outputs["regional_topic_arns"]["ap-southeast-2"] == outputs["topic_arns"]
+    assert outputs["regional_topic_arns"]["us-east-1"] == outputs["edge_topic_arns"]
