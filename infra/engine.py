@@ -191,33 +191,41 @@ class Plan:
                     out[target.urn] = target
         return list(out.values())
 
+    def creatable(self) -> list[Resource]:
+        """The resources ``pulumi up`` creates through a provider (not components or providers)."""
+        return [r for r in self.resources if r.custom and not r.type.startswith("pulumi:providers:")]
+
+    def finish_times(self, takes: Callable[[Resource], int] = lambda res: 1) -> dict[str, int]:
+        """URN -> when the resource is created at the earliest, if creating ``res`` takes
+        ``takes(res)`` and starts once everything it ``waits_for`` is created."""
+        finish: dict[str, int] = {}
+
+        def finish_of(res: Resource) -> int:
+            if res.urn not in finish:
+                finish[res.urn] = 0  # guards against cycles (the engine would reject them)
+                finish[res.urn] = takes(res) + max((finish_of(d) for d in self.waits_for(res)), default=0)
+            return finish[res.urn]
+
+        for res in self.creatable():
+            finish_of(res)
+        return finish
+
     def creation_waves(self) -> dict[str, int]:
         """URN -> the wave in which ``pulumi up`` can create the resource at the earliest
         (1: nothing to wait for). The number of waves is the length of the longest chain of
         creations that must happen one after another."""
-        waves: dict[str, int] = {}
+        return self.finish_times()
 
-        def wave(res: Resource) -> int:
-            if res.urn not in waves:
-                waves[res.urn] = 0  # guards against cycles (the engine would reject them)
-                waves[res.urn] = 1 + max((wave(d) for d in self.waits_for(res)), default=0)
-            return waves[res.urn]
-
-        for res in self.resources:
-            if res.custom and not res.type.startswith("pulumi:providers:"):
-                wave(res)
-        return waves
-
-    def critical_path(self) -> list[Resource]:
-        """The longest chain of resources that must be created one after another."""
-        waves = self.creation_waves()
-        if not waves:
-            return []
-        current = self._by_urn[max(waves, key=lambda u: waves[u])]
-        chain = [current]
-        while waves[current.urn] > 1:
-            current = max(self.waits_for(current), key=lambda r: waves[r.urn])
+    def critical_path(self, finish: Optional[dict[str, int]] = None) -> list[Resource]:
+        """The longest chain of resources that must be created one after another: by count
+        of steps, or by ``finish`` (from ``finish_times``) when given. Ties go to the resource
+        registered first, so the answer is stable."""
+        finish = finish if finish is not None else self.creation_waves()
+        current = max(self.creatable(), key=lambda r: finish[r.urn], default=None)
+        chain: list[Resource] = []
+        while current is not None:
             chain.append(current)
+            current = max(self.waits_for(current), key=lambda r: finish[r.urn], default=None)
         return list(reversed(chain))
 
     def to_json(self) -> dict[str, Any]:

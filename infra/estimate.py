@@ -219,29 +219,13 @@ class DeployEstimate:
 
 def deploy_estimate(plan: Plan) -> DeployEstimate:
     """The longest chain of dependent creations, weighted by ``creation_seconds``."""
-    creatable = [r for r in plan if r.custom and not r.type.startswith("pulumi:providers:")]
+    creatable = plan.creatable()
     took = {r.urn: creation_seconds(r) for r in creatable}
-    finish: dict[str, int] = {}
-    waits: dict[str, list[Resource]] = {}
-
-    def finish_of(res: Resource) -> int:
-        if res.urn not in finish:
-            finish[res.urn] = 0  # the engine would reject a cycle; never loop on one
-            waits[res.urn] = plan.waits_for(res)
-            finish[res.urn] = took[res.urn][0] + max((finish_of(d) for d in waits[res.urn]), default=0)
-        return finish[res.urn]
-
-    for res in creatable:
-        finish_of(res)
+    finish = plan.finish_times(lambda res: took[res.urn][0])
     chain: list[Step] = []
-    if creatable:
-        # Ties go to the earliest registered resource, so the answer is stable.
-        current: Optional[Resource] = max(creatable, key=lambda r: finish[r.urn])
-        while current is not None:
-            seconds, basis = took[current.urn]
-            chain.append(Step(current, seconds, finish[current.urn] - seconds, basis))
-            current = max(waits[current.urn], key=lambda r: finish[r.urn], default=None)
-        chain.reverse()
+    for res in plan.critical_path(finish):
+        seconds, basis = took[res.urn]
+        chain.append(Step(res, seconds, finish[res.urn] - seconds, basis))
     defaulted = sorted({r.type for r in creatable if r.type not in CREATION_SECONDS and r.type not in _BY_INPUTS})
     return DeployEstimate(chain, sum(s for s, _ in took.values()), defaulted)
 
