@@ -126,14 +126,19 @@ def instance_memory_gib(instance_class: str) -> Optional[float]:
     letters, _, variant, size = match.groups()
     if letters == "t":
         return float(_BURSTABLE_GIB[size]) if size in _BURSTABLE_GIB else None
-    if size == "large":
-        vcpus = 2
-    elif (size_match := re.match(r"^(\d*)xlarge$", size)) is not None:
-        vcpus = 4 * int(size_match.group(1) or 1)
-    else:
-        return None
+    vcpus = size_vcpus(size) if size not in ("micro", "small", "medium") else None  # no such m/r/x/z sizes
     per_vcpu = _GIB_PER_VCPU.get("x2i" if letters == "x" and variant.startswith("i") else letters)
-    return float(vcpus * per_vcpu) if per_vcpu else None
+    return float(vcpus * per_vcpu) if vcpus and per_vcpu else None
+
+
+def size_vcpus(size: str) -> Optional[int]:
+    """vCPUs of an RDS or ElastiCache instance size (the part after the last dot):
+    ``micro`` to ``large`` 2 (burstable sizes included), ``xlarge`` 4, ``Nxlarge`` 4N;
+    None for a size this does not know."""
+    if size in ("micro", "small", "medium", "large"):
+        return 2
+    match = re.match(r"^(\d*)xlarge$", size)
+    return 4 * int(match.group(1) or 1) if match else None
 
 
 def max_connections_for(instance_class: str) -> int:

@@ -39,10 +39,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
+from components.database import size_vcpus
 from infra import price_table as prices
 from infra.engine import Plan, Resource, to_plain
 
@@ -261,14 +261,11 @@ class _NoPrice(Exception):
 
 
 def vcpus(instance_class: str) -> int:
-    """vCPUs of an RDS or ElastiCache class: burstable and ``large`` 2, ``Nxlarge`` 4N."""
-    size = instance_class.rsplit(".", 1)[-1]
-    if size in ("micro", "small", "medium", "large"):
-        return 2
-    match = re.fullmatch(r"(\d*)xlarge", size)
-    if not match:
+    """vCPUs of an RDS or ElastiCache class (``components.database.size_vcpus``)."""
+    count = size_vcpus(instance_class.rsplit(".", 1)[-1])
+    if count is None:
         raise _NoPrice(f"unknown instance size {instance_class!r}")
-    return 4 * int(match.group(1) or 1)
+    return count
 
 
 def _hourly(table: dict[str, float], key: Any, what: str) -> float:
@@ -289,7 +286,7 @@ def _rds_instance(res: Resource, plan: Plan) -> tuple[float, str]:
     storage_type = inputs.get("storageType") or "gp3"
     gb = inputs.get("allocatedStorage")
     if gb is None and inputs.get("replicateSourceDb"):
-        source = _replica_source(plan, inputs["replicateSourceDb"])
+        source = _instance_by_identifier(plan, inputs["replicateSourceDb"])
         gb = source.inputs.get("allocatedStorage") if source else None
     if gb is None:
         raise _NoPrice("allocated storage unknown")
@@ -305,8 +302,8 @@ def _rds_instance(res: Resource, plan: Plan) -> tuple[float, str]:
     return compute + storage + iops, detail
 
 
-def _replica_source(plan: Plan, source: str) -> Optional[Resource]:
-    identifier = source.rsplit(":", 1)[-1]
+def _instance_by_identifier(plan: Plan, identifier_or_arn: str) -> Optional[Resource]:
+    identifier = identifier_or_arn.rsplit(":", 1)[-1]
     return next((r for r in plan.by_type("aws:rds/instance:Instance")
                  if r.inputs.get("identifier") == identifier), None)
 
@@ -314,7 +311,7 @@ def _replica_source(plan: Plan, source: str) -> Optional[Resource]:
 def _rds_proxy(res: Resource, plan: Plan) -> tuple[float, str]:
     name = res.inputs.get("name")
     targets = [t for t in plan.by_type("aws:rds/proxyTarget:ProxyTarget") if t.inputs.get("dbProxyName") == name]
-    instances = [_replica_source(plan, t.inputs.get("dbInstanceIdentifier", "")) for t in targets]
+    instances = [_instance_by_identifier(plan, t.inputs.get("dbInstanceIdentifier", "")) for t in targets]
     if not instances or None in instances:
         raise _NoPrice("the proxy's target instance is not in the plan")
     cpus = max(prices.RDS_PROXY_MIN_VCPUS, sum(vcpus(i.inputs["instanceClass"]) for i in instances))

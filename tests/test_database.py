@@ -93,7 +93,8 @@ def test_instance_memory_of_known_classes(cls, gib):
     assert instance_memory_gib(cls) == gib
 
 
-@pytest.mark.parametrize("cls", ["db.foo.bar", "db.t4g.nano", "db.r7g.metal", "r7g.large", "db.t4g.nano2", "db.serverless"])
+@pytest.mark.parametrize("cls", ["db.foo.bar", "db.t4g.nano", "db.r7g.metal", "r7g.large", "db.t4g.nano2", "db.serverless",
+                                 "db.r7g.medium"])
 def test_unknown_classes_have_no_memory(cls):
     assert instance_memory_gib(cls) is None
 
