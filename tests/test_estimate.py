@@ -275,3 +275,12 @@ def test_estimate_of_an_unknown_stack_is_one_line(capsys):
     assert main(["estimate", "qa"]) == 2
     out, err = capsys.readouterr()
     assert out == "" and err.startswith("webstack: error: no stack file Pulumi.qa.yaml")
+
+
+def test_the_proxy_is_priced_per_vcpu_of_its_target_class():
+    cost = estimate.cost_estimate(cached_plan("prod", {"webstack:database": {"instanceClass": "db.r7g.4xlarge"}}))
+    assert line(cost, "database-proxy").monthly == round(16 * prices.RDS_PROXY_VCPU_HOUR * 730, 2)
+    assert line(cost, "database-proxy").detail.startswith("16 vCPUs")
+    assert estimate.vcpus("cache.t4g.micro") == 2 and estimate.vcpus("db.m7g.12xlarge") == 48
+    with pytest.raises(Exception, match="unknown instance size 'db.r7g.metal'"):
+        estimate.vcpus("db.r7g.metal")
