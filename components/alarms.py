@@ -268,12 +268,8 @@ def database_alarms(
         ))
     for index, replica in enumerate(replica_identifiers):
         dims = {"DBInstanceIdentifier": replica}
-        specs.append(AlarmSpec(
-            key=f"db-replica-{index}-lag", title=f"Replica {index} lag", severity=Severity.WARNING,
-            namespace="AWS/RDS", metric_name="ReplicaLag", dimensions=dims,
-            statistic="Maximum", comparison="GreaterThanThreshold", threshold=t.db_replica_lag_seconds, unit="s",
-            period=60, evaluation_periods=5, datapoints_to_alarm=5,
-            treat_missing_data="breaching",
+        specs.append(_replica_lag(
+            t, f"db-replica-{index}-lag", f"Replica {index} lag", replica,
             missing_data_reason=("a replica that stops reporting lag is not replicating (or is down): reads "
                                  "sent to it are stale or fail, which is what this alarm is for"),
             description=(
@@ -296,6 +292,19 @@ def database_alarms(
     return specs
 
 
+def _replica_lag(t: Thresholds, key: str, title: str, identifier: Any, *, missing_data_reason: str,
+                 description: str, region: Optional[str] = None) -> AlarmSpec:
+    """``ReplicaLag`` of one RDS read replica, in-region or cross-region: the same metric,
+    threshold and windows (5 one-minute periods), and a silent replica counts as lagging."""
+    return AlarmSpec(
+        key=key, title=title, severity=Severity.WARNING,
+        namespace="AWS/RDS", metric_name="ReplicaLag", dimensions={"DBInstanceIdentifier": identifier},
+        statistic="Maximum", comparison="GreaterThanThreshold", threshold=t.db_replica_lag_seconds, unit="s",
+        period=60, evaluation_periods=5, datapoints_to_alarm=5, region=region,
+        treat_missing_data="breaching", missing_data_reason=missing_data_reason, description=description,
+    )
+
+
 def cross_region_replica_alarms(t: Thresholds, identifier: Any, region: str) -> list[AlarmSpec]:
     """The disaster-recovery replica in ``region``: its lag, created in that region.
 
@@ -307,12 +316,8 @@ def cross_region_replica_alarms(t: Thresholds, identifier: Any, region: str) -> 
     replica serves no reads (it is not in the reader endpoint), so its only work is replaying
     the primary's changes, and when that saturates it shows as lag.
     """
-    return [AlarmSpec(
-        key=f"db-replica-{region}-lag", title=f"Cross-region replica ({region}) lag", severity=Severity.WARNING,
-        namespace="AWS/RDS", metric_name="ReplicaLag", dimensions={"DBInstanceIdentifier": identifier},
-        statistic="Maximum", comparison="GreaterThanThreshold", threshold=t.db_replica_lag_seconds, unit="s",
-        period=60, evaluation_periods=5, datapoints_to_alarm=5, region=region,
-        treat_missing_data="breaching",
+    return [_replica_lag(
+        t, f"db-replica-{region}-lag", f"Cross-region replica ({region}) lag", identifier, region=region,
         missing_data_reason=("a cross-region replica that stops reporting lag is not replicating (or is down): "
                              "the recovery point in that region stops advancing, which is what this alarm is for"),
         description=(
