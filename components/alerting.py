@@ -708,8 +708,9 @@ class Alerting(pulumi.ComponentResource):
         # Keyed by the region the provider reports, so it is right even without args.region.
         copies = {r: pulumi.Output.all(**{s.value: t[s].arn for s in SEVERITIES})
                   for r, t in by_region.items() if t is not topics}
-        self.regional_topic_arns = pulumi.Output.all(region, self.topic_arns, pulumi.Output.all(**copies) if copies else {}).apply(
-            lambda resolved: {resolved[0]: resolved[1], **resolved[2]})
+        self.regional_topic_arns = pulumi.Output.all(
+            region, self.topic_arns, pulumi.Output.all(**copies) if copies else {},
+        ).apply(lambda resolved: {resolved[0]: resolved[1], **resolved[2]})
         self.alarm_names = pulumi.Output.all(*[a.name for a in alarms]).apply(list)
         self.health_check_id = health_check.id if health_check is not None else None
         self.register_outputs({

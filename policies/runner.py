@@ -93,9 +93,14 @@ def wire_roundtrip(props: Mapping[str, Any]) -> dict[str, Any]:
     return json_format.MessageToDict(message)
 
 
+def decoded_props(props: Mapping[str, Any]) -> dict[str, Any]:
+    """``props`` decoded as the analyzer decodes a request (secrets and unknowns restored)."""
+    return deserialize_properties(wire_roundtrip(props))
+
+
 def analyzer_props(props: Mapping[str, Any]) -> Mapping[str, Any]:
     """The proxy object a policy receives as ``args.props`` for these properties."""
-    return unknown_checking_proxy(deserialize_properties(wire_roundtrip(props)))
+    return unknown_checking_proxy(decoded_props(props))
 
 
 def _fresh(value: Any) -> Any:
@@ -144,7 +149,7 @@ def evaluate(
 
     def props_of(index: int, res: ResourceState) -> Mapping[str, Any]:
         if index not in decoded:
-            decoded[index] = deserialize_properties(wire_roundtrip(res.inputs))
+            decoded[index] = decoded_props(res.inputs)
         return unknown_checking_proxy(decoded[index])
 
     def level_of(policy: Policy) -> EnforcementLevel:
