@@ -83,3 +83,15 @@ def test_only_real_data_dependencies_order_creation(overrides):
                 continue
             dep = plan.by_urn(urn)
             assert (res.type, dep.type) in JUSTIFIED_EXPLICIT, f"{res.name} depends_on {dep.name} ({dep.type})"
+
+
+@pytest.mark.parametrize("overrides", [None, {"webstack:app": {"platform": "kubernetes"}}])
+def test_nothing_at_the_edge_waits_for_the_data_tier(overrides):
+    """The CDN, its certificate, WAF and the app deploy while the database is created: no
+    chain to them passes through an RDS or ElastiCache resource."""
+    plan = cached_plan("prod", overrides)
+    data_tier = 10**6
+    finish = plan.finish_times(lambda r: data_tier if r.type.startswith(("aws:rds/", "aws:elasticache/")) else 1)
+    for token in ("aws:cloudfront/distribution:Distribution", "aws:acm/certificateValidation:CertificateValidation",
+                  "aws:wafv2/webAcl:WebAcl"):
+        assert finish[plan.one(token).urn] < data_tier, token

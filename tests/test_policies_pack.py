@@ -9,9 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from pulumi_policy import EnforcementLevel, ResourceValidationPolicy, Severity, StackValidationPolicy
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
 
+import components
 from policies import hardening, security_headers, settings, transport_security
 from policies.pack import BY_NAME, PACK_NAME, POLICIES
 from policies.runner import ResourceState, analyzer_props, evaluate, evaluate_policy
@@ -339,10 +341,5 @@ def test_policies_accept_read_only_mapping_proxies_directly():
 def test_the_pack_is_versioned_with_the_library():
     """One release number: the pack published with `pulumi policy publish` is the one the
     components of the same release are checked against."""
-    import yaml
-
-    import components
-    from infra.engine import ROOT
-
     manifest = yaml.safe_load((ROOT / "policies" / "PulumiPolicy.yaml").read_text())
     assert str(manifest["version"]) == components.__version__
