@@ -11,6 +11,7 @@ Importing this module (tests, tooling) only builds ``COMPONENTS``; the provider 
 only when the directory runs as a program.
 """
 
+import inspect
 import sys
 from pathlib import Path
 
@@ -22,6 +23,7 @@ if __name__ == "__main__" and not __package__:
     sys.path[:] = [str(_HERE.parent)] + [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 
 from pulumi.provider.experimental import component_provider_host  # noqa: E402
+from pulumi.provider.experimental.component import ComponentProvider  # noqa: E402
 
 from components import __version__  # noqa: E402
 from components.alerting import Alerting  # noqa: E402
@@ -45,6 +47,18 @@ def version() -> str:
     the generated SDKs carry. Read from the package, so it is the same from a checkout, an
     installed wheel and the plugin's own virtualenv."""
     return __version__
+
+
+def args_class(component: type) -> type:
+    """The Args class ``component`` takes: the annotation of its ``args`` parameter, which is
+    what Pulumi's schema analyzer reads."""
+    return inspect.signature(component.__init__).parameters["args"].annotation
+
+
+def provider() -> ComponentProvider:
+    """The provider this package serves, built in-process: its ``schema`` is what
+    ``pulumi package get-schema`` prints (docs/generate.py and the tests read it)."""
+    return ComponentProvider(COMPONENTS, PACKAGE, version=version())
 
 
 if __name__ == "__main__":

@@ -37,19 +37,21 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path[:1]:
     sys.path.insert(0, str(ROOT))  # document this checkout, not some installed copy
 
-from pulumi.provider.experimental.component import ComponentProvider  # noqa: E402
+from pulumi.provider.experimental.util import camel_case as camel  # noqa: E402
 
 import components.__main__ as package  # noqa: E402
 from components import alarms  # noqa: E402
+from components.__main__ import args_class  # noqa: E402
 from components.alarms import Thresholds  # noqa: E402
-from components.database import instance_memory_gib, max_connections_for  # noqa: E402
+from components.alerting import AlertingArgs  # noqa: E402
+from components.database import max_connections_for  # noqa: E402
 from components.tiers import TIER_DEFAULTS, Tier  # noqa: E402
 
 DOCS = ROOT / "docs"
 THRESHOLDS = {f.name for f in dataclasses.fields(Thresholds)}
 ALARM_EXAMPLE_CLASS = "db.r7g.large"
 """Instance class of the database in the Alerting page's alarm catalogue (the prod default)."""
-TIERS = (Tier.DEV, Tier.STAGING, Tier.PROD)
+TIERS = tuple(Tier)
 BLOCK = re.compile(r"(<!-- generated:([a-z]+) -->\n)(.*?)(<!-- /generated:\2 -->)", re.S)
 
 SECTION_COMPONENTS = {
@@ -92,18 +94,14 @@ def page_name(component: type) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "-", component.__name__).lower() + ".md"
 
 
-def camel(name: str) -> str:
-    first, *rest = name.split("_")
-    return first + "".join(part[:1].upper() + part[1:] for part in rest)
-
-
 def both_names(name: str) -> str:
     """The Python name and, when it differs, the schema name of a field."""
     return f"`{name}`" if camel(name) == name else f"`{name}`<br>`{camel(name)}`"
 
 
-def args_class(component: type) -> type:
-    return inspect.get_annotations(component.__init__)["args"]
+def summary(component: type) -> str:
+    """The first paragraph of a component's docstring, as one Markdown table cell."""
+    return clean((component.__doc__ or "").strip().split("\n\n")[0])
 
 
 def clean(text: Optional[str]) -> str:
@@ -236,7 +234,7 @@ def tier_targets() -> dict[str, list[tuple[str, Optional[str], str]]]:
     for key in TIER_DEFAULTS:
         section, setting = key.split(".", 1)
         if section == "alerting":
-            if setting not in {f.name for f in dataclasses.fields(Thresholds)}:
+            if setting not in THRESHOLDS:
                 unplaced.append(key)
             continue  # the Alerting page shows its thresholds, which read these rows
         targets = TIER_TARGETS.get(key) or tuple(
@@ -255,8 +253,6 @@ def tier_targets() -> dict[str, list[tuple[str, Optional[str], str]]]:
 
 
 def tiers_block(component: type, targets: dict[str, list]) -> str:
-    cls = args_class(component)
-    defaults = {f.name: f for f in dataclasses.fields(cls)}
     if component.__name__ == "Alerting":
         rows = ["| Threshold (Args field) | `components/tiers.py` | dev | staging | prod |", "|---|---|---|---|---|"]
         per_tier = {t: Thresholds.for_tier(t) for t in TIERS}
@@ -266,6 +262,7 @@ def tiers_block(component: type, targets: dict[str, list]) -> str:
             cells = " | ".join(value(getattr(per_tier[t], f.name)) for t in TIERS)
             rows.append(f"| `{f.name}` | {source} | {cells} |")
         return "\n".join(rows)
+    defaults = {f.name: f for f in dataclasses.fields(args_class(component))}
     rows = ["| `components/tiers.py` | Args field | Args default | dev | staging | prod |", "|---|---|---|---|---|---|"]
     notes = []
     for key, field_name, note in targets[component.__name__]:
@@ -290,29 +287,28 @@ def tiers_block(component: type, targets: dict[str, list]) -> str:
 
 
 def alarms_block() -> str:
-    """The prod alarm catalogue, for a representative prod stack (``components/alarms.py``)."""
-    t = Thresholds.for_tier(Tier.PROD)
-    specs = [
-        *alarms.health_alarms(t, "health-check"),
-        *alarms.cdn_alarms(t, "distribution"),
-        *alarms.certificate_alarms(t, "certificate"),
-        *alarms.database_alarms(t, "primary", max_connections=max_connections_for(ALARM_EXAMPLE_CLASS),
-                                allocated_storage_gb=100, memory_gib=instance_memory_gib(ALARM_EXAMPLE_CLASS),
-                                replica_identifiers=["replica"]),
-        *alarms.cross_region_replica_alarms(t, "dr-replica", "eu-central-1"),
-        *alarms.cache_alarms(t, ["node-a", "node-b"]),
-        *alarms.kubernetes_alarms(t, "cluster", "namespace", "deployment", 20),
-        *alarms.backup_alarms(t, "vault"),
-    ]
-    return alarms.markdown_table(specs)
+    """The prod alarm catalogue, for a representative prod stack: what ``Alerting`` builds
+    for these Args (``AlertingArgs.catalogue``), so every alarm family appears."""
+    args = AlertingArgs(
+        tier=Tier.PROD, emails=["oncall@example.com"], health_check_url="https://shop.example.com/health",
+        cdn_distribution_id="distribution", certificate_arn="certificate",
+        database_identifier="primary", database_replica_identifiers=["replica"],
+        database_max_connections=max_connections_for(ALARM_EXAMPLE_CLASS), database_allocated_storage_gb=100,
+        database_instance_class=ALARM_EXAMPLE_CLASS,
+        database_cross_region_replica_identifier="dr-replica", database_cross_region_replica_region="eu-central-1",
+        cache_member_clusters=["node-a", "node-b"],
+        app_platform="kubernetes", kubernetes_cluster_name="cluster", kubernetes_namespace="namespace",
+        kubernetes_deployment_name="deployment", kubernetes_max_replicas=20,
+        backup_vault_name="vault",
+    )
+    return alarms.markdown_table(args.catalogue("health-check"))
 
 
 def index_block() -> str:
     rows = ["| Component | Type token | Page | Builds |", "|---|---|---|---|"]
     for c in package.COMPONENTS:
-        summary = clean((c.__doc__ or "").strip().split("\n\n")[0])
         rows.append(f"| `{c.__name__}` | `{package.PACKAGE}:index:{c.__name__}` | [{page_name(c)}]({page_name(c)}) | "
-                    f"{summary} |")
+                    f"{summary(c)} |")
     return "\n".join(rows)
 
 
@@ -320,7 +316,7 @@ def index_block() -> str:
 
 
 def schema() -> dict[str, Any]:
-    return json.loads(ComponentProvider(package.COMPONENTS, package.PACKAGE, version=package.version()).schema)
+    return json.loads(package.provider().schema)
 
 
 def expected_blocks() -> dict[str, dict[str, str]]:
@@ -348,11 +344,11 @@ def render(text: str, blocks: dict[str, str], where: str) -> str:
 
 def skeleton(component: type, blocks: dict[str, str]) -> str:
     """A new page: the component's summary and its generated blocks, ready for prose."""
-    summary = (component.__doc__ or "").strip().split("\n\n")[0]
-    parts = [f"# {component.__name__}\n\n{clean(summary)}\n"]
+    parts = [f"# {component.__name__}\n\n{summary(component)}\n"]
     headings = {"tiers": "Per tier", "args": "Args", "outputs": "Outputs", "alarms": "Alarms"}
-    for name, heading in ((name, heading) for name, heading in headings.items() if name in blocks):
-        parts.append(f"## {heading}\n\n<!-- generated:{name} -->\n<!-- /generated:{name} -->\n")
+    for name, heading in headings.items():
+        if name in blocks:
+            parts.append(f"## {heading}\n\n<!-- generated:{name} -->\n<!-- /generated:{name} -->\n")
     return render("\n".join(parts), blocks, component.__name__)
 
 

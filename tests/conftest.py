@@ -40,7 +40,7 @@ def each_stack(request) -> str:
 @pytest.fixture(scope="session")
 def provider() -> ComponentProvider:
     """The component provider ``components/__main__.py`` hosts, built in-process."""
-    return ComponentProvider(package.COMPONENTS, package.PACKAGE, version=package.version())
+    return package.provider()
 
 
 @pytest.fixture(scope="session")

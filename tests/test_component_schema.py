@@ -26,6 +26,7 @@ import yaml
 from pulumi.errors import InputPropertyError
 from pulumi.provider.experimental.analyzer import Analyzer
 from pulumi.provider.experimental.component import ComponentProvider
+from pulumi.provider.experimental.util import camel_case as camel
 from pulumi.provider.experimental.host import components_from_module
 from pulumi.provider.server import ComponentInitError
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
@@ -44,12 +45,6 @@ ARGS = {
 }
 LINKS = {"subnetIds": ["subnet-0a", "subnet-0b"], "securityGroupId": "sg-0db",
          "availabilityZones": ["eu-central-1a", "eu-central-1b"], "vpcId": "vpc-0main"}
-
-
-def camel(name: str) -> str:
-    """Schema name of a Python attribute (``replica_identifiers`` -> ``replicaIdentifiers``)."""
-    first, *rest = name.split("_")
-    return first + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
 def docs_of(cls: type) -> dict[str, str]:

@@ -36,9 +36,9 @@ def page(component: str) -> str:
 
 def block(text: str, name: str) -> str:
     """The generated block ``name`` of a page."""
-    match = re.search(rf"<!-- generated:{name} -->\n(.*?)<!-- /generated:{name} -->", text, re.S)
-    assert match, f"no generated:{name} block"
-    return match.group(1)
+    blocks = {m.group(2): m.group(3) for m in generate.BLOCK.finditer(text)}
+    assert name in blocks, f"no generated:{name} block"
+    return blocks[name]
 
 
 def fenced(text: str, language: str) -> list[str]:
@@ -76,8 +76,7 @@ def test_the_index_links_every_page_and_only_pages_that_exist():
     assert linked == {generate.page_name(c) for c in package.COMPONENTS}
     assert {p.name for p in DOCS.glob("*.md")} == linked | {"README.md"}
     for component in COMPONENTS.values():
-        summary = generate.clean(component.__doc__.strip().split("\n\n")[0])
-        assert summary in row_of(index, f"`{component.__name__}` |")
+        assert generate.summary(component) in row_of(index, f"`{component.__name__}` |")
 
 
 def test_the_pages_are_current_with_the_code():

@@ -12,7 +12,6 @@ import dataclasses
 import enum
 import importlib
 import importlib.util
-import inspect
 import json
 import re
 import subprocess
@@ -32,14 +31,9 @@ from infra.engine import ROOT, Plan, synth
 # ------------------------------------------------------------------------------ the names
 
 
-def args_class(component: type) -> type:
-    """The Args class a component's constructor takes (its ``args`` annotation)."""
-    return inspect.signature(component.__init__).parameters["args"].annotation
-
-
 def test_every_component_and_its_args_is_exported_from_the_package():
     for component in package.COMPONENTS:
-        args = args_class(component)
+        args = package.args_class(component)
         assert args.__name__ == f"{component.__name__}Args"
         assert {component.__name__, args.__name__} <= set(components.__all__)
         assert getattr(components, component.__name__) is component
@@ -59,7 +53,7 @@ def _named_types(annotation) -> set[type]:
 def test_every_type_an_args_class_uses_is_exported_and_so_is_the_error_they_raise():
     used = set()
     for component in package.COMPONENTS:
-        for f in dataclasses.fields(args_class(component)):
+        for f in dataclasses.fields(package.args_class(component)):
             used |= _named_types(f.type)
     assert {t.__name__ for t in used} == {"SecurityHeaders", "Tier", "CacheEngine"}
     for t in used:
@@ -302,7 +296,7 @@ STATEFUL = {
 
 
 def test_exactly_the_components_with_data_have_a_protect_flag():
-    with_flag = {c for c in NAMES if "protect" in {f.name for f in dataclasses.fields(args_class(getattr(components, c)))}}
+    with_flag = {c for c in NAMES if "protect" in {f.name for f in dataclasses.fields(package.args_class(getattr(components, c)))}}
     assert with_flag == set(STATEFUL)
 
 
