@@ -17,7 +17,7 @@ import yaml
 import components.__main__ as package
 from components.tiers import TIER_DEFAULTS
 from infra.engine import ROOT, synth
-from tests.test_yaml_consumer import program_problems, references, run_program
+from tests.yaml_runner import program_problems, references, run_program
 
 DOCS = ROOT / "docs"
 SECTIONS = ("## What it builds", "## Per tier", "## Args", "## Outputs", "## Example: Python",
