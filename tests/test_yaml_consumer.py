@@ -174,7 +174,6 @@ def _variant(project: dict[str, Any], resource: str, **properties: Any) -> dict[
         ("alerts", {"databaseMaxConnections": "${db.maxConnections}"}, "databaseMaxConnections is a plain input"),
         ("alerts", {"emails": "${db.replicaIdentifiers}"}, "alerts.emails = ${db.replicaIdentifiers}: emails is a plain"),
         ("net", {"cidr": {"fn::join": ["", ["10.60", ".0.0/16"]]}}, "fn::...) are not evaluated"),
-        ("net", {"azCount": "${cache.port}"}, "reference cycle"),
     ],
 )
 def test_the_checker_names_what_pulumi_would_refuse(project, schema, resource, change, expected):
@@ -209,19 +208,31 @@ def test_a_component_gets_the_providers_its_options_name(provider, schema):
     """The CDN's certificate and web ACL must live in us-east-1: a YAML program passes a
     us-east-1 provider in the component's ``providers`` option, and every child uses it."""
     program = {"resources": {
-        "useast1": {"type": "pulumi:providers:aws", "properties": {"region": "us-east-1"}},
-        "cdn": {"type": "webstack:index:Cdn", "options": {"providers": ["${useast1}"]},
+        # Listed before its provider: only the providers option orders them.
+        "cdn": {"type": "webstack:index:Cdn", "options": {"providers": ["${useast1}"], "protect": True},
                 "properties": {"domain": "shop.example.com", "originDomain": "origin.shop.example.com"}},
+        "useast1": {"type": "pulumi:providers:aws", "properties": {"region": "us-east-1"}},
     }}
     assert program_problems(program, schema) == []
+    assert dependency_order(program) == ["useast1", "cdn"]
     plan, _ = run_program(program, provider)
+    assert plan.one("webstack:index:Cdn").protect
     region_provider = plan.one("pulumi:providers:aws", "useast1")
     certificate = plan.one("aws:acm/certificate:Certificate")
     assert certificate.provider_urn == region_provider.urn
     assert all(r.provider_urn == region_provider.urn for r in plan.descendants(plan.one("webstack:index:Cdn"))
                if r.custom and r.type.startswith("aws:"))
-    wrong = {"resources": {**program["resources"], "cdn": {**program["resources"]["cdn"], "options": {
-        "providers": ["${cdn}"], "dependsOn": ["${useast1}"]}}}}
+    wrong = {"resources": {
+        "cdn": {**program["resources"]["cdn"], "options": {
+            "providers": ["${cdn}"], "dependsOn": ["${useast1}"], "protect": "yes"}},
+        "useast1": {"type": "pulumi:providers:aws", "properties": {"region": "us-east-1", "profile": "ops"}},
+    }}
     problems = program_problems(wrong, schema)
     assert "cdn.options.dependsOn: resource option not handled by this offline runner" in problems
     assert "cdn.options.providers: '${cdn}' is not a provider resource of the program" in problems
+    assert "cdn.options.protect: wants true or false" in problems
+    assert "useast1.profile: this runner passes only literal region to pulumi:providers:aws" in problems
+    referenced = {"resources": {**program["resources"], "net": {"type": "webstack:index:Network"},
+                                "useast1": {"type": "pulumi:providers:aws", "properties": {"region": "${net.vpcId}"}}}}
+    assert "useast1.region: this runner passes only literal region to pulumi:providers:aws" in program_problems(
+        referenced, schema)

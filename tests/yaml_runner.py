@@ -37,9 +37,9 @@ _STEP = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
 _TOP_LEVEL = {"name", "runtime", "description", "packages", "resources", "outputs"}
 _RESOURCE_KEYS = {"type", "properties", "options"}
 _OPTIONS = {"providers", "protect"}
-PROVIDER_TYPES = {"pulumi:providers:aws": {"region"}}
-"""Explicit providers a program may declare (e.g. us-east-1 for ``Cdn``), with the
-properties this runner passes on; everything else about them is the provider's business."""
+PROVIDER_TYPES: dict[str, tuple[type, set[str]]] = {"pulumi:providers:aws": (aws.Provider, {"region"})}
+"""Explicit providers a program may declare (e.g. us-east-1 for ``Cdn``): the class that
+builds one and the properties this runner passes on; the rest is the provider's business."""
 
 REFERENCE_RULES = {
     "plain": "is a plain input: it takes a literal value (a reference arrives as an Output, which "
@@ -229,7 +229,7 @@ def _options_problems(name: str, options: dict[str, Any], resources: dict[str, A
     for item in providers:
         whole = _WHOLE.match(item) if isinstance(item, str) else None
         target = resources.get(whole.group(1)) if whole else None
-        if target is None or (target or {}).get("type") not in PROVIDER_TYPES:
+        if target is None or target.get("type") not in PROVIDER_TYPES:
             problems.append(f"{name}.options.providers: {item!r} is not a provider resource of the program")
     return problems
 
@@ -249,10 +249,11 @@ def program_problems(program: dict[str, Any], schema: dict[str, Any]) -> list[st
         token = resource.get("type")
         problems += _options_problems(name, resource.get("options") or {}, resources)
         if token in PROVIDER_TYPES:
+            passed = PROVIDER_TYPES[token][1]
             for key, value in (resource.get("properties") or {}).items():
-                if key not in PROVIDER_TYPES[token] or not isinstance(value, str) or "${" in value:
+                if key not in passed or not isinstance(value, str) or "${" in value:
                     problems.append(f"{name}.{key}: this runner passes only literal "
-                                    f"{', '.join(sorted(PROVIDER_TYPES[token]))} to {token}")
+                                    f"{', '.join(sorted(passed))} to {token}")
             continue
         definition = schema["resources"].get(token)
         if definition is None:
@@ -331,8 +332,9 @@ def run_program(program: dict[str, Any], provider: ComponentProvider, *, project
         providers: dict[str, pulumi.ProviderResource] = {}
         for name in dependency_order(program):
             resource = resources[name]
-            if resource["type"] == "pulumi:providers:aws":
-                providers[name] = aws.Provider(name, **(resource.get("properties") or {}))
+            if resource["type"] in PROVIDER_TYPES:
+                provider_class = PROVIDER_TYPES[resource["type"]][0]
+                providers[name] = provider_class(name, **(resource.get("properties") or {}))
                 states[name] = {}
                 continue
             options = resource.get("options") or {}
