@@ -773,20 +773,11 @@ def _creation_order(plan: Plan) -> list[Resource]:
     return sorted(plan.resources, key=lambda r: (waves.get(r.urn, 0), r.urn))
 
 
-def load_stack_config(stack: str, root: Path = ROOT) -> tuple[str, dict[str, Any], list[str]]:
-    """(project name, full-key config, keys replaced by placeholders) for ``stack``.
-
-    Reads project-level values from ``Pulumi.yaml`` and the stack's own from
-    ``Pulumi.<stack>.yaml``; ``secure:`` values become placeholders (they need the stack's
-    secrets provider to decrypt, which an offline plan does not have).
-    """
+def project_config(root: Path = ROOT) -> tuple[str, dict[str, Any]]:
+    """(project name, full-key config) that ``Pulumi.yaml`` in ``root`` gives every stack:
+    the ``default`` (or ``value``) of each declared key, as the Pulumi CLI applies them."""
     project_file = yaml.safe_load((root / "Pulumi.yaml").read_text())
     project = project_file["name"]
-    stack_path = root / f"Pulumi.{stack}.yaml"
-    if not stack_path.exists():
-        known = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in root.glob("Pulumi.*.yaml"))
-        raise FileNotFoundError(f"no stack file {stack_path.name}; stacks: {', '.join(known)}")
-    stack_file = yaml.safe_load(stack_path.read_text()) or {}
     config: dict[str, Any] = {}
     for key, decl in (project_file.get("config") or {}).items():
         full = key if ":" in key else f"{project}:{key}"
@@ -796,6 +787,22 @@ def load_stack_config(stack: str, root: Path = ROOT) -> tuple[str, dict[str, Any
             config[full] = decl["value"]
         elif not isinstance(decl, dict):
             config[full] = decl
+    return project, config
+
+
+def load_stack_config(stack: str, root: Path = ROOT) -> tuple[str, dict[str, Any], list[str]]:
+    """(project name, full-key config, keys replaced by placeholders) for ``stack``.
+
+    Reads project-level values from ``Pulumi.yaml`` and the stack's own from
+    ``Pulumi.<stack>.yaml``; ``secure:`` values become placeholders (they need the stack's
+    secrets provider to decrypt, which an offline plan does not have).
+    """
+    project, config = project_config(root)
+    stack_path = root / f"Pulumi.{stack}.yaml"
+    if not stack_path.exists():
+        known = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in root.glob("Pulumi.*.yaml"))
+        raise FileNotFoundError(f"no stack file {stack_path.name}; stacks: {', '.join(known)}")
+    stack_file = yaml.safe_load(stack_path.read_text()) or {}
     placeholders: list[str] = []
 
     def unseal(full: str, value: Any) -> Any:

@@ -18,6 +18,7 @@ import ast
 import json
 import os
 import re
+import runpy
 import shutil
 import subprocess
 import sys
@@ -30,7 +31,7 @@ import pytest
 from packaging.requirements import Requirement
 
 import components
-from infra.engine import ROOT, synth
+from infra.engine import ROOT, project_config, synth
 
 EXAMPLE = ROOT / "examples" / "python-consumer"
 FULL_INSTALL = os.environ.get("WEBSTACK_WHEEL_FULL_INSTALL") == "1"
@@ -168,7 +169,8 @@ def consumer(tmp_path_factory, venv) -> dict:
     shutil.copytree(EXAMPLE, project, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".venv", "__pycache__"))
     driver = project.parent / f"{project.name}-plan.py"
     driver.write_text(DRIVER)
-    out = run(venv, driver, project, json.dumps({"aws:region": "eu-west-1"}), cwd=project, env=outside_env())
+    config = {**project_config(EXAMPLE)[1], "aws:region": "eu-west-1"}
+    out = run(venv, driver, project, json.dumps(config), cwd=project, env=outside_env())
     return {"site": purelib(venv), **json.loads(out.strip().splitlines()[-1])}
 
 
@@ -204,6 +206,9 @@ def test_the_installed_components_build_the_consumers_database(consumer):
     metrics = {a["inputs"]["metricName"] for a in alarms}
     assert {"ReplicaLag", "DatabaseConnections", "EngineCPUUtilization"} <= metrics
     assert "5xxErrorRate" not in metrics  # the consumer passed no CDN, so it gets no CDN alarms
+    emails = {r["inputs"]["endpoint"] for r in plan["resources"]
+              if r["type"] == "aws:sns/topicSubscription:TopicSubscription" and r["inputs"]["protocol"] == "email"}
+    assert emails == {"oncall@bookings.example.com"}  # bookings:oncallEmail's default in its Pulumi.yaml
 
 
 def test_the_consumers_plan_shows_no_secret_in_clear(consumer):
@@ -262,11 +267,10 @@ def test_the_example_imports_only_the_public_api():
 
 
 def test_the_example_builds_on_an_existing_vpc_in_a_small_shape():
-    import runpy
-
     plan = synth(lambda: runpy.run_path(str(EXAMPLE / "__main__.py"), run_name="__main__"),
                  project="bookings", stack="dev",
-                 config={"aws:region": "eu-west-1", "bookings:vpcId": "vpc-0bookings",
+                 config={**project_config(EXAMPLE)[1], "aws:region": "eu-west-1",
+                         "bookings:vpcId": "vpc-0bookings",
                          "bookings:subnetIds": ["subnet-0a", "subnet-0b"]})
     assert not plan.by_type("aws:ec2/vpc:Vpc")
     assert plan.one("aws:rds/subnetGroup:SubnetGroup").inputs["subnetIds"] == ["subnet-0a", "subnet-0b"]

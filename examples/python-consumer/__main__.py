@@ -79,7 +79,7 @@ alerting = Alerting(
     "bookings-alerts",
     AlertingArgs(
         tier=Tier.PROD if production else Tier.DEV,
-        emails=[config.get("oncallEmail") or "oncall@bookings.example.com"],
+        emails=[config.require("oncallEmail")],  # Pulumi.yaml gives a default
         chat_webhook_url=config.get_secret("chatWebhookUrl"),
     ),
     database=database,
