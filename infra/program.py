@@ -91,7 +91,7 @@ def build_network(cfg: StackConfig, aws_opts: pulumi.ResourceOptions) -> Network
     )
 
 
-def build_database(cfg: StackConfig, network: Network, providers: Providers) -> Database:
+def build_database(cfg: StackConfig, network: Network, providers: Providers, *, name: str = "database") -> Database:
     """RDS PostgreSQL from ``webstack:database``.
 
     With ``crossRegionReplica``, a private network (``crossRegionCidr``, same shape as the
@@ -113,7 +113,7 @@ def build_database(cfg: StackConfig, network: Network, providers: Providers) -> 
         )
         remote_subnets, remote_group = remote.subnet_ids, remote.database_security_group_id
     return Database(
-        "database",
+        name,
         d.component_args(
             subnet_ids=network.subnet_ids,
             security_group_id=network.database_security_group_id,
@@ -160,7 +160,7 @@ def security_headers(cfg: StackConfig) -> SecurityHeaders:
 
 
 def build_app(
-    cfg: StackConfig, network: Network, database: Database, cache: Cache, providers: Providers
+    cfg: StackConfig, network: Network, database: Database, cache: Cache, providers: Providers, *, name: str = "app"
 ) -> VercelApp | KubernetesApp:
     """The app tier of ``webstack:app.platform``, wired to the data tier's endpoints and secrets.
 
@@ -192,7 +192,7 @@ def build_app(
         if token is not None:
             providers_map["vercel"] = vercel.Provider("vercel", api_token=token, team=v.team_id)
         return VercelApp(
-            "app",
+            name,
             VercelAppArgs(
                 project_name=v.project_name,
                 origin_domain=origin_domain(cfg),
@@ -227,7 +227,7 @@ def build_app(
         aws.ec2.get_vpc_output(id=cfg.network.vpc_id, opts=pulumi.InvokeOptions(provider=providers.main)).cidr_block
     ]
     return KubernetesApp(
-        "app",
+        name,
         KubernetesAppArgs(
             origin_domain=origin_domain(cfg),
             image=k.image,
@@ -260,11 +260,11 @@ def build_app(
     )
 
 
-def build_cdn(cfg: StackConfig, app: VercelApp | KubernetesApp, providers: Providers) -> Cdn:
+def build_cdn(cfg: StackConfig, app: VercelApp | KubernetesApp, providers: Providers, *, name: str = "cdn") -> Cdn:
     """CloudFront in front of the app tier's origin host (us-east-1 provider: ACM, WAF, logs)."""
     c = cfg.cdn
     return Cdn(
-        "cdn",
+        name,
         CdnArgs(
             domain=cfg.domain,
             origin_domain=origin_domain(cfg),
@@ -319,6 +319,7 @@ def build_alerting(
     cdn: Optional[Cdn] = None,
     app: Optional[VercelApp | KubernetesApp] = None,
     backups: Optional[Backups] = None,
+    name: str = "alerting",
 ) -> Alerting:
     """Topics, alarms and dashboard over everything built, from ``webstack:alerting``.
 
@@ -344,7 +345,7 @@ def build_alerting(
         database_instance_class=cfg.database.instance_class,
     )
     return Alerting(
-        "alerting",
+        name,
         args,
         opts=pulumi.ResourceOptions(providers={"aws": providers.main}),
         database=database,
