@@ -17,6 +17,7 @@ import components
 from policies import hardening, security_headers, settings, transport_security
 from policies.pack import BY_NAME, PACK_NAME, POLICIES
 from policies.runner import ResourceState, analyzer_props, evaluate, evaluate_policy
+from policies.settings import ResolvedPolicyConfig
 from policies.values import UNKNOWN, Evaluation, elements, entries, lookup, plain, truthy
 from tests import test_policies_hardening as hd_t
 from tests import test_policies_headers as sh_t
@@ -343,3 +344,27 @@ def test_the_pack_is_versioned_with_the_library():
     components of the same release are checked against."""
     manifest = yaml.safe_load((ROOT / "policies" / "PulumiPolicy.yaml").read_text())
     assert str(manifest["version"]) == components.__version__
+
+
+def test_runner_gives_every_policy_call_its_own_props_and_config():
+    """The runner decodes each resource and each config once; a policy that writes into
+    its args (the analyzer's proxies allow it) must still not reach another call."""
+    seen: list[tuple[str, object, object]] = []
+
+    def tamper(args, report):
+        seen.append(("tamper", args.props["bucket"], args.get_config()["limit"]))
+        args.props["bucket"] = "tampered"
+        args.props["tags"]["Owner"] = "tampered"
+        args.get_config()["limit"] = 99
+
+    def observe(args, report):
+        seen.append(("observe", args.props["bucket"], args.props["tags"]["Owner"]))
+
+    policies = [ResourceValidationPolicy("tamper", "writes into its args", tamper),
+                ResourceValidationPolicy("observe", "reads the same resource", observe)]
+    resources = [ResourceState("aws:s3/bucket:Bucket", name, f"urn:{name}", {"bucket": name, "tags": {"Owner": "team"}})
+                 for name in ("a", "b")]
+    config = {"tamper": ResolvedPolicyConfig(EnforcementLevel.ADVISORY, {"limit": 5}),
+              "observe": ResolvedPolicyConfig(EnforcementLevel.ADVISORY, {})}
+    evaluate(policies, resources, config)
+    assert seen == [("tamper", "a", 5), ("tamper", "b", 5), ("observe", "a", "team"), ("observe", "b", "team")]
