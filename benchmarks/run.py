@@ -25,18 +25,18 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
-import gc
 import json
 import os
 import platform
 import resource
 import statistics
 import subprocess
+import tempfile
 import sys
 import time
 import tracemalloc
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # `python benchmarks/run.py` puts benchmarks/ first, not the project
@@ -209,7 +209,25 @@ def _timed(fn) -> tuple[Any, float]:
     return result, time.perf_counter() - started
 
 
-def job_stack(stack: str, overrides: dict[str, Any], runs: int, memory: bool) -> dict[str, Any]:
+def _warm_runs(synth: Callable[[], Any], check: Callable[[Any], Any], runs: int,
+               memory: bool) -> tuple[Any, dict[str, Any]]:
+    """``runs`` timed ``synth()``, then ``runs`` timed ``check(plan)`` of the last plan, and
+    (``memory``) the peak allocation of one more of each: (the plan, the measurements)."""
+    synths, checks = [], []
+    for _ in range(runs):
+        plan, seconds = _timed(synth)
+        synths.append(seconds)
+    for _ in range(runs):
+        report, seconds = _timed(lambda: check(plan))
+        checks.append(seconds)
+    out: dict[str, Any] = {"passed": report.passed, "synth_s": synths, "check_s": checks}
+    if memory:
+        plan, out["synth_peak_mib"] = _peak_mib(synth)
+        _, out["check_peak_mib"] = _peak_mib(lambda: check(plan))
+    return plan, out
+
+
+def job_stack(stack: str, overrides: dict[str, Any], runs: int) -> dict[str, Any]:
     """One stack in this (fresh) process: imports, first run, warm runs, check, memory."""
     started = time.perf_counter()
     import infra.check  # noqa: F401 - the engine and policy pack, as `webstack check` loads them
@@ -220,40 +238,27 @@ def job_stack(stack: str, overrides: dict[str, Any], runs: int, memory: bool) ->
     # (a checkout older than that step just imports them: see --before in benchmarks/README.md).
     preload = getattr(infra.engine, "_preload_program", None)
     _, program = _timed(lambda: preload(infra.engine.ROOT) if preload else __import__("infra.program"))
-    plan, first = _timed(lambda: infra.engine.synth_stack(stack, overrides))
-    synths, checks = [], []
-    for _ in range(runs):
-        plan, seconds = _timed(lambda: infra.engine.synth_stack(stack, overrides))
-        synths.append(seconds)
-    report = None
-    for _ in range(runs):
-        report, seconds = _timed(lambda: infra.check.check_plan(plan, stack))
-        checks.append(seconds)
-    out = {
+    _, first = _timed(lambda: infra.engine.synth_stack(stack, overrides))
+    plan, out = _warm_runs(lambda: infra.engine.synth_stack(stack, overrides),
+                           lambda plan: infra.check.check_plan(plan, stack), runs, memory=True)
+    return {
         "resources": len(plan),
-        "passed": report.passed,
         "import_core_s": round(core, 4),
         "import_program_s": round(program, 4),
         "synth_first_s": round(first, 4),
-        "synth_s": synths,
-        "check_s": checks,
+        **out,
+        "rss_mib": _rss_mib(),
     }
-    if memory:
-        plan, out["synth_peak_mib"] = _peak_mib(lambda: infra.engine.synth_stack(stack, overrides))
-        _, out["check_peak_mib"] = _peak_mib(lambda: infra.check.check_plan(plan, stack))
-    out["rss_mib"] = _rss_mib()
-    return out
 
 
 def _load_programs():
+    """The benchmark programs' module, loaded as synth_stack loads the stack program
+    (``engine.preload``; a checkout from before that step just imports it)."""
     import infra.engine
 
-    if not hasattr(infra.engine, "gc_paused"):  # a checkout from before the GC work
-        from benchmarks import programs
-        return programs
-    with infra.engine.gc_paused():  # as synth_stack loads the stack program (see job_stack)
-        from benchmarks import programs
-    gc.freeze()
+    if hasattr(infra.engine, "preload"):
+        infra.engine.preload("benchmarks.programs")
+    from benchmarks import programs
     return programs
 
 
@@ -269,33 +274,20 @@ def job_scale(dimension: str, n: int, runs: int, memory: bool) -> dict[str, Any]
         return infra.engine.synth(dim.program(n), stack=programs.STACK, config=programs.CONFIG)
 
     synth()  # warm-up: SDK modules used only at run time load here
-    synths, checks = [], []
-    for _ in range(runs):
-        plan, seconds = _timed(synth)
-        synths.append(seconds)
-    report = None
-    for _ in range(runs):
-        report, seconds = _timed(lambda: infra.check.check_plan(plan))
-        checks.append(seconds)
-    out = {
+    plan, out = _warm_runs(synth, infra.check.check_plan, runs, memory)
+    return {
         "resources": len(plan),
         "custom_resources": sum(1 for r in plan if r.custom),
         "alarms": len(plan.by_type("aws:cloudwatch/metricAlarm:MetricAlarm")),
-        "passed": report.passed,
-        "synth_s": synths,
-        "check_s": checks,
+        **out,
     }
-    if memory:
-        plan, out["synth_peak_mib"] = _peak_mib(synth)
-        _, out["check_peak_mib"] = _peak_mib(lambda: infra.check.check_plan(plan))
-    return out
 
 
 def worker(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     results = []
     for job in jobs:
         if job["kind"] == "stack":
-            results.append(job_stack(job["stack"], job["overrides"], job["runs"], job["memory"]))
+            results.append(job_stack(job["stack"], job["overrides"], job["runs"]))
         elif job["kind"] == "scale":
             results.append(job_scale(job["dimension"], job["n"], job["runs"], job["memory"]))
         else:
@@ -336,17 +328,17 @@ def cli_argv(command: str, entry: dict[str, Any]) -> list[str]:
 
 def run_cli(argv: list[str]) -> tuple[float, float, int]:
     """(wall seconds, peak RSS MiB, exit code) of one ``webstack`` process, output discarded."""
-    started = time.perf_counter()
-    proc = subprocess.Popen(webstack_command() + argv, cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - started
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    stderr = proc.stderr.read().decode() if proc.stderr else ""
-    if proc.stderr:
-        proc.stderr.close()
-    if proc.returncode not in (0, 1):  # 1 is a policy verdict, not a failure to run
-        raise RuntimeError(f"webstack {' '.join(argv)} exited {proc.returncode}: {stderr[-2000:]}")
+    # stderr goes to a file, not a pipe: wait4 reaps the child before anything reads it.
+    with tempfile.TemporaryFile() as stderr:
+        started = time.perf_counter()
+        proc = subprocess.Popen(webstack_command() + argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=stderr)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode not in (0, 1):  # 1 is a policy verdict, not a failure to run
+            stderr.seek(0)
+            raise RuntimeError(f"webstack {' '.join(argv)} exited {proc.returncode}: "
+                               f"{stderr.read().decode(errors='replace')[-2000:]}")
     return wall, round(usage.ru_maxrss / 1024, 1), proc.returncode
 
 
@@ -354,7 +346,6 @@ def run_cli(argv: list[str]) -> tuple[float, float, int]:
 
 
 def measure(quick: bool, processes: int, runs: int, cli_runs: int, log=print) -> dict[str, Any]:
-    memory = True
     times_at_start = cpu_times()
     stacks = STACKS[:1] if quick else STACKS
     results: dict[str, Any] = {
@@ -379,14 +370,13 @@ def measure(quick: bool, processes: int, runs: int, cli_runs: int, log=print) ->
     for entry in stacks:
         log(f"stack {entry['label']}: {processes} fresh process(es) x {runs} warm run(s)")
         per_process = []
-        for _ in range(processes):
-            jobs = [{"kind": "stack", "stack": entry["stack"], "overrides": entry["overrides"], "runs": runs,
-                     "memory": memory}]
-            if quick:  # one process for everything: the quick mode is a smoke test
+        for process in range(processes):
+            jobs = [{"kind": "stack", "stack": entry["stack"], "overrides": entry["overrides"], "runs": runs}]
+            if quick and process == 0:  # the first process runs the rest too: the quick mode is a smoke test
                 jobs += scale_jobs
             out = run_worker(jobs)
             per_process.append(out[0])
-            if quick:
+            if quick and process == 0:
                 scale_results = out[1:]
         results["stacks"].append({
             "label": entry["label"],
@@ -478,14 +468,8 @@ def targets(results: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _s(value: float) -> str:
-    return f"{value:.3f}"
-
-
-def _stat(st: dict[str, Any], unit: str = "s") -> str:
-    if unit == "s":
-        return f"{st['median']:.3f} ({st['min']:.3f}–{st['max']:.3f})"
-    return f"{st['median']:.0f}"
+def _stat(st: dict[str, Any]) -> str:
+    return f"{st['median']:.3f} ({st['min']:.3f}–{st['max']:.3f})"
 
 
 def to_markdown(results: dict[str, Any]) -> str:
@@ -539,7 +523,7 @@ def to_markdown(results: dict[str, Any]) -> str:
     }
     for key, label in names.items():
         if key in t:
-            lines.append(f"- {label}: **{_s(t[key])} s** — {'met' if t['met'][key] else 'not met'}")
+            lines.append(f"- {label}: **{t[key]:.3f} s** — {'met' if t['met'][key] else 'not met'}")
     lines += ["", "## Growth", ""]
     for d in results["scaling"]:
         lines += [f"### {d['dimension']}: N x {d['unit']}", "",

@@ -825,28 +825,36 @@ _PROGRAM_MODULE = "infra.program"
 _program_preloaded = False
 
 
-def _preload_program(root: Path) -> None:
-    """Import the stack program's modules once per process and freeze what they created.
+def preload(module: str) -> None:
+    """Import ``module`` with the GC paused, then freeze everything alive out of the GC.
 
     What a module import builds (classes, functions, type hints; for pulumi_aws some 300,000
     objects) lives until the process ends, yet Python's cyclic GC would walk all of it in
     every full collection, including the ones the interpreter runs at exit: about a second
     of a cold ``webstack check prod`` (benchmarks/README.md). ``gc.freeze`` moves everything
-    alive now into the permanent generation, which collections skip; it is done once, right
-    after the imports. Only for this checkout's program (``root`` is ROOT): another tree's
-    program is another package. Best effort: an import error is left for the run itself to
-    raise, exactly as it would without this step.
+    alive now into the permanent generation, which collections skip. An import error
+    propagates, and nothing is frozen.
+    """
+    with gc_paused():
+        importlib.import_module(module)
+    gc.freeze()
+
+
+def _preload_program(root: Path) -> None:
+    """``preload`` the stack program's modules, once per process, before the first run.
+
+    Only for this checkout's program (``root`` is ROOT): another tree's program is another
+    package. Best effort: an import error is left for the run itself to raise, exactly as it
+    would without this step.
     """
     global _program_preloaded
     if _program_preloaded or root.resolve() != ROOT:
         return
     _program_preloaded = True
-    with gc_paused():
-        try:
-            importlib.import_module(_PROGRAM_MODULE)
-        except Exception:  # noqa: BLE001 - the program run reports it
-            return
-    gc.freeze()
+    try:
+        preload(_PROGRAM_MODULE)
+    except Exception:  # noqa: BLE001 - the program run reports it
+        return
 
 
 def synth_stack(
