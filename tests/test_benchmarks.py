@@ -164,7 +164,7 @@ def test_quick_run_writes_the_documented_schema(tmp_path):
     assert markdown in proc.stdout
 
 
-@pytest.mark.parametrize("name", ["results", "before-speed-work"])
+@pytest.mark.parametrize("name", ["results", "after-speed-work", "before-speed-work"])
 def test_committed_results_are_full_runs_and_their_markdown_is_their_rendering(name):
     results = json.loads((ROOT / "benchmarks" / f"{name}.json").read_text())
     assert results["schemaVersion"] == 1 and results["mode"] == "full"
