@@ -1,7 +1,7 @@
 """Benchmark programs that grow by a repeatable unit, built as the stack program builds prod.
 
 Each program is a plain Pulumi program (a function) for the offline engine
-(``infra.engine.synth``): a fixed base plus ``n`` copies of one unit, so the resource count
+(``pulumi_webstack_cli.engine.synth``): a fixed base plus ``n`` copies of one unit, so the resource count
 is ``base + n * per_unit`` and the time per added resource can be compared across ``n``.
 Every piece comes from the stack program's own builders (``infra.program``) with a prod
 config (``infra.config.parse``, prod column of ``components/tiers.py``): Multi-AZ, two
@@ -17,7 +17,7 @@ does not have is set here: one host name and Vercel project per app, one name pe
 * ``replicas``: one Network, one ``Database`` with ``n`` read replicas and an ``Alerting``
   over it (per-replica alarms and reader-endpoint records). RDS for PostgreSQL allows up to
   15 read replicas per source instance, but ``DatabaseArgs.replicas`` (and
-  ``webstack:database.replicas``) stop at ``components.database.MAX_REPLICAS`` = 5, so this
+  ``webstack:database.replicas``) stop at ``pulumi_webstack.database.MAX_REPLICAS`` = 5, so this
   dimension runs 1, 3, 5: 20 and 15 cannot be built with the component. (The stack config
   asks prod for at least 2; the component itself takes 1, which is what this measures.)
 """
@@ -29,7 +29,7 @@ from typing import Any, Callable
 
 import pulumi
 
-from components.database import MAX_REPLICAS
+from pulumi_webstack.database import MAX_REPLICAS
 from infra.config import StackConfig, parse
 from infra.program import (
     build_alerting,
@@ -75,10 +75,10 @@ class Dimension:
     sizes: tuple[int, ...]
     """The ``n`` the full benchmark runs."""
     build: Callable[[int], None]
-    """``build(n)`` registers the program (call it inside ``infra.engine.synth``)."""
+    """``build(n)`` registers the program (call it inside ``pulumi_webstack_cli.engine.synth``)."""
 
     def program(self, n: int) -> Callable[[], None]:
-        """The program of size ``n``, for ``infra.engine.synth``."""
+        """The program of size ``n``, for ``pulumi_webstack_cli.engine.synth``."""
         if n < 1:
             raise ValueError(f"{self.name}: n = {n}: must be at least 1")
         return lambda: self.build(n)

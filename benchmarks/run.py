@@ -17,7 +17,7 @@ What is measured (every number is a median over repeated runs, with min and max)
   time per N, time per resource, and the cost of each added resource between sizes.
 
 Nothing here changes what is measured: the same entry points the CLI and tests use
-(``infra.engine.synth_stack`` / ``synth``, ``infra.check.check_plan``) and the installed
+(``pulumi_webstack_cli.engine.synth_stack`` / ``synth``, ``pulumi_webstack_cli.check.check_plan``) and the installed
 ``webstack`` script. Timings use ``time.perf_counter``.
 """
 
@@ -230,17 +230,17 @@ def _warm_runs(synth: Callable[[], Any], check: Callable[[Any], Any], runs: int,
 def job_stack(stack: str, overrides: dict[str, Any], runs: int) -> dict[str, Any]:
     """One stack in this (fresh) process: imports, first run, warm runs, check, memory."""
     started = time.perf_counter()
-    import infra.check  # noqa: F401 - the engine and policy pack, as `webstack check` loads them
-    import infra.engine
+    import pulumi_webstack_cli.check  # noqa: F401 - the engine and policy pack, as `webstack check` loads them
+    import pulumi_webstack_cli.engine
 
     core = time.perf_counter() - started
     # What synth_stack does on its first call: the program's modules, GC paused, then frozen
     # (a checkout older than that step just imports them: see --before in benchmarks/README.md).
-    preload = getattr(infra.engine, "_preload_program", None)
-    _, program = _timed(lambda: preload(infra.engine.ROOT) if preload else __import__("infra.program"))
-    _, first = _timed(lambda: infra.engine.synth_stack(stack, overrides))
-    plan, out = _warm_runs(lambda: infra.engine.synth_stack(stack, overrides),
-                           lambda plan: infra.check.check_plan(plan, stack), runs, memory=True)
+    preload = getattr(pulumi_webstack_cli.engine, "_preload_program", None)
+    _, program = _timed(lambda: preload(pulumi_webstack_cli.engine.ROOT) if preload else __import__("infra.program"))
+    _, first = _timed(lambda: pulumi_webstack_cli.engine.synth_stack(stack, overrides))
+    plan, out = _warm_runs(lambda: pulumi_webstack_cli.engine.synth_stack(stack, overrides),
+                           lambda plan: pulumi_webstack_cli.check.check_plan(plan, stack), runs, memory=True)
     return {
         "resources": len(plan),
         "import_core_s": round(core, 4),
@@ -254,27 +254,27 @@ def job_stack(stack: str, overrides: dict[str, Any], runs: int) -> dict[str, Any
 def _load_programs():
     """The benchmark programs' module, loaded as synth_stack loads the stack program
     (``engine.preload``; a checkout from before that step just imports it)."""
-    import infra.engine
+    import pulumi_webstack_cli.engine
 
-    if hasattr(infra.engine, "preload"):
-        infra.engine.preload("benchmarks.programs")
+    if hasattr(pulumi_webstack_cli.engine, "preload"):
+        pulumi_webstack_cli.engine.preload("benchmarks.programs")
     from benchmarks import programs
     return programs
 
 
 def job_scale(dimension: str, n: int, runs: int, memory: bool) -> dict[str, Any]:
     """One size of one benchmark program: warm synth and check times, counts, memory."""
-    import infra.check
-    import infra.engine
+    import pulumi_webstack_cli.check
+    import pulumi_webstack_cli.engine
 
     programs = _load_programs()
     dim = programs.DIMENSIONS[dimension]
 
     def synth():
-        return infra.engine.synth(dim.program(n), stack=programs.STACK, config=programs.CONFIG)
+        return pulumi_webstack_cli.engine.synth(dim.program(n), stack=programs.STACK, config=programs.CONFIG)
 
     synth()  # warm-up: SDK modules used only at run time load here
-    plan, out = _warm_runs(synth, infra.check.check_plan, runs, memory)
+    plan, out = _warm_runs(synth, pulumi_webstack_cli.check.check_plan, runs, memory)
     return {
         "resources": len(plan),
         "custom_resources": sum(1 for r in plan if r.custom),
@@ -308,7 +308,7 @@ def run_worker(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 CLI_AS_MODULE = False
-"""Run the CLI as ``python -m infra.cli`` from ROOT instead of the installed ``webstack``
+"""Run the CLI as ``python -m pulumi_webstack_cli.main`` from ROOT instead of the installed ``webstack``
 script (``--cli-as-module``: for a checkout the installed script does not import)."""
 
 
@@ -316,7 +316,7 @@ def webstack_command() -> list[str]:
     script = Path(sys.executable).with_name("webstack")
     if script.exists() and not CLI_AS_MODULE:
         return [str(script)]
-    return [sys.executable, "-m", "infra.cli"]
+    return [sys.executable, "-m", "pulumi_webstack_cli.main"]
 
 
 def cli_argv(command: str, entry: dict[str, Any]) -> list[str]:
@@ -558,7 +558,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--runs", type=int, default=None, help="warm runs per process and per size (default 5)")
     parser.add_argument("--cli-runs", type=int, default=None, help="runs of each CLI command (default 5)")
     parser.add_argument("--cli-as-module", action="store_true",
-                        help="time `python -m infra.cli` run from this checkout instead of the installed "
+                        help="time `python -m pulumi_webstack_cli.main` run from this checkout instead of the installed "
                              "`webstack` script (for a checkout the script does not import)")
     parser.add_argument("--label", help="free text recorded with the results, e.g. which tree was measured")
     parser.add_argument("--render", metavar="JSON", help="only re-render the Markdown of an earlier results.json "

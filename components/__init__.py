@@ -3,7 +3,7 @@
 This package is the one public API. Every component, its Args class and the types the
 Args use are importable from here::
 
-    from components import Database, DatabaseArgs, Network, NetworkArgs
+    from pulumi_webstack import Database, DatabaseArgs, Network, NetworkArgs
 
     network = Network("net", NetworkArgs(cidr="10.42.0.0/16", az_count=3))
     db = Database("db", DatabaseArgs(subnet_ids=network.subnet_ids, vpc_id=network.vpc_id,
@@ -34,9 +34,9 @@ parents all of its resources to itself, honours the caller's ``opts`` (``provide
 ``protect``, ``aliases``, ``transforms``) and registers all of its outputs, each a
 documented ``pulumi.Output`` attribute.
 
-Names resolve on first use (PEP 562), so ``import components`` and ``from components.database
+Names resolve on first use (PEP 562), so ``import pulumi_webstack`` and ``from pulumi_webstack.database
 import Database`` load only what they need: the Kubernetes and Vercel SDKs are imported by
-the components that use them, not by this package. The modules (``components.database``,
+the components that use them, not by this package. The modules (``pulumi_webstack.database``,
 ...) stay importable as before.
 """
 
@@ -74,17 +74,17 @@ _EXPORTS: dict[str, str] = {
 __all__ = list(_EXPORTS)
 
 if TYPE_CHECKING:  # what type checkers and IDEs see; at run time names load lazily
-    from components.alerting import Alerting, AlertingArgs
-    from components.backups import Backups, BackupsArgs
-    from components.cache import Cache, CacheArgs, CacheEngine
-    from components.cdn import Cdn, CdnArgs
-    from components.database import Database, DatabaseArgs
-    from components.errors import ArgsError
-    from components.headers import SecurityHeaders
-    from components.kubernetes_app import KubernetesApp, KubernetesAppArgs
-    from components.network import Network, NetworkArgs
-    from components.tiers import Tier
-    from components.vercel_app import VercelApp, VercelAppArgs
+    from pulumi_webstack.alerting import Alerting, AlertingArgs
+    from pulumi_webstack.backups import Backups, BackupsArgs
+    from pulumi_webstack.cache import Cache, CacheArgs, CacheEngine
+    from pulumi_webstack.cdn import Cdn, CdnArgs
+    from pulumi_webstack.database import Database, DatabaseArgs
+    from pulumi_webstack.errors import ArgsError
+    from pulumi_webstack.headers import SecurityHeaders
+    from pulumi_webstack.kubernetes_app import KubernetesApp, KubernetesAppArgs
+    from pulumi_webstack.network import Network, NetworkArgs
+    from pulumi_webstack.tiers import Tier
+    from pulumi_webstack.vercel_app import VercelApp, VercelAppArgs
 
 
 def __getattr__(name: str) -> Any:

@@ -16,24 +16,31 @@ import sys
 from pathlib import Path
 
 if __name__ == "__main__" and not __package__:
-    # Run as a directory, sys.path[0] is components/ itself: its modules would import as
-    # top-level modules (``headers``, ``errors``) next to the ``components.*`` the
-    # components import. Put the repository root there instead.
+    # Run as a directory (``python components/``), sys.path[0] is this folder, whose modules
+    # would import as top-level modules (``headers``, ``errors``). The folder is the
+    # ``pulumi_webstack`` package (the name pyproject.toml installs it under), and the
+    # plugin's virtualenv holds only its dependencies: load the folder under that name.
+    import importlib.util
+
     _HERE = Path(__file__).resolve().parent
-    sys.path[:] = [str(_HERE.parent)] + [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+    _spec = importlib.util.spec_from_file_location(
+        "pulumi_webstack", _HERE / "__init__.py", submodule_search_locations=[str(_HERE)])
+    sys.modules["pulumi_webstack"] = importlib.util.module_from_spec(_spec)
+    _spec.loader.exec_module(sys.modules["pulumi_webstack"])
 
 from pulumi.provider.experimental import component_provider_host  # noqa: E402
 from pulumi.provider.experimental.component import ComponentProvider  # noqa: E402
 
-from components import __version__  # noqa: E402
-from components.alerting import Alerting  # noqa: E402
-from components.backups import Backups  # noqa: E402
-from components.cache import Cache  # noqa: E402
-from components.cdn import Cdn  # noqa: E402
-from components.database import Database  # noqa: E402
-from components.kubernetes_app import KubernetesApp  # noqa: E402
-from components.network import Network  # noqa: E402
-from components.vercel_app import VercelApp  # noqa: E402
+from pulumi_webstack import __version__  # noqa: E402
+from pulumi_webstack.alerting import Alerting  # noqa: E402
+from pulumi_webstack.backups import Backups  # noqa: E402
+from pulumi_webstack.cache import Cache  # noqa: E402
+from pulumi_webstack.cdn import Cdn  # noqa: E402
+from pulumi_webstack.database import Database  # noqa: E402
+from pulumi_webstack.kubernetes_app import KubernetesApp  # noqa: E402
+from pulumi_webstack.network import Network  # noqa: E402
+from pulumi_webstack.vercel_app import VercelApp  # noqa: E402
 
 PACKAGE = "webstack"
 """Package name: the first part of every type token (``webstack:index:Database``)."""
@@ -43,7 +50,7 @@ COMPONENTS = [Network, Database, Cache, VercelApp, KubernetesApp, Cdn, Backups, 
 
 
 def version() -> str:
-    """The release (``components.__version__``, also the distribution's version), which
+    """The release (``pulumi_webstack.__version__``, also the distribution's version), which
     the generated SDKs carry. Read from the package, so it is the same from a checkout, an
     installed wheel and the plugin's own virtualenv."""
     return __version__

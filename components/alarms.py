@@ -1,7 +1,7 @@
 """The alarm catalogue: which CloudWatch alarms the stack gets, with what thresholds,
 routed to which severity, and what to do when one fires.
 
-Pure Python, no Pulumi runtime: ``components.alerting.Alerting`` turns these specs into
+Pure Python, no Pulumi runtime: ``pulumi_webstack.alerting.Alerting`` turns these specs into
 ``aws.cloudwatch.MetricAlarm`` resources, and the tests read the table directly. Dimension
 values are whatever the caller passes (plain strings in tests, ``pulumi.Output`` values in
 the component); nothing here inspects them.
@@ -26,8 +26,8 @@ import math
 from dataclasses import dataclass, fields
 from typing import Any, Optional, Sequence
 
-from components.database import instance_memory_gib  # noqa: F401  (one table of RDS class memory; re-exported)
-from components.tiers import Tier, default
+from pulumi_webstack.database import instance_memory_gib  # noqa: F401  (one table of RDS class memory; re-exported)
+from pulumi_webstack.tiers import Tier, default
 
 GIB = 1024**3
 """Bytes per GiB (RDS storage and instance memory are GiB)."""

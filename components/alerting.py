@@ -42,8 +42,8 @@ from urllib.parse import urlparse
 import pulumi
 import pulumi_aws as aws
 
-from components import kms
-from components.alarms import (
+from pulumi_webstack import kms
+from pulumi_webstack.alarms import (
     SEVERITIES,
     AlarmSpec,
     Severity,
@@ -60,10 +60,10 @@ from components.alarms import (
     instance_memory_gib,
     kubernetes_alarms,
 )
-from components.args import from_inputs
-from components.errors import ArgsError, require, require_one_of, require_range
-from components.tiers import Tier
-from components.names import EMAIL, REGION
+from pulumi_webstack.args import from_inputs
+from pulumi_webstack.errors import ArgsError, require, require_one_of, require_range
+from pulumi_webstack.tiers import Tier
+from pulumi_webstack.names import EMAIL, REGION
 
 EDGE_REGION = "us-east-1"
 """Where CloudFront, Route 53 health check and CloudFront-certificate metrics live."""
@@ -289,9 +289,9 @@ class AlertingArgs:
     """Arguments of ``Alerting``: who is told, thresholds, and what is watched.
 
     Thresholds left at None take the ``tier``'s row of ``components/tiers.py``
-    (``alerting.*``), or the default of ``components.alarms.Thresholds`` where the tier
+    (``alerting.*``), or the default of ``pulumi_webstack.alarms.Thresholds`` where the tier
     table has no row. The watched resources are plain inputs; the ``Alerting`` keywords
-    ``database=``, ``cache=``, ``cdn=``, ``app=``, ``backups=`` fill them from components.
+    ``database=``, ``cache=``, ``cdn=``, ``app=``, ``backups=`` fill them from pulumi_webstack.
     """
 
     tier: Optional[Tier] = Tier.PROD
@@ -483,7 +483,7 @@ class AlertingArgs:
 
     def watching(self, *, database: Any = None, cache: Any = None, cdn: Any = None, app: Any = None,
                  backups: Any = None) -> "AlertingArgs":
-        """A copy with the watched resources read from components (duck-typed on the
+        """A copy with the watched resources read from pulumi_webstack (duck-typed on the
         interface contract); fields set explicitly win. The copy is validated again."""
         changes: dict[str, Any] = {}
 

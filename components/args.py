@@ -22,7 +22,7 @@ from typing import Any, TypeVar, Union
 
 import pulumi
 
-from components.errors import ArgsError
+from pulumi_webstack.errors import ArgsError
 
 T = TypeVar("T")
 

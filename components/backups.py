@@ -35,11 +35,11 @@ from typing import Any, Optional
 import pulumi
 import pulumi_aws as aws
 
-from components import buckets, kms
-from components.args import from_inputs
-from components.errors import ArgsError, require, require_range
-from components.iam_policies import assume_role_policy
-from components.names import REGION
+from pulumi_webstack import buckets, kms
+from pulumi_webstack.args import from_inputs
+from pulumi_webstack.errors import ArgsError, require, require_range
+from pulumi_webstack.iam_policies import assume_role_policy
+from pulumi_webstack.names import REGION
 
 DAILY_SCHEDULE = "cron(0 2 * * ? *)"
 """Daily full backup, 02:00 UTC (DESIGN.md)."""

@@ -8,7 +8,7 @@ and slow-log plus engine-log delivery to CloudWatch Logs.
 
 Example::
 
-    from components.cache import Cache, CacheArgs
+    from pulumi_webstack.cache import Cache, CacheArgs
 
     cache = Cache("sessions", CacheArgs(
         subnet_ids=network.subnet_ids,
@@ -33,9 +33,9 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
-from components import kms
-from components.args import from_inputs
-from components.errors import (
+from pulumi_webstack import kms
+from pulumi_webstack.args import from_inputs
+from pulumi_webstack.errors import (
     require,
     require_daily_window,
     require_log_retention,
@@ -44,7 +44,7 @@ from components.errors import (
     require_weekly_window,
     static_len,
 )
-from components.names import is_scoped_id, stack_scoped_id
+from pulumi_webstack.names import is_scoped_id, stack_scoped_id
 
 
 class CacheEngine(str, enum.Enum):

@@ -54,11 +54,11 @@ from typing import Any, Optional
 import pulumi
 import pulumi_aws as aws
 
-from components import buckets, kms
-from components import headers as h
-from components.args import from_inputs
-from components.errors import ArgsError, require, require_one_of, require_range
-from components.names import HOSTNAME, REGION
+from pulumi_webstack import buckets, kms
+from pulumi_webstack import headers as h
+from pulumi_webstack.args import from_inputs
+from pulumi_webstack.errors import ArgsError, require, require_one_of, require_range
+from pulumi_webstack.names import HOSTNAME, REGION
 
 CLOUDFRONT_REGION = "us-east-1"
 ORIGIN_ID = "app"
@@ -246,7 +246,7 @@ class CdnArgs:
                     self.origin_shield_region, "must be an AWS region name such as us-east-1")
         require_range("cdn.origin_read_timeout_seconds", self.origin_read_timeout_seconds, 1, 180)
         if not isinstance(self.headers, h.SecurityHeaders):
-            raise ArgsError("cdn.headers", self.headers, "must be a components.headers.SecurityHeaders")
+            raise ArgsError("cdn.headers", self.headers, "must be a pulumi_webstack.headers.SecurityHeaders")
 
 
 def path_classes(args: CdnArgs) -> list[PathClass]:

@@ -30,7 +30,7 @@ reads that need read-your-writes), and ``reader_endpoint`` spreads reads over re
 
 Example::
 
-    from components.database import Database, DatabaseArgs
+    from pulumi_webstack.database import Database, DatabaseArgs
 
     db = Database("orders", DatabaseArgs(
         subnet_ids=network.subnet_ids,
@@ -56,9 +56,9 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
-from components import kms
-from components.args import from_inputs
-from components.errors import (
+from pulumi_webstack import kms
+from pulumi_webstack.args import from_inputs
+from pulumi_webstack.errors import (
     require,
     require_daily_window,
     require_log_retention,
@@ -67,8 +67,8 @@ from components.errors import (
     require_weekly_window,
     static_len,
 )
-from components.iam_policies import assume_role_policy
-from components.names import REGION, is_scoped_id, stack_scoped_id
+from pulumi_webstack.iam_policies import assume_role_policy
+from pulumi_webstack.names import REGION, is_scoped_id, stack_scoped_id
 
 ENGINE = "postgres"
 SUPPORTED_MAJORS = (13, 14, 15, 16, 17, 18)

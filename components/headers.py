@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from components.errors import require, require_one_of, require_range
+from pulumi_webstack.errors import require, require_one_of, require_range
 
 ORIGIN_VERIFY_HEADER = "X-Origin-Verify"
 """Header carrying the secret that proves a request came through the CDN (both app tiers)."""

@@ -48,12 +48,12 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
-from components import headers as h
-from components.headers import ORIGIN_VERIFY_HEADER
-from components.args import from_inputs
-from components.errors import ArgsError, require, require_one_of, require_range
-from components.iam_policies import secret_read_policy_output
-from components.names import HOSTNAME
+from pulumi_webstack import headers as h
+from pulumi_webstack.headers import ORIGIN_VERIFY_HEADER
+from pulumi_webstack.args import from_inputs
+from pulumi_webstack.errors import ArgsError, require, require_one_of, require_range
+from pulumi_webstack.iam_policies import secret_read_policy_output
+from pulumi_webstack.names import HOSTNAME
 
 COLORS = ("blue", "green")
 ROLLOUTS = ("direct", "canary", "blue-green")
@@ -245,7 +245,7 @@ class KubernetesAppArgs:
             require(isinstance(path, str) and path.startswith("/") and path != "/", "kubernetes.writable_paths", path,
                     "must be absolute paths other than /")
         if not isinstance(self.headers, h.SecurityHeaders):
-            raise ArgsError("kubernetes.headers", self.headers, "must be a components.headers.SecurityHeaders")
+            raise ArgsError("kubernetes.headers", self.headers, "must be a pulumi_webstack.headers.SecurityHeaders")
 
     @property
     def secret_arns(self) -> list[pulumi.Input[str]]:

@@ -15,9 +15,9 @@ from typing import Optional
 import pulumi
 import pulumi_aws as aws
 
-from components.args import from_inputs
-from components.errors import ArgsError, require, require_log_retention, require_range
-from components.iam_policies import assume_role_policy
+from pulumi_webstack.args import from_inputs
+from pulumi_webstack.errors import ArgsError, require, require_log_retention, require_range
+from pulumi_webstack.iam_policies import assume_role_policy
 
 
 def subnet_cidrs(cidr: str, count: int, new_prefix: Optional[int] = None) -> list[str]:

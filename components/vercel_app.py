@@ -7,7 +7,7 @@ The project builds from a Git repository and serves the CDN's origin host
   header (``origin_headers``, passed to ``Cdn``); the Vercel firewall denies every request
   without it except the health check, so the CDN's WAF and headers cannot be bypassed.
 * **Security headers** on every route: a catch-all ``ProjectRoute`` sets the values of
-  ``components.headers`` (the same the CDN and the Kubernetes Ingress send).
+  ``pulumi_webstack.headers`` (the same the CDN and the Kubernetes Ingress send).
 * **Firewall**: the origin lock, a rate limit on the API paths and the managed bot and
   AI-bot rulesets (log only: behind the CDN every request comes from a CloudFront address,
   so Vercel's client classification would judge CloudFront, not the user; the per-client
@@ -41,12 +41,12 @@ import pulumi_aws as aws
 import pulumi_random as random
 import pulumiverse_vercel as vercel
 
-from components import headers as h
-from components.headers import ORIGIN_VERIFY_HEADER
-from components.args import from_inputs
-from components.errors import ArgsError, require, require_one_of, require_range
-from components.iam_policies import secret_read_policy_output
-from components.names import HOSTNAME
+from pulumi_webstack import headers as h
+from pulumi_webstack.headers import ORIGIN_VERIFY_HEADER
+from pulumi_webstack.args import from_inputs
+from pulumi_webstack.errors import ArgsError, require, require_one_of, require_range
+from pulumi_webstack.iam_policies import secret_read_policy_output
+from pulumi_webstack.names import HOSTNAME
 
 VERCEL_CNAME_TARGET = "cname.vercel-dns.com"
 OIDC_ISSUER = "oidc.vercel.com"
@@ -181,7 +181,7 @@ class VercelAppArgs:
             require(bool(re.match(r"^Z[A-Z0-9]{1,32}$", self.hosted_zone_id)), "vercel.hosted_zone_id",
                     self.hosted_zone_id, "must be a Route 53 hosted zone id")
         if not isinstance(self.headers, h.SecurityHeaders):
-            raise ArgsError("vercel.headers", self.headers, "must be a components.headers.SecurityHeaders")
+            raise ArgsError("vercel.headers", self.headers, "must be a pulumi_webstack.headers.SecurityHeaders")
 
     @property
     def data_targets(self) -> list[str]:

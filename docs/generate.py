@@ -39,13 +39,13 @@ if str(ROOT) not in sys.path[:1]:
 
 from pulumi.provider.experimental.util import camel_case as camel  # noqa: E402
 
-import components.__main__ as package  # noqa: E402
-from components import alarms  # noqa: E402
-from components.__main__ import args_class  # noqa: E402
-from components.alarms import Thresholds  # noqa: E402
-from components.alerting import AlertingArgs  # noqa: E402
-from components.database import max_connections_for  # noqa: E402
-from components.tiers import TIER_DEFAULTS, Tier  # noqa: E402
+import pulumi_webstack.__main__ as package  # noqa: E402
+from pulumi_webstack import alarms  # noqa: E402
+from pulumi_webstack.__main__ import args_class  # noqa: E402
+from pulumi_webstack.alarms import Thresholds  # noqa: E402
+from pulumi_webstack.alerting import AlertingArgs  # noqa: E402
+from pulumi_webstack.database import max_connections_for  # noqa: E402
+from pulumi_webstack.tiers import TIER_DEFAULTS, Tier  # noqa: E402
 
 DOCS = ROOT / "docs"
 THRESHOLDS = {f.name for f in dataclasses.fields(Thresholds)}

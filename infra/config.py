@@ -1,7 +1,7 @@
 """The typed stack config: every ``webstack:*`` key, validated before anything is built.
 
 A stack file stays short because every setting it leaves out is filled from the tier's
-column of ``components.tiers.TIER_DEFAULTS``. Loading goes:
+column of ``pulumi_webstack.tiers.TIER_DEFAULTS``. Loading goes:
 
     raw ``webstack:*`` values  ->  tier resolved (key, else stack name)
     ->  tier defaults deep-merged under the stack's values  ->  pydantic validation
@@ -35,9 +35,9 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from components.errors import LOG_RETENTION_DAYS
-from components.tiers import CANARY_STEPS, Tier, defaults_for
-from components.names import EMAIL, HOSTNAME, REGION
+from pulumi_webstack.errors import LOG_RETENTION_DAYS
+from pulumi_webstack.tiers import CANARY_STEPS, Tier, defaults_for
+from pulumi_webstack.names import EMAIL, HOSTNAME, REGION
 
 PROJECT = "webstack"
 
@@ -227,8 +227,8 @@ class DatabaseConfig(_Section):
         cross_region_subnet_ids: Any = (),
         cross_region_security_group_id: Any = None,
     ) -> Any:
-        """The ``components.database.DatabaseArgs`` of these settings and the given links."""
-        from components.database import DatabaseArgs
+        """The ``pulumi_webstack.database.DatabaseArgs`` of these settings and the given links."""
+        from pulumi_webstack.database import DatabaseArgs
 
         return DatabaseArgs(
             subnet_ids=subnet_ids,
@@ -319,8 +319,8 @@ class CacheConfig(_Section):
         return self
 
     def component_args(self, *, subnet_ids: Any, security_group_id: Any, availability_zones: Any) -> Any:
-        """The ``components.cache.CacheArgs`` of these settings and the given links."""
-        from components.cache import CacheArgs
+        """The ``pulumi_webstack.cache.CacheArgs`` of these settings and the given links."""
+        from pulumi_webstack.cache import CacheArgs
 
         return CacheArgs(
             subnet_ids=subnet_ids,
@@ -362,7 +362,7 @@ def _component_check(section: type[BaseModel], build: Any) -> None:
     """Run a component's Args validation; its ArgsError becomes this section's error,
     ``<camelKey>: <what is allowed>`` (reported as ``webstack:<section>.<camelKey> = <value>``),
     with the section's setting names in the message spelled as in the stack file."""
-    from components.errors import ArgsError
+    from pulumi_webstack.errors import ArgsError
 
     try:
         build()
@@ -612,8 +612,8 @@ class BackupsConfig(_Section):
         return self
 
     def component_args(self, *, resource_arns: Any = ()) -> Any:
-        """The ``components.backups.BackupsArgs`` of these settings (protecting ``resource_arns``)."""
-        from components.backups import BackupsArgs
+        """The ``pulumi_webstack.backups.BackupsArgs`` of these settings (protecting ``resource_arns``)."""
+        from pulumi_webstack.backups import BackupsArgs
 
         return BackupsArgs(
             retention_days=self.retention_days,
@@ -668,8 +668,8 @@ class AlertingConfig(_Section):
     def component_args(
         self, *, tier: Any, pager_webhook_url: Any = None, chat_webhook_url: Any = None, region: Optional[str] = None
     ) -> Any:
-        """The ``components.alerting.AlertingArgs`` of these settings and the secret webhooks."""
-        from components.alerting import AlertingArgs
+        """The ``pulumi_webstack.alerting.AlertingArgs`` of these settings and the secret webhooks."""
+        from pulumi_webstack.alerting import AlertingArgs
 
         return AlertingArgs(
             tier=tier,

@@ -13,18 +13,18 @@ from typing import TYPE_CHECKING, Optional
 import pulumi
 import pulumi_aws as aws
 
-from components.alerting import Alerting
-from components.backups import Backups
-from components.cache import Cache
-from components.cdn import Cdn, CdnArgs
-from components.database import Database
-from components.headers import SecurityHeaders
-from components.network import Network, NetworkArgs
+from pulumi_webstack.alerting import Alerting
+from pulumi_webstack.backups import Backups
+from pulumi_webstack.cache import Cache
+from pulumi_webstack.cdn import Cdn, CdnArgs
+from pulumi_webstack.database import Database
+from pulumi_webstack.headers import SecurityHeaders
+from pulumi_webstack.network import Network, NetworkArgs
 from infra.config import StackConfig, load
 
 if TYPE_CHECKING:  # build_app imports the one app tier a stack uses (Vercel's SDK costs ~0.07 s)
-    from components.kubernetes_app import KubernetesApp
-    from components.vercel_app import VercelApp
+    from pulumi_webstack.kubernetes_app import KubernetesApp
+    from pulumi_webstack.vercel_app import VercelApp
 
 CDN_REGION = "us-east-1"
 """CloudFront certificates and WAF web ACLs must live in us-east-1."""
@@ -184,7 +184,7 @@ def build_app(
     if a.platform == "vercel":
         import pulumiverse_vercel as vercel
 
-        from components.vercel_app import VercelApp, VercelAppArgs
+        from pulumi_webstack.vercel_app import VercelApp, VercelAppArgs
 
         v = a.vercel
         providers_map: dict[str, pulumi.ProviderResource] = {"aws": providers.main}
@@ -220,7 +220,7 @@ def build_app(
             ),
             opts=pulumi.ResourceOptions(providers=providers_map),
         )
-    from components.kubernetes_app import KubernetesApp, KubernetesAppArgs
+    from pulumi_webstack.kubernetes_app import KubernetesApp, KubernetesAppArgs
 
     k = a.kubernetes
     data_cidrs: list[object] = [cfg.network.cidr] if cfg.network.vpc_id is None else [

@@ -4,24 +4,22 @@ The CLI starts the pack with ``python -u -m pulumi.policy <engine> .`` in this d
 (the ``pulumi-analyzer-policy-python`` shim), which runs this file; ``python -u policies``
 from the project root does the same. Constructing ``PolicyPack`` starts the analyzer's
 gRPC server, prints its port on stdout and blocks, so this is the only place it happens:
-everything else imports ``policies.pack``.
+everything else imports ``pulumi_webstack_policies.pack``.
 """
 
 import os
 import sys
 
-# This directory is sys.path[0] when run as a script; the rule modules are imported as the
-# ``policies`` package, so the project root must be importable and this directory must not
-# shadow other modules.
+# This directory is sys.path[0] when run as a script; the rule modules are the installed
+# ``pulumi_webstack_policies`` package (pyproject.toml maps this folder to that name; the
+# pack's virtualenv, ../.venv, has the project installed), so this directory must not shadow
+# other modules with its own (``pack``, ``settings``).
 _HERE = os.path.dirname(os.path.abspath(__file__))
-_ROOT = os.path.dirname(_HERE)
 sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
-if _ROOT not in sys.path:
-    sys.path.insert(0, _ROOT)
 
 from pulumi_policy import EnforcementLevel, PolicyPack  # noqa: E402
 
-from policies.pack import DESCRIPTION, DISPLAY_NAME, PACK_NAME, POLICIES, TAGS  # noqa: E402
+from pulumi_webstack_policies.pack import DESCRIPTION, DISPLAY_NAME, PACK_NAME, POLICIES, TAGS  # noqa: E402
 
 PolicyPack(
     name=PACK_NAME,

@@ -21,8 +21,8 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from policies.settings import policy_config
-from policies.values import UNKNOWN, Evaluation, lookup, truthy
+from pulumi_webstack_policies.settings import policy_config
+from pulumi_webstack_policies.values import UNKNOWN, Evaluation, lookup, truthy
 
 MANDATORY = EnforcementLevel.MANDATORY
 ADVISORY = EnforcementLevel.ADVISORY

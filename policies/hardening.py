@@ -12,7 +12,7 @@ from typing import Any, Sequence
 
 from pulumi_policy import PolicyResource, Severity
 
-from policies.base import (
+from pulumi_webstack_policies.base import (
     ADVISORY,
     BUCKET_IDENTITY,
     BUCKETS,
@@ -24,8 +24,8 @@ from policies.base import (
     resource_policy,
     stack_policy,
 )
-from policies.settings import schema
-from policies.values import UNKNOWN, Evaluation, as_int, elements, lookup, truthy, unset
+from pulumi_webstack_policies.settings import schema
+from pulumi_webstack_policies.values import UNKNOWN, Evaluation, as_int, elements, lookup, truthy, unset
 
 RDS_INSTANCE = "aws:rds/instance:Instance"
 RDS_CLUSTER = "aws:rds/cluster:Cluster"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pulumi_policy import Policy
 
-from policies import hardening, security_headers, transport_security
+from pulumi_webstack_policies import hardening, security_headers, transport_security
 
 PACK_NAME = "webstack-security"
 DISPLAY_NAME = "pulumi-webstack security headers, TLS and hardening"

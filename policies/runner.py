@@ -8,13 +8,13 @@ without a server, so ``webstack check`` and the tests exercise the real code pat
   wire), then ``pulumi_policy.deserialize.deserialize_properties`` and
   ``pulumi_policy.proxy.unknown_checking_proxy`` -- the objects policies see are the real
   read-only mapping/sequence proxies that raise on unknown values;
-* policy config is merged (:func:`policies.settings.resolve`) and also round-tripped
+* policy config is merged (:func:`pulumi_webstack_policies.settings.resolve`) and also round-tripped
   through a ``Struct``;
 * enforcement levels follow the servicer: ``disabled`` skips the policy, ``remediate``
   reports as ``mandatory``, and a policy that raises ``UnknownValueError`` yields an
   advisory "can't run policy ... during preview" diagnostic.
 
-Unknown values are given as :data:`policies.values.UNKNOWN` (or the raw
+Unknown values are given as :data:`pulumi_webstack_policies.values.UNKNOWN` (or the raw
 ``UNKNOWN_*_VALUE`` sentinels); secrets as ``pulumi_policy.Secret``.
 """
 
@@ -40,8 +40,8 @@ from pulumi_policy import (
 from pulumi_policy.deserialize import SPECIAL_SECRET_SIG, SPECIAL_SIG_KEY, deserialize_properties
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
 
-from policies.settings import ResolvedPolicyConfig, resolve
-from policies.values import UNKNOWN
+from pulumi_webstack_policies.settings import ResolvedPolicyConfig, resolve
+from pulumi_webstack_policies.values import UNKNOWN
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from typing import Any, Iterable, Mapping, Optional, Sequence
 
 from pulumi_policy import PolicyResource, Severity
 
-from policies.base import (
+from pulumi_webstack_policies.base import (
     MANDATORY,
     Subject,
     label,
@@ -34,8 +34,8 @@ from policies.base import (
     resource_policy,
     stack_policy,
 )
-from policies.settings import schema
-from policies.values import UNKNOWN, Evaluation, as_int, elements, entries, lookup, truthy, unset
+from pulumi_webstack_policies.settings import schema
+from pulumi_webstack_policies.values import UNKNOWN, Evaluation, as_int, elements, entries, lookup, truthy, unset
 
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
 RESPONSE_HEADERS_POLICY = "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy"

@@ -10,7 +10,7 @@ from typing import Any, Sequence
 
 from pulumi_policy import PolicyResource, Severity
 
-from policies.base import (
+from pulumi_webstack_policies.base import (
     BUCKET_IDENTITY,
     BUCKETS,
     MANDATORY,
@@ -23,8 +23,8 @@ from policies.base import (
     resource_policy,
     stack_policy,
 )
-from policies.settings import schema
-from policies.values import (
+from pulumi_webstack_policies.settings import schema
+from pulumi_webstack_policies.values import (
     UNKNOWN,
     Evaluation,
     as_list,

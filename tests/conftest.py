@@ -1,4 +1,4 @@
-"""Shared fixtures. The offline engine (infra.engine) is the only mock layer."""
+"""Shared fixtures. The offline engine (pulumi_webstack_cli.engine) is the only mock layer."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any, Callable
 import pytest
 from pulumi.provider.experimental.component import ComponentProvider
 
-import components.__main__ as package
-from infra.engine import Plan, synth_stack
+import pulumi_webstack.__main__ as package
+from pulumi_webstack_cli.engine import Plan, synth_stack
 
 _CACHE: dict[str, Plan] = {}
 

@@ -16,8 +16,8 @@ import pulumi_aws as aws
 import pytest
 from pulumi_policy import EnforcementLevel
 
-from components.errors import ArgsError
-from policies.runner import ResourceState, urn_for
+from pulumi_webstack.errors import ArgsError
+from pulumi_webstack_policies.runner import ResourceState, urn_for
 
 # ----------------------------------------------------------------------------- policy cases
 

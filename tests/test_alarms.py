@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.alarms import (
+from pulumi_webstack.alarms import (
     GIB,
     AlarmSpec,
     Severity,
@@ -23,7 +23,7 @@ from components.alarms import (
     kubernetes_alarms,
     markdown_table,
 )
-from components.tiers import Tier
+from pulumi_webstack.tiers import Tier
 
 PROD = Thresholds.for_tier(Tier.PROD)
 

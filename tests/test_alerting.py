@@ -9,8 +9,8 @@ from typing import Any, Optional
 import pulumi
 import pytest
 
-from components.alarms import Severity, Thresholds, cross_region_replica_alarms
-from components.alerting import (
+from pulumi_webstack.alarms import Severity, Thresholds, cross_region_replica_alarms
+from pulumi_webstack.alerting import (
     BACKUP_VAULT_EVENTS,
     Alerting,
     AlertingArgs,
@@ -20,8 +20,8 @@ from components.alerting import (
     topic_key_policy,
     topic_policy,
 )
-from components.errors import ArgsError
-from infra.engine import ACCOUNT_ID, Plan, Secret, synth
+from pulumi_webstack.errors import ArgsError
+from pulumi_webstack_cli.engine import ACCOUNT_ID, Plan, Secret, synth
 from tests.helpers import assert_args_error
 
 PAGER = "https://events.pager.example.com/integration/abc123/enqueue"

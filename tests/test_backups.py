@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pulumi
 import pytest
 
-from components.backups import (
+from pulumi_webstack.backups import (
     Backups,
     BackupsArgs,
     backup_name,
@@ -17,8 +17,8 @@ from components.backups import (
     data_lifecycle_rules,
     log_bucket_policy,
 )
-from components.errors import ArgsError
-from infra.engine import ACCOUNT_ID, Plan, synth
+from pulumi_webstack.errors import ArgsError
+from pulumi_webstack_cli.engine import ACCOUNT_ID, Plan, synth
 from tests.helpers import assert_args_error
 
 DB_ARN = "arn:aws:rds:eu-west-1:123456789012:db:webstack-prod-db"

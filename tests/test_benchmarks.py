@@ -17,9 +17,9 @@ import pytest
 
 from benchmarks import run
 from benchmarks.programs import CONFIG, DIMENSIONS, STACK
-from components.database import MAX_REPLICAS
-from infra.check import check_plan
-from infra.engine import Plan, synth
+from pulumi_webstack.database import MAX_REPLICAS
+from pulumi_webstack_cli.check import check_plan
+from pulumi_webstack_cli.engine import Plan, synth
 from tests.conftest import cached_plan
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -10,7 +10,7 @@ from functools import lru_cache
 import pulumi
 import pytest
 
-from components.cache import (
+from pulumi_webstack.cache import (
     AUTH_TOKEN_SPECIALS,
     Cache,
     CacheArgs,
@@ -19,8 +19,8 @@ from components.cache import (
     default_replication_group_id,
     parameter_group_family,
 )
-from components.errors import ArgsError
-from infra.engine import Plan, Secret, synth
+from pulumi_webstack.errors import ArgsError
+from pulumi_webstack_cli.engine import Plan, Secret, synth
 from tests.helpers import assert_args_error
 
 GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"

@@ -9,9 +9,9 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from components import cdn as c
-from components.headers import SecurityHeaders
-from infra.engine import Secret, synth
+from pulumi_webstack import cdn as c
+from pulumi_webstack.headers import SecurityHeaders
+from pulumi_webstack_cli.engine import Secret, synth
 from tests.helpers import assert_args_error, component_program
 
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"

@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from infra.cli import main, parse_overrides, UserError
-from infra.engine import ROOT
+from pulumi_webstack_cli.main import main, parse_overrides, UserError
+from pulumi_webstack_cli.engine import ROOT
 
 
 def run(capsys, *argv):
@@ -70,7 +70,7 @@ def test_a_typo_in_a_stack_file_fails_the_console_script_without_traceback(tmp_p
     (tmp_path / "infra").mkdir()
     (tmp_path / "infra" / "__main__.py").write_text((ROOT / "infra" / "__main__.py").read_text())
     code = (
-        "import sys; from pathlib import Path; import infra.cli as c, infra.engine as e;"
+        "import sys; from pathlib import Path; import pulumi_webstack_cli.main as c, pulumi_webstack_cli.engine as e;"
         f"e.ROOT = Path({str(tmp_path)!r});"
         "from functools import partial; c.synth_stack = partial(e.synth_stack, root=e.ROOT);"
         "sys.exit(c.main(['synth', 'dev']))"

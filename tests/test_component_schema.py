@@ -31,10 +31,10 @@ from pulumi.provider.experimental.host import components_from_module
 from pulumi.provider.server import ComponentInitError
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
-import components.__main__ as package
-from components import alerting, backups, cache, cdn, database, headers, kubernetes_app, network, vercel_app
-from components.errors import ArgsError
-from infra.engine import synth
+import pulumi_webstack.__main__ as package
+from pulumi_webstack import alerting, backups, cache, cdn, database, headers, kubernetes_app, network, vercel_app
+from pulumi_webstack.errors import ArgsError
+from pulumi_webstack_cli.engine import synth
 
 COMPONENTS_DIR = Path(package.__file__).resolve().parent
 MODULES = [network, database, cache, cdn, vercel_app, kubernetes_app, backups, alerting]
@@ -436,8 +436,8 @@ def test_package_inputs_meet_the_same_validation(provider):
 def test_importing_the_entry_point_starts_nothing(monkeypatch):
     calls = []
     monkeypatch.setattr("pulumi.provider.experimental.component_provider_host", lambda **kw: calls.append(kw))
-    monkeypatch.delitem(sys.modules, "components.__main__")
-    __import__("components.__main__")
+    monkeypatch.delitem(sys.modules, "pulumi_webstack.__main__")
+    __import__("pulumi_webstack.__main__")
     assert calls == []
 
 
@@ -482,22 +482,23 @@ def test_the_plugin_declares_python_and_installs_what_the_components_import():
         for line in module.read_text().splitlines():
             if line.startswith(("import pulumi", "from pulumi")):
                 imported.add(line.split()[1].split(".")[0])
+    imported.discard("pulumi_webstack")  # the package itself: the plugin loads this folder under that name
     assert {name.replace("_", "-") for name in imported} == {r.split(">")[0].split("<")[0] for r in required}
 
 
 @pytest.mark.parametrize(
     "build, message",
     [
-        (lambda: __import__("components.database", fromlist=["x"]).DatabaseArgs(
+        (lambda: __import__("pulumi_webstack.database", fromlist=["x"]).DatabaseArgs(
             subnet_ids=["a", "b"], security_group_id="sg", availability_zones=["x", "y"], vpc_id="v",
             deletion_protection=None), "database.deletion_protection = None: must be true or false"),
-        (lambda: __import__("components.network", fromlist=["x"]).NetworkArgs(flow_logs=None),
+        (lambda: __import__("pulumi_webstack.network", fromlist=["x"]).NetworkArgs(flow_logs=None),
          "network.flow_logs = None: must be true or false"),
     ],
 )
 def test_a_flag_set_to_none_is_refused_instead_of_reading_as_false(build, message):
-    from components.args import from_inputs
-    from components.errors import ArgsError
+    from pulumi_webstack.args import from_inputs
+    from pulumi_webstack.errors import ArgsError
 
     args = build()
     with pytest.raises(ArgsError, match=message.replace("(", r"\(")):

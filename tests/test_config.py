@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from components.tiers import TIER_DEFAULTS, Tier, default
+from pulumi_webstack.tiers import TIER_DEFAULTS, Tier, default
 from infra.config import ConfigError, StackConfig, parse, tier_for
-from infra.engine import ROOT
+from pulumi_webstack_cli.engine import ROOT
 
 DOMAIN = {"domain": "app.example.com", "alerting": {"emails": ["oncall@example.com"]}}
 

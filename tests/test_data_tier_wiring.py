@@ -8,9 +8,9 @@ import json
 
 import pytest
 
-from components.database import max_connections_for, proxy_pool_percent
+from pulumi_webstack.database import max_connections_for, proxy_pool_percent
 from infra.config import ConfigError
-from infra.engine import Plan, Secret, synth_stack
+from pulumi_webstack_cli.engine import Plan, Secret, synth_stack
 from tests.conftest import cached_plan
 
 INSTANCE = "aws:rds/instance:Instance"

@@ -10,7 +10,7 @@ from functools import lru_cache
 import pulumi
 import pytest
 
-from components.database import (
+from pulumi_webstack.database import (
     CA_CERT_IDENTIFIER,
     Database,
     DatabaseArgs,
@@ -22,8 +22,8 @@ from components.database import (
     proxy_pool_percent,
     replica_zone,
 )
-from components.errors import ArgsError
-from infra.engine import Plan, Secret, synth
+from pulumi_webstack.errors import ArgsError
+from pulumi_webstack_cli.engine import Plan, Secret, synth
 from tests.helpers import assert_args_error
 
 INSTANCE = "aws:rds/instance:Instance"

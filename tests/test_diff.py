@@ -18,8 +18,8 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from infra.cli import main
-from infra.diff import (
+from pulumi_webstack_cli.main import main
+from pulumi_webstack_cli.diff import (
     MAX_COMMENT_CHARS,
     Masked,
     diff_plans,
@@ -30,7 +30,7 @@ from infra.diff import (
     side_from_payload,
     to_json,
 )
-from infra.engine import ROOT, synth
+from pulumi_webstack_cli.engine import ROOT, synth
 from tests.conftest import cached_plan
 
 
@@ -43,9 +43,9 @@ def run(capsys, *argv):
 @pytest.fixture
 def cached_cli(monkeypatch):
     """The CLI planning through the session's plan cache (same plans, planned once)."""
-    import infra.cli
+    import pulumi_webstack_cli.main
 
-    monkeypatch.setattr(infra.cli, "plan_for", lambda stack, overrides=None: cached_plan(stack, overrides))
+    monkeypatch.setattr(pulumi_webstack_cli.main, "plan_for", lambda stack, overrides=None: cached_plan(stack, overrides))
 
 
 def changed(diff, name, type_=None):
@@ -356,8 +356,9 @@ def repo(tmp_path_factory) -> Path:
     """A clone-like repository: commit 1 = the project with a broken dev file; commit 2 fixes dev,
     raises prod's flow-log retention and adds a stack output in code."""
     repo = tmp_path_factory.mktemp("webstack-repo")
-    for name in ("components", "infra", "policies"):
+    for name in ("components", "infra", "policies", "cli"):
         shutil.copytree(ROOT / name, repo / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    shutil.copy(ROOT / "pyproject.toml", repo / "pyproject.toml")
     for path in ROOT.glob("Pulumi*.yaml"):
         shutil.copy(path, repo / path.name)
     dev = (repo / "Pulumi.dev.yaml").read_text()
@@ -382,7 +383,7 @@ def clone_diff(repo):
     """`webstack diff prod dev qa --base HEAD~1 --exit-code`, run in the repository like a user would."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env["PYTHONPATH"] = str(repo)
-    return subprocess.run([sys.executable, "-m", "infra.cli", "diff", "prod", "dev", "qa", "--base", "HEAD~1", "--exit-code"],
+    return subprocess.run([sys.executable, "-m", "pulumi_webstack_cli.main", "diff", "prod", "dev", "qa", "--base", "HEAD~1", "--exit-code"],
                           cwd=repo, env=env, capture_output=True, text=True, timeout=900)
 
 
@@ -436,7 +437,7 @@ def test_a_new_stack_lists_every_resource_as_added(clone_diff):
 
 @pytest.mark.parametrize("use_worktree", [True, False], ids=["worktree", "git-archive"])
 def test_checkout_at_gives_the_commit_s_files_and_cleans_up(repo, use_worktree):
-    from infra.diff import checkout_at, resolve_ref
+    from pulumi_webstack_cli.diff import checkout_at, resolve_ref
 
     top, commit = resolve_ref(repo, "HEAD~1")
     with checkout_at(top, commit, use_worktree) as tree:
@@ -449,6 +450,6 @@ def test_checkout_at_gives_the_commit_s_files_and_cleans_up(repo, use_worktree):
 
 
 def test_a_commit_without_the_stack_files_needs_no_subprocess(tmp_path):
-    from infra.diff import plan_checkout
+    from pulumi_webstack_cli.diff import plan_checkout
 
     assert plan_checkout(tmp_path, ["prod"], b"k") == {"prod": {"status": "missing", "error": "no Pulumi.prod.yaml"}}

@@ -14,9 +14,9 @@ import sys
 import pytest
 import yaml
 
-import components.__main__ as package
-from components.tiers import TIER_DEFAULTS
-from infra.engine import ROOT, synth
+import pulumi_webstack.__main__ as package
+from pulumi_webstack.tiers import TIER_DEFAULTS
+from pulumi_webstack_cli.engine import ROOT, synth
 from tests.yaml_runner import program_problems, references, run_program
 
 DOCS = ROOT / "docs"
@@ -205,7 +205,7 @@ def test_the_yaml_example_type_checks_and_runs(component, schema, provider):
 
 
 def test_the_alerting_page_lists_the_prod_alarm_catalogue():
-    from components.database import max_connections_for
+    from pulumi_webstack.database import max_connections_for
 
     table = block(page("Alerting"), "alarms")
     keys = re.findall(r"^\| `([a-z0-9-]+)` \|", table, re.M)

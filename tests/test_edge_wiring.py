@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from components.tiers import CANARY_STEPS
-from infra.check import check_plan
+from pulumi_webstack.tiers import CANARY_STEPS
+from pulumi_webstack_cli.check import check_plan
 from infra.config import ConfigError, parse
-from infra.engine import Secret
+from pulumi_webstack_cli.engine import Secret
 from tests.conftest import cached_plan
 
 KUBERNETES = {"webstack:app": {"platform": "kubernetes"}}
@@ -327,7 +327,7 @@ def test_bad_edge_config_is_refused_with_key_value_and_rule(raw, expected):
 
 def test_component_validation_surfaces_through_the_stack_program():
     """A value the config model accepts but the component refuses still stops the program."""
-    from components.errors import ArgsError
+    from pulumi_webstack.errors import ArgsError
     from infra.program import security_headers
 
     cfg = parse("prod", {"domain": "shop.example.com", "alerting": {"emails": ["oncall@example.com"]},

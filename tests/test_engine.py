@@ -9,10 +9,10 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-import infra.check
-from infra.check import check_plan
+import pulumi_webstack_cli.check
+from pulumi_webstack_cli.check import check_plan
 from infra.config import ConfigError
-from infra.engine import Plan, Secret, gc_paused, load_stack_config, synth, synth_stack
+from pulumi_webstack_cli.engine import Plan, Secret, gc_paused, load_stack_config, synth, synth_stack
 from tests.conftest import cached_plan
 
 
@@ -187,8 +187,8 @@ def test_the_collector_is_paused_while_a_program_runs_and_while_the_pack_checks(
     (engine.gc_paused says why); the pause is the speed-up, so it is specified."""
     seen: list[tuple[str, bool]] = []
     synth(lambda: seen.append(("program", gc.isenabled())))
-    evaluate = infra.check.evaluate
-    monkeypatch.setattr(infra.check, "evaluate",
+    evaluate = pulumi_webstack_cli.check.evaluate
+    monkeypatch.setattr(pulumi_webstack_cli.check, "evaluate",
                         lambda *args, **kwargs: (seen.append(("pack", gc.isenabled())), evaluate(*args, **kwargs))[1])
     check_plan(cached_plan("dev"))
     assert seen == [("program", False), ("pack", False)]

@@ -8,9 +8,9 @@ import json
 import pulumi_aws as aws
 import pytest
 
-from infra import estimate, price_table as prices
-from infra.cli import main
-from infra.engine import synth
+from pulumi_webstack_cli import estimate, price_table as prices
+from pulumi_webstack_cli.main import main
+from pulumi_webstack_cli.engine import synth
 from tests.conftest import cached_plan
 
 INSTANCE = "aws:rds/instance:Instance"
@@ -251,7 +251,7 @@ def test_the_price_table_is_dated_and_labelled():
     assert prices.AS_OF == "2026-11" and prices.REGION == "us-east-1"
     assert "Estimate, not a quote" in estimate.LABEL and prices.AS_OF in estimate.LABEL
     # Every class the tier table picks has a price.
-    from components.tiers import TIER_DEFAULTS
+    from pulumi_webstack.tiers import TIER_DEFAULTS
     for klass in TIER_DEFAULTS["database.instance_class"].values():
         assert klass in prices.RDS_POSTGRES_HOURLY
     for node in TIER_DEFAULTS["cache.node_type"].values():

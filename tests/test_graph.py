@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from infra.engine import synth
+from pulumi_webstack_cli.engine import synth
 from tests.conftest import cached_plan
 
 import pulumi_aws as aws

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from components import headers as h
-from policies.security_headers import header_problems
+from pulumi_webstack import headers as h
+from pulumi_webstack_policies.security_headers import header_problems
 from tests.helpers import assert_args_error
 
 PROD = h.SecurityHeaders(hsts_max_age_seconds=h.TWO_YEARS, hsts_preload=True)

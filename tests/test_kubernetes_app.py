@@ -8,9 +8,9 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from components import kubernetes_app as k
-from components.headers import SecurityHeaders, nginx_controller_config, nginx_custom_headers
-from infra.engine import Secret, synth
+from pulumi_webstack import kubernetes_app as k
+from pulumi_webstack.headers import SecurityHeaders, nginx_controller_config, nginx_custom_headers
+from pulumi_webstack_cli.engine import Secret, synth
 from tests.helpers import assert_args_error, component_program
 
 IMAGE = "ghcr.io/example/shop@sha256:" + "a" * 64

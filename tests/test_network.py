@@ -10,10 +10,10 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from components.errors import ArgsError
-from components.network import Network, NetworkArgs, subnet_cidrs
-from components.tiers import Tier, default
-from infra.engine import Plan, synth
+from pulumi_webstack.errors import ArgsError
+from pulumi_webstack.network import Network, NetworkArgs, subnet_cidrs
+from pulumi_webstack.tiers import Tier, default
+from pulumi_webstack_cli.engine import Plan, synth
 from tests.helpers import assert_args_error
 
 SG = "aws:ec2/securityGroup:SecurityGroup"

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from infra.engine import Secret
+from pulumi_webstack_cli.engine import Secret
 from tests.conftest import cached_plan
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"

@@ -11,9 +11,9 @@ import copy
 import pytest
 from pulumi_policy import EnforcementLevel
 
-from policies import hardening as hd
-from policies.runner import evaluate_policy, urn_for
-from policies.values import UNKNOWN
+from pulumi_webstack_policies import hardening as hd
+from pulumi_webstack_policies.runner import evaluate_policy, urn_for
+from pulumi_webstack_policies.values import UNKNOWN
 from tests.helpers import DELETE, res, variant
 
 KEY = "arn:aws:kms:us-east-1:123456789012:key/1111-2222"

@@ -1,6 +1,6 @@
 """Security-header policies: a compliant baseline, then one field broken per case.
 
-Resources are evaluated with ``policies.runner``, i.e. through a protobuf Struct and the
+Resources are evaluated with ``pulumi_webstack_policies.runner``, i.e. through a protobuf Struct and the
 analyzer's own ``deserialize_properties`` + ``unknown_checking_proxy``: the policies see
 the read-only proxies and unknown sentinels the real analyzer passes.
 """
@@ -12,9 +12,9 @@ import copy
 import pytest
 from pulumi_policy import EnforcementLevel
 
-from policies import security_headers as sh
-from policies.runner import evaluate_policy, urn_for
-from policies.values import UNKNOWN
+from pulumi_webstack_policies import security_headers as sh
+from pulumi_webstack_policies.runner import evaluate_policy, urn_for
+from pulumi_webstack_policies.values import UNKNOWN
 from tests.helpers import DELETE, mandatory, res, variant
 
 

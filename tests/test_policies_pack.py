@@ -13,12 +13,12 @@ import yaml
 from pulumi_policy import EnforcementLevel, ResourceValidationPolicy, Severity, StackValidationPolicy
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
 
-import components
-from policies import hardening, security_headers, settings, transport_security
-from policies.pack import BY_NAME, PACK_NAME, POLICIES
-from policies.runner import ResourceState, analyzer_props, evaluate, evaluate_policy
-from policies.settings import ResolvedPolicyConfig
-from policies.values import UNKNOWN, Evaluation, elements, entries, lookup, plain, truthy
+import pulumi_webstack
+from pulumi_webstack_policies import hardening, security_headers, settings, transport_security
+from pulumi_webstack_policies.pack import BY_NAME, PACK_NAME, POLICIES
+from pulumi_webstack_policies.runner import ResourceState, analyzer_props, evaluate, evaluate_policy
+from pulumi_webstack_policies.settings import ResolvedPolicyConfig
+from pulumi_webstack_policies.values import UNKNOWN, Evaluation, elements, entries, lookup, plain, truthy
 from tests import test_policies_hardening as hd_t
 from tests import test_policies_headers as sh_t
 from tests import test_policies_tls as ts_t
@@ -156,7 +156,7 @@ def test_readme_documents_every_policy_and_config_property():
 def test_rule_modules_import_without_side_effects():
     """Importing the pack must not start the analyzer server (only __main__ constructs PolicyPack)."""
     code = (
-        "import policies, policies.pack, policies.runner, policies.settings\n"
+        "import pulumi_webstack_policies, pulumi_webstack_policies.pack, pulumi_webstack_policies.runner, pulumi_webstack_policies.settings\n"
         "import pulumi_policy.policy as p\n"
         "called = []\n"
         "p.PolicyPack.__init__ = lambda *a, **k: called.append(1)\n"
@@ -343,7 +343,7 @@ def test_the_pack_is_versioned_with_the_library():
     """One release number: the pack published with `pulumi policy publish` is the one the
     components of the same release are checked against."""
     manifest = yaml.safe_load((ROOT / "policies" / "PulumiPolicy.yaml").read_text())
-    assert str(manifest["version"]) == components.__version__
+    assert str(manifest["version"]) == pulumi_webstack.__version__
 
 
 def test_runner_gives_every_policy_call_its_own_props_and_config():

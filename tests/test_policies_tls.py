@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from policies import transport_security as ts
-from policies.runner import ResourceState, evaluate_policy, urn_for
-from policies.values import UNKNOWN
+from pulumi_webstack_policies import transport_security as ts
+from pulumi_webstack_policies.runner import ResourceState, evaluate_policy, urn_for
+from pulumi_webstack_policies.values import UNKNOWN
 from tests.helpers import DELETE, mandatory, res, variant
 
 

@@ -24,8 +24,8 @@ from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 from pulumi_policy.deserialize import SPECIAL_SECRET_SIG, SPECIAL_SIG_KEY
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
 
-from policies import settings
-from policies.pack import POLICIES
+from pulumi_webstack_policies import settings
+from pulumi_webstack_policies.pack import POLICIES
 
 ROOT = Path(__file__).resolve().parent.parent
 LEVELS = {"advisory": analyzer_pb2.ADVISORY, "mandatory": analyzer_pb2.MANDATORY,

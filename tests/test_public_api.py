@@ -1,4 +1,4 @@
-"""Specification of the public Python API: ``components`` exposes every component, its Args
+"""Specification of the public Python API: ``pulumi_webstack`` exposes every component, its Args
 and the types they use from one documented place, loads lazily, carries one version, and
 every component honours the options a caller passes (providers, protect, aliases,
 transforms), parents all it builds to itself and registers every output it declares.
@@ -23,10 +23,10 @@ from pathlib import Path
 import pulumi
 import pytest
 
-import components
-import components.__main__ as package
-from infra import engine
-from infra.engine import ROOT, Plan, synth
+import pulumi_webstack
+import pulumi_webstack.__main__ as package
+from pulumi_webstack_cli import engine
+from pulumi_webstack_cli.engine import ROOT, Plan, synth
 
 # ------------------------------------------------------------------------------ the names
 
@@ -35,9 +35,9 @@ def test_every_component_and_its_args_is_exported_from_the_package():
     for component in package.COMPONENTS:
         args = package.args_class(component)
         assert args.__name__ == f"{component.__name__}Args"
-        assert {component.__name__, args.__name__} <= set(components.__all__)
-        assert getattr(components, component.__name__) is component
-        assert getattr(components, args.__name__) is args
+        assert {component.__name__, args.__name__} <= set(pulumi_webstack.__all__)
+        assert getattr(pulumi_webstack, component.__name__) is component
+        assert getattr(pulumi_webstack, args.__name__) is args
 
 
 def _named_types(annotation) -> set[type]:
@@ -57,30 +57,30 @@ def test_every_type_an_args_class_uses_is_exported_and_so_is_the_error_they_rais
             used |= _named_types(f.type)
     assert {t.__name__ for t in used} == {"SecurityHeaders", "Tier", "CacheEngine"}
     for t in used:
-        assert getattr(components, t.__name__) is t
-    assert issubclass(components.ArgsError, ValueError)
-    assert components.ArgsError is importlib.import_module("components.errors").ArgsError
+        assert getattr(pulumi_webstack, t.__name__) is t
+    assert issubclass(pulumi_webstack.ArgsError, ValueError)
+    assert pulumi_webstack.ArgsError is importlib.import_module("pulumi_webstack.errors").ArgsError
 
 
 def test_every_exported_name_is_the_class_defined_in_its_module():
-    assert sorted(components.__all__) == sorted(set(components.__all__))
-    for name in components.__all__:
-        value = getattr(components, name)
+    assert sorted(pulumi_webstack.__all__) == sorted(set(pulumi_webstack.__all__))
+    for name in pulumi_webstack.__all__:
+        value = getattr(pulumi_webstack, name)
         assert value.__name__ == name
         assert getattr(sys.modules[value.__module__], name) is value
-        assert value.__module__.startswith("components.")
-    assert set(components.__all__) <= set(dir(components))
+        assert value.__module__.startswith("pulumi_webstack.")
+    assert set(pulumi_webstack.__all__) <= set(dir(pulumi_webstack))
     with pytest.raises(AttributeError, match="has no attribute 'Databse'"):
-        components.Databse  # noqa: B018
+        pulumi_webstack.Databse  # noqa: B018
 
 
 def test_type_checkers_see_the_same_names_the_package_loads_lazily():
     """Static tools (mypy, pyright, IDEs) read the ``if TYPE_CHECKING:`` imports, not
     ``__getattr__``; they must import exactly the exported names from their modules."""
-    tree = ast.parse(Path(components.__file__).read_text())
+    tree = ast.parse(Path(pulumi_webstack.__file__).read_text())
     block = next(node for node in tree.body if isinstance(node, ast.If) and getattr(node.test, "id", "") == "TYPE_CHECKING")
     seen = {alias.name: node.module for node in block.body for alias in node.names}
-    assert seen == {name: getattr(components, name).__module__ for name in components.__all__}
+    assert seen == {name: getattr(pulumi_webstack, name).__module__ for name in pulumi_webstack.__all__}
 
 
 def _fresh_import(code: str) -> set[str]:
@@ -89,7 +89,7 @@ def _fresh_import(code: str) -> set[str]:
     probe = code + (
         "\nimport sys, json"
         "\nprint(json.dumps(sorted(name for name, m in sys.modules.items() if name.split('.')[0] in"
-        " ('components', 'pulumi_aws', 'pulumi_kubernetes', 'pulumiverse_vercel', 'pulumi_random')"
+        " ('pulumi_webstack', 'pulumi_aws', 'pulumi_kubernetes', 'pulumiverse_vercel', 'pulumi_random')"
         " and type(m).__name__ != '_LazyModule')))"
     )
     out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
@@ -97,32 +97,32 @@ def _fresh_import(code: str) -> set[str]:
 
 
 def test_importing_the_package_loads_no_component():
-    loaded = _fresh_import("import components\nassert components.__version__")
-    assert loaded == {"components"}
+    loaded = _fresh_import("import pulumi_webstack\nassert pulumi_webstack.__version__")
+    assert loaded == {"pulumi_webstack"}
 
 
 def test_one_component_loads_only_what_it_needs():
-    loaded = _fresh_import("from components.database import Database")
-    assert "components.database" in loaded
+    loaded = _fresh_import("from pulumi_webstack.database import Database")
+    assert "pulumi_webstack.database" in loaded
     assert not {m for m in loaded if m.split(".")[0] in ("pulumi_kubernetes", "pulumiverse_vercel")}
-    assert not {m for m in loaded if m.startswith(("components.vercel_app", "components.kubernetes_app", "components.cdn"))}
+    assert not {m for m in loaded if m.startswith(("pulumi_webstack.vercel_app", "pulumi_webstack.kubernetes_app", "pulumi_webstack.cdn"))}
     assert "pulumi_aws.wafv2" not in loaded and "pulumi_aws.rds" in loaded
 
 
 def test_a_name_from_the_package_loads_its_module_on_first_use():
-    loaded = _fresh_import("import components\ncomponents.Network")
-    assert "components.network" in loaded and "components.database" not in loaded
+    loaded = _fresh_import("import pulumi_webstack\npulumi_webstack.Network")
+    assert "pulumi_webstack.network" in loaded and "pulumi_webstack.database" not in loaded
 
 
 # ---------------------------------------------------------------------------- the version
 
 
 def test_the_version_is_written_once_and_is_semantic():
-    assert re.fullmatch(r"\d+\.\d+\.\d+", components.__version__)
-    assert package.version() == components.__version__
+    assert re.fullmatch(r"\d+\.\d+\.\d+", pulumi_webstack.__version__)
+    assert package.version() == pulumi_webstack.__version__
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
     assert "version" not in pyproject["project"] and "version" in pyproject["project"]["dynamic"]
-    assert pyproject["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "components.__version__"}
+    assert pyproject["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "pulumi_webstack.__version__"}
 
 
 def test_setuptools_reads_the_version_without_importing_the_package():
@@ -130,17 +130,17 @@ def test_setuptools_reads_the_version_without_importing_the_package():
     module's text (setuptools' static read), never from executing it."""
     from setuptools.config.expand import StaticModule
 
-    module = StaticModule("components", importlib.util.find_spec("components"))
-    assert module.__version__ == components.__version__
+    module = StaticModule("pulumi_webstack", importlib.util.find_spec("pulumi_webstack"))
+    assert module.__version__ == pulumi_webstack.__version__
 
 
 def test_the_changelog_describes_this_version():
     changelog = (ROOT / "CHANGELOG.md").read_text()
     releases = re.findall(r"^## \[(\d+\.\d+\.\d+)\] - (\d{4}-\d{2}-\d{2})$", changelog, re.M)
-    assert releases and releases[0][0] == components.__version__
+    assert releases and releases[0][0] == pulumi_webstack.__version__
     assert [v for v, _ in releases] == sorted((v for v, _ in releases), key=lambda v: tuple(map(int, v.split("."))), reverse=True)
     assert "## [Unreleased]" in changelog
-    assert f"[{components.__version__}]: " in changelog  # a link to the release
+    assert f"[{pulumi_webstack.__version__}]: " in changelog  # a link to the release
 
 
 # ------------------------------------------------------------- options and mechanics, per component
@@ -163,31 +163,31 @@ HEADERS = dict(hsts_max_age_seconds=63072000, hsts_preload=True)
 # Each component with settings that make it build most of what it can (replicas, pooling, a
 # cross-region copy, WAF, canary, alarms over everything): (Args factory, keyword extras).
 FULL: dict[str, typing.Callable[[], typing.Any]] = {
-    "Network": lambda: components.NetworkArgs(cidr="10.42.0.0/16", az_count=3, app_cidrs=["10.90.0.0/16"]),
-    "Database": lambda: components.DatabaseArgs(
+    "Network": lambda: pulumi_webstack.NetworkArgs(cidr="10.42.0.0/16", az_count=3, app_cidrs=["10.90.0.0/16"]),
+    "Database": lambda: pulumi_webstack.DatabaseArgs(
         **LINKS, vpc_id="vpc-0000000000000000e", replicas=2, multi_az=True, pooling=True,
         cross_region_replica="eu-central-1", cross_region_subnet_ids=["subnet-0f", "subnet-10"],
         cross_region_security_group_id="sg-11"),
-    "Cache": lambda: components.CacheArgs(**LINKS, replicas=2, automatic_failover=True, multi_az=True,
+    "Cache": lambda: pulumi_webstack.CacheArgs(**LINKS, replicas=2, automatic_failover=True, multi_az=True,
                                           snapshot_retention_days=7),
-    "Cdn": lambda: components.CdnArgs(
+    "Cdn": lambda: pulumi_webstack.CdnArgs(
         domain="shop.example.com", origin_domain="origin.shop.example.com", aliases=["www.shop.example.com"],
         origin_headers={"X-Origin-Verify": pulumi.Output.secret("s3cr3t")}, hosted_zone_id="Z0123456789ABCDEFGHIJ",
-        api_rate_limit_per_minute=50, headers=components.SecurityHeaders(**HEADERS)),
-    "VercelApp": lambda: components.VercelAppArgs(
+        api_rate_limit_per_minute=50, headers=pulumi_webstack.SecurityHeaders(**HEADERS)),
+    "VercelApp": lambda: pulumi_webstack.VercelAppArgs(
         project_name="shop", origin_domain="origin.shop.example.com", git_repository="example/shop",
         team_slug="example", rollout="canary", canary_steps=[5, 25, 100], log_drain_url="https://logs.example.com/v",
-        hosted_zone_id="Z0123456789ABCDEFGHIJ", headers=components.SecurityHeaders(**HEADERS), **APP_DATA),
-    "KubernetesApp": lambda: components.KubernetesAppArgs(
+        hosted_zone_id="Z0123456789ABCDEFGHIJ", headers=pulumi_webstack.SecurityHeaders(**HEADERS), **APP_DATA),
+    "KubernetesApp": lambda: pulumi_webstack.KubernetesAppArgs(
         origin_domain="origin.shop.example.com", image=IMAGE, namespace="shop", min_replicas=2, max_replicas=20,
         rollout="canary", canary_image=IMAGE.replace("a" * 64, "c" * 64), cluster_issuer="letsencrypt",
         service_account_role_arn="arn:aws:iam::123456789012:role/shop-web", data_cidrs=["10.42.0.0/16"],
-        headers=components.SecurityHeaders(**HEADERS), **APP_DATA),
-    "Backups": lambda: components.BackupsArgs(
+        headers=pulumi_webstack.SecurityHeaders(**HEADERS), **APP_DATA),
+    "Backups": lambda: pulumi_webstack.BackupsArgs(
         retention_days=30, transition_days=7, object_lock_days=30, continuous=True, copy_region="eu-central-1",
         vault_lock=True, resource_arns=[DB_ARN]),
-    "Alerting": lambda: components.AlertingArgs(
-        tier=components.Tier.PROD, emails=["oncall@example.com"], pager_webhook_url=pulumi.Output.secret("https://pager.example.com/e"),
+    "Alerting": lambda: pulumi_webstack.AlertingArgs(
+        tier=pulumi_webstack.Tier.PROD, emails=["oncall@example.com"], pager_webhook_url=pulumi.Output.secret("https://pager.example.com/e"),
         chat_webhook_url=pulumi.Output.secret("https://chat.example.com/h"), region="eu-west-1",
         database_identifier="orders", database_replica_identifiers=["orders-replica-1"], database_max_connections=800,
         database_allocated_storage_gb=100, database_instance_class="db.r7g.large",
@@ -207,7 +207,7 @@ def test_every_component_has_a_full_case():
 def build(component: str, opts: typing.Callable[[], pulumi.ResourceOptions], **changes) -> Plan:
     """Plan of ``<Component>("shop", <its FULL args with changes>, opts=opts())`` (both made
     inside the program, where resources can be registered)."""
-    cls = getattr(components, component)
+    cls = getattr(pulumi_webstack, component)
     return synth(lambda: cls("shop", dataclasses.replace(FULL[component](), **changes), opts=opts()),
                  stack="prod", config={"aws:region": "eu-west-1"})
 
@@ -269,7 +269,7 @@ def test_register_outputs_receives_every_declared_output(monkeypatch, component)
 
     monkeypatch.setattr(pulumi.ComponentResource, "register_outputs", spy)
     plan = build(component, lambda: pulumi.ResourceOptions())
-    cls = getattr(components, component)
+    cls = getattr(pulumi_webstack, component)
     declared = {k for k in cls.__annotations__ if not k.startswith("_")}
     [outputs] = [out for registered_by, out in received if registered_by == component]
     assert set(outputs) == declared
@@ -296,7 +296,7 @@ STATEFUL = {
 
 
 def test_exactly_the_components_with_data_have_a_protect_flag():
-    with_flag = {c for c in NAMES if "protect" in {f.name for f in dataclasses.fields(package.args_class(getattr(components, c)))}}
+    with_flag = {c for c in NAMES if "protect" in {f.name for f in dataclasses.fields(package.args_class(getattr(pulumi_webstack, c)))}}
     assert with_flag == set(STATEFUL)
 
 

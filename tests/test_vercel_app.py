@@ -9,9 +9,9 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from components import vercel_app as v
-from components.headers import SecurityHeaders, response_headers
-from infra.engine import Secret, synth
+from pulumi_webstack import vercel_app as v
+from pulumi_webstack.headers import SecurityHeaders, response_headers
+from pulumi_webstack_cli.engine import Secret, synth
 from tests.helpers import assert_args_error, component_program
 
 PROJECT = "vercel:index/project:Project"

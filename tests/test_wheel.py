@@ -30,12 +30,12 @@ from pathlib import Path
 import pytest
 from packaging.requirements import Requirement
 
-import components
-from infra.engine import ROOT, project_config, synth
+import pulumi_webstack
+from pulumi_webstack_cli.engine import ROOT, project_config, synth
 
 EXAMPLE = ROOT / "examples" / "python-consumer"
 FULL_INSTALL = os.environ.get("WEBSTACK_WHEEL_FULL_INSTALL") == "1"
-VERSION = components.__version__
+VERSION = pulumi_webstack.__version__
 
 
 def run(*cmd, cwd: Path, timeout: int = 300, env: dict | None = None) -> str:
@@ -78,18 +78,21 @@ def test_the_wheel_carries_the_packages_their_data_and_the_version(wheel):
         names = set(whl.namelist())
         meta = whl.read(f"pulumi_webstack-{VERSION}.dist-info/METADATA").decode()
         entry_points = whl.read(f"pulumi_webstack-{VERSION}.dist-info/entry_points.txt").decode()
-    modules = {f"components/{p.name}" for p in (ROOT / "components").glob("*.py")}
-    data = {"components/py.typed", "components/PulumiPlugin.yaml", "components/requirements.txt",
-            "policies/PulumiPolicy.yaml", "policies/README.md",
-            *(f"policies/config/{s}.json" for s in ("dev", "staging", "prod"))}
-    assert modules | data | {"infra/engine.py", "infra/cli.py", "policies/__main__.py"} <= names
-    assert {n.split("/")[0] for n in names} == {"components", "infra", "policies", f"pulumi_webstack-{VERSION}.dist-info"}
+    modules = {f"pulumi_webstack/{p.name}" for p in (ROOT / "components").glob("*.py")}
+    data = {"pulumi_webstack/py.typed", "pulumi_webstack/PulumiPlugin.yaml", "pulumi_webstack/requirements.txt",
+            "pulumi_webstack_policies/PulumiPolicy.yaml", "pulumi_webstack_policies/README.md",
+            *(f"pulumi_webstack_policies/config/{s}.json" for s in ("dev", "staging", "prod"))}
+    assert modules | data | {"pulumi_webstack_cli/engine.py", "pulumi_webstack_cli/main.py",
+                             "pulumi_webstack_policies/__main__.py"} <= names
+    # Distinctive import names only: no generic top-level package, and not the stack program.
+    assert {n.split("/")[0] for n in names} == {"pulumi_webstack", "pulumi_webstack_cli", "pulumi_webstack_policies",
+                                               f"pulumi_webstack-{VERSION}.dist-info"}
     assert f"\nVersion: {VERSION}\n" in meta
     pinned = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
     required = [Requirement(r) for r in re.findall(r"^Requires-Dist: (.+)$", meta, re.M)]
     assert {(r.name, r.specifier) for r in required if r.marker is None} == {
         (r.name, r.specifier) for r in map(Requirement, pinned)}
-    assert "webstack = infra.cli:main" in entry_points
+    assert "webstack = pulumi_webstack_cli.main:main" in entry_points
 
 
 # ------------------------------------------------------------------- a fresh virtualenv
@@ -123,9 +126,9 @@ import importlib.metadata, json, runpy, sys
 from pathlib import Path
 
 project, config = Path(sys.argv[1]), json.loads(sys.argv[2])
-import components
-import infra.engine
-from infra.engine import Secret, synth
+import pulumi_webstack
+import pulumi_webstack_cli.engine
+from pulumi_webstack_cli.engine import Secret, synth
 
 plan = synth(lambda: runpy.run_path(str(project / "__main__.py"), run_name="__main__"),
              project="bookings", stack="prod", config=config)
@@ -148,9 +151,9 @@ secrets = {s for r in plan for s in secret_strings([r.inputs, r.state])}
 generated = {r.state["result"].value for r in plan.by_type("random:index/randomPassword:RandomPassword")}
 text = json.dumps(plan.to_json())
 print(json.dumps({
-    "components": components.__file__,
-    "engine": infra.engine.__file__,
-    "version": components.__version__,
+    "components": pulumi_webstack.__file__,
+    "engine": pulumi_webstack_cli.engine.__file__,
+    "version": pulumi_webstack.__version__,
     "distribution": importlib.metadata.version("pulumi-webstack"),
     "modules": sorted(getattr(m, "__file__", None) or "" for m in list(sys.modules.values())),
     "finders": [getattr(f, "__module__", "") for f in sys.meta_path] + [m for m in sys.modules if "__editable__" in m],
@@ -176,8 +179,8 @@ def consumer(tmp_path_factory, venv) -> dict:
 
 def test_the_components_come_from_the_wheel_not_this_checkout(consumer):
     site = consumer["site"]
-    assert Path(consumer["components"]) == site / "components" / "__init__.py"
-    assert Path(consumer["engine"]) == site / "infra" / "engine.py"
+    assert Path(consumer["components"]) == site / "pulumi_webstack" / "__init__.py"
+    assert Path(consumer["engine"]) == site / "pulumi_webstack_cli" / "engine.py"
     assert consumer["version"] == consumer["distribution"] == VERSION
     from_checkout = [f for f in consumer["modules"]
                      if f.startswith(str(ROOT) + os.sep) and not f.startswith(str(ROOT / ".venv") + os.sep)]
@@ -234,10 +237,10 @@ def test_pip_installs_the_package_from_a_git_url(tmp_path):
     head = run("git", "show", "HEAD:components/__init__.py", cwd=ROOT)
     committed = ast.literal_eval(re.search(r'^__version__ = (".*?")$', head, re.M).group(1))
     assert (target / f"pulumi_webstack-{committed}.dist-info").is_dir()
-    for rel in ("components/__init__.py", "components/database.py", "components/PulumiPlugin.yaml",
-                "infra/engine.py", "policies/config/prod.json"):
+    for rel in ("pulumi_webstack/__init__.py", "pulumi_webstack/database.py", "pulumi_webstack/PulumiPlugin.yaml",
+                "pulumi_webstack_cli/engine.py", "pulumi_webstack_policies/config/prod.json"):
         assert (target / rel).is_file(), rel
-    assert (target / "components" / "__init__.py").read_text() == head
+    assert (target / "pulumi_webstack" / "__init__.py").read_text() == head
 
 
 # ----------------------------------------------------------------- the example project
@@ -261,9 +264,9 @@ def test_the_example_imports_only_the_public_api():
     imports = [node for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))]
     modules = {alias.name for node in imports if isinstance(node, ast.Import) for alias in node.names}
     modules |= {node.module for node in imports if isinstance(node, ast.ImportFrom)}
-    assert modules == {"pulumi", "components"}
+    assert modules == {"pulumi", "pulumi_webstack"}
     names = {alias.name for node in imports if isinstance(node, ast.ImportFrom) for alias in node.names}
-    assert names <= set(components.__all__)
+    assert names <= set(pulumi_webstack.__all__)
 
 
 def test_the_example_builds_on_an_existing_vpc_in_a_small_shape():

@@ -13,8 +13,8 @@ from typing import Any, Iterator
 import pytest
 import yaml
 
-from infra.diff import MARKER_PREFIX, diff_sides, marker, side_from_payload
-from infra.engine import ROOT
+from pulumi_webstack_cli.diff import MARKER_PREFIX, diff_sides, marker, side_from_payload
+from pulumi_webstack_cli.engine import ROOT
 
 WORKFLOWS = ROOT / ".github" / "workflows"
 STACKS = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in ROOT.glob("Pulumi.*.yaml"))

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
-import components.__main__ as package
-from infra.engine import ROOT, Plan
+import pulumi_webstack.__main__ as package
+from pulumi_webstack_cli.engine import ROOT, Plan
 from tests.yaml_runner import (
     EXAMPLE, dependency_order, load_project, parse_reference, program_problems, references, run_program,
 )

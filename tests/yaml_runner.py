@@ -27,7 +27,7 @@ import pulumi_aws as aws
 import yaml
 from pulumi.provider.experimental.component import ComponentProvider
 
-from infra.engine import ROOT, Plan, synth
+from pulumi_webstack_cli.engine import ROOT, Plan, synth
 
 EXAMPLE = ROOT / "examples" / "yaml-consumer"
 

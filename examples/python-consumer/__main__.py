@@ -20,7 +20,7 @@ shape. To use an existing VPC instead of creating one:
 
 import pulumi
 
-from components import (
+from pulumi_webstack import (
     Alerting,
     AlertingArgs,
     Cache,

@@ -11,7 +11,7 @@ load varies them. The chain itself is exact: it is the plan's dependency graph.
 
 Monthly cost. Each resource with a standing charge is priced from its registered inputs
 (instance class, Multi-AZ, storage, node count, rules, alarm metrics...) with the dated list
-prices of ``infra.price_table``. Charges that depend on traffic or data volume are listed
+prices of ``pulumi_webstack_cli.price_table``. Charges that depend on traffic or data volume are listed
 with their unit prices instead of guessed. Anything the table cannot price (a class it does
 not list, Vercel, the Kubernetes cluster) is named as not included, never counted as zero.
 
@@ -42,9 +42,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
-from components.database import size_vcpus
-from infra import price_table as prices
-from infra.engine import Plan, Resource, to_plain
+from pulumi_webstack.database import size_vcpus
+from pulumi_webstack_cli import price_table as prices
+from pulumi_webstack_cli.engine import Plan, Resource, to_plain
 
 SCHEMA_VERSION = 1
 
@@ -261,7 +261,7 @@ class _NoPrice(Exception):
 
 
 def vcpus(instance_class: str) -> int:
-    """vCPUs of an RDS or ElastiCache class (``components.database.size_vcpus``)."""
+    """vCPUs of an RDS or ElastiCache class (``pulumi_webstack.database.size_vcpus``)."""
     count = size_vcpus(instance_class.rsplit(".", 1)[-1])
     if count is None:
         raise _NoPrice(f"unknown instance size {instance_class!r}")
@@ -505,7 +505,7 @@ def render_text(plan: Plan, deploy: DeployEstimate, cost: CostEstimate) -> str:
 
 
 def _cmd_estimate(args: argparse.Namespace) -> int:
-    from infra.cli import parse_overrides, plan_for
+    from pulumi_webstack_cli.main import parse_overrides, plan_for
 
     plan = plan_for(args.stack, parse_overrides(args.set))
     deploy, cost = deploy_estimate(plan), cost_estimate(plan)
@@ -517,7 +517,7 @@ def _cmd_estimate(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: Any) -> None:
-    from infra.cli import add_set_option
+    from pulumi_webstack_cli.main import add_set_option
 
     parser = subparsers.add_parser(
         "estimate", help="deploy critical path and monthly cost estimate of a stack",

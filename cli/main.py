@@ -18,10 +18,10 @@ import sys
 import time
 from typing import Any, Optional, Sequence
 
-from infra.engine import Plan, synth_stack, to_plain
+from pulumi_webstack_cli.engine import Plan, synth_stack, to_plain
 
 # Subcommands living in their own modules; each exposes ``register(subparsers)``.
-_SUBCOMMAND_MODULES = ("infra.check", "infra.diff", "infra.estimate")
+_SUBCOMMAND_MODULES = ("pulumi_webstack_cli.check", "pulumi_webstack_cli.diff", "pulumi_webstack_cli.estimate")
 
 _MAX_VALUE = 100
 

@@ -3,7 +3,7 @@
     webstack diff A B                        stack A's plan -> stack B's plan (e.g. staging prod)
     webstack diff STACK... --base GIT_REF    GIT_REF's plan -> this checkout's plan, per stack
 
-Both sides are desired-state plans from the offline engine (``infra.engine``): no Pulumi
+Both sides are desired-state plans from the offline engine (``pulumi_webstack_cli.engine``): no Pulumi
 CLI, no plugins, no credentials, so the diff works for pull requests from forks. It is a
 structural diff of what the program registers, not a provider diff: it does not refresh,
 read cloud state or predict replacements (``pulumi preview`` does that where credentials
@@ -34,7 +34,7 @@ What is compared
 * resource options: ``protect``, ``retainOnDelete``, ``deleteBeforeReplace``,
   ``ignoreChanges``, the provider and ``dependsOn`` (dependencies, by identity);
 * stack outputs, flattened the same way;
-* the policy pack's results on each side (``infra.check.check_plan``), as violations
+* the policy pack's results on each side (``pulumi_webstack_cli.check.check_plan``), as violations
   introduced and resolved.
 
 In ``A B`` diffs, values that differ only by the stack name (``webstack-staging-db`` ->
@@ -62,9 +62,10 @@ invalid config in this checkout).
 
 ``--base REF`` plans REF in a temporary ``git worktree`` (``git archive`` where a worktree
 cannot be made), in a subprocess running this Python with that tree first on
-``sys.path``, so REF's own ``infra`` and ``components`` are imported, never this
-checkout's. For that reason this module imports nothing from the project at import
-time: the subprocess loads this file by path and must resolve ``infra`` to REF's package.
+``sys.path`` and the packages REF's ``pyproject.toml`` maps to its folders (setuptools
+``package-dir``) imported from that tree, so REF's own program and library are planned,
+never this checkout's. For that reason this module imports nothing from the project at
+import time: the subprocess loads this file by path before REF's packages are importable.
 A stack whose file does not exist at REF (a new stack) shows every resource as added; a
 stack REF cannot plan (invalid config, program error) is reported as such.
 """
@@ -92,7 +93,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator, Optional, Sequence
 
 if TYPE_CHECKING:  # pragma: no cover
-    from infra.engine import Plan
+    from pulumi_webstack_cli.engine import Plan
 
 SCHEMA_VERSION = 1
 MAX_COMMENT_CHARS = 65_000
@@ -339,16 +340,16 @@ def plan_payload(plan: "Plan", key: bytes) -> dict[str, Any]:
 
 
 def policy_payload(plan: "Plan", stack: str) -> dict[str, Any]:
-    """The policy pack's results on ``plan``: ``infra.check.check_plan(plan, stack)`` of the same revision.
+    """The policy pack's results on ``plan``: ``pulumi_webstack_cli.check.check_plan(plan, stack)`` of the same revision.
 
     Violations are keyed for comparison by policy, level, resource identity (ancestor names
     and name, plus type) and message, so the same finding on both sides is not a change.
     """
     try:
-        from infra.check import check_plan
+        from pulumi_webstack_cli.check import check_plan
     except ModuleNotFoundError as exc:
-        if exc.name == "infra.check":
-            return {"status": "unavailable", "note": "this revision has no policy checker (infra/check.py)"}
+        if exc.name == "pulumi_webstack_cli.check":
+            return {"status": "unavailable", "note": "this revision has no policy checker (cli/check.py)"}
         return {"status": "error", "note": f"policy pack could not be loaded: {exc}"}
     except ImportError as exc:
         return {"status": "error", "note": f"policy pack could not be loaded: {exc}"}
@@ -662,7 +663,7 @@ def diff_sides(old: Side, new: Side, fold_stack_names: bool = False) -> StackDif
 
 
 def _user_error(message: str) -> Exception:
-    from infra.cli import UserError
+    from pulumi_webstack_cli.main import UserError
 
     return UserError(message)
 
@@ -687,7 +688,7 @@ def diff_plans(old: "Plan", new: "Plan", *, fold_stack_names: bool = False) -> S
 
 def diff_stacks(a: str, b: str, fold_stack_names: bool = True) -> StackDiff:
     """``webstack diff A B``: stack A's plan -> stack B's plan, this checkout."""
-    from infra.cli import plan_for
+    from pulumi_webstack_cli.main import plan_for
 
     return diff_plans(plan_for(a), plan_for(b), fold_stack_names=fold_stack_names)
 
@@ -775,7 +776,6 @@ def plan_checkout(root: Path, stacks: Sequence[str], key: bytes) -> dict[str, di
     with tempfile.TemporaryDirectory(prefix="webstack-diff-out-") as out_dir:
         out = Path(out_dir) / "plans.json"
         env.update(
-            PYTHONPATH=str(root),
             PYTHONDONTWRITEBYTECODE="1",
             WEBSTACK_DIFF_ROOT=str(root),
             WEBSTACK_DIFF_STACKS=json.dumps(todo),
@@ -798,6 +798,37 @@ def plan_checkout(root: Path, stacks: Sequence[str], key: bytes) -> dict[str, di
     return {**result, **planned["stacks"]}
 
 
+def _import_packages_from(root: Path) -> None:
+    """Make the packages of the project at ``root`` import from ``root`` (this process only).
+
+    ``root`` goes first on ``sys.path`` (its top-level packages, e.g. a stack program's
+    folder), and the packages its ``pyproject.toml`` maps to folders (setuptools
+    ``package-dir``: ``pulumi_webstack = "components"``) resolve to those folders, ahead of
+    any installed copy of the same names. A project without that mapping is left to
+    ``sys.path`` and what is installed.
+    """
+    import importlib.abc
+    import importlib.util
+    import tomllib
+
+    try:
+        mapping = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["package-dir"]
+    except (OSError, KeyError, TypeError, tomllib.TOMLDecodeError):
+        mapping = {}
+    sys.path.insert(0, str(root / mapping.get("", "")))
+    folders = {name: root / folder for name, folder in mapping.items() if name and "." not in name}
+
+    class _TreeFinder(importlib.abc.MetaPathFinder):
+        def find_spec(self, fullname, path=None, target=None):  # noqa: ANN001 - importlib's protocol
+            folder = folders.get(fullname)
+            if folder is None or not (folder / "__init__.py").is_file():
+                return None
+            return importlib.util.spec_from_file_location(
+                fullname, folder / "__init__.py", submodule_search_locations=[str(folder)])
+
+    sys.meta_path.insert(0, _TreeFinder())
+
+
 def worker_main() -> int:
     """Entry point of the subprocess started by :func:`plan_checkout` (runs inside the other tree)."""
     root = Path(os.environ["WEBSTACK_DIFF_ROOT"]).resolve()
@@ -805,12 +836,10 @@ def worker_main() -> int:
     stacks = json.loads(os.environ["WEBSTACK_DIFF_STACKS"])
     result: dict[str, Any] = {"stacks": {}}
     try:
+        _import_packages_from(root)
         import pulumi
-        import infra.engine as engine
+        import pulumi_webstack_cli.engine as engine
 
-        where = Path(engine.__file__).resolve()
-        if root not in where.parents:
-            raise RuntimeError(f"infra.engine was imported from {where}, not from {root}")
         for stack in stacks:  # plan_checkout passes only stacks whose file exists there
             try:
                 plan = engine.synth_stack(stack, root=root)
@@ -841,14 +870,14 @@ def _describe_checkout(root: Path) -> str:
 def diff_against_ref(stacks: Sequence[str], ref: str) -> list[StackDiff]:
     """``webstack diff STACK... --base REF``: REF's plan -> this checkout's plan, per stack.
 
-    This checkout is the project this code runs from (``infra.engine.ROOT``), planned
+    This checkout is the Pulumi project of the current directory, planned
     in-process; REF is planned in a subprocess inside a temporary checkout of REF, so
     each side imports its own ``infra`` and ``components``.
     """
-    from infra.cli import plan_for
-    from infra.engine import ROOT
+    from pulumi_webstack_cli.main import plan_for
+    from pulumi_webstack_cli.engine import find_project
 
-    root = ROOT.resolve()
+    root = find_project()
     top, commit = resolve_ref(root, ref)
     key = secrets.token_bytes(32)
     here = {"ref": "", "commit": _describe_checkout(root)}
@@ -1154,7 +1183,7 @@ def _cmd_diff(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: Any) -> None:
-    """Adds ``webstack diff`` to the CLI (called by ``infra.cli.build_parser``)."""
+    """Adds ``webstack diff`` to the CLI (called by ``pulumi_webstack_cli.main.build_parser``)."""
     parser = subparsers.add_parser(
         "diff",
         help="structural diff of two stacks, or of stacks between a git ref and this checkout (PR-comment Markdown)",

@@ -1,15 +1,15 @@
 """``webstack check STACK [--json]``: the CrossGuard pack against a stack's offline plan.
 
-The stack is synthesized by the offline engine (``infra.engine.synth_stack``), then every
-policy of ``policies.pack.POLICIES`` -- the very objects ``pulumi preview --policy-pack
-policies`` loads -- is evaluated by ``policies.runner`` the way the analyzer server does it:
+The stack is synthesized by the offline engine (``pulumi_webstack_cli.engine.synth_stack``), then every
+policy of ``pulumi_webstack_policies.pack.POLICIES`` -- the very objects ``pulumi preview --policy-pack
+policies`` loads -- is evaluated by ``pulumi_webstack_policies.runner`` the way the analyzer server does it:
 resource policies once per resource on its inputs, stack policies once over every
 resource's outputs (inputs plus computed attributes), with parents, dependencies and
 property dependencies, after the same protobuf round trip and read-only proxies.
 
 Policy configuration: ``--policy-config FILE``, else ``policies/config/<STACK>.json``, else
 the file of the stack's tier (the ``tier`` stack output), else the pack defaults; merged
-and validated like the Pulumi CLI does (``policies.settings.resolve``).
+and validated like the Pulumi CLI does (``pulumi_webstack_policies.settings.resolve``).
 
 Exit codes: 0 no mandatory violation, 1 at least one mandatory violation, 2 the check
 could not run (unknown stack, invalid stack config or policy config).
@@ -55,11 +55,11 @@ from typing import Any, Optional
 
 from pulumi_policy import EnforcementLevel, Secret as PolicySecret
 
-from infra.engine import ROOT, SECRET_TEXT, Plan, Secret, Unknown, gc_paused
-from policies import settings
-from policies.pack import BY_NAME, PACK_NAME, POLICIES
-from policies.runner import ResourceState, evaluate
-from policies.values import UNKNOWN
+from pulumi_webstack_cli.engine import SECRET_TEXT, Plan, Secret, Unknown, gc_paused
+from pulumi_webstack_policies import settings
+from pulumi_webstack_policies.pack import BY_NAME, PACK_NAME, POLICIES
+from pulumi_webstack_policies.runner import ResourceState, evaluate
+from pulumi_webstack_policies.values import UNKNOWN
 
 SCHEMA_VERSION = 1
 
@@ -225,7 +225,7 @@ def check_plan(
 ) -> CheckReport:
     """Evaluate the pack against ``plan`` with ``stack``'s policy config (see module doc).
 
-    Raises ``policies.settings.PolicyConfigError`` for an invalid policy config file.
+    Raises ``pulumi_webstack_policies.settings.PolicyConfigError`` for an invalid policy config file.
     """
     # Tens of thousands of short-lived proxies and dicts over a heap of long-lived SDK
     # classes: without the pause, collections walk that heap over and over (engine.gc_paused).
@@ -284,7 +284,7 @@ def _display_path(path: Optional[Path | str]) -> Optional[str]:
         return None
     p = Path(path).resolve()
     try:
-        return str(p.relative_to(ROOT))
+        return str(p.relative_to(Path.cwd()))
     except ValueError:
         return str(p)
 
@@ -293,7 +293,7 @@ def _display_path(path: Optional[Path | str]) -> Optional[str]:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from infra.cli import UserError, parse_overrides, plan_for
+    from pulumi_webstack_cli.main import UserError, parse_overrides, plan_for
 
     plan = plan_for(args.stack, parse_overrides(args.set))
     try:
@@ -309,7 +309,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: Any) -> None:
-    """Adds ``webstack check`` to the CLI (called by ``infra.cli.build_parser``)."""
+    """Adds ``webstack check`` to the CLI (called by ``pulumi_webstack_cli.main.build_parser``)."""
     parser = subparsers.add_parser(
         "check",
         help="evaluate the CrossGuard policy pack against a stack's offline plan",
@@ -321,7 +321,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--json", action="store_true", help="machine-readable report (schemaVersion 1)")
     parser.add_argument("--policy-config", metavar="FILE",
                         help="policy pack config (default: policies/config/<stack>.json, else the tier's file)")
-    from infra.cli import add_set_option  # the CLI imports this module: import at call time
+    from pulumi_webstack_cli.main import add_set_option  # the CLI imports this module: import at call time
 
     add_set_option(parser)
     parser.set_defaults(func=_cmd_check)

@@ -23,6 +23,7 @@ import importlib
 import json
 import logging
 import runpy
+import sys
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -43,7 +44,18 @@ from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _sync_await
 
 ROOT = Path(__file__).resolve().parent.parent
-"""The project directory (holds Pulumi.yaml)."""
+"""This repository's checkout (where the tool's own files live when run from source)."""
+
+
+def find_project(start: Optional[Path] = None) -> Path:
+    """The Pulumi project ``start`` (default: the current directory) is in: the nearest
+    directory, walking up, that holds ``Pulumi.yaml``, as the Pulumi CLI finds it.
+    FileNotFoundError when there is none."""
+    here = Path(start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "Pulumi.yaml").is_file():
+            return folder
+    raise FileNotFoundError(f"no Pulumi.yaml in {here} or any parent directory (is this a Pulumi project?)")
 
 ACCOUNT_ID = "123456789012"
 SCHEMA_VERSION = 1
@@ -773,9 +785,10 @@ def _creation_order(plan: Plan) -> list[Resource]:
     return sorted(plan.resources, key=lambda r: (waves.get(r.urn, 0), r.urn))
 
 
-def project_config(root: Path = ROOT) -> tuple[str, dict[str, Any]]:
+def project_config(root: Optional[Path] = None) -> tuple[str, dict[str, Any]]:
     """(project name, full-key config) that ``Pulumi.yaml`` in ``root`` gives every stack:
     the ``default`` (or ``value``) of each declared key, as the Pulumi CLI applies them."""
+    root = root or find_project()
     project_file = yaml.safe_load((root / "Pulumi.yaml").read_text())
     project = project_file["name"]
     config: dict[str, Any] = {}
@@ -790,13 +803,21 @@ def project_config(root: Path = ROOT) -> tuple[str, dict[str, Any]]:
     return project, config
 
 
-def load_stack_config(stack: str, root: Path = ROOT) -> tuple[str, dict[str, Any], list[str]]:
+def program_path(root: Path) -> Path:
+    """The file the Pulumi CLI runs for the project at ``root``: ``main`` of ``Pulumi.yaml``
+    (default: the project directory), and a directory's ``__main__.py``."""
+    main = root / str((yaml.safe_load((root / "Pulumi.yaml").read_text()) or {}).get("main") or ".")
+    return main / "__main__.py" if main.is_dir() else main
+
+
+def load_stack_config(stack: str, root: Optional[Path] = None) -> tuple[str, dict[str, Any], list[str]]:
     """(project name, full-key config, keys replaced by placeholders) for ``stack``.
 
     Reads project-level values from ``Pulumi.yaml`` and the stack's own from
     ``Pulumi.<stack>.yaml``; ``secure:`` values become placeholders (they need the stack's
     secrets provider to decrypt, which an offline plan does not have).
     """
+    root = root or find_project()
     project, config = project_config(root)
     stack_path = root / f"Pulumi.{stack}.yaml"
     if not stack_path.exists():
@@ -851,6 +872,8 @@ def _preload_program(root: Path) -> None:
     if _program_preloaded or root.resolve() != ROOT:
         return
     _program_preloaded = True
+    if str(root) not in sys.path:  # as infra/__main__.py does when the program runs
+        sys.path.insert(0, str(root))
     try:
         preload(_PROGRAM_MODULE)
     except Exception:  # noqa: BLE001 - the program run reports it
@@ -861,21 +884,22 @@ def synth_stack(
     stack: str,
     overrides: Optional[dict[str, Any]] = None,
     *,
-    root: Path = ROOT,
+    root: Optional[Path] = None,
     preview: bool = False,
 ) -> Plan:
-    """Run the real stack program (``infra/__main__.py``) with ``Pulumi.<stack>.yaml``.
+    """Run the project's program (``main`` of ``Pulumi.yaml``) with ``Pulumi.<stack>.yaml``.
 
     ``overrides`` replaces whole config keys (``{"webstack:app": {...}}``); a value of
     ``None`` removes the key.
     """
+    root = root or find_project()
     project, config, placeholders = load_stack_config(stack, root)
     for key, value in (overrides or {}).items():
         if value is None:
             config.pop(key, None)
         else:
             config[key] = value
-    main = root / "infra" / "__main__.py"
+    main = program_path(root)
     _preload_program(root)
     return synth(
         lambda: runpy.run_path(str(main), run_name="__main__"),
