@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 STACK  ?= dev
 
-.PHONY: test plan check diff estimate bench docs install clean
+.PHONY: test plan check diff estimate bench docs schema install clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ bench: $(STAMP)
 # Regenerates the Args/outputs tables in docs/ from the component schema.
 docs: $(STAMP)
 	$(BIN)/python docs/generate.py
+
+# Rewrites infra/stack.schema.json (the editor schema of the stack files) from the Args.
+schema: $(STAMP)
+	$(BIN)/python -m infra.schema
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

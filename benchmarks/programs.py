@@ -4,7 +4,7 @@ Each program is a plain Pulumi program (a function) for the offline engine
 (``pulumi_webstack_cli.engine.synth``): a fixed base plus ``n`` copies of one unit, so the resource count
 is ``base + n * per_unit`` and the time per added resource can be compared across ``n``.
 Every piece comes from the stack program's own builders (``infra.program``) with a prod
-config (``infra.config.parse``, prod column of ``components/tiers.py``): Multi-AZ, two
+config (``infra.config.parse``, prod column of ``infra/presets.py``): Multi-AZ, two
 read replicas, pooling, protect, WAF with an API rate limit... so ``webstack check`` passes
 them with the prod policy config, as it passes the prod stack. Only what a single stack
 does not have is set here: one host name and Vercel project per app, one name per copy.
@@ -24,7 +24,7 @@ does not have is set here: one host name and Vercel project per app, one name pe
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 import pulumi
@@ -54,15 +54,15 @@ def prod_config(app: int = 1, **sections: Any) -> StackConfig:
     ``sections`` (``webstack:*`` values) on top. Backups are not built here, so the tier's
     backup copy region (and the provider it needs) is left out."""
     raw = {
-        "tier": "prod",
-        "domain": f"app{app}.bench.example.com",
-        "app": {"vercel": {"projectName": f"bench-app-{app}", "gitRepository": "example/shop",
-                           "teamSlug": "example"}},
-        "backups": {"copyRegion": None},
-        "alerting": {"emails": ["oncall@example.com"]},
-        **sections,
+        "webstack:tier": "prod",
+        "webstack:domain": f"app{app}.bench.example.com",
+        "webstack:app": {"vercel": {"projectName": f"bench-app-{app}", "gitRepository": "example/shop",
+                                    "teamSlug": "example"}},
+        "webstack:backups": {"copyRegion": None},
+        "webstack:alerting": {"emails": ["oncall@example.com"]},
+        **{f"webstack:{k}": v for k, v in sections.items()},
     }
-    return parse(STACK, raw)
+    return parse(STACK, {**CONFIG, **raw})
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ def build_apps(n: int) -> None:
     """Data tier + ``n`` x (VercelApp + Cdn)."""
     cfg = prod_config()
     providers = make_providers(cfg)
-    network = build_network(cfg, pulumi.ResourceOptions(providers={"aws": providers.main}))
+    network = build_network(cfg, providers)
     database = build_database(cfg, network, providers)
     cache = build_cache(cfg, network, providers)
     for i in range(1, n + 1):
@@ -102,7 +102,7 @@ def build_databases(n: int) -> None:
     """Network + ``n`` x (Database + Alerting over it)."""
     cfg = prod_config()
     providers = make_providers(cfg)
-    network = build_network(cfg, pulumi.ResourceOptions(providers={"aws": providers.main}))
+    network = build_network(cfg, providers)
     for i in range(1, n + 1):
         database = build_database(cfg, network, providers, name=f"db-{i}")
         build_alerting(cfg, providers, database=database, name=f"alerts-{i}")
@@ -112,9 +112,9 @@ def build_databases(n: int) -> None:
 def build_replicas(n: int) -> None:
     """Network + Database with ``n`` read replicas + Alerting over it."""
     cfg = prod_config()
-    cfg = cfg.model_copy(update={"database": cfg.database.model_copy(update={"replicas": n})})
+    cfg = replace(cfg, database=replace(cfg.database, replicas=n))
     providers = make_providers(cfg)
-    network = build_network(cfg, pulumi.ResourceOptions(providers={"aws": providers.main}))
+    network = build_network(cfg, providers)
     database = build_database(cfg, network, providers)
     build_alerting(cfg, providers, database=database)
     pulumi.export("tier", "prod")

@@ -42,7 +42,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
-from pulumi_webstack.database import size_vcpus
+from pulumi_webstack.instance_classes import CACHE_NODE_TYPES, RDS_INSTANCE_CLASSES
 from pulumi_webstack_cli import price_table as prices
 from pulumi_webstack_cli.engine import Plan, Resource, to_plain
 
@@ -261,11 +261,11 @@ class _NoPrice(Exception):
 
 
 def vcpus(instance_class: str) -> int:
-    """vCPUs of an RDS or ElastiCache class (``pulumi_webstack.database.size_vcpus``)."""
-    count = size_vcpus(instance_class.rsplit(".", 1)[-1])
-    if count is None:
-        raise _NoPrice(f"unknown instance size {instance_class!r}")
-    return count
+    """vCPUs of an RDS or ElastiCache class (``pulumi_webstack.instance_classes``)."""
+    size = RDS_INSTANCE_CLASSES.get(instance_class) or CACHE_NODE_TYPES.get(instance_class)
+    if size is None:
+        raise _NoPrice(f"unknown instance class {instance_class!r}")
+    return size.vcpus
 
 
 def _hourly(table: dict[str, float], key: Any, what: str) -> float:

@@ -24,7 +24,7 @@ component              Args                             type token
 =====================  ===============================  ========================================
 
 Shared types: ``SecurityHeaders`` (the response headers of ``Cdn``, ``VercelApp`` and
-``KubernetesApp``), ``Tier`` (dev / staging / prod, for ``AlertingArgs.tier``),
+``KubernetesApp``), ``Thresholds`` (when ``Alerting``'s alarms fire),
 ``CacheEngine`` (redis / valkey, for ``CacheArgs.engine``) and ``ArgsError``, raised by
 every Args class before anything is registered (``database.replicas = 9: must be between 0
 and 5``).
@@ -66,7 +66,7 @@ _EXPORTS: dict[str, str] = {
     "Alerting": "alerting",
     "AlertingArgs": "alerting",
     "SecurityHeaders": "headers",
-    "Tier": "tiers",
+    "Thresholds": "alarms",
     "ArgsError": "errors",
 }
 """Public name -> the module (under ``components``) that defines it."""
@@ -83,7 +83,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time names load laz
     from pulumi_webstack.headers import SecurityHeaders
     from pulumi_webstack.kubernetes_app import KubernetesApp, KubernetesAppArgs
     from pulumi_webstack.network import Network, NetworkArgs
-    from pulumi_webstack.tiers import Tier
+    from pulumi_webstack.alarms import Thresholds
     from pulumi_webstack.vercel_app import VercelApp, VercelAppArgs
 
 

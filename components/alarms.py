@@ -16,18 +16,17 @@ wrong choice either pages at 3 a.m. for nothing or stays silent while the servic
 - ``missing``: resource gauges (CPU, memory, storage, connections) where a gap means the
   instance is rebooting or being replaced; the alarm keeps its state instead of guessing.
 
-Thresholds come from ``Thresholds`` (per tier: ``components/tiers.py`` rows ``alerting.*``).
+Thresholds come from ``Thresholds`` (``AlertingArgs.thresholds``); its defaults are the
+production values of the design's alert table.
 """
 
-from __future__ import annotations
 
 import enum
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any, Optional, Sequence
 
-from pulumi_webstack.database import instance_memory_gib  # noqa: F401  (one table of RDS class memory; re-exported)
-from pulumi_webstack.tiers import Tier, default
+from pulumi_webstack.args import check_fields, setting
 
 GIB = 1024**3
 """Bytes per GiB (RDS storage and instance memory are GiB)."""
@@ -58,51 +57,39 @@ OPERATORS = {
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Alarm thresholds. ``for_tier`` fills them from the tier table."""
+    """Alarm thresholds. The defaults are the production values of the design's alert table."""
 
-    service_down_minutes: int
+    service_down_minutes: Optional[int] = setting(2, ge=1, le=60)
     """Consecutive minutes the health check must fail before paging."""
-    error_rate_percent: float
+    error_rate_percent: Optional[float] = setting(5, gt=0, lt=100)
     """CloudFront 5xx error rate (percent of requests) that pages."""
-    latency_p95_seconds: float
+    latency_p95_seconds: Optional[float] = setting(3, gt=0, le=60)
     """CloudFront origin latency p95 that warns."""
-    db_cpu_percent: float
+    db_cpu_percent: Optional[float] = setting(80, gt=0, lt=100)
     """Database CPU that warns."""
-    db_connections_percent: float
+    db_connections_percent: Optional[float] = setting(90, gt=0, lt=100)
     """Connections as a share of ``max_connections`` that warns."""
-    db_free_storage_percent: float
+    db_free_storage_percent: Optional[float] = setting(10, gt=0, lt=100)
     """Free storage below this share of allocated storage pages."""
-    db_replica_lag_seconds: float
+    db_replica_lag_seconds: Optional[float] = setting(30, gt=0, le=3600)
     """Read-replica lag that warns."""
-    memory_percent: float
+    memory_percent: Optional[float] = setting(85, gt=0, lt=100)
     """Memory in use (database, cache) that warns."""
-    cache_cpu_percent: float
+    cache_cpu_percent: Optional[float] = setting(75, gt=0, lt=100)
     """Redis engine CPU that warns."""
-    certificate_expiry_days: int
+    certificate_expiry_days: Optional[int] = setting(7, ge=1, le=90)
     """Days to certificate expiry below which it warns."""
-    cache_evictions: int = 100
+    cache_evictions: Optional[int] = setting(100, ge=0, le=10_000_000)
     """Keys evicted per 5 minutes above which it informs (the cache is too small)."""
-    cache_replication_lag_seconds: float = 30
+    cache_replication_lag_seconds: Optional[float] = setting(30, gt=0, le=3600)
     """Redis replica lag that warns."""
-    pod_restarts: int = 3
+    pod_restarts: Optional[int] = setting(3, ge=1, le=1000)
     """Restarts of one pod of the app Deployment above which it warns (Kubernetes)."""
-    backup_stale_hours: int = 30
+    backup_stale_hours: Optional[int] = setting(30, ge=6, le=168)
     """Hours without a completed backup job in the vault before it warns (RPO guard)."""
 
-    @classmethod
-    def for_tier(cls, tier: Tier | str, **overrides: Any) -> "Thresholds":
-        """The tier's thresholds (``alerting.*`` rows), with ``overrides`` that are not None."""
-        values: dict[str, Any] = {}
-        for f in fields(cls):
-            key = f"alerting.{f.name}"
-            if overrides.get(f.name) is not None:
-                values[f.name] = overrides[f.name]
-            else:
-                try:
-                    values[f.name] = default(key, tier)
-                except KeyError:
-                    continue  # not tier-dependent: the dataclass default applies
-        return cls(**values)
+    def __post_init__(self) -> None:
+        check_fields(self)
 
 
 @dataclass(frozen=True)

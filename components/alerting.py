@@ -35,7 +35,7 @@ latency); function-level errors and limits are Vercel's own alerting and log dra
 
 import json
 import re
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Optional, Sequence
 from urllib.parse import urlparse
 
@@ -57,13 +57,13 @@ from pulumi_webstack.alarms import (
     cross_region_replica_alarms,
     database_alarms,
     health_alarms,
-    instance_memory_gib,
     kubernetes_alarms,
 )
-from pulumi_webstack.args import from_inputs
-from pulumi_webstack.errors import ArgsError, require, require_one_of, require_range
-from pulumi_webstack.tiers import Tier
-from pulumi_webstack.names import EMAIL, REGION
+from pulumi_webstack.args import check_fields, from_inputs, aws_region, setting
+from pulumi_webstack.database import instance_memory_gib
+from pulumi_webstack.errors import ArgsError, require
+from pulumi_webstack.instance_classes import RDS_INSTANCE_CLASSES
+from pulumi_webstack.names import EMAIL
 
 EDGE_REGION = "us-east-1"
 """Where CloudFront, Route 53 health check and CloudFront-certificate metrics live."""
@@ -288,49 +288,20 @@ def dashboard_body(
 class AlertingArgs:
     """Arguments of ``Alerting``: who is told, thresholds, and what is watched.
 
-    Thresholds left at None take the ``tier``'s row of ``components/tiers.py``
-    (``alerting.*``), or the default of ``pulumi_webstack.alarms.Thresholds`` where the tier
-    table has no row. The watched resources are plain inputs; the ``Alerting`` keywords
-    ``database=``, ``cache=``, ``cdn=``, ``app=``, ``backups=`` fill them from pulumi_webstack.
+    The watched resources are plain inputs; the ``Alerting`` keywords ``database=``,
+    ``cache=``, ``cdn=``, ``app=``, ``backups=`` fill them from the components.
     """
 
-    tier: Optional[Tier] = Tier.PROD
-    """Tier whose default thresholds apply."""
-    emails: Optional[list[str]] = field(default_factory=list)
+    emails: Optional[list[str]] = setting(default_factory=list, pattern=EMAIL.pattern.strip("^$"),
+                                          words="must be an email address such as oncall@example.com")
     """Addresses subscribed to the info topic (and to critical/warning without a webhook)."""
     pager_webhook_url: Optional[pulumi.Input[str]] = None
     """HTTPS endpoint of the pager (critical). Keep it a secret Output; never exported."""
     chat_webhook_url: Optional[pulumi.Input[str]] = None
     """HTTPS endpoint of the team chat relay (warning). It must accept SNS HTTPS deliveries
     (confirm the subscription), e.g. a chat integration's SNS endpoint. Secret."""
-    service_down_minutes: Optional[int] = None
-    """Minutes the health check must fail before paging."""
-    error_rate_percent: Optional[float] = None
-    """CDN 5xx rate that pages."""
-    latency_p95_seconds: Optional[float] = None
-    """Origin latency p95 that warns."""
-    db_cpu_percent: Optional[float] = None
-    """Database CPU that warns."""
-    db_connections_percent: Optional[float] = None
-    """Connections as a share of max_connections that warns."""
-    db_free_storage_percent: Optional[float] = None
-    """Free storage below this share of the allocation pages."""
-    db_replica_lag_seconds: Optional[float] = None
-    """Database replica lag that warns."""
-    memory_percent: Optional[float] = None
-    """Memory in use (database, cache) that warns."""
-    cache_cpu_percent: Optional[float] = None
-    """Redis engine CPU that warns."""
-    certificate_expiry_days: Optional[int] = None
-    """Certificate days-to-expiry that warns."""
-    cache_evictions: Optional[int] = None
-    """Evicted keys per 5 minutes that informs."""
-    cache_replication_lag_seconds: Optional[float] = None
-    """Redis replica lag that warns."""
-    pod_restarts: Optional[int] = None
-    """Restarts of one app pod that warn (Kubernetes)."""
-    backup_stale_hours: Optional[int] = None
-    """Hours without a completed backup job before it warns (6 h granularity)."""
+    thresholds: Optional[Thresholds] = field(default_factory=Thresholds)
+    """When alarms fire (defaults: the production values of the design's alert table)."""
     database_identifier: Optional[pulumi.Input[str]] = None
     """RDS identifier of the primary."""
     database_replica_identifiers: Optional[list[pulumi.Input[str]]] = field(default_factory=list)
@@ -339,20 +310,19 @@ class AlertingArgs:
     """RDS identifier of the cross-region (disaster-recovery) replica: its lag alarm, the
     recovery point of a failover to that region, is created in
     ``database_cross_region_replica_region`` and notifies topics there. Give both or neither."""
-    database_cross_region_replica_region: Optional[str] = None
+    database_cross_region_replica_region: Optional[str] = aws_region()
     """Region of that replica (not ``region``: in-region replicas go in
     ``database_replica_identifiers``)."""
-    database_max_connections: Optional[int] = None
+    database_max_connections: Optional[int] = setting(None, ge=1, le=262_143)
     """``max_connections`` of the database (the connections alarm is a share of it)."""
-    database_allocated_storage_gb: Optional[int] = None
+    database_allocated_storage_gb: Optional[int] = setting(None, ge=20, le=65_536)
     """Allocated storage (the free-storage alarm is a share of it)."""
-    database_instance_class: Optional[str] = None
+    database_instance_class: Optional[str] = setting(
+        None, one_of=tuple(RDS_INSTANCE_CLASSES), words="must be an RDS instance class such as db.r7g.large")
     """Instance class, for the memory alarm (memory size looked up from the class)."""
-    database_memory_gib: Optional[float] = None
-    """Instance memory, when the class is not in the lookup table."""
     cache_member_clusters: Optional[list[pulumi.Input[str]]] = field(default_factory=list)
     """Cache cluster id of every node of the replication group (one set of alarms each)."""
-    cache_node_count: Optional[int] = None
+    cache_node_count: Optional[int] = setting(None, ge=1, le=6)
     """Nodes of the replication group, when ``cache=`` exposes member_clusters as one Output."""
     cdn_distribution_id: Optional[pulumi.Input[str]] = None
     """CloudFront distribution id."""
@@ -363,35 +333,31 @@ class AlertingArgs:
     """ACM certificate of the CDN (in ``edge_region``)."""
     health_check_url: Optional[pulumi.Input[str]] = None
     """Public ``https://`` health URL watched by a Route 53 health check."""
-    app_platform: Optional[str] = None
-    """``vercel`` or ``kubernetes``."""
-    kubernetes_cluster_name: Optional[str] = None
+    app_platform: Optional[str] = setting(None, one_of=("vercel", "kubernetes", "ecs"))
+    """``vercel``, ``kubernetes`` or ``ecs``."""
+    kubernetes_cluster_name: Optional[str] = setting(
+        None, pattern=r"[0-9A-Za-z][A-Za-z0-9_-]{0,99}", words="must be an EKS cluster name")
     """EKS cluster with CloudWatch Container Insights: enables the pod alarms."""
     kubernetes_namespace: Optional[pulumi.Input[str]] = None
     """Namespace of the app."""
     kubernetes_deployment_name: Optional[pulumi.Input[str]] = None
     """Deployment of the app."""
-    kubernetes_max_replicas: Optional[int] = None
+    kubernetes_max_replicas: Optional[int] = setting(None, ge=1, le=1000)
     """The HPA's maxReplicas."""
     backup_vault_name: Optional[pulumi.Input[str]] = None
     """AWS Backup vault whose jobs are watched."""
-    region: Optional[str] = None
+    region: Optional[str] = aws_region()
     """The stack's region; when it is ``edge_region`` the topics are shared."""
-    edge_region: Optional[str] = EDGE_REGION
+    edge_region: Optional[str] = aws_region(EDGE_REGION)
     """Region of the CloudFront, Route 53 and ACM-for-CloudFront metrics."""
     dashboard: Optional[bool] = True
     """Create the operations dashboard."""
-    name_prefix: Optional[str] = None
+    name_prefix: Optional[str] = setting(None, pattern=r"[A-Za-z0-9_-]{1,100}",
+                                         words="must be letters, digits, hyphens or underscores (at most 100)")
     """Prefix of topic, alarm and dashboard names (default ``<project>-<stack>``)."""
 
     def __post_init__(self) -> None:
-        try:
-            self.tier = Tier(self.tier)
-        except ValueError:
-            raise ArgsError("alerting.tier", self.tier, "must be one of 'dev', 'staging', 'prod'") from None
-        for email in self.emails:
-            require(isinstance(email, str) and bool(EMAIL.match(email)), "alerting.emails", email,
-                    "must be an email address such as oncall@example.com")
+        check_fields(self)
         require(len(set(self.emails)) == len(self.emails), "alerting.emails", self.emails, "must not repeat an address")
         for fname in ("pager_webhook_url", "chat_webhook_url", "health_check_url"):
             value = getattr(self, fname)
@@ -404,54 +370,15 @@ class AlertingArgs:
         unread = [severity.value for severity, subscribers in routes.items() if not subscribers]
         require(not unread, "alerting.emails", self.emails,
                 f"the {' and '.join(unread)} topic(s) would have no subscriber: give an address or a chat webhook")
-        t = self.thresholds
-        require_range("alerting.service_down_minutes", t.service_down_minutes, 1, 60)
-        for fname in ("error_rate_percent", "db_cpu_percent", "db_connections_percent", "db_free_storage_percent",
-                      "memory_percent", "cache_cpu_percent"):
-            value = getattr(t, fname)
-            require(isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < 100,
-                    f"alerting.{fname}", value, "must be a percentage above 0 and below 100")
-        require(isinstance(t.latency_p95_seconds, (int, float)) and 0 < t.latency_p95_seconds <= 60,
-                "alerting.latency_p95_seconds", t.latency_p95_seconds, "must be above 0 and at most 60")
-        require(isinstance(t.db_replica_lag_seconds, (int, float)) and 0 < t.db_replica_lag_seconds <= 3600,
-                "alerting.db_replica_lag_seconds", t.db_replica_lag_seconds, "must be above 0 and at most 3600")
-        require_range("alerting.certificate_expiry_days", t.certificate_expiry_days, 1, 90)
-        require_range("alerting.cache_evictions", t.cache_evictions, 0, 10_000_000)
-        require(isinstance(t.cache_replication_lag_seconds, (int, float))
-                and 0 < t.cache_replication_lag_seconds <= 3600,
-                "alerting.cache_replication_lag_seconds", t.cache_replication_lag_seconds,
-                "must be above 0 and at most 3600")
-        require_range("alerting.pod_restarts", t.pod_restarts, 1, 1000)
-        require_range("alerting.backup_stale_hours", t.backup_stale_hours, 6, 168)
         if self.database_identifier is not None:
             require(self.database_max_connections is not None, "alerting.database_max_connections", None,
                     "required with database_identifier: the connections alarm is a share of max_connections")
             require(self.database_allocated_storage_gb is not None, "alerting.database_allocated_storage_gb", None,
                     "required with database_identifier: the free-storage alarm is a share of it")
-        if self.database_max_connections is not None:
-            require_range("alerting.database_max_connections", self.database_max_connections, 1, 262_143)
-        if self.database_allocated_storage_gb is not None:
-            require_range("alerting.database_allocated_storage_gb", self.database_allocated_storage_gb, 20, 65_536)
-        if self.database_memory_gib is not None:
-            require_range("alerting.database_memory_gib", self.database_memory_gib, 0.5, 4096)
-        elif self.database_instance_class is not None:
-            require(instance_memory_gib(self.database_instance_class) is not None, "alerting.database_instance_class",
-                    self.database_instance_class,
-                    "memory size unknown for this class (t3/t4g/m5-m8g/r5-r8g are known): set database_memory_gib")
-        if self.cache_node_count is not None:
-            require_range("alerting.cache_node_count", self.cache_node_count, 1, 6)
-        if self.app_platform is not None:
-            require_one_of("alerting.app_platform", self.app_platform, ("vercel", "kubernetes"))
         if self.app_platform == "kubernetes" and self.kubernetes_cluster_name is not None:
             for fname in ("kubernetes_namespace", "kubernetes_deployment_name", "kubernetes_max_replicas"):
                 require(getattr(self, fname) is not None, f"alerting.{fname}", None,
                         "required with kubernetes_cluster_name (pass app= or set it)")
-            require_range("alerting.kubernetes_max_replicas", self.kubernetes_max_replicas, 1, 1000)
-        for fname in ("region", "edge_region"):
-            value = getattr(self, fname)
-            if value is not None:
-                require(isinstance(value, str) and bool(REGION.match(value)), f"alerting.{fname}", value,
-                        "must be an AWS region name such as us-east-1")
         dr_id, dr_region = self.database_cross_region_replica_identifier, self.database_cross_region_replica_region
         require(dr_region is not None or dr_id is None, "alerting.database_cross_region_replica_region", dr_region,
                 "required with database_cross_region_replica_identifier: the replica's alarm is created in "
@@ -459,26 +386,12 @@ class AlertingArgs:
         require(dr_id is not None or dr_region is None, "alerting.database_cross_region_replica_identifier", dr_id,
                 "required with database_cross_region_replica_region: the RDS identifier of the replica there")
         if dr_region is not None:
-            require(isinstance(dr_region, str) and bool(REGION.match(dr_region)),
-                    "alerting.database_cross_region_replica_region", dr_region,
-                    "must be an AWS region name such as eu-central-1")
             require(dr_region != self.region, "alerting.database_cross_region_replica_region", dr_region,
                     f"must differ from region ({self.region}): replicas in the stack's region go in "
                     "database_replica_identifiers")
-        if self.name_prefix is not None:
-            require(bool(_PREFIX.match(self.name_prefix)), "alerting.name_prefix", self.name_prefix,
-                    "must be letters, digits, hyphens or underscores (at most 100)")
-
-    @property
-    def thresholds(self) -> Thresholds:
-        """The effective thresholds: explicit values over the tier's defaults."""
-        overrides = {f.name: getattr(self, f.name) for f in fields(Thresholds) if hasattr(self, f.name)}
-        return Thresholds.for_tier(self.tier, **overrides)
 
     @property
     def database_memory(self) -> Optional[float]:
-        if self.database_memory_gib is not None:
-            return self.database_memory_gib
         return instance_memory_gib(self.database_instance_class) if self.database_instance_class else None
 
     def watching(self, *, database: Any = None, cache: Any = None, cdn: Any = None, app: Any = None,

@@ -36,10 +36,9 @@ import pulumi
 import pulumi_aws as aws
 
 from pulumi_webstack import buckets, kms
-from pulumi_webstack.args import from_inputs
-from pulumi_webstack.errors import ArgsError, require, require_range
+from pulumi_webstack.args import check_fields, from_inputs, aws_region, setting
+from pulumi_webstack.errors import ArgsError, require
 from pulumi_webstack.iam_policies import assume_role_policy
-from pulumi_webstack.names import REGION
 
 DAILY_SCHEDULE = "cron(0 2 * * ? *)"
 """Daily full backup, 02:00 UTC (DESIGN.md)."""
@@ -227,82 +226,65 @@ class BackupsArgs:
     ``object_lock_days``, ``protect``), which a caller turns on deliberately, and
     ``transition_days`` (None: objects stay in S3 Standard; the tier table sets it for prod)."""
 
-    retention_days: Optional[int] = 30
+    retention_days: Optional[int] = setting(30, ge=1, le=3650)
     """How long recovery points and bucket objects are kept (days)."""
-    transition_days: Optional[int] = None
+    transition_days: Optional[int] = setting(None, ge=1, le=3650)
     """Move bucket objects to Glacier Instant Retrieval after this many days (None: never).
     Must be shorter than ``retention_days``."""
-    noncurrent_version_days: Optional[int] = 30
+    noncurrent_version_days: Optional[int] = setting(30, ge=1, le=3650)
     """Delete noncurrent (overwritten or deleted) object versions after this many days."""
-    object_lock_days: Optional[int] = None
+    object_lock_days: Optional[int] = setting(None, ge=1, le=3650)
     """S3 Object Lock, compliance mode, default retention in days (None: no object lock).
     Object lock can only be enabled when the bucket is created. At most ``retention_days``."""
     continuous: Optional[bool] = True
     """Add the continuous-backup rule (point-in-time restore; brings the RPO to minutes)."""
-    continuous_retention_days: Optional[int] = None
+    continuous_retention_days: Optional[int] = setting(None, ge=1, le=MAX_CONTINUOUS_DAYS)
     """Point-in-time window of the continuous rule (1-35 days; None: ``min(retention_days, 35)``)."""
-    copy_region: Optional[str] = None
+    copy_region: Optional[str] = aws_region()
     """Second region: copy of every daily recovery point and a replica of the bucket."""
     vault_lock: Optional[bool] = False
     """AWS Backup Vault Lock (compliance mode) on the vault(s): after
     ``vault_lock_changeable_days`` nobody can delete recovery points or shorten retention."""
-    vault_lock_changeable_days: Optional[int] = 3
+    vault_lock_changeable_days: Optional[int] = setting(3, ge=3, le=36500)
     """Grace period in which the vault lock can still be removed (3 days minimum)."""
-    schedule: Optional[str] = DAILY_SCHEDULE
+    schedule: Optional[str] = setting(DAILY_SCHEDULE, pattern=_CRON.pattern.strip("^$"), words="must be an AWS cron expression with 6 fields, e.g. cron(0 2 * * ? *)")
     """Daily full backup schedule, AWS cron in UTC."""
-    continuous_schedule: Optional[str] = CONTINUOUS_SCHEDULE
+    continuous_schedule: Optional[str] = setting(CONTINUOUS_SCHEDULE, pattern=_CRON.pattern.strip("^$"), words="must be an AWS cron expression with 6 fields, e.g. cron(0 2 * * ? *)")
     """Schedule of the continuous rule's job, AWS cron in UTC."""
-    start_window_minutes: Optional[int] = 60
+    start_window_minutes: Optional[int] = setting(60, ge=60, le=10080)
     """A scheduled job that has not started within this many minutes is cancelled (>= 60)."""
     completion_window_minutes: Optional[int] = 360
     """A started job that has not finished within this many minutes is cancelled."""
     resource_arns: Optional[list[pulumi.Input[str]]] = field(default_factory=list)
     """Resources protected by the plan (the database primary's ARN). Empty: no selection."""
-    access_log_retention_days: Optional[int] = 365
+    access_log_retention_days: Optional[int] = setting(365, ge=1, le=3650)
     """Retention of the S3 server access logs."""
     protect: Optional[bool] = False
     """Pulumi ``protect`` and ``retain_on_delete`` on buckets, keys and vaults (prod)."""
     force_destroy: Optional[bool] = False
     """Let ``pulumi destroy`` empty the buckets and vaults (throw-away dev stacks only;
     never with ``protect`` or object lock)."""
-    name_prefix: Optional[str] = None
+    name_prefix: Optional[str] = setting(
+        None, pattern=_PREFIX.pattern.strip("^$"),
+        words="must be 1-41 lower-case letters, digits or hyphens, starting with a letter or digit")
     """Prefix of physical names (default ``<project>-<stack>-<component name>``)."""
 
     def __post_init__(self) -> None:
-        require_range("backups.retention_days", self.retention_days, 1, 3650)
+        check_fields(self)
         if self.transition_days is not None:
-            require_range("backups.transition_days", self.transition_days, 1, 3650)
             require(self.transition_days < self.retention_days, "backups.transition_days", self.transition_days,
                     f"must be shorter than retention_days ({self.retention_days}): objects would expire "
                     "before they move to cheaper storage")
-        require_range("backups.noncurrent_version_days", self.noncurrent_version_days, 1, 3650)
         if self.object_lock_days is not None:
-            require_range("backups.object_lock_days", self.object_lock_days, 1, 3650)
             require(self.object_lock_days <= self.retention_days, "backups.object_lock_days", self.object_lock_days,
                     f"must not exceed retention_days ({self.retention_days})")
             require(not self.force_destroy, "backups.object_lock_days", self.object_lock_days,
                     "cannot be combined with force_destroy: locked objects cannot be deleted on destroy")
-        if self.continuous_retention_days is not None:
-            require_range("backups.continuous_retention_days", self.continuous_retention_days, 1, MAX_CONTINUOUS_DAYS)
-        if self.copy_region is not None:
-            require(isinstance(self.copy_region, str) and bool(REGION.match(self.copy_region)),
-                    "backups.copy_region", self.copy_region, "must be an AWS region name such as us-west-2")
-        require_range("backups.vault_lock_changeable_days", self.vault_lock_changeable_days, 3, 36500)
-        for fname in ("schedule", "continuous_schedule"):
-            value = getattr(self, fname)
-            require(isinstance(value, str) and bool(_CRON.match(value)), f"backups.{fname}", value,
-                    "must be an AWS cron expression with 6 fields, e.g. cron(0 2 * * ? *)")
-        require_range("backups.start_window_minutes", self.start_window_minutes, 60, 10080)
-        require(isinstance(self.completion_window_minutes, int)
-                and self.completion_window_minutes >= self.start_window_minutes + 60,
+        require(self.completion_window_minutes >= self.start_window_minutes + 60,
                 "backups.completion_window_minutes", self.completion_window_minutes,
                 f"must be at least start_window_minutes + 60 ({self.start_window_minutes + 60})")
-        require_range("backups.access_log_retention_days", self.access_log_retention_days, 1, 3650)
         require(not (self.protect and self.force_destroy), "backups.force_destroy", self.force_destroy,
                 "cannot be combined with protect: protected backups are never emptied on destroy")
-        if self.name_prefix is not None:
-            require(bool(_PREFIX.match(self.name_prefix)), "backups.name_prefix", self.name_prefix,
-                    "must be 1-41 lower-case letters, digits or hyphens, starting with a letter or digit")
 
     @property
     def continuous_days(self) -> int:

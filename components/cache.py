@@ -34,17 +34,10 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from pulumi_webstack import kms
-from pulumi_webstack.args import from_inputs
-from pulumi_webstack.errors import (
-    require,
-    require_daily_window,
-    require_log_retention,
-    require_one_of,
-    require_range,
-    require_weekly_window,
-    static_len,
-)
-from pulumi_webstack.names import is_scoped_id, stack_scoped_id
+from pulumi_webstack.args import check_fields, from_inputs, log_retention, setting
+from pulumi_webstack.errors import DAILY_WINDOW, WEEKLY_WINDOW, require, static_len
+from pulumi_webstack.instance_classes import CACHE_NODE_TYPES, families
+from pulumi_webstack.names import SCOPED_ID_40, stack_scoped_id
 
 
 class CacheEngine(str, enum.Enum):
@@ -109,21 +102,27 @@ class CacheArgs:
     """AZs of the subnets; nodes are spread over them, the primary in the first."""
     engine: Optional[CacheEngine] = CacheEngine.REDIS
     """``redis`` (Redis OSS) or ``valkey``."""
-    engine_version: Optional[str] = "7.1"
+    engine_version: Optional[str] = setting(
+        "7.1", one_of=sorted({v for versions in SUPPORTED_VERSIONS.values() for v in versions}),
+        words="must be an engine version ElastiCache offers with TLS required: "
+              + "; ".join(f"{engine} {', '.join(versions)}" for engine, versions in SUPPORTED_VERSIONS.items()))
     """Engine version: Redis OSS 7.0 / 7.1, Valkey 7.2 / 8.0 / 8.1."""
-    node_type: Optional[str] = "cache.t4g.small"
+    node_type: Optional[str] = setting(
+        "cache.t4g.small", one_of=tuple(CACHE_NODE_TYPES),
+        words="must be an ElastiCache node type such as cache.r7g.large (families: " + families(CACHE_NODE_TYPES) + ")")
     """Node type of the primary and the replicas."""
-    replicas: Optional[int] = 0
+    replicas: Optional[int] = setting(0, ge=0, le=MAX_REPLICAS)
     """Replicas of the primary, 0 to 5."""
     automatic_failover: Optional[bool] = False
     """Promote a replica when the primary fails (needs at least 1 replica)."""
     multi_az: Optional[bool] = False
     """Multi-AZ: replicas in other AZs than the primary, failover across AZs (needs failover)."""
-    snapshot_retention_days: Optional[int] = 1
+    snapshot_retention_days: Optional[int] = setting(1, ge=0, le=35)
     """Daily snapshots kept, 0 (none) to 35."""
-    snapshot_window: Optional[str] = "01:00-02:00"
+    snapshot_window: Optional[str] = setting("01:00-02:00", pattern=DAILY_WINDOW, words="must be hh:mm-hh:mm (UTC)")
     """Daily snapshot window (UTC, hh:mm-hh:mm, at least 60 minutes)."""
-    maintenance_window: Optional[str] = "sun:05:00-sun:06:00"
+    maintenance_window: Optional[str] = setting(
+        "sun:05:00-sun:06:00", pattern=WEEKLY_WINDOW, words="must be ddd:hh:mm-ddd:hh:mm (UTC), e.g. sun:05:00-sun:06:00")
     """Weekly maintenance window (UTC, ddd:hh:mm-ddd:hh:mm)."""
     final_snapshot: Optional[bool] = False
     """Take a final snapshot when the replication group is deleted."""
@@ -132,22 +131,23 @@ class CacheArgs:
     secret and the replication group, 30-day key and secret recovery windows."""
     apply_immediately: Optional[bool] = False
     """Apply modifications now instead of in the maintenance window."""
-    port: Optional[int] = 6379
+    port: Optional[int] = setting(6379, ge=1024, le=65535)
     """Port of the nodes (the security group must open the same port)."""
-    maxmemory_policy: Optional[str] = "volatile-lru"
-    """Eviction policy when memory is full."""
-    log_retention_days: Optional[int] = 30
+    maxmemory_policy: Optional[str] = setting("volatile-lru", one_of=MAXMEMORY_POLICIES)
+    """Eviction policy when memory is full (``allkeys-lru`` for a pure cache)."""
+    log_retention_days: Optional[int] = log_retention(30)
     """Retention of the slow-log and engine-log groups."""
-    replication_group_id: Optional[str] = None
+    replication_group_id: Optional[str] = setting(
+        None, pattern=SCOPED_ID_40, words="must be lower-case letters, digits and single hyphens, start with a letter, "
+                                          "at most 40 characters")
     """Replication group id (default: ``<project>-<stack>-<name>``, at most 40 characters)."""
 
     def __post_init__(self) -> None:
-        require_one_of("cache.engine", self.engine, [e.value for e in CacheEngine])
+        check_fields(self)
         self.engine = CacheEngine(self.engine)
-        require_one_of("cache.engine_version", self.engine_version, SUPPORTED_VERSIONS[self.engine.value])
-        require(re.match(r"^cache\.[a-z0-9-]+\.[a-z0-9]+$", str(self.node_type)) is not None,
-                "cache.node_type", self.node_type, "must be an ElastiCache node type such as cache.r7g.large")
-        require_range("cache.replicas", self.replicas, 0, MAX_REPLICAS)
+        require(self.engine_version in SUPPORTED_VERSIONS[self.engine.value], "cache.engine_version",
+                self.engine_version, f"{self.engine.value} versions ElastiCache offers with TLS required: "
+                + ", ".join(SUPPORTED_VERSIONS[self.engine.value]))
         require(not self.automatic_failover or self.replicas >= 1, "cache.automatic_failover",
                 self.automatic_failover, "needs replicas >= 1 (there is nothing to fail over to)")
         require(not self.multi_az or self.automatic_failover, "cache.multi_az", self.multi_az,
@@ -155,16 +155,6 @@ class CacheArgs:
         n_subnets = static_len(self.subnet_ids)
         require(n_subnets is None or n_subnets >= (2 if self.multi_az else 1), "cache.subnet_ids", self.subnet_ids,
                 "needs at least 1 private subnet, and 2 in different AZs with multi_az")
-        require_range("cache.snapshot_retention_days", self.snapshot_retention_days, 0, 35)
-        require_daily_window("cache.snapshot_window", self.snapshot_window)
-        require_weekly_window("cache.maintenance_window", self.maintenance_window, "sun:05:00-sun:06:00")
-        require_range("cache.port", self.port, 1024, 65535)
-        require_one_of("cache.maxmemory_policy", self.maxmemory_policy, MAXMEMORY_POLICIES)
-        require_log_retention("cache.log_retention_days", self.log_retention_days)
-        if self.replication_group_id is not None:
-            require(is_scoped_id(self.replication_group_id, 40), "cache.replication_group_id", self.replication_group_id,
-                    "must be lower-case letters, digits and single hyphens, start with a letter, "
-                    "at most 40 characters")
 
 
 # ---------------------------------------------------------------------- component

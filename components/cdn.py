@@ -56,9 +56,9 @@ import pulumi_aws as aws
 
 from pulumi_webstack import buckets, kms
 from pulumi_webstack import headers as h
-from pulumi_webstack.args import from_inputs
-from pulumi_webstack.errors import ArgsError, require, require_one_of, require_range
-from pulumi_webstack.names import HOSTNAME, REGION
+from pulumi_webstack.args import check_fields, from_inputs, aws_region, setting
+from pulumi_webstack.errors import require
+from pulumi_webstack.names import HOSTNAME
 
 CLOUDFRONT_REGION = "us-east-1"
 ORIGIN_ID = "app"
@@ -146,23 +146,26 @@ class CdnArgs:
     origin_headers: Optional[dict[str, pulumi.Input[str]]] = field(default_factory=dict)
     """Headers CloudFront adds to every origin request, e.g. the app tier's origin-verify
     secret (values may be secrets; they stay secret in state)."""
-    certificate_arn: Optional[str] = None
+    certificate_arn: Optional[str] = setting(
+        None, pattern=_CERT_ARN.pattern.strip("^$"),
+        words="must be an ACM certificate ARN in us-east-1 (CloudFront reads certificates only there)")
     """Use this issued us-east-1 ACM certificate instead of requesting one."""
-    hosted_zone_id: Optional[str] = None
+    hosted_zone_id: Optional[str] = setting(
+        None, pattern=_ZONE_ID.pattern.strip("^$"), words="must be a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ")
     """Route 53 zone holding ``domain``: validation and alias records are created there."""
-    price_class: Optional[str] = "PriceClass_100"
+    price_class: Optional[str] = setting("PriceClass_100", one_of=PRICE_CLASSES)
     """CloudFront price class."""
-    minimum_protocol_version: Optional[str] = "TLSv1.2_2021"
+    minimum_protocol_version: Optional[str] = setting("TLSv1.2_2021", one_of=VIEWER_SECURITY_POLICIES)
     """Viewer security policy (TLSv1.2_2021 or newer)."""
-    default_ttl_seconds: Optional[int] = 86400
+    default_ttl_seconds: Optional[int] = setting(86400, ge=0, le=MAX_TTL)
     """TTL of the ``public`` class (root files such as robots.txt)."""
-    static_ttl_seconds: Optional[int] = MAX_TTL
+    static_ttl_seconds: Optional[int] = setting(MAX_TTL, ge=0, le=MAX_TTL)
     """TTL of content-hashed static assets."""
-    image_ttl_seconds: Optional[int] = 604800
+    image_ttl_seconds: Optional[int] = setting(604800, ge=0, le=MAX_TTL)
     """TTL of optimised images."""
-    api_ttl_seconds: Optional[int] = 300
+    api_ttl_seconds: Optional[int] = setting(300, ge=0, le=MAX_TTL)
     """Longest time an API response that allows caching is cached."""
-    html_ttl_seconds: Optional[int] = 0
+    html_ttl_seconds: Optional[int] = setting(0, ge=0, le=MAX_TTL)
     """TTL of HTML (default behavior); 0 never caches it."""
     static_paths: Optional[list[str]] = field(default_factory=lambda: ["/_next/static/*", "/_app/immutable/*", "/assets/*"])
     """Path patterns of the ``static`` class."""
@@ -176,20 +179,21 @@ class CdnArgs:
     """Path patterns of the ``public`` class."""
     waf: Optional[bool] = True
     """Attach a WAFv2 web ACL with AWS managed rule groups."""
-    api_rate_limit_per_minute: Optional[int] = None
+    api_rate_limit_per_minute: Optional[int] = setting(None, ge=WAF_MIN_RATE_LIMIT, le=2_000_000_000)
     """Requests per client IP per minute on the API paths before WAF answers 429 (needs waf)."""
     access_logs: Optional[bool] = True
     """Standard access logs (v2) to a locked-down S3 bucket."""
-    log_retention_days: Optional[int] = 90
+    log_retention_days: Optional[int] = setting(90, ge=1, le=3650)
     """Days access logs are kept."""
-    origin_shield_region: Optional[str] = None
+    origin_shield_region: Optional[str] = aws_region()
     """Origin Shield region (an extra caching layer in front of the origin); None: off."""
-    origin_read_timeout_seconds: Optional[int] = 30
+    origin_read_timeout_seconds: Optional[int] = setting(30, ge=1, le=180)
     """How long CloudFront waits for the origin's response."""
     headers: Optional[h.SecurityHeaders] = field(default_factory=h.SecurityHeaders)
     """Security headers sent with every response."""
 
     def __post_init__(self) -> None:
+        check_fields(self)
         require(isinstance(self.domain, str) and bool(HOSTNAME.match(self.domain)), "cdn.domain", self.domain,
                 "must be a lower-case DNS name such as app.example.com (no scheme, no path)")
         for alias in self.aliases:
@@ -209,17 +213,6 @@ class CdnArgs:
                     "cdn.origin_headers", name, "must be a header name CloudFront may add to origin requests")
         require(self.certificate_arn is not None or len(self.domain) <= 64, "cdn.domain", self.domain,
                 "ACM certificates need a first name of at most 64 characters: give certificate_arn for longer names")
-        if self.certificate_arn is not None:
-            require(bool(_CERT_ARN.match(self.certificate_arn)), "cdn.certificate_arn", self.certificate_arn,
-                    "must be an ACM certificate ARN in us-east-1 (CloudFront reads certificates only there)")
-        if self.hosted_zone_id is not None:
-            require(bool(_ZONE_ID.match(self.hosted_zone_id)), "cdn.hosted_zone_id", self.hosted_zone_id,
-                    "must be a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ")
-        require_one_of("cdn.price_class", self.price_class, PRICE_CLASSES)
-        require_one_of("cdn.minimum_protocol_version", self.minimum_protocol_version, VIEWER_SECURITY_POLICIES)
-        for key in ("default_ttl_seconds", "static_ttl_seconds", "image_ttl_seconds", "api_ttl_seconds",
-                    "html_ttl_seconds"):
-            require_range(f"cdn.{key}", getattr(self, key), 0, MAX_TTL)
         seen: dict[str, str] = {}
         for cls in ("static", "image", "api", "public"):
             paths = getattr(self, f"{cls}_paths")
@@ -235,18 +228,9 @@ class CdnArgs:
         if self.api_rate_limit_per_minute is not None:
             require(self.waf, "cdn.api_rate_limit_per_minute", self.api_rate_limit_per_minute,
                     "needs waf=True (the limit is a WAF rate-based rule)")
-            require_range("cdn.api_rate_limit_per_minute", self.api_rate_limit_per_minute,
-                          WAF_MIN_RATE_LIMIT, 2_000_000_000)
             for path in self.api_paths:
                 require("*" not in path.rstrip("*"), "cdn.api_paths", path,
                         "with a rate limit, API patterns may use '*' only at the end (the WAF matches a prefix)")
-        require_range("cdn.log_retention_days", self.log_retention_days, 1, 3650)
-        if self.origin_shield_region is not None:
-            require(bool(REGION.match(self.origin_shield_region)), "cdn.origin_shield_region",
-                    self.origin_shield_region, "must be an AWS region name such as us-east-1")
-        require_range("cdn.origin_read_timeout_seconds", self.origin_read_timeout_seconds, 1, 180)
-        if not isinstance(self.headers, h.SecurityHeaders):
-            raise ArgsError("cdn.headers", self.headers, "must be a pulumi_webstack.headers.SecurityHeaders")
 
 
 def path_classes(args: CdnArgs) -> list[PathClass]:

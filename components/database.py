@@ -57,28 +57,34 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from pulumi_webstack import kms
-from pulumi_webstack.args import from_inputs
-from pulumi_webstack.errors import (
-    require,
-    require_daily_window,
-    require_log_retention,
-    require_one_of,
-    require_range,
-    require_weekly_window,
-    static_len,
-)
+from pulumi_webstack.args import check_fields, from_inputs, log_retention, aws_region, setting
+from pulumi_webstack.errors import DAILY_WINDOW, WEEKLY_WINDOW, require, static_len
 from pulumi_webstack.iam_policies import assume_role_policy
-from pulumi_webstack.names import REGION, is_scoped_id, stack_scoped_id
+from pulumi_webstack.instance_classes import RDS_INSTANCE_CLASSES, families
+from pulumi_webstack.names import SCOPED_ID_40, stack_scoped_id
 
 ENGINE = "postgres"
-SUPPORTED_MAJORS = (13, 14, 15, 16, 17, 18)
-"""PostgreSQL major versions RDS offers (13 is in extended support)."""
+POSTGRES_MINORS: dict[int, tuple[int, int]] = {
+    13: (20, 23), 14: (18, 23), 15: (13, 18), 16: (9, 14), 17: (5, 10), 18: (1, 4)}
+"""Per PostgreSQL major RDS offers (13 in extended support), the oldest and newest minor a
+new instance can be created on, as of ``POSTGRES_AS_OF``: the newest are the community's
+2026-08 quarterly releases; the oldest follow RDS's notice of 2026-05 (14.14-14.17,
+15.9-15.12, 16.5-16.8 and 17.1-17.4 can no longer be created). Give the major alone
+(``"17"``) to get the newest minor and automatic minor upgrades."""
+POSTGRES_AS_OF = "2026-08"
+SUPPORTED_MAJORS = tuple(POSTGRES_MINORS)
+ENGINE_VERSIONS = tuple(
+    version for major, (oldest, newest) in POSTGRES_MINORS.items()
+    for version in (str(major), *(f"{major}.{minor}" for minor in range(oldest, newest + 1))))
+"""Every ``engine_version`` the component accepts: a major, or a major.minor RDS offers."""
 CA_CERT_IDENTIFIER = "rds-ca-rsa2048-g1"
 """Current RDS server CA (RSA 2048, valid to 2061)."""
 LOG_EXPORTS = ["postgresql", "upgrade"]
 """Logs each instance publishes to CloudWatch Logs."""
 MONITORING_INTERVALS = (0, 1, 5, 10, 15, 30, 60)
 MAX_REPLICAS = 5
+PERFORMANCE_INSIGHTS_RETENTIONS = (7, *range(31, 714, 31), 731)
+"""Days Performance Insights keeps data: 7 (free), whole months (31 to 713) or 731."""
 BYTES_PER_CONNECTION = 9531392
 """RDS for PostgreSQL's default: ``max_connections = LEAST({DBInstanceClassMemory/9531392}, 5000)``."""
 MAX_CONNECTIONS_CAP = 5000
@@ -96,10 +102,6 @@ need no escaping in a connection URL."""
 
 _DNS_NAME = re.compile(r"^(?=.{1,200}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
-# Memory (GiB) of burstable sizes, and GiB per vCPU of the fixed-performance families.
-_BURSTABLE_GIB = {"micro": 1, "small": 2, "medium": 4, "large": 8, "xlarge": 16, "2xlarge": 32}
-_GIB_PER_VCPU = {"m": 4, "r": 8, "z": 8, "x": 16, "x2i": 32}
-
 
 # ------------------------------------------------------------------------ pure logic
 
@@ -115,35 +117,14 @@ def parameter_group_family(engine_version: str) -> str:
 
 
 def instance_memory_gib(instance_class: str) -> Optional[float]:
-    """Nominal memory of an RDS instance class, or None for a class this table does not know.
-
-    Burstable classes (db.t3, db.t4g) by size; fixed-performance ones as vCPUs (large = 2,
-    xlarge = 4, Nxlarge = 4N) times the family's GiB per vCPU (m 4, r/z 8, x2g 16, x2i 32).
-    """
-    match = re.match(r"^db\.([a-z]+)(\d+)([a-z-]*)\.([a-z0-9]+)$", instance_class)
-    if not match:
-        return None
-    letters, _, variant, size = match.groups()
-    if letters == "t":
-        return float(_BURSTABLE_GIB[size]) if size in _BURSTABLE_GIB else None
-    vcpus = size_vcpus(size) if size not in ("micro", "small", "medium") else None  # no such m/r/x/z sizes
-    per_vcpu = _GIB_PER_VCPU.get("x2i" if letters == "x" and variant.startswith("i") else letters)
-    return float(vcpus * per_vcpu) if vcpus and per_vcpu else None
-
-
-def size_vcpus(size: str) -> Optional[int]:
-    """vCPUs of an RDS or ElastiCache instance size (the part after the last dot):
-    ``micro`` to ``large`` 2 (burstable sizes included), ``xlarge`` 4, ``Nxlarge`` 4N;
-    None for a size this does not know."""
-    if size in ("micro", "small", "medium", "large"):
-        return 2
-    match = re.match(r"^(\d*)xlarge$", size)
-    return 4 * int(match.group(1) or 1) if match else None
+    """Memory of an RDS instance class (``RDS_INSTANCE_CLASSES``), or None for one it does not list."""
+    size = RDS_INSTANCE_CLASSES.get(instance_class)
+    return size.memory_gib if size else None
 
 
 def max_connections_for(instance_class: str) -> int:
     """The ``max_connections`` set for ``instance_class``: RDS's default formula on the
-    usable part of the class's memory, capped at 5000. ValueError for an unknown class."""
+    usable part of the class's memory, capped at 5000. ValueError for a class not listed."""
     memory = instance_memory_gib(instance_class)
     if memory is None:
         raise ValueError(f"unknown instance class {instance_class!r}")
@@ -211,29 +192,37 @@ class DatabaseArgs:
     """AZs of the subnets; the primary uses the first, replicas the next ones round-robin."""
     vpc_id: pulumi.Input[str]
     """VPC the private reader DNS zone is attached to."""
-    engine_version: Optional[str] = "17"
+    engine_version: Optional[str] = setting(
+        "17", one_of=ENGINE_VERSIONS,
+        words=f"must be a PostgreSQL version RDS offers: a major ({SUPPORTED_MAJORS[0]} to {SUPPORTED_MAJORS[-1]}; "
+              f"minor upgrades automatic) or major.minor such as 17.6 (as of {POSTGRES_AS_OF}: "
+              + ", ".join(f"{m}.{lo}-{m}.{hi}" for m, (lo, hi) in POSTGRES_MINORS.items()) + ")")
     """PostgreSQL major (``"17"``, minor upgrades automatic) or major.minor version."""
-    instance_class: Optional[str] = "db.t4g.medium"
+    instance_class: Optional[str] = setting(
+        "db.t4g.medium", one_of=tuple(RDS_INSTANCE_CLASSES),
+        words="must be an RDS for PostgreSQL instance class such as db.r7g.large (families: "
+              + families(RDS_INSTANCE_CLASSES) + ")")
     """Instance class of the primary and the replicas."""
-    allocated_storage_gb: Optional[int] = 20
+    allocated_storage_gb: Optional[int] = setting(20, ge=20, le=65536)
     """Initial gp3 storage (20 to 65536 GiB)."""
-    max_allocated_storage_gb: Optional[int] = 100
+    max_allocated_storage_gb: Optional[int] = setting(100, ge=20, le=65536)
     """Storage autoscaling ceiling (at least ``allocated_storage_gb``)."""
     multi_az: Optional[bool] = False
     """Synchronous standby of the primary in another AZ."""
-    replicas: Optional[int] = 0
+    replicas: Optional[int] = setting(0, ge=0, le=MAX_REPLICAS)
     """In-region read replicas, 0 to 5, each in its own AZ where the subnets allow."""
-    cross_region_replica: Optional[str] = None
+    cross_region_replica: Optional[str] = aws_region()
     """Region of one more read replica (disaster recovery); None: no cross-region replica."""
     cross_region_subnet_ids: Optional[pulumi.Input[list[str]]] = field(default_factory=list)
     """Private subnets (at least 2) in ``cross_region_replica``'s region for that replica."""
     cross_region_security_group_id: Optional[pulumi.Input[str]] = None
     """Security group (in that region's VPC) of the cross-region replica."""
-    backup_retention_days: Optional[int] = 7
+    backup_retention_days: Optional[int] = setting(7, ge=1, le=35)
     """Automated backups and point-in-time-recovery window, 1 to 35 days."""
-    backup_window: Optional[str] = "00:00-01:00"
+    backup_window: Optional[str] = setting("00:00-01:00", pattern=DAILY_WINDOW, words="must be hh:mm-hh:mm (UTC)")
     """Daily automated backup window (UTC, hh:mm-hh:mm)."""
-    maintenance_window: Optional[str] = "sun:04:00-sun:05:00"
+    maintenance_window: Optional[str] = setting(
+        "sun:04:00-sun:05:00", pattern=WEEKLY_WINDOW, words="must be ddd:hh:mm-ddd:hh:mm (UTC), e.g. sun:04:00-sun:05:00")
     """Weekly maintenance window (UTC, ddd:hh:mm-ddd:hh:mm)."""
     deletion_protection: Optional[bool] = True
     """RDS deletion protection on the primary and replicas."""
@@ -247,67 +236,55 @@ class DatabaseArgs:
     ``skip_final_snapshot``."""
     pooling: Optional[bool] = False
     """RDS Proxy (TLS required) in front of the primary."""
-    connections_per_app_instance: Optional[int] = 10
+    connections_per_app_instance: Optional[int] = setting(10, ge=1, le=500)
     """Connection pool size of one app instance."""
-    app_max_instances: Optional[int] = 1
+    app_max_instances: Optional[int] = setting(1, ge=1, le=1000)
     """Most app instances at once; with ``connections_per_app_instance`` it sizes the pool."""
     proxy_iam_auth: Optional[bool] = False
     """Require IAM authentication from clients of the proxy (else SCRAM passwords over TLS)."""
-    max_connections: Optional[int] = None
-    """``max_connections`` (default: from the instance class's memory; required for classes
-    the built-in table does not know)."""
-    monitoring_interval_seconds: Optional[int] = 60
+    max_connections: Optional[int] = setting(None, ge=20, le=262143)
+    """``max_connections`` (default: from the instance class's memory, RDS's own formula)."""
+    monitoring_interval_seconds: Optional[int] = setting(60, one_of=MONITORING_INTERVALS)
     """Enhanced monitoring granularity (0 turns it off)."""
-    performance_insights_retention_days: Optional[int] = 7
+    performance_insights_retention_days: Optional[int] = setting(
+        7, one_of=PERFORMANCE_INSIGHTS_RETENTIONS, words="must be 7, a multiple of 31 up to 713 (months), or 731")
     """Performance Insights retention: 7, a multiple of 31 up to 713 (months), or 731."""
-    slow_query_ms: Optional[int] = 1000
+    slow_query_ms: Optional[int] = setting(1000, ge=0, le=60000)
     """Statements slower than this are logged (``log_min_duration_statement``)."""
-    log_retention_days: Optional[int] = 30
+    log_retention_days: Optional[int] = log_retention(30)
     """Retention of the exported PostgreSQL and upgrade logs."""
-    database_name: Optional[str] = "app"
+    database_name: Optional[str] = setting(
+        "app", pattern=r"(?!template0$|template1$|rdsadmin$)[a-z][a-z0-9_]{0,62}",
+        words="must be lower-case letters, digits and _, start with a letter, at most 63 characters, "
+              "and not template0/template1/rdsadmin")
     """Database created on the primary."""
-    master_username: Optional[str] = "webstack_admin"
-    """Master user; its password is generated, stored and rotated by RDS in Secrets Manager."""
-    port: Optional[int] = 5432
+    master_username: Optional[str] = setting(
+        "webstack_admin", pattern=r"(?!(?:postgres|admin|rds\w*)$)[a-z][a-z0-9_]{0,15}",
+        words="must be 1-16 lower-case letters, digits or _, start with a letter, and not be reserved "
+              f"({', '.join(RESERVED_USERNAMES)}, rds*)")
+    """Master user; its password is generated (or managed by RDS) and kept in Secrets Manager."""
+    port: Optional[int] = setting(5432, ge=1150, le=65535)
     """PostgreSQL port (the security group must open the same port)."""
-    identifier: Optional[str] = None
+    identifier: Optional[str] = setting(
+        None, pattern=SCOPED_ID_40, words="must be lower-case letters, digits and single hyphens, start with a letter, "
+                                          "at most 40 characters (replica and region suffixes are appended)")
     """Identifier of the primary and prefix of the replicas' (default: ``<project>-<stack>-<name>``)."""
-    reader_zone_name: Optional[str] = None
+    reader_zone_name: Optional[str] = setting(
+        None, pattern=_DNS_NAME.pattern.strip("^$"), words="must be a lower-case DNS name such as db.internal")
     """Private DNS zone of the reader endpoint (default: ``<identifier>.internal``)."""
-    reader_max_lag_seconds: Optional[int] = 60
+    reader_max_lag_seconds: Optional[int] = setting(60, ge=1, le=3600, nullable=True)
     """A replica lagging more than this (or silent) leaves reader rotation; None: never."""
     apply_immediately: Optional[bool] = False
     """Apply modifications now instead of in the maintenance window."""
 
     def __post_init__(self) -> None:
-        require(
-            isinstance(self.engine_version, str) and re.match(r"^\d+(\.\d+)?$", self.engine_version) is not None
-            and postgres_major(self.engine_version) in SUPPORTED_MAJORS,
-            "database.engine_version", self.engine_version,
-            f"must be a PostgreSQL major (or major.minor) version RDS offers: {', '.join(map(str, SUPPORTED_MAJORS))}",
-        )
-        require(re.match(r"^db\.[a-z0-9-]+\.[a-z0-9]+$", str(self.instance_class)) is not None,
-                "database.instance_class", self.instance_class, "must be an RDS instance class such as db.r7g.large")
-        if self.max_connections is None:
-            require(instance_memory_gib(self.instance_class) is not None, "database.instance_class",
-                    self.instance_class, "memory of this class is not known: set max_connections explicitly")
-        else:
-            require_range("database.max_connections", self.max_connections, 20, 262143)
-        require_range("database.allocated_storage_gb", self.allocated_storage_gb, 20, 65536)
-        require_range("database.max_allocated_storage_gb", self.max_allocated_storage_gb, 20, 65536)
+        check_fields(self)
         require(self.max_allocated_storage_gb >= self.allocated_storage_gb, "database.max_allocated_storage_gb",
                 self.max_allocated_storage_gb, f"must be at least allocated_storage_gb ({self.allocated_storage_gb})")
-        require_range("database.replicas", self.replicas, 0, MAX_REPLICAS)
-        require_range("database.backup_retention_days", self.backup_retention_days, 1, 35)
-        require_daily_window("database.backup_window", self.backup_window)
-        require_weekly_window("database.maintenance_window", self.maintenance_window, "sun:04:00-sun:05:00")
         n_subnets = static_len(self.subnet_ids)
         require(n_subnets is None or n_subnets >= 2, "database.subnet_ids", self.subnet_ids,
                 "needs at least 2 private subnets in different AZs (RDS subnet groups span 2 AZs)")
         if self.cross_region_replica is not None:
-            require(isinstance(self.cross_region_replica, str) and REGION.match(self.cross_region_replica) is not None,
-                    "database.cross_region_replica", self.cross_region_replica,
-                    "must be an AWS region name such as eu-central-1")
             n_remote = static_len(self.cross_region_subnet_ids)
             require(n_remote is None or n_remote >= 2, "database.cross_region_subnet_ids",
                     self.cross_region_subnet_ids,
@@ -326,35 +303,6 @@ class DatabaseArgs:
             require(not self.skip_final_snapshot, "database.skip_final_snapshot", self.skip_final_snapshot,
                     "protected (production) data always gets a final snapshot; "
                     "set allow_unprotected_prod to override deliberately")
-        require_range("database.connections_per_app_instance", self.connections_per_app_instance, 1, 500)
-        require_range("database.app_max_instances", self.app_max_instances, 1, 1000)
-        require_one_of("database.monitoring_interval_seconds", self.monitoring_interval_seconds, MONITORING_INTERVALS)
-        pi = self.performance_insights_retention_days
-        require(isinstance(pi, int) and (pi in (7, 731) or (pi % 31 == 0 and 31 <= pi <= 713)),
-                "database.performance_insights_retention_days", pi,
-                "must be 7 or a multiple of 31 (months, up to 713) or 731")
-        require_range("database.slow_query_ms", self.slow_query_ms, 0, 60000)
-        require_log_retention("database.log_retention_days", self.log_retention_days)
-        require(re.match(r"^[a-z][a-z0-9_]{0,62}$", str(self.database_name)) is not None
-                and self.database_name not in ("template0", "template1", "rdsadmin"),
-                "database.database_name", self.database_name,
-                "must be lower-case letters, digits and _, start with a letter, at most 63 characters, "
-                "and not template0/template1/rdsadmin")
-        require(re.match(r"^[a-z][a-z0-9_]{0,15}$", str(self.master_username)) is not None
-                and self.master_username not in RESERVED_USERNAMES and not self.master_username.startswith("rds"),
-                "database.master_username", self.master_username,
-                "must be 1-16 lower-case letters, digits or _, start with a letter, and not be reserved "
-                f"({', '.join(RESERVED_USERNAMES)}, rds*)")
-        require_range("database.port", self.port, 1150, 65535)
-        if self.identifier is not None:
-            require(is_scoped_id(self.identifier, 40), "database.identifier", self.identifier,
-                    "must be lower-case letters, digits and single hyphens, start with a letter, at most 40 "
-                    "characters (replica and region suffixes are appended)")
-        if self.reader_zone_name is not None:
-            require(isinstance(self.reader_zone_name, str) and _DNS_NAME.match(self.reader_zone_name) is not None,
-                    "database.reader_zone_name", self.reader_zone_name, "must be a lower-case DNS name such as db.internal")
-        if self.reader_max_lag_seconds is not None:
-            require_range("database.reader_max_lag_seconds", self.reader_max_lag_seconds, 1, 3600)
         max_conn = self.max_connections or max_connections_for(self.instance_class)
         demand = connection_demand(self.connections_per_app_instance, self.app_max_instances)
         if not self.pooling:

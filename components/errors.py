@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Optional
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, Callable, Iterator, Optional, TypeVar
 
 import pulumi
 
@@ -11,9 +13,11 @@ LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 
                       3288, 3653)
 """Retention values CloudWatch Logs accepts."""
 
-_DAILY_WINDOW = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
-_WEEKLY_WINDOW = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d-"
-                            r"(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d$")
+DAILY_WINDOW = r"([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d"
+"""A daily window ``hh:mm-hh:mm`` (UTC; RDS backups, ElastiCache snapshots)."""
+WEEKLY_WINDOW = (r"(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d-"
+                 r"(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d")
+"""A weekly window ``ddd:hh:mm-ddd:hh:mm`` (UTC; maintenance windows)."""
 
 
 class ArgsError(pulumi.RunError, ValueError):
@@ -31,43 +35,61 @@ class ArgsError(pulumi.RunError, ValueError):
         super().__init__(f"{field} = {value!r}: {allowed}")
 
 
+class StopChecks(Exception):
+    """Ends an Args validation whose remaining rules cannot run (its fields have the wrong
+    types); raised only while ``collecting``, after the problems were recorded."""
+
+
+_SINK: ContextVar[Optional[list[ArgsError]]] = ContextVar("webstack_args_problems", default=None)
+T = TypeVar("T")
+
+
+def report(error: ArgsError) -> None:
+    """Raise ``error``, or record it while ``collecting``."""
+    sink = _SINK.get()
+    if sink is None:
+        raise error
+    sink.append(error)
+
+
 def require(condition: bool, field: str, value: Any, allowed: str) -> None:
-    """Raise ``ArgsError(field, value, allowed)`` unless ``condition`` holds."""
+    """Raise ``ArgsError(field, value, allowed)`` unless ``condition`` holds (record it while
+    ``collecting``)."""
     if not condition:
-        raise ArgsError(field, value, allowed)
+        report(ArgsError(field, value, allowed))
 
 
-def require_range(field: str, value: int | float, low: int | float, high: int | float) -> None:
-    """``low <= value <= high`` or an ArgsError that says so."""
-    require(
-        isinstance(value, (int, float)) and not isinstance(value, bool) and low <= value <= high,
-        field,
-        value,
-        f"must be between {low} and {high}",
-    )
+@contextmanager
+def collecting() -> Iterator[list[ArgsError]]:
+    """Within the block, failed checks are recorded in the yielded list instead of raised,
+    so one validation reports every problem of an Args object, not only the first."""
+    sink: list[ArgsError] = []
+    token = _SINK.set(sink)
+    try:
+        yield sink
+    finally:
+        _SINK.reset(token)
 
 
-def require_one_of(field: str, value: Any, allowed: "list[Any] | tuple[Any, ...] | set[Any]") -> None:
-    """``value in allowed`` or an ArgsError listing the allowed values."""
-    require(value in allowed, field, value, "must be one of " + ", ".join(repr(a) for a in sorted(allowed, key=str)))
+def all_problems(build: Callable[[], T]) -> tuple[Optional[T], list[ArgsError]]:
+    """``(build(), [])`` when every check passes, else ``(None, every problem found)``.
 
-
-def require_log_retention(field: str, value: Any) -> None:
-    """``value`` is a retention CloudWatch Logs accepts, or an ArgsError listing them."""
-    require(value in LOG_RETENTION_DAYS, field, value,
-            "must be a CloudWatch Logs retention: " + ", ".join(map(str, LOG_RETENTION_DAYS)))
-
-
-def require_daily_window(field: str, value: Any) -> None:
-    """``value`` is a daily window ``hh:mm-hh:mm`` (UTC; RDS backups, ElastiCache snapshots)."""
-    require(_DAILY_WINDOW.match(str(value)) is not None, field, value, "must be hh:mm-hh:mm (UTC)")
-
-
-def require_weekly_window(field: str, value: Any, example: str) -> None:
-    """``value`` is a weekly window ``ddd:hh:mm-ddd:hh:mm`` (UTC; maintenance windows); the
-    error shows ``example``."""
-    require(_WEEKLY_WINDOW.match(str(value)) is not None, field, value,
-            f"must be ddd:hh:mm-ddd:hh:mm (UTC), e.g. {example}")
+    ``build`` constructs Args. A rule that crashes on a value an earlier check already
+    refused (a string where a number belongs) ends the validation; what was found stands.
+    """
+    with collecting() as problems:
+        try:
+            built: Optional[T] = build()
+        except ArgsError as exc:
+            problems.append(exc)
+            built = None
+        except StopChecks:
+            built = None
+        except Exception:
+            if not problems:
+                raise
+            built = None
+    return (None, problems) if problems else (built, [])
 
 
 def static_len(value: Any) -> Optional[int]:

@@ -21,7 +21,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from pulumi_webstack.errors import require, require_one_of, require_range
+from pulumi_webstack.args import check_fields, setting
+from pulumi_webstack.errors import require
 
 ORIGIN_VERIFY_HEADER = "X-Origin-Verify"
 """Header carrying the secret that proves a request came through the CDN (both app tiers)."""
@@ -72,13 +73,16 @@ class SecurityHeaders:
 
     content_security_policy: Optional[str] = DEFAULT_CSP
     """Content-Security-Policy. Not empty; at most 1783 characters (CloudFront's limit)."""
-    referrer_policy: Optional[str] = "strict-origin-when-cross-origin"
+    referrer_policy: Optional[str] = setting(
+        "strict-origin-when-cross-origin", one_of=REFERRER_POLICIES,
+        words="must be one of " + ", ".join(REFERRER_POLICIES) + " (unsafe-url and no-referrer-when-downgrade "
+              "leak full URLs)")
     """Referrer-Policy; ``unsafe-url`` and ``no-referrer-when-downgrade`` are refused."""
-    frame_options: Optional[str] = "DENY"
+    frame_options: Optional[str] = setting("DENY", one_of=FRAME_OPTIONS)
     """X-Frame-Options: ``DENY`` or ``SAMEORIGIN``."""
     permissions_policy: Optional[str] = DEFAULT_PERMISSIONS_POLICY
     """Permissions-Policy, comma-separated ``feature=(allowlist)`` items."""
-    hsts_max_age_seconds: Optional[int] = ONE_YEAR
+    hsts_max_age_seconds: Optional[int] = setting(ONE_YEAR, ge=ONE_YEAR, le=TWO_YEARS)
     """HSTS max-age, one to two years."""
     hsts_include_subdomains: Optional[bool] = True
     """HSTS ``includeSubDomains``."""
@@ -86,6 +90,7 @@ class SecurityHeaders:
     """HSTS ``preload`` (needs includeSubDomains; prod)."""
 
     def __post_init__(self) -> None:
+        check_fields(self)
         csp = self.content_security_policy
         require(isinstance(csp, str) and bool(csp.strip()), "headers.content_security_policy", csp,
                 "must not be empty (the default is a CSP with frame-ancestors 'none')")
@@ -97,12 +102,9 @@ class SecurityHeaders:
         for directive in csp_directives(csp):
             require(bool(_DIRECTIVE.match(directive)), "headers.content_security_policy", csp,
                     f"directive {directive!r} is not a CSP directive name (lower-case letters and '-')")
-        require_one_of("headers.referrer_policy", self.referrer_policy, REFERRER_POLICIES)
-        require_one_of("headers.frame_options", self.frame_options, FRAME_OPTIONS)
         items = [i.strip() for i in self.permissions_policy.split(",")] if self.permissions_policy else []
         require(bool(items) and all(_PERMISSION.match(i) for i in items), "headers.permissions_policy",
                 self.permissions_policy, "must be comma-separated feature=(allowlist) items, e.g. camera=()")
-        require_range("headers.hsts_max_age_seconds", self.hsts_max_age_seconds, ONE_YEAR, TWO_YEARS)
         require(not self.hsts_preload or self.hsts_include_subdomains, "headers.hsts_preload", self.hsts_preload,
                 "preload needs hsts_include_subdomains=True (the browsers' preload list requires it)")
 

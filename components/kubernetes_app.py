@@ -50,8 +50,8 @@ import pulumi_random as random
 
 from pulumi_webstack import headers as h
 from pulumi_webstack.headers import ORIGIN_VERIFY_HEADER
-from pulumi_webstack.args import from_inputs
-from pulumi_webstack.errors import ArgsError, require, require_one_of, require_range
+from pulumi_webstack.args import check_fields, from_inputs, setting
+from pulumi_webstack.errors import require
 from pulumi_webstack.iam_policies import secret_read_policy_output
 from pulumi_webstack.names import HOSTNAME
 
@@ -65,6 +65,10 @@ _PINNED_IMAGE = re.compile(r"^[\w./:-]+@sha256:[0-9a-f]{64}$")
 _CPU = re.compile(r"^(\d+m|\d+(\.\d+)?)$")
 _MEMORY = re.compile(r"^\d+(Ki|Mi|Gi|Ti|K|M|G|T)?$")
 _ROLE_ARN = re.compile(r"^arn:aws[\w-]*:iam::\d{12}:role/(.+/)?([\w+=,.@-]{1,64})$")
+_LABEL_40 = r"(?=.{1,40}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?"
+_LABEL_WORDS = "must be a DNS label (lower case, digits, '-'; at most 40)"
+_CPU_WORDS = "must be a CPU quantity such as 250m or 1"
+_MEMORY_WORDS = "must be a memory quantity such as 512Mi"
 
 
 def cpu_millicores(value: str) -> int:
@@ -90,63 +94,68 @@ def canary_replicas(min_replicas: int, weight: int) -> int:
 class KubernetesAppArgs:
     """Arguments of ``KubernetesApp``."""
 
-    origin_domain: str
+    origin_domain: str = setting(pattern=HOSTNAME.pattern.strip("^$"),
+                                 words="must be a lower-case DNS name such as origin.example.com")
     """Host the CDN fetches from (the Ingress host)."""
-    image: str
+    image: str = setting(pattern=_PINNED_IMAGE.pattern.strip("^$"), words="must be pinned by digest: registry/name@sha256:<64 hex>")
     """Container image pinned by digest (``registry/name@sha256:<64 hex>``)."""
-    namespace: Optional[str] = "webstack"
+    namespace: Optional[str] = setting("webstack", pattern=_LABEL_40, words=_LABEL_WORDS)
     """Namespace created for the app."""
-    app_name: Optional[str] = "web"
+    app_name: Optional[str] = setting("web", pattern=_LABEL_40, words=_LABEL_WORDS)
     """Name of the Deployment/Service/Ingress and the ``app.kubernetes.io/name`` label."""
-    port: Optional[int] = 3000
+    port: Optional[int] = setting(3000, ge=1024, le=65535)
     """Container port."""
-    min_replicas: Optional[int] = 2
+    min_instances: Optional[int] = setting(2, ge=1, le=100)
     """Replicas at rest (HPA minimum)."""
-    max_replicas: Optional[int] = 20
+    max_instances: Optional[int] = setting(20, ge=1, le=100)
     """HPA maximum."""
-    cpu_target_percent: Optional[int] = 70
+    cpu_target_percent: Optional[int] = setting(70, ge=10, le=95)
     """Average CPU utilisation (of requests) above which the HPA scales out."""
-    memory_target_percent: Optional[int] = 80
+    memory_target_percent: Optional[int] = setting(80, ge=10, le=95, nullable=True)
     """Average memory utilisation above which the HPA scales out (None: CPU only)."""
-    cpu_request: Optional[str] = "250m"
+    cpu_request: Optional[str] = setting("250m", pattern=_CPU.pattern.strip("^$"), words=_CPU_WORDS)
     """CPU request per pod."""
-    cpu_limit: Optional[str] = "1"
+    cpu_limit: Optional[str] = setting("1", pattern=_CPU.pattern.strip("^$"), words=_CPU_WORDS)
     """CPU limit per pod."""
-    memory_request: Optional[str] = "512Mi"
+    memory_request: Optional[str] = setting("512Mi", pattern=_MEMORY.pattern.strip("^$"), words=_MEMORY_WORDS)
     """Memory request per pod."""
-    memory_limit: Optional[str] = "1Gi"
+    memory_limit: Optional[str] = setting("1Gi", pattern=_MEMORY.pattern.strip("^$"), words=_MEMORY_WORDS)
     """Memory limit per pod."""
-    health_path: Optional[str] = "/api/health"
+    health_path: Optional[str] = setting("/api/health", pattern=r"/[\w/.-]*", words="must be a path such as /api/health")
     """Liveness/readiness endpoint."""
-    rollout: Optional[str] = "direct"
+    rollout: Optional[str] = setting("direct", one_of=ROLLOUTS)
     """``direct``, ``canary`` or ``blue-green``."""
-    active_color: Optional[str] = "blue"
+    active_color: Optional[str] = setting("blue", one_of=COLORS)
     """Colour serving traffic with blue-green."""
-    color_images: Optional[dict[str, str]] = field(default_factory=dict)
+    color_images: Optional[dict[str, str]] = setting(default_factory=dict, pattern=_PINNED_IMAGE.pattern.strip("^$"),
+                                                     words="must be pinned by digest: registry/name@sha256:<64 hex>")
     """Image per colour for blue-green (``{"green": "...@sha256:..."}``); default ``image``."""
-    canary_image: Optional[str] = None
+    canary_image: Optional[str] = setting(None, pattern=_PINNED_IMAGE.pattern.strip("^$"), words="must be pinned by digest: registry/name@sha256:<64 hex>")
     """Image of the canary Deployment (rollout canary); None: no canary running."""
-    canary_weight: Optional[int] = 0
+    canary_weight: Optional[int] = setting(0, ge=0, le=100)
     """Percent of requests sent to the canary: 0 or one of ``canary_steps``."""
     canary_steps: Optional[list[int]] = field(default_factory=lambda: [5, 10, 25, 50, 100])
     """Allowed canary weights, ascending, ending at 100."""
-    ingress_class: Optional[str] = "nginx"
+    ingress_class: Optional[str] = setting("nginx", pattern=r"[a-z0-9]([-a-z0-9.]*[a-z0-9])?",
+                                           words="must be an IngressClass name")
     """IngressClass (ingress-nginx)."""
-    ingress_controller_namespace: Optional[str] = "ingress-nginx"
+    ingress_controller_namespace: Optional[str] = setting("ingress-nginx", pattern=_LABEL_40, words=_LABEL_WORDS)
     """Namespace of the ingress controller pods (the only source allowed to reach the app)."""
-    cluster_issuer: Optional[str] = None
+    cluster_issuer: Optional[str] = setting(None, pattern=_DNS_LABEL.pattern.strip("^$"),
+                                            words="must be a cert-manager ClusterIssuer name")
     """cert-manager ClusterIssuer issuing the origin certificate (None: provide the TLS Secret)."""
-    tls_secret_name: Optional[str] = None
+    tls_secret_name: Optional[str] = setting(None, pattern=_DNS_LABEL.pattern.strip("^$"), words="must be a Secret name")
     """TLS Secret of the Ingress; default ``<app_name>-tls``."""
-    service_account_role_arn: Optional[str] = None
+    service_account_role_arn: Optional[str] = setting(None, pattern=_ROLE_ARN.pattern.strip("^$"),
+                                                      words="must be an IAM role ARN")
     """IAM role for the pods (IRSA); gets a policy to read the data-tier secrets."""
     database_host: Optional[pulumi.Input[str]] = None
     """Writer (or proxy) endpoint of the database."""
     database_reader_host: Optional[pulumi.Input[str]] = None
     """Reader endpoint of the database."""
-    database_port: Optional[int] = 5432
+    database_port: Optional[int] = setting(5432, ge=1, le=65535)
     """Database port (also opened in the egress policy)."""
-    database_name: Optional[str] = None
+    database_name: Optional[str] = setting(None, pattern=r"[a-z][a-z0-9_]{0,62}", words="must be a PostgreSQL identifier")
     """Name of the application database."""
     database_secret_arn: Optional[pulumi.Input[str]] = None
     """Secrets Manager secret with the database credentials."""
@@ -154,7 +163,7 @@ class KubernetesAppArgs:
     """Primary endpoint of the cache (TLS)."""
     cache_reader_host: Optional[pulumi.Input[str]] = None
     """Reader endpoint of the cache."""
-    cache_port: Optional[int] = 6379
+    cache_port: Optional[int] = setting(6379, ge=1, le=65535)
     """Cache port (also opened in the egress policy)."""
     cache_auth_secret_arn: Optional[pulumi.Input[str]] = None
     """Secrets Manager secret with the cache AUTH token."""
@@ -162,7 +171,7 @@ class KubernetesAppArgs:
     """KMS keys encrypting those secrets."""
     data_cidrs: Optional[list[pulumi.Input[str]]] = field(default_factory=list)
     """Networks of the database and cache (egress allowed there on their ports)."""
-    run_as_user: Optional[int] = 10001
+    run_as_user: Optional[int] = setting(10001, ge=1, le=2**31 - 1)
     """UID (and GID) the container runs as."""
     writable_paths: Optional[list[str]] = field(default_factory=lambda: ["/tmp"])
     """Paths backed by an emptyDir (the root file system is read-only)."""
@@ -170,40 +179,16 @@ class KubernetesAppArgs:
     """Security headers the Ingress sends."""
 
     def __post_init__(self) -> None:
-        require(isinstance(self.origin_domain, str) and bool(HOSTNAME.match(self.origin_domain)),
-                "kubernetes.origin_domain", self.origin_domain, "must be a lower-case DNS name such as origin.example.com")
-        require(isinstance(self.image, str) and bool(_PINNED_IMAGE.match(self.image)), "kubernetes.image", self.image,
-                "must be pinned by digest: registry/name@sha256:<64 hex>")
-        for key in ("namespace", "app_name", "ingress_controller_namespace"):
-            value = getattr(self, key)
-            require(isinstance(value, str) and bool(_DNS_LABEL.match(value)) and len(value) <= 40,
-                    f"kubernetes.{key}", value, "must be a DNS label (lower case, digits, '-'; at most 40)")
-        require_range("kubernetes.port", self.port, 1024, 65535)
-        require_range("kubernetes.min_replicas", self.min_replicas, 1, 100)
-        require_range("kubernetes.max_replicas", self.max_replicas, 1, 100)
-        require(self.min_replicas <= self.max_replicas, "kubernetes.min_replicas", self.min_replicas,
-                f"must not exceed max_replicas ({self.max_replicas})")
-        require_range("kubernetes.cpu_target_percent", self.cpu_target_percent, 10, 95)
-        if self.memory_target_percent is not None:
-            require_range("kubernetes.memory_target_percent", self.memory_target_percent, 10, 95)
-        for key in ("cpu_request", "cpu_limit"):
-            require(bool(_CPU.match(str(getattr(self, key)))), f"kubernetes.{key}", getattr(self, key),
-                    "must be a CPU quantity such as 250m or 1")
-        for key in ("memory_request", "memory_limit"):
-            require(bool(_MEMORY.match(str(getattr(self, key)))), f"kubernetes.{key}", getattr(self, key),
-                    "must be a memory quantity such as 512Mi")
+        check_fields(self)
+        require(self.min_instances <= self.max_instances, "kubernetes.min_instances", self.min_instances,
+                f"must not exceed max_instances ({self.max_instances})")
         require(cpu_millicores(self.cpu_request) <= cpu_millicores(self.cpu_limit), "kubernetes.cpu_request",
                 self.cpu_request, f"must not exceed cpu_limit ({self.cpu_limit})")
         require(memory_bytes(self.memory_request) <= memory_bytes(self.memory_limit), "kubernetes.memory_request",
                 self.memory_request, f"must not exceed memory_limit ({self.memory_limit})")
-        require(bool(re.match(r"^/[\w/.-]*$", self.health_path)), "kubernetes.health_path", self.health_path,
-                "must be a path such as /api/health")
-        require_one_of("kubernetes.rollout", self.rollout, ROLLOUTS)
-        require_one_of("kubernetes.active_color", self.active_color, COLORS)
-        for color, image in self.color_images.items():
-            require_one_of("kubernetes.color_images", color, COLORS)
-            require(bool(_PINNED_IMAGE.match(image)), f"kubernetes.color_images.{color}", image,
-                    "must be pinned by digest: registry/name@sha256:<64 hex>")
+        for color in self.color_images:
+            require(color in COLORS, "kubernetes.color_images", color,
+                    "keys must be one of " + ", ".join(map(repr, COLORS)))
         require(not self.color_images or self.rollout == "blue-green", "kubernetes.color_images", self.color_images,
                 "only applies to rollout 'blue-green'")
         steps = self.canary_steps
@@ -212,40 +197,19 @@ class KubernetesAppArgs:
         if self.canary_image is not None:
             require(self.rollout == "canary", "kubernetes.canary_image", self.canary_image,
                     "needs rollout 'canary'")
-            require(bool(_PINNED_IMAGE.match(self.canary_image)), "kubernetes.canary_image", self.canary_image,
-                    "must be pinned by digest: registry/name@sha256:<64 hex>")
         require(self.canary_weight == 0 or self.canary_weight in steps, "kubernetes.canary_weight",
                 self.canary_weight, f"must be 0 or one of the canary steps {steps}")
         require(self.canary_weight == 0 or self.canary_image is not None, "kubernetes.canary_weight",
                 self.canary_weight, "needs canary_image (the version receiving that traffic)")
         require(self.canary_weight < 100, "kubernetes.canary_weight", self.canary_weight,
                 "100 means the canary is done: promote it by setting image to the canary image")
-        require(bool(re.match(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$", self.ingress_class)), "kubernetes.ingress_class",
-                self.ingress_class, "must be an IngressClass name")
-        if self.cluster_issuer is not None:
-            require(bool(_DNS_LABEL.match(self.cluster_issuer)), "kubernetes.cluster_issuer", self.cluster_issuer,
-                    "must be a cert-manager ClusterIssuer name")
-        if self.tls_secret_name is not None:
-            require(bool(_DNS_LABEL.match(self.tls_secret_name)), "kubernetes.tls_secret_name",
-                    self.tls_secret_name, "must be a Secret name")
-        if self.service_account_role_arn is not None:
-            require(bool(_ROLE_ARN.match(self.service_account_role_arn)), "kubernetes.service_account_role_arn",
-                    self.service_account_role_arn, "must be an IAM role ARN")
-        if self.database_name is not None:
-            require(bool(re.match(r"^[a-z][a-z0-9_]{0,62}$", self.database_name)), "kubernetes.database_name",
-                    self.database_name, "must be a PostgreSQL identifier")
-        require_range("kubernetes.database_port", self.database_port, 1, 65535)
-        require_range("kubernetes.cache_port", self.cache_port, 1, 65535)
         for cidr in self.data_cidrs:
             if isinstance(cidr, str):
                 require(bool(re.match(r"^\d{1,3}(\.\d{1,3}){3}/\d{1,2}$", cidr)) and not cidr.endswith("/0"),
                         "kubernetes.data_cidrs", cidr, "must be a network in CIDR form (never /0)")
-        require_range("kubernetes.run_as_user", self.run_as_user, 1, 2**31 - 1)
         for path in self.writable_paths:
-            require(isinstance(path, str) and path.startswith("/") and path != "/", "kubernetes.writable_paths", path,
+            require(path.startswith("/") and path != "/", "kubernetes.writable_paths", path,
                     "must be absolute paths other than /")
-        if not isinstance(self.headers, h.SecurityHeaders):
-            raise ArgsError("kubernetes.headers", self.headers, "must be a pulumi_webstack.headers.SecurityHeaders")
 
     @property
     def secret_arns(self) -> list[pulumi.Input[str]]:
@@ -472,21 +436,21 @@ class KubernetesApp(pulumi.ComponentResource):
                 active = color == args.active_color
                 self.deployments[color] = deployment(
                     color, f"{app}-{color}", {"webstack.io/color": color},
-                    args.color_images.get(color, args.image), args.min_replicas, autoscaled=active,
+                    args.color_images.get(color, args.image), args.min_instances, autoscaled=active,
                 )
             scaled = self.deployments[args.active_color]
             main_service = service("service", app, {"webstack.io/color": args.active_color})
             service("preview", f"{app}-preview", {"webstack.io/color": args.idle_color})
         else:
             stable = {"webstack.io/track": "stable"}
-            scaled = self.deployments["stable"] = deployment("deployment", app, stable, args.image, args.min_replicas,
+            scaled = self.deployments["stable"] = deployment("deployment", app, stable, args.image, args.min_instances,
                                                              autoscaled=True)
             main_service = service("service", app, stable)
             if args.canary_image is not None:
                 canary = {"webstack.io/track": "canary"}
                 self.deployments["canary"] = deployment(
                     "canary", f"{app}-canary", canary, args.canary_image,
-                    canary_replicas(args.min_replicas, args.canary_weight), autoscaled=False,
+                    canary_replicas(args.min_instances, args.canary_weight), autoscaled=False,
                 )
                 canary_service = service("canary-service", f"{app}-canary", canary)
 
@@ -505,8 +469,8 @@ class KubernetesApp(pulumi.ComponentResource):
             metadata=meta(app),
             spec={
                 "scale_target_ref": {"api_version": "apps/v1", "kind": "Deployment", "name": scaled.metadata.name},
-                "min_replicas": args.min_replicas,
-                "max_replicas": args.max_replicas,
+                "min_replicas": args.min_instances,
+                "max_replicas": args.max_instances,
                 "metrics": metrics,
                 "behavior": {
                     "scale_up": {"stabilization_window_seconds": 0,
@@ -592,7 +556,7 @@ class KubernetesApp(pulumi.ComponentResource):
         self.namespace = namespace
         self.deployment_name = scaled.metadata.name
         self.hpa_name = hpa.metadata.name
-        self.max_replicas = args.max_replicas
+        self.max_replicas = args.max_instances
         self.service_name = main_service.metadata.name
         self.origin_domain = pulumi.Output.from_input(args.origin_domain)
         self.health_url = pulumi.Output.from_input(f"https://{args.origin_domain}{args.health_path}")

@@ -4,12 +4,31 @@ of the names a user passes (host names, regions, email addresses). Helpers, not 
 import hashlib
 import re
 
-_SCOPED_ID = re.compile(r"^[a-z](?:[a-z0-9]|-(?!-))*[a-z0-9]$")
+from pulumi_aws import Region as _Region
+
+SCOPED_ID_40 = r"(?=.{2,40}$)[a-z](?:[a-z0-9]|-(?!-))*[a-z0-9]"
+"""What ``stack_scoped_id`` gives with its default limit: lower-case letters, digits and single
+hyphens, starting with a letter, at most 40 characters (RDS identifiers, ElastiCache ids)."""
 
 HOSTNAME = re.compile(r"^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$")
 """A lower-case DNS name with at least two labels (no scheme, port or path)."""
-REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
-"""An AWS region name such as ``eu-west-1``."""
+AWS_REGIONS: tuple[str, ...] = tuple(sorted(r.value for r in _Region))
+"""Every AWS region the AWS provider knows (its ``Region`` enum), the one list of regions."""
+REGION_WORDS = "must be an AWS region such as eu-west-1 (lower case, as the AWS provider lists them)"
+
+AVAILABILITY_ZONES: dict[str, int] = {
+    "us-east-1": 6, "us-east-2": 3, "us-west-1": 2, "us-west-2": 4,
+    "af-south-1": 3, "ap-east-1": 3, "ap-east-2": 3, "ap-south-1": 3, "ap-south-2": 3,
+    "ap-southeast-1": 3, "ap-southeast-2": 3, "ap-southeast-3": 3, "ap-southeast-4": 3, "ap-southeast-5": 3,
+    "ap-southeast-6": 3, "ap-southeast-7": 3, "ap-northeast-1": 3, "ap-northeast-2": 4, "ap-northeast-3": 3,
+    "ca-central-1": 3, "ca-west-1": 3, "eu-central-1": 3, "eu-central-2": 3, "eu-west-1": 3, "eu-west-2": 3,
+    "eu-west-3": 3, "eu-south-1": 3, "eu-south-2": 3, "eu-north-1": 3, "il-central-1": 3, "me-south-1": 3,
+    "me-central-1": 3, "mx-central-1": 3, "sa-east-1": 3, "cn-north-1": 3, "cn-northwest-1": 3,
+    "us-gov-west-1": 3, "us-gov-east-1": 3, "eusc-de-east-1": 3,
+}
+"""Availability zones a new account can use per region (AWS Global Infrastructure, as of
+2026-11; us-west-1 and ap-northeast-1 have more, closed to new accounts). The isolated
+regions are not listed: nothing is checked there."""
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
 """An email address as SNS accepts it for subscriptions."""
 
@@ -27,10 +46,3 @@ def stack_scoped_id(project: str, stack: str, name: str, *, fallback: str, limit
         digest = hashlib.sha256(raw.encode()).hexdigest()[:6]
         raw = raw[:limit - 7].rstrip("-") + "-" + digest
     return raw
-
-
-def is_scoped_id(value: object, limit: int = 40) -> bool:
-    """``value`` has the shape ``stack_scoped_id`` gives: a string of at most ``limit``
-    lower-case letters, digits and single hyphens, starting with a letter and ending in a
-    letter or digit (what RDS identifiers and ElastiCache group ids accept)."""
-    return isinstance(value, str) and len(value) <= limit and _SCOPED_ID.match(value) is not None

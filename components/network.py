@@ -15,8 +15,8 @@ from typing import Optional
 import pulumi
 import pulumi_aws as aws
 
-from pulumi_webstack.args import from_inputs
-from pulumi_webstack.errors import ArgsError, require, require_log_retention, require_range
+from pulumi_webstack.args import check_fields, from_inputs, log_retention, setting
+from pulumi_webstack.errors import ArgsError, require
 from pulumi_webstack.iam_policies import assume_role_policy
 
 
@@ -34,38 +34,43 @@ def subnet_cidrs(cidr: str, count: int, new_prefix: Optional[int] = None) -> lis
     return [str(s) for s in subnets[:count]]
 
 
+VPC_ID = r"vpc-[0-9a-f]{8,17}"
+SUBNET_ID = r"subnet-[0-9a-f]{8,17}"
+
+
 @dataclass
 class NetworkArgs:
     """Arguments of ``Network``."""
 
     cidr: Optional[str] = "10.0.0.0/16"
     """CIDR of the new VPC (private RFC 1918 range, /16 to /24). Ignored with ``vpc_id``."""
-    az_count: Optional[int] = 3
-    """Availability zones with a private subnet; at least 2."""
-    vpc_id: Optional[str] = None
+    az_count: Optional[int] = setting(3, ge=2, le=6)
+    """Availability zones with a private subnet; at least 2 (and no more than the region has)."""
+    vpc_id: Optional[str] = setting(None, pattern=VPC_ID, words="must be a VPC id such as vpc-0123456789abcdef0")
     """Existing VPC to use instead of creating one (then ``subnet_ids`` is required)."""
-    subnet_ids: Optional[list[str]] = field(default_factory=list)
+    subnet_ids: Optional[list[str]] = setting(default_factory=list, pattern=SUBNET_ID,
+                                              words="must be a subnet id such as subnet-0123456789abcdef0")
     """Existing private subnets, at least 2, in different AZs."""
     app_cidrs: Optional[list[str]] = field(default_factory=list)
     """Networks (besides members of the app security group) allowed to reach the data ports."""
-    database_port: Optional[int] = 5432
+    database_port: Optional[int] = setting(5432, ge=1, le=65535)
     """PostgreSQL port opened from the app tier to the database security group."""
-    cache_port: Optional[int] = 6379
+    cache_port: Optional[int] = setting(6379, ge=1, le=65535)
     """Redis port opened from the app tier to the cache security group."""
     flow_logs: Optional[bool] = True
     """Record VPC flow logs in CloudWatch Logs (new VPC only)."""
-    flow_log_retention_days: Optional[int] = 90
+    flow_log_retention_days: Optional[int] = log_retention(90)
     """Retention of the flow log group."""
 
     def __post_init__(self) -> None:
-        require_range("network.az_count", self.az_count, 2, 6)
+        check_fields(self)
         if self.vpc_id is None:
             try:
                 net = ipaddress.ip_network(self.cidr, strict=True)
             except ValueError:
                 raise ArgsError("network.cidr", self.cidr, "must be an IPv4 network in CIDR form, e.g. 10.0.0.0/16") from None
-            require(net.is_private and 16 <= net.prefixlen <= 24, "network.cidr", self.cidr,
-                    "must be a private range with a prefix between /16 and /24")
+            require(net.version == 4 and net.is_private and 16 <= net.prefixlen <= 24, "network.cidr", self.cidr,
+                    "must be a private (RFC 1918) IPv4 range with a prefix between /16 and /24")
         else:
             require(len(self.subnet_ids) >= 2, "network.subnet_ids", self.subnet_ids,
                     "with vpc_id, give at least 2 private subnets in different AZs")
@@ -78,9 +83,6 @@ class NetworkArgs:
                 raise ArgsError("network.app_cidrs", cidr, "must be a network in CIDR form") from None
             require(net.prefixlen > 0 and net.is_private, "network.app_cidrs", cidr,
                     "must be a private network; the data tier is never opened to the internet")
-        require_range("network.database_port", self.database_port, 1, 65535)
-        require_range("network.cache_port", self.cache_port, 1, 65535)
-        require_log_retention("network.flow_log_retention_days", self.flow_log_retention_days)
 
 
 class Network(pulumi.ComponentResource):

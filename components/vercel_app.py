@@ -43,8 +43,8 @@ import pulumiverse_vercel as vercel
 
 from pulumi_webstack import headers as h
 from pulumi_webstack.headers import ORIGIN_VERIFY_HEADER
-from pulumi_webstack.args import from_inputs
-from pulumi_webstack.errors import ArgsError, require, require_one_of, require_range
+from pulumi_webstack.args import check_fields, from_inputs, setting
+from pulumi_webstack.errors import require
 from pulumi_webstack.iam_policies import secret_read_policy_output
 from pulumi_webstack.names import HOSTNAME
 
@@ -64,15 +64,18 @@ _REPO = re.compile(r"^[\w.-]+/[\w.-]+$")
 class VercelAppArgs:
     """Arguments of ``VercelApp``."""
 
-    project_name: str
+    project_name: str = setting(pattern=_PROJECT.pattern.strip("^$"),
+                                words="must be lower case letters, digits, '.', '_' or '-' (at most 100)")
     """Vercel project name (lower case, unique in the team)."""
-    origin_domain: str
+    origin_domain: str = setting(pattern=HOSTNAME.pattern.strip("^$"),
+                                 words="must be a lower-case DNS name such as origin.example.com")
     """Host the CDN fetches from; attached to the project as its production domain."""
-    framework: Optional[str] = "nextjs"
+    framework: Optional[str] = setting("nextjs", pattern=r"[a-z0-9-]+",
+                                       words="must be a Vercel framework preset such as nextjs or sveltekit-1")
     """Vercel framework preset (``nextjs``, ``sveltekit-1``, ...)."""
-    git_repository: Optional[str] = None
+    git_repository: Optional[str] = setting(None, pattern=_REPO.pattern.strip("^$"), words="must be owner/name")
     """Repository ``owner/name`` Vercel deploys from."""
-    git_provider: Optional[str] = "github"
+    git_provider: Optional[str] = setting("github", one_of=GIT_PROVIDERS)
     """``github``, ``gitlab`` or ``bitbucket``."""
     root_directory: Optional[str] = None
     """Directory of the app inside the repository."""
@@ -80,7 +83,8 @@ class VercelAppArgs:
     """Branch whose pushes deploy to production."""
     team_id: Optional[str] = None
     """Vercel team owning the project (else the provider's default team)."""
-    team_slug: Optional[str] = None
+    team_slug: Optional[str] = setting(None, pattern=_SLUG.pattern.strip("^$"),
+                                       words="must be a Vercel team slug (lower case letters, digits and '-')")
     """Team slug: enables OIDC federation to AWS (issuer ``https://oidc.vercel.com/<slug>``)."""
     oidc_provider_arn: Optional[str] = None
     """Existing IAM OIDC provider for the team's issuer (one per AWS account); None creates it."""
@@ -90,7 +94,7 @@ class VercelAppArgs:
     """Reader endpoint of the database."""
     database_port: Optional[pulumi.Input[int]] = None
     """Database port."""
-    database_name: Optional[str] = None
+    database_name: Optional[str] = setting(None, pattern=r"[a-z][a-z0-9_]{0,62}", words="must be a PostgreSQL identifier")
     """Name of the application database."""
     database_secret_arn: Optional[pulumi.Input[str]] = None
     """Secrets Manager secret with the database credentials."""
@@ -106,82 +110,53 @@ class VercelAppArgs:
     """KMS keys encrypting those secrets (the role may decrypt through Secrets Manager only)."""
     preview_data_access: Optional[bool] = False
     """Preview deployments get the data-tier variables (and may assume the role) too."""
-    rollout: Optional[str] = "direct"
+    rollout: Optional[str] = setting("direct", one_of=("direct", "canary"),
+                                     words="must be 'direct' or 'canary' (a Vercel rolling release)")
     """``direct`` or ``canary`` (Vercel rolling release)."""
     canary_steps: Optional[list[int]] = field(default_factory=list)
     """Traffic percentages of the rolling release, ascending, ending at 100 (2 to 10 steps)."""
-    rolling_release_advancement: Optional[str] = "automatic"
+    rolling_release_advancement: Optional[str] = setting("automatic", one_of=ADVANCEMENT_TYPES)
     """``automatic`` (timed) or ``manual-approval``."""
-    rolling_release_stage_minutes: Optional[int] = 10
+    rolling_release_stage_minutes: Optional[int] = setting(10, ge=1, le=1440)
     """Minutes each stage runs before an automatic rolling release advances."""
     api_paths: Optional[list[str]] = field(default_factory=lambda: ["/api/"])
     """Path prefixes the firewall rate limit applies to."""
-    api_rate_limit_per_minute: Optional[int] = 1200
+    api_rate_limit_per_minute: Optional[int] = setting(1200, ge=1, le=10_000_000)
     """Requests per connecting address (behind the CDN: per edge server) per minute on the API."""
     firewall_owasp: Optional[bool] = False
     """Enable Vercel's OWASP core ruleset (deny); needs an Enterprise plan."""
     require_origin_secret: Optional[bool] = True
     """Deny requests without the CDN's ``X-Origin-Verify`` secret (all but ``health_path``)."""
-    health_path: Optional[str] = "/api/health"
+    health_path: Optional[str] = setting("/api/health", pattern=r"/[\w/.-]*", words="must be a path such as /api/health")
     """Health endpoint (reachable without the origin secret, for uptime checks)."""
-    log_drain_url: Optional[str] = None
+    log_drain_url: Optional[str] = setting(None, pattern=r"https://[^\s/]+(/\S*)?", words="must be an https:// URL")
     """HTTPS endpoint receiving the project's logs."""
-    hosted_zone_id: Optional[str] = None
+    hosted_zone_id: Optional[str] = setting(None, pattern=r"Z[A-Z0-9]{1,32}", words="must be a Route 53 hosted zone id")
     """Route 53 zone of ``origin_domain``: a CNAME to Vercel is created there."""
     headers: Optional[h.SecurityHeaders] = field(default_factory=h.SecurityHeaders)
     """Security headers set on every route."""
 
     def __post_init__(self) -> None:
-        require(isinstance(self.project_name, str) and bool(_PROJECT.match(self.project_name)),
-                "vercel.project_name", self.project_name,
-                "must be lower case letters, digits, '.', '_' or '-' (at most 100)")
-        require(isinstance(self.origin_domain, str) and bool(HOSTNAME.match(self.origin_domain)),
-                "vercel.origin_domain", self.origin_domain, "must be a lower-case DNS name such as origin.example.com")
-        require(bool(self.framework) and bool(re.match(r"^[a-z0-9-]+$", self.framework)), "vercel.framework",
-                self.framework, "must be a Vercel framework preset such as nextjs or sveltekit-1")
-        if self.git_repository is not None:
-            require(bool(_REPO.match(self.git_repository)), "vercel.git_repository", self.git_repository,
-                    "must be owner/name")
-        require_one_of("vercel.git_provider", self.git_provider, GIT_PROVIDERS)
+        check_fields(self)
         if self.root_directory is not None:
             require(not self.root_directory.startswith("/") and ".." not in self.root_directory.split("/"),
                     "vercel.root_directory", self.root_directory, "must be a relative path inside the repository")
-        if self.team_slug is not None:
-            require(bool(_SLUG.match(self.team_slug)), "vercel.team_slug", self.team_slug,
-                    "must be a Vercel team slug (lower case letters, digits and '-')")
         if self.oidc_provider_arn is not None:
             require(self.team_slug is not None, "vercel.oidc_provider_arn", self.oidc_provider_arn,
                     "needs team_slug (the provider's issuer is https://oidc.vercel.com/<team_slug>)")
             require(bool(re.match(r"^arn:aws[\w-]*:iam::\d{12}:oidc-provider/oidc\.vercel\.com/", self.oidc_provider_arn)),
                     "vercel.oidc_provider_arn", self.oidc_provider_arn,
                     "must be the ARN of the IAM OIDC provider for oidc.vercel.com/<team_slug>")
-        if self.database_name is not None:
-            require(bool(re.match(r"^[a-z][a-z0-9_]{0,62}$", self.database_name)), "vercel.database_name",
-                    self.database_name, "must be a PostgreSQL identifier")
-        require_one_of("vercel.rollout", self.rollout, ("direct", "canary"))
         if self.rollout == "canary":
             steps = self.canary_steps
-            require(2 <= len(steps) <= 10 and all(isinstance(s, int) and 0 < s <= 100 for s in steps)
+            require(2 <= len(steps) <= 10 and all(0 < s <= 100 for s in steps)
                     and steps == sorted(set(steps)) and steps[-1] == 100,
                     "vercel.canary_steps", steps,
                     "must be 2 to 10 strictly ascending percentages ending at 100, e.g. [5, 10, 25, 50, 100]")
-        require_one_of("vercel.rolling_release_advancement", self.rolling_release_advancement, ADVANCEMENT_TYPES)
-        require_range("vercel.rolling_release_stage_minutes", self.rolling_release_stage_minutes, 1, 1440)
         require(bool(self.api_paths), "vercel.api_paths", self.api_paths, "must list at least one path prefix")
         for prefix in self.api_paths:
-            require(isinstance(prefix, str) and prefix.startswith("/") and "*" not in prefix, "vercel.api_paths",
+            require(prefix.startswith("/") and "*" not in prefix, "vercel.api_paths",
                     prefix, "must be a path prefix starting with '/' (no wildcards)")
-        require_range("vercel.api_rate_limit_per_minute", self.api_rate_limit_per_minute, 1, 10_000_000)
-        require(bool(re.match(r"^/[\w/.-]*$", self.health_path)), "vercel.health_path", self.health_path,
-                "must be a path such as /api/health")
-        if self.log_drain_url is not None:
-            require(bool(re.match(r"^https://[^\s/]+(/\S*)?$", self.log_drain_url)), "vercel.log_drain_url",
-                    self.log_drain_url, "must be an https:// URL")
-        if self.hosted_zone_id is not None:
-            require(bool(re.match(r"^Z[A-Z0-9]{1,32}$", self.hosted_zone_id)), "vercel.hosted_zone_id",
-                    self.hosted_zone_id, "must be a Route 53 hosted zone id")
-        if not isinstance(self.headers, h.SecurityHeaders):
-            raise ArgsError("vercel.headers", self.headers, "must be a pulumi_webstack.headers.SecurityHeaders")
 
     @property
     def data_targets(self) -> list[str]:

@@ -6,8 +6,8 @@ fenced by ``<!-- generated:NAME -->`` and ``<!-- /generated:NAME -->``:
 - ``args``: every Args field, from the dataclass (Python name, default, docstring) and the
   package schema ``pulumi package add`` infers (schema name, type, required);
 - ``outputs``: every output attribute, with its Python annotation and schema type;
-- ``tiers``: what differs per tier: the rows of ``components/tiers.py`` the stack program
-  passes to this component (``Alerting`` applies its ``tier`` itself: its thresholds);
+- ``tiers``: what differs per tier: the rows of ``infra/presets.py`` (keyed by this
+  component's Args fields) the stack program sets, with the stack-file key of each;
 
 ``docs/alerting.md`` also has ``alarms``, the prod alarm catalogue of ``components/alarms.py``,
 and ``docs/README.md`` has an ``index`` block linking every page.
@@ -16,8 +16,8 @@ and ``docs/README.md`` has an ``index`` block linking every page.
     python docs/generate.py --check    # exit 1, naming each stale or missing page
 
 A component added to ``components/__main__.py`` gets a page (created with its blocks when
-missing); a row added to the tier table must land on a page (``TIER_TARGETS``) or this
-script stops and says so.
+missing); a row added to the presets must name a field of a component (or a stack-only key
+of ``infra/sections.py``) or this script stops and says so.
 """
 
 from __future__ import annotations
@@ -42,48 +42,16 @@ from pulumi.provider.experimental.util import camel_case as camel  # noqa: E402
 import pulumi_webstack.__main__ as package  # noqa: E402
 from pulumi_webstack import alarms  # noqa: E402
 from pulumi_webstack.__main__ import args_class  # noqa: E402
-from pulumi_webstack.alarms import Thresholds  # noqa: E402
+from infra.presets import PRESETS, Tier  # noqa: E402
+from infra.sections import PLATFORMS, SECTIONS, args_class as section_args  # noqa: E402
 from pulumi_webstack.alerting import AlertingArgs  # noqa: E402
 from pulumi_webstack.database import max_connections_for  # noqa: E402
-from pulumi_webstack.tiers import TIER_DEFAULTS, Tier  # noqa: E402
 
 DOCS = ROOT / "docs"
-THRESHOLDS = {f.name for f in dataclasses.fields(Thresholds)}
 ALARM_EXAMPLE_CLASS = "db.r7g.large"
 """Instance class of the database in the Alerting page's alarm catalogue (the prod default)."""
 TIERS = tuple(Tier)
 BLOCK = re.compile(r"(<!-- generated:([a-z]+) -->\n)(.*?)(<!-- /generated:\2 -->)", re.S)
-
-SECTION_COMPONENTS = {
-    "network": ("Network",),
-    "database": ("Database",),
-    "cache": ("Cache",),
-    "app": ("VercelApp", "KubernetesApp"),
-    "cdn": ("Cdn",),
-    "backups": ("Backups",),
-    "alerting": ("Alerting",),
-}
-"""Which components a section of the tier table configures (``app.*``: whichever is built)."""
-
-TIER_TARGETS: dict[str, tuple[tuple[str, Optional[str], str], ...]] = {
-    "app.platform": (("VercelApp", None, "the stack program builds `VercelApp` for `vercel`"),
-                     ("KubernetesApp", None, "the stack program builds `KubernetesApp` for `kubernetes`")),
-    "app.min_instances": (("KubernetesApp", "min_replicas", ""),),
-    "app.max_instances": (("KubernetesApp", "max_replicas", ""),
-                          ("Database", "app_max_instances", "sizes the connection budget")),
-    "app.canary_steps": (("VercelApp", "canary_steps", ""),
-                         ("KubernetesApp", "canary_steps", "an empty list is passed as `[100]`")),
-    "cdn.hsts_max_age_seconds": (("Cdn", "headers.hsts_max_age_seconds", ""),
-                                 ("VercelApp", "headers.hsts_max_age_seconds", ""),
-                                 ("KubernetesApp", "headers.hsts_max_age_seconds", "")),
-    "cdn.hsts_preload": (("Cdn", "headers.hsts_preload", ""),
-                         ("VercelApp", "headers.hsts_preload", ""),
-                         ("KubernetesApp", "headers.hsts_preload", "")),
-    "database.cross_region_cidr": (("Database", None, "CIDR of the network the stack program builds in the "
-                                                      "cross-region replica's region"),),
-}
-"""Tier rows that are not simply ``<section>.<field>`` of their section's component(s):
-(component, Args field or None for a stack-program setting, note)."""
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -185,8 +153,6 @@ def _field_rows(cls: type, props: dict[str, Any], required: set[str], schema: di
         default = default_of(f)
         if camel(f.name) in required or default is None:
             default = "**required**"
-        elif f.default is None and cls.__name__ == "AlertingArgs" and f.name in THRESHOLDS:
-            default = "the tier's ([per tier](#per-tier))"
         rows.append(f"| {both_names(f.name)} | {schema_type(prop, schema)} | {default} | "
                     f"{clean(prop.get('description'))} |")
     return rows
@@ -225,72 +191,61 @@ def outputs_block(component: type, schema: dict[str, Any]) -> str:
     return "\n".join(rows)
 
 
-def tier_targets() -> dict[str, list[tuple[str, Optional[str], str]]]:
-    """Component -> [(tier key, Args field or None, note)] of the tier table; stops when
-    a row lands on no page."""
-    fields_of = {c.__name__: {f.name for f in dataclasses.fields(args_class(c))} for c in package.COMPONENTS}
-    per_component: dict[str, list[tuple[str, Optional[str], str]]] = {c.__name__: [] for c in package.COMPONENTS}
+def section_components() -> dict[str, list[tuple[type, str]]]:
+    """Section -> [(Args class, stack-file key prefix)] (``app``: one per platform)."""
+    out = {name: [(section_args(name), f"webstack:{name}")] for name in SECTIONS if name != "app"}
+    out["app"] = [(section_args("app", platform), f"webstack:app.{platform}") for platform in PLATFORMS]
+    return out
+
+
+def tier_rows() -> dict[type, list[tuple[str, str, Any]]]:
+    """Args class -> [(stack-file key, Args field path, the field)] of every preset row;
+    stops when a row names no field of its section's Args and no stack-only key."""
+    per_class: dict[type, list[tuple[str, str, Any]]] = {}
     unplaced = []
-    for key in TIER_DEFAULTS:
-        section, setting = key.split(".", 1)
-        if section == "alerting":
-            if setting not in THRESHOLDS:
-                unplaced.append(key)
-            continue  # the Alerting page shows its thresholds, which read these rows
-        targets = TIER_TARGETS.get(key) or tuple(
-            (name, setting, "") for name in SECTION_COMPONENTS.get(section, ()) if setting in fields_of[name])
-        if not targets:
+    for key in PRESETS:
+        section, path = key.split(".", 1)
+        stack_key = camel(path.replace(".", "_")) if "." not in path else None
+        if stack_key in SECTIONS[section].stack_keys:
+            continue  # a stack-program setting: on the README's configuration table, not a component page
+        placed = False
+        for cls, prefix in section_components()[section]:
+            field = _field_at(cls, path.split("."))
+            if field is not None:
+                per_class.setdefault(cls, []).append((f"{prefix}.{'.'.join(camel(p) for p in path.split('.'))}",
+                                                      path, field))
+                placed = True
+        if not placed and section != "app":
             unplaced.append(key)
-        for name, field_name, note in targets:
-            if field_name is not None and field_name.split(".")[0] not in fields_of[name]:
-                raise SystemExit(f"docs/generate.py: TIER_TARGETS[{key!r}] names {name}.{field_name}, "
-                                 f"which {name}Args does not have")
-            per_component[name].append((key, field_name, note))
     if unplaced:
-        raise SystemExit("docs/generate.py: rows of components/tiers.py on no page: " + ", ".join(unplaced)
-                         + " (add them to TIER_TARGETS)")
-    return per_component
+        raise SystemExit("docs/generate.py: rows of infra/presets.py naming no Args field: " + ", ".join(unplaced))
+    return per_class
 
 
-def tiers_block(component: type, targets: dict[str, list]) -> str:
-    if component.__name__ == "Alerting":
-        rows = ["| Threshold (Args field) | `components/tiers.py` | dev | staging | prod |", "|---|---|---|---|---|"]
-        per_tier = {t: Thresholds.for_tier(t) for t in TIERS}
-        for f in dataclasses.fields(Thresholds):
-            key = f"alerting.{f.name}"
-            source = f"`{key}`" if key in TIER_DEFAULTS else "— (same in every tier)"
-            cells = " | ".join(value(getattr(per_tier[t], f.name)) for t in TIERS)
-            rows.append(f"| `{f.name}` | {source} | {cells} |")
-        return "\n".join(rows)
-    defaults = {f.name: f for f in dataclasses.fields(args_class(component))}
-    rows = ["| `components/tiers.py` | Args field | Args default | dev | staging | prod |", "|---|---|---|---|---|---|"]
-    notes = []
-    for key, field_name, note in targets[component.__name__]:
-        cells = " | ".join(value(TIER_DEFAULTS[key][t]) for t in TIERS)
-        if field_name is None:
-            arg, default = "— (stack program)", "—"
-        else:
-            arg = f"`{field_name}`"
-            top = defaults[field_name.split(".")[0]]
-            if "." in field_name:
-                nested = typing.get_args(top.type)[0] if typing.get_args(top.type) else top.type
-                inner = {f.name: f for f in dataclasses.fields(nested)}[field_name.split(".", 1)[1]]
-                default = default_of(inner) or "**required**"
-            else:
-                default = default_of(top) or "**required**"
-        if note:
-            notes.append(note)
-            arg += f" [{len(notes)}]"
-        rows.append(f"| `{key}` | {arg} | {default} | {cells} |")
-    rows += [""] + [f"- [{i}] {note}." for i, note in enumerate(notes, 1)] if notes else []
-    return "\n".join(rows).rstrip()
+def _field_at(cls: type, path: list[str]) -> Any:
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    field = fields.get(path[0])
+    if field is None or len(path) == 1:
+        return field
+    nested = [a for a in typing.get_args(field.type) if dataclasses.is_dataclass(a)] or [field.type]
+    return _field_at(nested[0], path[1:]) if dataclasses.is_dataclass(nested[0]) else None
+
+
+def tiers_block(component: type, rows_by_class: dict[type, list]) -> str:
+    rows = ["| Stack-file key | Args field | Args default | dev | staging | prod |", "|---|---|---|---|---|---|"]
+    for key, path, field in rows_by_class.get(args_class(component), []):
+        cells = " | ".join(value(PRESETS[f"{key.split(':')[1].split('.')[0]}.{path}"][t]) for t in TIERS)
+        rows.append(f"| `{key}` | `{path}` | {default_of(field) or '**required**'} | {cells} |")
+    if len(rows) == 2:
+        return "The same in every tier: the stack program sets nothing here from `infra/presets.py`."
+    return "\n".join(rows)
 
 
 def alarms_block() -> str:
     """The prod alarm catalogue, for a representative prod stack: what ``Alerting`` builds
     for these Args (``AlertingArgs.catalogue``), so every alarm family appears."""
     args = AlertingArgs(
-        tier=Tier.PROD, emails=["oncall@example.com"], health_check_url="https://shop.example.com/health",
+        emails=["oncall@example.com"], health_check_url="https://shop.example.com/health",
         cdn_distribution_id="distribution", certificate_arn="certificate",
         database_identifier="primary", database_replica_identifiers=["replica"],
         database_max_connections=max_connections_for(ALARM_EXAMPLE_CLASS), database_allocated_storage_gb=100,
@@ -322,7 +277,7 @@ def schema() -> dict[str, Any]:
 def expected_blocks() -> dict[str, dict[str, str]]:
     """Page file name -> block name -> generated content."""
     s = schema()
-    targets = tier_targets()
+    targets = tier_rows()
     pages = {page_name(c): {"args": args_block(c, s), "outputs": outputs_block(c, s), "tiers": tiers_block(c, targets)}
              for c in package.COMPONENTS}
     pages["alerting.md"]["alarms"] = alarms_block()

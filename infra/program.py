@@ -1,26 +1,27 @@
 """The stack program: validated config in, components composed in data-flow order, outputs out.
 
 Order (DESIGN.md): network -> database, cache -> app tier -> CDN -> backups -> alerting.
-The config is loaded and validated completely before the first resource is registered,
-so a bad stack file never gets as far as registering half a stack.
+``infra.config.load`` validates the whole stack file first and returns one component Args
+per section; this module only adds the links between components (ids, endpoints, secrets)
+as it builds them, so a bad stack file never gets as far as registering anything.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import pulumi
 import pulumi_aws as aws
 
+from infra.config import StackConfig, load
 from pulumi_webstack.alerting import Alerting
+from pulumi_webstack.args import LINK
 from pulumi_webstack.backups import Backups
 from pulumi_webstack.cache import Cache
-from pulumi_webstack.cdn import Cdn, CdnArgs
+from pulumi_webstack.cdn import Cdn
 from pulumi_webstack.database import Database
-from pulumi_webstack.headers import SecurityHeaders
-from pulumi_webstack.network import Network, NetworkArgs
-from infra.config import StackConfig, load
+from pulumi_webstack.network import Network
 
 if TYPE_CHECKING:  # build_app imports the one app tier a stack uses (Vercel's SDK costs ~0.07 s)
     from pulumi_webstack.kubernetes_app import KubernetesApp
@@ -63,10 +64,10 @@ def default_tags(cfg: StackConfig) -> dict[str, str]:
 
 
 def make_providers(cfg: StackConfig) -> Providers:
-    region = aws.config.region or "us-east-1"
     tags = default_tags(cfg)
-    main_provider = aws.Provider("aws", region=region, default_tags={"tags": tags})
-    providers = Providers(main=main_provider, cdn=main_provider, copy=None, tags=tags, by_region={region: main_provider})
+    main_provider = aws.Provider("aws", region=cfg.region, default_tags={"tags": tags})
+    providers = Providers(main=main_provider, cdn=main_provider, copy=None, tags=tags,
+                          by_region={cfg.region: main_provider})
     providers.cdn = providers.for_region(CDN_REGION)
     copy_region = cfg.backups.copy_region or cfg.database.cross_region_replica
     if copy_region:
@@ -74,21 +75,18 @@ def make_providers(cfg: StackConfig) -> Providers:
     return providers
 
 
-def build_network(cfg: StackConfig, aws_opts: pulumi.ResourceOptions) -> Network:
-    n = cfg.network
-    return Network(
-        "network",
-        NetworkArgs(
-            cidr=n.cidr,
-            az_count=n.az_count,
-            vpc_id=n.vpc_id,
-            subnet_ids=list(n.subnet_ids),
-            app_cidrs=list(n.app_cidrs),
-            flow_logs=n.flow_logs,
-            flow_log_retention_days=n.flow_log_retention_days,
-        ),
-        opts=aws_opts,
-    )
+def linked(args: Any, **links: Any) -> Any:
+    """``args`` with the links to other components set: every ``LINK`` config validation
+    left must be among them (a missing one is a bug of this program, not of the stack file)."""
+    built = replace(args, **links)
+    unset = [name for name, value in vars(built).items() if value is LINK]
+    if unset:
+        raise AssertionError(f"{type(args).__name__}: links not set: {', '.join(unset)}")
+    return built
+
+
+def build_network(cfg: StackConfig, providers: Providers, *, name: str = "network") -> Network:
+    return Network(name, cfg.network, opts=pulumi.ResourceOptions(providers={"aws": providers.main}))
 
 
 def build_database(cfg: StackConfig, network: Network, providers: Providers, *, name: str = "database") -> Database:
@@ -97,32 +95,17 @@ def build_database(cfg: StackConfig, network: Network, providers: Providers, *, 
     With ``crossRegionReplica``, a private network (``crossRegionCidr``, same shape as the
     main one, no public subnet) is built in that region to hold the cross-region replica.
     """
-    d = cfg.database
-    remote_subnets: object = []
-    remote_group: object = None
-    if d.cross_region_replica:
-        remote = Network(
-            f"network-{d.cross_region_replica}",
-            NetworkArgs(
-                cidr=d.cross_region_cidr,
-                az_count=cfg.network.az_count,
-                flow_logs=cfg.network.flow_logs,
-                flow_log_retention_days=cfg.network.flow_log_retention_days,
-            ),
-            opts=pulumi.ResourceOptions(providers={"aws": providers.for_region(d.cross_region_replica)}),
-        )
-        remote_subnets, remote_group = remote.subnet_ids, remote.database_security_group_id
+    remote: dict[str, Any] = {}
+    if cfg.dr_network is not None:
+        region = cfg.database.cross_region_replica
+        dr = Network(f"network-{region}", cfg.dr_network,
+                     opts=pulumi.ResourceOptions(providers={"aws": providers.for_region(region)}))
+        remote = {"cross_region_subnet_ids": dr.subnet_ids,
+                  "cross_region_security_group_id": dr.database_security_group_id}
     return Database(
         name,
-        d.component_args(
-            subnet_ids=network.subnet_ids,
-            security_group_id=network.database_security_group_id,
-            availability_zones=network.availability_zones,
-            vpc_id=network.vpc_id,
-            app_max_instances=cfg.app.max_instances,
-            cross_region_subnet_ids=remote_subnets,
-            cross_region_security_group_id=remote_group,
-        ),
+        linked(cfg.database, subnet_ids=network.subnet_ids, security_group_id=network.database_security_group_id,
+               availability_zones=network.availability_zones, vpc_id=network.vpc_id, **remote),
         opts=pulumi.ResourceOptions(providers={"aws": providers.main}),
     )
 
@@ -131,31 +114,30 @@ def build_cache(cfg: StackConfig, network: Network, providers: Providers) -> Cac
     """ElastiCache replication group from ``webstack:cache``."""
     return Cache(
         "cache",
-        cfg.cache.component_args(
-            subnet_ids=network.subnet_ids,
-            security_group_id=network.cache_security_group_id,
-            availability_zones=network.availability_zones,
-        ),
+        linked(cfg.cache, subnet_ids=network.subnet_ids, security_group_id=network.cache_security_group_id,
+               availability_zones=network.availability_zones),
         opts=pulumi.ResourceOptions(providers={"aws": providers.main}),
     )
 
 
 def origin_domain(cfg: StackConfig) -> str:
     """Host the CDN fetches from: the app tier serves ``origin.<domain>``."""
-    return f"origin.{cfg.domain}"
+    return cfg.origin_domain
 
 
-def security_headers(cfg: StackConfig) -> SecurityHeaders:
-    """The security headers of ``webstack:cdn`` (sent by the CDN and by the app tier)."""
-    c = cfg.cdn
-    return SecurityHeaders(
-        content_security_policy=c.headers.content_security_policy,
-        referrer_policy=c.headers.referrer_policy,
-        frame_options=c.headers.frame_options,
-        permissions_policy=c.headers.permissions_policy,
-        hsts_max_age_seconds=c.hsts_max_age_seconds,
-        hsts_include_subdomains=True,
-        hsts_preload=c.hsts_preload,
+def data_links(database: Database, cache: Cache) -> dict[str, Any]:
+    """What the app tier needs of the data tier: the proxy (when pooling) or the writer, the
+    reader endpoint, and the Secrets Manager secrets and KMS keys of the credentials."""
+    return dict(
+        database_host=database.proxy_endpoint if database.proxy_endpoint is not None else database.writer_endpoint,
+        database_reader_host=(
+            database.proxy_reader_endpoint if database.proxy_reader_endpoint is not None else database.reader_endpoint
+        ),
+        database_secret_arn=database.secret_arn,
+        cache_host=cache.primary_endpoint,
+        cache_reader_host=cache.reader_endpoint,
+        cache_auth_secret_arn=cache.auth_secret_arn,
+        secret_kms_key_arns=[database.kms_key_arn, cache.kms_key_arn],
     )
 
 
@@ -168,126 +150,30 @@ def build_app(
     values reach the app as Vercel sensitive variables or a Kubernetes Secret (Pulumi
     secrets either way); credentials stay in Secrets Manager.
     """
-    a = cfg.app
-    links = dict(
-        database_host=database.proxy_endpoint if database.proxy_endpoint is not None else database.writer_endpoint,
-        database_reader_host=(
-            database.proxy_reader_endpoint if database.proxy_reader_endpoint is not None else database.reader_endpoint
-        ),
-        database_name=database.database_name,
-        database_secret_arn=database.secret_arn,
-        cache_host=cache.primary_endpoint,
-        cache_reader_host=cache.reader_endpoint,
-        cache_auth_secret_arn=cache.auth_secret_arn,
-        secret_kms_key_arns=[database.kms_key_arn, cache.kms_key_arn],
-    )
-    if a.platform == "vercel":
+    links = data_links(database, cache)
+    if cfg.platform == "vercel":
         import pulumiverse_vercel as vercel
 
-        from pulumi_webstack.vercel_app import VercelApp, VercelAppArgs
+        from pulumi_webstack.vercel_app import VercelApp
 
-        v = a.vercel
         providers_map: dict[str, pulumi.ProviderResource] = {"aws": providers.main}
         token = cfg.secrets.get("vercelApiToken")
         if token is not None:
-            providers_map["vercel"] = vercel.Provider("vercel", api_token=token, team=v.team_id)
-        return VercelApp(
-            name,
-            VercelAppArgs(
-                project_name=v.project_name,
-                origin_domain=origin_domain(cfg),
-                framework=v.framework,
-                git_repository=v.git_repository,
-                root_directory=v.root_directory,
-                production_branch=v.production_branch,
-                team_id=v.team_id,
-                team_slug=v.team_slug,
-                oidc_provider_arn=v.oidc_provider_arn,
-                database_port=database.port,
-                cache_port=cache.port,
-                preview_data_access=a.preview_data_access,
-                rollout="canary" if a.rollout == "canary" else "direct",
-                canary_steps=list(a.canary_steps),
-                rolling_release_advancement=v.rolling_release_advancement,
-                rolling_release_stage_minutes=v.rolling_release_stage_minutes,
-                api_rate_limit_per_minute=v.origin_rate_limit_per_minute,
-                firewall_owasp=v.firewall_owasp,
-                health_path=a.health_path,
-                log_drain_url=v.log_drain_url,
-                hosted_zone_id=cfg.cdn.hosted_zone_id,
-                headers=security_headers(cfg),
-                **links,
-            ),
-            opts=pulumi.ResourceOptions(providers=providers_map),
-        )
-    from pulumi_webstack.kubernetes_app import KubernetesApp, KubernetesAppArgs
+            providers_map["vercel"] = vercel.Provider("vercel", api_token=token, team=cfg.app.team_id)
+        return VercelApp(name, linked(cfg.app, **links), opts=pulumi.ResourceOptions(providers=providers_map))
+    from pulumi_webstack.kubernetes_app import KubernetesApp
 
-    k = a.kubernetes
     data_cidrs: list[object] = [cfg.network.cidr] if cfg.network.vpc_id is None else [
         aws.ec2.get_vpc_output(id=cfg.network.vpc_id, opts=pulumi.InvokeOptions(provider=providers.main)).cidr_block
     ]
-    return KubernetesApp(
-        name,
-        KubernetesAppArgs(
-            origin_domain=origin_domain(cfg),
-            image=k.image,
-            namespace=k.namespace,
-            port=k.port,
-            min_replicas=a.min_instances,
-            max_replicas=a.max_instances,
-            cpu_target_percent=a.cpu_target_percent,
-            memory_target_percent=a.memory_target_percent,
-            cpu_request=k.cpu_request,
-            cpu_limit=k.cpu_limit,
-            memory_request=k.memory_request,
-            memory_limit=k.memory_limit,
-            health_path=a.health_path,
-            rollout=a.rollout,
-            active_color=k.active_color,
-            color_images=dict(k.color_images),
-            canary_image=k.canary_image,
-            canary_weight=k.canary_weight,
-            canary_steps=list(a.canary_steps) or [100],
-            ingress_class=k.ingress_class,
-            ingress_controller_namespace=k.ingress_controller_namespace,
-            cluster_issuer=k.cluster_issuer,
-            service_account_role_arn=k.service_account_role_arn,
-            data_cidrs=data_cidrs,
-            headers=security_headers(cfg),
-            **links,
-        ),
-        opts=pulumi.ResourceOptions(providers={"aws": providers.main}),
-    )
+    return KubernetesApp(name, linked(cfg.app, data_cidrs=data_cidrs, **links),
+                         opts=pulumi.ResourceOptions(providers={"aws": providers.main}))
 
 
 def build_cdn(cfg: StackConfig, app: VercelApp | KubernetesApp, providers: Providers, *, name: str = "cdn") -> Cdn:
     """CloudFront in front of the app tier's origin host (us-east-1 provider: ACM, WAF, logs)."""
-    c = cfg.cdn
-    return Cdn(
-        name,
-        CdnArgs(
-            domain=cfg.domain,
-            origin_domain=origin_domain(cfg),
-            aliases=list(c.aliases),
-            origin_headers=dict(app.origin_headers),
-            certificate_arn=c.certificate_arn,
-            hosted_zone_id=c.hosted_zone_id,
-            price_class=c.price_class,
-            minimum_protocol_version=c.minimum_protocol_version,
-            default_ttl_seconds=c.default_ttl_seconds,
-            static_ttl_seconds=c.static_ttl_seconds,
-            image_ttl_seconds=c.image_ttl_seconds,
-            api_ttl_seconds=c.api_ttl_seconds,
-            html_ttl_seconds=c.html_ttl_seconds,
-            waf=c.waf,
-            api_rate_limit_per_minute=c.api_rate_limit_per_minute,
-            access_logs=c.access_logs,
-            log_retention_days=c.log_retention_days,
-            origin_shield_region=c.origin_shield_region,
-            headers=security_headers(cfg),
-        ),
-        opts=pulumi.ResourceOptions(providers={"aws": providers.cdn}),
-    )
+    return Cdn(name, linked(cfg.cdn, origin_headers=dict(app.origin_headers)),
+               opts=pulumi.ResourceOptions(providers={"aws": providers.cdn}))
 
 
 def build_backups(cfg: StackConfig, database: Database, providers: Providers) -> Backups:
@@ -298,16 +184,12 @@ def build_backups(cfg: StackConfig, database: Database, providers: Providers) ->
     (``webstack:cache.snapshotRetentionDays``). The copy region's resources use the
     per-resource ``region`` argument, so the main provider (with the default tags) serves both.
 
-    The continuous rule's window is the database's ``backupRetentionDays``: for RDS, AWS
-    Backup's continuous backup *is* the instance's automated backups and sets their
-    retention, so any other value would fight the database's own setting on every deploy.
+    The continuous rule's window is the database's ``backupRetentionDays`` (set by the
+    config): for RDS, AWS Backup's continuous backup *is* the instance's automated backups and
+    sets their retention, so any other value would fight the database's own setting.
     """
-    return Backups(
-        "backups",
-        replace(cfg.backups.component_args(), continuous_retention_days=cfg.database.backup_retention_days),
-        opts=pulumi.ResourceOptions(providers={"aws": providers.main}),
-        database=database,
-    )
+    return Backups("backups", cfg.backups, opts=pulumi.ResourceOptions(providers={"aws": providers.main}),
+                   database=database)
 
 
 def build_alerting(
@@ -331,19 +213,16 @@ def build_alerting(
     (``crossRegionReplica``) replica in that replica's region: ``database=`` carries its
     identifier and region, and each of those regions gets its own copy of the topics.
     """
-    public_health_url = f"https://{cfg.domain}{cfg.app.health_path}"
+    public_health_url: Any = cfg.alerting.health_check_url
     if cdn is not None:
         public_health_url = pulumi.Output.all(cdn.distribution_id, public_health_url).apply(lambda v: v[1])
-    args = replace(
-        cfg.alerting.component_args(
-            tier=cfg.tier,
-            pager_webhook_url=cfg.secrets.get("pagerWebhookUrl"),
-            chat_webhook_url=cfg.secrets.get("chatWebhookUrl"),
-            region=aws.config.region,
-        ),
-        health_check_url=public_health_url,
-        database_instance_class=cfg.database.instance_class,
-    )
+    workload: dict[str, Any] = {}
+    if cfg.platform == "kubernetes" and app is not None:
+        workload = dict(kubernetes_namespace=app.namespace, kubernetes_deployment_name=app.deployment_name,
+                        kubernetes_max_replicas=app.max_replicas)
+    args = linked(cfg.alerting, health_check_url=public_health_url,
+                  pager_webhook_url=cfg.secrets.get("pagerWebhookUrl"),
+                  chat_webhook_url=cfg.secrets.get("chatWebhookUrl"), **workload)
     return Alerting(
         name,
         args,
@@ -359,9 +238,8 @@ def build_alerting(
 def main() -> None:
     cfg = load()
     providers = make_providers(cfg)
-    aws_opts = pulumi.ResourceOptions(providers={"aws": providers.main})
 
-    network = build_network(cfg, aws_opts)
+    network = build_network(cfg, providers)
     database = build_database(cfg, network, providers)
     cache = build_cache(cfg, network, providers)
     app = build_app(cfg, network, database, cache, providers)
@@ -391,7 +269,7 @@ def main() -> None:
     pulumi.export("appPlatform", app.platform)
     pulumi.export("appOriginDomain", app.origin_domain)
     pulumi.export("appHealthUrl", app.health_url)
-    if app.platform == "vercel":
+    if cfg.platform == "vercel":
         pulumi.export("vercelProjectId", app.project_id)
         if app.role_arn is not None:
             pulumi.export("vercelRoleArn", app.role_arn)

@@ -71,3 +71,16 @@ def component_program(component: Callable[..., Any], name: str, args: Any, *, pr
         aws_provider = aws.Provider(provider, region=region)
         component(name, args, opts=pulumi.ResourceOptions(providers={"aws": aws_provider}))
     return run
+
+
+# ---------------------------------------------------------------------------- stack overrides
+
+SHOP_IMAGE = "ghcr.io/example/shop@sha256:" + "5" * 64
+"""The app image a stack on Kubernetes deploys (prod refuses the placeholder of dev and staging)."""
+KUBERNETES = {"webstack:app": {"platform": "kubernetes", "kubernetes": {"image": SHOP_IMAGE}}}
+"""Config override planning a stack's app tier on Kubernetes."""
+
+
+def on_kubernetes(**settings: Any) -> dict:
+    """``KUBERNETES`` with more ``webstack:app.kubernetes`` settings."""
+    return {"webstack:app": {"platform": "kubernetes", "kubernetes": {"image": SHOP_IMAGE, **settings}}}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.helpers import assert_args_error
 from pulumi_webstack.alarms import (
     GIB,
     AlarmSpec,
@@ -23,9 +24,10 @@ from pulumi_webstack.alarms import (
     kubernetes_alarms,
     markdown_table,
 )
-from pulumi_webstack.tiers import Tier
+from infra.presets import presets_for
 
-PROD = Thresholds.for_tier(Tier.PROD)
+PROD = Thresholds()
+DEV = Thresholds(**presets_for("dev")["alerting"]["thresholds"])
 
 
 def by_key(specs: list[AlarmSpec]) -> dict[str, AlarmSpec]:
@@ -60,14 +62,22 @@ def test_prod_thresholds_are_the_design_document_values():
     assert PROD.certificate_expiry_days == 7
 
 
-def test_thresholds_follow_the_tier_table_and_explicit_values_win():
-    dev = Thresholds.for_tier("dev")
-    assert (dev.error_rate_percent, dev.service_down_minutes, dev.db_replica_lag_seconds) == (20, 5, 300)
-    tuned = Thresholds.for_tier("prod", error_rate_percent=2.5, latency_p95_seconds=None, pod_restarts=10)
-    assert tuned.error_rate_percent == 2.5
-    assert tuned.latency_p95_seconds == 3  # None keeps the tier value
-    assert tuned.pod_restarts == 10
-    assert tuned.cache_evictions == 100  # not tier-dependent: the dataclass default
+def test_the_defaults_are_prod_and_the_presets_hold_the_other_tiers():
+    assert PROD == Thresholds(**presets_for("prod")["alerting"]["thresholds"])
+    assert (DEV.error_rate_percent, DEV.service_down_minutes, DEV.db_replica_lag_seconds) == (20, 5, 300)
+    tuned = Thresholds(error_rate_percent=2.5, pod_restarts=10)
+    assert tuned.error_rate_percent == 2.5 and tuned.pod_restarts == 10
+    assert tuned.latency_p95_seconds == 3 and tuned.cache_evictions == 100  # the defaults
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("error_rate_percent", 100, "must be above 0 and below 100"),
+    ("service_down_minutes", 0, "must be between 1 and 60"),
+    ("pod_restarts", True, "must be a whole number"),
+    ("latency_p95_seconds", "3", "must be a number"),
+])
+def test_a_threshold_out_of_range_or_of_the_wrong_type_is_refused(field, value, message):
+    assert_args_error(lambda: Thresholds(**{field: value}), f"thresholds.{field}", message)
 
 
 # --------------------------------------------------------------------- plain helpers
@@ -165,7 +175,7 @@ def test_certificate_and_health_alarms():
     # "service down > 2 min": two consecutive one-minute datapoints below healthy.
     assert (down.period, down.evaluation_periods, down.datapoints_to_alarm) == (60, 2, 2)
     assert down.severity is Severity.CRITICAL and down.treat_missing_data == "breaching" and down.edge
-    assert health_alarms(Thresholds.for_tier("dev"), "hc")[0].evaluation_periods == 5
+    assert health_alarms(DEV, "hc")[0].evaluation_periods == 5
 
 
 def test_kubernetes_alarms_use_container_insights():

@@ -9,6 +9,7 @@ from typing import Any, Optional
 import pulumi
 import pytest
 
+from infra.presets import presets_for
 from pulumi_webstack.alarms import Severity, Thresholds, cross_region_replica_alarms
 from pulumi_webstack.alerting import (
     BACKUP_VAULT_EVENTS,
@@ -57,7 +58,7 @@ def run(label: str, make_args, region: str = "eu-west-1", **components) -> Plan:
 
 def prod_args() -> AlertingArgs:
     return AlertingArgs(
-        tier="prod", emails=["platform@example.com", "oncall@example.com"],
+        emails=["platform@example.com", "oncall@example.com"],
         pager_webhook_url=pulumi.Output.secret(PAGER), chat_webhook_url=pulumi.Output.secret(CHAT),
         region="eu-west-1", **WATCHED,
     )
@@ -139,7 +140,7 @@ def test_the_dashboard_shows_health_errors_latency_database_cache_and_hit_rate()
 
 
 def test_the_dr_replica_lag_alarm_belongs_to_its_region_and_warns_like_a_replica():
-    t = Thresholds.for_tier("prod")
+    t = Thresholds()
     (lag,) = cross_region_replica_alarms(t, "db-eu-central-1", "eu-central-1")
     assert (lag.key, lag.region, lag.severity) == ("db-replica-eu-central-1-lag", "eu-central-1", Severity.WARNING)
     assert (lag.namespace, lag.metric_name, lag.statistic) == ("AWS/RDS", "ReplicaLag", "Maximum")
@@ -175,47 +176,33 @@ def test_the_catalogue_places_every_alarm_in_its_region():
         ({"emails": []}, "alerting.emails", "the critical and warning and info topic(s) would have no subscriber"),
         ({"emails": [], "pager_webhook_url": "https://pager.example.com/x"}, "alerting.emails",
          "the warning and info topic(s) would have no subscriber"),
-        ({"error_rate_percent": 0}, "alerting.error_rate_percent", "above 0 and below 100"),
-        ({"error_rate_percent": 100}, "alerting.error_rate_percent", "above 0 and below 100"),
-        ({"memory_percent": 120}, "alerting.memory_percent", "above 0 and below 100"),
-        ({"service_down_minutes": 0}, "alerting.service_down_minutes", "must be between 1 and 60"),
-        ({"service_down_minutes": 61}, "alerting.service_down_minutes", "must be between 1 and 60"),
-        ({"latency_p95_seconds": 0}, "alerting.latency_p95_seconds", "above 0 and at most 60"),
-        ({"db_replica_lag_seconds": 7200}, "alerting.db_replica_lag_seconds", "above 0 and at most 3600"),
-        ({"certificate_expiry_days": 91}, "alerting.certificate_expiry_days", "must be between 1 and 90"),
-        ({"cache_replication_lag_seconds": 0}, "alerting.cache_replication_lag_seconds", "above 0"),
-        ({"pod_restarts": 0}, "alerting.pod_restarts", "must be between 1 and 1000"),
-        ({"backup_stale_hours": 2}, "alerting.backup_stale_hours", "must be between 6 and 168"),
         ({"health_check_url": "http://shop.example.com/api/health"}, "alerting.health_check_url", "https:// URL"),
-        ({"tier": "qa"}, "alerting.tier", "one of 'dev', 'staging', 'prod'"),
+        ({"thresholds": {"error_rate_percent": 5}}, "alerting.thresholds", "must be a pulumi_webstack.alarms.Thresholds"),
         ({"database_identifier": "db", "database_allocated_storage_gb": 100}, "alerting.database_max_connections",
          "required with database_identifier"),
         ({"database_identifier": "db", "database_max_connections": 100}, "alerting.database_allocated_storage_gb",
          "required with database_identifier"),
-        ({"database_instance_class": "db.serverless"}, "alerting.database_instance_class", "set database_memory_gib"),
+        ({"database_instance_class": "db.serverless"}, "alerting.database_instance_class", "must be an RDS instance class"),
         ({"app_platform": "heroku"}, "alerting.app_platform", "must be one of"),
         ({"app_platform": "kubernetes", "kubernetes_cluster_name": "eks"}, "alerting.kubernetes_namespace",
          "required with kubernetes_cluster_name"),
-        ({"region": "Ireland"}, "alerting.region", "AWS region name"),
+        ({"region": "Ireland"}, "alerting.region", "must be an AWS region such as eu-west-1"),
         ({"cache_node_count": 7}, "alerting.cache_node_count", "must be between 1 and 6"),
-        ({"db_free_storage_percent": 0}, "alerting.db_free_storage_percent", "above 0 and below 100"),
-        ({"cache_evictions": -1}, "alerting.cache_evictions", "must be between 0 and 10000000"),
         ({"chat_webhook_url": "http://chat.example.com/hook"}, "alerting.chat_webhook_url", "https:// URL"),
         ({"database_identifier": "db", "database_max_connections": 0, "database_allocated_storage_gb": 100},
          "alerting.database_max_connections", "must be between 1 and 262143"),
         ({"database_allocated_storage_gb": 10}, "alerting.database_allocated_storage_gb", "must be between 20 and 65536"),
-        ({"database_memory_gib": 0.25}, "alerting.database_memory_gib", "must be between 0.5 and 4096"),
         ({"app_platform": "kubernetes", "kubernetes_cluster_name": "eks", "kubernetes_namespace": "shop",
           "kubernetes_deployment_name": "web", "kubernetes_max_replicas": 0},
          "alerting.kubernetes_max_replicas", "must be between 1 and 1000"),
-        ({"edge_region": "Virginia"}, "alerting.edge_region", "AWS region name"),
+        ({"edge_region": "Virginia"}, "alerting.edge_region", "must be an AWS region"),
         ({"name_prefix": "web stack"}, "alerting.name_prefix", "letters, digits, hyphens or underscores"),
         ({"database_cross_region_replica_identifier": "db-eu-central-1"},
          "alerting.database_cross_region_replica_region", "required with database_cross_region_replica_identifier"),
         ({"database_cross_region_replica_region": "eu-central-1"},
          "alerting.database_cross_region_replica_identifier", "required with database_cross_region_replica_region"),
         ({"database_cross_region_replica_identifier": "db-x", "database_cross_region_replica_region": "Frankfurt"},
-         "alerting.database_cross_region_replica_region", "must be an AWS region name such as eu-central-1"),
+         "alerting.database_cross_region_replica_region", "must be an AWS region such as eu-west-1"),
         ({"database_cross_region_replica_identifier": "db-x", "database_cross_region_replica_region": "eu-west-1",
           "region": "eu-west-1"},
          "alerting.database_cross_region_replica_region",
@@ -232,10 +219,10 @@ def test_a_webhook_url_is_never_echoed_in_an_error():
     assert "secret-token" not in str(caught.value) and "<redacted>" in str(caught.value)
 
 
-def test_thresholds_left_out_are_the_tier_rows_and_the_catalogue_defaults():
-    assert AlertingArgs(tier="dev", emails=["ops@example.com"]).thresholds == Thresholds.for_tier("dev")
-    tuned = AlertingArgs(emails=["ops@example.com"], pod_restarts=10, error_rate_percent=2.5).thresholds
-    assert tuned == replace(Thresholds.for_tier("prod"), pod_restarts=10, error_rate_percent=2.5)
+def test_thresholds_left_out_are_the_production_values():
+    assert AlertingArgs(emails=["ops@example.com"]).thresholds == Thresholds()
+    tuned = AlertingArgs(emails=["ops@example.com"], thresholds=Thresholds(pod_restarts=10, error_rate_percent=2.5))
+    assert tuned.thresholds == replace(Thresholds(), pod_restarts=10, error_rate_percent=2.5)
 
 
 def test_a_webhook_alone_is_enough_to_receive_alerts():
@@ -348,8 +335,9 @@ def test_prod_alarms_carry_the_design_thresholds_on_the_watched_resources():
     assert len(plan.outputs["alarms"]) == len(plan.by_type("aws:cloudwatch/metricAlarm:MetricAlarm"))
 
 
-def test_dev_thresholds_come_from_the_dev_tier():
-    plan = run("dev", lambda: AlertingArgs(tier="dev", emails=["dev@example.com"], region="eu-west-1", **WATCHED))
+def test_thresholds_given_are_the_alarms_thresholds():
+    dev = Thresholds(**presets_for("dev")["alerting"]["thresholds"])
+    plan = run("dev", lambda: AlertingArgs(thresholds=dev, emails=["dev@example.com"], region="eu-west-1", **WATCHED))
     assert alarm(plan, "cdn-5xx-rate").inputs["threshold"] == 20
     assert alarm(plan, "service-down").inputs["evaluationPeriods"] == 5
     assert alarm(plan, "db-cpu").inputs["threshold"] == 90
@@ -541,7 +529,7 @@ def out(value: Any) -> pulumi.Output:
 
 def test_components_passed_by_keyword_get_their_alarms():
     def args():
-        return AlertingArgs(tier="prod", emails=["ops@example.com"], region="eu-west-1",
+        return AlertingArgs(emails=["ops@example.com"], region="eu-west-1",
                             kubernetes_cluster_name="prod-eks")
 
     plan = run(

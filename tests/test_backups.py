@@ -126,7 +126,7 @@ def test_the_log_bucket_policy_admits_only_s3_log_delivery_for_our_buckets():
         ({"object_lock_days": 31}, "backups.object_lock_days", "must not exceed retention_days (30)"),
         ({"object_lock_days": 7, "force_destroy": True}, "backups.object_lock_days", "cannot be combined with force_destroy"),
         ({"continuous_retention_days": 36}, "backups.continuous_retention_days", "must be between 1 and 35"),
-        ({"copy_region": "Frankfurt"}, "backups.copy_region", "must be an AWS region name"),
+        ({"copy_region": "Frankfurt"}, "backups.copy_region", "must be an AWS region such as"),
         ({"vault_lock_changeable_days": 2}, "backups.vault_lock_changeable_days", "must be between 3 and 36500"),
         ({"schedule": "rate(1 day)"}, "backups.schedule", "AWS cron expression with 6 fields"),
         ({"schedule": "cron(0 2 * * *)"}, "backups.schedule", "AWS cron expression with 6 fields"),

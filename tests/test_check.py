@@ -24,6 +24,7 @@ from pulumi_webstack_cli.main import main
 from pulumi_webstack_cli.engine import Plan, Secret, load_stack_config, synth
 from tests.conftest import cached_plan
 from tests.helpers import variant
+from tests.helpers import KUBERNETES
 
 CERT = "arn:aws:acm:us-east-1:123456789012:certificate/0e9d0c8e-1111-2222-3333-444455556666"
 KEY = "arn:aws:kms:eu-west-1:123456789012:key/0e9d0c8e-aaaa-bbbb-cccc-444455556666"
@@ -156,7 +157,7 @@ def test_sdk_one_weakened_setting_fails_naming_resource_and_fix(weaken, policy, 
 
 # ------------------------------------------------------------------------ shipped stacks
 
-K8S = {"webstack:app": {"platform": "kubernetes"}}
+K8S = KUBERNETES
 SHIPPED = {"dev": None, "staging": None, "prod": None, "prod-kubernetes": K8S}
 
 

@@ -70,7 +70,7 @@ def test_the_package_serves_every_component_under_a_webstack_index_token(schema)
     assert schema["name"] == "webstack" and schema["version"] == package.version() == "0.2.0"
     assert sorted(schema["resources"]) == sorted(f"webstack:index:{c}" for c in ARGS)
     assert sorted(t for t in schema["types"]) == [
-        "webstack:index:CacheEngine", "webstack:index:SecurityHeaders", "webstack:index:Tier",
+        "webstack:index:CacheEngine", "webstack:index:SecurityHeaders", "webstack:index:Thresholds",
     ]
 
 
@@ -128,12 +128,11 @@ def test_maps_lists_numbers_and_enums_get_their_schema_types(schema):
     assert k8s_in["canarySteps"]["type"] == "array" and k8s_in["canarySteps"]["items"]["type"] == "integer"
     assert k8s_in["colorImages"]["additionalProperties"]["type"] == "string"
     alerting_in = resource(schema, "Alerting")["inputProperties"]
-    assert alerting_in["errorRatePercent"]["type"] == "number"
-    assert alerting_in["tier"]["$ref"] == "#/types/webstack:index:Tier"
+    assert alerting_in["thresholds"]["$ref"] == "#/types/webstack:index:Thresholds"
+    assert schema["types"]["webstack:index:Thresholds"]["properties"]["errorRatePercent"]["type"] == "number"
     assert resource(schema, "Cache")["inputProperties"]["engine"]["$ref"] == "#/types/webstack:index:CacheEngine"
     engine = schema["types"]["webstack:index:CacheEngine"]
     assert engine["type"] == "string" and [e["value"] for e in engine["enum"]] == ["redis", "valkey"]
-    assert [e["value"] for e in schema["types"]["webstack:index:Tier"]["enum"]] == ["dev", "staging", "prod"]
 
 
 def test_python_objects_passed_for_convenience_stay_out_of_the_schema(schema):
@@ -294,7 +293,7 @@ def test_every_component_keeps_within_what_the_schema_analyzer_infers():
     problems = [p for component in package.COMPONENTS for p in component_problems(component, seen)]
     assert problems == []
     # The walk reached every Args class and the nested types the schema holds.
-    assert {f"{c.__name__}Args" for c in package.COMPONENTS} | {"SecurityHeaders", "CacheEngine", "Tier"} <= set(seen)
+    assert {f"{c.__name__}Args" for c in package.COMPONENTS} | {"SecurityHeaders", "CacheEngine", "Thresholds"} <= set(seen)
 
 
 def test_every_shared_type_and_its_fields_are_described(schema):
@@ -497,9 +496,7 @@ def test_the_plugin_declares_python_and_installs_what_the_components_import():
     ],
 )
 def test_a_flag_set_to_none_is_refused_instead_of_reading_as_false(build, message):
-    from pulumi_webstack.args import from_inputs
     from pulumi_webstack.errors import ArgsError
 
-    args = build()
     with pytest.raises(ArgsError, match=message.replace("(", r"\(")):
-        from_inputs(type(args), args)
+        build()

@@ -86,7 +86,7 @@ def test_parameter_group_family_follows_the_major_version():
 
 @pytest.mark.parametrize("cls, gib", [
     ("db.t4g.micro", 1), ("db.t4g.medium", 4), ("db.t3.large", 8), ("db.r7g.large", 16), ("db.r6i.2xlarge", 64),
-    ("db.m7g.xlarge", 16), ("db.m6gd.4xlarge", 64), ("db.x2g.large", 32), ("db.x2iedn.xlarge", 128), ("db.z1d.large", 16),
+    ("db.m7g.xlarge", 16), ("db.m6gd.4xlarge", 64), ("db.x2g.large", 32), ("db.r6id.32xlarge", 1024),
     ("db.m7g.large", 8), ("db.m6i.2xlarge", 32), ("db.r6g.4xlarge", 128), ("db.r8g.16xlarge", 512),
 ])
 def test_instance_memory_of_known_classes(cls, gib):
@@ -94,9 +94,11 @@ def test_instance_memory_of_known_classes(cls, gib):
 
 
 @pytest.mark.parametrize("cls", ["db.foo.bar", "db.t4g.nano", "db.r7g.metal", "r7g.large", "db.t4g.nano2", "db.serverless",
-                                 "db.r7g.medium"])
-def test_unknown_classes_have_no_memory(cls):
+                                 "db.r7g.medium", "db.z1d.large", "db.x2iedn.xlarge"])
+def test_classes_rds_for_postgresql_does_not_offer_are_not_in_the_table_and_are_refused(cls):
     assert instance_memory_gib(cls) is None
+    assert_args_error(lambda: args(instance_class=cls), "database.instance_class",
+                      "must be an RDS for PostgreSQL instance class such as db.r7g.large")
 
 
 def test_max_connections_follow_rds_formula_on_usable_memory_capped_at_5000():
@@ -239,8 +241,8 @@ def test_the_parameter_group_matches_the_version_and_the_published_max_connectio
     assert component(plan).component_outputs["max_connections"] == 1622
 
 
-def test_an_explicit_max_connections_wins_and_allows_unknown_classes():
-    plan = plan_of(instance_class="db.r8gd.metal24xl", max_connections=3000)
+def test_an_explicit_max_connections_wins_over_the_class_formula():
+    plan = plan_of(instance_class="db.r8g.24xlarge", max_connections=3000)
     params = {p["name"]: p["value"] for p in plan.one("aws:rds/parameterGroup:ParameterGroup").inputs["parameters"]}
     assert params["max_connections"] == "3000"
 
@@ -642,4 +644,4 @@ def test_the_connection_budget_rule_explains_itself_and_pooling_lifts_it():
 
 def test_valid_edge_values_are_accepted():
     assert args(replicas=5, backup_retention_days=35, performance_insights_retention_days=731,
-                monitoring_interval_seconds=0, engine_version="17.4", port=1150)
+                monitoring_interval_seconds=0, engine_version="17.10", port=1150)

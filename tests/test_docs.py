@@ -15,7 +15,8 @@ import pytest
 import yaml
 
 import pulumi_webstack.__main__ as package
-from pulumi_webstack.tiers import TIER_DEFAULTS
+from infra.presets import PRESETS
+from infra.sections import SECTIONS as CONFIG_SECTIONS
 from pulumi_webstack_cli.engine import ROOT, synth
 from tests.yaml_runner import program_problems, references, run_program
 
@@ -88,7 +89,7 @@ def test_the_pages_are_current_with_the_code():
 def test_the_check_names_a_stale_or_missing_page_and_the_generator_repairs_both(tmp_path, capsys):
     docs = tmp_path / "docs"
     shutil.copytree(DOCS, docs)
-    stale = page("Database").replace("| `database.replicas` | `replicas` | `0` |", "| `database.replicas` | `replicas` | `7` |")
+    stale = page("Database").replace("| `webstack:database.replicas` | `replicas` | `0` |", "| `webstack:database.replicas` | `replicas` | `7` |")
     assert stale != page("Database")
     (docs / "database.md").write_text(stale)
     (docs / "cache.md").unlink()
@@ -142,8 +143,8 @@ def test_input_types_say_where_an_output_is_accepted():
     alerting = block(page("Alerting"), "args")
     assert ("| `database_replica_identifiers`<br>`databaseReplicaIdentifiers` | `array<Input<string>>` | `[]` |"
             in alerting)
-    assert '| `tier` | `"dev"` or `"staging"` or `"prod"` | `"prod"` |' in alerting
-    assert "| `db_cpu_percent`<br>`dbCpuPercent` | `number` | the tier's ([per tier](#per-tier)) |" in alerting
+    assert "| `thresholds` | [`Thresholds`](#thresholds) | [defaults](#thresholds) |" in alerting
+    assert "| `db_cpu_percent`<br>`dbCpuPercent` | `number` | `80` |" in alerting
     cdn = block(page("Cdn"), "args")
     assert "| `headers` | [`SecurityHeaders`](#securityheaders) | [defaults](#securityheaders) |" in cdn
     assert "#### `SecurityHeaders`" in cdn and "`hsts_preload`<br>`hstsPreload`" in cdn
@@ -152,29 +153,31 @@ def test_input_types_say_where_an_output_is_accepted():
     assert "`proxy_endpoint`<br>`proxyEndpoint` | `Optional[Output[str]]` | `string` (may be unset) |" in outputs
 
 
-def test_every_row_of_the_tier_table_is_on_a_page_with_its_values():
+def test_every_preset_is_on_a_page_with_its_stack_file_key_and_values():
     tables = [block(page(c), "tiers") for c in COMPONENTS]
-    for key, row in TIER_DEFAULTS.items():
-        first = f"`{key.split('.', 1)[1]}` | `{key}`" if key.startswith("alerting.") else f"`{key}` |"
-        lines = [line for table in tables for line in table.splitlines() if line.startswith(f"| {first}")]
+    for key, row in PRESETS.items():
+        section, path = key.split(".", 1)
+        if "." not in path and generate.camel(path) in CONFIG_SECTIONS[section].stack_keys:
+            continue  # a stack-program key: the README's configuration section
+        lines = [line for table in tables for line in table.splitlines() if f"| `{path}` |" in line
+                 and line.startswith(f"| `webstack:{section}.")]
         assert lines, key
         for line in lines:
             cells = [c.strip() for c in line.strip().strip("|").split("|")][-3:]
             assert cells == [generate.value(v) for v in row.values()], key
 
 
-def test_the_database_page_shows_what_the_stack_passes_per_tier():
+def test_the_database_page_shows_what_the_stack_sets_per_tier():
     tiers = block(page("Database"), "tiers")
-    assert "| `database.replicas` | `replicas` | `0` | `0` | `1` | `2` |" in tiers
-    assert "| `database.protect` | `protect` | `false` | `false` | `false` | `true` |" in tiers
-    assert "| `app.max_instances` | `app_max_instances` [2] | `1` | `1` | `2` | `20` |" in tiers
-    assert "| `database.cross_region_cidr` | — (stack program) [1] |" in tiers
+    assert "| `webstack:database.replicas` | `replicas` | `0` | `0` | `1` | `2` |" in tiers
+    assert "| `webstack:database.protect` | `protect` | `false` | `false` | `false` | `true` |" in tiers
+    assert "| `webstack:database.appMaxInstances` | `app_max_instances` | `1` | `1` | `2` | `20` |" in tiers
 
 
-def test_the_alerting_page_shows_the_thresholds_the_component_applies_per_tier():
+def test_the_alerting_page_shows_the_thresholds_each_tier_sets():
     tiers = block(page("Alerting"), "tiers")
-    assert "| `service_down_minutes` | `alerting.service_down_minutes` | `5` | `5` | `2` |" in tiers
-    assert "| `backup_stale_hours` | — (same in every tier) | `30` | `30` | `30` |" in tiers
+    assert ("| `webstack:alerting.thresholds.serviceDownMinutes` | `thresholds.service_down_minutes` | `2` | "
+            "`5` | `5` | `2` |") in tiers
 
 
 # -------------------------------------------------------------------------- the examples

@@ -7,13 +7,13 @@ import json
 
 import pytest
 
-from pulumi_webstack.tiers import CANARY_STEPS
+from infra.presets import CANARY_STEPS
 from pulumi_webstack_cli.check import check_plan
 from infra.config import ConfigError, parse
 from pulumi_webstack_cli.engine import Secret
 from tests.conftest import cached_plan
+from tests.helpers import KUBERNETES, SHOP_IMAGE, on_kubernetes
 
-KUBERNETES = {"webstack:app": {"platform": "kubernetes"}}
 PLATFORMS = {"vercel": None, "kubernetes": KUBERNETES}
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
 HEADERS_POLICY = "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy"
@@ -107,7 +107,7 @@ def test_the_vercel_project_serves_the_origin_host_and_enforces_the_origin_secre
 def test_the_viewer_security_policy_is_configurable_but_never_below_tls_1_2():
     plan = cached_plan("staging", {"webstack:cdn": {"minimumProtocolVersion": "TLSv1.3_2025"}})
     assert plan.one(DISTRIBUTION).inputs["viewerCertificate"]["minimumProtocolVersion"] == "TLSv1.3_2025"
-    assert any("webstack:cdn.minimumProtocolVersion = 'TLSv1'" in p
+    assert any('webstack:cdn.minimumProtocolVersion = "TLSv1": must be one of' in p
                for p in problems("prod", {"cdn": {"minimumProtocolVersion": "TLSv1"}}))
 
 
@@ -252,13 +252,11 @@ def test_vercel_rolling_release_only_in_prod(stack, canary):
 
 def test_kubernetes_blue_green_and_canary_from_config():
     image = "ghcr.io/example/shop@sha256:" + "d" * 64
-    bg = cached_plan("prod", {"webstack:app": {"platform": "kubernetes", "rollout": "blue-green",
-                                               "kubernetes": {"activeColor": "green", "colorImages": {"green": image}}}})
+    bg = cached_plan("prod", on_kubernetes(rollout="blue-green", activeColor="green", colorImages={"green": image}))
     svc = next(s for s in bg.by_type("kubernetes:core/v1:Service") if s.inputs["metadata"]["name"] == "web")
     assert svc.inputs["spec"]["selector"]["webstack.io/color"] == "green"
     assert bg.outputs["kubernetesDeployment"] == "web-green"
-    canary = cached_plan("prod", {"webstack:app": {"platform": "kubernetes",
-                                                   "kubernetes": {"canaryImage": image, "canaryWeight": 25}}})
+    canary = cached_plan("prod", on_kubernetes(canaryImage=image, canaryWeight=25))
     ingress = next(i for i in canary.by_type("kubernetes:networking.k8s.io/v1:Ingress")
                    if i.inputs["metadata"]["name"] == "web-canary")
     assert ingress.inputs["metadata"]["annotations"]["nginx.ingress.kubernetes.io/canary-weight"] == "25"
@@ -287,37 +285,54 @@ def test_stack_outputs_name_the_edge_and_never_a_secret(edge):
 # -------------------------------------------------------------------------- config errors
 
 
+PROD_BASE = {"aws:region": "eu-west-1", "webstack:domain": "shop.example.com",
+             "webstack:alerting": {"emails": ["oncall@example.com"]},
+             "webstack:app": {"vercel": {"projectName": "shop"}}}
+
+
 def problems(stack: str, raw: dict) -> list[str]:
     with pytest.raises(ConfigError) as err:
-        parse(stack, {"domain": "shop.example.com", **raw})
-    return err.value.problems
+        parse(stack, {**PROD_BASE, **{f"webstack:{k}": v for k, v in raw.items()}})
+    return [p.text for p in err.value.problems]
+
+
+VERCEL_CANARY = {"projectName": "shop", "rollout": "canary"}
+CANARY_IMAGE = "ghcr.io/x/y@sha256:" + "e" * 64
 
 
 @pytest.mark.parametrize(
     "raw, expected",
     [
-        ({"domain": "https://shop.example.com"}, "webstack:domain = 'https://shop.example.com': must be a lower-case DNS name"),
-        ({"cdn": {"headers": {"contentSecurityPolicy": " "}}}, "webstack:cdn.headers.contentSecurityPolicy = ' ': must not be empty"),
-        ({"app": {"rollout": "canary", "canarySteps": [10, 5, 100]}}, "webstack:app.canarySteps = [10, 5, 100]: must be strictly ascending"),
-        ({"app": {"rollout": "canary", "canarySteps": [5, 50]}}, "webstack:app.canarySteps = [5, 50]: must be strictly ascending percentages ending at 100"),
-        ({"app": {"minInstances": 5, "maxInstances": 3}}, "webstack:app.minInstances = 5: must not exceed maxInstances (3)"),
-        ({"app": {"platform": "kubernetes", "kubernetes": {"canaryImage": "ghcr.io/x/y@sha256:" + "e" * 64,
+        ({"domain": "https://shop.example.com"}, 'webstack:domain = "https://shop.example.com": must be a lower-case DNS name'),
+        ({"cdn": {"headers": {"contentSecurityPolicy": " "}}}, 'webstack:cdn.headers.contentSecurityPolicy = " ": must not be empty'),
+        ({"app": {"vercel": {**VERCEL_CANARY, "canarySteps": [10, 5, 100]}}},
+         "webstack:app.vercel.canarySteps = [10, 5, 100]: must be 2 to 10 strictly ascending"),
+        ({"app": {"vercel": {**VERCEL_CANARY, "canarySteps": [5, 50]}}},
+         "webstack:app.vercel.canarySteps = [5, 50]: must be 2 to 10 strictly ascending percentages ending at 100"),
+        ({"app": {"platform": "kubernetes", "kubernetes": {"image": SHOP_IMAGE, "minInstances": 5, "maxInstances": 3}}},
+         "webstack:app.kubernetes.minInstances = 5: must not exceed maxInstances (3)"),
+        ({"app": {"platform": "kubernetes", "kubernetes": {"image": SHOP_IMAGE, "canaryImage": CANARY_IMAGE,
                                                           "canaryWeight": 7}}},
-         "canaryWeight 7 must be one of canarySteps [5, 10, 25, 50, 100]"),
-        ({"app": {"platform": "kubernetes", "rollout": "direct",
-                  "kubernetes": {"canaryImage": "ghcr.io/x/y@sha256:" + "e" * 64}}},
-         "canaryImage/canaryWeight need rollout: canary"),
-        ({"app": {"platform": "kubernetes", "kubernetes": {"canaryWeight": 10}}}, "canaryWeight needs canaryImage"),
-        ({"app": {"platform": "kubernetes", "kubernetes": {"colorImages": {"green": "shop:latest"}}}},
+         "webstack:app.kubernetes.canaryWeight = 7: must be 0 or one of the canary steps [5, 10, 25, 50, 100]"),
+        ({"app": {"platform": "kubernetes", "kubernetes": {"image": SHOP_IMAGE, "rollout": "direct",
+                                                          "canaryImage": CANARY_IMAGE}}},
+         'webstack:app.kubernetes.canaryImage = "' + CANARY_IMAGE + '": needs rollout \'canary\''),
+        ({"app": {"platform": "kubernetes", "kubernetes": {"image": SHOP_IMAGE, "canaryWeight": 10}}},
+         "webstack:app.kubernetes.canaryWeight = 10: needs canaryImage"),
+        ({"app": {"platform": "kubernetes", "kubernetes": {"image": SHOP_IMAGE, "colorImages": {"green": "shop:latest"}}}},
          "must be pinned by digest"),
-        ({"app": {"platform": "kubernetes", "kubernetes": {"colorImages": {"green": "ghcr.io/x/y@sha256:" + "e" * 64}}}},
-         "colorImages needs rollout: blue-green"),
-        ({"cdn": {"hostedZoneId": "example.com"}}, "webstack:cdn.hostedZoneId = 'example.com'"),
+        ({"app": {"platform": "kubernetes", "kubernetes": {"image": SHOP_IMAGE, "colorImages": {"green": CANARY_IMAGE}}}},
+         "only applies to rollout 'blue-green'"),
+        ({"cdn": {"hostedZoneId": "example.com"}}, 'webstack:cdn.hostedZoneId = "example.com": must be a Route 53 hosted zone id'),
         ({"cdn": {"certificateArn": "arn:aws:acm:eu-west-1:123456789012:certificate/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"}},
          "webstack:cdn.certificateArn"),
-        ({"cdn": {"logRetentionDays": 0}}, "webstack:cdn.logRetentionDays = 0"),
-        ({"app": {"vercel": {"teamSlug": "My Team"}}}, "webstack:app.vercel.teamSlug = 'My Team'"),
-        ({"app": {"vercel": {"rollingReleaseAdvancement": "timed"}}}, "webstack:app.vercel.rollingReleaseAdvancement"),
+        ({"cdn": {"logRetentionDays": 0}}, "webstack:cdn.logRetentionDays = 0: must be between 1 and 3650"),
+        ({"app": {"vercel": {"projectName": "shop", "teamSlug": "My Team"}}}, 'webstack:app.vercel.teamSlug = "My Team"'),
+        ({"app": {"vercel": {"projectName": "shop", "rollingReleaseAdvancement": "timed"}}},
+         "webstack:app.vercel.rollingReleaseAdvancement"),
+        ({"app": {"rollout": "canary"}}, "webstack:app.rollout: unknown key; the vercel settings go under app.vercel"),
+        ({"app": {"vercel": {"projectName": "shop", "rollout": "blue-green"}}},
+         'webstack:app.vercel.rollout = "blue-green": must be \'direct\' or \'canary\''),
     ],
 )
 def test_bad_edge_config_is_refused_with_key_value_and_rule(raw, expected):
@@ -326,11 +341,8 @@ def test_bad_edge_config_is_refused_with_key_value_and_rule(raw, expected):
 
 
 def test_component_validation_surfaces_through_the_stack_program():
-    """A value the config model accepts but the component refuses still stops the program."""
-    from pulumi_webstack.errors import ArgsError
-    from infra.program import security_headers
+    """A CSP directive name the header rules refuse is a config problem, before anything exists."""
+    found = problems("prod", {"cdn": {"headers": {"contentSecurityPolicy": "Default-Src 'self'"}}})
+    assert any(p.startswith("webstack:cdn.headers.contentSecurityPolicy = ") and "is not a CSP directive name" in p
+               for p in found), found
 
-    cfg = parse("prod", {"domain": "shop.example.com", "alerting": {"emails": ["oncall@example.com"]},
-                         "cdn": {"headers": {"contentSecurityPolicy": "Default-Src 'self'"}}})
-    with pytest.raises(ArgsError, match="headers.content_security_policy"):
-        security_headers(cfg)

@@ -12,9 +12,9 @@ from pulumi_webstack_cli import estimate, price_table as prices
 from pulumi_webstack_cli.main import main
 from pulumi_webstack_cli.engine import synth
 from tests.conftest import cached_plan
+from tests.helpers import KUBERNETES
 
 INSTANCE = "aws:rds/instance:Instance"
-KUBERNETES = {"webstack:app": {"platform": "kubernetes"}}
 NO_DR_REPLICA = {"webstack:database": {"replicas": 3}}
 
 
@@ -250,12 +250,16 @@ def test_metric_math_alarms_cost_per_metric_and_high_resolution_costs_more():
 def test_the_price_table_is_dated_and_labelled():
     assert prices.AS_OF == "2026-11" and prices.REGION == "us-east-1"
     assert "Estimate, not a quote" in estimate.LABEL and prices.AS_OF in estimate.LABEL
-    # Every class the tier table picks has a price.
-    from pulumi_webstack.tiers import TIER_DEFAULTS
-    for klass in TIER_DEFAULTS["database.instance_class"].values():
+    # Every class the tier presets pick has a price, and every priced class is one the
+    # components accept (the one table of classes).
+    from infra.presets import PRESETS
+    from pulumi_webstack.instance_classes import CACHE_NODE_TYPES, RDS_INSTANCE_CLASSES
+    for klass in PRESETS["database.instance_class"].values():
         assert klass in prices.RDS_POSTGRES_HOURLY
-    for node in TIER_DEFAULTS["cache.node_type"].values():
+    for node in PRESETS["cache.node_type"].values():
         assert node in prices.ELASTICACHE_REDIS_HOURLY
+    assert set(prices.RDS_POSTGRES_HOURLY) <= set(RDS_INSTANCE_CLASSES)
+    assert set(prices.ELASTICACHE_REDIS_HOURLY) <= set(CACHE_NODE_TYPES)
 
 
 # ------------------------------------------------------------------------------ command
@@ -305,7 +309,7 @@ def test_the_proxy_is_priced_per_vcpu_of_its_target_class():
     assert line(cost, "database-proxy").monthly == round(16 * prices.RDS_PROXY_VCPU_HOUR * 730, 2)
     assert line(cost, "database-proxy").detail.startswith("16 vCPUs")
     assert estimate.vcpus("cache.t4g.micro") == 2 and estimate.vcpus("db.m7g.12xlarge") == 48
-    with pytest.raises(Exception, match="unknown instance size 'db.r7g.metal'"):
+    with pytest.raises(Exception, match="unknown instance class 'db.r7g.metal'"):
         estimate.vcpus("db.r7g.metal")
 
 

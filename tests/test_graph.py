@@ -9,6 +9,7 @@ from pulumi_webstack_cli.engine import synth
 from tests.conftest import cached_plan
 
 import pulumi_aws as aws
+from tests.helpers import KUBERNETES
 
 # Orderings that no input expresses but AWS needs: RDS must find its log groups (else it
 # creates them itself, unencrypted and kept forever) and its monitoring role's policy
@@ -73,7 +74,7 @@ def test_alarms_never_wait_for_each_other():
         assert not [w for w in plan.waits_for(alarm) if w.type == alarm.type], alarm.name
 
 
-@pytest.mark.parametrize("overrides", [None, {"webstack:app": {"platform": "kubernetes"}}])
+@pytest.mark.parametrize("overrides", [None, KUBERNETES])
 def test_only_real_data_dependencies_order_creation(overrides):
     plan = cached_plan("prod", overrides)
     for res in plan:
@@ -85,7 +86,7 @@ def test_only_real_data_dependencies_order_creation(overrides):
             assert (res.type, dep.type) in JUSTIFIED_EXPLICIT, f"{res.name} depends_on {dep.name} ({dep.type})"
 
 
-@pytest.mark.parametrize("overrides", [None, {"webstack:app": {"platform": "kubernetes"}}])
+@pytest.mark.parametrize("overrides", [None, KUBERNETES])
 def test_nothing_at_the_edge_waits_for_the_data_tier(overrides):
     """The CDN, its certificate, WAF and the app deploy while the database is created: no
     chain to them passes through an RDS or ElastiCache resource."""

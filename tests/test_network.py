@@ -12,7 +12,7 @@ import pytest
 
 from pulumi_webstack.errors import ArgsError
 from pulumi_webstack.network import Network, NetworkArgs, subnet_cidrs
-from pulumi_webstack.tiers import Tier, default
+from infra.presets import Tier, presets_for
 from pulumi_webstack_cli.engine import Plan, synth
 from tests.helpers import assert_args_error
 
@@ -79,8 +79,8 @@ def test_subnet_cidrs_refuse_more_subnets_than_fit():
 
 @pytest.mark.parametrize("tier, zones", [(Tier.DEV, 2), (Tier.STAGING, 2), (Tier.PROD, 3)])
 def test_each_tier_gets_one_private_subnet_per_zone(tier, zones):
-    cidr = default("network.cidr", tier)
-    plan, outputs = network_plan(cidr=cidr, az_count=default("network.az_count", tier))
+    cidr = presets_for(tier)["network"]["cidr"]
+    plan, outputs = network_plan(cidr=cidr, az_count=presets_for(tier)["network"]["az_count"])
     subnets = plan.by_type(SUBNET)
     assert len(subnets) == zones
     assert [s.inputs["cidrBlock"] for s in subnets] == subnet_cidrs(cidr, zones)

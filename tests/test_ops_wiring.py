@@ -8,6 +8,7 @@ import pytest
 
 from pulumi_webstack_cli.engine import Secret
 from tests.conftest import cached_plan
+from tests.helpers import KUBERNETES
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 
@@ -239,7 +240,7 @@ def test_dev_thresholds_and_email_only_routing():
 
 
 def test_kubernetes_app_gets_container_insights_alarms_when_the_cluster_is_named():
-    plan = cached_plan("prod", {"webstack:app": {"platform": "kubernetes"},
+    plan = cached_plan("prod", {**KUBERNETES,
                                 "webstack:alerting": {"emails": ["oncall@example.com"], "kubernetesClusterName": "prod-eks"}})
     found = alarms(plan)
     assert found["app-hpa-at-max"].inputs["threshold"] == 20  # prod maxInstances

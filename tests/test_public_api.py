@@ -55,7 +55,7 @@ def test_every_type_an_args_class_uses_is_exported_and_so_is_the_error_they_rais
     for component in package.COMPONENTS:
         for f in dataclasses.fields(package.args_class(component)):
             used |= _named_types(f.type)
-    assert {t.__name__ for t in used} == {"SecurityHeaders", "Tier", "CacheEngine"}
+    assert {t.__name__ for t in used} == {"SecurityHeaders", "Thresholds", "CacheEngine"}
     for t in used:
         assert getattr(pulumi_webstack, t.__name__) is t
     assert issubclass(pulumi_webstack.ArgsError, ValueError)
@@ -179,7 +179,7 @@ FULL: dict[str, typing.Callable[[], typing.Any]] = {
         team_slug="example", rollout="canary", canary_steps=[5, 25, 100], log_drain_url="https://logs.example.com/v",
         hosted_zone_id="Z0123456789ABCDEFGHIJ", headers=pulumi_webstack.SecurityHeaders(**HEADERS), **APP_DATA),
     "KubernetesApp": lambda: pulumi_webstack.KubernetesAppArgs(
-        origin_domain="origin.shop.example.com", image=IMAGE, namespace="shop", min_replicas=2, max_replicas=20,
+        origin_domain="origin.shop.example.com", image=IMAGE, namespace="shop", min_instances=2, max_instances=20,
         rollout="canary", canary_image=IMAGE.replace("a" * 64, "c" * 64), cluster_issuer="letsencrypt",
         service_account_role_arn="arn:aws:iam::123456789012:role/shop-web", data_cidrs=["10.42.0.0/16"],
         headers=pulumi_webstack.SecurityHeaders(**HEADERS), **APP_DATA),
@@ -187,7 +187,7 @@ FULL: dict[str, typing.Callable[[], typing.Any]] = {
         retention_days=30, transition_days=7, object_lock_days=30, continuous=True, copy_region="eu-central-1",
         vault_lock=True, resource_arns=[DB_ARN]),
     "Alerting": lambda: pulumi_webstack.AlertingArgs(
-        tier=pulumi_webstack.Tier.PROD, emails=["oncall@example.com"], pager_webhook_url=pulumi.Output.secret("https://pager.example.com/e"),
+        emails=["oncall@example.com"], pager_webhook_url=pulumi.Output.secret("https://pager.example.com/e"),
         chat_webhook_url=pulumi.Output.secret("https://chat.example.com/h"), region="eu-west-1",
         database_identifier="orders", database_replica_identifiers=["orders-replica-1"], database_max_connections=800,
         database_allocated_storage_gb=100, database_instance_class="db.r7g.large",

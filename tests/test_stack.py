@@ -7,6 +7,7 @@ import json
 import pytest
 
 from tests.conftest import cached_plan
+from tests.helpers import KUBERNETES
 
 AZS = {"dev": 2, "staging": 2, "prod": 3}
 
@@ -82,7 +83,7 @@ def test_kubernetes_pods_may_reach_the_data_tier_of_a_brought_vpc():
     plan = cached_plan("staging", {
         "webstack:network": {"vpcId": "vpc-0123456789abcdef0",
                              "subnetIds": ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]},
-        "webstack:app": {"platform": "kubernetes"},
+        **KUBERNETES,
     })
     policy = plan.one("kubernetes:networking.k8s.io/v1:NetworkPolicy")
     blocks = [peer["ipBlock"]["cidr"] for rule in policy.inputs["spec"]["egress"]

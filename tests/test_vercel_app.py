@@ -306,7 +306,7 @@ def test_the_log_drain_ships_signed_json_of_this_project(plan):
         ({"oidc_provider_arn": "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},
          "vercel.oidc_provider_arn", "oidc.vercel.com"),
         ({"database_name": "App-DB"}, "vercel.database_name", "PostgreSQL identifier"),
-        ({"rollout": "blue-green"}, "vercel.rollout", "must be one of"),
+        ({"rollout": "blue-green"}, "vercel.rollout", "must be 'direct' or 'canary'"),
         ({"canary_steps": [10, 5, 100]}, "vercel.canary_steps", "ascending"),
         ({"canary_steps": [5, 10, 50]}, "vercel.canary_steps", "ending at 100"),
         ({"canary_steps": [100]}, "vercel.canary_steps", "2 to 10"),

@@ -273,10 +273,10 @@ def test_the_example_builds_on_an_existing_vpc_in_a_small_shape():
     plan = synth(lambda: runpy.run_path(str(EXAMPLE / "__main__.py"), run_name="__main__"),
                  project="bookings", stack="dev",
                  config={**project_config(EXAMPLE)[1], "aws:region": "eu-west-1",
-                         "bookings:vpcId": "vpc-0bookings",
-                         "bookings:subnetIds": ["subnet-0a", "subnet-0b"]})
+                         "bookings:vpcId": "vpc-0b00c1d2e3f4a5b6c",
+                         "bookings:subnetIds": ["subnet-0a1b2c3d4e5f6a7b8", "subnet-0b1c2d3e4f5a6b7c8"]})
     assert not plan.by_type("aws:ec2/vpc:Vpc")
-    assert plan.one("aws:rds/subnetGroup:SubnetGroup").inputs["subnetIds"] == ["subnet-0a", "subnet-0b"]
+    assert plan.one("aws:rds/subnetGroup:SubnetGroup").inputs["subnetIds"] == ["subnet-0a1b2c3d4e5f6a7b8", "subnet-0b1c2d3e4f5a6b7c8"]
     instances = plan.by_type("aws:rds/instance:Instance")
     assert [i.name for i in instances] == ["bookings-db-primary"]
     assert instances[0].inputs["multiAz"] is False and not instances[0].protect

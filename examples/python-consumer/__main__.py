@@ -29,7 +29,7 @@ from pulumi_webstack import (
     DatabaseArgs,
     Network,
     NetworkArgs,
-    Tier,
+    Thresholds,
 )
 
 config = pulumi.Config()
@@ -78,7 +78,8 @@ cache = Cache(
 alerting = Alerting(
     "bookings-alerts",
     AlertingArgs(
-        tier=Tier.PROD if production else Tier.DEV,
+        # The defaults are production's; elsewhere page later and tolerate more.
+        thresholds=Thresholds() if production else Thresholds(service_down_minutes=5, error_rate_percent=20),
         emails=[config.require("oncallEmail")],  # Pulumi.yaml gives a default
         chat_webhook_url=config.get_secret("chatWebhookUrl"),
     ),

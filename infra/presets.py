@@ -1,19 +1,21 @@
-"""Environment tiers and the one table of per-tier defaults.
+"""Environment tiers and the one table of per-tier presets.
 
-Every difference between dev, staging and prod lives in ``TIER_DEFAULTS`` below and
-nowhere else: the stack program fills every config key a stack file leaves out from
-this table, and components that accept a ``tier`` read the same rows. The rows follow
-the tier table in DESIGN.md; a change to a default is a one-line change here.
+Every difference between dev, staging and prod lives in ``PRESETS`` below and nowhere
+else. The table is keyed ``"<section>.<Args field>"`` (nested Args by their path:
+``"cdn.headers.hsts_preload"``), one column per tier, so it reads like the design
+document's tier table and each key is the field of a component's Args that it sets. The
+stack program merges a stack file over its tier's column; the components know nothing of
+tiers and take explicit values.
 
-The table is keyed ``"<section>.<setting>"`` with one column per tier, so it reads like
-the design document. ``defaults_for(tier)`` turns it into the nested mapping a stack
-config is validated against.
+An ``app.*`` row applies to whichever platform's Args has that field (``min_instances``
+is a Kubernetes and ECS setting; Vercel has none).
 """
 
 from __future__ import annotations
 
 import enum
-from typing import Any
+import re
+from typing import Any, Optional
 
 
 class Tier(str, enum.Enum):
@@ -29,8 +31,11 @@ DEV, STAGING, PROD = Tier.DEV, Tier.STAGING, Tier.PROD
 CANARY_STEPS = [5, 10, 25, 50, 100]
 """Rolling-release weights (percent of traffic) for the prod canary."""
 
+PLACEHOLDER_IMAGE = "ghcr.io/example/webstack-app@sha256:" + "0" * 64
+"""Container image dev and staging plan with until a stack sets its own (never deployable to prod)."""
+
 # fmt: off
-TIER_DEFAULTS: dict[str, dict[Tier, Any]] = {
+PRESETS: dict[str, dict[Tier, Any]] = {
     # ------------------------------------------------------------------ network
     "network.cidr":                     {DEV: "10.40.0.0/16", STAGING: "10.41.0.0/16", PROD: "10.42.0.0/16"},
     "network.az_count":                 {DEV: 2,        STAGING: 2,        PROD: 3},
@@ -49,6 +54,7 @@ TIER_DEFAULTS: dict[str, dict[Tier, Any]] = {
     "database.protect":                 {DEV: False,    STAGING: False,    PROD: True},
     "database.pooling":                 {DEV: False,    STAGING: True,     PROD: True},
     "database.connections_per_app_instance": {DEV: 10,  STAGING: 20,       PROD: 25},
+    "database.app_max_instances":       {DEV: 1,        STAGING: 2,        PROD: 20},
     "database.monitoring_interval_seconds": {DEV: 60,   STAGING: 30,       PROD: 15},
     "database.performance_insights_retention_days": {DEV: 7, STAGING: 7,   PROD: 31},
     "database.slow_query_ms":           {DEV: 1000,     STAGING: 500,      PROD: 500},
@@ -74,8 +80,9 @@ TIER_DEFAULTS: dict[str, dict[Tier, Any]] = {
     "app.cpu_target_percent":           {DEV: 70,       STAGING: 70,       PROD: 70},
     "app.memory_target_percent":        {DEV: 80,       STAGING: 80,       PROD: 80},
     "app.rollout":                      {DEV: "direct", STAGING: "direct", PROD: "canary"},
-    "app.canary_steps":                 {DEV: [],       STAGING: [],       PROD: CANARY_STEPS},
+    "app.canary_steps":                 {DEV: CANARY_STEPS, STAGING: CANARY_STEPS, PROD: CANARY_STEPS},
     "app.preview_data_access":          {DEV: True,     STAGING: True,     PROD: False},
+    "app.image":                        {DEV: PLACEHOLDER_IMAGE, STAGING: PLACEHOLDER_IMAGE, PROD: PLACEHOLDER_IMAGE},
     # ---------------------------------------------------------------------- cdn
     "cdn.price_class":                  {DEV: "PriceClass_100", STAGING: "PriceClass_100", PROD: "PriceClass_All"},
     "cdn.default_ttl_seconds":          {DEV: 0,        STAGING: 3600,     PROD: 86400},
@@ -85,8 +92,8 @@ TIER_DEFAULTS: dict[str, dict[Tier, Any]] = {
     "cdn.html_ttl_seconds":             {DEV: 0,        STAGING: 0,        PROD: 0},
     "cdn.waf":                          {DEV: False,    STAGING: True,     PROD: True},
     "cdn.api_rate_limit_per_minute":    {DEV: None,     STAGING: None,     PROD: 50},
-    "cdn.hsts_max_age_seconds":         {DEV: 31536000, STAGING: 31536000, PROD: 63072000},
-    "cdn.hsts_preload":                 {DEV: False,    STAGING: False,    PROD: True},
+    "cdn.headers.hsts_max_age_seconds": {DEV: 31536000, STAGING: 31536000, PROD: 63072000},
+    "cdn.headers.hsts_preload":         {DEV: False,    STAGING: False,    PROD: True},
     "cdn.access_logs":                  {DEV: True,     STAGING: True,     PROD: True},
     "cdn.origin_shield_region":         {DEV: None,     STAGING: None,     PROD: None},
     "cdn.log_retention_days":           {DEV: 14,       STAGING: 90,       PROD: 365},
@@ -102,36 +109,47 @@ TIER_DEFAULTS: dict[str, dict[Tier, Any]] = {
     "backups.protect":                  {DEV: False,    STAGING: False,    PROD: True},
     "backups.force_destroy":            {DEV: True,     STAGING: False,    PROD: False},
     # ----------------------------------------------------------------- alerting
-    "alerting.service_down_minutes":    {DEV: 5,        STAGING: 5,        PROD: 2},
-    "alerting.error_rate_percent":      {DEV: 20,       STAGING: 10,       PROD: 5},
-    "alerting.latency_p95_seconds":     {DEV: 10,       STAGING: 5,        PROD: 3},
-    "alerting.db_cpu_percent":          {DEV: 90,       STAGING: 85,       PROD: 80},
-    "alerting.db_connections_percent":  {DEV: 95,       STAGING: 90,       PROD: 90},
-    "alerting.db_free_storage_percent": {DEV: 10,       STAGING: 10,       PROD: 10},
-    "alerting.db_replica_lag_seconds":  {DEV: 300,      STAGING: 120,      PROD: 30},
-    "alerting.memory_percent":          {DEV: 90,       STAGING: 85,       PROD: 85},
-    "alerting.cache_cpu_percent":       {DEV: 90,       STAGING: 80,       PROD: 75},
-    "alerting.certificate_expiry_days": {DEV: 7,        STAGING: 7,        PROD: 7},
+    "alerting.thresholds.service_down_minutes":    {DEV: 5,   STAGING: 5,   PROD: 2},
+    "alerting.thresholds.error_rate_percent":      {DEV: 20,  STAGING: 10,  PROD: 5},
+    "alerting.thresholds.latency_p95_seconds":     {DEV: 10,  STAGING: 5,   PROD: 3},
+    "alerting.thresholds.db_cpu_percent":          {DEV: 90,  STAGING: 85,  PROD: 80},
+    "alerting.thresholds.db_connections_percent":  {DEV: 95,  STAGING: 90,  PROD: 90},
+    "alerting.thresholds.db_free_storage_percent": {DEV: 10,  STAGING: 10,  PROD: 10},
+    "alerting.thresholds.db_replica_lag_seconds":  {DEV: 300, STAGING: 120, PROD: 30},
+    "alerting.thresholds.memory_percent":          {DEV: 90,  STAGING: 85,  PROD: 85},
+    "alerting.thresholds.cache_cpu_percent":       {DEV: 90,  STAGING: 80,  PROD: 75},
+    "alerting.thresholds.certificate_expiry_days": {DEV: 7,   STAGING: 7,   PROD: 7},
 }
 # fmt: on
 
-
-def default(key: str, tier: Tier | str) -> Any:
-    """The tier default for ``key`` ("section.setting"); KeyError names the key."""
-    try:
-        row = TIER_DEFAULTS[key]
-    except KeyError:
-        raise KeyError(f"no tier default for {key!r}") from None
-    value = row[Tier(tier)]
-    # Lists are copied so a caller mutating its settings cannot change the table.
-    return list(value) if isinstance(value, list) else value
+REPLICA_FLOOR: dict[Tier, int] = {DEV: 0, STAGING: 1, PROD: 2}
+"""Fewest in-region read replicas a tier may run (the design's tier table)."""
+MIN_AZS: dict[Tier, int] = {DEV: 2, STAGING: 2, PROD: 3}
+"""Fewest availability zones a tier's new VPC spans."""
 
 
-def defaults_for(tier: Tier | str) -> dict[str, dict[str, Any]]:
-    """Nested ``{section: {setting: value}}`` of every default for ``tier``."""
+def tier_for(stack: str, explicit: Optional[str]) -> Optional[Tier]:
+    """The tier: ``explicit`` (``webstack:tier``) if given, else the first word of the stack
+    name (``prod``, ``prod-eu`` ...). None when neither names one."""
+    if explicit is not None:
+        return Tier(explicit) if explicit in {t.value for t in Tier} else None
+    head = re.split(r"[-_.]", stack, maxsplit=1)[0]
+    return Tier(head) if head in {t.value for t in Tier} else None
+
+
+def presets_for(tier: Tier | str) -> dict[str, dict[str, Any]]:
+    """``{section: {field: value}}`` of the tier's column, nested Args as nested mappings
+    (``{"cdn": {"headers": {"hsts_preload": True}}}``). Lists are copies."""
     tier = Tier(tier)
     nested: dict[str, dict[str, Any]] = {}
-    for key in TIER_DEFAULTS:
-        section, setting = key.split(".", 1)
-        nested.setdefault(section, {})[setting] = default(key, tier)
+    for key, row in PRESETS.items():
+        section, *path, name = key.split(".")
+        node = nested.setdefault(section, {})
+        for part in path:
+            node = node.setdefault(part, {})
+        value = row[tier]
+        node[name] = list(value) if isinstance(value, list) else value
     return nested
+
+TIERS_ORDER = (DEV, STAGING, PROD)
+"""The tiers in the order the design's tables list them."""
