@@ -27,8 +27,8 @@ Reachability Analyzer but offline and before anything exists. A connection from 
     in the plan. Inside the same VPC the local route carries it.
 
 Each ``Check`` names the resources it rests on, so a test can delete any one of them and
-see the connection close. ``admitted`` lists everything a security group lets in, for the
-converse: nothing but the app is admitted to the data tier.
+see the connection close. ``admitted`` and ``let_out`` list everything a security group
+lets in and out, for the converse: nothing but the app is admitted to the data tier.
 
 Compute is described the way the network sees it (its security groups, its address range,
 its prefix list, the VPC it sits in and the VPC whose resolver answers it), so any app tier
@@ -168,7 +168,12 @@ def reach(plan: Plan, compute: Compute, host: str, port: int) -> Reach:
 
 def admitted(plan: Plan, group_id: str) -> list[Source]:
     """Every source the security group ``group_id`` lets in (rules and inline blocks)."""
-    return [s for s in (_sources(rule, "ingress") for rule in _rules(plan, group_id, "ingress")) for s in s]
+    return [s for rule in _rules(plan, group_id, "ingress") for s in _sources(rule, "ingress")]
+
+
+def let_out(plan: Plan, group_id: str) -> list[Source]:
+    """Every destination the security group ``group_id`` lets connections out to."""
+    return [s for rule in _rules(plan, group_id, "egress") for s in _sources(rule, "egress")]
 
 
 # ------------------------------------------------------------------------------ DNS

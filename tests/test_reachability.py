@@ -270,3 +270,9 @@ def test_an_endpoint_outside_the_plan_is_checked_by_its_groups():
 def test_admitted_lists_every_source_of_a_group_whatever_form_its_rules_take(rules, expected):
     found = [(s.kind, s.value, s.protocol, s.from_port, s.to_port) for s in r.admitted(plan_of(rules), DB)]
     assert found == expected
+
+
+def test_let_out_lists_every_destination_of_a_group():
+    found = [(s.kind, s.value, s.from_port) for s in r.let_out(plan_of(base()), APP)]
+    assert found == [("security-group", DB, 5432), ("security-group", CACHE, 6379)]
+    assert r.let_out(plan_of(base()), DB) == []
