@@ -2,9 +2,9 @@
 only the app tier reach the database and cache.
 
 There is deliberately no public subnet and no internet gateway: the data tier is never
-reachable from the internet. The app tier reaches it either from inside the VPC (pods or
-tasks carrying ``app_security_group_id``) or from a peered network listed in ``app_cidrs``
-(for example Vercel Secure Compute or a Kubernetes cluster's VPC).
+reachable from the internet. The app tier reaches it from inside the VPC (pods or tasks
+carrying ``app_security_group_id``) or from a peered network: ``VercelApp`` admits and routes
+its Secure Compute network itself (into ``route_table_ids``); ``app_cidrs`` admits others.
 """
 
 import ipaddress
@@ -58,7 +58,8 @@ class NetworkArgs:
     """Route tables of ``subnet_ids`` (each once), with ``vpc_id``: where routes to a peered
     app network (Vercel Secure Compute) go."""
     app_cidrs: Optional[list[str]] = field(default_factory=list)
-    """Networks (besides members of the app security group) allowed to reach the data ports."""
+    """Peered networks (besides members of the app security group) allowed to reach the data
+    ports; routes to them are the peering's owner's (see ``route_table_ids``)."""
     database_port: Optional[int] = setting(5432, ge=1, le=65535)
     """PostgreSQL port opened from the app tier to the database security group."""
     cache_port: Optional[int] = setting(6379, ge=1, le=65535)

@@ -329,7 +329,9 @@ class VercelApp(pulumi.ComponentResource):
         self._origin_domain(name, args, team, child)
         self._headers_route(name, args, team, child)
         self._firewall(name, args, team, child)
-        self.role_arn, self.oidc_provider_arn = self._oidc_role(name, args, region, invoke) if args.team_id else (None, None)
+        self.role_arn = self.oidc_provider_arn = None
+        if args.team_id:
+            self.role_arn, self.oidc_provider_arn = self._oidc_role(name, args, region, invoke)
         self._variables(name, args, region, team, child)
         if args.rollout == "canary":
             self._rolling_release(name, args, team, child)

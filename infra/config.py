@@ -203,7 +203,8 @@ def parse(stack: str, values: Mapping[str, Any], secrets: Optional[Mapping[str, 
     built = builder.build_all()
     problems.extend(_rules(tier, keys, built, builder.where("app")))
     if built["app"] is not None and builder.platform == "vercel":
-        problems.extend(_vercel_rules(tier, keys, built, builder.where("app"), builder.merged["app"].get("await_peering")))
+        await_peering = builder.merged["app"].get("await_peering")
+        problems.extend(_vercel_rules(tier, keys, built, builder.where("app"), await_peering))
     elif built["app"] is not None:
         problems.extend(_kubernetes_rules(built, builder.where("app")))
     if problems:

@@ -171,8 +171,8 @@ def build_app(
     data_cidrs: list[object] = [cfg.network.cidr] if cfg.network.vpc_id is None else [
         aws.ec2.get_vpc_output(id=cfg.network.vpc_id, opts=pulumi.InvokeOptions(provider=providers.main)).cidr_block
     ]
-    return KubernetesApp(name, linked(cfg.app, data_cidrs=data_cidrs, app_security_group_id=network.app_security_group_id,
-                                      **links),
+    return KubernetesApp(name, linked(cfg.app, data_cidrs=data_cidrs,
+                                      app_security_group_id=network.app_security_group_id, **links),
                          opts=pulumi.ResourceOptions(providers={"aws": providers.main}))
 
 

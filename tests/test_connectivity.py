@@ -141,7 +141,8 @@ def test_on_kubernetes_only_cloudfront_reaches_the_ingress_load_balancer_on_http
     annotations = plan.outputs["ingressServiceAnnotations"]
     assert annotations["service.beta.kubernetes.io/aws-load-balancer-security-groups"] == origin_group
     balancer = r.Target("ingress load balancer", plan.outputs["appOriginDomain"], frozenset({origin_group}), frozenset())
-    cloudfront = r.Compute("cloudfront", prefix_list=MANAGED_PREFIX_LISTS["com.amazonaws.global.cloudfront.origin-facing"])
+    cloudfront = r.Compute("cloudfront",
+                           prefix_list=MANAGED_PREFIX_LISTS["com.amazonaws.global.cloudfront.origin-facing"])
     checks = r.path(plan, cloudfront, balancer, 443)
     assert all(c.ok for c in checks), checks
     assert not all(c.ok for c in r.path(plan, cloudfront, balancer, 80))

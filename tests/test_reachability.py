@@ -106,7 +106,8 @@ def test_a_member_of_the_app_group_reaches_the_writer_the_reader_and_the_cache()
 def test_the_reader_name_leads_to_every_replica():
     result = r.reach(plan_of(base()), POD, READER, 5432)
     assert [c.link for c in result.checks] == ["dns", "ingress", "egress", "ingress", "egress"]
-    assert result.checks[0].any_of == ("urn:aws:route53/record:Record::reader-1", "urn:aws:route53/record:Record::reader-2")
+    assert result.checks[0].any_of == ("urn:aws:route53/record:Record::reader-1",
+                                       "urn:aws:route53/record:Record::reader-2")
 
 
 def test_a_group_without_an_egress_rule_lets_nothing_out():
@@ -233,8 +234,8 @@ def test_every_record_of_the_reader_name_must_be_deleted_for_it_to_stop_resolvin
 
 def test_cname_loops_end():
     loop = [res(r.ZONE, "z", "Z1", {"name": "x.internal"}, {"zoneId": "Z1"}),
-            res(r.RECORD, "a", inputs={"zoneId": "Z1", "name": "a.x.internal", "type": "CNAME", "records": ["b.x.internal"]}),
-            res(r.RECORD, "b", inputs={"zoneId": "Z1", "name": "b.x.internal", "type": "CNAME", "records": ["a.x.internal"]})]
+            *(res(r.RECORD, name, inputs={"zoneId": "Z1", "name": f"{name}.x.internal", "type": "CNAME",
+                                          "records": [f"{other}.x.internal"]}) for name, other in (("a", "b"), ("b", "a")))]
     assert "CNAME loop" in r.reach(plan_of(loop), POD, "a.x.internal", 443).failures()[0]
 
 

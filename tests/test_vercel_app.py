@@ -146,8 +146,9 @@ def test_every_vercel_resource_names_the_pinned_team(plan):
 @pytest.mark.parametrize("region, vercel_region", [("eu-west-1", "dub1"), ("us-east-1", "iad1"),
                                                    ("eu-south-1", "fra1"), ("ap-southeast-3", "sin1")])
 def test_functions_run_in_the_vercel_region_nearest_the_data(region, vercel_region):
-    plan = synth(component_program(v.VercelApp, "app", v.VercelAppArgs(project_name="shop", origin_domain="o.example.com"),
-                                   provider="main", region=region), config={"aws:region": region})
+    args = v.VercelAppArgs(project_name="shop", origin_domain="o.example.com")
+    plan = synth(component_program(v.VercelApp, "app", args, provider="main", region=region),
+                 config={"aws:region": region})
     assert plan.one(PROJECT).inputs["resourceConfig"] == {"functionDefaultRegions": [vercel_region]}
 
 
