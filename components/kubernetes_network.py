@@ -31,6 +31,8 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from pulumi_webstack import port_rules
+
 CLOUDFRONT_ORIGIN_FACING = "com.amazonaws.global.cloudfront.origin-facing"
 """AWS-managed prefix list of the addresses CloudFront connects to origins from."""
 DNS_PROTOCOLS = ("udp", "tcp")
@@ -82,17 +84,17 @@ def pod_security_group(name: str, args: Any, meta: Callable[..., dict[str, Any]]
         spec={"podSelector": {"matchLabels": selector}, "securityGroups": {"groupIds": [app]}},
         opts=opts,
     )
-    _rule(aws.vpc.SecurityGroupIngressRule, f"{name}-pods-from-cluster", app, "tcp", args.port,
-          "app port from the cluster security group (kubelet probes, ingress controller)",
-          opts, referenced_security_group_id=cluster)
+    port_rules.ingress(f"{name}-pods-from-cluster", app, args.port,
+                       "app port from the cluster security group (kubelet probes, ingress controller)", opts,
+                       referenced_security_group_id=cluster)
     for protocol in DNS_PROTOCOLS:
-        _rule(aws.vpc.SecurityGroupEgressRule, f"{name}-pods-dns-{protocol}", app, protocol, 53,
-              "DNS to CoreDNS (cluster security group)", opts, referenced_security_group_id=cluster)
-        _rule(aws.vpc.SecurityGroupIngressRule, f"{name}-cluster-dns-{protocol}-from-pods", cluster, protocol, 53,
-              "DNS from the app's pods (they carry only the app security group)", opts,
-              referenced_security_group_id=app)
-    _rule(aws.vpc.SecurityGroupEgressRule, f"{name}-pods-https", app, "tcp", 443,
-          "HTTPS out: Secrets Manager, STS (IRSA)", opts, cidr_ipv4="0.0.0.0/0")
+        port_rules.egress(f"{name}-pods-dns-{protocol}", app, 53, "DNS to CoreDNS (cluster security group)", opts,
+                          protocol=protocol, referenced_security_group_id=cluster)
+        port_rules.ingress(f"{name}-cluster-dns-{protocol}-from-pods", cluster, 53,
+                           "DNS from the app's pods (they carry only the app security group)", opts,
+                           protocol=protocol, referenced_security_group_id=app)
+    port_rules.egress(f"{name}-pods-https", app, 443, "HTTPS out: Secrets Manager, STS (IRSA)", opts,
+                      cidr_ipv4="0.0.0.0/0")
     return policy
 
 
@@ -107,11 +109,11 @@ def origin_security_group(name: str, args: Any, opts: pulumi.ResourceOptions) ->
         tags={"Name": f"{name}-origin"},
         opts=opts,
     )
-    _rule(aws.vpc.SecurityGroupIngressRule, f"{name}-origin-from-cloudfront", group.id, "tcp", 443,
-          "HTTPS from CloudFront's origin-facing servers", opts, prefix_list_id=cloudfront.id)
-    _rule(aws.vpc.SecurityGroupEgressRule, f"{name}-origin-to-cluster", group.id, "tcp", (0, 65535),
-          "to the ingress controller (node ports or pod IPs) and its health checks", opts,
-          referenced_security_group_id=args.cluster_security_group_id)
+    port_rules.ingress(f"{name}-origin-from-cloudfront", group.id, 443, "HTTPS from CloudFront's origin-facing servers",
+                       opts, prefix_list_id=cloudfront.id)
+    port_rules.egress(f"{name}-origin-to-cluster", group.id, (0, 65535),
+                      "to the ingress controller (node ports or pod IPs) and its health checks", opts,
+                      referenced_security_group_id=args.cluster_security_group_id)
     return group
 
 
@@ -125,9 +127,3 @@ def ingress_service_annotations(group_id: pulumi.Input[str]) -> dict[str, pulumi
         "service.beta.kubernetes.io/aws-load-balancer-manage-backend-security-group-rules": "true",
     }
 
-
-def _rule(kind: type, resource_name: str, group: pulumi.Input[str], protocol: str, port: Any, description: str,
-          opts: pulumi.ResourceOptions, **peer: Any) -> None:
-    low, high = port if isinstance(port, tuple) else (port, port)
-    kind(resource_name, security_group_id=group, ip_protocol=protocol, from_port=low, to_port=high,
-         description=description, **peer, opts=opts)

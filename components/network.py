@@ -15,6 +15,7 @@ from typing import Optional
 import pulumi
 import pulumi_aws as aws
 
+from pulumi_webstack import port_rules
 from pulumi_webstack.args import check_fields, from_inputs, log_retention, setting
 from pulumi_webstack.errors import ArgsError, require
 from pulumi_webstack.iam_policies import assume_role_policy
@@ -200,61 +201,23 @@ class Network(pulumi.ComponentResource):
             opts=child,
         )
         for target, port, label in ((database, args.database_port, "database"), (cache, args.cache_port, "cache")):
-            aws.vpc.SecurityGroupIngressRule(
-                f"{name}-{label}-from-app",
-                security_group_id=target.id,
-                referenced_security_group_id=app.id,
-                ip_protocol="tcp",
-                from_port=port,
-                to_port=port,
-                description=f"{label} port from the app security group",
-                opts=child,
-            )
-            aws.vpc.SecurityGroupEgressRule(
-                f"{name}-app-to-{label}",
-                security_group_id=app.id,
-                referenced_security_group_id=target.id,
-                ip_protocol="tcp",
-                from_port=port,
-                to_port=port,
-                description=f"app tier to the {label} port",
-                opts=child,
-            )
+            port_rules.ingress(f"{name}-{label}-from-app", target.id, port, f"{label} port from the app security group",
+                               child, referenced_security_group_id=app.id)
+            port_rules.egress(f"{name}-app-to-{label}", app.id, port, f"app tier to the {label} port", child,
+                              referenced_security_group_id=target.id)
             # Keyed by the CIDR itself, so reordering app_cidrs never replaces a rule.
             for cidr in args.app_cidrs:
-                aws.vpc.SecurityGroupIngressRule(
-                    f"{name}-{label}-from-{cidr.replace('/', '-')}",
-                    security_group_id=target.id,
-                    cidr_ipv4=cidr,
-                    ip_protocol="tcp",
-                    from_port=port,
-                    to_port=port,
-                    description=f"{label} port from peered app network {cidr}",
-                    opts=child,
-                )
+                port_rules.ingress(f"{name}-{label}-from-{cidr.replace('/', '-')}", target.id, port,
+                                   f"{label} port from peered app network {cidr}", child, cidr_ipv4=cidr)
 
         # The RDS Proxy carries the database group too: members of that group may reach the
         # database port of each other (proxy -> instances), and nothing else is opened.
-        aws.vpc.SecurityGroupIngressRule(
-            f"{name}-database-from-proxy",
-            security_group_id=database.id,
-            referenced_security_group_id=database.id,
-            ip_protocol="tcp",
-            from_port=args.database_port,
-            to_port=args.database_port,
-            description="database port from the RDS Proxy (same security group)",
-            opts=child,
-        )
-        aws.vpc.SecurityGroupEgressRule(
-            f"{name}-proxy-to-database",
-            security_group_id=database.id,
-            referenced_security_group_id=database.id,
-            ip_protocol="tcp",
-            from_port=args.database_port,
-            to_port=args.database_port,
-            description="RDS Proxy to the database port (same security group)",
-            opts=child,
-        )
+        port_rules.ingress(f"{name}-database-from-proxy", database.id, args.database_port,
+                           "database port from the RDS Proxy (same security group)", child,
+                           referenced_security_group_id=database.id)
+        port_rules.egress(f"{name}-proxy-to-database", database.id, args.database_port,
+                          "RDS Proxy to the database port (same security group)", child,
+                          referenced_security_group_id=database.id)
 
         self.app_security_group_id = app.id
         self.database_security_group_id = database.id

@@ -32,6 +32,8 @@ import pulumi
 import pulumi_aws as aws
 import pulumiverse_vercel as vercel
 
+from pulumi_webstack import port_rules
+
 VERCEL_REGIONS: dict[str, str] = {
     "arn1": "eu-north-1", "bom1": "ap-south-1", "cdg1": "eu-west-3", "cle1": "us-east-2", "cpt1": "af-south-1",
     "dub1": "eu-west-1", "dxb1": "me-central-1", "fra1": "eu-central-1", "gru1": "sa-east-1",
@@ -132,16 +134,9 @@ def _admit(name: str, args: Any, opts: pulumi.ResourceOptions) -> None:
                                ("cache", args.cache_security_group_id, args.cache_port)):
         if group is None:
             continue
-        aws.vpc.SecurityGroupIngressRule(
-            f"{name}-{label}-from-vercel",
-            security_group_id=group,
-            cidr_ipv4=args.secure_compute_cidr,
-            ip_protocol="tcp",
-            from_port=port,
-            to_port=port,
-            description=f"{label} port from the Vercel Secure Compute network of {args.project_name}",
-            opts=opts,
-        )
+        port_rules.ingress(f"{name}-{label}-from-vercel", group, port,
+                           f"{label} port from the Vercel Secure Compute network of {args.project_name}", opts,
+                           cidr_ipv4=args.secure_compute_cidr)
 
 
 def _steps(args: Any, network: vercel.Network, region: pulumi.Input[str],
