@@ -408,6 +408,11 @@ class KubernetesApp(pulumi.ComponentResource):
                 },
             }
 
+        # The VPC resource controller gives a pod its security groups when the pod is created:
+        # the policy must exist before the first pod, or the pods never reach the data tier.
+        pods_wait_for = ([kubernetes_network.pod_security_group(name, args, meta, selector, child)]
+                         if args.app_security_group_id is not None else [])
+
         def deployment(key: str, deploy_name: str, labels: dict[str, str], image: str, replicas: int,
                        autoscaled: bool) -> k8s.apps.v1.Deployment:
             return k8s.apps.v1.Deployment(
@@ -424,7 +429,8 @@ class KubernetesApp(pulumi.ComponentResource):
                     "template": pod_template(labels, image),
                 },
                 # The HPA owns the replica count of the Deployment it scales.
-                opts=pulumi.ResourceOptions(parent=self, ignore_changes=["spec.replicas"] if autoscaled else None),
+                opts=pulumi.ResourceOptions(parent=self, ignore_changes=["spec.replicas"] if autoscaled else None,
+                                            depends_on=pods_wait_for),
             )
 
         def service(key: str, svc_name: str, labels: dict[str, str]) -> k8s.core.v1.Service:
@@ -535,8 +541,6 @@ class KubernetesApp(pulumi.ComponentResource):
             })
 
         kubernetes_network.network_policy(name, args, meta, selector, child)
-        if args.app_security_group_id is not None:
-            kubernetes_network.pod_security_group(name, args, meta, selector, child)
         self.origin_security_group_id = None
         self.ingress_service_annotations: dict[str, pulumi.Input[str]] = {}
         if args.cluster_vpc_id is not None:

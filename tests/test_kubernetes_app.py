@@ -250,12 +250,17 @@ def rules_of(plan, kind, group):
     return {r.name: r.inputs for r in plan.by_type(kind) if r.inputs["securityGroupId"] == group}
 
 
-def test_the_pods_carry_the_app_security_group_through_a_security_group_policy(plan):
+def test_the_pods_carry_the_app_security_group_through_a_security_group_policy(plan, blue_green):
     policy = plan.one("kubernetes:vpcresources.k8s.aws/v1beta1:SecurityGroupPolicy")
     assert policy.inputs["metadata"]["name"] == "web"
     assert policy.inputs["metadata"]["namespace"] == plan.one("kubernetes:core/v1:Namespace").state["metadata"]["name"]
     assert policy.inputs["spec"] == {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "web"}},
                                      "securityGroups": {"groupIds": [APP_GROUP]}}
+    # Pods get their groups when created: every Deployment waits for the policy.
+    for each in (plan, blue_green):
+        policy = each.one("kubernetes:vpcresources.k8s.aws/v1beta1:SecurityGroupPolicy")
+        assert {d.name for d in each.by_type(DEPLOYMENT) if d.depends_on(policy)} == {
+            d.name for d in each.by_type(DEPLOYMENT)} != set()
 
 
 def test_pods_with_only_the_app_group_still_get_probes_dns_and_https(plan):
