@@ -552,6 +552,9 @@ def _vercel_rules(tier: Tier, keys: StackKeys, s: dict[str, Any], app_key: str, 
     elif network is not None and network.vpc_id is None and _overlap(cidr, network.cidr):
         problems.add(f"{app_key}.secureComputeCidr", cidr, f"overlaps network.cidr ({network.cidr}): a peering "
                                                            "joins only disjoint ranges")
+    elif network is not None and cidr in network.app_cidrs:
+        problems.add("webstack:network.appCidrs", network.app_cidrs, f"remove {cidr}: the Vercel app admits its "
+                                                                     "Secure Compute range itself")
     if tier is Tier.PROD and app.team_id is None:
         problems.add(f"{app_key}.teamId", None,
                      "prod pins the Vercel team by id (Team Settings -> General -> Team ID): every Vercel resource and "

@@ -286,6 +286,9 @@ def test_vercel_needs_a_secure_compute_range_apart_from_the_vpc_in_every_tier():
     assert only_problem("staging", config(app={"vercel": {**VERCEL, "secureComputeCidr": "10.41.128.0/20"}})) == (
         "webstack:app.vercel.secureComputeCidr = \"10.41.128.0/20\": overlaps network.cidr (10.41.0.0/16): a peering "
         "joins only disjoint ranges")
+    assert only_problem("dev", config(network={"appCidrs": ["10.240.0.0/20"]})) == (
+        'webstack:network.appCidrs = ["10.240.0.0/20"]: remove 10.240.0.0/20: the Vercel app admits its Secure '
+        "Compute range itself")
 
 
 @pytest.mark.parametrize("region", ["cn-north-1", "us-gov-west-1"])
