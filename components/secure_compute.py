@@ -168,7 +168,7 @@ def steps(args: Any, network_id: str, network_name: str, network_vpc: str, vpc_i
         lines.append(
             f"3. Let the network resolve the reader name: this stack authorized {network_vpc} for private zone "
             f"{reader_zone_id}; complete the association once: curl -X POST "
-            f"\"{HOSTED_ZONES_API.format(network=network_id, team=team)}\" -H \"Authorization: Bearer $VERCEL_TOKEN\" "
+            f"\"{HOSTED_ZONES_API.format(network=network_id, team=team)}\" -H \"Authorization: Bearer $VERCEL_API_TOKEN\" "
             f"-H \"Content-Type: application/json\" -d '{{\"hostedZoneId\": \"{reader_zone_id}\"}}'")
     lines.append(f"{len(lines)}. Verify from AWS: VPC Reachability Analyzer, source the peering connection, destination "
                  "the database's or cache's network interface, protocol TCP, the database or cache port.")
