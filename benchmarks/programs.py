@@ -56,8 +56,10 @@ def prod_config(app: int = 1, **sections: Any) -> StackConfig:
     raw = {
         "webstack:tier": "prod",
         "webstack:domain": f"app{app}.bench.example.com",
+        # Each app its own Secure Compute network (range, peering) into the one VPC.
         "webstack:app": {"vercel": {"projectName": f"bench-app-{app}", "gitRepository": "example/shop",
-                                    "teamSlug": "example"}},
+                                    "teamId": "team_bench", "secureComputeCidr": f"10.{200 + app}.0.0/20",
+                                    "peeringConnectionId": f"pcx-{app:017x}"}},
         "webstack:backups": {"copyRegion": None},
         "webstack:alerting": {"emails": ["oncall@example.com"]},
         **{f"webstack:{k}": v for k, v in sections.items()},

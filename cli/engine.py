@@ -58,6 +58,8 @@ def find_project(start: Optional[Path] = None) -> Path:
     raise FileNotFoundError(f"no Pulumi.yaml in {here} or any parent directory (is this a Pulumi project?)")
 
 ACCOUNT_ID = "123456789012"
+VERCEL_ACCOUNT_ID = "210987654321"
+"""The AWS account a Vercel Secure Compute network answers with (Vercel's, not the stack's)."""
 SCHEMA_VERSION = 1
 SECRET_TEXT = "[secret]"
 
@@ -361,6 +363,8 @@ _ID_PREFIX = {
     "aws:cloudfront/distribution:Distribution": "E",
     "aws:route53/healthCheck:HealthCheck": "",
     "aws:route53/zone:Zone": "Z",
+    "aws:ec2/route:Route": "r-",
+    "vercel:index/network:Network": "net_",
 }
 
 _NAMED_BY_INPUT = ("name", "bucket", "identifier", "replicationGroupId", "functionName", "clusterIdentifier")
@@ -459,6 +463,15 @@ def _computed(typ: str, name: str, inputs: dict[str, Any], region: str, rid: str
                  "aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination"):
         kind = "delivery-source" if typ.endswith("Source") else "delivery-destination"
         out.update(arn=_arn("logs", region, f"{kind}:{pname}"))
+    elif typ == "vercel:index/network:Network":
+        # The network is a VPC in Vercel's account, in the AWS region of its Vercel region.
+        from pulumi_webstack.secure_compute import VERCEL_REGIONS
+
+        out.update(vpcId=f"vpc-{_short_hash(name + 'vercel')}", awsAccountId=VERCEL_ACCOUNT_ID,
+                   awsRegion=VERCEL_REGIONS.get(str(inputs.get("region")), region), status="ready",
+                   egressIpAddresses=["203.0.113.10", "203.0.113.11"])
+    elif typ == "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter":
+        out.update(acceptStatus="active", vpcId=f"vpc-{_short_hash('accepter' + name)}")
     elif typ.startswith("kubernetes:"):
         meta = dict(inputs.get("metadata") or {})
         meta.setdefault("name", f"{name}-{_short_hash(name, 8)}")
@@ -525,6 +538,16 @@ MANAGED_ORIGIN_REQUEST_POLICIES = {
     "Managed-CORS-S3Origin": "88a5eaf4-2fd4-4709-b370-b4c650ea3fcf",
 }
 
+# AWS-managed prefix lists a program looks up by name (ids differ per region; these are us-east-1's).
+MANAGED_PREFIX_LISTS = {
+    "com.amazonaws.global.cloudfront.origin-facing": "pl-3b927c52",
+}
+
+
+def vercel_team_slug(team_id: str) -> str:
+    """The slug the offline engine answers for a Vercel team id (``team_abc123`` -> ``abc123``)."""
+    return "".join(c if c.isalnum() else "-" for c in team_id.removeprefix("team_").lower()) or "team"
+
 
 class _Mocks(pulumi_mocks.Mocks):
     """Provider-like answers for resources and invokes."""
@@ -558,6 +581,8 @@ class _Mocks(pulumi_mocks.Mocks):
         computed = _computed(args.typ, args.name, inputs, region, rid)
         if args.typ == "aws:kms/key:Key":
             rid = computed["keyId"]
+        elif args.typ == "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter":
+            rid = str(inputs.get("vpcPeeringConnectionId", rid))  # the accepter's id is the connection's
         state = {**args.inputs, "id": rid, **computed}
         return rid, state
 
@@ -582,6 +607,13 @@ class _Mocks(pulumi_mocks.Mocks):
             sid = a.get("id", "subnet-0")
             index = int(_short_hash(sid, 2), 16) % 3
             return {"id": sid, "availabilityZone": f"{region}{'abc'[index]}", "cidrBlock": f"10.90.{index}.0/24", "vpcId": a.get("vpcId", "")}
+        if tok == "aws:ec2/getManagedPrefixList:getManagedPrefixList":
+            name = str(a.get("name"))
+            return {"id": MANAGED_PREFIX_LISTS.get(name, f"pl-{_short_hash(name, 8)}"), "name": name,
+                    "addressFamily": "IPv4", "maxEntries": 55, "ownerId": "AWS", "entries": []}
+        if tok == "vercel:index/getTeamConfig:getTeamConfig":
+            team = str(a.get("id", ""))
+            return {"id": team, "slug": vercel_team_slug(team)}
         if tok == "aws:cloudfront/getOriginRequestPolicy:getOriginRequestPolicy":
             return {"id": MANAGED_ORIGIN_REQUEST_POLICIES.get(a.get("name"), _uuid(str(a.get("name")))), "name": a.get("name")}
         return {}

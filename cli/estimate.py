@@ -62,6 +62,9 @@ CREATION_SECONDS: dict[str, tuple[int, str]] = {
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": (2, "API call"),
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": (2, "API call"),
     "aws:ec2/flowLog:FlowLog": (5, "API call"),
+    "aws:ec2/route:Route": (3, "API call"),
+    "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter": (
+        10, "accepts the requested peering; the provider waits for it to be active"),
     # Keys, identities, secrets.
     "aws:kms/key:Key": (15, "key creation plus the provider's wait for the key policy to propagate"),
     "aws:kms/alias:Alias": (2, "API call"),
@@ -99,6 +102,7 @@ CREATION_SECONDS: dict[str, tuple[int, str]] = {
     "aws:route53/zone:Zone": (60, "private zone: the provider waits for the change to be INSYNC"),
     "aws:route53/record:Record": (45, "the provider waits for the change to be INSYNC"),
     "aws:route53/healthCheck:HealthCheck": (3, "API call"),
+    "aws:route53/vpcAssociationAuthorization:VpcAssociationAuthorization": (2, "API call"),
     # Storage and backups.
     "aws:s3/bucket:Bucket": (4, "API call plus consistency wait"),
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": (3, "API call plus consistency wait"),
@@ -131,6 +135,9 @@ CREATION_SECONDS: dict[str, tuple[int, str]] = {
     "vercel:index/projectRollingRelease:ProjectRollingRelease": (2, "Vercel API call"),
     "vercel:index/projectRoute:ProjectRoute": (2, "Vercel API call"),
     "vercel:index/firewallConfig:FirewallConfig": (2, "Vercel API call"),
+    "vercel:index/network:Network": (
+        300, "Vercel builds the network's VPC in its AWS account; the provider waits until it is ready "
+             "(minutes; Vercel documents no figure)"),
     # App tier: Kubernetes (Pulumi's Kubernetes provider waits for readiness).
     "kubernetes:core/v1:Namespace": (2, "API call"),
     "kubernetes:core/v1:ServiceAccount": (1, "API call"),
@@ -141,6 +148,7 @@ CREATION_SECONDS: dict[str, tuple[int, str]] = {
     "kubernetes:autoscaling/v2:HorizontalPodAutoscaler": (1, "API call"),
     "kubernetes:policy/v1:PodDisruptionBudget": (1, "API call"),
     "kubernetes:networking.k8s.io/v1:NetworkPolicy": (1, "API call"),
+    "kubernetes:vpcresources.k8s.aws/v1beta1:SecurityGroupPolicy": (1, "API call"),
     "kubernetes:networking.k8s.io/v1:Ingress": (90, "waits for the controller to publish an address"),
 }
 """Typical creation time in seconds of each resource type, and why."""

@@ -332,7 +332,7 @@ class Database(pulumi.ComponentResource):
     and the primary as target; with ``cross_region_replica``, a KMS key, subnet group,
     parameter group, log groups and a read replica in that region.
 
-    Outputs: ``writer_endpoint``, ``reader_endpoint``, ``port``, ``secret_arn``,
+    Outputs: ``writer_endpoint``, ``reader_endpoint``, ``reader_zone_id``, ``port``, ``secret_arn``,
     ``security_group_id``, ``primary_identifier``, ``primary_arn``, ``replica_identifiers``,
     ``replica_arns``, ``replica_endpoints``, ``cross_region_replica_arn``,
     ``cross_region_replica_endpoint``, ``cross_region_replica_identifier``,
@@ -345,6 +345,9 @@ class Database(pulumi.ComponentResource):
     """Host name of the primary (TLS; ``sslmode=verify-full`` works)."""
     reader_endpoint: pulumi.Output[str]
     """Host name spreading reads over the replicas; the primary's host when there are none."""
+    reader_zone_id: Optional[pulumi.Output[str]]
+    """Private Route 53 zone of ``reader_endpoint`` (None without replicas): associate it with
+    any other VPC whose clients read through that name."""
     port: pulumi.Output[int]
     """PostgreSQL port of the instances and the proxy."""
     secret_arn: pulumi.Output[str]
@@ -508,6 +511,7 @@ class Database(pulumi.ComponentResource):
         ]
 
         self.writer_endpoint = primary.address
+        self.reader_zone_id = None
         self.reader_endpoint = (
             self._reader_endpoint(name, identifier, replicas, region, args, child) if replicas else primary.address
         )
@@ -561,6 +565,7 @@ class Database(pulumi.ComponentResource):
             {
                 "writer_endpoint": self.writer_endpoint,
                 "reader_endpoint": self.reader_endpoint,
+                "reader_zone_id": self.reader_zone_id,
                 "port": self.port,
                 "secret_arn": self.secret_arn,
                 "security_group_id": self.security_group_id,
@@ -692,6 +697,7 @@ class Database(pulumi.ComponentResource):
             vpcs=[aws.route53.ZoneVpcArgs(vpc_id=args.vpc_id)],
             opts=child,
         )
+        self.reader_zone_id = zone.zone_id
         records = []
         for index, replica in enumerate(replicas):
             number = index + 1

@@ -49,9 +49,11 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from pulumi_webstack import headers as h
+from pulumi_webstack import kubernetes_network
 from pulumi_webstack.headers import ORIGIN_VERIFY_HEADER
 from pulumi_webstack.args import check_fields, from_inputs, setting
 from pulumi_webstack.errors import require
+from pulumi_webstack.connections import data_environment
 from pulumi_webstack.iam_policies import secret_read_policy_output
 from pulumi_webstack.names import HOSTNAME
 
@@ -171,6 +173,19 @@ class KubernetesAppArgs:
     """KMS keys encrypting those secrets."""
     data_cidrs: Optional[list[pulumi.Input[str]]] = field(default_factory=list)
     """Networks of the database and cache (egress allowed there on their ports)."""
+    app_security_group_id: Optional[pulumi.Input[str]] = None
+    """Security group the database and cache admit (``Network.app_security_group_id``): the
+    pods carry it through a ``SecurityGroupPolicy`` (EKS security groups for pods)."""
+    cluster_vpc_id: Optional[str] = setting(None, pattern=r"vpc-[0-9a-f]{8,17}",
+                                            words="must be a VPC id such as vpc-0123456789abcdef0")
+    """VPC the cluster's nodes and pods run in (``aws eks describe-cluster --query
+    cluster.resourcesVpcConfig.vpcId``): the data tier must be in it. Also the VPC of the
+    CloudFront-only security group of the ingress controller's load balancer."""
+    cluster_security_group_id: Optional[str] = setting(None, pattern=r"sg-[0-9a-f]{8,17}",
+                                                       words="must be a security group id such as sg-0123456789abcdef0")
+    """The cluster security group EKS puts on the nodes (``aws eks describe-cluster --query
+    cluster.resourcesVpcConfig.clusterSecurityGroupId``): kubelet, CoreDNS and the ingress
+    controller behind it talk to the pods."""
     run_as_user: Optional[int] = setting(10001, ge=1, le=2**31 - 1)
     """UID (and GID) the container runs as."""
     writable_paths: Optional[list[str]] = field(default_factory=lambda: ["/tmp"])
@@ -207,6 +222,10 @@ class KubernetesAppArgs:
             if isinstance(cidr, str):
                 require(bool(re.match(r"^\d{1,3}(\.\d{1,3}){3}/\d{1,2}$", cidr)) and not cidr.endswith("/0"),
                         "kubernetes.data_cidrs", cidr, "must be a network in CIDR form (never /0)")
+        if self.app_security_group_id is not None or self.cluster_vpc_id is not None:
+            require(self.cluster_security_group_id is not None, "kubernetes.cluster_security_group_id",
+                    self.cluster_security_group_id, "required with app_security_group_id or cluster_vpc_id (kubelet, "
+                    "CoreDNS and the ingress controller reach the pods from it)")
         for path in self.writable_paths:
             require(path.startswith("/") and path != "/", "kubernetes.writable_paths", path,
                     "must be absolute paths other than /")
@@ -228,24 +247,6 @@ def role_name(role_arn: str) -> str:
     return m.group(2)
 
 
-def data_values(args: KubernetesAppArgs) -> dict[str, pulumi.Input[Any]]:
-    """Secret key -> value for the data-tier links that are set."""
-    values: dict[str, Optional[pulumi.Input[Any]]] = {
-        "DATABASE_HOST": args.database_host,
-        "DATABASE_READER_HOST": args.database_reader_host,
-        "DATABASE_PORT": args.database_port if args.database_host is not None else None,
-        "DATABASE_NAME": args.database_name,
-        "DATABASE_SECRET_ARN": args.database_secret_arn,
-        "DATABASE_SSLMODE": "verify-full" if args.database_host is not None else None,
-        "REDIS_HOST": args.cache_host,
-        "REDIS_READER_HOST": args.cache_reader_host,
-        "REDIS_PORT": args.cache_port if args.cache_host is not None else None,
-        "REDIS_AUTH_SECRET_ARN": args.cache_auth_secret_arn,
-        "REDIS_TLS": "true" if args.cache_host is not None else None,
-    }
-    return {k: v for k, v in values.items() if v is not None}
-
-
 class KubernetesApp(pulumi.ComponentResource):
     """Namespace, Deployment(s), Service(s), HPA, PDB, Ingress(es), NetworkPolicy, data
     Secret and security-headers ConfigMap for the app on Kubernetes.
@@ -253,7 +254,9 @@ class KubernetesApp(pulumi.ComponentResource):
     Outputs: ``platform`` ("kubernetes"), ``namespace``, ``deployment_name`` (the Deployment
     the HPA scales: stable, or the active colour), ``hpa_name``, ``max_replicas`` (int),
     ``service_name``, ``origin_domain``, ``health_url``, ``origin_headers`` (secret values,
-    for ``Cdn``), ``ingress_controller_config`` (controller ConfigMap keys the cluster needs).
+    for ``Cdn``), ``ingress_controller_config`` (controller ConfigMap keys the cluster needs),
+    ``origin_security_group_id`` and ``ingress_service_annotations`` (with ``cluster_vpc_id``:
+    the load balancer's CloudFront-only group, and the controller Service's annotations).
     """
 
     platform: str = "kubernetes"
@@ -276,6 +279,12 @@ class KubernetesApp(pulumi.ComponentResource):
     """Headers the CDN must add to origin requests (secret values)."""
     ingress_controller_config: dict[str, str]
     """ingress-nginx controller ConfigMap keys these headers need."""
+    origin_security_group_id: Optional[pulumi.Output[str]]
+    """Security group admitting HTTPS from CloudFront only, for the ingress controller's load
+    balancer (None without ``cluster_vpc_id``)."""
+    ingress_service_annotations: dict[str, pulumi.Input[str]]
+    """Annotations putting the ingress controller's load balancer behind that group (empty
+    without ``cluster_vpc_id``)."""
 
     def __init__(self, name: str, args: KubernetesAppArgs, opts: Optional[pulumi.ResourceOptions] = None):
         args = from_inputs(KubernetesAppArgs, args)
@@ -314,7 +323,7 @@ class KubernetesApp(pulumi.ComponentResource):
         origin_secret = random.RandomPassword(f"{name}-origin-secret", length=48, special=False, opts=child)
         self.origin_headers = {ORIGIN_VERIFY_HEADER: pulumi.Output.secret(origin_secret.result)}
         region = aws.get_region_output(opts=pulumi.InvokeOptions(parent=self)).region
-        values: dict[str, pulumi.Input[Any]] = dict(data_values(args))
+        values: dict[str, pulumi.Input[Any]] = dict(data_environment(args))
         if values:
             values["AWS_REGION"] = region
         values["ORIGIN_VERIFY_HEADER"] = ORIGIN_VERIFY_HEADER
@@ -399,6 +408,11 @@ class KubernetesApp(pulumi.ComponentResource):
                 },
             }
 
+        # The VPC resource controller gives a pod its security groups when the pod is created:
+        # the policy must exist before the first pod, or the pods never reach the data tier.
+        pods_wait_for = ([kubernetes_network.pod_security_group(name, args, meta, selector, child)]
+                         if args.app_security_group_id is not None else [])
+
         def deployment(key: str, deploy_name: str, labels: dict[str, str], image: str, replicas: int,
                        autoscaled: bool) -> k8s.apps.v1.Deployment:
             return k8s.apps.v1.Deployment(
@@ -415,7 +429,8 @@ class KubernetesApp(pulumi.ComponentResource):
                     "template": pod_template(labels, image),
                 },
                 # The HPA owns the replica count of the Deployment it scales.
-                opts=pulumi.ResourceOptions(parent=self, ignore_changes=["spec.replicas"] if autoscaled else None),
+                opts=pulumi.ResourceOptions(parent=self, ignore_changes=["spec.replicas"] if autoscaled else None,
+                                            depends_on=pods_wait_for),
             )
 
         def service(key: str, svc_name: str, labels: dict[str, str]) -> k8s.core.v1.Service:
@@ -525,33 +540,13 @@ class KubernetesApp(pulumi.ComponentResource):
                 "nginx.ingress.kubernetes.io/canary-weight": str(args.canary_weight),
             })
 
-        egress: list[dict[str, Any]] = [
-            {
-                "to": [{"namespace_selector": {"match_labels": {"kubernetes.io/metadata.name": "kube-system"}}}],
-                "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
-            },
-            {"ports": [{"protocol": "TCP", "port": 443}]},
-        ]
-        if args.data_cidrs:
-            egress.append({
-                "to": [{"ip_block": {"cidr": c}} for c in args.data_cidrs],
-                "ports": [{"protocol": "TCP", "port": args.database_port}, {"protocol": "TCP", "port": args.cache_port}],
-            })
-        k8s.networking.v1.NetworkPolicy(
-            f"{name}-network-policy",
-            metadata=meta(app),
-            spec={
-                "pod_selector": {"match_labels": selector},
-                "policy_types": ["Ingress", "Egress"],
-                "ingress": [{
-                    "from": [{"namespace_selector": {"match_labels": {
-                        "kubernetes.io/metadata.name": args.ingress_controller_namespace}}}],
-                    "ports": [{"protocol": "TCP", "port": args.port}],
-                }],
-                "egress": egress,
-            },
-            opts=child,
-        )
+        kubernetes_network.network_policy(name, args, meta, selector, child)
+        self.origin_security_group_id = None
+        self.ingress_service_annotations: dict[str, pulumi.Input[str]] = {}
+        if args.cluster_vpc_id is not None:
+            self.origin_security_group_id = kubernetes_network.origin_security_group(name, args, child).id
+            self.ingress_service_annotations = kubernetes_network.ingress_service_annotations(
+                self.origin_security_group_id)
 
         self.namespace = namespace
         self.deployment_name = scaled.metadata.name
@@ -573,5 +568,7 @@ class KubernetesApp(pulumi.ComponentResource):
                 "health_url": self.health_url,
                 "origin_headers": self.origin_headers,
                 "ingress_controller_config": self.ingress_controller_config,
+                "origin_security_group_id": self.origin_security_group_id,
+                "ingress_service_annotations": self.ingress_service_annotations,
             }
         )

@@ -2,7 +2,9 @@
 of the names a user passes (host names, regions, email addresses). Helpers, not components."""
 
 import hashlib
+import ipaddress
 import re
+from typing import Any, Optional
 
 from pulumi_aws import Region as _Region
 
@@ -31,6 +33,17 @@ AVAILABILITY_ZONES: dict[str, int] = {
 regions are not listed: nothing is checked there."""
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
 """An email address as SNS accepts it for subscriptions."""
+
+
+def private_range_problem(cidr: Any) -> Optional[str]:
+    """What keeps ``cidr`` from being a VPC-sized private range (RFC 1918, /16 to /24), or None."""
+    try:
+        net = ipaddress.ip_network(cidr, strict=True)
+    except (TypeError, ValueError):
+        return "must be an IPv4 network in CIDR form, e.g. 10.0.0.0/16"
+    if not (net.version == 4 and net.is_private and 16 <= net.prefixlen <= 24):
+        return "must be a private (RFC 1918) IPv4 range with a prefix between /16 and /24"
+    return None
 
 
 def stack_scoped_id(project: str, stack: str, name: str, *, fallback: str, limit: int = 40) -> str:

@@ -2,9 +2,9 @@
 only the app tier reach the database and cache.
 
 There is deliberately no public subnet and no internet gateway: the data tier is never
-reachable from the internet. The app tier reaches it either from inside the VPC (pods or
-tasks carrying ``app_security_group_id``) or from a peered network listed in ``app_cidrs``
-(for example Vercel Secure Compute or a Kubernetes cluster's VPC).
+reachable from the internet. The app tier reaches it from inside the VPC (pods or tasks
+carrying ``app_security_group_id``) or from a peered network: ``VercelApp`` admits and routes
+its Secure Compute network itself (into ``route_table_ids``); ``app_cidrs`` admits others.
 """
 
 import ipaddress
@@ -15,9 +15,11 @@ from typing import Optional
 import pulumi
 import pulumi_aws as aws
 
+from pulumi_webstack import port_rules
 from pulumi_webstack.args import check_fields, from_inputs, log_retention, setting
 from pulumi_webstack.errors import ArgsError, require
 from pulumi_webstack.iam_policies import assume_role_policy
+from pulumi_webstack.names import private_range_problem
 
 
 def subnet_cidrs(cidr: str, count: int, new_prefix: Optional[int] = None) -> list[str]:
@@ -36,6 +38,7 @@ def subnet_cidrs(cidr: str, count: int, new_prefix: Optional[int] = None) -> lis
 
 VPC_ID = r"vpc-[0-9a-f]{8,17}"
 SUBNET_ID = r"subnet-[0-9a-f]{8,17}"
+ROUTE_TABLE_ID = r"rtb-[0-9a-f]{8,17}"
 
 
 @dataclass
@@ -51,8 +54,13 @@ class NetworkArgs:
     subnet_ids: Optional[list[str]] = setting(default_factory=list, pattern=SUBNET_ID,
                                               words="must be a subnet id such as subnet-0123456789abcdef0")
     """Existing private subnets, at least 2, in different AZs."""
+    route_table_ids: Optional[list[str]] = setting(default_factory=list, pattern=ROUTE_TABLE_ID,
+                                                   words="must be a route table id such as rtb-0123456789abcdef0")
+    """Route tables of ``subnet_ids`` (each once), with ``vpc_id``: where routes to a peered
+    app network (Vercel Secure Compute) go."""
     app_cidrs: Optional[list[str]] = field(default_factory=list)
-    """Networks (besides members of the app security group) allowed to reach the data ports."""
+    """Peered networks (besides members of the app security group) allowed to reach the data
+    ports; routes to them are the peering's owner's (see ``route_table_ids``)."""
     database_port: Optional[int] = setting(5432, ge=1, le=65535)
     """PostgreSQL port opened from the app tier to the database security group."""
     cache_port: Optional[int] = setting(6379, ge=1, le=65535)
@@ -65,17 +73,17 @@ class NetworkArgs:
     def __post_init__(self) -> None:
         check_fields(self)
         if self.vpc_id is None:
-            try:
-                net = ipaddress.ip_network(self.cidr, strict=True)
-            except ValueError:
-                raise ArgsError("network.cidr", self.cidr, "must be an IPv4 network in CIDR form, e.g. 10.0.0.0/16") from None
-            require(net.version == 4 and net.is_private and 16 <= net.prefixlen <= 24, "network.cidr", self.cidr,
-                    "must be a private (RFC 1918) IPv4 range with a prefix between /16 and /24")
+            problem = private_range_problem(self.cidr)
+            require(problem is None, "network.cidr", self.cidr, problem or "")
         else:
             require(len(self.subnet_ids) >= 2, "network.subnet_ids", self.subnet_ids,
                     "with vpc_id, give at least 2 private subnets in different AZs")
         require(not self.subnet_ids or self.vpc_id is not None, "network.subnet_ids", self.subnet_ids,
                 "needs vpc_id (the VPC the subnets belong to)")
+        require(not self.route_table_ids or self.vpc_id is not None, "network.route_table_ids", self.route_table_ids,
+                "needs vpc_id (a new VPC gets its own route table)")
+        require(len(set(self.route_table_ids)) == len(self.route_table_ids), "network.route_table_ids",
+                self.route_table_ids, "must list each route table once")
         for cidr in self.app_cidrs:
             try:
                 net = ipaddress.ip_network(cidr, strict=True)
@@ -94,8 +102,8 @@ class Network(pulumi.ComponentResource):
     from the app group and ``app_cidrs`` (plus, on the database port, from the database
     group itself: the RDS Proxy shares that group with the instances it connects to).
 
-    Outputs: ``vpc_id``, ``subnet_ids``, ``availability_zones``, ``app_security_group_id``,
-    ``database_security_group_id``, ``cache_security_group_id``.
+    Outputs: ``vpc_id``, ``subnet_ids``, ``availability_zones``, ``route_table_ids``,
+    ``app_security_group_id``, ``database_security_group_id``, ``cache_security_group_id``.
     """
 
     vpc_id: pulumi.Output[str]
@@ -104,6 +112,8 @@ class Network(pulumi.ComponentResource):
     """Private subnets, one per availability zone, in AZ order."""
     availability_zones: pulumi.Output[list[str]]
     """The AZ of each subnet, same order as ``subnet_ids``."""
+    route_table_ids: list[pulumi.Output[str]]
+    """Route tables of the subnets: the private table of a new VPC, or ``route_table_ids``."""
     app_security_group_id: pulumi.Output[str]
     """Attach to app-tier workloads that reach the database and cache."""
     database_security_group_id: pulumi.Output[str]
@@ -135,6 +145,7 @@ class Network(pulumi.ComponentResource):
             routes = aws.ec2.RouteTable(
                 f"{name}-private", vpc_id=vpc.id, tags={"Name": f"{name}-private"}, opts=child
             )
+            self.route_table_ids = [routes.id]
             subnets = []
             for index, cidr in enumerate(subnet_cidrs(args.cidr, args.az_count)):
                 subnet = aws.ec2.Subnet(
@@ -163,6 +174,7 @@ class Network(pulumi.ComponentResource):
         else:
             self.vpc_id = pulumi.Output.from_input(args.vpc_id)
             self.subnet_ids = pulumi.Output.from_input(list(args.subnet_ids))
+            self.route_table_ids = [pulumi.Output.from_input(t) for t in args.route_table_ids]
             self.availability_zones = pulumi.Output.all(
                 *[aws.ec2.get_subnet_output(id=s, opts=invoke).availability_zone for s in args.subnet_ids]
             )
@@ -189,61 +201,23 @@ class Network(pulumi.ComponentResource):
             opts=child,
         )
         for target, port, label in ((database, args.database_port, "database"), (cache, args.cache_port, "cache")):
-            aws.vpc.SecurityGroupIngressRule(
-                f"{name}-{label}-from-app",
-                security_group_id=target.id,
-                referenced_security_group_id=app.id,
-                ip_protocol="tcp",
-                from_port=port,
-                to_port=port,
-                description=f"{label} port from the app security group",
-                opts=child,
-            )
-            aws.vpc.SecurityGroupEgressRule(
-                f"{name}-app-to-{label}",
-                security_group_id=app.id,
-                referenced_security_group_id=target.id,
-                ip_protocol="tcp",
-                from_port=port,
-                to_port=port,
-                description=f"app tier to the {label} port",
-                opts=child,
-            )
+            port_rules.ingress(f"{name}-{label}-from-app", target.id, port, f"{label} port from the app security group",
+                               child, referenced_security_group_id=app.id)
+            port_rules.egress(f"{name}-app-to-{label}", app.id, port, f"app tier to the {label} port", child,
+                              referenced_security_group_id=target.id)
             # Keyed by the CIDR itself, so reordering app_cidrs never replaces a rule.
             for cidr in args.app_cidrs:
-                aws.vpc.SecurityGroupIngressRule(
-                    f"{name}-{label}-from-{cidr.replace('/', '-')}",
-                    security_group_id=target.id,
-                    cidr_ipv4=cidr,
-                    ip_protocol="tcp",
-                    from_port=port,
-                    to_port=port,
-                    description=f"{label} port from peered app network {cidr}",
-                    opts=child,
-                )
+                port_rules.ingress(f"{name}-{label}-from-{cidr.replace('/', '-')}", target.id, port,
+                                   f"{label} port from peered app network {cidr}", child, cidr_ipv4=cidr)
 
         # The RDS Proxy carries the database group too: members of that group may reach the
         # database port of each other (proxy -> instances), and nothing else is opened.
-        aws.vpc.SecurityGroupIngressRule(
-            f"{name}-database-from-proxy",
-            security_group_id=database.id,
-            referenced_security_group_id=database.id,
-            ip_protocol="tcp",
-            from_port=args.database_port,
-            to_port=args.database_port,
-            description="database port from the RDS Proxy (same security group)",
-            opts=child,
-        )
-        aws.vpc.SecurityGroupEgressRule(
-            f"{name}-proxy-to-database",
-            security_group_id=database.id,
-            referenced_security_group_id=database.id,
-            ip_protocol="tcp",
-            from_port=args.database_port,
-            to_port=args.database_port,
-            description="RDS Proxy to the database port (same security group)",
-            opts=child,
-        )
+        port_rules.ingress(f"{name}-database-from-proxy", database.id, args.database_port,
+                           "database port from the RDS Proxy (same security group)", child,
+                           referenced_security_group_id=database.id)
+        port_rules.egress(f"{name}-proxy-to-database", database.id, args.database_port,
+                          "RDS Proxy to the database port (same security group)", child,
+                          referenced_security_group_id=database.id)
 
         self.app_security_group_id = app.id
         self.database_security_group_id = database.id
@@ -253,6 +227,7 @@ class Network(pulumi.ComponentResource):
                 "vpc_id": self.vpc_id,
                 "subnet_ids": self.subnet_ids,
                 "availability_zones": self.availability_zones,
+                "route_table_ids": self.route_table_ids,
                 "app_security_group_id": self.app_security_group_id,
                 "database_security_group_id": self.database_security_group_id,
                 "cache_security_group_id": self.cache_security_group_id,

@@ -8,25 +8,37 @@ The project builds from a Git repository and serves the CDN's origin host
   without it except the health check, so the CDN's WAF and headers cannot be bypassed.
 * **Security headers** on every route: a catch-all ``ProjectRoute`` sets the values of
   ``pulumi_webstack.headers`` (the same the CDN and the Kubernetes Ingress send).
-* **Firewall**: the origin lock, a rate limit on the API paths and the managed bot and
-  AI-bot rulesets (log only: behind the CDN every request comes from a CloudFront address,
-  so Vercel's client classification would judge CloudFront, not the user; the per-client
-  rate limit and managed rules that act are the CDN's WAF). The rate limit here counts per
-  connecting address, i.e. per CloudFront edge server: it caps floods that reach the
-  origin. OWASP core rules (``firewall_owasp``) need a Vercel Enterprise plan.
+* **Firewall**: the origin lock and the managed bot and AI-bot rulesets (log only: behind
+  the CDN every request comes from a CloudFront address, so Vercel's client classification
+  would judge CloudFront, not the user). No per-client rate limit here: Vercel's rate-limit
+  keys are the connecting address and its JA4 fingerprint, and behind CloudFront both are
+  the edge server's, so such a limit would throttle every user of a busy edge server at
+  once. The per-client limit is the CDN's WAF rule, which sees the viewer's address
+  (``cdn.api_rate_limit_per_minute``). OWASP core rules (``firewall_owasp``) need a Vercel
+  Enterprise plan.
 * **Deployment protection**: Vercel Authentication (``standard_protection_new``) on
   preview deployments and generated deployment URLs; production custom domains stay public.
 * **Rolling release** (``rollout="canary"``): new production deployments take
   ``canary_steps`` percent of traffic (5/10/25/50/100 in prod), advancing automatically
   every ``rolling_release_stage_minutes`` or on manual approval; skew protection keeps each
   client on one version meanwhile.
+* **Functions next to the data**: the project's functions run in the Vercel region nearest
+  the AWS region (``secure_compute.NEAREST_VERCEL_REGION``), not in Vercel's default iad1.
+* **Team pinned by id** (``team_id``): every Vercel resource names it, so a token whose
+  default scope is another team cannot put the project elsewhere, and the OIDC trust is
+  built from the slug Vercel reports for that id.
 * **Data tier access** without secrets in environment variables: variables carry hosts,
-  ports and the ARNs of the Secrets Manager secrets, all ``sensitive`` (write-only in
-  Vercel, secret in Pulumi state). With ``team_slug`` the project's functions assume an
-  IAM role through Vercel OIDC federation (``AWS_ROLE_ARN``) that may read exactly those
-  secrets (and decrypt them with their KMS keys). The database and cache are in private
-  subnets: Vercel functions reach them only over a private connection (Vercel Secure
-  Compute peered with the VPC, its CIDR listed in ``network.appCidrs``).
+  ports, the TLS settings that verify each host (``pulumi_webstack.connections``) and the
+  ARNs of the Secrets Manager secrets, all ``sensitive`` (write-only in Vercel, secret in
+  Pulumi state). With ``team_id`` the project's functions assume an IAM role through Vercel
+  OIDC federation (``AWS_ROLE_ARN``) that may read exactly those secrets (and decrypt them
+  with their KMS keys).
+* **A private way to the data** (``secure_compute_cidr``, Vercel Enterprise): a Vercel
+  Secure Compute network in that region, peered with the data tier's VPC
+  (``peering_connection_id``, requested in Vercel, accepted here), routes back from every
+  data route table, the database and cache groups admitting the network's range on their
+  ports, and the reader's private zone authorized for the network's VPC. What only Vercel
+  can do is listed, ids filled in, in ``secure_compute_steps`` (``pulumi_webstack.secure_compute``).
 * **Log drain** (``log_drain_url``): runtime, edge and firewall logs as signed JSON. The
   endpoint must answer Vercel's verification request (``x-vercel-verify`` header).
 """
@@ -42,11 +54,13 @@ import pulumi_random as random
 import pulumiverse_vercel as vercel
 
 from pulumi_webstack import headers as h
-from pulumi_webstack.headers import ORIGIN_VERIFY_HEADER
+from pulumi_webstack import secure_compute
 from pulumi_webstack.args import check_fields, from_inputs, setting
-from pulumi_webstack.errors import require
+from pulumi_webstack.connections import data_environment
+from pulumi_webstack.errors import ArgsError, require, static_len
+from pulumi_webstack.headers import ORIGIN_VERIFY_HEADER
 from pulumi_webstack.iam_policies import secret_read_policy_output
-from pulumi_webstack.names import HOSTNAME
+from pulumi_webstack.names import HOSTNAME, private_range_problem
 
 VERCEL_CNAME_TARGET = "cname.vercel-dns.com"
 OIDC_ISSUER = "oidc.vercel.com"
@@ -56,8 +70,8 @@ GIT_PROVIDERS = ("github", "gitlab", "bitbucket")
 LOG_SOURCES = ["static", "edge", "external", "build", "lambda", "firewall"]
 
 _PROJECT = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
-_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,47}$")
 _REPO = re.compile(r"^[\w.-]+/[\w.-]+$")
+_OIDC_PROVIDER = r"arn:aws[\w-]*:iam::\d{12}:oidc-provider/oidc\.vercel\.com/[a-z0-9][a-z0-9-]*"
 
 
 @dataclass
@@ -81,13 +95,18 @@ class VercelAppArgs:
     """Directory of the app inside the repository."""
     production_branch: Optional[str] = "main"
     """Branch whose pushes deploy to production."""
-    team_id: Optional[str] = None
-    """Vercel team owning the project (else the provider's default team)."""
-    team_slug: Optional[str] = setting(None, pattern=_SLUG.pattern.strip("^$"),
-                                       words="must be a Vercel team slug (lower case letters, digits and '-')")
-    """Team slug: enables OIDC federation to AWS (issuer ``https://oidc.vercel.com/<slug>``)."""
-    oidc_provider_arn: Optional[str] = None
-    """Existing IAM OIDC provider for the team's issuer (one per AWS account); None creates it."""
+    team_id: Optional[str] = setting(None, pattern=r"team_[A-Za-z0-9]{1,64}",
+                                     words="must be a Vercel team id such as team_a1B2c3D4e5F6g7H8i9J0k1L2 "
+                                           "(Team Settings -> General -> Team ID)")
+    """Vercel team owning the project and every other Vercel resource here (pinned by id, so the
+    API token's default team does not matter); also enables OIDC federation to AWS, trusting
+    the issuer ``https://oidc.vercel.com/<slug>`` of this team's slug."""
+    oidc_provider_arn: Optional[str] = setting(
+        None, pattern=_OIDC_PROVIDER,
+        words="must be the ARN of the IAM OIDC provider for https://oidc.vercel.com/<team slug>")
+    """The account's IAM OIDC provider for the team's issuer. IAM allows one per account and
+    URL: the first stack in an account creates it (leave this out) and exports its ARN as
+    ``oidc_provider_arn``; every other stack of that team in the account sets this to it."""
     database_host: Optional[pulumi.Input[str]] = None
     """Writer (or proxy) endpoint of the database."""
     database_reader_host: Optional[pulumi.Input[str]] = None
@@ -108,6 +127,25 @@ class VercelAppArgs:
     """Secrets Manager secret with the cache AUTH token."""
     secret_kms_key_arns: Optional[list[pulumi.Input[str]]] = field(default_factory=list)
     """KMS keys encrypting those secrets (the role may decrypt through Secrets Manager only)."""
+    secure_compute_cidr: Optional[str] = None
+    """Range of the Vercel Secure Compute network the project's functions reach the data tier
+    through (Vercel Enterprise): a private range, /16 to /24, apart from the VPC's. None: no
+    private network (the functions cannot reach private subnets)."""
+    peering_connection_id: Optional[str] = setting(
+        None, pattern=r"pcx-[0-9a-f]{8,17}",
+        words="must be the id of the VPC peering connection Vercel requested, such as pcx-0123456789abcdef0")
+    """VPC peering connection from the Secure Compute network to ``vpc_id``, requested in Vercel
+    (see ``secure_compute_steps``); accepted here, and routed from every ``route_table_ids``."""
+    vpc_id: Optional[pulumi.Input[str]] = None
+    """VPC of the database and cache (the peering's accepter side)."""
+    route_table_ids: Optional[list[pulumi.Input[str]]] = field(default_factory=list)
+    """Route tables of the database and cache subnets: each gets the route to the network."""
+    database_security_group_id: Optional[pulumi.Input[str]] = None
+    """Security group of the database and its proxy: admits the network on ``database_port``."""
+    cache_security_group_id: Optional[pulumi.Input[str]] = None
+    """Security group of the cache: admits the network on ``cache_port``."""
+    reader_zone_id: Optional[pulumi.Input[str]] = None
+    """Private Route 53 zone of ``database_reader_host``: authorized for the network's VPC."""
     preview_data_access: Optional[bool] = False
     """Preview deployments get the data-tier variables (and may assume the role) too."""
     rollout: Optional[str] = setting("direct", one_of=("direct", "canary"),
@@ -119,10 +157,6 @@ class VercelAppArgs:
     """``automatic`` (timed) or ``manual-approval``."""
     rolling_release_stage_minutes: Optional[int] = setting(10, ge=1, le=1440)
     """Minutes each stage runs before an automatic rolling release advances."""
-    api_paths: Optional[list[str]] = field(default_factory=lambda: ["/api/"])
-    """Path prefixes the firewall rate limit applies to."""
-    api_rate_limit_per_minute: Optional[int] = setting(1200, ge=1, le=10_000_000)
-    """Requests per connecting address (behind the CDN: per edge server) per minute on the API."""
     firewall_owasp: Optional[bool] = False
     """Enable Vercel's OWASP core ruleset (deny); needs an Enterprise plan."""
     require_origin_secret: Optional[bool] = True
@@ -142,21 +176,24 @@ class VercelAppArgs:
             require(not self.root_directory.startswith("/") and ".." not in self.root_directory.split("/"),
                     "vercel.root_directory", self.root_directory, "must be a relative path inside the repository")
         if self.oidc_provider_arn is not None:
-            require(self.team_slug is not None, "vercel.oidc_provider_arn", self.oidc_provider_arn,
-                    "needs team_slug (the provider's issuer is https://oidc.vercel.com/<team_slug>)")
-            require(bool(re.match(r"^arn:aws[\w-]*:iam::\d{12}:oidc-provider/oidc\.vercel\.com/", self.oidc_provider_arn)),
-                    "vercel.oidc_provider_arn", self.oidc_provider_arn,
-                    "must be the ARN of the IAM OIDC provider for oidc.vercel.com/<team_slug>")
+            require(self.team_id is not None, "vercel.oidc_provider_arn", self.oidc_provider_arn,
+                    "needs team_id (the provider's issuer is https://oidc.vercel.com/<the team's slug>)")
         if self.rollout == "canary":
             steps = self.canary_steps
             require(2 <= len(steps) <= 10 and all(0 < s <= 100 for s in steps)
                     and steps == sorted(set(steps)) and steps[-1] == 100,
                     "vercel.canary_steps", steps,
                     "must be 2 to 10 strictly ascending percentages ending at 100, e.g. [5, 10, 25, 50, 100]")
-        require(bool(self.api_paths), "vercel.api_paths", self.api_paths, "must list at least one path prefix")
-        for prefix in self.api_paths:
-            require(prefix.startswith("/") and "*" not in prefix, "vercel.api_paths",
-                    prefix, "must be a path prefix starting with '/' (no wildcards)")
+        if self.secure_compute_cidr is not None:
+            problem = private_range_problem(self.secure_compute_cidr)
+            require(problem is None, "vercel.secure_compute_cidr", self.secure_compute_cidr, problem or "")
+            require(self.vpc_id is not None, "vercel.vpc_id", self.vpc_id,
+                    "required with secure_compute_cidr (the VPC the network is peered with)")
+        if self.peering_connection_id is not None:
+            require(self.secure_compute_cidr is not None, "vercel.peering_connection_id", self.peering_connection_id,
+                    "needs secure_compute_cidr (the network the peering comes from)")
+            require(static_len(self.route_table_ids) != 0, "vercel.route_table_ids", self.route_table_ids,
+                    "needs the route tables of the data subnets: each routes the network's range to the peering")
 
     @property
     def data_targets(self) -> list[str]:
@@ -172,58 +209,51 @@ def _as_text(value: pulumi.Input[Any]) -> pulumi.Output[str]:
     return pulumi.Output.from_input(value).apply(str)
 
 
-def data_variables(args: VercelAppArgs) -> dict[str, pulumi.Input[Any]]:
-    """Environment variable name -> value for the data-tier links that are set."""
-    values: dict[str, Optional[pulumi.Input[Any]]] = {
-        "DATABASE_HOST": args.database_host,
-        "DATABASE_READER_HOST": args.database_reader_host,
-        "DATABASE_PORT": args.database_port,
-        "DATABASE_NAME": args.database_name,
-        "DATABASE_SECRET_ARN": args.database_secret_arn,
-        "DATABASE_SSLMODE": "verify-full" if args.database_host is not None else None,
-        "REDIS_HOST": args.cache_host,
-        "REDIS_READER_HOST": args.cache_reader_host,
-        "REDIS_PORT": args.cache_port,
-        "REDIS_AUTH_SECRET_ARN": args.cache_auth_secret_arn,
-        "REDIS_TLS": "true" if args.cache_host is not None else None,
-    }
-    return {k: v for k, v in values.items() if v is not None}
-
-
 def oidc_subjects(team_slug: str, project_name: str, environments: list[str]) -> list[str]:
     """``sub`` claims of the project's OIDC tokens for those environments."""
     return [f"owner:{team_slug}:project:{project_name}:environment:{env}" for env in environments]
 
 
-def firewall_rules(args: VercelAppArgs, origin_secret: Optional[pulumi.Input[str]]) -> list[dict[str, Any]]:
-    """Custom firewall rules: the origin lock (when a secret is given), then the API rate limit."""
-    rules: list[dict[str, Any]] = []
-    header = ORIGIN_VERIFY_HEADER.lower()
-    if origin_secret is not None:
-        not_health = {"type": "path", "op": "eq", "neg": True, "value": args.health_path}
-        rules.append({
-            "name": "cdn-only",
-            "description": f"Deny requests that did not come through the CDN (no valid {ORIGIN_VERIFY_HEADER})",
-            "active": True,
-            "condition_groups": [
-                {"conditions": [{"type": "header", "key": header, "op": "nex"}, not_health]},
-                {"conditions": [{"type": "header", "key": header, "op": "neq", "value": origin_secret}, not_health]},
-            ],
-            "action": {"action": "deny"},
-        })
-    rules.append({
-        "name": "api-rate-limit",
-        "description": f"At most {args.api_rate_limit_per_minute} API requests per minute per connecting address",
-        "active": True,
-        "condition_groups": [{"conditions": [{"type": "path", "op": "pre", "value": p}]} for p in args.api_paths],
-        "action": {
-            "action": "rate_limit",
-            "rate_limit": {"algo": "fixed_window", "window": 60, "limit": args.api_rate_limit_per_minute,
-                           "keys": ["ip"], "action": "deny"},
-            "action_duration": "1m",
-        },
+def oidc_trust_policy(provider_arn: str, slug: str, subjects: list[str]) -> str:
+    """Trust policy JSON: tokens of the team ``slug``'s issuer, for these subjects, may assume the role.
+
+    Raises ArgsError when ``provider_arn`` is a provider of another team's issuer (it was
+    given as ``oidc_provider_arn``): the tokens would never match it.
+    """
+    issuer = f"{OIDC_ISSUER}/{slug}"
+    if not provider_arn.endswith(f":oidc-provider/{issuer}"):
+        raise ArgsError("vercel.oidc_provider_arn", provider_arn,
+                        f"is not the provider of this team's issuer https://{issuer}")
+    return json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Federated": provider_arn},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {
+                "StringEquals": {f"{issuer}:aud": f"https://vercel.com/{slug}"},
+                "StringLike": {f"{issuer}:sub": subjects if len(subjects) > 1 else subjects[0]},
+            },
+        }],
     })
-    return rules
+
+
+def firewall_rules(args: VercelAppArgs, origin_secret: Optional[pulumi.Input[str]]) -> list[dict[str, Any]]:
+    """Custom firewall rules: the origin lock, when a secret is given."""
+    if origin_secret is None:
+        return []
+    header = ORIGIN_VERIFY_HEADER.lower()
+    not_health = {"type": "path", "op": "eq", "neg": True, "value": args.health_path}
+    return [{
+        "name": "cdn-only",
+        "description": f"Deny requests that did not come through the CDN (no valid {ORIGIN_VERIFY_HEADER})",
+        "active": True,
+        "condition_groups": [
+            {"conditions": [{"type": "header", "key": header, "op": "nex"}, not_health]},
+            {"conditions": [{"type": "header", "key": header, "op": "neq", "value": origin_secret}, not_health]},
+        ],
+        "action": {"action": "deny"},
+    }]
 
 
 def managed_rulesets(args: VercelAppArgs) -> dict[str, Any]:
@@ -237,18 +267,29 @@ def managed_rulesets(args: VercelAppArgs) -> dict[str, Any]:
     return rulesets
 
 
+def function_region(aws_region: str) -> str:
+    """The Vercel region functions run in for data in ``aws_region`` (iad1 where Vercel has no
+    way to it: another partition; the stack program refuses those regions for Vercel)."""
+    return secure_compute.vercel_region(aws_region) or "iad1"
+
+
 class VercelApp(pulumi.ComponentResource):
     """Vercel project serving the CDN's origin host, locked to the CDN.
 
-    Creates: project (Git, framework, deployment protection, OIDC), project domain for the
-    origin host (+ Route 53 CNAME with ``hosted_zone_id``), catch-all security-headers
-    route, firewall config, origin secret, environment variables (sensitive) per target,
-    rolling release (canary), log drain (+ signing secret), and with ``team_slug`` the IAM
-    OIDC provider (unless given), role and secret-read policy.
+    Creates: project (Git, framework, deployment protection, OIDC, functions in the Vercel
+    region nearest the data), project domain for the origin host (+ Route 53 CNAME with
+    ``hosted_zone_id``), catch-all security-headers route, firewall config, origin secret,
+    environment variables (sensitive) per target, rolling release (canary), log drain
+    (+ signing secret); with ``team_id`` the IAM OIDC provider (unless given), role and
+    secret-read policy; with ``secure_compute_cidr`` the Secure Compute network, the data
+    groups' ingress from it, the reader zone's authorization and, with
+    ``peering_connection_id``, the peering accepter and a route per data route table.
 
     Outputs: ``platform`` ("vercel"), ``project_id``, ``origin_domain``, ``health_url``,
-    ``origin_headers`` (secret values, for ``Cdn``), ``role_arn`` (None without
-    ``team_slug``), ``environment_variables`` (names).
+    ``origin_headers`` (secret values, for ``Cdn``), ``role_arn`` and ``oidc_provider_arn``
+    (None without ``team_id``), ``environment_variables`` (names), ``function_region``,
+    ``secure_compute_network_id``, ``secure_compute_steps`` (None without
+    ``secure_compute_cidr``).
     """
 
     platform: str = "vercel"
@@ -262,9 +303,18 @@ class VercelApp(pulumi.ComponentResource):
     origin_headers: dict[str, pulumi.Output[str]]
     """Headers the CDN must add to origin requests (secret values)."""
     role_arn: Optional[pulumi.Output[str]]
-    """IAM role the project's functions assume through OIDC (None without team_slug)."""
+    """IAM role the project's functions assume through OIDC (None without team_id)."""
+    oidc_provider_arn: Optional[pulumi.Output[str]]
+    """IAM OIDC provider of the team's issuer, made here or given (None without team_id):
+    other stacks of the team in this account pass it as their ``oidc_provider_arn``."""
     environment_variables: list[str]
     """Names of the environment variables this component manages."""
+    function_region: pulumi.Output[str]
+    """Vercel region the functions (and the Secure Compute network) run in."""
+    secure_compute_network_id: Optional[pulumi.Output[str]]
+    """Id of the Secure Compute network (None without ``secure_compute_cidr``)."""
+    secure_compute_steps: Optional[pulumi.Output[str]]
+    """What to do in Vercel, in order, ids filled in (None without ``secure_compute_cidr``)."""
 
     def __init__(self, name: str, args: VercelAppArgs, opts: Optional[pulumi.ResourceOptions] = None):
         args = from_inputs(VercelAppArgs, args)
@@ -272,8 +322,51 @@ class VercelApp(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         invoke = pulumi.InvokeOptions(parent=self)
         team = {"team_id": args.team_id} if args.team_id else {}
-        canary = args.rollout == "canary"
+        region = aws.get_region_output(opts=invoke).region
+        self.function_region = region.apply(function_region)
 
+        self.project = self._project(name, args, team, child)
+        self._origin_domain(name, args, team, child)
+        self._headers_route(name, args, team, child)
+        self._firewall(name, args, team, child)
+        self.role_arn = self.oidc_provider_arn = None
+        if args.team_id:
+            self.role_arn, self.oidc_provider_arn = self._oidc_role(name, args, region, invoke)
+        self._variables(name, args, region, team, child)
+        if args.rollout == "canary":
+            self._rolling_release(name, args, team, child)
+        if args.log_drain_url:
+            self._log_drain(name, args, team, child)
+        self.secure_compute_network_id = self.secure_compute_steps = None
+        if args.secure_compute_cidr:
+            account = aws.get_caller_identity_output(opts=invoke).account_id
+            connection = secure_compute.connect(name, args, self.function_region, region, account, team, child)
+            self.secure_compute_network_id = connection.network.id
+            self.secure_compute_steps = connection.steps
+
+        self.project_id = self.project.id
+        self.origin_domain = pulumi.Output.from_input(args.origin_domain)
+        self.health_url = pulumi.Output.from_input(f"https://{args.origin_domain}{args.health_path}")
+        self.register_outputs(
+            {
+                "platform": self.platform,
+                "project_id": self.project_id,
+                "origin_domain": self.origin_domain,
+                "health_url": self.health_url,
+                "origin_headers": self.origin_headers,
+                "role_arn": self.role_arn,
+                "oidc_provider_arn": self.oidc_provider_arn,
+                "environment_variables": self.environment_variables,
+                "function_region": self.function_region,
+                "secure_compute_network_id": self.secure_compute_network_id,
+                "secure_compute_steps": self.secure_compute_steps,
+            }
+        )
+
+    # ------------------------------------------------------------------------ steps
+
+    def _project(self, name: str, args: VercelAppArgs, team: dict[str, Any],
+                 child: pulumi.ResourceOptions) -> vercel.Project:
         project_args: dict[str, Any] = dict(
             name=args.project_name,
             framework=args.framework,
@@ -283,6 +376,8 @@ class VercelApp(pulumi.ComponentResource):
             directory_listing=False,
             automatically_expose_system_environment_variables=True,
             oidc_token_config={"issuer_mode": "team"},
+            # Vercel's default is iad1; the data may be an ocean away.
+            resource_config={"function_default_regions": [self.function_region]},
             **team,
         )
         if args.git_repository:
@@ -291,10 +386,12 @@ class VercelApp(pulumi.ComponentResource):
                 "repo": args.git_repository,
                 "production_branch": args.production_branch,
             }
-        if canary:
+        if args.rollout == "canary":
             project_args["skew_protection"] = "12 hours"
-        self.project = vercel.Project(f"{name}-project", **project_args, opts=child)
+        return vercel.Project(f"{name}-project", **project_args, opts=child)
 
+    def _origin_domain(self, name: str, args: VercelAppArgs, team: dict[str, Any],
+                       child: pulumi.ResourceOptions) -> None:
         self.domain = vercel.ProjectDomain(
             f"{name}-origin-domain", project_id=self.project.id, domain=args.origin_domain, **team, opts=child
         )
@@ -309,6 +406,8 @@ class VercelApp(pulumi.ComponentResource):
                 opts=child,
             )
 
+    def _headers_route(self, name: str, args: VercelAppArgs, team: dict[str, Any],
+                       child: pulumi.ResourceOptions) -> None:
         self.headers_route = vercel.ProjectRoute(
             f"{name}-security-headers",
             project_id=self.project.id,
@@ -321,28 +420,67 @@ class VercelApp(pulumi.ComponentResource):
             opts=child,
         )
 
+    def _firewall(self, name: str, args: VercelAppArgs, team: dict[str, Any], child: pulumi.ResourceOptions) -> None:
+        """The origin lock (its secret, for the CDN, in ``origin_headers``) and managed rulesets."""
         origin_secret: Optional[pulumi.Output[str]] = None
         self.origin_headers = {}
         if args.require_origin_secret:
             secret = random.RandomPassword(f"{name}-origin-secret", length=48, special=False, opts=child)
             origin_secret = pulumi.Output.secret(secret.result)
             self.origin_headers = {ORIGIN_VERIFY_HEADER: origin_secret}
+        rules = firewall_rules(args, origin_secret)
         self.firewall = vercel.FirewallConfig(
             f"{name}-firewall",
             project_id=self.project.id,
             enabled=True,
-            rules={"rules": firewall_rules(args, origin_secret)},
+            rules={"rules": rules} if rules else None,
             managed_rulesets=managed_rulesets(args),
             **team,
             opts=child,
         )
 
-        region = aws.get_region_output(opts=invoke).region
-        self.role_arn: Optional[pulumi.Output[str]] = None
-        if args.team_slug:
-            self.role_arn = self._oidc_role(name, args, region, child)
+    def _oidc_role(self, name: str, args: VercelAppArgs, region: pulumi.Output[str],
+                   invoke: pulumi.InvokeOptions) -> tuple[pulumi.Output[str], pulumi.Output[str]]:
+        """Role the functions assume with their OIDC token, and the OIDC provider it trusts.
 
-        variables: dict[str, pulumi.Input[Any]] = dict(data_variables(args))
+        The issuer is the team's slug, asked of Vercel by the pinned team id. The provider is
+        an account-wide singleton (one per URL): made here unless ``oidc_provider_arn`` is
+        given, and kept when this stack is destroyed (other stacks may trust it).
+        """
+        child = pulumi.ResourceOptions(parent=self)
+        slug = vercel.get_team_config_output(id=args.team_id, opts=invoke).slug
+        if args.oidc_provider_arn:
+            provider_arn: pulumi.Output[str] = pulumi.Output.from_input(args.oidc_provider_arn)
+        else:
+            provider_arn = aws.iam.OpenIdConnectProvider(
+                f"{name}-vercel-oidc",
+                url=slug.apply(lambda s: f"https://{OIDC_ISSUER}/{s}"),
+                client_id_lists=[slug.apply(lambda s: f"https://vercel.com/{s}")],
+                opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
+            ).arn
+        subjects = slug.apply(lambda s: oidc_subjects(s, args.project_name, args.data_targets))
+        role = aws.iam.Role(
+            f"{name}-vercel",
+            description=f"Assumed by Vercel project {args.project_name} ({', '.join(args.data_targets)}) via OIDC",
+            max_session_duration=3600,
+            assume_role_policy=pulumi.Output.all(provider_arn, slug, subjects).apply(
+                lambda v: oidc_trust_policy(*v)),
+            opts=child,
+        )
+        if args.secret_arns:
+            aws.iam.RolePolicy(
+                f"{name}-vercel-secrets",
+                role=role.id,
+                policy=secret_read_policy_output(args.secret_arns, args.secret_kms_key_arns, region),
+                opts=child,
+            )
+        return role.arn, provider_arn
+
+    def _variables(self, name: str, args: VercelAppArgs, region: pulumi.Output[str], team: dict[str, Any],
+                   child: pulumi.ResourceOptions) -> None:
+        """Sensitive variables: the data tier's hosts, ports, TLS settings and secret ARNs, the
+        region and the role."""
+        variables: dict[str, pulumi.Input[Any]] = dict(data_environment(args))
         if variables or self.role_arn is not None:
             variables["AWS_REGION"] = region
         if self.role_arn is not None:
@@ -361,90 +499,34 @@ class VercelApp(pulumi.ComponentResource):
                 opts=child,
             )
 
-        if canary:
-            stages: list[dict[str, Any]] = []
-            for step in args.canary_steps:
-                stage: dict[str, Any] = {"target_percentage": step}
-                if step < 100 and args.rolling_release_advancement == "automatic":
-                    stage["duration"] = args.rolling_release_stage_minutes
-                stages.append(stage)
-            vercel.ProjectRollingRelease(
-                f"{name}-rolling-release",
-                project_id=self.project.id,
-                advancement_type=args.rolling_release_advancement,
-                stages=stages,
-                **team,
-                opts=child,
-            )
-
-        if args.log_drain_url:
-            signing = random.RandomPassword(f"{name}-log-drain-secret", length=32, special=False, opts=child)
-            vercel.LogDrain(
-                f"{name}-log-drain",
-                name=f"{args.project_name}-logs",
-                endpoint=args.log_drain_url,
-                delivery_format="json",
-                environments=list(ENVIRONMENTS),
-                sources=LOG_SOURCES,
-                project_ids=[self.project.id],
-                secret=pulumi.Output.secret(signing.result),
-                **team,
-                opts=child,
-            )
-
-        self.project_id = self.project.id
-        self.origin_domain = pulumi.Output.from_input(args.origin_domain)
-        self.health_url = pulumi.Output.from_input(f"https://{args.origin_domain}{args.health_path}")
-        self.register_outputs(
-            {
-                "platform": self.platform,
-                "project_id": self.project_id,
-                "origin_domain": self.origin_domain,
-                "health_url": self.health_url,
-                "origin_headers": self.origin_headers,
-                "role_arn": self.role_arn,
-                "environment_variables": self.environment_variables,
-            }
-        )
-
-    def _oidc_role(
-        self, name: str, args: VercelAppArgs, region: pulumi.Output[str], child: pulumi.ResourceOptions
-    ) -> pulumi.Output[str]:
-        slug = args.team_slug
-        issuer = f"{OIDC_ISSUER}/{slug}"
-        audience = f"https://vercel.com/{slug}"
-        if args.oidc_provider_arn:
-            provider_arn: pulumi.Input[str] = args.oidc_provider_arn
-        else:
-            provider_arn = aws.iam.OpenIdConnectProvider(
-                f"{name}-vercel-oidc", url=f"https://{issuer}", client_id_lists=[audience], opts=child
-            ).arn
-        subjects = oidc_subjects(slug, args.project_name, args.data_targets)
-        role = aws.iam.Role(
-            f"{name}-vercel",
-            description=f"Assumed by Vercel project {args.project_name} ({', '.join(args.data_targets)}) via OIDC",
-            max_session_duration=3600,
-            assume_role_policy=pulumi.Output.from_input(provider_arn).apply(
-                lambda arn: json.dumps({
-                    "Version": "2012-10-17",
-                    "Statement": [{
-                        "Effect": "Allow",
-                        "Principal": {"Federated": arn},
-                        "Action": "sts:AssumeRoleWithWebIdentity",
-                        "Condition": {
-                            "StringEquals": {f"{issuer}:aud": audience},
-                            "StringLike": {f"{issuer}:sub": subjects if len(subjects) > 1 else subjects[0]},
-                        },
-                    }],
-                })
-            ),
+    def _rolling_release(self, name: str, args: VercelAppArgs, team: dict[str, Any],
+                         child: pulumi.ResourceOptions) -> None:
+        stages: list[dict[str, Any]] = []
+        for step in args.canary_steps:
+            stage: dict[str, Any] = {"target_percentage": step}
+            if step < 100 and args.rolling_release_advancement == "automatic":
+                stage["duration"] = args.rolling_release_stage_minutes
+            stages.append(stage)
+        vercel.ProjectRollingRelease(
+            f"{name}-rolling-release",
+            project_id=self.project.id,
+            advancement_type=args.rolling_release_advancement,
+            stages=stages,
+            **team,
             opts=child,
         )
-        if args.secret_arns:
-            aws.iam.RolePolicy(
-                f"{name}-vercel-secrets",
-                role=role.id,
-                policy=secret_read_policy_output(args.secret_arns, args.secret_kms_key_arns, region),
-                opts=child,
-            )
-        return role.arn
+
+    def _log_drain(self, name: str, args: VercelAppArgs, team: dict[str, Any], child: pulumi.ResourceOptions) -> None:
+        signing = random.RandomPassword(f"{name}-log-drain-secret", length=32, special=False, opts=child)
+        vercel.LogDrain(
+            f"{name}-log-drain",
+            name=f"{args.project_name}-logs",
+            endpoint=args.log_drain_url,
+            delivery_format="json",
+            environments=list(ENVIRONMENTS),
+            sources=LOG_SOURCES,
+            project_ids=[self.project.id],
+            secret=pulumi.Output.secret(signing.result),
+            **team,
+            opts=child,
+        )

@@ -46,6 +46,7 @@ from infra.sections import (
 from pulumi_webstack.args import LINK, args_prefix, field_types
 from pulumi_webstack.errors import ArgsError, all_problems
 from pulumi_webstack.names import AVAILABILITY_ZONES, AWS_REGIONS, HOSTNAME, REGION_WORDS
+from pulumi_webstack.secure_compute import ENTERPRISE_NOTE, vercel_region
 
 PROVIDER_NAMESPACES = {"aws": "pulumi_aws", "kubernetes": "pulumi_kubernetes", "vercel": "pulumiverse_vercel"}
 """Config namespaces of the providers a stack uses: their keys are checked against the SDK."""
@@ -201,6 +202,11 @@ def parse(stack: str, values: Mapping[str, Any], secrets: Optional[Mapping[str, 
     builder = _Builder(tier, keys, raw, secrets, problems)
     built = builder.build_all()
     problems.extend(_rules(tier, keys, built, builder.where("app")))
+    if built["app"] is not None and builder.platform == "vercel":
+        await_peering = builder.merged["app"].get("await_peering")
+        problems.extend(_vercel_rules(tier, keys, built, builder.where("app"), await_peering))
+    elif built["app"] is not None:
+        problems.extend(_kubernetes_rules(built, builder.where("app")))
     if problems:
         raise ConfigError(stack, problems)
     return StackConfig(stack=stack, tier=tier, domain=keys.domain, region=keys.region, platform=builder.platform,
@@ -424,7 +430,10 @@ class _Builder:
             cdn = self.built.get("cdn")
             values.update(origin_domain=origin_domain(domain), database_port=self.value("database", "port", 5432),
                           cache_port=self.value("cache", "port", 6379),
-                          database_name=self.value("database", "database_name", "app"))
+                          database_name=self.value("database", "database_name", "app"),
+                          vpc_id=LINK, database_security_group_id=LINK, cache_security_group_id=LINK,
+                          app_security_group_id=LINK, route_table_ids=[LINK] * self.route_table_count(),
+                          reader_zone_id=LINK if self.value("database", "replicas", 0) else None)
             if cdn is not None:
                 values.update(headers=cdn.headers, hosted_zone_id=cdn.hosted_zone_id)
             values = {k: v for k, v in values.items() if k in fields}
@@ -443,13 +452,22 @@ class _Builder:
                 values.update(kubernetes_namespace=LINK, kubernetes_deployment_name=LINK, kubernetes_max_replicas=LINK)
         return values
 
+    def route_table_count(self) -> int:
+        """Route tables of the data subnets: a new VPC's one, or the stack file's."""
+        network = self.merged["network"]
+        if network.get("vpc_id") is None:
+            return 1
+        tables = network.get("route_table_ids")
+        return len(tables) if isinstance(tables, list) else 0
+
     def dr_network(self) -> Any:
         """NetworkArgs of the DR replica's region network (``database.crossRegionCidr``)."""
         database, network = self.built.get("database"), self.built.get("network")
         if database is None or network is None or database.cross_region_replica is None:
             return None
         cidr = self.merged["database"].get("cross_region_cidr")
-        args, errors = all_problems(lambda: replace(network, cidr=cidr, vpc_id=None, subnet_ids=[], app_cidrs=[]))
+        args, errors = all_problems(lambda: replace(network, cidr=cidr, vpc_id=None, subnet_ids=[], route_table_ids=[],
+                                                          app_cidrs=[]))
         for error in errors:
             self.problems.add("webstack:database.crossRegionCidr", cidr, error.allowed)
         return args
@@ -516,3 +534,76 @@ def _rules(tier: Tier, keys: StackKeys, s: dict[str, Any], app_key: str) -> list
                          "prod needs the image you deploy (registry/name@sha256:<digest>); this is the "
                          "placeholder dev and staging plan with")
     return problems
+
+
+def _vercel_rules(tier: Tier, keys: StackKeys, s: dict[str, Any], app_key: str, await_peering: Any) -> list[Problem]:
+    """The app on Vercel reaches the private data tier only through Secure Compute, peered."""
+    problems = _Problems()
+    app, network = s["app"], s["network"]
+    if vercel_region(keys.region) is None:
+        problems.add("aws:region", keys.region, "Vercel cannot reach this region: its Secure Compute networks run in "
+                                                "AWS's commercial partition and a VPC peering never crosses partitions "
+                                                "(run the app on Kubernetes there)")
+    cidr = app.secure_compute_cidr
+    if cidr is None:
+        problems.add(f"{app_key}.secureComputeCidr", None,
+                     "required on Vercel: functions reach the private database and cache only through a Vercel Secure "
+                     f"Compute network ({ENTERPRISE_NOTE}); give its range, a private /16 to /24 apart from the VPC's")
+    elif network is not None and network.vpc_id is None and _overlap(cidr, network.cidr):
+        problems.add(f"{app_key}.secureComputeCidr", cidr, f"overlaps network.cidr ({network.cidr}): a peering "
+                                                           "joins only disjoint ranges")
+    elif network is not None and cidr in network.app_cidrs:
+        problems.add("webstack:network.appCidrs", network.app_cidrs, f"remove {cidr}: the Vercel app admits its "
+                                                                     "Secure Compute range itself")
+    if tier is Tier.PROD and app.team_id is None:
+        problems.add(f"{app_key}.teamId", None,
+                     "prod pins the Vercel team by id (Team Settings -> General -> Team ID): every Vercel resource and "
+                     "the OIDC trust use it, whatever team the API token defaults to")
+    if await_peering is not None and not isinstance(await_peering, bool):
+        problems.add("webstack:app.awaitPeering", await_peering, "must be true or false")
+    elif await_peering and app.peering_connection_id is not None:
+        problems.add("webstack:app.awaitPeering", True, "remove it: vercel.peeringConnectionId is set")
+    elif tier is Tier.PROD and app.peering_connection_id is None and not await_peering:
+        problems.add(f"{app_key}.peeringConnectionId", None, PEERING_STEPS.format(key=f"{app_key}.peeringConnectionId"))
+    return problems
+
+
+PEERING_STEPS = (
+    "prod reaches its database and cache from Vercel only through the VPC peering of its Secure Compute network "
+    "(" + ENTERPRISE_NOTE + "), which Vercel requests and this stack accepts. "
+    "1) First deploy only: deploy with webstack:app.awaitPeering: true (builds the network and the VPC). "
+    "2) Do what the vercelSecureComputeSteps output says in Vercel: attach the project to the network, request the "
+    "peering to this stack's AWS account, region and VPC. 3) Set {key} to the peering's id (pcx-...), remove "
+    "awaitPeering and deploy: the peering is accepted and routed."
+)
+"""What prod on Vercel without a peering is told (the README's deploy section in short)."""
+
+
+def _kubernetes_rules(s: dict[str, Any], app_key: str) -> list[Problem]:
+    """The pods carry the app security group: the data tier must be in the cluster's VPC."""
+    problems = _Problems()
+    app, network = s["app"], s["network"]
+    if app.cluster_vpc_id is None:
+        problems.add(f"{app_key}.clusterVpcId", None,
+                     "required: the VPC the cluster runs in (aws eks describe-cluster --query "
+                     "cluster.resourcesVpcConfig.vpcId); the database and cache are built in it")
+    elif network is not None and network.vpc_id != app.cluster_vpc_id:
+        problems.add("webstack:network.vpcId", network.vpc_id,
+                     f"must be the cluster's VPC {app.cluster_vpc_id} (app.kubernetes.clusterVpcId): pods reach the "
+                     "database and cache only inside it; set network.vpcId, network.subnetIds (its private subnets) "
+                     "and network.routeTableIds")
+    if app.cluster_security_group_id is None:
+        problems.add(f"{app_key}.clusterSecurityGroupId", None,
+                     "required: the cluster security group (aws eks describe-cluster --query "
+                     "cluster.resourcesVpcConfig.clusterSecurityGroupId), from which kubelet, CoreDNS and the ingress "
+                     "controller reach the pods")
+    return problems
+
+
+def _overlap(a: str, b: Any) -> bool:
+    import ipaddress
+
+    try:
+        return ipaddress.ip_network(a).overlaps(ipaddress.ip_network(str(b)))
+    except ValueError:
+        return False

@@ -83,6 +83,7 @@ PRESETS: dict[str, dict[Tier, Any]] = {
     "app.canary_steps":                 {DEV: CANARY_STEPS, STAGING: CANARY_STEPS, PROD: CANARY_STEPS},
     "app.preview_data_access":          {DEV: True,     STAGING: True,     PROD: False},
     "app.image":                        {DEV: PLACEHOLDER_IMAGE, STAGING: PLACEHOLDER_IMAGE, PROD: PLACEHOLDER_IMAGE},
+    "app.secure_compute_cidr":          {DEV: "10.240.0.0/20", STAGING: "10.240.16.0/20", PROD: "10.240.32.0/20"},
     # ---------------------------------------------------------------------- cdn
     "cdn.price_class":                  {DEV: "PriceClass_100", STAGING: "PriceClass_100", PROD: "PriceClass_All"},
     "cdn.default_ttl_seconds":          {DEV: 0,        STAGING: 3600,     PROD: 86400},

@@ -148,7 +148,9 @@ def build_app(
 
     The database link is the RDS Proxy when pooling is on, else the instances. Connection
     values reach the app as Vercel sensitive variables or a Kubernetes Secret (Pulumi
-    secrets either way); credentials stay in Secrets Manager.
+    secrets either way); credentials stay in Secrets Manager. The way in: on Vercel the
+    Secure Compute network peered with the VPC (its range admitted, routed back, the reader
+    zone authorized for it); on Kubernetes the pods carrying the app security group.
     """
     links = data_links(database, cache)
     if cfg.platform == "vercel":
@@ -160,13 +162,17 @@ def build_app(
         token = cfg.secrets.get("vercelApiToken")
         if token is not None:
             providers_map["vercel"] = vercel.Provider("vercel", api_token=token, team=cfg.app.team_id)
-        return VercelApp(name, linked(cfg.app, **links), opts=pulumi.ResourceOptions(providers=providers_map))
+        private = dict(vpc_id=network.vpc_id, route_table_ids=network.route_table_ids,
+                       database_security_group_id=network.database_security_group_id,
+                       cache_security_group_id=network.cache_security_group_id, reader_zone_id=database.reader_zone_id)
+        return VercelApp(name, linked(cfg.app, **links, **private), opts=pulumi.ResourceOptions(providers=providers_map))
     from pulumi_webstack.kubernetes_app import KubernetesApp
 
     data_cidrs: list[object] = [cfg.network.cidr] if cfg.network.vpc_id is None else [
         aws.ec2.get_vpc_output(id=cfg.network.vpc_id, opts=pulumi.InvokeOptions(provider=providers.main)).cidr_block
     ]
-    return KubernetesApp(name, linked(cfg.app, data_cidrs=data_cidrs, **links),
+    return KubernetesApp(name, linked(cfg.app, data_cidrs=data_cidrs,
+                                      app_security_group_id=network.app_security_group_id, **links),
                          opts=pulumi.ResourceOptions(providers={"aws": providers.main}))
 
 
@@ -271,13 +277,21 @@ def main() -> None:
     pulumi.export("appHealthUrl", app.health_url)
     if cfg.platform == "vercel":
         pulumi.export("vercelProjectId", app.project_id)
+        pulumi.export("vercelFunctionRegion", app.function_region)
         if app.role_arn is not None:
             pulumi.export("vercelRoleArn", app.role_arn)
+            pulumi.export("vercelOidcProviderArn", app.oidc_provider_arn)
+        if app.secure_compute_steps is not None:
+            pulumi.export("vercelSecureComputeNetworkId", app.secure_compute_network_id)
+            pulumi.export("vercelSecureComputeSteps", app.secure_compute_steps)
     else:
         pulumi.export("kubernetesNamespace", app.namespace)
         pulumi.export("kubernetesDeployment", app.deployment_name)
         pulumi.export("kubernetesHpa", app.hpa_name)
         pulumi.export("ingressControllerConfig", app.ingress_controller_config)
+        if app.origin_security_group_id is not None:
+            pulumi.export("ingressOriginSecurityGroupId", app.origin_security_group_id)
+            pulumi.export("ingressServiceAnnotations", app.ingress_service_annotations)
     pulumi.export("cdnDistributionId", cdn.distribution_id)
     pulumi.export("cdnDomainName", cdn.domain_name)
     pulumi.export("cdnUrl", cdn.url)

@@ -85,11 +85,18 @@ SECTIONS: dict[str, Section] = {
         "subnet_ids": "the network", "security_group_id": "the network", "availability_zones": "the network"}),
     "app": Section("app", "", wired={
         "origin_domain": "webstack:domain (origin.<domain>)", "headers": "webstack:cdn.headers",
-        "hosted_zone_id": "webstack:cdn.hostedZoneId", "data_cidrs": "the network", **_DATA_LINKS,
+        "hosted_zone_id": "webstack:cdn.hostedZoneId", **_DATA_LINKS,
+        **{name: "the network" for name in ("data_cidrs", "vpc_id", "route_table_ids", "database_security_group_id",
+                                            "cache_security_group_id", "app_security_group_id")},
+        "reader_zone_id": "the database",
     }, stack_keys={"platform": StackKey(
         "Where the app runs: ``vercel`` or ``kubernetes``. Its settings are the subsection of that name; "
         "the other platforms' subsections may stay in the file, unused.",
-        {"enum": list(PLATFORMS)})}),
+        {"enum": list(PLATFORMS)}), "awaitPeering": StackKey(
+        "First deploy of a prod stack on Vercel only: plan without ``vercel.peeringConnectionId``, so the Secure "
+        "Compute network and the VPC exist for Vercel to request the peering from (see the "
+        "``vercelSecureComputeSteps`` output). Until the peering is set, the app cannot reach the data tier.",
+        {"type": "boolean"})}),
     "cdn": Section("cdn", "pulumi_webstack.cdn:CdnArgs", wired={
         "domain": "webstack:domain", "origin_domain": "webstack:domain (origin.<domain>)",
         "origin_headers": "the app tier (its origin secret)"}),

@@ -77,10 +77,18 @@ def component_program(component: Callable[..., Any], name: str, args: Any, *, pr
 
 SHOP_IMAGE = "ghcr.io/example/shop@sha256:" + "5" * 64
 """The app image a stack on Kubernetes deploys (prod refuses the placeholder of dev and staging)."""
-KUBERNETES = {"webstack:app": {"platform": "kubernetes", "kubernetes": {"image": SHOP_IMAGE}}}
-"""Config override planning a stack's app tier on Kubernetes."""
+CLUSTER_VPC = "vpc-0c1a2b3c4d5e6f708"
+"""The VPC of the EKS cluster a stack on Kubernetes runs in (its data tier is built there)."""
+CLUSTER = {"image": SHOP_IMAGE, "clusterVpcId": CLUSTER_VPC, "clusterSecurityGroupId": "sg-0c1a2b3c4d5e6f708"}
+"""``webstack:app.kubernetes`` of a stack on that cluster."""
+CLUSTER_NETWORK = {"vpcId": CLUSTER_VPC,
+                   "subnetIds": ["subnet-0c1a2b3c4d5e6f701", "subnet-0c1a2b3c4d5e6f702", "subnet-0c1a2b3c4d5e6f703"],
+                   "routeTableIds": ["rtb-0c1a2b3c4d5e6f701", "rtb-0c1a2b3c4d5e6f702", "rtb-0c1a2b3c4d5e6f703"]}
+"""``webstack:network`` of a stack on that cluster: the cluster's VPC and private subnets."""
+KUBERNETES = {"webstack:app": {"platform": "kubernetes", "kubernetes": CLUSTER}, "webstack:network": CLUSTER_NETWORK}
+"""Config override planning a stack's app tier on Kubernetes, in the cluster's VPC."""
 
 
 def on_kubernetes(**settings: Any) -> dict:
     """``KUBERNETES`` with more ``webstack:app.kubernetes`` settings."""
-    return {"webstack:app": {"platform": "kubernetes", "kubernetes": {"image": SHOP_IMAGE, **settings}}}
+    return {**KUBERNETES, "webstack:app": {"platform": "kubernetes", "kubernetes": {**CLUSTER, **settings}}}

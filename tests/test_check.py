@@ -166,7 +166,7 @@ def _plan(case: str) -> Plan:
     overrides = SHIPPED[case]
     if overrides:
         _, config, _ = load_stack_config(stack)
-        overrides = {"webstack:app": {**(config.get("webstack:app") or {}), **overrides["webstack:app"]}}
+        overrides = {**overrides, "webstack:app": {**(config.get("webstack:app") or {}), **overrides["webstack:app"]}}
     return cached_plan(stack, overrides)
 
 

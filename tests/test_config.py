@@ -24,12 +24,14 @@ from pulumi_webstack.database import DatabaseArgs
 from pulumi_webstack.vercel_app import VercelAppArgs
 from pulumi_webstack_cli.engine import ROOT, synth_stack
 from pulumi_webstack_cli.main import main as webstack
-from tests.helpers import SHOP_IMAGE
+from tests.helpers import CLUSTER, CLUSTER_NETWORK, SHOP_IMAGE
 
+VERCEL = {"projectName": "shop", "teamId": "team_shop", "peeringConnectionId": "pcx-0123456789abcdef0"}
+"""``webstack:app.vercel`` of a stack that can go to prod: team pinned, peering requested."""
 BASE = {
     "aws:region": "eu-west-1",
     "webstack:domain": "app.example.com",
-    "webstack:app": {"vercel": {"projectName": "shop"}},
+    "webstack:app": {"vercel": VERCEL},
     "webstack:alerting": {"emails": ["oncall@example.com"]},
 }
 
@@ -70,7 +72,7 @@ def test_a_section_is_its_components_args(section):
 
 @pytest.mark.parametrize("platform", list(PLATFORMS))
 def test_the_app_section_is_the_chosen_platforms_args(platform):
-    values = config(app={"platform": platform, "vercel": {"projectName": "shop"}, "kubernetes": {"image": SHOP_IMAGE}})
+    values = config(app={"platform": platform, "vercel": VERCEL, "kubernetes": CLUSTER}, network=CLUSTER_NETWORK)
     cfg = parse("staging", values)
     assert cfg.platform == platform and isinstance(cfg.app, args_class("app", platform))
 
@@ -81,7 +83,9 @@ def test_every_preset_reaches_the_args(tier):
     chosen platform's, where it has that field)."""
     own_image = {"image": SHOP_IMAGE} if tier is Tier.PROD else {}  # prod refuses the placeholder
     for platform in PLATFORMS:
-        values = config(app={"platform": platform, "vercel": {"projectName": "shop"}, "kubernetes": own_image})
+        cluster = {**CLUSTER, "image": own_image.get("image", PLACEHOLDER_IMAGE)}
+        values = config(app={"platform": platform, "vercel": VERCEL, "kubernetes": cluster},
+                        network=CLUSTER_NETWORK if platform == "kubernetes" else None)
         cfg = parse(tier.value, values)
         for key, row in PRESETS.items():
             section, *path = key.split(".")
@@ -115,11 +119,12 @@ def test_the_program_wires_what_sections_take_from_each_other():
 
 
 def test_a_kubernetes_app_sizes_the_database_pool_and_vercel_leaves_it_to_the_database_section():
-    k8s = parse("prod", config(app={"platform": "kubernetes", "kubernetes": {"image": SHOP_IMAGE, "maxInstances": 12}}))
+    k8s = parse("prod", config(app={"platform": "kubernetes", "kubernetes": {**CLUSTER, "maxInstances": 12}},
+                               network=CLUSTER_NETWORK))
     assert k8s.database.app_max_instances == 12
     assert parse("prod", config(database={"appMaxInstances": 40})).database.app_max_instances == 40
-    found = problems("prod", config(app={"platform": "kubernetes", "kubernetes": {"image": SHOP_IMAGE}},
-                                    database={"appMaxInstances": 40}))
+    found = problems("prod", config(app={"platform": "kubernetes", "kubernetes": CLUSTER},
+                                    database={"appMaxInstances": 40}, network=CLUSTER_NETWORK))
     assert found == ["webstack:database.appMaxInstances: is set by the stack program from webstack:app.maxInstances; "
                      "remove it"]
 
@@ -229,16 +234,84 @@ def test_staging_needs_a_replica_and_prod_three_zones():
 
 
 def test_prod_gives_no_preview_deployment_its_data():
-    assert only_problem("prod", config(app={"vercel": {"projectName": "shop", "previewDataAccess": True}})) == (
+    assert only_problem("prod", config(app={"vercel": {**VERCEL, "previewDataAccess": True}})) == (
         "webstack:app.vercel.previewDataAccess = true: prod data is never given to preview deployments "
         "(any branch could read it)")
     assert parse("dev", BASE).app.preview_data_access  # dev and staging may
 
 
 def test_prod_on_kubernetes_needs_a_real_image():
-    assert only_problem("prod", config(app={"platform": "kubernetes"})).startswith(
+    cluster = {k: v for k, v in CLUSTER.items() if k != "image"}
+    assert only_problem("prod", config(app={"platform": "kubernetes", "kubernetes": cluster},
+                                       network=CLUSTER_NETWORK)).startswith(
         f"webstack:app.kubernetes.image = \"{PLACEHOLDER_IMAGE}\": prod needs the image you deploy")
-    assert parse("staging", config(app={"platform": "kubernetes"})).app.image == PLACEHOLDER_IMAGE
+    assert parse("staging", config(app={"platform": "kubernetes", "kubernetes": cluster},
+                                   network=CLUSTER_NETWORK)).app.image == PLACEHOLDER_IMAGE
+
+
+# ------------------------------------------------------------- the way to the data tier
+
+
+def test_prod_on_vercel_pins_its_team_by_id():
+    assert only_problem("prod", config(app={"vercel": {**VERCEL, "teamId": None}})).startswith(
+        "webstack:app.vercel.teamId = null: prod pins the Vercel team by id")
+
+
+def test_prod_on_vercel_needs_the_peering_and_says_what_to_do_in_vercel_to_get_it():
+    message = only_problem("prod", config(app={"vercel": {**VERCEL, "peeringConnectionId": None}}))
+    assert message.startswith("webstack:app.vercel.peeringConnectionId = null: prod reaches its database and cache "
+                              "from Vercel only through the VPC peering of its Secure Compute network (Vercel Secure "
+                              "Compute needs a Vercel Enterprise team)")
+    for step in ("webstack:app.awaitPeering: true", "vercelSecureComputeSteps", "attach the project to the network",
+                 "request the peering", "Set webstack:app.vercel.peeringConnectionId to the peering's id (pcx-...)"):
+        assert step in message
+    # dev and staging plan without it (the app cannot reach the data until it is set).
+    assert parse("staging", config(app={"vercel": {**VERCEL, "peeringConnectionId": None}})).app
+
+
+def test_the_first_prod_deploy_awaits_the_peering_explicitly_and_only_once():
+    waiting = config(app={"awaitPeering": True, "vercel": {**VERCEL, "peeringConnectionId": None}})
+    assert parse("prod", waiting).app.peering_connection_id is None
+    assert only_problem("prod", config(app={"awaitPeering": True, "vercel": VERCEL})) == (
+        "webstack:app.awaitPeering = true: remove it: vercel.peeringConnectionId is set")
+    assert only_problem("prod", config(app={"awaitPeering": "yes", "vercel": VERCEL})) == (
+        "webstack:app.awaitPeering = \"yes\": must be true or false")
+
+
+def test_vercel_needs_a_secure_compute_range_apart_from_the_vpc_in_every_tier():
+    unpeered = {**VERCEL, "peeringConnectionId": None}
+    assert only_problem("dev", config(app={"vercel": {**unpeered, "secureComputeCidr": None}})).startswith(
+        "webstack:app.vercel.secureComputeCidr = null: required on Vercel: functions reach the private database and "
+        "cache only through a Vercel Secure Compute network")
+    assert only_problem("staging", config(app={"vercel": {**VERCEL, "secureComputeCidr": "10.41.128.0/20"}})) == (
+        "webstack:app.vercel.secureComputeCidr = \"10.41.128.0/20\": overlaps network.cidr (10.41.0.0/16): a peering "
+        "joins only disjoint ranges")
+    assert only_problem("dev", config(network={"appCidrs": ["10.240.0.0/20"]})) == (
+        'webstack:network.appCidrs = ["10.240.0.0/20"]: remove 10.240.0.0/20: the Vercel app admits its Secure '
+        "Compute range itself")
+
+
+@pytest.mark.parametrize("region", ["cn-north-1", "us-gov-west-1"])
+def test_vercel_cannot_reach_another_aws_partition(region):
+    assert only_problem("dev", config(aws_region=region)).startswith(
+        f"aws:region = \"{region}\": Vercel cannot reach this region")
+
+
+def test_kubernetes_builds_the_data_tier_in_the_clusters_vpc():
+    cluster = {k: v for k, v in CLUSTER.items() if k != "clusterVpcId"}
+    assert only_problem("dev", config(app={"platform": "kubernetes", "kubernetes": cluster},
+                                      network=CLUSTER_NETWORK)).startswith(
+        "webstack:app.kubernetes.clusterVpcId = null: required: the VPC the cluster runs in")
+    assert only_problem("dev", config(app={"platform": "kubernetes", "kubernetes": CLUSTER})) == (
+        f"webstack:network.vpcId = null: must be the cluster's VPC {CLUSTER['clusterVpcId']} "
+        "(app.kubernetes.clusterVpcId): pods reach the database and cache only inside it; set network.vpcId, "
+        "network.subnetIds (its private subnets) and network.routeTableIds")
+    elsewhere = {**CLUSTER_NETWORK, "vpcId": "vpc-0123456789abcdef0"}
+    assert only_problem("dev", config(app={"platform": "kubernetes", "kubernetes": CLUSTER}, network=elsewhere)
+                        ).startswith('webstack:network.vpcId = "vpc-0123456789abcdef0": must be the cluster\'s VPC')
+    no_group = {k: v for k, v in CLUSTER.items() if k != "clusterSecurityGroupId"}
+    assert "webstack:app.kubernetes.clusterSecurityGroupId = null: required" in only_problem(
+        "dev", config(app={"platform": "kubernetes", "kubernetes": no_group}, network=CLUSTER_NETWORK))
 
 
 # -------------------------------------------------------------------------- the keys

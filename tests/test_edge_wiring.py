@@ -221,8 +221,8 @@ def test_kubernetes_gets_the_data_tier_in_a_secret(stack):
     for key, expected in data_endpoints(plan, stack).items():
         assert data.value[key] == expected, key
     policy = plan.one("kubernetes:networking.k8s.io/v1:NetworkPolicy").inputs["spec"]
-    cidr = {"dev": "10.40.0.0/16", "staging": "10.41.0.0/16", "prod": "10.42.0.0/16"}[stack]
-    assert policy["egress"][-1]["to"] == [{"ipBlock": {"cidr": cidr}}]
+    # The data tier is in the cluster's VPC: egress goes to its range (as AWS reports it).
+    assert policy["egress"][-1]["to"] == [{"ipBlock": {"cidr": "10.90.0.0/16"}}]
 
 
 def test_pooled_tiers_connect_through_the_proxy():
@@ -327,7 +327,7 @@ CANARY_IMAGE = "ghcr.io/x/y@sha256:" + "e" * 64
         ({"cdn": {"certificateArn": "arn:aws:acm:eu-west-1:123456789012:certificate/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"}},
          "webstack:cdn.certificateArn"),
         ({"cdn": {"logRetentionDays": 0}}, "webstack:cdn.logRetentionDays = 0: must be between 1 and 3650"),
-        ({"app": {"vercel": {"projectName": "shop", "teamSlug": "My Team"}}}, 'webstack:app.vercel.teamSlug = "My Team"'),
+        ({"app": {"vercel": {"projectName": "shop", "teamId": "My Team"}}}, 'webstack:app.vercel.teamId = "My Team"'),
         ({"app": {"vercel": {"projectName": "shop", "rollingReleaseAdvancement": "timed"}}},
          "webstack:app.vercel.rollingReleaseAdvancement"),
         ({"app": {"rollout": "canary"}}, "webstack:app.rollout: unknown key; the vercel settings go under app.vercel"),

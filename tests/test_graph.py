@@ -14,12 +14,15 @@ from tests.helpers import KUBERNETES
 # Orderings that no input expresses but AWS needs: RDS must find its log groups (else it
 # creates them itself, unencrypted and kept forever) and its monitoring role's policy
 # attached; RDS Proxy must be able to read its secret when it starts, and the secret must
-# hold its value when the proxy's target is registered (the proxy connects at once).
+# hold its value when the proxy's target is registered (the proxy connects at once). The EKS
+# VPC resource controller gives a pod its security groups when the pod is created, so the
+# SecurityGroupPolicy must exist before the Deployment's first pods.
 JUSTIFIED_EXPLICIT = {
     ("aws:rds/instance:Instance", "aws:cloudwatch/logGroup:LogGroup"),
     ("aws:rds/instance:Instance", "aws:iam/rolePolicyAttachment:RolePolicyAttachment"),
     ("aws:rds/proxy:Proxy", "aws:iam/rolePolicy:RolePolicy"),
     ("aws:rds/proxyTarget:ProxyTarget", "aws:secretsmanager/secretVersion:SecretVersion"),
+    ("kubernetes:apps/v1:Deployment", "kubernetes:vpcresources.k8s.aws/v1beta1:SecurityGroupPolicy"),
 }
 
 

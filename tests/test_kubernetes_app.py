@@ -1,4 +1,6 @@
-"""Specification of the KubernetesApp component, object by object and field by field."""
+"""Specification of the KubernetesApp component, object by object and field by field: the
+workloads, the Ingress, the data Secret with TLS per host, and the network (NetworkPolicy,
+the app security group on the pods, the CloudFront-only load balancer group)."""
 
 from __future__ import annotations
 
@@ -9,8 +11,9 @@ import pulumi_aws as aws
 import pytest
 
 from pulumi_webstack import kubernetes_app as k
+from pulumi_webstack.connections import AMAZON_ROOT_CA_URL, RDS_CA_BUNDLE_URL
 from pulumi_webstack.headers import SecurityHeaders, nginx_controller_config, nginx_custom_headers
-from pulumi_webstack_cli.engine import Secret, synth
+from pulumi_webstack_cli.engine import MANAGED_PREFIX_LISTS, Secret, synth
 from tests.helpers import assert_args_error, component_program
 
 IMAGE = "ghcr.io/example/shop@sha256:" + "a" * 64
@@ -28,6 +31,10 @@ INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
 HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"
 LABELS = {"app.kubernetes.io/name": "web", "app.kubernetes.io/part-of": "webstack",
           "app.kubernetes.io/managed-by": "pulumi"}
+APP_GROUP, CLUSTER_GROUP = "sg-0aaaaaaaaaaaaaaa1", "sg-0ccccccccccccccc1"
+CLUSTER_VPC = "vpc-0cccccccccccccccc"
+SG_INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+SG_EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
 
 
 def prod_args(**overrides) -> k.KubernetesAppArgs:
@@ -41,7 +48,7 @@ def prod_args(**overrides) -> k.KubernetesAppArgs:
         cluster_issuer="letsencrypt",
         service_account_role_arn=ROLE,
         database_host=pulumi.Output.from_input("db-proxy.proxy-c1.eu-west-1.rds.amazonaws.com"),
-        database_reader_host="db-ro.eu-west-1.rds.amazonaws.com",
+        database_reader_host="reader.webstack-prod-database.internal",
         database_name="app",
         database_secret_arn=DB_SECRET,
         cache_host="master.cache.euw1.cache.amazonaws.com",
@@ -50,6 +57,9 @@ def prod_args(**overrides) -> k.KubernetesAppArgs:
         secret_kms_key_arns=[KEY],
         data_cidrs=["10.42.0.0/16"],
         headers=PROD_HEADERS,
+        app_security_group_id=pulumi.Output.from_input(APP_GROUP),
+        cluster_vpc_id=CLUSTER_VPC,
+        cluster_security_group_id=CLUSTER_GROUP,
     )
     values.update(overrides)
     return k.KubernetesAppArgs(**values)
@@ -100,6 +110,13 @@ def test_outputs(plan):
     assert out["health_url"] == "https://origin.shop.example.com/api/health"
     assert isinstance(out["origin_headers"]["X-Origin-Verify"], Secret)
     assert out["ingress_controller_config"] == nginx_controller_config(PROD_HEADERS)
+    origin = plan.one("aws:ec2/securityGroup:SecurityGroup", "app-origin")
+    assert out["origin_security_group_id"] == origin.id
+    assert out["ingress_service_annotations"] == {
+        "service.beta.kubernetes.io/aws-load-balancer-type": "external",
+        "service.beta.kubernetes.io/aws-load-balancer-scheme": "internet-facing",
+        "service.beta.kubernetes.io/aws-load-balancer-security-groups": origin.id,
+        "service.beta.kubernetes.io/aws-load-balancer-manage-backend-security-group-rules": "true"}
 
 
 def test_the_namespace_enforces_the_restricted_pod_security_standard(plan):
@@ -226,6 +243,58 @@ def test_network_policy_admits_only_the_ingress_controller_and_limits_egress(pla
                     "ports": [{"protocol": "TCP", "port": 5432}, {"protocol": "TCP", "port": 6379}]}
 
 
+# ------------------------------------------------------------------- security groups (VPC)
+
+
+def rules_of(plan, kind, group):
+    return {r.name: r.inputs for r in plan.by_type(kind) if r.inputs["securityGroupId"] == group}
+
+
+def test_the_pods_carry_the_app_security_group_through_a_security_group_policy(plan, blue_green):
+    policy = plan.one("kubernetes:vpcresources.k8s.aws/v1beta1:SecurityGroupPolicy")
+    assert policy.inputs["metadata"]["name"] == "web"
+    assert policy.inputs["metadata"]["namespace"] == plan.one("kubernetes:core/v1:Namespace").state["metadata"]["name"]
+    assert policy.inputs["spec"] == {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "web"}},
+                                     "securityGroups": {"groupIds": [APP_GROUP]}}
+    # Pods get their groups when created: every Deployment waits for the policy.
+    for each in (plan, blue_green):
+        policy = each.one("kubernetes:vpcresources.k8s.aws/v1beta1:SecurityGroupPolicy")
+        assert {d.name for d in each.by_type(DEPLOYMENT) if d.depends_on(policy)} == {
+            d.name for d in each.by_type(DEPLOYMENT)} != set()
+
+
+def test_pods_with_only_the_app_group_still_get_probes_dns_and_https(plan):
+    ingress = rules_of(plan, SG_INGRESS, APP_GROUP)
+    assert {(i["ipProtocol"], i["fromPort"], i["toPort"], i["referencedSecurityGroupId"])
+            for i in ingress.values()} == {("tcp", 3000, 3000, CLUSTER_GROUP)}
+    egress = rules_of(plan, SG_EGRESS, APP_GROUP)
+    assert {(i["ipProtocol"], i["fromPort"], i.get("referencedSecurityGroupId") or i.get("cidrIpv4"))
+            for i in egress.values()} == {("udp", 53, CLUSTER_GROUP), ("tcp", 53, CLUSTER_GROUP),
+                                          ("tcp", 443, "0.0.0.0/0")}
+    # CoreDNS sits behind the cluster group, which must take the pods' queries.
+    dns = rules_of(plan, SG_INGRESS, CLUSTER_GROUP)
+    assert {(i["ipProtocol"], i["fromPort"], i["referencedSecurityGroupId"]) for i in dns.values()} == {
+        ("udp", 53, APP_GROUP), ("tcp", 53, APP_GROUP)}
+
+
+def test_the_load_balancer_group_admits_https_from_cloudfront_only(plan):
+    origin = plan.one("aws:ec2/securityGroup:SecurityGroup", "app-origin")
+    assert origin.inputs["vpcId"] == CLUSTER_VPC
+    (rule,) = rules_of(plan, SG_INGRESS, origin.id).values()
+    assert (rule["ipProtocol"], rule["fromPort"], rule["toPort"], rule["prefixListId"]) == (
+        "tcp", 443, 443, MANAGED_PREFIX_LISTS["com.amazonaws.global.cloudfront.origin-facing"])
+    (out,) = rules_of(plan, SG_EGRESS, origin.id).values()
+    assert out["referencedSecurityGroupId"] == CLUSTER_GROUP
+
+
+def test_without_the_cluster_settings_no_security_group_is_touched():
+    plan = synth(program(prod_args(app_security_group_id=None, cluster_vpc_id=None, cluster_security_group_id=None)))
+    assert not [r for r in plan if r.type.startswith("aws:vpc/") or r.type.startswith("aws:ec2/")]
+    assert not plan.by_type("kubernetes:vpcresources.k8s.aws/v1beta1:SecurityGroupPolicy")
+    out = plan.one("webstack:index:KubernetesApp").component_outputs
+    assert out.get("origin_security_group_id") is None and not out.get("ingress_service_annotations")
+
+
 # ------------------------------------------------------------------------------ data tier
 
 
@@ -239,7 +308,11 @@ def test_the_data_secret_holds_connection_values_never_in_clear(plan):
     assert values["DATABASE_PORT"] == "5432"
     assert values["DATABASE_SECRET_ARN"] == DB_SECRET
     assert values["REDIS_AUTH_SECRET_ARN"] == CACHE_SECRET
-    assert values["REDIS_TLS"] == "true"
+    assert (values["DATABASE_SSLMODE"], values["DATABASE_CA_BUNDLE_URL"]) == ("verify-full", AMAZON_ROOT_CA_URL)
+    assert (values["DATABASE_READER_SSLMODE"], values["DATABASE_READER_CA_BUNDLE_URL"]) == ("verify-ca",
+                                                                                            RDS_CA_BUNDLE_URL)
+    assert values["REDIS_URL"] == "rediss://master.cache.euw1.cache.amazonaws.com:6379"
+    assert values["REDIS_CA_BUNDLE_URL"] == AMAZON_ROOT_CA_URL
     assert values["AWS_REGION"] == "eu-west-1"
     origin = plan.one("random:index/randomPassword:RandomPassword")
     assert values["ORIGIN_VERIFY_SECRET"] == origin.state["result"].value
@@ -379,6 +452,9 @@ def test_quantity_helpers():
         ({"database_name": "App"}, "kubernetes.database_name", "PostgreSQL identifier"),
         ({"database_port": 0}, "kubernetes.database_port", "between 1 and 65535"),
         ({"data_cidrs": ["0.0.0.0/0"]}, "kubernetes.data_cidrs", "never /0"),
+        ({"cluster_security_group_id": None}, "kubernetes.cluster_security_group_id", "required with"),
+        ({"cluster_security_group_id": "eks-cluster-sg"}, "kubernetes.cluster_security_group_id", "sg-"),
+        ({"cluster_vpc_id": "vpc-shop"}, "kubernetes.cluster_vpc_id", "vpc-"),
         ({"run_as_user": 0}, "kubernetes.run_as_user", "between 1 and"),
         ({"writable_paths": ["/"]}, "kubernetes.writable_paths", "absolute paths other than /"),
         ({"headers": None}, "kubernetes.headers", "SecurityHeaders"),

@@ -218,10 +218,19 @@ def test_every_resource_is_a_child_of_the_component_and_outputs_are_registered()
     component = plan.one("webstack:index:Network")
     assert {r.urn for r in plan.descendants(component)} == {r.urn for r in plan if r.urn != component.urn}
     assert set(component.component_outputs) == {
-        "vpc_id", "subnet_ids", "availability_zones", "app_security_group_id",
+        "vpc_id", "subnet_ids", "availability_zones", "route_table_ids", "app_security_group_id",
         "database_security_group_id", "cache_security_group_id",
     }
     assert component.component_outputs["vpc_id"] == plan.one("aws:ec2/vpc:Vpc").id
+    # Every subnet of a new VPC uses its one private route table: routes to a peer go there.
+    assert component.component_outputs["route_table_ids"] == [plan.one("aws:ec2/routeTable:RouteTable").id]
+
+
+def test_an_existing_vpc_names_its_route_tables():
+    tables = ["rtb-0123456789abcdef0", "rtb-0123456789abcdef1"]
+    plan, _ = network_plan(vpc_id="vpc-0123456789abcdef0", subnet_ids=BYO_SUBNETS, route_table_ids=tables)
+    assert plan.one("webstack:index:Network").component_outputs["route_table_ids"] == tables
+    assert not plan.by_type("aws:ec2/routeTable:RouteTable")
 
 
 def test_callers_options_reach_the_children():
@@ -253,6 +262,11 @@ def test_callers_options_reach_the_children():
         ({"vpc_id": "vpc-0123456789abcdef0"}, "network.subnet_ids"),
         ({"vpc_id": "vpc-0123456789abcdef0", "subnet_ids": BYO_SUBNETS[:1]}, "network.subnet_ids"),
         ({"subnet_ids": BYO_SUBNETS}, "network.subnet_ids"),
+        ({"route_table_ids": ["rtb-0123456789abcdef0"]}, "network.route_table_ids"),
+        ({"vpc_id": "vpc-0123456789abcdef0", "subnet_ids": BYO_SUBNETS, "route_table_ids": ["main"]},
+         "network.route_table_ids"),
+        ({"vpc_id": "vpc-0123456789abcdef0", "subnet_ids": BYO_SUBNETS,
+          "route_table_ids": ["rtb-0123456789abcdef0"] * 2}, "network.route_table_ids"),
         ({"app_cidrs": ["not-a-cidr"]}, "network.app_cidrs"),
         ({"app_cidrs": ["0.0.0.0/0"]}, "network.app_cidrs"),
         ({"app_cidrs": ["8.8.8.0/24"]}, "network.app_cidrs"),

@@ -176,12 +176,17 @@ FULL: dict[str, typing.Callable[[], typing.Any]] = {
         api_rate_limit_per_minute=50, headers=pulumi_webstack.SecurityHeaders(**HEADERS)),
     "VercelApp": lambda: pulumi_webstack.VercelAppArgs(
         project_name="shop", origin_domain="origin.shop.example.com", git_repository="example/shop",
-        team_slug="example", rollout="canary", canary_steps=[5, 25, 100], log_drain_url="https://logs.example.com/v",
-        hosted_zone_id="Z0123456789ABCDEFGHIJ", headers=pulumi_webstack.SecurityHeaders(**HEADERS), **APP_DATA),
+        team_id="team_example", rollout="canary", canary_steps=[5, 25, 100], log_drain_url="https://logs.example.com/v",
+        hosted_zone_id="Z0123456789ABCDEFGHIJ", headers=pulumi_webstack.SecurityHeaders(**HEADERS),
+        secure_compute_cidr="10.240.0.0/20", peering_connection_id="pcx-0123456789abcdef0",
+        vpc_id="vpc-0000000000000000e", route_table_ids=["rtb-0000000000000000e"], database_security_group_id="sg-0d", cache_security_group_id="sg-0c",
+        reader_zone_id="Z0READER", **APP_DATA),
     "KubernetesApp": lambda: pulumi_webstack.KubernetesAppArgs(
         origin_domain="origin.shop.example.com", image=IMAGE, namespace="shop", min_instances=2, max_instances=20,
         rollout="canary", canary_image=IMAGE.replace("a" * 64, "c" * 64), cluster_issuer="letsencrypt",
         service_account_role_arn="arn:aws:iam::123456789012:role/shop-web", data_cidrs=["10.42.0.0/16"],
+        app_security_group_id="sg-0a", cluster_vpc_id="vpc-0000000000000000e",
+        cluster_security_group_id="sg-0000000000000000c",
         headers=pulumi_webstack.SecurityHeaders(**HEADERS), **APP_DATA),
     "Backups": lambda: pulumi_webstack.BackupsArgs(
         retention_days=30, transition_days=7, object_lock_days=30, continuous=True, copy_region="eu-central-1",

@@ -70,7 +70,8 @@ def test_stack_outputs_name_the_network(each_stack):
 
 def test_bring_your_own_vpc_creates_no_vpc():
     plan = cached_plan("staging", {"webstack:network": {
-        "vpcId": "vpc-0123456789abcdef0", "subnetIds": ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]}})
+        "vpcId": "vpc-0123456789abcdef0", "subnetIds": ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
+        "routeTableIds": ["rtb-0123456789abcdef0"]}})
     assert not plan.by_type("aws:ec2/vpc:Vpc")
     assert not [s for s in plan.by_type("aws:ec2/subnet:Subnet") if s.name.startswith("network-")]
     groups = [g for g in plan.by_type("aws:ec2/securityGroup:SecurityGroup") if g.name.startswith("network-")]
@@ -80,11 +81,7 @@ def test_bring_your_own_vpc_creates_no_vpc():
 
 def test_kubernetes_pods_may_reach_the_data_tier_of_a_brought_vpc():
     # With an existing VPC the program looks up its CIDR for the pods' egress NetworkPolicy.
-    plan = cached_plan("staging", {
-        "webstack:network": {"vpcId": "vpc-0123456789abcdef0",
-                             "subnetIds": ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]},
-        **KUBERNETES,
-    })
+    plan = cached_plan("staging", KUBERNETES)
     policy = plan.one("kubernetes:networking.k8s.io/v1:NetworkPolicy")
     blocks = [peer["ipBlock"]["cidr"] for rule in policy.inputs["spec"]["egress"]
               for peer in rule.get("to", []) if "ipBlock" in peer]

@@ -1,0 +1,30 @@
+"""Security group rules on one port (or one range), the one shape every component writes:
+``ingress`` and ``egress`` each register one ``aws.vpc`` rule resource (one rule per
+resource, so changing one never rewrites the others). Helpers, not a component."""
+
+from __future__ import annotations
+
+from typing import Any, Union
+
+import pulumi
+import pulumi_aws as aws
+
+Port = Union[int, tuple[int, int]]
+"""A port, or ``(first, last)`` of a range."""
+
+
+def ingress(name: str, group: pulumi.Input[str], port: Port, description: str, opts: pulumi.ResourceOptions,
+            protocol: str = "tcp", **peer: Any) -> aws.vpc.SecurityGroupIngressRule:
+    """``group`` admits ``peer`` (``referenced_security_group_id=``, ``cidr_ipv4=`` or
+    ``prefix_list_id=``) on ``port``."""
+    low, high = port if isinstance(port, tuple) else (port, port)
+    return aws.vpc.SecurityGroupIngressRule(name, security_group_id=group, ip_protocol=protocol, from_port=low,
+                                            to_port=high, description=description, **peer, opts=opts)
+
+
+def egress(name: str, group: pulumi.Input[str], port: Port, description: str, opts: pulumi.ResourceOptions,
+           protocol: str = "tcp", **peer: Any) -> aws.vpc.SecurityGroupEgressRule:
+    """``group`` lets connections out to ``peer`` on ``port``."""
+    low, high = port if isinstance(port, tuple) else (port, port)
+    return aws.vpc.SecurityGroupEgressRule(name, security_group_id=group, ip_protocol=protocol, from_port=low,
+                                           to_port=high, description=description, **peer, opts=opts)
