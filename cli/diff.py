@@ -1,7 +1,8 @@
-"""``webstack diff``: what would change, offline, as a pull-request comment.
+"""``webstack diff``: what would change, offline: on a terminal, or as a pull-request comment.
 
-    webstack diff A B                        stack A's plan -> stack B's plan (e.g. staging prod)
-    webstack diff STACK... --base GIT_REF    GIT_REF's plan -> this checkout's plan, per stack
+    webstack diff A B                          stack A's plan -> stack B's plan (e.g. staging prod)
+    webstack diff [-s STACK ...] --base REF    REF's plan -> this checkout's plan, per stack
+                                               (default stack: $PULUMI_STACK, else the only one)
 
 Both sides are desired-state plans from the offline engine (``pulumi_webstack_cli.engine``): no Pulumi
 CLI, no plugins, no credentials, so the diff works for pull requests from forks. It is a
@@ -49,7 +50,11 @@ printed) and shown as ``[secret]``; a changed secret shows ``[secret] -> [secret
 
 Output
 ------
-Markdown for a PR comment: a hidden marker (``<!-- webstack-diff:STACK -->``) that the
+Text by default (``--format text``), like ``pulumi preview --diff``: ``+``/``~``/``-`` per
+resource with the changed paths as ``old => new``, coloured on a terminal, and a summary
+line (``+ 2 to create, ~ 3 to update, - 1 to delete``). ``--format json`` (``--json``) is
+everything, never trimmed (schema ``schemas/diff.schema.json``). ``--format markdown`` is
+for a PR comment: a hidden marker (``<!-- webstack-diff:STACK -->``) that the
 sticky-comment workflow uses to find and update its own comment, the summary first
 (a table of +added ~changed -removed per component), then the policy results and one
 collapsed ``<details>`` section per component. The whole body stays under 65,000
@@ -60,11 +65,13 @@ Exit code: 0 whether or not there are changes; with ``--exit-code``, 1 when ther
 changes (like ``git diff --exit-code``); 2 for bad input (unknown stack or git ref,
 invalid config in this checkout).
 
-``--base REF`` plans REF in a temporary ``git worktree`` (``git archive`` where a worktree
-cannot be made), in a subprocess running this Python with that tree first on
+``--base REF`` works in any git checkout or worktree that holds the project (at its top or
+in a subdirectory). It plans REF in a temporary ``git worktree`` (``git archive`` where a
+worktree cannot be made), in a subprocess running this Python with that tree first on
 ``sys.path`` and the packages REF's ``pyproject.toml`` maps to its folders (setuptools
 ``package-dir``) imported from that tree, so REF's own program and library are planned,
-never this checkout's. For that reason this module imports nothing from the project at
+never this checkout's; a project that maps none (another team's project, using the
+installed library) plans REF's program with what is installed. For that reason this module imports nothing from the project at
 import time: the subprocess loads this file by path before REF's packages are importable.
 A stack whose file does not exist at REF (a new stack) shows every resource as added; a
 stack REF cannot plan (invalid config, program error) is reported as such.
@@ -686,11 +693,12 @@ def diff_plans(old: "Plan", new: "Plan", *, fold_stack_names: bool = False) -> S
     return diff_sides(side_from_plan(old.stack, old, key), side_from_plan(new.stack, new, key), fold_stack_names)
 
 
-def diff_stacks(a: str, b: str, fold_stack_names: bool = True) -> StackDiff:
-    """``webstack diff A B``: stack A's plan -> stack B's plan, this checkout."""
+def diff_stacks(a: str, b: str, fold_stack_names: bool = True, root: Optional[Path] = None) -> StackDiff:
+    """``webstack diff A B``: stack A's plan -> stack B's plan, in the project at ``root``
+    (default: the current directory's)."""
     from pulumi_webstack_cli.main import plan_for
 
-    return diff_plans(plan_for(a), plan_for(b), fold_stack_names=fold_stack_names)
+    return diff_plans(plan_for(a, root=root), plan_for(b, root=root), fold_stack_names=fold_stack_names)
 
 
 def _git(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -767,7 +775,7 @@ def plan_checkout(root: Path, stacks: Sequence[str], key: bytes) -> dict[str, di
     there, e.g. a new stack or a commit before the project existed) or ``failed``.
     """
     result: dict[str, dict[str, Any]] = {
-        s: {"status": "missing", "error": f"no Pulumi.{s}.yaml"} for s in stacks if not (root / f"Pulumi.{s}.yaml").is_file()}
+        s: {"status": "missing", "error": f"no Pulumi.{s}.yaml"} for s in stacks if not _stack_file_exists(root, s)}
     todo = [s for s in stacks if s not in result]
     if not todo:
         return result
@@ -796,6 +804,17 @@ def plan_checkout(root: Path, stacks: Sequence[str], key: bytes) -> dict[str, di
     if planned.get("error"):
         return {**result, **{s: {"status": "failed", "error": planned["error"]} for s in todo}}
     return {**result, **planned["stacks"]}
+
+
+def _stack_file_exists(root: Path, stack: str) -> bool:
+    """Whether the project at ``root`` (as of some commit) has a stack file for ``stack``,
+    in its ``stackConfigDir``; a tree without a readable project file has none."""
+    from pulumi_webstack_cli.project import load_project
+
+    try:
+        return load_project(root).stack_file(stack).is_file()
+    except Exception:  # noqa: BLE001 - no project (yet) at that commit, or one that cannot be read
+        return (root / f"Pulumi.{stack}.yaml").is_file()
 
 
 def _import_packages_from(root: Path) -> None:
@@ -847,6 +866,9 @@ def worker_main() -> int:
                 result["stacks"][stack] = {"status": "failed", "error": str(exc)}
                 continue
             except Exception as exc:
+                if type(exc).__name__ == "ConfigFileError":
+                    result["stacks"][stack] = {"status": "failed", "error": f"invalid configuration: {exc}"}
+                    continue
                 result["stacks"][stack] = {"status": "failed", "error": f"the program failed: {type(exc).__name__}: {exc}"}
                 continue
             payload = plan_payload(plan, key)
@@ -867,22 +889,29 @@ def _describe_checkout(root: Path) -> str:
     return text
 
 
-def diff_against_ref(stacks: Sequence[str], ref: str) -> list[StackDiff]:
-    """``webstack diff STACK... --base REF``: REF's plan -> this checkout's plan, per stack.
+def diff_against_ref(stacks: Sequence[str], ref: str, root: Optional[Path] = None,
+                     progress: Any = None) -> list[StackDiff]:
+    """``webstack diff -s STACK... --base REF``: REF's plan -> this checkout's plan, per stack.
 
-    This checkout is the Pulumi project of the current directory, planned
-    in-process; REF is planned in a subprocess inside a temporary checkout of REF, so
-    each side imports its own ``infra`` and ``components``.
+    This checkout is the Pulumi project at ``root`` (default: the current directory's),
+    planned in-process; REF is planned in a subprocess inside a temporary checkout of REF,
+    so each side imports its own program and, where the project maps them, its own packages.
     """
     from pulumi_webstack_cli.main import plan_for
-    from pulumi_webstack_cli.engine import find_project
+    from pulumi_webstack_cli.project import find_project
+    from pulumi_webstack_cli.style import Progress
 
-    root = find_project()
+    progress = progress or Progress(enabled=False)
+    root = (root or find_project()).resolve()
     top, commit = resolve_ref(root, ref)
     key = secrets.token_bytes(32)
     here = {"ref": "", "commit": _describe_checkout(root)}
-    new_sides = [side_from_plan("this checkout", plan_for(s), key, **here) for s in stacks]
-    with checkout_at(top, commit) as tree:
+    new_sides = []
+    for stack in stacks:
+        with progress.step(f"Planning {stack} in this checkout"):
+            new_sides.append(side_from_plan("this checkout", plan_for(stack, root=root), key, **here))
+    with progress.step(f"Planning {', '.join(stacks)} at {ref} ({commit[:7]}) in a temporary worktree"), \
+            checkout_at(top, commit) as tree:
         payloads = plan_checkout(tree / root.relative_to(top.resolve()), stacks, key)
     there = {"ref": ref, "commit": commit[:7]}
     return [diff_sides(side_from_payload(ref, side.stack, payloads[side.stack], **there), side) for side in new_sides]
@@ -1161,38 +1190,156 @@ def to_json(diffs: Sequence[StackDiff]) -> dict[str, Any]:
     }
 
 
+# ------------------------------------------------------------------------------- text
+
+
+def _text_value(value: Any) -> str:
+    return _value_text(value, _VALUE_CHARS)
+
+
+def _text_change(c: Change, style: Any) -> str:
+    from pulumi_webstack_cli.style import OP_STYLE
+
+    sign = {"add": "+", "remove": "-", "change": "~"}[c.op]
+    if c.note == "dependencies":
+        removed, added = ", ".join(c.old or []) or "—", ", ".join(c.new or []) or "—"
+        body = f"{c.path}: only before: {removed}; only after: {added}"
+    elif c.op == "add":
+        body = f"{c.path}: {_text_value(c.new)}"
+    elif c.op == "remove":
+        body = f"{c.path}: {_text_value(c.old)}"
+    else:
+        body = f"{c.path}: {_text_value(c.old)} => {_text_value(c.new)}" + (f" ({c.note})" if c.note else "")
+    return style.paint(f"{sign} {body}", OP_STYLE[sign])
+
+
+def _text_resource(r: ResourceDiff, style: Any) -> list[str]:
+    from pulumi_webstack_cli.style import OP_STYLE
+
+    sign = {"add": "+", "remove": "-", "change": "~"}[r.op]
+    where = style.dim(f"  ({'/'.join(r.parents)})") if r.parents else ""
+    flag = ""
+    if r.protect and r.op == "remove":
+        flag = style.paint("  protected: `pulumi up` will refuse to delete it", "red", "bold")
+    elif r.protect:
+        flag = style.yellow("  [protect]")
+    verb = {"add": "create", "remove": "delete", "change": "update"}[r.op]
+    lines = [f"  {style.paint(sign, OP_STYLE[sign], 'bold')} {style.cyan(r.type)}  {style.bold(r.name)}{where}{flag}"
+             f"  {style.dim(f'({verb})')}"]
+    lines += [f"      {_text_change(c, style)}" for c in r.changes]
+    return lines
+
+
+def _text_title(d: StackDiff) -> str:
+    if d.old.ref:
+        return (f"{d.new.stack}: {d.old.ref} ({d.old.commit}) → this checkout"
+                + (f" ({d.new.commit})" if d.new.commit else ""))
+    return f"{d.old.label} → {d.new.label}"
+
+
+def render_text(diffs: Sequence[StackDiff], style: Any = None) -> str:
+    """The diff for a terminal, like ``pulumi preview --diff``: a sign per resource, changed
+    paths as ``old => new``, and a summary line per stack."""
+    from pulumi_webstack_cli.style import Style, op_summary
+
+    style = style or Style(False)
+    out: list[str] = []
+    for d in diffs:
+        out += [style.bold(f"Offline plan diff: {_text_title(d)}"), ""]
+        for side in (d.old, d.new):
+            if side.status == "missing":
+                out.append(style.yellow(f"{side.label} has no Pulumi.{side.stack}.yaml: a new stack, "
+                                        "every resource is listed as added."))
+            elif side.status == "failed":
+                out += [style.paint(f"{side.label} could not be planned, so there is nothing to compare:", "red"),
+                        *(f"    {line}" for line in side.error.splitlines()), ""]
+        if not d.comparable:
+            continue
+        component = None
+        for r in d.resources:
+            if r.component != component:
+                component = r.component
+                out.append(style.dim(f"{component}:"))
+            out += _text_resource(r, style)
+        if d.outputs:
+            out += ["", style.bold("Outputs:")]
+            out += [f"  {_text_change(c, style)}" for c in d.outputs]
+        out += ["", f"Policy: {' → '.join(_policy_counts(side) for side in (d.old, d.new))}"]
+        out += [f"  {style.red('+ new')} {v.level} {v.policy} on {v.resource}: {' '.join(v.message.split())}"
+                for v in d.introduced]
+        out += [f"  {style.green('✓ resolved')} {v.level} {v.policy} on {v.resource}: {' '.join(v.message.split())}"
+                for v in d.resolved]
+        c = d.counts()
+        out += ["", f"{style.bold('Resources:')} {op_summary(style, c['add'], c['change'], c['remove'], d.unchanged_resources)}"
+                + (f"; {len(d.outputs)} output{'s' if len(d.outputs) != 1 else ''} changed" if d.outputs else "")]
+        if d.folded:
+            out.append(style.dim(f"{d.folded} value{'s' if d.folded != 1 else ''} that differ only by the stack name "
+                                 f"({d.fold[0]} → {d.fold[1]}) are not listed (--show-stack-names lists them)."))
+        placeholders = sorted(set(d.old.placeholders) | set(d.new.placeholders))
+        if placeholders:
+            out.append(style.dim(f"Secret config replaced by placeholders offline: {', '.join(placeholders)}."))
+        out.append("")
+    return "\n".join(out)
+
+
+def _policy_counts(side: Side) -> str:
+    result = side.policy
+    if result.violations is None:
+        return f"{side.label}: not evaluated ({result.note})"
+    return f"{side.label}: {result.count('mandatory')} mandatory, {result.count('advisory')} advisory"
+
+
 # --------------------------------------------------------------------------------- CLI
 
 
+FORMATS = ("text", "markdown", "json")
+
+
 def _cmd_diff(args: argparse.Namespace) -> int:
+    session = args.session
+    root = session.project().root
+    options = list(args.stack_options or [])
     if args.base is None:
-        if len(args.stacks) != 2:
-            raise _user_error("diff: give two stacks (webstack diff A B), or stacks and --base GIT_REF "
-                              "(webstack diff prod --base origin/main)")
-        diffs = [diff_stacks(*args.stacks, fold_stack_names=not args.show_stack_names)]
+        stacks = list(args.stacks) + options
+        if len(stacks) != 2:
+            raise _user_error("diff: give two stacks (webstack diff A B), or --base GIT_REF and the stacks to "
+                              "compare with it (webstack diff -s prod --base origin/main)")
+        with session.progress.step(f"Planning {stacks[0]} and {stacks[1]}"):
+            diffs = [diff_stacks(*stacks, fold_stack_names=not args.show_stack_names, root=root)]
     else:
-        if len(set(args.stacks)) != len(args.stacks):
+        stacks = list(args.stacks) + options or [session.stack(argparse.Namespace())]
+        if len(set(stacks)) != len(stacks):
             raise _user_error("diff: each stack once, please")
-        diffs = diff_against_ref(args.stacks, args.base)
-    command = "webstack diff " + " ".join(args.stacks) + (f" --base {args.base}" if args.base else "")
-    if args.json:
+        diffs = diff_against_ref(stacks, args.base, root=root, progress=session.progress)
+    shown = " ".join(args.stacks) + "".join(f" -s {s}" for s in options)
+    command = "webstack diff " + shown.strip() + (f" --base {args.base}" if args.base else "")
+    fmt = "json" if args.json else args.format
+    if fmt == "json":
         print(json.dumps(to_json(diffs), indent=2, ensure_ascii=False, default=str))
-    else:
+    elif fmt == "markdown":
         print(render_markdown(diffs, command, args.max_chars), end="")
+    else:
+        print(render_text(diffs, session.style), end="")
     return 1 if args.exit_code and any(d.has_changes for d in diffs) else 0
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     """Adds ``webstack diff`` to the CLI (called by ``pulumi_webstack_cli.main.build_parser``)."""
     parser = subparsers.add_parser(
         "diff",
-        help="structural diff of two stacks, or of stacks between a git ref and this checkout (PR-comment Markdown)",
-        description="Diff two stacks (webstack diff staging prod) or each STACK between GIT_REF and this "
-                    "checkout (webstack diff prod --base origin/main). Markdown by default, fit for a PR comment.",
+        parents=[common],
+        help="structural diff of two stacks, or of stacks between a git ref and this checkout",
+        description="Diff two stacks (webstack diff staging prod) or stacks between GIT_REF and this "
+                    "checkout (webstack diff -s prod --base origin/main). Text on a terminal (like "
+                    "`pulumi preview --diff`), --format markdown for a PR comment, --format json for tools.",
     )
-    parser.add_argument("stacks", nargs="+", metavar="STACK", help="two stacks, or with --base one or more stacks")
+    parser.add_argument("stacks", nargs="*", metavar="STACK", help="two stacks, or with --base the stacks to compare")
+    parser.add_argument("-s", "--stack", dest="stack_options", action="append", metavar="STACK",
+                        help="a stack to compare with --base (repeatable; default: $PULUMI_STACK, else the only one)")
     parser.add_argument("--base", metavar="GIT_REF", help="compare with this commit (branch, tag, sha, HEAD~1)")
-    parser.add_argument("--json", action="store_true", help="machine-readable diff (schemaVersion 1), never trimmed")
+    parser.add_argument("--format", choices=FORMATS, default="text",
+                        help="text (default), markdown (a PR comment, under GitHub's size limit) or json")
+    parser.add_argument("--json", action="store_true", help="same as --format json (schemaVersion 1), never trimmed")
     parser.add_argument("--show-stack-names", action="store_true",
                         help="A B diffs: also list values that differ only by the stack name (folded by default)")
     parser.add_argument("--exit-code", action="store_true", help="exit 1 when there are changes (like git diff --exit-code)")

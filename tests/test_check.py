@@ -228,7 +228,7 @@ def test_cli_check_passes_prod(capsys):
 def test_cli_check_fails_listing_policy_resource_message_fix(monkeypatch, capsys):
     weak = _edit(_plan("prod"), "aws:cloudfront/distribution:Distribution", "defaultCacheBehavior.viewerProtocolPolicy",
                  "allow-all")
-    monkeypatch.setattr(pulumi_webstack_cli.main, "plan_for", lambda stack, overrides=None: weak)
+    monkeypatch.setattr(pulumi_webstack_cli.main, "plan_for", lambda stack, *_, **__: weak)
     assert main(["check", "prod"]) == 1
     out = capsys.readouterr().out
     dist = weak.by_type("aws:cloudfront/distribution:Distribution")[0]
@@ -241,7 +241,7 @@ def test_cli_check_fails_listing_policy_resource_message_fix(monkeypatch, capsys
 
 def test_cli_json_report_is_stable(monkeypatch, capsys):
     weak = _edit(_plan("prod"), "aws:rds/proxy:Proxy", "requireTls", False)
-    monkeypatch.setattr(pulumi_webstack_cli.main, "plan_for", lambda stack, overrides=None: weak)
+    monkeypatch.setattr(pulumi_webstack_cli.main, "plan_for", lambda stack, *_, **__: weak)
     assert main(["check", "prod", "--json"]) == 1
     data = json.loads(capsys.readouterr().out)
     assert data["schemaVersion"] == 1 and data["stack"] == "prod" and data["policyPack"] == "webstack-security"
@@ -261,7 +261,7 @@ def test_secret_values_are_never_printed(monkeypatch, capsys):
                  Secret(secret))
     report = check_plan(weak, "prod")
     assert any("minimumProtocolVersion is '[secret]'" in v.message for v in report.mandatory)
-    monkeypatch.setattr(pulumi_webstack_cli.main, "plan_for", lambda stack, overrides=None: weak)
+    monkeypatch.setattr(pulumi_webstack_cli.main, "plan_for", lambda stack, *_, **__: weak)
     main(["check", "prod", "--json"])
     main(["check", "prod"])
     assert secret not in capsys.readouterr().out

@@ -92,7 +92,7 @@ def test_the_wheel_carries_the_packages_their_data_and_the_version(wheel):
     required = [Requirement(r) for r in re.findall(r"^Requires-Dist: (.+)$", meta, re.M)]
     assert {(r.name, r.specifier) for r in required if r.marker is None} == {
         (r.name, r.specifier) for r in map(Requirement, pinned)}
-    assert "webstack = pulumi_webstack_cli.main:main" in entry_points
+    assert "webstack = pulumi_webstack_cli.main:console" in entry_points
 
 
 # ------------------------------------------------------------------- a fresh virtualenv
