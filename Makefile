@@ -17,8 +17,10 @@ UV         ?= $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 	.tools/bin/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 
 # --locked: uv.lock must match pyproject.toml (run `make lock` after changing dependencies).
+# --compile-bytecode, as pip does: with PYTHONDONTWRITEBYTECODE set (CI, these machines) every
+# new process would otherwise compile pulumi-aws's modules from source again.
 $(STAMP): pyproject.toml uv.lock | $(UV)
-	$(UV) sync --locked --all-extras --python $(PYTHON) --quiet
+	$(UV) sync --locked --all-extras --compile-bytecode --python $(PYTHON) --quiet
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -44,13 +44,8 @@ from pulumi.runtime import settings
 from pulumi.runtime import stack as pulumi_stack
 from pulumi.runtime.proto import resource_pb2
 
-from pulumi_webstack_cli.project import (
-    ConfigSet,
-    Project,
-    apply_sets,
-    find_project,
-    load_project,
-)
+from pulumi_webstack_cli.project import ConfigSet, apply_sets, load_project
+from pulumi_webstack_cli.project import find_project  # noqa: F401 - part of the engine API (tests, benchmarks)
 from pulumi_webstack_cli.project import load_stack_config as _load_stack_config
 
 ROOT = Path(__file__).resolve().parent.parent

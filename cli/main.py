@@ -45,7 +45,7 @@ from pulumi_webstack_cli.project import (
 from pulumi_webstack_cli.style import COLOR_MODES, Progress, Style, color_enabled, op_summary
 
 # Subcommands living in their own modules; each exposes ``register(subparsers, common)``.
-_SUBCOMMAND_MODULES = ("pulumi_webstack_cli.check", "pulumi_webstack_cli.diff", "pulumi_webstack_cli.estimate")
+_SUBCOMMAND_MODULES = ("pulumi_webstack_cli.check", "pulumi_webstack_cli.diff_report", "pulumi_webstack_cli.estimate")
 
 _MAX_VALUE = 100
 

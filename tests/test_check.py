@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from pathlib import Path
 
 import pulumi
@@ -275,6 +276,8 @@ def test_cli_policy_config_option_and_errors(tmp_path, capsys):
     assert main(["check", "dev", "--policy-config", str(strict)]) == 1
     out = capsys.readouterr().out
     assert str(strict) in out and "backupRetentionPeriod" in out
+    # Numbers cross the analyzer's wire as floats; messages quote whole numbers as whole numbers.
+    assert re.search(r"backupRetentionPeriod is \d+: keep automated backups", out)
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"cloudfront-waf": {"enforcementLevel": "loud"}}))
     assert main(["check", "dev", "--policy-config", str(bad)]) == 2

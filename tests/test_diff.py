@@ -19,17 +19,8 @@ import pulumi_aws as aws
 import pytest
 
 from pulumi_webstack_cli.main import main
-from pulumi_webstack_cli.diff import (
-    MAX_COMMENT_CHARS,
-    Masked,
-    diff_plans,
-    diff_sides,
-    diff_values,
-    flatten,
-    render_markdown,
-    side_from_payload,
-    to_json,
-)
+from pulumi_webstack_cli.diff import Masked, diff_plans, diff_sides, diff_values, flatten, side_from_payload
+from pulumi_webstack_cli.diff_report import MAX_COMMENT_CHARS, render_markdown, to_json
 from pulumi_webstack_cli.engine import ROOT, synth
 from tests.conftest import cached_plan
 
@@ -470,3 +461,21 @@ def test_a_commit_without_the_stack_files_needs_no_subprocess(tmp_path):
     from pulumi_webstack_cli.diff import plan_checkout
 
     assert plan_checkout(tmp_path, ["prod"], b"k") == {"prod": {"status": "missing", "error": "no Pulumi.prod.yaml"}}
+
+
+def test_base_works_from_a_git_worktree_of_the_repository(repo, tmp_path):
+    """A worktree's .git is a file: the ref resolves in the worktree's repository and the
+    temporary checkout is another worktree of it, removed afterwards."""
+    from pulumi_webstack_cli.diff import checkout_at, resolve_ref
+
+    worktree = tmp_path / "feature"
+    _git(repo, "worktree", "add", "--quiet", "--detach", str(worktree), "HEAD")
+    try:
+        assert (worktree / ".git").is_file()
+        top, commit = resolve_ref(worktree, "HEAD~1")
+        assert top == worktree.resolve() and commit == _git(repo, "rev-parse", "HEAD~1").strip()
+        with checkout_at(top, commit) as tree:
+            assert "azCount: 9" in (tree / "Pulumi.dev.yaml").read_text()
+    finally:
+        _git(repo, "worktree", "remove", "--force", str(worktree))
+    assert len(_git(repo, "worktree", "list").splitlines()) == 1

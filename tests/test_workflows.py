@@ -13,7 +13,8 @@ from typing import Any, Iterator
 import pytest
 import yaml
 
-from pulumi_webstack_cli.diff import MARKER_PREFIX, diff_sides, marker, side_from_payload
+from pulumi_webstack_cli.diff import diff_sides, side_from_payload
+from pulumi_webstack_cli.diff_report import MARKER_PREFIX, marker
 from pulumi_webstack_cli.engine import ROOT
 
 WORKFLOWS = ROOT / ".github" / "workflows"
