@@ -9,6 +9,8 @@ BIN        := $(VENV)/bin
 STAMP      := $(VENV)/.installed
 STACK      ?= dev
 UV         ?= $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+# The system's certificate store, as pip uses it (corporate proxies, CI runners with their own CA).
+export UV_NATIVE_TLS ?= 1
 
 .PHONY: test plan check diff estimate bench docs readme lock install clean
 
