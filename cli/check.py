@@ -1,18 +1,26 @@
-"""``webstack check STACK [--json]``: the CrossGuard pack against a stack's offline plan.
+"""``webstack check [-s STACK] [--policy-pack DIR] [--format text|json|sarif|markdown]``:
+a CrossGuard policy pack against a stack's offline plan.
 
-The stack is synthesized by the offline engine (``pulumi_webstack_cli.engine.synth_stack``), then every
-policy of ``pulumi_webstack_policies.pack.POLICIES`` -- the very objects ``pulumi preview --policy-pack
-policies`` loads -- is evaluated by ``pulumi_webstack_policies.runner`` the way the analyzer server does it:
-resource policies once per resource on its inputs, stack policies once over every
-resource's outputs (inputs plus computed attributes), with parents, dependencies and
-property dependencies, after the same protobuf round trip and read-only proxies.
+The stack is synthesized by the offline engine (``pulumi_webstack_cli.engine.synth_stack``),
+then every policy of the pack -- this package's (``pulumi_webstack_policies.pack.POLICIES``)
+or the one in ``--policy-pack DIR`` (``pulumi_webstack_cli.packs``): the very objects
+``pulumi preview --policy-pack DIR`` loads -- is evaluated by
+``pulumi_webstack_policies.runner`` the way the analyzer server does it: resource policies
+once per resource on its inputs, stack policies once over every resource's outputs (inputs
+plus computed attributes), with parents, dependencies and property dependencies, after the
+same protobuf round trip and read-only proxies.
 
-Policy configuration: ``--policy-config FILE``, else ``policies/config/<STACK>.json``, else
+Policy configuration: ``--policy-config FILE``, else the pack's ``config/<STACK>.json``, else
 the file of the stack's tier (the ``tier`` stack output), else the pack defaults; merged
 and validated like the Pulumi CLI does (``pulumi_webstack_policies.settings.resolve``).
 
+Outputs: text for people; ``--format json`` (below; schema ``schemas/check.schema.json``);
+``--format sarif`` (SARIF 2.1.0 for GitHub code scanning, ``pulumi_webstack_cli.sarif``);
+``--format markdown`` (a summary for a CI job summary). ``--sarif FILE`` and ``--summary
+FILE`` write those too, next to what goes to stdout, from the same run.
+
 Exit codes: 0 no mandatory violation, 1 at least one mandatory violation, 2 the check
-could not run (unknown stack, invalid stack config or policy config).
+could not run (unknown stack, invalid stack config, policy pack or policy config).
 
 Secrets: values registered as secrets are never printed. Messages are scrubbed of every
 secret value of the plan, and config secrets are placeholders offline anyway.
@@ -55,9 +63,10 @@ from typing import Any, Optional
 
 from pulumi_policy import EnforcementLevel, Secret as PolicySecret
 
-from pulumi_webstack_cli.engine import SECRET_TEXT, Plan, Secret, Unknown, gc_paused
+from pulumi_webstack_cli.engine import SECRET_TEXT, Plan, Resource, Secret, Unknown, gc_paused
+from pulumi_webstack_cli.packs import Pack, builtin_pack
+from pulumi_webstack_cli.style import Style
 from pulumi_webstack_policies import settings
-from pulumi_webstack_policies.pack import BY_NAME, PACK_NAME, POLICIES
 from pulumi_webstack_policies.runner import ResourceState, evaluate
 from pulumi_webstack_policies.values import UNKNOWN
 
@@ -77,6 +86,8 @@ class Violation:
     urn: Optional[str] = None
     resource_type: Optional[str] = None
     resource_name: Optional[str] = None
+    location: Optional[tuple[str, int]] = None
+    """(file, line) of the code that created the resource (``Resource.source_in``)."""
 
     @property
     def resource(self) -> str:
@@ -109,6 +120,8 @@ class CheckReport:
     violations: list[Violation] = field(default_factory=list)
     unverified: list[Violation] = field(default_factory=list)
     placeholders: list[str] = field(default_factory=list)
+    pack: Pack = field(default_factory=builtin_pack)
+    project: str = ""
 
     @property
     def mandatory(self) -> list[Violation]:
@@ -130,7 +143,7 @@ class CheckReport:
         return {
             "schemaVersion": SCHEMA_VERSION,
             "stack": self.stack,
-            "policyPack": PACK_NAME,
+            "policyPack": self.pack.name,
             "policyConfig": self.policy_config,
             "policies": self.policies,
             "resources": self.resources,
@@ -142,32 +155,61 @@ class CheckReport:
             "placeholders": list(self.placeholders),
         }
 
-    def render(self) -> str:
+    def render(self, style: Optional[Style] = None) -> str:
         """Human-readable report: policy, resource (type + name), message, fix."""
+        style = style or Style(False)
         config = self.policy_config or "pack defaults"
         lines = [
-            f"Policy pack {PACK_NAME} on stack {self.stack!r}: {self.policies} policies "
-            f"({config}), {self.resources} resources (offline plan)",
+            style.bold(f"Policy pack {self.pack.name} on stack {self.stack!r}: {self.policies} policies "
+                       f"({config}), {self.resources} resources (offline plan)"),
             "",
         ]
+        colours = {"mandatory": "red", "advisory": "yellow"}
         for v in self.violations:
             lines += [
-                f"{v.level.upper():9}  {v.policy}  [{v.severity}]",
-                f"    resource: {v.resource}",
+                f"{style.paint(f'{v.level.upper():9}', colours[v.level], 'bold')}  {v.policy}  [{v.severity}]",
+                f"    resource: {v.resource}" + (style.dim(f"  ({v.location[0]}:{v.location[1]})") if v.location else ""),
                 f"    {v.message}",
                 f"    fix: {v.remediation}",
                 "",
             ]
         for v in self.unverified:
-            lines += [f"UNVERIFIED {v.policy}: {v.message}", ""]
+            lines += [f"{style.dim('UNVERIFIED')} {v.policy}: {v.message}", ""]
         if self.placeholders:
             lines += ["Note: secret config values were replaced by placeholders offline: "
                       + ", ".join(self.placeholders), ""]
-        verdict = "PASSED" if self.passed else "FAILED"
-        lines.append(
-            f"{verdict}: {len(self.mandatory)} mandatory, {len(self.advisory)} advisory violation(s)"
-            + (f", {len(self.unverified)} not verifiable offline" if self.unverified else "")
-        )
+        lines.append(self.verdict(style))
+        return "\n".join(lines)
+
+    def verdict(self, style: Optional[Style] = None) -> str:
+        """``PASSED: 0 mandatory, 2 advisory violation(s)`` (or FAILED)."""
+        style = style or Style(False)
+        verdict = style.paint("PASSED", "green", "bold") if self.passed else style.paint("FAILED", "red", "bold")
+        return (f"{verdict}: {len(self.mandatory)} mandatory, {len(self.advisory)} advisory violation(s)"
+                + (f", {len(self.unverified)} not verifiable offline" if self.unverified else ""))
+
+    def to_markdown(self) -> str:
+        """A summary for a CI job summary (``$GITHUB_STEP_SUMMARY``): verdict, counts, a table."""
+        icon = "✅ passed" if self.passed else "❌ failed"
+        lines = [
+            f"### Policy check `{self.stack}`: {icon}",
+            "",
+            f"`{self.pack.name}`: {self.policies} policies ({self.policy_config or 'pack defaults'}) on "
+            f"{self.resources} resources of the offline plan: **{len(self.mandatory)} mandatory**, "
+            f"{len(self.advisory)} advisory" + (f", {len(self.unverified)} not verifiable offline" if self.unverified else "")
+            + ".",
+            "",
+        ]
+        if self.violations:
+            lines += ["| level | policy | severity | resource | message |", "|---|---|---|---|---|"]
+            for v in self.violations:
+                cell = " ".join(v.message.split()).replace("|", "\\|")
+                where = f"`{v.resource_name}` (`{v.resource_type}`)" if v.resource_type else "(stack)"
+                lines.append(f"| {v.level} | `{v.policy}` | {v.severity} | {where} | {cell} |")
+            lines.append("")
+        if self.placeholders:
+            lines += [f"<sub>Secret config replaced by placeholders offline: "
+                      f"{', '.join(f'`{p}`' for p in self.placeholders)}.</sub>", ""]
         return "\n".join(lines)
 
 
@@ -208,13 +250,15 @@ def _scrub(text: str, secrets: list[str]) -> str:
     return text
 
 
-def resolve_config(stack: str, plan: Plan, path: Optional[Path | str] = None):
+def resolve_config(stack: str, plan: Plan, path: Optional[Path | str] = None, pack: Optional[Pack] = None):
     """(resolved per-policy config, path used or None) for ``stack`` (``plan`` gives its tier)."""
-    if path is None:
+    pack = pack or builtin_pack()
+    if path is None and pack.config_dir is not None:
         tier = plan.outputs.get("tier")
-        path = settings.config_file_for(stack, tier if isinstance(tier, str) else None)
+        path = settings.config_file_for(stack, tier if isinstance(tier, str) else None, pack.config_dir)
     given = settings.load_file(path) if path is not None else {}
-    return settings.resolve(POLICIES, given, source=str(path) if path else "pack defaults"), path
+    return settings.resolve(pack.policies, given, source=str(path) if path else "pack defaults",
+                            default_level=pack.enforcement_level), path
 
 
 def check_plan(
@@ -222,20 +266,25 @@ def check_plan(
     stack: Optional[str] = None,
     *,
     policy_config: Optional[Path | str] = None,
+    pack: Optional[Pack] = None,
+    source_root: Optional[Path] = None,
 ) -> CheckReport:
-    """Evaluate the pack against ``plan`` with ``stack``'s policy config (see module doc).
+    """Evaluate ``pack`` (default: this package's) against ``plan`` with ``stack``'s policy
+    config (see module doc). With ``source_root``, each violation carries the place in the
+    program (a file under ``source_root``) that created its resource.
 
     Raises ``pulumi_webstack_policies.settings.PolicyConfigError`` for an invalid policy config file.
     """
     # Tens of thousands of short-lived proxies and dicts over a heap of long-lived SDK
     # classes: without the pause, collections walk that heap over and over (engine.gc_paused).
     with gc_paused():
-        return _check_plan(plan, stack, policy_config)
+        return _check_plan(plan, stack, policy_config, pack or builtin_pack(), source_root)
 
 
-def _check_plan(plan: Plan, stack: Optional[str], policy_config: Optional[Path | str]) -> CheckReport:
+def _check_plan(plan: Plan, stack: Optional[str], policy_config: Optional[Path | str], pack: Pack,
+                source_root: Optional[Path]) -> CheckReport:
     stack = stack or plan.stack
-    resolved, path = resolve_config(stack, plan, policy_config)
+    resolved, path = resolve_config(stack, plan, policy_config, pack)
     secrets: list[str] = []
     states = [
         ResourceState(
@@ -259,9 +308,12 @@ def _check_plan(plan: Plan, stack: Optional[str], policy_config: Optional[Path |
         policies=sum(1 for c in resolved.values() if c.level != EnforcementLevel.DISABLED),
         resources=len(plan.resources),
         placeholders=list(plan.placeholders),
+        pack=pack,
+        project=plan.project,
     )
-    for diag in evaluate(POLICIES, states, resolved):
-        policy = BY_NAME[diag.policy]
+    by_name = pack.by_name
+    for diag in evaluate(pack.policies, states, resolved):
+        policy = by_name[diag.policy]
         res = by_urn.get(diag.urn or "")
         violation = Violation(
             policy=diag.policy,
@@ -272,11 +324,36 @@ def _check_plan(plan: Plan, stack: Optional[str], policy_config: Optional[Path |
             urn=diag.urn if res is not None else None,
             resource_type=res.type if res is not None else None,
             resource_name=res.name if res is not None else None,
+            location=source_location(plan, res, source_root) if res is not None and source_root else None,
         )
         (report.unverified if diag.unverifiable else report.violations).append(violation)
     order = {"mandatory": 0, "advisory": 1}
     report.violations.sort(key=lambda v: (order[v.level], v.policy, v.resource))
     return report
+
+
+_VENDORED = ("site-packages", "dist-packages", ".venv", "venv")
+
+
+def source_location(plan: Plan, res: Resource, root: Path) -> Optional[tuple[str, int]]:
+    """(path relative to ``root``, line) of the code in ``root`` that created ``res``: the
+    innermost frame of its creation that is the project's own code (not an installed
+    package), else its parent's. A resource built by an installed component points at the
+    line of the program that made the component."""
+    root = root.resolve()
+    current: Optional[Resource] = res
+    while current is not None:
+        frames = current.stack_trace or ((current.source,) if current.source else ())
+        for file, line in frames:
+            path = Path(file)
+            try:
+                relative = path.resolve().relative_to(root)
+            except (ValueError, OSError):
+                continue
+            if not any(part in _VENDORED for part in relative.parts):
+                return relative.as_posix(), line
+        current = plan.lookup(current.parent)
+    return None
 
 
 def _display_path(path: Optional[Path | str]) -> Optional[str]:
@@ -292,36 +369,77 @@ def _display_path(path: Optional[Path | str]) -> Optional[str]:
 # ---------------------------------------------------------------------------- the CLI
 
 
-def _cmd_check(args: argparse.Namespace) -> int:
-    from pulumi_webstack_cli.main import UserError, parse_overrides, plan_for
+FORMATS = ("text", "json", "sarif", "markdown")
 
-    plan = plan_for(args.stack, parse_overrides(args.set))
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from pulumi_webstack_cli.main import UserError
+    from pulumi_webstack_cli.packs import PackError, load_pack
+    from pulumi_webstack_cli.sarif import to_sarif
+
+    session = args.session
+    stack = session.stack(args)
     try:
-        report = check_plan(plan, args.stack, policy_config=args.policy_config)
+        pack = load_pack(args.policy_pack) if args.policy_pack else builtin_pack()
+    except PackError as exc:
+        raise UserError(str(exc)) from None
+    plan = session.plan(stack, args.set)
+    root = session.source_root()
+    try:
+        with session.progress.step(f"Evaluating {len(pack.policies)} policies of {pack.name}"):
+            report = check_plan(plan, stack, policy_config=args.policy_config, pack=pack, source_root=root)
     except (settings.PolicyConfigError, OSError) as exc:
         raise UserError(f"policy config: {exc}") from None
-    if args.json:
+    fmt = "json" if args.json else args.format
+    if args.sarif:
+        _write(args.sarif, json.dumps(to_sarif(report, session.project(), root), indent=2) + "\n")
+    if args.summary:
+        _write(args.summary, report.to_markdown() + "\n", append=True)
+    if fmt == "json":
         print(json.dumps(report.to_json(), indent=2))
+    elif fmt == "sarif":
+        print(json.dumps(to_sarif(report, session.project(), root), indent=2))
+    elif fmt == "markdown":
+        print(report.to_markdown())
     else:
-        print(report.render())
+        print(report.render(session.style))
     sys.stdout.flush()
     return report.exit_code
 
 
-def register(subparsers: Any) -> None:
+def _write(path: str, text: str, append: bool = False) -> None:
+    from pulumi_webstack_cli.main import UserError
+
+    try:
+        with open(path, "a" if append else "w", encoding="utf-8") as out:
+            out.write(text)
+    except OSError as exc:
+        raise UserError(f"cannot write {path}: {exc.strerror}") from None
+
+
+def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     """Adds ``webstack check`` to the CLI (called by ``pulumi_webstack_cli.main.build_parser``)."""
+    from pulumi_webstack_cli.main import add_set_option, add_stack_options
+
     parser = subparsers.add_parser(
         "check",
-        help="evaluate the CrossGuard policy pack against a stack's offline plan",
-        description="Run every policy of policies/ (the pack `pulumi preview --policy-pack policies` loads) on "
-                    "the offline plan of STACK. Exit 0 when no mandatory policy is violated, 1 otherwise, 2 when "
-                    "the check cannot run.",
+        parents=[common],
+        help="evaluate a CrossGuard policy pack against a stack's offline plan",
+        description="Run every policy of a CrossGuard pack (default: the pulumi-webstack pack, the one "
+                    "`pulumi preview --policy-pack` loads) on the offline plan of the stack. Exit 0 when no "
+                    "mandatory policy is violated, 1 otherwise, 2 when the check cannot run.",
     )
-    parser.add_argument("stack", help="stack name (reads Pulumi.<stack>.yaml)")
-    parser.add_argument("--json", action="store_true", help="machine-readable report (schemaVersion 1)")
+    add_stack_options(parser)
+    parser.add_argument("--policy-pack", metavar="DIR",
+                        help="a Python policy pack directory (PulumiPolicy.yaml + __main__.py); "
+                             "default: this package's pack")
     parser.add_argument("--policy-config", metavar="FILE",
-                        help="policy pack config (default: policies/config/<stack>.json, else the tier's file)")
-    from pulumi_webstack_cli.main import add_set_option  # the CLI imports this module: import at call time
-
+                        help="policy pack config (default: the pack's config/<stack>.json, else the tier's file)")
+    parser.add_argument("--format", choices=FORMATS, default="text",
+                        help="what to print: text (default), json, sarif (GitHub code scanning) or markdown")
+    parser.add_argument("--json", action="store_true", help="same as --format json (schemaVersion 1)")
+    parser.add_argument("--sarif", metavar="FILE", help="also write the SARIF 2.1.0 report to FILE")
+    parser.add_argument("--summary", metavar="FILE",
+                        help="also append the Markdown summary to FILE (e.g. \"$GITHUB_STEP_SUMMARY\")")
     add_set_option(parser)
     parser.set_defaults(func=_cmd_check)

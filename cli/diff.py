@@ -1,7 +1,8 @@
-"""``webstack diff``: what would change, offline, as a pull-request comment.
+"""``webstack diff``: what would change, offline: on a terminal, or as a pull-request comment.
 
-    webstack diff A B                        stack A's plan -> stack B's plan (e.g. staging prod)
-    webstack diff STACK... --base GIT_REF    GIT_REF's plan -> this checkout's plan, per stack
+    webstack diff A B                          stack A's plan -> stack B's plan (e.g. staging prod)
+    webstack diff [-s STACK ...] --base REF    REF's plan -> this checkout's plan, per stack
+                                               (default stack: $PULUMI_STACK, else the only one)
 
 Both sides are desired-state plans from the offline engine (``pulumi_webstack_cli.engine``): no Pulumi
 CLI, no plugins, no credentials, so the diff works for pull requests from forks. It is a
@@ -47,9 +48,13 @@ keyed digest (HMAC-SHA256 with a random key made for this run and never stored o
 printed) and shown as ``[secret]``; a changed secret shows ``[secret] -> [secret]
 (changed)``. A value that is secret on either side is masked on both.
 
-Output
-------
-Markdown for a PR comment: a hidden marker (``<!-- webstack-diff:STACK -->``) that the
+Output (``pulumi_webstack_cli.diff_report``)
+--------------------------------------------
+Text by default (``--format text``), like ``pulumi preview --diff``: ``+``/``~``/``-`` per
+resource with the changed paths as ``old => new``, coloured on a terminal, and a summary
+line (``+ 2 to create, ~ 3 to update, - 1 to delete``). ``--format json`` (``--json``) is
+everything, never trimmed (schema ``schemas/diff.schema.json``). ``--format markdown`` is
+for a PR comment: a hidden marker (``<!-- webstack-diff:STACK -->``) that the
 sticky-comment workflow uses to find and update its own comment, the summary first
 (a table of +added ~changed -removed per component), then the policy results and one
 collapsed ``<details>`` section per component. The whole body stays under 65,000
@@ -60,11 +65,13 @@ Exit code: 0 whether or not there are changes; with ``--exit-code``, 1 when ther
 changes (like ``git diff --exit-code``); 2 for bad input (unknown stack or git ref,
 invalid config in this checkout).
 
-``--base REF`` plans REF in a temporary ``git worktree`` (``git archive`` where a worktree
-cannot be made), in a subprocess running this Python with that tree first on
+``--base REF`` works in any git checkout or worktree that holds the project (at its top or
+in a subdirectory). It plans REF in a temporary ``git worktree`` (``git archive`` where a
+worktree cannot be made), in a subprocess running this Python with that tree first on
 ``sys.path`` and the packages REF's ``pyproject.toml`` maps to its folders (setuptools
 ``package-dir``) imported from that tree, so REF's own program and library are planned,
-never this checkout's. For that reason this module imports nothing from the project at
+never this checkout's; a project that maps none (another team's project, using the
+installed library) plans REF's program with what is installed. For that reason this module imports nothing from the project at
 import time: the subprocess loads this file by path before REF's packages are importable.
 A stack whose file does not exist at REF (a new stack) shows every resource as added; a
 stack REF cannot plan (invalid config, program error) is reported as such.
@@ -72,10 +79,8 @@ stack REF cannot plan (invalid config, program error) is reported as such.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import hmac
-import html
 import io
 import json
 import os
@@ -96,20 +101,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from pulumi_webstack_cli.engine import Plan
 
 SCHEMA_VERSION = 1
-MAX_COMMENT_CHARS = 65_000
-"""Upper bound for the Markdown body (GitHub rejects comments over 65,536 characters)."""
-MARKER_PREFIX = "<!-- webstack-diff:"
 SECRET_TEXT = "[secret]"
 UNKNOWN_TEXT = "[unknown]"
 STACK_GROUP = "(stack)"
 
-_VALUE_CHARS = 120
-"""Longest rendered value in a Markdown cell (JSON output is never shortened)."""
-_ROWS_PER_RESOURCE = 60
-"""Changed paths shown per resource in Markdown before "... N more"."""
-_TABLE_ROWS = 40
-"""Components listed in a summary table before "... N more"."""
-_FOOTER_RESERVE = 1_200
 _GIT_TIMEOUT = 120
 _WORKER_TIMEOUT = 1_800
 
@@ -686,11 +681,12 @@ def diff_plans(old: "Plan", new: "Plan", *, fold_stack_names: bool = False) -> S
     return diff_sides(side_from_plan(old.stack, old, key), side_from_plan(new.stack, new, key), fold_stack_names)
 
 
-def diff_stacks(a: str, b: str, fold_stack_names: bool = True) -> StackDiff:
-    """``webstack diff A B``: stack A's plan -> stack B's plan, this checkout."""
+def diff_stacks(a: str, b: str, fold_stack_names: bool = True, root: Optional[Path] = None) -> StackDiff:
+    """``webstack diff A B``: stack A's plan -> stack B's plan, in the project at ``root``
+    (default: the current directory's)."""
     from pulumi_webstack_cli.main import plan_for
 
-    return diff_plans(plan_for(a), plan_for(b), fold_stack_names=fold_stack_names)
+    return diff_plans(plan_for(a, root=root), plan_for(b, root=root), fold_stack_names=fold_stack_names)
 
 
 def _git(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -767,7 +763,7 @@ def plan_checkout(root: Path, stacks: Sequence[str], key: bytes) -> dict[str, di
     there, e.g. a new stack or a commit before the project existed) or ``failed``.
     """
     result: dict[str, dict[str, Any]] = {
-        s: {"status": "missing", "error": f"no Pulumi.{s}.yaml"} for s in stacks if not (root / f"Pulumi.{s}.yaml").is_file()}
+        s: {"status": "missing", "error": f"no Pulumi.{s}.yaml"} for s in stacks if not _stack_file_exists(root, s)}
     todo = [s for s in stacks if s not in result]
     if not todo:
         return result
@@ -796,6 +792,17 @@ def plan_checkout(root: Path, stacks: Sequence[str], key: bytes) -> dict[str, di
     if planned.get("error"):
         return {**result, **{s: {"status": "failed", "error": planned["error"]} for s in todo}}
     return {**result, **planned["stacks"]}
+
+
+def _stack_file_exists(root: Path, stack: str) -> bool:
+    """Whether the project at ``root`` (as of some commit) has a stack file for ``stack``,
+    in its ``stackConfigDir``; a tree without a readable project file has none."""
+    from pulumi_webstack_cli.project import load_project
+
+    try:
+        return load_project(root).stack_file(stack).is_file()
+    except Exception:  # noqa: BLE001 - no project (yet) at that commit, or one that cannot be read
+        return (root / f"Pulumi.{stack}.yaml").is_file()
 
 
 def _import_packages_from(root: Path) -> None:
@@ -847,6 +854,9 @@ def worker_main() -> int:
                 result["stacks"][stack] = {"status": "failed", "error": str(exc)}
                 continue
             except Exception as exc:
+                if type(exc).__name__ == "ConfigFileError":
+                    result["stacks"][stack] = {"status": "failed", "error": f"invalid configuration: {exc}"}
+                    continue
                 result["stacks"][stack] = {"status": "failed", "error": f"the program failed: {type(exc).__name__}: {exc}"}
                 continue
             payload = plan_payload(plan, key)
@@ -867,335 +877,29 @@ def _describe_checkout(root: Path) -> str:
     return text
 
 
-def diff_against_ref(stacks: Sequence[str], ref: str) -> list[StackDiff]:
-    """``webstack diff STACK... --base REF``: REF's plan -> this checkout's plan, per stack.
+def diff_against_ref(stacks: Sequence[str], ref: str, root: Optional[Path] = None,
+                     progress: Any = None) -> list[StackDiff]:
+    """``webstack diff -s STACK... --base REF``: REF's plan -> this checkout's plan, per stack.
 
-    This checkout is the Pulumi project of the current directory, planned
-    in-process; REF is planned in a subprocess inside a temporary checkout of REF, so
-    each side imports its own ``infra`` and ``components``.
+    This checkout is the Pulumi project at ``root`` (default: the current directory's),
+    planned in-process; REF is planned in a subprocess inside a temporary checkout of REF,
+    so each side imports its own program and, where the project maps them, its own packages.
     """
     from pulumi_webstack_cli.main import plan_for
-    from pulumi_webstack_cli.engine import find_project
+    from pulumi_webstack_cli.project import find_project
+    from pulumi_webstack_cli.style import Progress
 
-    root = find_project()
+    progress = progress or Progress(enabled=False)
+    root = (root or find_project()).resolve()
     top, commit = resolve_ref(root, ref)
     key = secrets.token_bytes(32)
     here = {"ref": "", "commit": _describe_checkout(root)}
-    new_sides = [side_from_plan("this checkout", plan_for(s), key, **here) for s in stacks]
-    with checkout_at(top, commit) as tree:
+    new_sides = []
+    for stack in stacks:
+        with progress.step(f"Planning {stack} in this checkout"):
+            new_sides.append(side_from_plan("this checkout", plan_for(stack, root=root), key, **here))
+    with progress.step(f"Planning {', '.join(stacks)} at {ref} ({commit[:7]}) in a temporary worktree"), \
+            checkout_at(top, commit) as tree:
         payloads = plan_checkout(tree / root.relative_to(top.resolve()), stacks, key)
     there = {"ref": ref, "commit": commit[:7]}
     return [diff_sides(side_from_payload(ref, side.stack, payloads[side.stack], **there), side) for side in new_sides]
-
-
-# --------------------------------------------------------------------------- rendering
-
-
-def _value_text(value: Any, limit: Optional[int] = _VALUE_CHARS) -> str:
-    """Compact JSON (strings quoted, like ``pulumi preview``), shortened to ``limit``."""
-    if isinstance(value, Masked):
-        return SECRET_TEXT
-    if value == UNKNOWN_TEXT:
-        return UNKNOWN_TEXT
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
-    if limit is not None and len(text) > limit:
-        text = text[: limit - 1] + "…"
-    return text
-
-
-def _code(text: str) -> str:
-    """Inline code that survives a GFM table cell: no newlines, escaped pipes, safe fences."""
-    text = text.replace("\r", " ").replace("\n", " ").replace("|", "\\|")
-    fence = "``" if "`" in text else "`"
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{fence}{pad}{text}{pad}{fence}"
-
-
-def _cell(change: Change, side: str) -> str:
-    value = change.old if side == "old" else change.new
-    absent = (change.op == "add" and side == "old") or (change.op == "remove" and side == "new")
-    if absent:
-        return "—"
-    if change.note == "dependencies":
-        return ", ".join(_code(v) for v in value) if value else "—"
-    text = _code(_value_text(value))
-    if side == "new" and change.note:
-        text += f" ({change.note})"
-    return text
-
-
-def _h(text: str) -> str:
-    return html.escape(text, quote=True)
-
-
-def _resource_entry(r: ResourceDiff, old_label: str, new_label: str) -> str:
-    where = "/".join(r.parents)
-    title = f"{_code(r.name)} {_code(_short_type(r.type))}" + (f" in {_code(where)}" if where else "")
-    if r.op == "add":
-        return f"- **+ add** {title}" + (" · protected" if r.protect else "") + "\n"
-    if r.op == "remove":
-        warn = " · ⚠️ protected: `pulumi up` will refuse to delete it" if r.protect else ""
-        return f"- **− remove** {title}{warn}\n"
-    rows = [f"- **~ change** {title}", "",
-            f"  | path | {_h(old_label)} | {_h(new_label)} |", "  |---|---|---|"]
-    for change in r.changes[:_ROWS_PER_RESOURCE]:
-        rows.append(f"  | {_code(change.path)} | {_cell(change, 'old')} | {_cell(change, 'new')} |")
-    if len(r.changes) > _ROWS_PER_RESOURCE:
-        rows.append(f"  | … {len(r.changes) - _ROWS_PER_RESOURCE} more paths | | |")
-    return "\n".join(rows) + "\n\n"
-
-
-def _violation_line(v: Violation, sign: str) -> str:
-    message = html.escape(" ".join(v.message.split()), quote=False)
-    return f"- {sign} **{_h(v.level)}** {_code(v.policy)} on {_code(v.resource)}: {message}\n"
-
-
-def _policy_summary(d: StackDiff) -> str:
-    parts = []
-    for label, result in ((d.old.label, d.old.policy), (d.new.label, d.new.policy)):
-        if result.violations is None:
-            parts.append(f"{_code(label)}: not evaluated ({_h(result.note)})")
-        else:
-            unverified = f", {result.unverified} unverified offline" if result.unverified else ""
-            parts.append(f"{_code(label)}: {result.count('mandatory')} mandatory, {result.count('advisory')} advisory"
-                         f"{unverified}")
-    return " → ".join(parts)
-
-
-def _headline(d: StackDiff) -> str:
-    c = d.counts()
-    text = f"**{c['add']} to add · {c['change']} to change · {c['remove']} to remove**"
-    if d.outputs:
-        text += f" · {len(d.outputs)} output{'s' if len(d.outputs) != 1 else ''} changed"
-    text += f" · {d.unchanged_resources} unchanged"
-    if d.introduced or d.resolved:
-        text += f" · policy: {len(d.introduced)} new, {len(d.resolved)} resolved"
-    if d.folded:
-        text += (f"\n\n{d.folded} value{'s' if d.folded != 1 else ''} that differ only by the stack name "
-                 f"({_code(d.fold[0])} → {_code(d.fold[1])}, e.g. resource names) are not listed "
-                 f"(`--show-stack-names` lists them).")
-    return text
-
-
-def _title(d: StackDiff) -> str:
-    if d.old.ref:
-        old = f"{_code(d.old.ref)} ({_code(d.old.commit)})"
-        new = "this checkout" + (f" ({_code(d.new.commit)})" if d.new.commit else "")
-        return f"{_code(d.new.stack)}: {old} → {new}"
-    return f"{_code(d.old.label)} → {_code(d.new.label)}"
-
-
-def marker(diffs: Sequence[StackDiff]) -> str:
-    """The hidden first line the sticky-comment step looks for."""
-    if len(diffs) == 1 and not diffs[0].old.ref:
-        ident = f"{diffs[0].old.stack}..{diffs[0].new.stack}"
-    else:
-        ident = ",".join(d.new.stack for d in diffs)
-    return f"{MARKER_PREFIX}{re.sub(r'[^A-Za-z0-9_.,-]', '_', ident)} -->"
-
-
-class _Budget:
-    """Appends blocks while the document stays under the limit; counts what it had to leave out."""
-
-    def __init__(self, limit: int):
-        self.limit = limit
-        self.parts: list[str] = []
-        self.size = 0
-        self.omitted = 0
-
-    def fits(self, text: str, reserve: int = 0) -> bool:
-        return self.size + len(text) + reserve <= self.limit
-
-    def add(self, text: str) -> None:
-        self.parts.append(text)
-        self.size += len(text)
-
-
-def _section(budget: _Budget, summary: str, entries: list[str]) -> None:
-    """One ``<details>`` block with as many entries as fit; the rest are counted as omitted."""
-    opening = f"<details><summary>{summary}</summary>\n\n"
-    closing = "\n</details>\n\n"
-    more = "- … {} more not shown here (comment size limit)\n"
-    reserve = len(more) + 8
-    if not entries or not budget.fits(opening + entries[0] + closing, reserve):
-        budget.omitted += len(entries)
-        return
-    budget.add(opening)
-    for i, entry in enumerate(entries):
-        if not budget.fits(entry + closing, reserve):
-            budget.omitted += len(entries) - i
-            budget.add(more.format(len(entries) - i))
-            break
-        budget.add(entry)
-    budget.add(closing)
-
-
-def render_markdown(diffs: Sequence[StackDiff], command: str = "webstack diff", max_chars: int = MAX_COMMENT_CHARS) -> str:
-    """PR-comment Markdown: marker, summary first, details collapsed, always under ``max_chars``."""
-    budget = _Budget(max_chars - _FOOTER_RESERVE)
-    budget.add(marker(diffs) + "\n")
-    multi = len(diffs) > 1
-    if multi:
-        budget.add(f"## Offline plan diff: {', '.join(_code(d.new.stack) for d in diffs)}\n\n")
-        budget.add("| stack | add | change | remove | outputs | mandatory | advisory |\n|---|--:|--:|--:|--:|--:|--:|\n")
-        for d in diffs:
-            c = d.counts()
-            pol = d.new.policy
-            cells = [str(c["add"]), str(c["change"]), str(c["remove"]), str(len(d.outputs))] if d.comparable else ["?"] * 4
-            cells += [str(pol.count("mandatory")), str(pol.count("advisory"))] if pol.violations is not None else ["—", "—"]
-            budget.add(f"| {_code(d.new.stack)} | " + " | ".join(cells) + " |\n")
-        budget.add("\n")
-    for d in diffs:
-        budget.add(f"{'###' if multi else '##'} {'' if multi else 'Offline plan diff: '}{_title(d)}\n\n")
-        notes = []
-        for side in (d.old, d.new):
-            if side.status == "missing":
-                notes.append(f"{_code(side.label)} has no {_code(f'Pulumi.{side.stack}.yaml')}: "
-                             "a new stack, every resource is listed as added.")
-            elif side.status == "failed":
-                notes.append(f"{_code(side.label)} could not be planned, so there is nothing to compare:\n\n"
-                             f"```\n{side.error[:4000].replace('```', 'ˋˋˋ')}\n```")
-        for note in notes:
-            budget.add(f"> [!WARNING]\n> {note.replace(chr(10), chr(10) + '> ')}\n\n")
-        if not d.comparable:
-            continue
-        if not d.has_changes:
-            folded = (f" ({d.folded} value{'s' if d.folded != 1 else ''} differ only by the stack name)"
-                      if d.folded else "")
-            budget.add(f"**No changes**: both plans have the same {d.unchanged_resources} resources, inputs, "
-                       f"options and outputs{folded}.\n\n")
-        else:
-            budget.add(_headline(d) + "\n\n")
-            rows = list(d.by_component().items())
-            table = "| component | add | change | remove |\n|---|--:|--:|--:|\n"
-            for name, c in rows[:_TABLE_ROWS]:
-                table += f"| {_code(name)} | {c['add']} | {c['change']} | {c['remove']} |\n"
-            if len(rows) > _TABLE_ROWS:
-                table += f"| … {len(rows) - _TABLE_ROWS} more components | | | |\n"
-            budget.add(table + "\n")
-        budget.add(f"Policy: {_policy_summary(d)}\n\n")
-        policy_entries = [_violation_line(v, "🆕") for v in d.introduced] + [_violation_line(v, "✅ resolved:") for v in d.resolved]
-        if policy_entries:
-            _section(budget, f"Policy results: {len(d.introduced)} new, {len(d.resolved)} resolved", policy_entries)
-        for name, c in d.by_component().items():
-            summary = f"<b>{_h(name)}</b>: +{c['add']} ~{c['change']} −{c['remove']}"
-            items = [r for r in d.resources if r.component == name]
-            _section(budget, summary, [_resource_entry(r, d.old.label, d.new.label) for r in items])
-        if d.outputs:
-            header = f"| path | {_h(d.old.label)} | {_h(d.new.label)} |\n|---|---|---|\n"
-            entries = [f"| {_code(c.path)} | {_cell(c, 'old')} | {_cell(c, 'new')} |\n" for c in d.outputs]
-            _section(budget, f"Stack outputs: {len(d.outputs)} changed", [header + entries[0], *entries[1:]])
-        placeholders = sorted(set(d.old.placeholders) | set(d.new.placeholders))
-        if placeholders:
-            budget.add(f"<sub>Secret config values cannot be decrypted offline; placeholders were used for "
-                       f"{', '.join(_code(p) for p in placeholders)}.</sub>\n\n")
-    footer = ""
-    if budget.omitted:
-        footer += (f"> [!NOTE]\n> {budget.omitted} more change{'s' if budget.omitted != 1 else ''} not shown "
-                   f"(comment size limit); run `{command} --json` for all of them.\n\n")
-    footer += ("<sub>Offline plan diff by `webstack diff` (Pulumi mock engine, no credentials): desired state only, "
-               "no refresh, no replacement prediction. Secret values are masked.</sub>\n")
-    text = "".join(budget.parts) + footer
-    if len(text) > max_chars:  # only a pathological header could get here; never exceed the limit
-        text = text[: max_chars - 200] + "\n\n</details>\n\n(truncated)\n"
-    return text
-
-
-def _json_value(value: Any) -> Any:
-    if isinstance(value, Masked):
-        return SECRET_TEXT
-    return value
-
-
-def _change_json(c: Change) -> dict[str, Any]:
-    out: dict[str, Any] = {"path": c.path, "op": c.op}
-    if c.op != "add":
-        out["old"] = _json_value(c.old)
-    if c.op != "remove":
-        out["new"] = _json_value(c.new)
-    if c.secret:
-        out["secret"] = True
-    if c.note and c.note != "dependencies":
-        out["note"] = c.note
-    return out
-
-
-def _side_json(side: Side) -> dict[str, Any]:
-    out: dict[str, Any] = {"label": side.label, "stack": side.stack, "status": side.status}
-    if side.ref:
-        out["ref"] = side.ref
-    if side.commit:
-        out["commit"] = side.commit
-    if side.error:
-        out["error"] = side.error
-    if side.status == "ok":
-        out["resources"] = len(side.nodes)
-        out["placeholders"] = side.placeholders
-        out["policy"] = ({"status": "ok", "violations": [v.__dict__ for v in side.policy.violations]}
-                         if side.policy.violations is not None else {"status": "unavailable", "note": side.policy.note})
-    return out
-
-
-def to_json(diffs: Sequence[StackDiff]) -> dict[str, Any]:
-    """The ``--json`` document (``schemaVersion`` 1): everything, nothing trimmed, secrets masked."""
-    return {
-        "schemaVersion": SCHEMA_VERSION,
-        "diffs": [
-            {
-                "old": _side_json(d.old),
-                "new": _side_json(d.new),
-                "comparable": d.comparable,
-                "hasChanges": d.has_changes,
-                "summary": {**d.counts(), "unchanged": d.unchanged_resources, "outputs": len(d.outputs),
-                            "foldedStackNameValues": d.folded, "components": d.by_component()},
-                "resources": [
-                    {"op": r.op, "type": r.type, "name": r.name, "parents": list(r.parents), "component": r.component,
-                     "protect": r.protect, **({"changes": [_change_json(c) for c in r.changes]} if r.op == "change" else {})}
-                    for r in d.resources
-                ],
-                "outputs": [_change_json(c) for c in d.outputs],
-                "policy": {"introduced": [v.__dict__ for v in d.introduced], "resolved": [v.__dict__ for v in d.resolved]},
-            }
-            for d in diffs
-        ],
-    }
-
-
-# --------------------------------------------------------------------------------- CLI
-
-
-def _cmd_diff(args: argparse.Namespace) -> int:
-    if args.base is None:
-        if len(args.stacks) != 2:
-            raise _user_error("diff: give two stacks (webstack diff A B), or stacks and --base GIT_REF "
-                              "(webstack diff prod --base origin/main)")
-        diffs = [diff_stacks(*args.stacks, fold_stack_names=not args.show_stack_names)]
-    else:
-        if len(set(args.stacks)) != len(args.stacks):
-            raise _user_error("diff: each stack once, please")
-        diffs = diff_against_ref(args.stacks, args.base)
-    command = "webstack diff " + " ".join(args.stacks) + (f" --base {args.base}" if args.base else "")
-    if args.json:
-        print(json.dumps(to_json(diffs), indent=2, ensure_ascii=False, default=str))
-    else:
-        print(render_markdown(diffs, command, args.max_chars), end="")
-    return 1 if args.exit_code and any(d.has_changes for d in diffs) else 0
-
-
-def register(subparsers: Any) -> None:
-    """Adds ``webstack diff`` to the CLI (called by ``pulumi_webstack_cli.main.build_parser``)."""
-    parser = subparsers.add_parser(
-        "diff",
-        help="structural diff of two stacks, or of stacks between a git ref and this checkout (PR-comment Markdown)",
-        description="Diff two stacks (webstack diff staging prod) or each STACK between GIT_REF and this "
-                    "checkout (webstack diff prod --base origin/main). Markdown by default, fit for a PR comment.",
-    )
-    parser.add_argument("stacks", nargs="+", metavar="STACK", help="two stacks, or with --base one or more stacks")
-    parser.add_argument("--base", metavar="GIT_REF", help="compare with this commit (branch, tag, sha, HEAD~1)")
-    parser.add_argument("--json", action="store_true", help="machine-readable diff (schemaVersion 1), never trimmed")
-    parser.add_argument("--show-stack-names", action="store_true",
-                        help="A B diffs: also list values that differ only by the stack name (folded by default)")
-    parser.add_argument("--exit-code", action="store_true", help="exit 1 when there are changes (like git diff --exit-code)")
-    parser.add_argument("--max-chars", type=int, default=MAX_COMMENT_CHARS, metavar="N",
-                        help=f"upper bound of the Markdown size (default {MAX_COMMENT_CHARS}, under GitHub's comment limit)")
-    parser.set_defaults(func=_cmd_diff)

@@ -17,45 +17,39 @@ them, and ``Plan.to_json`` prints ``"[secret]"``.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import hashlib
 import importlib
 import json
 import logging
+import os
 import runpy
 import sys
 import threading
+import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Optional
+from typing import Any, Callable, Iterable, Optional, Sequence
+from urllib.parse import unquote, urlparse
 
-import yaml
 from google.protobuf import empty_pb2, struct_pb2
 from google.protobuf.json_format import MessageToDict
 
 import pulumi
-from pulumi.runtime import config as runtime_config
+import pulumi.runtime
 from pulumi.runtime import mocks as pulumi_mocks
-from pulumi.runtime import rpc, settings
-from pulumi.runtime.proto import resource_pb2
+from pulumi.runtime import settings
 from pulumi.runtime import stack as pulumi_stack
-from pulumi.runtime.stack import run_in_stack
-from pulumi.runtime.sync_await import _sync_await
+from pulumi.runtime.proto import resource_pb2
+
+from pulumi_webstack_cli.project import ConfigSet, apply_sets, load_project
+from pulumi_webstack_cli.project import find_project  # noqa: F401 - part of the engine API (tests, benchmarks)
+from pulumi_webstack_cli.project import load_stack_config as _load_stack_config
 
 ROOT = Path(__file__).resolve().parent.parent
 """This repository's checkout (where the tool's own files live when run from source)."""
-
-
-def find_project(start: Optional[Path] = None) -> Path:
-    """The Pulumi project ``start`` (default: the current directory) is in: the nearest
-    directory, walking up, that holds ``Pulumi.yaml``, as the Pulumi CLI finds it.
-    FileNotFoundError when there is none."""
-    here = Path(start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        if (folder / "Pulumi.yaml").is_file():
-            return folder
-    raise FileNotFoundError(f"no Pulumi.yaml in {here} or any parent directory (is this a Pulumi project?)")
 
 ACCOUNT_ID = "123456789012"
 VERCEL_ACCOUNT_ID = "210987654321"
@@ -63,12 +57,18 @@ VERCEL_ACCOUNT_ID = "210987654321"
 SCHEMA_VERSION = 1
 SECRET_TEXT = "[secret]"
 
-_SIG = rpc._special_sig_key
-_SECRET_SIG = rpc._special_secret_sig
-_RESOURCE_SIG = rpc._special_resource_sig
-_ASSET_SIG = rpc._special_asset_sig
-_ARCHIVE_SIG = rpc._special_archive_sig
-_OUTPUT_SIG = rpc._special_output_value_sig
+# Pulumi's property wire format: the signature key and values that mark secrets, resource
+# references, assets, archives and output values inside a property map, and the text of an
+# unknown value. They are part of the protocol between every language SDK and the engine
+# (sdk/go/common/resource/sig in pulumi/pulumi), so they cannot change without breaking every
+# deployed program; the Python SDK keeps them under private names, so they are written here.
+_SIG = "4dabf18193072939515e22adb298388d"
+_SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+_RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
+_ASSET_SIG = "c44067f5952c0a294b673a41bacd8c17"
+_ARCHIVE_SIG = "0def7320c3a5731c473e5ecbe6d01bc7"
+_OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4"
+UNKNOWN_WIRE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 
 # ------------------------------------------------------------------------- the model
@@ -117,6 +117,10 @@ class Resource:
     deleted_with: str
     id: Optional[str] = None
     component_outputs: dict[str, Any] = field(default_factory=dict)
+    source: Optional[tuple[str, int]] = None
+    """(file, line) of the code that created the resource, as the SDK reports it to the engine."""
+    stack_trace: tuple[tuple[str, int], ...] = ()
+    """(file, line) of each caller, innermost first: where a component's child came from."""
 
     def depends_on(self, other: "Resource | str") -> bool:
         """True if ``other`` (a Resource or URN) is a direct dependency."""
@@ -158,6 +162,10 @@ class Plan:
 
     def by_urn(self, urn: str) -> Resource:
         return self._by_urn[urn]
+
+    def lookup(self, urn: Optional[str]) -> Optional[Resource]:
+        """The resource with this URN, or None (no URN, or not in this plan)."""
+        return self._by_urn.get(urn or "")
 
     def by_type(self, type_: str) -> list[Resource]:
         return [r for r in self.resources if r.type == type_]
@@ -291,7 +299,7 @@ def _from_wire(value: Any) -> Any:
     """Protobuf-JSON value (from MessageToDict) -> Python with Secret/Unknown markers."""
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if value == rpc.UNKNOWN:
+    if value == UNKNOWN_WIRE:
         return Unknown()
     if isinstance(value, list):
         return [_from_wire(v) for v in value]
@@ -312,7 +320,7 @@ def _from_wire(value: Any) -> Any:
 
 def _to_wire(value: Any) -> Any:
     if isinstance(value, Unknown):
-        return rpc.UNKNOWN
+        return UNKNOWN_WIRE
     if isinstance(value, Secret):
         return {_SIG: _SECRET_SIG, "value": _to_wire(value.value)}
     if isinstance(value, dict):
@@ -619,6 +627,14 @@ class _Mocks(pulumi_mocks.Mocks):
         return {}
 
 
+def _position(pos: Any) -> Optional[tuple[str, int]]:
+    """(path, line) of a SourcePosition message (a file:// URI and a line)."""
+    parsed = urlparse(pos.uri)
+    if parsed.scheme != "file" or not parsed.path:
+        return None
+    return unquote(parsed.path), int(pos.line)
+
+
 class _RecordingMonitor(pulumi_mocks.MockMonitor):
     """A MockMonitor that keeps each full registration request."""
 
@@ -671,6 +687,8 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
             aliases=[MessageToDict(a) for a in request.aliases],
             deleted_with=request.deletedWith,
             id=rid,
+            source=_position(request.sourcePosition) if request.HasField("sourcePosition") else None,
+            stack_trace=tuple(p for p in (_position(f.pc) for f in request.stackTrace.frames if f.HasField("pc")) if p),
         )
         with self._lock:
             if urn in self.records:
@@ -697,14 +715,17 @@ async def _wait_for_rpcs(await_all_outstanding_tasks: bool = True) -> None:
 
     The SDK waits for outstanding outputs with ``asyncio.wait(..., FIRST_COMPLETED)`` in a
     loop, re-registering a callback on every pending task each time one finishes: quadratic
-    in the number of outputs, and most of the prod plan's run time. Waiting for all pending
-    outputs at once, then for any created meanwhile, reaches the same quiescent state.
+    in the number of outputs. Waiting for all pending outputs at once, then for any created
+    meanwhile, reaches the same quiescent state. Measured on this repository's prod stack
+    (271 resources) the stock wait costs 22 % more per program run, and the gap grows with
+    the stack (benchmarks/README.md, "The SDK's wait").
+
+    Uses only public names of the SDK (``Settings.rpc_manager``, ``.outputs``, ``.lock``;
+    ``RPCManager.rpcs``, ``.unhandled_exception``, ``.exception_traceback``); ``sdk_problems``
+    checks their shape before each run, and the stock wait runs when it differs.
     """
-    import asyncio
-
-    from pulumi.runtime.settings import SETTINGS, _get_rpc_manager
-
-    rpc_manager = _get_rpc_manager()
+    state = settings.SETTINGS
+    rpc_manager = state.rpc_manager
     while True:
         while rpc_manager.rpcs:
             await asyncio.sleep(0)
@@ -713,16 +734,46 @@ async def _wait_for_rpcs(await_all_outstanding_tasks: bool = True) -> None:
             raise rpc_manager.unhandled_exception.with_traceback(rpc_manager.exception_traceback)
         if await_all_outstanding_tasks:
             while True:
-                with SETTINGS.lock:
-                    if not SETTINGS.outputs:
+                with state.lock:
+                    if not state.outputs:
                         break
-                    pending = list(SETTINGS.outputs)
-                    SETTINGS.outputs.clear()
+                    pending = list(state.outputs)
+                    state.outputs.clear()
                 done, _ = await asyncio.wait(pending, return_when=asyncio.ALL_COMPLETED)
                 for task in done:
                     await task
         if not rpc_manager.rpcs:
             break
+
+
+def sdk_problems() -> list[str]:
+    """What about the installed Pulumi SDK the offline engine cannot rely on (empty: all of it).
+
+    The engine uses the SDK's public runtime API: ``configure`` with ``mocks.MockSettings``
+    and a ``mocks.MockMonitor``, ``set_all_config``, ``settings.set_root_resource`` and
+    ``run_in_stack``, run on its own asyncio loop as Pulumi's language host does. Its one
+    substitution, ``_wait_for_rpcs``, needs the shapes checked here; without them the stock
+    wait runs (slower, same plans). CI runs the tests against the newest Pulumi release
+    (.github/workflows/sdk-canary.yml), where ``test_engine`` fails on any problem listed.
+    """
+    problems = []
+    for module, names in ((pulumi.runtime, ("configure", "set_all_config", "run_in_stack")),
+                          (settings, ("set_root_resource", "get_root_resource", "SETTINGS")),
+                          (pulumi_mocks, ("MockMonitor", "MockSettings", "MockEngine", "MockResourceArgs", "Mocks")),
+                          (pulumi_stack, ("wait_for_rpcs",))):
+        problems += [f"{module.__name__}.{name} is missing" for name in names if not hasattr(module, name)]
+    state = getattr(settings, "SETTINGS", None)
+    manager = getattr(state, "rpc_manager", None)
+    if not isinstance(getattr(manager, "rpcs", None), list):
+        problems.append("Settings.rpc_manager.rpcs is not a list")
+    for name in ("unhandled_exception", "exception_traceback"):
+        if not hasattr(manager, name):
+            problems.append(f"RPCManager.{name} is missing")
+    if not isinstance(getattr(state, "outputs", None), set):
+        problems.append("Settings.outputs is not a set")
+    if not hasattr(getattr(state, "lock", None), "__enter__"):
+        problems.append("Settings.lock is not a lock")
+    return problems
 
 
 _RUN_LOCK = threading.Lock()
@@ -749,6 +800,48 @@ def gc_paused():
             gc.enable()
 
 
+@contextmanager
+def _program_environment(work_dir: Optional[Path]):
+    """What the Pulumi language host gives a program: its directory as the working
+    directory and first on ``sys.path`` (restored afterwards)."""
+    if work_dir is None:
+        yield
+        return
+    cwd = os.getcwd()
+    path = list(sys.path)
+    os.chdir(work_dir)
+    sys.path.insert(0, str(work_dir))
+    try:
+        yield
+    finally:
+        os.chdir(cwd)
+        sys.path[:] = path
+
+
+def _event_loop() -> asyncio.AbstractEventLoop:
+    """The thread's current asyncio loop, made (and set current) when there is none.
+
+    The Pulumi CLI runs one program per process on a new loop. Here several runs share a
+    process, and outputs made outside a run (by tests, or by a program module's top level,
+    imported once) belong to the loop that was current when they were made: reusing that
+    loop, as the SDK's own synchronous helpers do, lets later runs await them."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        try:
+            loop = asyncio.get_event_loop()
+        except RuntimeError:  # no current loop in this thread
+            loop = None
+    if loop is None or loop.is_closed():
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+    return loop
+
+
+def _run(program: Callable[[], Any]) -> None:
+    """Run ``program`` in a new stack, like ``pulumi-language-python-exec``."""
+    _event_loop().run_until_complete(pulumi.runtime.run_in_stack(program))
+
+
 def synth(
     program: Callable[[], Any],
     *,
@@ -758,11 +851,13 @@ def synth(
     secret_keys: Iterable[str] = (),
     preview: bool = False,
     placeholders: Iterable[str] = (),
+    work_dir: Optional[Path] = None,
 ) -> Plan:
     """Run ``program`` under the offline engine and return what it registered.
 
     ``config`` maps full keys (``"aws:region"``, ``"webstack:database"``) to values; objects
-    are passed as JSON text, exactly as the Pulumi CLI hands them to a program.
+    are passed as JSON text, exactly as the Pulumi CLI hands them to a program. With
+    ``work_dir`` the program runs there, with that directory first on ``sys.path``.
     """
     config = dict(config or {})
     region = str(config.get("aws:region", "us-east-1"))
@@ -771,10 +866,11 @@ def synth(
     monitor = _RecordingMonitor(mocks)
     # Program log messages go to Python logging (debug chatter hidden, warnings shown).
     engine = pulumi_mocks.MockEngine(logging.getLogger("webstack.offline"))
-    with _RUN_LOCK, gc_paused():
-        runtime_config.set_all_config(wire_config, list(secret_keys))
-        settings.ROOT.set(None)
-        settings.configure(
+    fast_wait = not sdk_problems()
+    with _RUN_LOCK, gc_paused(), _program_environment(work_dir):
+        pulumi.runtime.set_all_config(wire_config, list(secret_keys))
+        settings.set_root_resource(None)  # type: ignore[arg-type]  # a new stack for this run
+        pulumi.runtime.configure(
             pulumi_mocks.MockSettings(
                 monitor=monitor,
                 monitor_features=set(monitor.GetDeploymentInfo(empty_pb2.Empty()).supportedFeatures),
@@ -783,13 +879,15 @@ def synth(
                 stack=stack,
                 dry_run=preview,
                 organization="organization",
+                root_directory=str(work_dir) if work_dir else None,
                 callbacks=None,
             )
         )
         original_wait = pulumi_stack.wait_for_rpcs
-        pulumi_stack.wait_for_rpcs = _wait_for_rpcs
+        if fast_wait:
+            pulumi_stack.wait_for_rpcs = _wait_for_rpcs
         try:
-            _sync_await(run_in_stack(program))
+            _run(program)
         except BaseException as exc:
             # Lets callers (and tests) see how far a failing program got: a config error
             # must leave this empty.
@@ -797,8 +895,8 @@ def synth(
             raise
         finally:
             pulumi_stack.wait_for_rpcs = original_wait
-            settings.ROOT.set(None)
-            runtime_config.set_all_config({}, [])
+            settings.set_root_resource(None)  # type: ignore[arg-type]
+            pulumi.runtime.set_all_config({}, [])
     resources = [monitor.records[urn] for urn in monitor.order]
     plan = Plan(project, stack, resources, monitor.stack_outputs, placeholders, config)
     return Plan(project, stack, _creation_order(plan), monitor.stack_outputs, placeholders, config)
@@ -818,28 +916,16 @@ def _creation_order(plan: Plan) -> list[Resource]:
 
 
 def project_config(root: Optional[Path] = None) -> tuple[str, dict[str, Any]]:
-    """(project name, full-key config) that ``Pulumi.yaml`` in ``root`` gives every stack:
+    """(project name, full-key config) that the project file in ``root`` gives every stack:
     the ``default`` (or ``value``) of each declared key, as the Pulumi CLI applies them."""
-    root = root or find_project()
-    project_file = yaml.safe_load((root / "Pulumi.yaml").read_text())
-    project = project_file["name"]
-    config: dict[str, Any] = {}
-    for key, decl in (project_file.get("config") or {}).items():
-        full = key if ":" in key else f"{project}:{key}"
-        if isinstance(decl, dict) and "default" in decl:
-            config[full] = decl["default"]
-        elif isinstance(decl, dict) and "value" in decl:
-            config[full] = decl["value"]
-        elif not isinstance(decl, dict):
-            config[full] = decl
-    return project, config
+    project = load_project(root)
+    return project.name, dict(project.defaults)
 
 
 def program_path(root: Path) -> Path:
     """The file the Pulumi CLI runs for the project at ``root``: ``main`` of ``Pulumi.yaml``
     (default: the project directory), and a directory's ``__main__.py``."""
-    main = root / str((yaml.safe_load((root / "Pulumi.yaml").read_text()) or {}).get("main") or ".")
-    return main / "__main__.py" if main.is_dir() else main
+    return load_project(root).program_file
 
 
 def load_stack_config(stack: str, root: Optional[Path] = None) -> tuple[str, dict[str, Any], list[str]]:
@@ -849,29 +935,11 @@ def load_stack_config(stack: str, root: Optional[Path] = None) -> tuple[str, dic
     ``Pulumi.<stack>.yaml``; ``secure:`` values become placeholders (they need the stack's
     secrets provider to decrypt, which an offline plan does not have).
     """
-    root = root or find_project()
-    project, config = project_config(root)
-    stack_path = root / f"Pulumi.{stack}.yaml"
-    if not stack_path.exists():
-        known = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in root.glob("Pulumi.*.yaml"))
-        raise FileNotFoundError(f"no stack file {stack_path.name}; stacks: {', '.join(known)}")
-    stack_file = yaml.safe_load(stack_path.read_text()) or {}
-    placeholders: list[str] = []
-
-    def unseal(full: str, value: Any) -> Any:
-        if isinstance(value, dict) and set(value) == {"secure"}:
-            placeholders.append(full)
-            return f"offline-placeholder-{full.replace(':', '-')}"
-        if isinstance(value, dict):
-            return {k: unseal(full, v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [unseal(full, v) for v in value]
-        return value
-
-    for key, value in (stack_file.get("config") or {}).items():
-        full = key if ":" in key else f"{project}:{key}"
-        config[full] = unseal(full, value)
-    return project, config, placeholders
+    project = load_project(root)
+    if not project.stack_file(stack).is_file():
+        raise FileNotFoundError(f"no stack file {project.stack_file(stack).name}; stacks: {', '.join(project.stacks())}")
+    config = _load_stack_config(project, stack)
+    return config.project, config.values, config.placeholders
 
 
 _PROGRAM_MODULE = "infra.program"
@@ -894,18 +962,18 @@ def preload(module: str) -> None:
 
 
 def _preload_program(root: Path) -> None:
-    """``preload`` the stack program's modules, once per process, before the first run.
-
-    Only for this checkout's program (``root`` is ROOT): another tree's program is another
-    package. Best effort: an import error is left for the run itself to raise, exactly as it
-    would without this step.
+    """``preload`` this repository's stack program (``infra.program``), once per process,
+    before the first run. Another project's program is left alone: its imports run with
+    the collector paused anyway, and the CLI freezes what is alive before it exits.
+    Best effort: an import error is left for the run itself to raise, exactly as it would
+    without this step.
     """
     global _program_preloaded
-    if _program_preloaded or root.resolve() != ROOT:
+    if _program_preloaded or Path(root).resolve() != ROOT or not (ROOT / "infra" / "program.py").is_file():
         return
     _program_preloaded = True
-    if str(root) not in sys.path:  # as infra/__main__.py does when the program runs
-        sys.path.insert(0, str(root))
+    if str(ROOT) not in sys.path:  # as infra/__main__.py does when the program runs
+        sys.path.insert(0, str(ROOT))
     try:
         preload(_PROGRAM_MODULE)
     except Exception:  # noqa: BLE001 - the program run reports it
@@ -918,27 +986,34 @@ def synth_stack(
     *,
     root: Optional[Path] = None,
     preview: bool = False,
+    sets: Sequence[ConfigSet] = (),
 ) -> Plan:
     """Run the project's program (``main`` of ``Pulumi.yaml``) with ``Pulumi.<stack>.yaml``.
 
-    ``overrides`` replaces whole config keys (``{"webstack:app": {...}}``); a value of
-    ``None`` removes the key.
+    ``overrides`` replaces whole config keys (``{"webstack:app": {...}}``; ``None`` removes
+    the key); then ``sets`` (``--set`` paths) are merged in, like ``pulumi config set --path``.
+    The project is the one at ``root``, default: found from the current directory.
     """
-    root = root or find_project()
-    project, config, placeholders = load_stack_config(stack, root)
+    project = load_project(root)
+    if not project.stack_file(stack).is_file():
+        raise FileNotFoundError(f"no stack file {project.stack_file(stack).name}; stacks: {', '.join(project.stacks())}")
+    loaded = _load_stack_config(project, stack)
+    config = dict(loaded.values)
     for key, value in (overrides or {}).items():
         if value is None:
             config.pop(key, None)
         else:
             config[key] = value
-    main = program_path(root)
-    _preload_program(root)
+    config = apply_sets(config, sets)
+    main = project.program_file
+    _preload_program(project.root)
     return synth(
         lambda: runpy.run_path(str(main), run_name="__main__"),
-        project=project,
+        project=project.name,
         stack=stack,
         config=config,
-        secret_keys=placeholders,
+        secret_keys=loaded.placeholders,
         preview=preview,
-        placeholders=placeholders,
+        placeholders=loaded.placeholders,
+        work_dir=project.work_dir,
     )

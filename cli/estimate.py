@@ -513,9 +513,8 @@ def render_text(plan: Plan, deploy: DeployEstimate, cost: CostEstimate) -> str:
 
 
 def _cmd_estimate(args: argparse.Namespace) -> int:
-    from pulumi_webstack_cli.main import parse_overrides, plan_for
-
-    plan = plan_for(args.stack, parse_overrides(args.set))
+    session = args.session
+    plan = session.plan(session.stack(args), args.set)
     deploy, cost = deploy_estimate(plan), cost_estimate(plan)
     if args.json:
         print(json.dumps(to_plain(to_json(plan, deploy, cost)), indent=2))
@@ -524,16 +523,16 @@ def _cmd_estimate(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers: Any) -> None:
-    from pulumi_webstack_cli.main import add_set_option
+def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
+    from pulumi_webstack_cli.main import add_set_option, add_stack_options
 
     parser = subparsers.add_parser(
-        "estimate", help="deploy critical path and monthly cost estimate of a stack",
-        description="Estimate how long a first `pulumi up` of STACK takes (the longest chain of "
+        "estimate", parents=[common], help="deploy critical path and monthly cost estimate of a stack",
+        description="Estimate how long a first `pulumi up` of the stack takes (the longest chain of "
                     "dependent creations, typical AWS creation times) and its monthly cost "
                     f"(on-demand {prices.REGION} list prices as of {prices.AS_OF}).",
     )
-    parser.add_argument("stack", help="stack name (reads Pulumi.<stack>.yaml)")
+    add_stack_options(parser)
     parser.add_argument("--json", action="store_true", help="machine-readable estimate (schemaVersion 1)")
     add_set_option(parser)
     parser.set_defaults(func=_cmd_estimate)

@@ -45,8 +45,14 @@ from typing import Any, Optional
 
 import pulumi
 import pulumi_aws as aws
-import pulumi_kubernetes as k8s
 import pulumi_random as random
+
+from pulumi_webstack.extras import missing_sdk
+
+try:
+    import pulumi_kubernetes as k8s
+except ModuleNotFoundError as _missing:  # an optional SDK: name the extra that installs it
+    raise missing_sdk(_missing, "KubernetesApp") from None
 
 from pulumi_webstack import headers as h
 from pulumi_webstack import kubernetes_network

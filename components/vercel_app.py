@@ -51,7 +51,13 @@ from typing import Any, Optional
 import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
-import pulumiverse_vercel as vercel
+
+from pulumi_webstack.extras import missing_sdk
+
+try:
+    import pulumiverse_vercel as vercel
+except ModuleNotFoundError as _missing:  # an optional SDK: name the extra that installs it
+    raise missing_sdk(_missing, "VercelApp") from None
 
 from pulumi_webstack import headers as h
 from pulumi_webstack import secure_compute

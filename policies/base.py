@@ -22,7 +22,7 @@ from pulumi_policy import (
 )
 
 from pulumi_webstack_policies.settings import policy_config
-from pulumi_webstack_policies.values import UNKNOWN, Evaluation, lookup, truthy
+from pulumi_webstack_policies.values import UNKNOWN, Evaluation, lookup, shown, truthy
 
 MANDATORY = EnforcementLevel.MANDATORY
 ADVISORY = EnforcementLevel.ADVISORY
@@ -58,7 +58,7 @@ def require_true(subject: Subject, ev: Evaluation, prop: str, fix: str) -> None:
     """Report ``<resource>: <prop> is <value>: <fix>`` unless the flag ``prop`` is on (an unknown is not judged)."""
     value = ev.get(subject.props, prop)
     if value is not UNKNOWN and not truthy(value):
-        ev.violation(f"{subject.label}: {prop} is {value!r}: {fix}")
+        ev.violation(f"{subject.label}: {prop} is {shown(value)}: {fix}")
 
 
 ResourceCheck = Callable[[Subject, dict, Evaluation], None]

@@ -25,7 +25,7 @@ from pulumi_webstack_policies.base import (
     stack_policy,
 )
 from pulumi_webstack_policies.settings import schema
-from pulumi_webstack_policies.values import UNKNOWN, Evaluation, as_int, elements, lookup, truthy, unset
+from pulumi_webstack_policies.values import UNKNOWN, Evaluation, as_int, elements, lookup, shown, truthy, unset
 
 RDS_INSTANCE = "aws:rds/instance:Instance"
 RDS_CLUSTER = "aws:rds/cluster:Cluster"
@@ -303,7 +303,7 @@ def check_backups(subject: Subject, cfg: dict, ev: Evaluation) -> None:
         minimum = as_int(cfg.get("minCacheSnapshotRetentionDays")) or 0
         value = ev.get(p, "snapshotRetentionLimit")
         if value is not UNKNOWN and (as_int(value) or 0) < minimum:
-            ev.violation(f"{who}: snapshotRetentionLimit is {value!r}: keep at least {minimum} daily snapshots "
+            ev.violation(f"{who}: snapshotRetentionLimit is {shown(value)}: keep at least {minimum} daily snapshots "
                          "(snapshot_retention_limit)")
         return
     if _is_replica(p):
@@ -311,7 +311,7 @@ def check_backups(subject: Subject, cfg: dict, ev: Evaluation) -> None:
     minimum = as_int(cfg.get("minRetentionDays")) or 0
     value = ev.get(p, "backupRetentionPeriod")
     if value is not UNKNOWN and (as_int(value) or 0) < minimum:
-        ev.violation(f"{who}: backupRetentionPeriod is {value!r}: keep automated backups (and point-in-time "
+        ev.violation(f"{who}: backupRetentionPeriod is {shown(value)}: keep automated backups (and point-in-time "
                      f"recovery) for at least {minimum} days")
 
 

@@ -35,7 +35,7 @@ from pulumi_webstack_policies.base import (
     stack_policy,
 )
 from pulumi_webstack_policies.settings import schema
-from pulumi_webstack_policies.values import UNKNOWN, Evaluation, as_int, elements, entries, lookup, truthy, unset
+from pulumi_webstack_policies.values import UNKNOWN, Evaluation, as_int, elements, entries, lookup, shown, truthy, unset
 
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
 RESPONSE_HEADERS_POLICY = "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy"
@@ -148,7 +148,7 @@ def hsts_problems(
     if max_age is not UNKNOWN:
         age = as_int(max_age)
         if age is None or age < minimum:
-            out.append(f"{where} {names[0]} is {max_age!r}: set it to at least {minimum} seconds")
+            out.append(f"{where} {names[0]} is {shown(max_age)}: set it to at least {minimum} seconds")
     if include_subdomains is not UNKNOWN and not truthy(include_subdomains):
         out.append(f"{where} lacks {names[1]}: add it so every subdomain is HTTPS-only too")
     if truthy(cfg.get("requireHstsPreload")) and preload is not UNKNOWN and not truthy(preload):

@@ -107,9 +107,13 @@ def _split_entry(name: str, value: Any, source: str) -> tuple[Optional[Enforceme
 
 
 def resolve(
-    policies: Iterable[Policy], given: Optional[Mapping[str, Any]] = None, *, source: str = "policy config"
+    policies: Iterable[Policy], given: Optional[Mapping[str, Any]] = None, *, source: str = "policy config",
+    default_level: EnforcementLevel = EnforcementLevel.ADVISORY,
 ) -> dict[str, ResolvedPolicyConfig]:
     """Merge schema defaults, ``all`` and per-policy entries the way the Pulumi CLI does.
+
+    ``default_level`` is the level of a policy that declares none: the pack's own
+    ``enforcement_level`` (``PolicyPack(..., enforcement_level=...)``), advisory by default.
 
     Raises :class:`PolicyConfigError` naming the file, the key and what is allowed, for an
     unknown policy name, an invalid level or a value the policy's schema rejects.
@@ -117,7 +121,7 @@ def resolve(
     policies = list(policies)
     by_name = {p.name: p for p in policies}
     result = {
-        p.name: ResolvedPolicyConfig(p.enforcement_level or EnforcementLevel.ADVISORY, defaults(p))
+        p.name: ResolvedPolicyConfig(p.enforcement_level or default_level, defaults(p))
         for p in policies
     }
     given = dict(given or {})
@@ -173,11 +177,12 @@ def _validate(policy: Policy, props: Mapping[str, Any], source: str) -> None:
         _check_value(where, value, known[key])
 
 
-def config_file_for(stack: str, tier: Optional[str] = None) -> Optional[Path]:
-    """``policies/config/<stack>.json``, else ``<tier>.json``, else None (pack defaults)."""
+def config_file_for(stack: str, tier: Optional[str] = None, config_dir: Path = CONFIG_DIR) -> Optional[Path]:
+    """``<config_dir>/<stack>.json``, else ``<tier>.json``, else None (pack defaults).
+    ``config_dir`` defaults to this pack's ``policies/config``."""
     for candidate in (stack, tier):
         if candidate:
-            path = CONFIG_DIR / f"{candidate}.json"
+            path = config_dir / f"{candidate}.json"
             if path.is_file():
                 return path
     return None

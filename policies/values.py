@@ -133,6 +133,14 @@ def plain(value: Any) -> Any:
     return value
 
 
+def shown(value: Any) -> str:
+    """A property value as a message quotes it: ``repr``, with whole numbers as whole numbers
+    (numbers cross the wire as floats: a retention of 7 days arrives as ``7.0``)."""
+    if isinstance(value, float) and value.is_integer():
+        return repr(int(value))
+    return repr(plain(value)) if is_mapping(value) or is_sequence(value) else repr(value)
+
+
 def unset(value: Any) -> bool:
     """Not set at all: absent or empty (an unknown, computed value counts as set)."""
     return value is None or value == ""

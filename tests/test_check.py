@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
+from pathlib import Path
 
 import pulumi
 import pulumi_aws as aws
@@ -18,6 +20,7 @@ import pulumi_kubernetes as k8s
 import pulumiverse_vercel as vercel
 import pytest
 
+import pulumi_webstack_cli.engine
 import pulumi_webstack_cli.main
 from pulumi_webstack_cli.check import CheckReport, check_plan
 from pulumi_webstack_cli.main import main
@@ -229,7 +232,7 @@ def test_cli_check_passes_prod(capsys):
 def test_cli_check_fails_listing_policy_resource_message_fix(monkeypatch, capsys):
     weak = _edit(_plan("prod"), "aws:cloudfront/distribution:Distribution", "defaultCacheBehavior.viewerProtocolPolicy",
                  "allow-all")
-    monkeypatch.setattr(pulumi_webstack_cli.main, "plan_for", lambda stack, overrides=None: weak)
+    monkeypatch.setattr(pulumi_webstack_cli.main, "plan_for", lambda stack, *_, **__: weak)
     assert main(["check", "prod"]) == 1
     out = capsys.readouterr().out
     dist = weak.by_type("aws:cloudfront/distribution:Distribution")[0]
@@ -242,7 +245,7 @@ def test_cli_check_fails_listing_policy_resource_message_fix(monkeypatch, capsys
 
 def test_cli_json_report_is_stable(monkeypatch, capsys):
     weak = _edit(_plan("prod"), "aws:rds/proxy:Proxy", "requireTls", False)
-    monkeypatch.setattr(pulumi_webstack_cli.main, "plan_for", lambda stack, overrides=None: weak)
+    monkeypatch.setattr(pulumi_webstack_cli.main, "plan_for", lambda stack, *_, **__: weak)
     assert main(["check", "prod", "--json"]) == 1
     data = json.loads(capsys.readouterr().out)
     assert data["schemaVersion"] == 1 and data["stack"] == "prod" and data["policyPack"] == "webstack-security"
@@ -262,7 +265,7 @@ def test_secret_values_are_never_printed(monkeypatch, capsys):
                  Secret(secret))
     report = check_plan(weak, "prod")
     assert any("minimumProtocolVersion is '[secret]'" in v.message for v in report.mandatory)
-    monkeypatch.setattr(pulumi_webstack_cli.main, "plan_for", lambda stack, overrides=None: weak)
+    monkeypatch.setattr(pulumi_webstack_cli.main, "plan_for", lambda stack, *_, **__: weak)
     main(["check", "prod", "--json"])
     main(["check", "prod"])
     assert secret not in capsys.readouterr().out
@@ -274,6 +277,8 @@ def test_cli_policy_config_option_and_errors(tmp_path, capsys):
     assert main(["check", "dev", "--policy-config", str(strict)]) == 1
     out = capsys.readouterr().out
     assert str(strict) in out and "backupRetentionPeriod" in out
+    # Numbers cross the analyzer's wire as floats; messages quote whole numbers as whole numbers.
+    assert re.search(r"backupRetentionPeriod is \d+: keep automated backups", out)
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"cloudfront-waf": {"enforcementLevel": "loud"}}))
     assert main(["check", "dev", "--policy-config", str(bad)]) == 2
@@ -287,3 +292,91 @@ def test_stack_without_its_own_file_uses_its_tier():
     plan = _plan("staging")
     renamed = Plan(plan.project, "staging-eu", plan.resources, plan.outputs, plan.placeholders, plan.config)
     assert check_plan(renamed).policy_config == "policies/config/staging.json"
+
+
+# ------------------------------------------------------------------ CI outputs, other packs
+
+
+def test_sarif_is_what_github_code_scanning_reads(monkeypatch, capsys, tmp_path):
+    weak = _edit(_plan("prod"), "aws:rds/proxy:Proxy", "requireTls", False)
+    monkeypatch.setattr(pulumi_webstack_cli.main, "plan_for", lambda stack, *_, **__: weak)
+    summary = tmp_path / "summary.md"
+    summary.write_text("earlier step\n")
+    assert main(["check", "prod", "--format", "sarif", "--summary", str(summary)]) == 1
+    sarif = json.loads(capsys.readouterr().out)
+    assert sarif["version"] == "2.1.0" and sarif["$schema"].endswith("sarif-2.1.0.json")
+    [run] = sarif["runs"]
+    assert run["tool"]["driver"]["name"] == "webstack check"
+    rules = run["tool"]["driver"]["rules"]
+    assert len(rules) == 25 and len({r["id"] for r in rules}) == 25
+    rule = next(r for r in rules if r["id"] == "rds-proxy-require-tls")
+    assert rule["properties"]["security-severity"] == "8.0" and "security" in rule["properties"]["tags"]
+    assert rule["help"]["text"] and rule["shortDescription"]["text"]
+    assert run["automationDetails"]["id"] == "webstack-check/prod/"
+    [result] = [r for r in run["results"] if r["level"] == "error"]
+    assert result["ruleId"] == "rds-proxy-require-tls" and rules[result["ruleIndex"]]["id"] == result["ruleId"]
+    [location] = result["locations"]
+    physical = location["physicalLocation"]
+    # The line of the project's code that created the proxy (paths relative to the repository).
+    assert physical["artifactLocation"] == {"uri": "components/database.py", "uriBaseId": "%SRCROOT%"}
+    source = (pulumi_webstack_cli.engine.ROOT / "components" / "database.py").read_text().splitlines()
+    assert "aws.rds.Proxy(" in source[physical["region"]["startLine"] - 1]
+    assert location["logicalLocations"][0]["fullyQualifiedName"].endswith("::database-proxy")
+    assert len(result["partialFingerprints"]["webstackFinding/v1"]) == 32
+    assert all(r["level"] in ("error", "warning", "note") for r in run["results"])
+    # ... and the job summary got the Markdown, appended.
+    text = summary.read_text()
+    assert text.startswith("earlier step\n### Policy check `prod`: ❌ failed")
+    assert "| mandatory | `rds-proxy-require-tls` | high | `database-proxy` (`aws:rds/proxy:Proxy`) |" in text
+
+
+def test_a_resource_built_by_an_installed_component_points_at_the_program_line():
+    plan = _plan("prod")
+    proxy = plan.one("aws:rds/proxy:Proxy")
+    from pulumi_webstack_cli.check import source_location
+
+    installed = [(f"/venv/lib/python3.11/site-packages/pulumi_webstack/{Path(f).name}", line)
+                 for f, line in proxy.stack_trace if "/components/" in f]
+    program = [(f, line) for f, line in proxy.stack_trace if "/infra/" in f]
+    moved = dataclasses.replace(proxy, stack_trace=tuple(installed + program))
+    edited = Plan(plan.project, plan.stack, [moved if r is proxy else r for r in plan.resources], plan.outputs)
+    path, line = source_location(edited, moved, pulumi_webstack_cli.engine.ROOT)
+    assert path == "infra/program.py" and "Database(" in (pulumi_webstack_cli.engine.ROOT / path).read_text().splitlines()[line - 1]
+
+
+def test_another_policy_pack_directory_is_loaded_without_serving_it(tmp_path, capsys):
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    (pack / "PulumiPolicy.yaml").write_text("runtime: python\n")
+    (pack / "__main__.py").write_text('''
+from pulumi_policy import EnforcementLevel, PolicyPack, ResourceValidationPolicy
+
+def no_public_buckets(args, report):
+    if args.resource_type == "aws:s3/bucket:Bucket" and args.props.get("acl") == "public-read":
+        report("public bucket")
+
+def flow_logs_kept_a_year(args, report):
+    if args.resource_type == "aws:cloudwatch/logGroup:LogGroup" and args.props.get("retentionInDays", 0) < 365:
+        report(f"retentionInDays is {args.props.get('retentionInDays')}: keep logs a year")
+
+PolicyPack("team-rules", [
+    ResourceValidationPolicy(name="no-public-buckets", description="No public buckets.", validate=no_public_buckets),
+    ResourceValidationPolicy(name="logs-a-year", description="Logs are kept a year.", validate=flow_logs_kept_a_year),
+], enforcement_level=EnforcementLevel.MANDATORY)
+raise SystemExit("the real PolicyPack would have blocked serving; this line is never reached")
+''')
+    assert main(["check", "dev", "--policy-pack", str(pack), "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["policyPack"] == "team-rules" and report["policies"] == 2 and report["policyConfig"] is None
+    assert {v["policy"] for v in report["violations"]} == {"logs-a-year"}
+    assert all(v["level"] == "mandatory" for v in report["violations"])  # the pack's own level
+    (pack / "PulumiPolicy.yaml").unlink()
+    assert main(["check", "dev", "--policy-pack", str(pack)]) == 2
+    assert "no PulumiPolicy.yaml there" in capsys.readouterr().err
+
+
+def test_this_repositorys_pack_directory_is_the_builtin_pack(capsys):
+    assert main(["check", "prod", "--policy-pack", str(pulumi_webstack_cli.engine.ROOT / "policies"), "--json"]) == 0
+    from_dir = json.loads(capsys.readouterr().out)
+    assert main(["check", "prod", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == from_dir

@@ -19,17 +19,8 @@ import pulumi_aws as aws
 import pytest
 
 from pulumi_webstack_cli.main import main
-from pulumi_webstack_cli.diff import (
-    MAX_COMMENT_CHARS,
-    Masked,
-    diff_plans,
-    diff_sides,
-    diff_values,
-    flatten,
-    render_markdown,
-    side_from_payload,
-    to_json,
-)
+from pulumi_webstack_cli.diff import Masked, diff_plans, diff_sides, diff_values, flatten, side_from_payload
+from pulumi_webstack_cli.diff_report import MAX_COMMENT_CHARS, render_markdown, to_json
 from pulumi_webstack_cli.engine import ROOT, synth
 from tests.conftest import cached_plan
 
@@ -45,7 +36,7 @@ def cached_cli(monkeypatch):
     """The CLI planning through the session's plan cache (same plans, planned once)."""
     import pulumi_webstack_cli.main
 
-    monkeypatch.setattr(pulumi_webstack_cli.main, "plan_for", lambda stack, overrides=None: cached_plan(stack, overrides))
+    monkeypatch.setattr(pulumi_webstack_cli.main, "plan_for", lambda stack, *_, **__: cached_plan(stack))
 
 
 def changed(diff, name, type_=None):
@@ -70,7 +61,7 @@ def test_identical_stacks_have_no_changes(capsys, cached_cli):
     diff = diff_plans(cached_plan("staging"), cached_plan("staging"))
     assert diff.resources == [] and diff.outputs == [] and not diff.has_changes
     assert diff.unchanged_resources == len(cached_plan("staging"))
-    code, out, _ = run(capsys, "diff", "staging", "staging", "--exit-code")
+    code, out, _ = run(capsys, "diff", "staging", "staging", "--exit-code", "--format", "markdown")
     assert code == 0
     assert out.startswith("<!-- webstack-diff:staging..staging -->\n")
     assert f"**No changes**: both plans have the same {len(cached_plan('staging'))} resources" in out
@@ -161,6 +152,22 @@ def test_json_output_has_every_change(capsys, cached_cli):
     vpc = next(r for r in d["resources"] if r["name"] == "network-vpc")
     assert vpc["changes"] == [{"path": "cidrBlock", "op": "change", "old": "10.41.0.0/16", "new": "10.42.0.0/16"}]
     assert d["summary"]["components"]["network"]["change"] >= 4
+
+
+def test_on_a_terminal_it_reads_like_pulumi_preview_diff(staging_prod, capsys, cached_cli):
+    code, out, _ = run(capsys, "diff", "staging", "prod")
+    lines = out.splitlines()
+    assert code == 0 and lines[0] == "Offline plan diff: staging → prod"
+    vpc = lines.index("  ~ aws:ec2/vpc:Vpc  network-vpc  (network)  (update)")
+    assert lines[vpc + 1] == '      ~ cidrBlock: "10.41.0.0/16" => "10.42.0.0/16"'
+    assert "  + aws:ec2/subnet:Subnet  network-private-2  (network)  (create)" in lines
+    assert any(line.startswith("  - ") and line.endswith("(delete)") for line in lines)
+    c = staging_prod.counts()
+    assert (f"Resources: + {c['add']} to create, ~ {c['change']} to update, - {c['remove']} to delete, "
+            f"{staging_prod.unchanged_resources} unchanged; {len(staging_prod.outputs)} outputs changed") in lines
+    assert "\x1b[" not in out
+    _, coloured, _ = run(capsys, "diff", "staging", "prod", "--color", "always")
+    assert "\x1b[33m~ cidrBlock: " in coloured and "\x1b[32;1m+\x1b[0m" in coloured and "\x1b[31;1m-\x1b[0m" in coloured
 
 
 def test_exit_code_flag_reports_changes_like_git_diff(capsys, cached_cli):
@@ -383,7 +390,8 @@ def clone_diff(repo):
     """`webstack diff prod dev qa --base HEAD~1 --exit-code`, run in the repository like a user would."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env["PYTHONPATH"] = str(repo)
-    return subprocess.run([sys.executable, "-m", "pulumi_webstack_cli.main", "diff", "prod", "dev", "qa", "--base", "HEAD~1", "--exit-code"],
+    return subprocess.run([sys.executable, "-m", "pulumi_webstack_cli.main", "diff", "prod", "dev", "qa", "--base", "HEAD~1", "--exit-code",
+                           "--format", "markdown"],
                           cwd=repo, env=env, capture_output=True, text=True, timeout=900)
 
 
@@ -453,3 +461,21 @@ def test_a_commit_without_the_stack_files_needs_no_subprocess(tmp_path):
     from pulumi_webstack_cli.diff import plan_checkout
 
     assert plan_checkout(tmp_path, ["prod"], b"k") == {"prod": {"status": "missing", "error": "no Pulumi.prod.yaml"}}
+
+
+def test_base_works_from_a_git_worktree_of_the_repository(repo, tmp_path):
+    """A worktree's .git is a file: the ref resolves in the worktree's repository and the
+    temporary checkout is another worktree of it, removed afterwards."""
+    from pulumi_webstack_cli.diff import checkout_at, resolve_ref
+
+    worktree = tmp_path / "feature"
+    _git(repo, "worktree", "add", "--quiet", "--detach", str(worktree), "HEAD")
+    try:
+        assert (worktree / ".git").is_file()
+        top, commit = resolve_ref(worktree, "HEAD~1")
+        assert top == worktree.resolve() and commit == _git(repo, "rev-parse", "HEAD~1").strip()
+        with checkout_at(top, commit) as tree:
+            assert "azCount: 9" in (tree / "Pulumi.dev.yaml").read_text()
+    finally:
+        _git(repo, "worktree", "remove", "--force", str(worktree))
+    assert len(_git(repo, "worktree", "list").splitlines()) == 1

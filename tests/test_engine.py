@@ -10,6 +10,8 @@ import pulumi_aws as aws
 import pytest
 
 import pulumi_webstack_cli.check
+import pulumi_webstack_cli.engine as engine
+from pulumi.runtime import stack as pulumi_stack
 from pulumi_webstack_cli.check import check_plan
 from infra.config import ConfigError
 from pulumi_webstack_cli.engine import Plan, Secret, gc_paused, load_stack_config, synth, synth_stack
@@ -193,3 +195,48 @@ def test_the_collector_is_paused_while_a_program_runs_and_while_the_pack_checks(
     check_plan(cached_plan("dev"))
     assert seen == [("program", False), ("pack", False)]
     assert gc.isenabled()
+
+
+# ------------------------------------------------------------------- what it needs of the SDK
+
+
+def test_the_installed_sdk_offers_everything_the_engine_uses():
+    """The SDK canary (.github/workflows/sdk-canary.yml) runs this against the newest Pulumi
+    release: a change to the runtime API the engine builds on fails here, loudly."""
+    assert engine.sdk_problems() == []
+
+
+def test_the_wire_format_constants_are_the_sdks():
+    from pulumi.runtime import rpc
+
+    sdk = {name: getattr(rpc, name, None) for name in ("_special_sig_key", "_special_secret_sig",
+                                                        "_special_resource_sig", "_special_asset_sig",
+                                                        "_special_archive_sig", "_special_output_value_sig", "UNKNOWN")}
+    ours = dict(zip(sdk, (engine._SIG, engine._SECRET_SIG, engine._RESOURCE_SIG, engine._ASSET_SIG,
+                          engine._ARCHIVE_SIG, engine._OUTPUT_SIG, engine.UNKNOWN_WIRE)))
+    # Protocol constants: an SDK that still names them must agree (one that renamed them cannot disagree).
+    assert {k: v for k, v in sdk.items() if v is not None} == {k: ours[k] for k, v in sdk.items() if v is not None}
+
+
+def test_the_stock_wait_gives_the_same_plan(monkeypatch):
+    """Without the faster wait (an SDK whose internals moved), plans are identical, only slower."""
+    fast = synth_stack("prod").to_json()
+    monkeypatch.setattr(engine, "sdk_problems", lambda: ["pretend the SDK changed"])
+    calls = []
+    stock = pulumi_stack.wait_for_rpcs
+
+    async def counting(*args, **kwargs):
+        calls.append(1)
+        return await stock(*args, **kwargs)
+
+    monkeypatch.setattr(pulumi_stack, "wait_for_rpcs", counting)
+    assert synth_stack("prod").to_json() == fast
+    assert calls  # the stock wait ran
+
+
+def test_source_positions_are_recorded():
+    plan = synth_stack("dev")
+    vpc = plan.one("aws:ec2/vpc:Vpc")
+    path, line = vpc.source
+    assert path.endswith("components/network.py") and "aws.ec2.Vpc(" in open(path).read().splitlines()[line - 1]
+    assert any(f.endswith("infra/program.py") for f, _ in vpc.stack_trace)

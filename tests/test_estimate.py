@@ -314,7 +314,7 @@ def test_the_proxy_is_priced_per_vcpu_of_its_target_class():
 
 
 def test_estimate_honours_set(capsys):
-    assert main(["estimate", "prod", "--json", "--set", 'webstack:database={"replicas": 3}']) == 0
+    assert main(["estimate", "prod", "--json", "--set", "webstack:database.crossRegionReplica=null"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert "database-replica-eu-central-1" not in [step["name"] for step in data["deploy"]["chain"]]
     assert data["deploy"]["criticalPathSeconds"] == estimate.deploy_estimate(cached_plan("prod", NO_DR_REPLICA)).critical_path_seconds

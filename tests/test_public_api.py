@@ -379,3 +379,29 @@ def test_a_callers_transformation_reaches_every_child(component):
     assert taggable or component == "KubernetesApp"
     for res in taggable:
         assert res.inputs["tags"]["cost-center"] == "shop-42", res.name
+
+
+def test_a_component_whose_sdk_is_missing_names_the_extra_to_install():
+    """The core install has no Kubernetes or Vercel SDK: the AWS components import without
+    them, and the app tiers say which extra brings theirs."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "sys.modules['pulumi_kubernetes'] = None; sys.modules['pulumiverse_vercel'] = None  # not installed\n"
+        "from pulumi_webstack import Alerting, Backups, Cache, Cdn, Database, Network\n"
+        "for name in ('VercelApp', 'KubernetesApp'):\n"
+        "    try:\n"
+        "        getattr(__import__('pulumi_webstack'), name)\n"
+        "    except ModuleNotFoundError as exc:\n"
+        "        print(exc)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "pulumi_webstack.VercelApp needs the pulumiverse-vercel SDK, which is not installed: "
+        "pip install 'pulumi-webstack[vercel]'",
+        "pulumi_webstack.KubernetesApp needs the pulumi-kubernetes SDK, which is not installed: "
+        "pip install 'pulumi-webstack[kubernetes]'",
+    ]

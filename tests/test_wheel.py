@@ -92,7 +92,7 @@ def test_the_wheel_carries_the_packages_their_data_and_the_version(wheel):
     required = [Requirement(r) for r in re.findall(r"^Requires-Dist: (.+)$", meta, re.M)]
     assert {(r.name, r.specifier) for r in required if r.marker is None} == {
         (r.name, r.specifier) for r in map(Requirement, pinned)}
-    assert "webstack = pulumi_webstack_cli.main:main" in entry_points
+    assert "webstack = pulumi_webstack_cli.main:console" in entry_points
 
 
 # ------------------------------------------------------------------- a fresh virtualenv
@@ -254,9 +254,19 @@ def test_the_example_is_a_project_of_its_own():
     assert project["runtime"] == {"name": "python", "options": {"toolchain": "pip", "virtualenv": ".venv"}}
     assert "main" not in project  # the directory itself, not this repository's infra/
     lines = (EXAMPLE / "requirements.txt").read_text().splitlines()
-    assert [line for line in lines if line and not line.startswith("#")] == [
-        f"pulumi-webstack @ git+https://github.com/example/pulumi-webstack@v{VERSION}"]
-    assert f"# pulumi-webstack @ file:///path/to/dist/pulumi_webstack-{VERSION}-py3-none-any.whl" in lines
+    assert [line for line in lines if line and not line.startswith("#")] == ["../..[cli]"]
+    assert f"#   pulumi-webstack[cli] @ file:///path/to/dist/pulumi_webstack-{VERSION}-py3-none-any.whl" in lines
+
+
+def test_the_examples_requirements_install_this_checkout_without_a_tag(tmp_path):
+    """What `pulumi install` runs in the example (pip, from its directory): it resolves to the
+    checkout the example lives in, with the cli extra, no tag or repository URL needed."""
+    report = tmp_path / "report.json"
+    run(sys.executable, "-m", "pip", "install", "--dry-run", "--quiet", "--no-deps", "--no-index",
+        "--no-build-isolation", "--ignore-installed", "--report", report, "-r", "requirements.txt", cwd=EXAMPLE)
+    [item] = json.loads(report.read_text())["install"]
+    assert item["metadata"]["name"] == "pulumi-webstack" and item["metadata"]["version"] == VERSION
+    assert item["download_info"]["url"] == ROOT.as_uri() and item["requested_extras"] == ["cli"]
 
 
 def test_the_example_imports_only_the_public_api():
@@ -283,3 +293,90 @@ def test_the_example_builds_on_an_existing_vpc_in_a_small_shape():
     assert not any(r.protect for r in plan)
     assert not plan.by_type("aws:rds/proxy:Proxy")
     assert plan.outputs["databaseWriter"] == instances[0].state["address"]
+
+
+# ------------------------------------------- `webstack` from the wheel, on a brand-new project
+
+NEW_PROGRAM = '''"""The inventory team's data tier: its own helpers in components/, the library's components."""
+import pulumi
+
+from components.labels import owner  # this project's own package named `components`
+from pulumi_webstack import Alerting, AlertingArgs, Database, DatabaseArgs, Network, NetworkArgs, Tier
+
+config = pulumi.Config()
+net = Network("inv-net", NetworkArgs(cidr="10.80.0.0/16", az_count=2))
+db = Database("inv-db", DatabaseArgs(
+    subnet_ids=net.subnet_ids, security_group_id=net.database_security_group_id,
+    availability_zones=net.availability_zones, vpc_id=net.vpc_id,
+    instance_class="db.t4g.medium", replicas=config.get_int("replicas") or 0))
+Alerting("inv-alerts", AlertingArgs(tier=Tier.DEV, emails=[config.require("oncall")]), database=db)
+pulumi.export("owner", owner())
+pulumi.export("writer", db.writer_endpoint)
+'''
+
+
+@pytest.fixture(scope="module")
+def new_project(tmp_path_factory, venv) -> Path:
+    """A new Pulumi Python project in a git repository of its own, with a `components/` package."""
+    root = tmp_path_factory.mktemp("inventory")
+    (root / "Pulumi.yaml").write_text("name: inventory\nruntime:\n  name: python\n  options:\n    virtualenv: venv\n"
+                                      "config:\n  inventory:oncall:\n    type: string\n    default: ops@inventory.example.com\n")
+    (root / "Pulumi.dev.yaml").write_text("config:\n  aws:region: eu-west-1\n")
+    (root / "__main__.py").write_text(NEW_PROGRAM)
+    (root / "components").mkdir()
+    (root / "components" / "__init__.py").write_text('"""The inventory team\'s own helpers."""\n')
+    (root / "components" / "labels.py").write_text('def owner() -> str:\n    return "inventory"\n')
+    env = {**outside_env(), "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
+    for cmd in (["init", "-q"], ["add", "."], ["commit", "-q", "-m", "inventory"]):
+        run("git", *cmd, cwd=root, env=env)
+    return root
+
+
+def webstack(venv: Path, project: Path, *argv, expect: int = 0) -> subprocess.CompletedProcess:
+    """The `webstack` console script the wheel installed, run in the project like a user would."""
+    done = subprocess.run([venv.parent / "webstack", *argv], cwd=project, capture_output=True, text=True,
+                          timeout=600, env={**outside_env(), "NO_COLOR": "1"})
+    assert done.returncode == expect, f"webstack {' '.join(argv)} -> {done.returncode}\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}"
+    return done
+
+
+def test_webstack_from_the_wheel_plans_a_new_project_with_its_own_components_folder(venv, new_project):
+    plan = json.loads(webstack(venv, new_project, "synth", "--json").stdout)
+    assert (plan["project"], plan["stack"]) == ("inventory", "dev")
+    assert plan["outputs"]["owner"] == "inventory"  # its components/ package
+    by_type = {r["type"] for r in plan["resources"]}
+    assert {"webstack:index:Network", "webstack:index:Database", "webstack:index:Alerting"} <= by_type
+    emails = {r["inputs"]["endpoint"] for r in plan["resources"]
+              if r["type"] == "aws:sns/topicSubscription:TopicSubscription"}
+    assert emails == {"ops@inventory.example.com"}  # the project default
+    text = webstack(venv, new_project, "synth").stdout
+    assert f"Resources: + {len(plan['resources'])} to create" in text
+
+
+def test_check_estimate_and_diff_work_on_the_new_project(venv, new_project):
+    report = json.loads(webstack(venv, new_project, "check", "--format", "json").stdout)
+    assert report["policyPack"] == "webstack-security" and report["resources"] > 20 and report["passed"]
+    sarif = json.loads(webstack(venv, new_project, "check", "--format", "sarif").stdout)
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in sarif["runs"][0]["results"]}
+    assert uris and uris <= {"__main__.py", "Pulumi.dev.yaml"}  # the project's lines, not site-packages
+    estimate = json.loads(webstack(venv, new_project, "estimate", "--json").stdout)
+    assert estimate["deploy"]["criticalPathSeconds"] > 600 and estimate["cost"]["monthlyTotal"] > 0
+    (new_project / "Pulumi.dev.yaml").write_text("config:\n  aws:region: eu-west-1\n  inventory:replicas: 1\n")
+    try:
+        diff = json.loads(webstack(venv, new_project, "diff", "--base", "HEAD", "--format", "json").stdout)
+    finally:
+        run("git", "checkout", "-q", "--", "Pulumi.dev.yaml", cwd=new_project, env=outside_env())
+    [d] = diff["diffs"]
+    assert (d["old"]["status"], d["new"]["status"]) == ("ok", "ok")
+    added = {r["name"] for r in d["resources"] if r["op"] == "add"}
+    assert "inv-db-replica-1" in added
+
+
+def test_the_library_is_the_wheels_even_beside_a_components_folder(venv, new_project):
+    probe = ("import json, components, pulumi_webstack, pulumi_webstack_cli;"
+             "print(json.dumps([components.__file__, pulumi_webstack.__file__, pulumi_webstack_cli.__file__]))")
+    own, library, tool = json.loads(run(venv, "-c", probe, cwd=new_project, env=outside_env()).strip())
+    site = purelib(venv)
+    assert Path(own) == new_project / "components" / "__init__.py"
+    assert Path(library) == site / "pulumi_webstack" / "__init__.py" and Path(tool).parent == site / "pulumi_webstack_cli"

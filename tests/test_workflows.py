@@ -13,7 +13,8 @@ from typing import Any, Iterator
 import pytest
 import yaml
 
-from pulumi_webstack_cli.diff import MARKER_PREFIX, diff_sides, marker, side_from_payload
+from pulumi_webstack_cli.diff import diff_sides, side_from_payload
+from pulumi_webstack_cli.diff_report import MARKER_PREFIX, marker
 from pulumi_webstack_cli.engine import ROOT
 
 WORKFLOWS = ROOT / ".github" / "workflows"
@@ -54,7 +55,7 @@ def steps(job: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def action(step: dict[str, Any]) -> str:
-    """``actions/checkout@v6`` -> ``actions/checkout``; "" for run steps."""
+    """``actions/checkout@<sha>`` -> ``actions/checkout``; "" for run steps."""
     return step.get("uses", "").split("@", 1)[0]
 
 
@@ -72,17 +73,71 @@ def runs(job: dict[str, Any]) -> str:
     return "\n".join(s.get("run", "") for s in steps(job))
 
 
-def test_the_four_workflows_exist_and_parse():
-    assert set(all_workflows()) == {"pr.yml", "pr-comment.yml", "preview.yml", "deploy.yml"}
+def test_the_workflows_exist_and_parse():
+    assert set(all_workflows()) == {"pr.yml", "pr-comment.yml", "preview.yml", "deploy.yml", "scan.yml",
+                                    "sdk-canary.yml"}
     assert STACKS == ["dev", "prod", "staging"]
 
 
-def test_every_action_is_pinned_to_a_release():
+def test_every_action_is_pinned_by_commit_with_its_release_noted():
+    """A tag can be moved; a commit cannot. The comment names the release, which Dependabot
+    updates with the pin."""
+    for name in sorted(WORKFLOWS.glob("*.yml")):
+        uses = re.findall(r"^\s*(?:- )?uses: (\S+)(.*)$", name.read_text(), flags=re.M)
+        assert uses, name
+        for ref, comment in uses:
+            assert re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", ref), (name.name, ref)
+            assert re.fullmatch(r" # v\d+\.\d+\.\d+", comment), (name.name, ref, comment)
+
+
+def test_one_release_of_each_action_everywhere():
+    pins: dict[str, set[str]] = {}
+    for path in WORKFLOWS.glob("*.yml"):
+        for ref in re.findall(r"uses: (\S+)", path.read_text()):
+            name, sha = ref.split("@")
+            pins.setdefault(name.split("/")[0] + "/" + name.split("/")[1], set()).add(sha)
+    assert {name: len(shas) for name, shas in pins.items()} == {name: 1 for name in pins}
+
+
+def test_dependabot_keeps_the_pins_and_the_lock_current():
+    config = yaml.safe_load((ROOT / ".github" / "dependabot.yml").read_text())
+    assert config["version"] == 2
+    assert {(u["package-ecosystem"], u["directory"]) for u in config["updates"]} == {("github-actions", "/"), ("uv", "/")}
+
+
+def test_the_pulumi_cli_is_the_version_of_the_locked_sdk():
+    """The CLI and the Python SDK are released together under one version number."""
+    import tomllib
+
+    lock = tomllib.loads((ROOT / "uv.lock").read_text())
+    [sdk] = [p["version"] for p in lock["package"] if p["name"] == "pulumi"]
+    assert (ROOT / ".pulumi-version").read_text().strip() == sdk
+    installs = [s for w in all_workflows().values() for j in w["jobs"].values() for s in steps(j)
+                if action(s) == "pulumi/actions"]
+    assert installs and all(s["with"]["pulumi-version-file"] == ".pulumi-version" for s in installs)
+
+
+def test_ci_installs_from_the_lock():
     for name, workflow in all_workflows().items():
-        for job in workflow["jobs"].values():
-            for step in steps(job):
-                if "uses" in step:
-                    assert re.fullmatch(r"[\w.-]+/[\w.-]+@v\d+(\.\d+){0,2}", step["uses"]), (name, step["uses"])
+        for job_name, job in workflow["jobs"].items():
+            if any(action(s) == "actions/setup-python" for s in steps(job)):
+                uv = the_step(job, "astral-sh/setup-uv")
+                assert uv["with"]["version"] == re.search(r"UV_VERSION := (\S+)", (ROOT / "Makefile").read_text()).group(1)
+                assert any(r.startswith("make ") for r in runs(job).splitlines()), (name, job_name)
+    assert "sync --locked" in (ROOT / "Makefile").read_text()
+
+
+def test_aws_sessions_last_as_long_as_the_job():
+    for name in ("deploy.yml", "preview.yml"):
+        for job in load(name)["jobs"].values():
+            creds = the_step(job, "aws-actions/configure-aws-credentials")["with"]
+            assert creds["role-duration-seconds"] >= job["timeout-minutes"] * 60, name
+    # The longest: a first prod deploy's critical path (webstack estimate) fits with room for the drift check.
+    from pulumi_webstack_cli.estimate import deploy_estimate
+    from tests.conftest import cached_plan
+
+    prod = load("deploy.yml")["jobs"]["prod"]
+    assert deploy_estimate(cached_plan("prod")).critical_path_seconds * 2 <= prod["timeout-minutes"] * 60
 
 
 # ------------------------------------------------------------------------------- pr.yml
@@ -97,7 +152,7 @@ def test_pr_runs_on_pull_request_with_a_read_only_token(pr):
     assert triggers(pr) == {"pull_request"}
     assert pr["permissions"] == {"contents": "read"}
     assert all("permissions" not in job for job in pr["jobs"].values())
-    assert set(pr["jobs"]) == {"test", "check", "diff"}
+    assert set(pr["jobs"]) == {"test", "check", "lint", "diff"}
 
 
 def test_pr_jobs_do_not_leave_the_token_to_pr_code(pr):
@@ -109,10 +164,22 @@ def test_pr_runs_make_test(pr):
     assert "make test" in runs(pr["jobs"]["test"]).splitlines()
 
 
-def test_pr_checks_every_stack(pr):
+def test_pr_checks_every_stack_into_the_log_the_job_summary_and_sarif(pr):
     check = pr["jobs"]["check"]
     assert sorted(check["strategy"]["matrix"]["stack"]) == STACKS
-    assert "make check STACK=${{ matrix.stack }}" in runs(check).splitlines()
+    step = next(s for s in steps(check) if "webstack check" in s.get("run", ""))
+    assert step["env"] == {"STACK": "${{ matrix.stack }}"}
+    assert '.venv/bin/webstack check -s "$STACK" --sarif "sarif/webstack-check-$STACK.sarif" ' \
+           '--summary "$GITHUB_STEP_SUMMARY"' in step["run"]
+    upload = the_step(check, "actions/upload-artifact")
+    assert upload["with"]["name"] == "webstack-sarif-${{ matrix.stack }}" and upload["with"]["path"] == "sarif/"
+    assert upload["if"] == "${{ !cancelled() }}"  # also when the check fails: the alerts are the point
+
+
+def test_pr_lints_the_workflows_with_a_pinned_actionlint(pr):
+    lint = pr["jobs"]["lint"]
+    assert "go install github.com/rhysd/actionlint/cmd/actionlint@v1.7.12" in runs(lint)
+    assert "bin/actionlint" in runs(lint)
 
 
 def test_pr_diffs_every_stack_against_the_base_branch(pr):
@@ -121,15 +188,17 @@ def test_pr_diffs_every_stack_against_the_base_branch(pr):
     # The whole history, so origin/<base> exists; the token is not left behind for PR code.
     assert the_step(diff, "actions/checkout")["with"] == {"fetch-depth": 0, "persist-credentials": False}
     run = index_of(diff, lambda s: "webstack diff" in s.get("run", ""))
-    command = re.search(r"\.venv/bin/webstack diff ([\w ]+) --base \"origin/\$\{BASE_REF\}\" > webstack-diff/diff\.md",
-                        steps(diff)[run]["run"])
-    assert command and sorted(command.group(1).split()) == STACKS
+    command = re.search(r"\.venv/bin/webstack diff ((?:-s \w+ )+)--base \"origin/\$\{BASE_REF\}\" --format markdown "
+                        r"> webstack-diff/diff\.md", steps(diff)[run]["run"])
+    assert command
+    stacks = command.group(1).replace("-s ", "").split()
+    assert sorted(stacks) == STACKS
     script = steps(diff)[run]["run"]
     assert 'cat webstack-diff/diff.md >> "$GITHUB_STEP_SUMMARY"' in script
     assert 'echo "$PR_NUMBER" > webstack-diff/pr-number' in script
     assert diff["env"]["PR_NUMBER"] == "${{ github.event.pull_request.number }}"
     # When the diff fails the comment still says so, under the same marker.
-    assert f"echo '{MARKER_PREFIX}{','.join(command.group(1).split())} -->'" in script
+    assert f"echo '{MARKER_PREFIX}{','.join(stacks)} -->'" in script
 
 
 def test_pr_hands_the_comment_over_as_an_artifact(pr):
@@ -152,17 +221,52 @@ def test_pr_comment_follows_the_pr_workflow(comment, pr):
     assert comment["on"] == {"workflow_run": {"workflows": [pr["name"]], "types": ["completed"]}}
     assert comment["permissions"] == {}
     [job] = comment["jobs"].values()
-    assert job["permissions"] == {"actions": "read", "pull-requests": "write"}
+    assert job["permissions"] == {"actions": "read", "pull-requests": "write", "security-events": "write"}
     assert "github.event.workflow_run.event == 'pull_request'" in job["if"]
 
 
-def test_pr_comment_only_downloads_and_posts(comment):
+def test_pr_comment_only_downloads_posts_and_uploads(comment):
     [job] = comment["jobs"].values()
-    assert [action(s) for s in steps(job)] == ["actions/download-artifact", "actions/github-script"]
+    assert [action(s) for s in steps(job)] == ["actions/download-artifact", "actions/github-script",
+                                               "actions/download-artifact", "github/codeql-action/upload-sarif"]
     assert all("run" not in s for s in steps(job))
     download = steps(job)[0]
     assert download["with"] == {"name": "webstack-diff", "path": "webstack-diff",
                                 "run-id": "${{ github.event.workflow_run.id }}", "github-token": "${{ github.token }}"}
+
+
+def test_pr_comment_uploads_the_sarif_of_the_verified_pr_head(comment):
+    [job] = comment["jobs"].values()
+    script = the_step(job, "actions/github-script")
+    # The PR number is an output only after it was checked against the run's head commit.
+    body = script["with"]["script"]
+    assert body.index("pr.head.sha !== run.head_sha") < body.index("core.setOutput('pr'")
+    sarif = steps(job)[2]
+    assert sarif["if"] == "steps.comment.outputs.pr != ''"
+    assert sarif["with"]["pattern"] == "webstack-sarif-*" and sarif["with"]["merge-multiple"] is True
+    upload = the_step(job, "github/codeql-action/upload-sarif")["with"]
+    assert upload == {"sarif_file": "sarif", "ref": "refs/pull/${{ steps.comment.outputs.pr }}/head",
+                      "sha": "${{ github.event.workflow_run.head_sha }}"}
+
+
+def test_main_s_policy_results_are_the_code_scanning_baseline():
+    scan = load("scan.yml")
+    assert scan["on"] == {"push": {"branches": ["main"]}} and scan["permissions"] == {"contents": "read"}
+    [job] = scan["jobs"].values()
+    assert job["permissions"] == {"contents": "read", "security-events": "write"}
+    assert sorted(job["strategy"]["matrix"]["stack"]) == STACKS
+    assert "--sarif" in runs(job)
+    assert the_step(job, "github/codeql-action/upload-sarif")["with"]["sarif_file"] == \
+        "webstack-check-${{ matrix.stack }}.sarif"
+
+
+def test_the_sdk_canary_runs_the_engine_tests_on_the_newest_pulumi():
+    canary = load("sdk-canary.yml")
+    assert {"schedule", "workflow_dispatch", "pull_request"} <= triggers(canary)
+    assert "cli/engine.py" in canary["on"]["pull_request"]["paths"]
+    [job] = canary["jobs"].values()
+    script = runs(job)
+    assert "--upgrade pulumi " in script and "tests/test_engine.py" in script
 
 
 def test_pr_comment_is_one_sticky_comment_found_by_marker(comment, pr):
@@ -247,7 +351,7 @@ def test_preview_runs_only_where_credentials_exist(preview):
 def test_preview_authenticates_with_oidc_only(preview):
     [job] = preview["jobs"].values()
     aws_creds = the_step(job, "aws-actions/configure-aws-credentials")
-    assert set(aws_creds["with"]) == {"role-to-assume", "role-session-name", "aws-region"}
+    assert set(aws_creds["with"]) == {"role-to-assume", "role-session-name", "aws-region", "role-duration-seconds"}
     pulumi_token = the_step(job, "pulumi/auth-actions")
     assert pulumi_token["with"]["requested-token-type"] == "urn:pulumi:token-type:access_token:organization"
     order = [action(s) for s in steps(job)]
@@ -304,7 +408,7 @@ def test_deploy_enforces_the_pack_then_checks_for_drift(deploy, job_name):
     job = deploy["jobs"][job_name]
     assert job["permissions"] == {"id-token": "write", "contents": "read"}
     assert set(the_step(job, "aws-actions/configure-aws-credentials")["with"]) == {
-        "role-to-assume", "role-session-name", "aws-region"}
+        "role-to-assume", "role-session-name", "aws-region", "role-duration-seconds"}
     the_step(job, "pulumi/auth-actions")
     up = index_of(job, lambda s: s.get("run", "").startswith("pulumi up"))
     check = index_of(job, lambda s: s.get("run", "").startswith("pulumi preview"))
