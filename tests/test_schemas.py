@@ -11,6 +11,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from pulumi_webstack_cli.main import main
+from tests.helpers import KUBERNETES
 
 SCHEMAS = files("pulumi_webstack_cli") / "schemas"
 
@@ -26,8 +27,11 @@ def output(capsys, *argv) -> dict:
     return json.loads(capsys.readouterr().out)
 
 
+KUBERNETES_SETS = [arg for key, value in KUBERNETES.items() for arg in ("--set", f"{key}={json.dumps(value)}")]
+"""``--set`` options planning dev's app tier on Kubernetes (in the cluster's VPC)."""
+
 CASES = {
-    "plan": [("synth", "prod", "--json"), ("synth", "dev", "--json", "--set", 'webstack:app={"platform":"kubernetes"}')],
+    "plan": [("synth", "prod", "--json"), ("synth", "dev", "--json", *KUBERNETES_SETS)],
     "check": [("check", "prod", "--format", "json"),
               ("check", "dev", "--json", "--set", "webstack:database.deletionProtection=false")],
     "diff": [("diff", "staging", "prod", "--format", "json")],

@@ -301,7 +301,7 @@ NEW_PROGRAM = '''"""The inventory team's data tier: its own helpers in component
 import pulumi
 
 from components.labels import owner  # this project's own package named `components`
-from pulumi_webstack import Alerting, AlertingArgs, Database, DatabaseArgs, Network, NetworkArgs, Tier
+from pulumi_webstack import Alerting, AlertingArgs, Database, DatabaseArgs, Network, NetworkArgs, Thresholds
 
 config = pulumi.Config()
 net = Network("inv-net", NetworkArgs(cidr="10.80.0.0/16", az_count=2))
@@ -309,7 +309,8 @@ db = Database("inv-db", DatabaseArgs(
     subnet_ids=net.subnet_ids, security_group_id=net.database_security_group_id,
     availability_zones=net.availability_zones, vpc_id=net.vpc_id,
     instance_class="db.t4g.medium", replicas=config.get_int("replicas") or 0))
-Alerting("inv-alerts", AlertingArgs(tier=Tier.DEV, emails=[config.require("oncall")]), database=db)
+Alerting("inv-alerts", AlertingArgs(thresholds=Thresholds(service_down_minutes=5), emails=[config.require("oncall")]),
+         database=db)
 pulumi.export("owner", owner())
 pulumi.export("writer", db.writer_endpoint)
 '''
