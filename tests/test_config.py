@@ -478,7 +478,10 @@ def test_any_invalid_value_of_any_setting_is_named_and_registers_nothing(case):
         synth_stack("prod", overrides)
     assert caught.value.registered == []
     assert any(p.key == key for p in caught.value.problems), (key, value, [p.text for p in caught.value.problems])
-    # The command line says the same, with exit code 2 and no traceback.
+    # The command line says the same, with exit code 2 and no traceback (there, ``--set``
+    # merges and a null removes the setting, so it means "the default").
+    if value is None:
+        return
     err = io.StringIO()
     with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
         code = webstack(["synth", "prod", "--set", f"webstack:{section}={json.dumps(overrides[f'webstack:{section}'])}"])
