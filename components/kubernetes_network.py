@@ -32,9 +32,8 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from pulumi_webstack import port_rules
+from pulumi_webstack.port_rules import CLOUDFRONT_ORIGIN_FACING
 
-CLOUDFRONT_ORIGIN_FACING = "com.amazonaws.global.cloudfront.origin-facing"
-"""AWS-managed prefix list of the addresses CloudFront connects to origins from."""
 DNS_PROTOCOLS = ("udp", "tcp")
 
 

@@ -9,6 +9,10 @@ from typing import Any, Union
 import pulumi
 import pulumi_aws as aws
 
+CLOUDFRONT_ORIGIN_FACING = "com.amazonaws.global.cloudfront.origin-facing"
+"""AWS-managed prefix list of the addresses CloudFront connects to origins from (it weighs 55
+of a security group's 60 rules: one rule per group can reference it)."""
+
 Port = Union[int, tuple[int, int]]
 """A port, or ``(first, last)`` of a range."""
 
