@@ -584,7 +584,7 @@ class EcsApp(pulumi.ComponentResource):
         )
         aws.iam.RolePolicyAttachment(
             f"{self._name}-infrastructure",
-            role=role.name,
+            role=role.id,
             policy_arn=self._partition.partition.apply(
                 lambda p: f"arn:{p}:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers"),
             opts=self._child,
