@@ -40,7 +40,6 @@ import pulumi
 import pulumi_aws as aws
 
 from pulumi_webstack import port_rules
-from pulumi_webstack.port_rules import CLOUDFRONT_ORIGIN_FACING
 
 INTERFACE_ENDPOINTS = ("ecr.api", "ecr.dkr", "logs", "secretsmanager")
 """AWS services the tasks reach through interface endpoints (private DNS on)."""
@@ -69,18 +68,9 @@ def endpoint_subnets(subnet_ids: list[str], zones: Optional[int]) -> list[str]:
 
 def build(name: str, args: Any, region: pulumi.Output[str], opts: pulumi.ResourceOptions) -> Network:
     """The load balancer's group, the tasks' rules on the app group and the endpoints."""
-    invoke = pulumi.InvokeOptions(parent=opts.parent)
     app = args.app_security_group_id
-    cloudfront = aws.ec2.get_managed_prefix_list_output(name=CLOUDFRONT_ORIGIN_FACING, opts=invoke)
-    balancer = aws.ec2.SecurityGroup(
-        f"{name}-load-balancer",
-        vpc_id=args.vpc_id,
-        description=f"Load balancer of {args.origin_domain}: HTTPS from CloudFront only",
-        tags={"Name": f"{name}-load-balancer"},
-        opts=opts,
-    )
-    port_rules.ingress(f"{name}-load-balancer-from-cloudfront", balancer.id, 443,
-                       "HTTPS from CloudFront's origin-facing servers", opts, prefix_list_id=cloudfront.id)
+    balancer = port_rules.cloudfront_only_group(f"{name}-load-balancer", args.vpc_id,
+                                                f"Load balancer of {args.origin_domain}: HTTPS from CloudFront only", opts)
     port_rules.egress(f"{name}-load-balancer-to-tasks", balancer.id, args.port,
                       "to the app's tasks (traffic and health checks)", opts, referenced_security_group_id=app)
     port_rules.ingress(f"{name}-tasks-from-load-balancer", app, args.port, "app port from the load balancer", opts,

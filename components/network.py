@@ -51,6 +51,31 @@ def public_subnet_cidrs(cidr: str, count: int) -> list[str]:
     return [str(s) for s in reversed(subnets[-count:])] if count else []
 
 
+def subnet_tier(name: str, tier: str, vpc: aws.ec2.Vpc, cidrs: list[str], zones: pulumi.Output[list[str]],
+                opts: pulumi.ResourceOptions) -> tuple[aws.ec2.RouteTable, list[aws.ec2.Subnet]]:
+    """One subnet per zone of ``tier`` (``private`` or ``public``) sharing one route table.
+
+    No subnet gives a public address on launch: the public tier holds only load balancer
+    nodes, which get theirs from Elastic Load Balancing, never a task or an instance.
+    """
+    routes = aws.ec2.RouteTable(f"{name}-{tier}", vpc_id=vpc.id, tags={"Name": f"{name}-{tier}"}, opts=opts)
+    subnets = []
+    for index, cidr in enumerate(cidrs):
+        subnet = aws.ec2.Subnet(
+            f"{name}-{tier}-{index}",
+            vpc_id=vpc.id,
+            cidr_block=cidr,
+            availability_zone=zones[index],
+            map_public_ip_on_launch=False,
+            tags={"Name": f"{name}-{tier}-{index}", "Tier": tier},
+            opts=opts,
+        )
+        aws.ec2.RouteTableAssociation(f"{name}-{tier}-{index}", subnet_id=subnet.id, route_table_id=routes.id,
+                                      opts=opts)
+        subnets.append(subnet)
+    return routes, subnets
+
+
 VPC_ID = r"vpc-[0-9a-f]{8,17}"
 SUBNET_ID = r"subnet-[0-9a-f]{8,17}"
 ROUTE_TABLE_ID = r"rtb-[0-9a-f]{8,17}"
@@ -174,25 +199,8 @@ class Network(pulumi.ComponentResource):
                 filters=[{"name": "opt-in-status", "values": ["opt-in-not-required"]}],
                 opts=invoke,
             ).names.apply(lambda names: sorted(names)[: args.az_count])
-            routes = aws.ec2.RouteTable(
-                f"{name}-private", vpc_id=vpc.id, tags={"Name": f"{name}-private"}, opts=child
-            )
+            routes, subnets = subnet_tier(name, "private", vpc, subnet_cidrs(args.cidr, args.az_count), zones, child)
             self.route_table_ids = [routes.id]
-            subnets = []
-            for index, cidr in enumerate(subnet_cidrs(args.cidr, args.az_count)):
-                subnet = aws.ec2.Subnet(
-                    f"{name}-private-{index}",
-                    vpc_id=vpc.id,
-                    cidr_block=cidr,
-                    availability_zone=zones[index],
-                    map_public_ip_on_launch=False,
-                    tags={"Name": f"{name}-private-{index}", "Tier": "private"},
-                    opts=child,
-                )
-                aws.ec2.RouteTableAssociation(
-                    f"{name}-private-{index}", subnet_id=subnet.id, route_table_id=routes.id, opts=child
-                )
-                subnets.append(subnet)
             self.subnet_ids = pulumi.Output.all(*[s.id for s in subnets])
             self.availability_zones = pulumi.Output.all(*[s.availability_zone for s in subnets])
             # The default group allows all traffic between its members: empty it so nothing
@@ -274,25 +282,9 @@ class Network(pulumi.ComponentResource):
                         child: pulumi.ResourceOptions) -> pulumi.Output[list[str]]:
         """Internet gateway, public route table with the default route, one public subnet per AZ."""
         gateway = aws.ec2.InternetGateway(f"{name}-igw", vpc_id=vpc.id, tags={"Name": f"{name}-igw"}, opts=child)
-        routes = aws.ec2.RouteTable(f"{name}-public", vpc_id=vpc.id, tags={"Name": f"{name}-public"}, opts=child)
+        routes, subnets = subnet_tier(name, "public", vpc, public_subnet_cidrs(args.cidr, args.az_count), zones, child)
         aws.ec2.Route(f"{name}-public-default", route_table_id=routes.id, destination_cidr_block="0.0.0.0/0",
                       gateway_id=gateway.id, opts=child)
-        subnets = []
-        for index, cidr in enumerate(public_subnet_cidrs(args.cidr, args.az_count)):
-            # No public address on launch: only the load balancer's nodes (which get theirs
-            # from the ELB service) belong here, never a task or an instance.
-            subnet = aws.ec2.Subnet(
-                f"{name}-public-{index}",
-                vpc_id=vpc.id,
-                cidr_block=cidr,
-                availability_zone=zones[index],
-                map_public_ip_on_launch=False,
-                tags={"Name": f"{name}-public-{index}", "Tier": "public"},
-                opts=child,
-            )
-            aws.ec2.RouteTableAssociation(f"{name}-public-{index}", subnet_id=subnet.id, route_table_id=routes.id,
-                                          opts=child)
-            subnets.append(subnet)
         return pulumi.Output.all(*[s.id for s in subnets])
 
     def _flow_logs(self, name: str, vpc: aws.ec2.Vpc, args: NetworkArgs, child: pulumi.ResourceOptions) -> None:
