@@ -497,6 +497,9 @@ class EcsApp(pulumi.ComponentResource):
             task_role_arn=task.arn,
             container_definitions=definitions,
             volumes=[{"name": f"writable-{i}"} for i, _ in enumerate(args.writable_paths)],
+            # A new image registers a new revision; the previous one stays ACTIVE, so a
+            # deployment that rolls back returns to a registered revision.
+            skip_destroy=True,
             opts=self._child,
         )
 

@@ -119,6 +119,7 @@ def test_the_task_is_a_fargate_arm64_task_of_the_given_size(plan):
     assert task.inputs["runtimePlatform"] == {"operatingSystemFamily": "LINUX", "cpuArchitecture": "ARM64"}
     assert (task.inputs["cpu"], task.inputs["memory"]) == ("1024", "2048")
     assert container(plan)["image"] == IMAGE
+    assert task.inputs["skipDestroy"] is True  # the previous revision stays for a rollback
 
 
 def test_the_container_runs_as_non_root_on_a_read_only_root_with_no_capabilities(plan):
