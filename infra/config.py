@@ -606,7 +606,7 @@ def _kubernetes_rules(s: dict[str, Any], app_key: str) -> list[Problem]:
 
 def _ecs_rules(keys: StackKeys, s: dict[str, Any], app_key: str) -> list[Problem]:
     """The tasks pull their image through this region's ECR endpoint, and nowhere else."""
-    from pulumi_webstack.ecs_app import ecr_repository
+    from pulumi_webstack.ecs_tasks import ecr_repository
 
     problems = _Problems()
     _, region, repository = ecr_repository(s["app"].image)

@@ -11,7 +11,7 @@ import json
 import pytest
 
 from pulumi_webstack import ecs_app as e
-from pulumi_webstack import ecs_network
+from pulumi_webstack import ecs_network, ecs_tasks
 from pulumi_webstack.connections import AMAZON_ROOT_CA_URL, RDS_CA_BUNDLE_URL
 from pulumi_webstack.headers import ORIGIN_VERIFY_HEADER
 from pulumi_webstack_cli.engine import MANAGED_PREFIX_LISTS, Plan, Secret, synth
@@ -407,29 +407,29 @@ def test_without_a_memory_target_only_cpu_scales():
 
 
 def test_fargate_sizes_follow_the_task_cpu():
-    assert e.fargate_memory_options(256) == [512, 1024, 2048]
-    assert e.fargate_memory_options(1024) == list(range(2048, 8193, 1024))
-    assert e.fargate_memory_options(8192)[:2] == [16384, 20480]
+    assert ecs_tasks.fargate_memory_options(256) == [512, 1024, 2048]
+    assert ecs_tasks.fargate_memory_options(1024) == list(range(2048, 8193, 1024))
+    assert ecs_tasks.fargate_memory_options(8192)[:2] == [16384, 20480]
 
 
 def test_a_linear_step_lands_on_every_listed_step():
-    assert e.linear_step([5, 10, 25, 50, 100]) == 5
-    assert e.linear_step([20, 40, 100]) == 20
+    assert ecs_tasks.linear_step([5, 10, 25, 50, 100]) == 5
+    assert ecs_tasks.linear_step([20, 40, 100]) == 20
     for steps in ([5, 10, 25, 50, 100], [30, 60, 90, 100], [12, 36, 100]):
-        step = e.linear_step(steps)
+        step = ecs_tasks.linear_step(steps)
         assert all(s % step == 0 for s in steps) and step in steps or 100 % step == 0
 
 
 def test_ecr_references_name_account_region_and_repository():
-    assert e.ecr_repository(IMAGE) == ("123456789012", "eu-west-1", "shop/web")
+    assert ecs_tasks.ecr_repository(IMAGE) == ("123456789012", "eu-west-1", "shop/web")
     with pytest.raises(ValueError):
-        e.ecr_repository("ghcr.io/example/shop@sha256:" + "a" * 64)
+        ecs_tasks.ecr_repository("ghcr.io/example/shop@sha256:" + "a" * 64)
 
 
 def test_secret_references_are_json_keys_of_the_secrets():
-    assert e.secret_references(DB_SECRET, None) == {"DATABASE_USERNAME": f"{DB_SECRET}:username::",
+    assert ecs_tasks.secret_references(DB_SECRET, None) == {"DATABASE_USERNAME": f"{DB_SECRET}:username::",
                                                     "DATABASE_PASSWORD": f"{DB_SECRET}:password::"}
-    assert e.secret_references(None, None) == {}
+    assert ecs_tasks.secret_references(None, None) == {}
 
 
 # ------------------------------------------------------------------------------ bad args
