@@ -471,6 +471,31 @@ def _computed(typ: str, name: str, inputs: dict[str, Any], region: str, rid: str
                  "aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination"):
         kind = "delivery-source" if typ.endswith("Source") else "delivery-destination"
         out.update(arn=_arn("logs", region, f"{kind}:{pname}"))
+    elif typ in ("aws:lb/loadBalancer:LoadBalancer", "aws:lb/targetGroup:TargetGroup"):
+        kind = "loadbalancer/app" if typ.endswith("LoadBalancer") else "targetgroup"
+        suffix = f"{kind}/{pname[:32]}/{_short_hash(name + kind, 16)}"
+        out.update(arn=_arn("elasticloadbalancing", region, suffix), arnSuffix=suffix, name=pname[:32])
+        if kind.startswith("loadbalancer"):
+            out.update(dnsName=f"{pname[:32]}-{int(_short_hash(name, 8), 16)}.{region}.elb.amazonaws.com",
+                       zoneId=ELB_ZONE_IDS.get(region, "Z35SXDOTRQ7X7K"))
+    elif typ == "aws:lb/listener:Listener" or typ == "aws:lb/listenerRule:ListenerRule":
+        kind = "listener" if typ.endswith("Listener") else "listener-rule"
+        out.update(arn=_arn("elasticloadbalancing", region, f"{kind}/app/{_short_hash(name + kind, 16)}"))
+    elif typ == "aws:ecs/cluster:Cluster":
+        out.update(arn=_arn("ecs", region, f"cluster/{pname}"), name=pname)
+    elif typ == "aws:ecs/service:Service":
+        out.update(arn=_arn("ecs", region, f"service/{pname}"), name=pname)
+    elif typ == "aws:ecs/taskDefinition:TaskDefinition":
+        family = inputs.get("family", pname)
+        out.update(arn=_arn("ecs", region, f"task-definition/{family}:1"),
+                   arnWithoutRevision=_arn("ecs", region, f"task-definition/{family}"), revision=1)
+    elif typ == "aws:ec2/vpcEndpoint:VpcEndpoint":
+        out.update(arn=_arn("ec2", region, f"vpc-endpoint/{rid}"), state="available")
+        if inputs.get("vpcEndpointType") == "Gateway":
+            out.update(prefixListId=f"pl-{_short_hash(str(inputs.get('serviceName')), 8)}")
+        else:
+            out.update(dnsEntries=[{"dnsName": f"{rid}.{inputs.get('serviceName', '')}.vpce.amazonaws.com",
+                                    "hostedZoneId": "Z7HUB22UULQXV"}])
     elif typ == "vercel:index/network:Network":
         # The network is a VPC in Vercel's account, in the AWS region of its Vercel region.
         from pulumi_webstack.secure_compute import VERCEL_REGIONS
@@ -546,6 +571,13 @@ MANAGED_ORIGIN_REQUEST_POLICIES = {
     "Managed-CORS-S3Origin": "88a5eaf4-2fd4-4709-b370-b4c650ea3fcf",
 }
 
+# Hosted zone of Application Load Balancers per region (Elastic Load Balancing endpoints).
+ELB_ZONE_IDS = {"us-east-1": "Z35SXDOTRQ7X7K", "us-west-2": "Z1H1FL5HABSF5", "eu-west-1": "Z32O12XQLNTSW2",
+                "eu-central-1": "Z215JYRZR1TBD5"}
+# Elastic Load Balancing's log delivery account per region (regions opened before August 2022).
+ELB_SERVICE_ACCOUNTS = {"us-east-1": "127311923021", "us-west-2": "797873946194", "eu-west-1": "156460612806",
+                        "eu-central-1": "054676820928"}
+
 # AWS-managed prefix lists a program looks up by name (ids differ per region; these are us-east-1's).
 MANAGED_PREFIX_LISTS = {
     "com.amazonaws.global.cloudfront.origin-facing": "pl-3b927c52",
@@ -619,6 +651,9 @@ class _Mocks(pulumi_mocks.Mocks):
             name = str(a.get("name"))
             return {"id": MANAGED_PREFIX_LISTS.get(name, f"pl-{_short_hash(name, 8)}"), "name": name,
                     "addressFamily": "IPv4", "maxEntries": 55, "ownerId": "AWS", "entries": []}
+        if tok == "aws:elb/getServiceAccount:getServiceAccount":
+            account = ELB_SERVICE_ACCOUNTS.get(str(a.get("region") or region), "127311923021")
+            return {"id": account, "arn": f"arn:aws:iam::{account}:root", "region": region}
         if tok == "vercel:index/getTeamConfig:getTeamConfig":
             team = str(a.get("id", ""))
             return {"id": team, "slug": vercel_team_slug(team)}

@@ -150,6 +150,19 @@ CREATION_SECONDS: dict[str, tuple[int, str]] = {
     "kubernetes:networking.k8s.io/v1:NetworkPolicy": (1, "API call"),
     "kubernetes:vpcresources.k8s.aws/v1beta1:SecurityGroupPolicy": (1, "API call"),
     "kubernetes:networking.k8s.io/v1:Ingress": (90, "waits for the controller to publish an address"),
+    # App tier: ECS on Fargate.
+    "aws:ec2/internetGateway:InternetGateway": (3, "API call"),
+    "aws:ec2/vpcEndpoint:VpcEndpoint": (90, "see vpc_endpoint_seconds"),
+    "aws:lb/loadBalancer:LoadBalancer": (180, "the provider waits for the load balancer to be active: 2-4 minutes"),
+    "aws:lb/targetGroup:TargetGroup": (3, "API call"),
+    "aws:lb/listener:Listener": (3, "API call"),
+    "aws:lb/listenerRule:ListenerRule": (2, "API call"),
+    "aws:ecs/cluster:Cluster": (10, "API call plus the provider's wait for ACTIVE"),
+    "aws:ecs/taskDefinition:TaskDefinition": (2, "API call (registers a revision)"),
+    "aws:ecs/service:Service": (60, "created once ECS accepts it (no wait for steady state); the first tasks "
+                                    "start alongside, 1-3 minutes"),
+    "aws:appautoscaling/target:Target": (3, "API call"),
+    "aws:appautoscaling/policy:Policy": (3, "API call (creates its CloudWatch alarms)"),
 }
 """Typical creation time in seconds of each resource type, and why."""
 
@@ -177,6 +190,12 @@ def rds_instance_seconds(res: Resource) -> tuple[int, str]:
     return RDS_SECONDS["primary"], "Single-AZ instance"
 
 
+def vpc_endpoint_seconds(res: Resource) -> tuple[int, str]:
+    if res.inputs.get("vpcEndpointType") == "Gateway":
+        return 10, "gateway endpoint: route table entries, seconds"
+    return 90, "interface endpoint: the provider waits until its network interfaces are available (1-2 minutes)"
+
+
 def replication_group_seconds(res: Resource) -> tuple[int, str]:
     nodes = _node_count(res)
     if nodes > 1:
@@ -187,6 +206,7 @@ def replication_group_seconds(res: Resource) -> tuple[int, str]:
 _BY_INPUTS: dict[str, Callable[[Resource], tuple[int, str]]] = {
     "aws:rds/instance:Instance": rds_instance_seconds,
     "aws:elasticache/replicationGroup:ReplicationGroup": replication_group_seconds,
+    "aws:ec2/vpcEndpoint:VpcEndpoint": vpc_endpoint_seconds,
 }
 
 
@@ -385,6 +405,37 @@ def _monitoring_subscription(res: Resource, plan: Plan) -> tuple[float, str]:
     return n * prices.CUSTOM_METRIC_MONTH, f"{n} additional CloudFront metrics"
 
 
+def _fargate_service(res: Resource, plan: Plan) -> tuple[float, str]:
+    """The service's minimum task count around the clock (autoscaling above it is usage)."""
+    arn = res.inputs.get("taskDefinition")
+    task = next((t for t in plan.by_type("aws:ecs/taskDefinition:TaskDefinition") if t.state.get("arn") == arn), None)
+    if task is None:
+        raise _NoPrice("the service's task definition is not in the plan")
+    architecture = (task.inputs.get("runtimePlatform") or {}).get("cpuArchitecture") or "X86_64"
+    vcpu, gb = int(task.inputs["cpu"]) / 1024, int(task.inputs["memory"]) / 1024
+    tasks = int(res.inputs.get("desiredCount") or 0)
+    hourly = (vcpu * _hourly(prices.FARGATE_VCPU_HOUR, architecture, "Fargate architecture")
+              + gb * prices.FARGATE_GB_HOUR[architecture])
+    return tasks * hourly * prices.HOURS_PER_MONTH, f"{tasks} × Fargate {architecture} {vcpu:g} vCPU / {gb:g} GB"
+
+
+def _load_balancer(res: Resource, plan: Plan) -> tuple[float, str]:
+    base = prices.ALB_HOUR * prices.HOURS_PER_MONTH
+    if res.inputs.get("internal"):
+        return base, "Application Load Balancer (LCUs per use)"
+    zones = len(res.inputs.get("subnets") or [])
+    addresses = zones * prices.PUBLIC_IPV4_HOUR * prices.HOURS_PER_MONTH
+    return base + addresses, (f"Application Load Balancer {_money(base)} + {zones} public IPv4 {_money(addresses)} "
+                              "(LCUs per use)")
+
+
+def _vpc_endpoint(res: Resource, plan: Plan) -> tuple[float, str]:
+    if res.inputs.get("vpcEndpointType") != "Interface":
+        return 0.0, "gateway endpoint (free)"
+    zones = len(res.inputs.get("subnetIds") or [])
+    return zones * prices.VPC_ENDPOINT_AZ_HOUR * prices.HOURS_PER_MONTH, f"interface endpoint in {zones} AZ(s)"
+
+
 def _flat(monthly: float, detail: str) -> Callable[[Resource, Plan], tuple[float, str]]:
     return lambda res, plan: (monthly, detail)
 
@@ -401,6 +452,9 @@ PRICERS: dict[str, Callable[[Resource, Plan], tuple[float, str]]] = {
     "aws:route53/healthCheck:HealthCheck": _health_check,
     "aws:wafv2/webAcl:WebAcl": _web_acl,
     "aws:cloudfront/monitoringSubscription:MonitoringSubscription": _monitoring_subscription,
+    "aws:ecs/service:Service": _fargate_service,
+    "aws:lb/loadBalancer:LoadBalancer": _load_balancer,
+    "aws:ec2/vpcEndpoint:VpcEndpoint": _vpc_endpoint,
 }
 """Resource types with a standing monthly charge. Every other AWS type in the plan has none
 (VPC, subnets, IAM, SNS topics, log groups, ACM certificates...) or is priced per use."""

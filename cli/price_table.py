@@ -38,6 +38,10 @@ SOURCES = {
     "cloudfront": "https://aws.amazon.com/cloudfront/pricing/",
     "s3": "https://aws.amazon.com/s3/pricing/",
     "backup": "https://aws.amazon.com/backup/pricing/",
+    "fargate": "https://aws.amazon.com/fargate/pricing/",
+    "elb": "https://aws.amazon.com/elasticloadbalancing/pricing/",
+    "privatelink": "https://aws.amazon.com/privatelink/pricing/",
+    "vpc": "https://aws.amazon.com/vpc/pricing/",
 }
 
 # ------------------------------------------------------------------------------- RDS
@@ -122,6 +126,24 @@ WAF_WEB_ACL_MONTH = 5.00
 WAF_RULE_MONTH = 1.00
 """AWS WAF: per web ACL and per rule in it (a managed rule group counts as one rule)."""
 
+# --------------------------------------------------------------------- app tier on ECS
+
+FARGATE_VCPU_HOUR = {"ARM64": 0.03238, "X86_64": 0.04048}
+"""AWS Fargate, Linux, per vCPU-hour by CPU architecture."""
+
+FARGATE_GB_HOUR = {"ARM64": 0.00356, "X86_64": 0.004445}
+"""AWS Fargate, Linux, per GB of memory per hour (the first 20 GB of task storage included)."""
+
+ALB_HOUR = 0.0225
+"""Application Load Balancer, per hour (LCUs are usage-based, below)."""
+
+PUBLIC_IPV4_HOUR = 0.005
+"""Public IPv4 address, in use or idle, per hour (an internet-facing load balancer has one per zone)."""
+
+VPC_ENDPOINT_AZ_HOUR = 0.01
+"""Interface VPC endpoint (PrivateLink), per endpoint per availability zone per hour; gateway
+endpoints (S3, DynamoDB) are free."""
+
 # ---------------------------------------------------------------- priced per use only
 
 USAGE_BASED = [
@@ -141,5 +163,9 @@ USAGE_BASED = [
     ("AWS KMS", "requests", "$0.03 per 10,000"),
     ("Amazon SNS", "HTTPS notifications; email", "$0.60 per million; $2.00 per 100,000 after the first 1,000"),
     ("Route 53", "DNS queries", "$0.40 per million"),
+    ("Elastic Load Balancing", "Application Load Balancer capacity units", "$0.008 per LCU-hour"),
+    ("AWS Fargate", "tasks above the service's minimum (autoscaling)", "the task's vCPU and GB rates per hour"),
+    ("AWS PrivateLink", "data processed by interface endpoints", "$0.01 per GB"),
+    ("CloudWatch", "Container Insights metrics and performance log events", "$0.30 per metric; $0.50 per GB"),
 ]
 """(service, what, unit price): charges that depend on traffic and data, not on the plan."""

@@ -19,6 +19,7 @@ component              Args                             type token
 ``Cdn``                ``CdnArgs``                      ``webstack:index:Cdn``
 ``VercelApp``          ``VercelAppArgs``                ``webstack:index:VercelApp``
 ``KubernetesApp``      ``KubernetesAppArgs``            ``webstack:index:KubernetesApp``
+``EcsApp``             ``EcsAppArgs``                   ``webstack:index:EcsApp``
 ``Backups``            ``BackupsArgs``                  ``webstack:index:Backups``
 ``Alerting``           ``AlertingArgs``                 ``webstack:index:Alerting``
 =====================  ===============================  ========================================
@@ -61,6 +62,8 @@ _EXPORTS: dict[str, str] = {
     "VercelAppArgs": "vercel_app",
     "KubernetesApp": "kubernetes_app",
     "KubernetesAppArgs": "kubernetes_app",
+    "EcsApp": "ecs_app",
+    "EcsAppArgs": "ecs_app",
     "Backups": "backups",
     "BackupsArgs": "backups",
     "Alerting": "alerting",
@@ -79,6 +82,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time names load laz
     from pulumi_webstack.cache import Cache, CacheArgs, CacheEngine
     from pulumi_webstack.cdn import Cdn, CdnArgs
     from pulumi_webstack.database import Database, DatabaseArgs
+    from pulumi_webstack.ecs_app import EcsApp, EcsAppArgs
     from pulumi_webstack.errors import ArgsError
     from pulumi_webstack.headers import SecurityHeaders
     from pulumi_webstack.kubernetes_app import KubernetesApp, KubernetesAppArgs

@@ -38,6 +38,7 @@ from pulumi_webstack.backups import Backups  # noqa: E402
 from pulumi_webstack.cache import Cache  # noqa: E402
 from pulumi_webstack.cdn import Cdn  # noqa: E402
 from pulumi_webstack.database import Database  # noqa: E402
+from pulumi_webstack.ecs_app import EcsApp  # noqa: E402
 from pulumi_webstack.kubernetes_app import KubernetesApp  # noqa: E402
 from pulumi_webstack.network import Network  # noqa: E402
 from pulumi_webstack.vercel_app import VercelApp  # noqa: E402
@@ -45,7 +46,7 @@ from pulumi_webstack.vercel_app import VercelApp  # noqa: E402
 PACKAGE = "webstack"
 """Package name: the first part of every type token (``webstack:index:Database``)."""
 
-COMPONENTS = [Network, Database, Cache, VercelApp, KubernetesApp, Cdn, Backups, Alerting]
+COMPONENTS = [Network, Database, Cache, VercelApp, KubernetesApp, EcsApp, Cdn, Backups, Alerting]
 """Every component the package serves, in the order the stack program composes them."""
 
 

@@ -83,6 +83,9 @@ class Thresholds:
     """Keys evicted per 5 minutes above which it informs (the cache is too small)."""
     cache_replication_lag_seconds: Optional[float] = setting(30, gt=0, le=3600)
     """Redis replica lag that warns."""
+    app_cpu_percent: Optional[float] = setting(85, gt=0, lt=100)
+    """Average CPU of the app's ECS service that warns (autoscaling targets less: this is the
+    service at its ceiling)."""
     pod_restarts: Optional[int] = setting(3, ge=1, le=1000)
     """Restarts of one pod of the app Deployment above which it warns (Kubernetes)."""
     backup_stale_hours: Optional[int] = setting(30, ge=6, le=168)
@@ -127,9 +130,16 @@ class AlarmSpec:
     (CloudWatch alarms watch and notify only in their own region); None: the stack's."""
     unit: Optional[str] = None
     """Unit of ``threshold`` for the table (CloudWatch itself is not told)."""
+    queries: tuple[dict[str, Any], ...] = ()
+    """Metric math instead of one metric: CloudWatch ``metric_queries`` (provider shape), one
+    expression returning the data. ``namespace`` and ``metric_name`` then name the metric
+    the expression is about (for tables); ``period`` is the queries' period."""
 
     def __post_init__(self) -> None:
-        if (self.statistic is None) == (self.extended_statistic is None):
+        if self.queries:
+            if self.statistic is not None or self.extended_statistic is not None:
+                raise ValueError(f"alarm {self.key}: metric math takes its statistics from the queries")
+        elif (self.statistic is None) == (self.extended_statistic is None):
             raise ValueError(f"alarm {self.key}: give exactly one of statistic, extended_statistic")
         if self.treat_missing_data not in TREAT_MISSING_DATA:
             raise ValueError(f"alarm {self.key}: treat_missing_data {self.treat_missing_data!r}")
@@ -149,7 +159,7 @@ class AlarmSpec:
 
     @property
     def statistic_label(self) -> str:
-        return self.extended_statistic or self.statistic or ""
+        return self.extended_statistic or self.statistic or ("metric math" if self.queries else "")
 
     @property
     def operator(self) -> str:
@@ -514,6 +524,118 @@ def kubernetes_alarms(
             ),
         ),
     ]
+
+
+def alb_5xx_rate_queries(load_balancer: Any, period: int) -> list[dict[str, Any]]:
+    """Metric math of an Application Load Balancer's 5xx rate in percent: responses the
+    targets answered 5xx plus those the load balancer answered 5xx itself (502/503/504 when
+    no target can), over all requests; no requests, no data."""
+    dims = {"LoadBalancer": load_balancer}
+
+    def metric(key: str, name: str) -> dict[str, Any]:
+        return {"id": key, "return_data": False, "metric": {
+            "namespace": "AWS/ApplicationELB", "metric_name": name, "dimensions": dims, "period": period, "stat": "Sum"}}
+
+    return [
+        metric("targets", "HTTPCode_Target_5XX_Count"),
+        metric("balancer", "HTTPCode_ELB_5XX_Count"),
+        metric("requests", "RequestCount"),
+        {"id": "rate", "expression": "100 * (FILL(targets, 0) + FILL(balancer, 0)) / requests",
+         "label": "5xx responses (%)", "return_data": True},
+    ]
+
+
+def ecs_alarms(t: Thresholds, cluster: Any, service: Any, load_balancer: Any, target_groups: Sequence[Any],
+               min_tasks: int) -> list[AlarmSpec]:
+    """App on ECS (Fargate) behind its Application Load Balancer: service CPU and memory,
+    running tasks below the minimum, the load balancer's 5xx rate, target p95 latency, and
+    unhealthy targets per target group. ``RunningTaskCount`` is a Container Insights metric
+    (``EcsApp`` turns it on for its cluster)."""
+    service_dims = {"ClusterName": cluster, "ServiceName": service}
+    specs = [
+        AlarmSpec(
+            key="app-cpu", title="App CPU", severity=Severity.WARNING,
+            namespace="AWS/ECS", metric_name="CPUUtilization", dimensions=service_dims,
+            statistic="Average", comparison="GreaterThanThreshold", threshold=t.app_cpu_percent, unit="%",
+            period=300, evaluation_periods=3, datapoints_to_alarm=3,
+            treat_missing_data="missing", missing_data_reason=_GAUGE_GAP,
+            description=(
+                f"The app's tasks average more than {t.app_cpu_percent:g}% CPU for 15 minutes although autoscaling "
+                "targets less: the service is at its maximum task count or scaling cannot keep up. Check the task "
+                "count against maxInstances, slow endpoints, and the latest release."
+            ),
+        ),
+        AlarmSpec(
+            key="app-memory", title="App memory", severity=Severity.WARNING,
+            namespace="AWS/ECS", metric_name="MemoryUtilization", dimensions=service_dims,
+            statistic="Average", comparison="GreaterThanThreshold", threshold=t.memory_percent, unit="%",
+            period=300, evaluation_periods=3, datapoints_to_alarm=3,
+            treat_missing_data="missing", missing_data_reason=_GAUGE_GAP,
+            description=(
+                f"The app's tasks use more than {t.memory_percent:g}% of their memory for 15 minutes; a task that "
+                "reaches its limit is killed. Look for a leak (memory growing since the last deploy) or raise "
+                "taskMemoryMib."
+            ),
+        ),
+        AlarmSpec(
+            key="app-running-tasks", title="App tasks below minimum", severity=Severity.WARNING,
+            namespace="ECS/ContainerInsights", metric_name="RunningTaskCount", dimensions=service_dims,
+            statistic="Minimum", comparison="LessThanThreshold", threshold=float(min_tasks), unit="tasks",
+            period=60, evaluation_periods=5, datapoints_to_alarm=5,
+            treat_missing_data="breaching",
+            missing_data_reason=("Container Insights reports the running tasks every minute while the service "
+                                 "exists; silence means no task runs, the failure this alarm is for"),
+            description=(
+                f"Fewer than {min_tasks} tasks (the minimum) have run for 5 minutes: tasks are failing to start or "
+                "crashing. Check the service's events and stopped tasks (stop reason, exit code), the image pull and "
+                "secrets (execution role), and the container logs."
+            ),
+        ),
+        AlarmSpec(
+            key="app-5xx-rate", title="App 5xx rate", severity=Severity.CRITICAL,
+            namespace="AWS/ApplicationELB", metric_name="HTTPCode_Target_5XX_Count", dimensions={},
+            queries=tuple(alb_5xx_rate_queries(load_balancer, 60)),
+            comparison="GreaterThanThreshold", threshold=t.error_rate_percent, unit="%",
+            period=60, evaluation_periods=5, datapoints_to_alarm=3,
+            treat_missing_data="notBreaching",
+            missing_data_reason="no requests reach the load balancer: no responses, no errors",
+            description=(
+                f"More than {t.error_rate_percent:g}% of the load balancer's responses were 5xx in 3 of the last 5 "
+                "minutes. Check the unhealthy-targets and running-tasks alarms, the latest deployment (ECS rolls back "
+                "on its own alarms), and the database and cache alarms."
+            ),
+        ),
+        AlarmSpec(
+            key="app-latency-p95", title="App latency p95", severity=Severity.WARNING,
+            namespace="AWS/ApplicationELB", metric_name="TargetResponseTime", dimensions={"LoadBalancer": load_balancer},
+            extended_statistic="p95", comparison="GreaterThanThreshold", threshold=t.latency_p95_seconds, unit="s",
+            period=300, evaluation_periods=3, datapoints_to_alarm=3,
+            treat_missing_data="notBreaching",
+            missing_data_reason="no requests reach the targets: nothing is slow",
+            description=(
+                f"95th percentile target response time above {t.latency_p95_seconds:g} s for 15 minutes. Check "
+                "database CPU/connections and cache alarms, slow endpoints in the app logs, and whether the service "
+                "runs at its maximum task count."
+            ),
+        ),
+    ]
+    for index, group in enumerate(target_groups):
+        specs.append(AlarmSpec(
+            key=f"app-unhealthy-targets-{index}", title=f"App unhealthy targets ({index})", severity=Severity.WARNING,
+            namespace="AWS/ApplicationELB", metric_name="UnHealthyHostCount",
+            dimensions={"TargetGroup": group, "LoadBalancer": load_balancer},
+            statistic="Maximum", comparison="GreaterThanOrEqualToThreshold", threshold=1.0, unit="targets",
+            period=60, evaluation_periods=5, datapoints_to_alarm=5,
+            treat_missing_data="notBreaching",
+            missing_data_reason=("a target group without registered targets (the idle one of a canary or "
+                                 "blue/green pair) reports nothing: no target is unhealthy"),
+            description=(
+                f"At least one task of target group {index} has failed the load balancer's health check for 5 "
+                "minutes. Check the health endpoint's answer in the container logs and the task's dependencies "
+                "(database, cache); ECS replaces tasks that stay unhealthy."
+            ),
+        ))
+    return specs
 
 
 def backup_alarms(t: Thresholds, vault_name: Any) -> list[AlarmSpec]:

@@ -56,6 +56,7 @@ from pulumi_webstack.alarms import (
     certificate_alarms,
     cross_region_replica_alarms,
     database_alarms,
+    ecs_alarms,
     health_alarms,
     kubernetes_alarms,
 )
@@ -344,6 +345,16 @@ class AlertingArgs:
     """Deployment of the app."""
     kubernetes_max_replicas: Optional[int] = setting(None, ge=1, le=1000)
     """The HPA's maxReplicas."""
+    ecs_cluster_name: Optional[pulumi.Input[str]] = None
+    """ECS cluster of the app (``EcsApp.cluster_name``): enables the ECS alarms."""
+    ecs_service_name: Optional[pulumi.Input[str]] = None
+    """ECS service of the app."""
+    ecs_min_tasks: Optional[int] = setting(None, ge=1, le=1000)
+    """Tasks the service keeps at least (below it, the running-tasks alarm warns)."""
+    ecs_load_balancer: Optional[pulumi.Input[str]] = None
+    """ARN suffix (``app/<name>/<id>``) of the app's Application Load Balancer."""
+    ecs_target_groups: Optional[list[pulumi.Input[str]]] = field(default_factory=list)
+    """ARN suffixes (``targetgroup/<name>/<id>``) of its target groups (one unhealthy-targets alarm each)."""
     backup_vault_name: Optional[pulumi.Input[str]] = None
     """AWS Backup vault whose jobs are watched."""
     region: Optional[str] = aws_region()
@@ -379,6 +390,10 @@ class AlertingArgs:
             for fname in ("kubernetes_namespace", "kubernetes_deployment_name", "kubernetes_max_replicas"):
                 require(getattr(self, fname) is not None, f"alerting.{fname}", None,
                         "required with kubernetes_cluster_name (pass app= or set it)")
+        if self.ecs_cluster_name is not None:
+            for fname in ("ecs_service_name", "ecs_min_tasks", "ecs_load_balancer"):
+                require(getattr(self, fname) is not None, f"alerting.{fname}", None,
+                        "required with ecs_cluster_name (pass app= or set it)")
         dr_id, dr_region = self.database_cross_region_replica_identifier, self.database_cross_region_replica_region
         require(dr_region is not None or dr_id is None, "alerting.database_cross_region_replica_region", dr_region,
                 "required with database_cross_region_replica_identifier: the replica's alarm is created in "
@@ -452,6 +467,12 @@ class AlertingArgs:
                                     ("max_replicas", "kubernetes_max_replicas")):
                     if getattr(self, fname) is None:
                         changes[fname] = need(app, "app", attr)
+            if changes.get("app_platform", self.app_platform) == "ecs" and self.ecs_cluster_name is None:
+                changes.update(ecs_cluster_name=need(app, "app", "cluster_name"),
+                               ecs_service_name=need(app, "app", "service_name"),
+                               ecs_min_tasks=need(app, "app", "min_tasks"),
+                               ecs_load_balancer=need(app, "app", "load_balancer_arn_suffix"),
+                               ecs_target_groups=list(need(app, "app", "target_group_arn_suffixes")))
         if backups is not None and self.backup_vault_name is None:
             changes["backup_vault_name"] = need(backups, "backups", "vault_name")
         return replace(self, **changes) if changes else self
@@ -485,6 +506,9 @@ class AlertingArgs:
         if self.app_platform == "kubernetes" and self.kubernetes_cluster_name is not None:
             specs += kubernetes_alarms(t, self.kubernetes_cluster_name, self.kubernetes_namespace,
                                        self.kubernetes_deployment_name, self.kubernetes_max_replicas)
+        if self.ecs_cluster_name is not None:
+            specs += ecs_alarms(t, self.ecs_cluster_name, self.ecs_service_name, self.ecs_load_balancer,
+                                self.ecs_target_groups, self.ecs_min_tasks)
         if self.backup_vault_name is not None:
             specs += backup_alarms(t, self.backup_vault_name)
         return [replace(s, region=self.edge_region) if s.edge and s.region is None else s for s in specs]
@@ -586,16 +610,17 @@ class Alerting(pulumi.ComponentResource):
         alarms = []
         for spec in specs:
             topic = by_region[spec.region][spec.severity]
+            # Metric math names its metrics in the queries; the alarm itself then has none.
+            single = {} if spec.queries else dict(namespace=spec.namespace, metric_name=spec.metric_name,
+                                                   dimensions=spec.dimensions, period=spec.period)
             alarms.append(aws.cloudwatch.MetricAlarm(
                 f"{name}-{spec.key}",
                 name=alarm_name(prefix, spec.key),
                 alarm_description=f"[{spec.severity.value}] {spec.description}"[:1024],
-                namespace=spec.namespace,
-                metric_name=spec.metric_name,
-                dimensions=spec.dimensions,
+                **single,
+                metric_queries=list(spec.queries) or None,
                 statistic=spec.statistic,
                 extended_statistic=spec.extended_statistic,
-                period=spec.period,
                 evaluation_periods=spec.evaluation_periods,
                 datapoints_to_alarm=spec.datapoints_to_alarm,
                 threshold=spec.threshold,

@@ -332,7 +332,7 @@ def from_inputs(cls: type[T], args: Any) -> T:
 
 
 # How each Args class is named in error messages ("database.replicas = 9: ...").
-_ERROR_PREFIX = {"VercelAppArgs": "vercel", "KubernetesAppArgs": "kubernetes", "SecurityHeaders": "headers",
+_ERROR_PREFIX = {"VercelAppArgs": "vercel", "KubernetesAppArgs": "kubernetes", "EcsAppArgs": "ecs", "SecurityHeaders": "headers",
                  "Thresholds": "thresholds"}
 
 

@@ -33,8 +33,6 @@ import pulumi_kubernetes as k8s
 
 from pulumi_webstack import port_rules
 
-CLOUDFRONT_ORIGIN_FACING = "com.amazonaws.global.cloudfront.origin-facing"
-"""AWS-managed prefix list of the addresses CloudFront connects to origins from."""
 DNS_PROTOCOLS = ("udp", "tcp")
 
 
@@ -100,17 +98,8 @@ def pod_security_group(name: str, args: Any, meta: Callable[..., dict[str, Any]]
 
 def origin_security_group(name: str, args: Any, opts: pulumi.ResourceOptions) -> aws.ec2.SecurityGroup:
     """Security group for the ingress controller's load balancer: HTTPS from CloudFront only."""
-    invoke = pulumi.InvokeOptions(parent=opts.parent)
-    cloudfront = aws.ec2.get_managed_prefix_list_output(name=CLOUDFRONT_ORIGIN_FACING, opts=invoke)
-    group = aws.ec2.SecurityGroup(
-        f"{name}-origin",
-        vpc_id=args.cluster_vpc_id,
-        description=f"Load balancer of {args.origin_domain}: HTTPS from CloudFront only",
-        tags={"Name": f"{name}-origin"},
-        opts=opts,
-    )
-    port_rules.ingress(f"{name}-origin-from-cloudfront", group.id, 443, "HTTPS from CloudFront's origin-facing servers",
-                       opts, prefix_list_id=cloudfront.id)
+    group = port_rules.cloudfront_only_group(f"{name}-origin", args.cluster_vpc_id,
+                                             f"Load balancer of {args.origin_domain}: HTTPS from CloudFront only", opts)
     port_rules.egress(f"{name}-origin-to-cluster", group.id, (0, 65535),
                       "to the ingress controller (node ports or pod IPs) and its health checks", opts,
                       referenced_security_group_id=args.cluster_security_group_id)

@@ -1,10 +1,15 @@
 """Network: private subnets across availability zones and the security groups that let
 only the app tier reach the database and cache.
 
-There is deliberately no public subnet and no internet gateway: the data tier is never
-reachable from the internet. The app tier reaches it from inside the VPC (pods or tasks
-carrying ``app_security_group_id``) or from a peered network: ``VercelApp`` admits and routes
-its Secure Compute network itself (into ``route_table_ids``); ``app_cidrs`` admits others.
+The data tier is never reachable from the internet: its subnets are private, with no route
+out. The app tier reaches it from inside the VPC (pods or tasks carrying
+``app_security_group_id``) or from a peered network: ``VercelApp`` admits and routes its
+Secure Compute network itself (into ``route_table_ids``); ``app_cidrs`` admits others.
+
+Public subnets are an opt-in for an app tier whose load balancer faces the internet
+(``public_subnets``, set by the stack program on ECS): one per availability zone with their
+own route table, the only one with a default route, to an internet gateway. Nothing of the
+data tier is ever placed in them, and the private route table stays without a way out.
 """
 
 import ipaddress
@@ -36,6 +41,41 @@ def subnet_cidrs(cidr: str, count: int, new_prefix: Optional[int] = None) -> lis
     return [str(s) for s in subnets[:count]]
 
 
+def public_subnet_cidrs(cidr: str, count: int) -> list[str]:
+    """``count`` subnets for the public tier, the same size as the private ones, taken from the
+    end of the VPC's range: private subnets grow from the start (``subnet_cidrs``), so adding
+    availability zones later never makes the two collide."""
+    network = ipaddress.ip_network(cidr)
+    prefix = min(max(network.prefixlen + 4, 20), 28)
+    subnets = list(network.subnets(new_prefix=prefix))
+    return [str(s) for s in reversed(subnets[-count:])] if count else []
+
+
+def subnet_tier(name: str, tier: str, vpc: aws.ec2.Vpc, cidrs: list[str], zones: pulumi.Output[list[str]],
+                opts: pulumi.ResourceOptions) -> tuple[aws.ec2.RouteTable, list[aws.ec2.Subnet]]:
+    """One subnet per zone of ``tier`` (``private`` or ``public``) sharing one route table.
+
+    No subnet gives a public address on launch: the public tier holds only load balancer
+    nodes, which get theirs from Elastic Load Balancing, never a task or an instance.
+    """
+    routes = aws.ec2.RouteTable(f"{name}-{tier}", vpc_id=vpc.id, tags={"Name": f"{name}-{tier}"}, opts=opts)
+    subnets = []
+    for index, cidr in enumerate(cidrs):
+        subnet = aws.ec2.Subnet(
+            f"{name}-{tier}-{index}",
+            vpc_id=vpc.id,
+            cidr_block=cidr,
+            availability_zone=zones[index],
+            map_public_ip_on_launch=False,
+            tags={"Name": f"{name}-{tier}-{index}", "Tier": tier},
+            opts=opts,
+        )
+        aws.ec2.RouteTableAssociation(f"{name}-{tier}-{index}", subnet_id=subnet.id, route_table_id=routes.id,
+                                      opts=opts)
+        subnets.append(subnet)
+    return routes, subnets
+
+
 VPC_ID = r"vpc-[0-9a-f]{8,17}"
 SUBNET_ID = r"subnet-[0-9a-f]{8,17}"
 ROUTE_TABLE_ID = r"rtb-[0-9a-f]{8,17}"
@@ -65,6 +105,13 @@ class NetworkArgs:
     """PostgreSQL port opened from the app tier to the database security group."""
     cache_port: Optional[int] = setting(6379, ge=1, le=65535)
     """Redis port opened from the app tier to the cache security group."""
+    public_subnets: Optional[bool] = False
+    """Public subnets (one per AZ, routed to an internet gateway) for an internet-facing load
+    balancer; with ``vpc_id``, give them as ``public_subnet_ids``. The data tier never uses them."""
+    public_subnet_ids: Optional[list[str]] = setting(default_factory=list, pattern=SUBNET_ID,
+                                                     words="must be a subnet id such as subnet-0123456789abcdef0")
+    """Existing public subnets of ``vpc_id`` (at least 2, in different AZs, routed to an
+    internet gateway), with ``public_subnets``."""
     flow_logs: Optional[bool] = True
     """Record VPC flow logs in CloudWatch Logs (new VPC only)."""
     flow_log_retention_days: Optional[int] = log_retention(90)
@@ -82,6 +129,11 @@ class NetworkArgs:
                 "needs vpc_id (the VPC the subnets belong to)")
         require(not self.route_table_ids or self.vpc_id is not None, "network.route_table_ids", self.route_table_ids,
                 "needs vpc_id (a new VPC gets its own route table)")
+        require(not self.public_subnet_ids or self.vpc_id is not None, "network.public_subnet_ids",
+                self.public_subnet_ids, "needs vpc_id (a new VPC gets its own with public_subnets)")
+        if self.public_subnets and self.vpc_id is not None:
+            require(len(self.public_subnet_ids) >= 2, "network.public_subnet_ids", self.public_subnet_ids,
+                    "with vpc_id and public_subnets, give at least 2 public subnets in different AZs")
         require(len(set(self.route_table_ids)) == len(self.route_table_ids), "network.route_table_ids",
                 self.route_table_ids, "must list each route table once")
         for cidr in self.app_cidrs:
@@ -97,13 +149,16 @@ class Network(pulumi.ComponentResource):
     """Private network for the data tier.
 
     Creates (new VPC): VPC with DNS support, one private subnet per AZ and their route
-    table, the default security group emptied, flow logs (log group + IAM role). Always:
+    table, the default security group emptied, flow logs (log group + IAM role); with
+    ``public_subnets``, an internet gateway, one public subnet per AZ and their route table
+    (default route to the gateway). Always:
     security groups ``app``, ``database`` and ``cache``, with ingress to the data ports only
     from the app group and ``app_cidrs`` (plus, on the database port, from the database
     group itself: the RDS Proxy shares that group with the instances it connects to).
 
     Outputs: ``vpc_id``, ``subnet_ids``, ``availability_zones``, ``route_table_ids``,
-    ``app_security_group_id``, ``database_security_group_id``, ``cache_security_group_id``.
+    ``public_subnet_ids``, ``app_security_group_id``, ``database_security_group_id``,
+    ``cache_security_group_id``.
     """
 
     vpc_id: pulumi.Output[str]
@@ -114,6 +169,8 @@ class Network(pulumi.ComponentResource):
     """The AZ of each subnet, same order as ``subnet_ids``."""
     route_table_ids: list[pulumi.Output[str]]
     """Route tables of the subnets: the private table of a new VPC, or ``route_table_ids``."""
+    public_subnet_ids: pulumi.Output[list[str]]
+    """Public subnets, one per availability zone (empty without ``public_subnets``)."""
     app_security_group_id: pulumi.Output[str]
     """Attach to app-tier workloads that reach the database and cache."""
     database_security_group_id: pulumi.Output[str]
@@ -142,25 +199,8 @@ class Network(pulumi.ComponentResource):
                 filters=[{"name": "opt-in-status", "values": ["opt-in-not-required"]}],
                 opts=invoke,
             ).names.apply(lambda names: sorted(names)[: args.az_count])
-            routes = aws.ec2.RouteTable(
-                f"{name}-private", vpc_id=vpc.id, tags={"Name": f"{name}-private"}, opts=child
-            )
+            routes, subnets = subnet_tier(name, "private", vpc, subnet_cidrs(args.cidr, args.az_count), zones, child)
             self.route_table_ids = [routes.id]
-            subnets = []
-            for index, cidr in enumerate(subnet_cidrs(args.cidr, args.az_count)):
-                subnet = aws.ec2.Subnet(
-                    f"{name}-private-{index}",
-                    vpc_id=vpc.id,
-                    cidr_block=cidr,
-                    availability_zone=zones[index],
-                    map_public_ip_on_launch=False,
-                    tags={"Name": f"{name}-private-{index}", "Tier": "private"},
-                    opts=child,
-                )
-                aws.ec2.RouteTableAssociation(
-                    f"{name}-private-{index}", subnet_id=subnet.id, route_table_id=routes.id, opts=child
-                )
-                subnets.append(subnet)
             self.subnet_ids = pulumi.Output.all(*[s.id for s in subnets])
             self.availability_zones = pulumi.Output.all(*[s.availability_zone for s in subnets])
             # The default group allows all traffic between its members: empty it so nothing
@@ -171,8 +211,11 @@ class Network(pulumi.ComponentResource):
             )
             if args.flow_logs:
                 self._flow_logs(name, vpc, args, child)
+            self.public_subnet_ids = (self._public_subnets(name, vpc, zones, args, child) if args.public_subnets
+                                      else pulumi.Output.from_input([]))
         else:
             self.vpc_id = pulumi.Output.from_input(args.vpc_id)
+            self.public_subnet_ids = pulumi.Output.from_input(list(args.public_subnet_ids))
             self.subnet_ids = pulumi.Output.from_input(list(args.subnet_ids))
             self.route_table_ids = [pulumi.Output.from_input(t) for t in args.route_table_ids]
             self.availability_zones = pulumi.Output.all(
@@ -228,11 +271,21 @@ class Network(pulumi.ComponentResource):
                 "subnet_ids": self.subnet_ids,
                 "availability_zones": self.availability_zones,
                 "route_table_ids": self.route_table_ids,
+                "public_subnet_ids": self.public_subnet_ids,
                 "app_security_group_id": self.app_security_group_id,
                 "database_security_group_id": self.database_security_group_id,
                 "cache_security_group_id": self.cache_security_group_id,
             }
         )
+
+    def _public_subnets(self, name: str, vpc: aws.ec2.Vpc, zones: pulumi.Output[list[str]], args: NetworkArgs,
+                        child: pulumi.ResourceOptions) -> pulumi.Output[list[str]]:
+        """Internet gateway, public route table with the default route, one public subnet per AZ."""
+        gateway = aws.ec2.InternetGateway(f"{name}-igw", vpc_id=vpc.id, tags={"Name": f"{name}-igw"}, opts=child)
+        routes, subnets = subnet_tier(name, "public", vpc, public_subnet_cidrs(args.cidr, args.az_count), zones, child)
+        aws.ec2.Route(f"{name}-public-default", route_table_id=routes.id, destination_cidr_block="0.0.0.0/0",
+                      gateway_id=gateway.id, opts=child)
+        return pulumi.Output.all(*[s.id for s in subnets])
 
     def _flow_logs(self, name: str, vpc: aws.ec2.Vpc, args: NetworkArgs, child: pulumi.ResourceOptions) -> None:
         group = aws.cloudwatch.LogGroup(

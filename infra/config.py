@@ -205,6 +205,8 @@ def parse(stack: str, values: Mapping[str, Any], secrets: Optional[Mapping[str, 
     if built["app"] is not None and builder.platform == "vercel":
         await_peering = builder.merged["app"].get("await_peering")
         problems.extend(_vercel_rules(tier, keys, built, builder.where("app"), await_peering))
+    elif built["app"] is not None and builder.platform == "ecs":
+        problems.extend(_ecs_rules(keys, built, builder.where("app")))
     elif built["app"] is not None:
         problems.extend(_kubernetes_rules(built, builder.where("app")))
     if problems:
@@ -419,7 +421,8 @@ class _Builder:
         links = {f for f in SECTIONS[name].wired if f in fields and _required(cls, f)}
         values: dict[str, Any] = {f: LINK for f in links}
         if name == "network":
-            values.update(database_port=self.value("database", "port", 5432), cache_port=self.value("cache", "port", 6379))
+            values.update(database_port=self.value("database", "port", 5432), cache_port=self.value("cache", "port", 6379),
+                          public_subnets=self.platform == "ecs")
         elif name == "database":
             if self.platform != "vercel":
                 most = self.merged["app"].get("max_instances")
@@ -432,7 +435,8 @@ class _Builder:
                           cache_port=self.value("cache", "port", 6379),
                           database_name=self.value("database", "database_name", "app"),
                           vpc_id=LINK, database_security_group_id=LINK, cache_security_group_id=LINK,
-                          app_security_group_id=LINK, route_table_ids=[LINK] * self.route_table_count(),
+                          app_security_group_id=LINK, subnet_ids=LINK, public_subnet_ids=LINK,
+                          route_table_ids=[LINK] * self.route_table_count(),
                           reader_zone_id=LINK if self.value("database", "replicas", 0) else None)
             if cdn is not None:
                 values.update(headers=cdn.headers, hosted_zone_id=cdn.hosted_zone_id)
@@ -467,7 +471,7 @@ class _Builder:
             return None
         cidr = self.merged["database"].get("cross_region_cidr")
         args, errors = all_problems(lambda: replace(network, cidr=cidr, vpc_id=None, subnet_ids=[], route_table_ids=[],
-                                                          app_cidrs=[]))
+                                                          app_cidrs=[], public_subnets=False, public_subnet_ids=[]))
         for error in errors:
             self.problems.add("webstack:database.crossRegionCidr", cidr, error.allowed)
         return args
@@ -597,6 +601,19 @@ def _kubernetes_rules(s: dict[str, Any], app_key: str) -> list[Problem]:
                      "required: the cluster security group (aws eks describe-cluster --query "
                      "cluster.resourcesVpcConfig.clusterSecurityGroupId), from which kubelet, CoreDNS and the ingress "
                      "controller reach the pods")
+    return problems
+
+
+def _ecs_rules(keys: StackKeys, s: dict[str, Any], app_key: str) -> list[Problem]:
+    """The tasks pull their image through this region's ECR endpoint, and nowhere else."""
+    from pulumi_webstack.ecs_tasks import ecr_repository
+
+    problems = _Problems()
+    _, region, repository = ecr_repository(s["app"].image)
+    if region != keys.region:
+        problems.add(f"{app_key}.image", s["app"].image,
+                     f"must be in ECR of the stack's region {keys.region}: the tasks reach ECR only through this region's "
+                     f"VPC endpoints (replicate the repository {repository} to {keys.region} with ECR replication)")
     return problems
 
 

@@ -8,7 +8,7 @@ stack program merges a stack file over its tier's column; the components know no
 tiers and take explicit values.
 
 An ``app.*`` row applies to whichever platform's Args has that field (``min_instances``
-is a Kubernetes and ECS setting; Vercel has none).
+is a Kubernetes and ECS setting; Vercel has none; ``task_cpu`` is ECS's alone).
 """
 
 from __future__ import annotations
@@ -84,6 +84,12 @@ PRESETS: dict[str, dict[Tier, Any]] = {
     "app.preview_data_access":          {DEV: True,     STAGING: True,     PROD: False},
     "app.image":                        {DEV: PLACEHOLDER_IMAGE, STAGING: PLACEHOLDER_IMAGE, PROD: PLACEHOLDER_IMAGE},
     "app.secure_compute_cidr":          {DEV: "10.240.0.0/20", STAGING: "10.240.16.0/20", PROD: "10.240.32.0/20"},
+    "app.task_cpu":                     {DEV: 256,      STAGING: 512,      PROD: 1024},
+    "app.task_memory_mib":              {DEV: 512,      STAGING: 1024,     PROD: 2048},
+    "app.log_retention_days":           {DEV: 7,        STAGING: 30,       PROD: 90},
+    "app.deletion_protection":          {DEV: False,    STAGING: False,    PROD: True},
+    "app.access_logs":                  {DEV: False,    STAGING: False,    PROD: True},
+    "app.endpoint_zones":               {DEV: 1,        STAGING: None,     PROD: None},
     # ---------------------------------------------------------------------- cdn
     "cdn.price_class":                  {DEV: "PriceClass_100", STAGING: "PriceClass_100", PROD: "PriceClass_All"},
     "cdn.default_ttl_seconds":          {DEV: 0,        STAGING: 3600,     PROD: 86400},

@@ -24,8 +24,11 @@ from pulumi_webstack.database import Database
 from pulumi_webstack.network import Network
 
 if TYPE_CHECKING:  # build_app imports the one app tier a stack uses (Vercel's SDK costs ~0.07 s)
+    from pulumi_webstack.ecs_app import EcsApp
     from pulumi_webstack.kubernetes_app import KubernetesApp
     from pulumi_webstack.vercel_app import VercelApp
+
+    AppTier = VercelApp | KubernetesApp | EcsApp
 
 CDN_REGION = "us-east-1"
 """CloudFront certificates and WAF web ACLs must live in us-east-1."""
@@ -143,14 +146,16 @@ def data_links(database: Database, cache: Cache) -> dict[str, Any]:
 
 def build_app(
     cfg: StackConfig, network: Network, database: Database, cache: Cache, providers: Providers, *, name: str = "app"
-) -> VercelApp | KubernetesApp:
+) -> AppTier:
     """The app tier of ``webstack:app.platform``, wired to the data tier's endpoints and secrets.
 
     The database link is the RDS Proxy when pooling is on, else the instances. Connection
     values reach the app as Vercel sensitive variables or a Kubernetes Secret (Pulumi
-    secrets either way); credentials stay in Secrets Manager. The way in: on Vercel the
-    Secure Compute network peered with the VPC (its range admitted, routed back, the reader
-    zone authorized for it); on Kubernetes the pods carrying the app security group.
+    secrets either way; on ECS plain task settings, the credentials themselves injected from
+    Secrets Manager by the task definition); credentials stay in Secrets Manager. The way in:
+    on Vercel the Secure Compute network peered with the VPC (its range admitted, routed back,
+    the reader zone authorized for it); on Kubernetes the pods carrying the app security
+    group; on ECS the tasks carrying it, in the VPC's private subnets.
     """
     links = data_links(database, cache)
     if cfg.platform == "vercel":
@@ -166,6 +171,12 @@ def build_app(
                        database_security_group_id=network.database_security_group_id,
                        cache_security_group_id=network.cache_security_group_id, reader_zone_id=database.reader_zone_id)
         return VercelApp(name, linked(cfg.app, **links, **private), opts=pulumi.ResourceOptions(providers=providers_map))
+    if cfg.platform == "ecs":
+        from pulumi_webstack.ecs_app import EcsApp
+
+        place = dict(vpc_id=network.vpc_id, subnet_ids=network.subnet_ids, public_subnet_ids=network.public_subnet_ids,
+                     app_security_group_id=network.app_security_group_id, route_table_ids=network.route_table_ids)
+        return EcsApp(name, linked(cfg.app, **links, **place), opts=pulumi.ResourceOptions(providers={"aws": providers.main}))
     from pulumi_webstack.kubernetes_app import KubernetesApp
 
     data_cidrs: list[object] = [cfg.network.cidr] if cfg.network.vpc_id is None else [
@@ -176,7 +187,7 @@ def build_app(
                          opts=pulumi.ResourceOptions(providers={"aws": providers.main}))
 
 
-def build_cdn(cfg: StackConfig, app: VercelApp | KubernetesApp, providers: Providers, *, name: str = "cdn") -> Cdn:
+def build_cdn(cfg: StackConfig, app: AppTier, providers: Providers, *, name: str = "cdn") -> Cdn:
     """CloudFront in front of the app tier's origin host (us-east-1 provider: ACM, WAF, logs)."""
     return Cdn(name, linked(cfg.cdn, origin_headers=dict(app.origin_headers)),
                opts=pulumi.ResourceOptions(providers={"aws": providers.cdn}))
@@ -205,7 +216,7 @@ def build_alerting(
     database: Optional[Database] = None,
     cache: Optional[Cache] = None,
     cdn: Optional[Cdn] = None,
-    app: Optional[VercelApp | KubernetesApp] = None,
+    app: Optional[AppTier] = None,
     backups: Optional[Backups] = None,
     name: str = "alerting",
 ) -> Alerting:
@@ -284,6 +295,13 @@ def main() -> None:
         if app.secure_compute_steps is not None:
             pulumi.export("vercelSecureComputeNetworkId", app.secure_compute_network_id)
             pulumi.export("vercelSecureComputeSteps", app.secure_compute_steps)
+    elif cfg.platform == "ecs":
+        pulumi.export("ecsCluster", app.cluster_name)
+        pulumi.export("ecsService", app.service_name)
+        pulumi.export("ecsTaskRoleArn", app.task_role_arn)
+        pulumi.export("ecsLogGroup", app.log_group_name)
+        pulumi.export("loadBalancerDnsName", app.load_balancer_dns_name)
+        pulumi.export("originDnsRecords", app.dns_records)
     else:
         pulumi.export("kubernetesNamespace", app.namespace)
         pulumi.export("kubernetesDeployment", app.deployment_name)

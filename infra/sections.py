@@ -13,7 +13,8 @@ section        Args                             stack-only keys
 ``cache``      ``CacheArgs``
 ``app``        ``app.vercel``: ``VercelAppArgs``,  ``platform`` (which subsection is used)
                ``app.kubernetes``:
-               ``KubernetesAppArgs``
+               ``KubernetesAppArgs``,
+               ``app.ecs``: ``EcsAppArgs``
 ``cdn``        ``CdnArgs`` (``headers``:
                ``SecurityHeaders``)
 ``backups``    ``BackupsArgs``
@@ -40,6 +41,7 @@ PROJECT = "webstack"
 PLATFORMS: dict[str, str] = {
     "vercel": "pulumi_webstack.vercel_app:VercelAppArgs",
     "kubernetes": "pulumi_webstack.kubernetes_app:KubernetesAppArgs",
+    "ecs": "pulumi_webstack.ecs_app:EcsAppArgs",
 }
 """``webstack:app.platform`` -> the Args of that app tier (imported only when used)."""
 
@@ -73,7 +75,8 @@ class Section:
 
 SECTIONS: dict[str, Section] = {
     "network": Section("network", "pulumi_webstack.network:NetworkArgs", wired={
-        "database_port": "webstack:database.port", "cache_port": "webstack:cache.port"}),
+        "database_port": "webstack:database.port", "cache_port": "webstack:cache.port",
+        "public_subnets": "webstack:app.platform (on ecs, for the load balancer)"}),
     "database": Section("database", "pulumi_webstack.database:DatabaseArgs", wired={
         "subnet_ids": "the network", "security_group_id": "the network", "availability_zones": "the network",
         "vpc_id": "the network", "cross_region_subnet_ids": "the network built in crossRegionReplica's region",
@@ -87,10 +90,11 @@ SECTIONS: dict[str, Section] = {
         "origin_domain": "webstack:domain (origin.<domain>)", "headers": "webstack:cdn.headers",
         "hosted_zone_id": "webstack:cdn.hostedZoneId", **_DATA_LINKS,
         **{name: "the network" for name in ("data_cidrs", "vpc_id", "route_table_ids", "database_security_group_id",
-                                            "cache_security_group_id", "app_security_group_id")},
+                                            "cache_security_group_id", "app_security_group_id", "subnet_ids",
+                                            "public_subnet_ids")},
         "reader_zone_id": "the database",
     }, stack_keys={"platform": StackKey(
-        "Where the app runs: ``vercel`` or ``kubernetes``. Its settings are the subsection of that name; "
+        "Where the app runs: ``vercel``, ``kubernetes`` or ``ecs``. Its settings are the subsection of that name; "
         "the other platforms' subsections may stay in the file, unused.",
         {"enum": list(PLATFORMS)}), "awaitPeering": StackKey(
         "First deploy of a prod stack on Vercel only: plan without ``vercel.peeringConnectionId``, so the Secure "
@@ -110,7 +114,8 @@ SECTIONS: dict[str, Section] = {
             "database_identifier", "database_replica_identifiers", "database_cross_region_replica_identifier",
             "database_cross_region_replica_region", "database_max_connections", "database_allocated_storage_gb",
             "cache_member_clusters", "cache_node_count", "cdn_distribution_id", "certificate_arn",
-            "kubernetes_namespace", "kubernetes_deployment_name", "kubernetes_max_replicas", "backup_vault_name")},
+            "kubernetes_namespace", "kubernetes_deployment_name", "kubernetes_max_replicas", "backup_vault_name",
+            "ecs_cluster_name", "ecs_service_name", "ecs_min_tasks", "ecs_load_balancer", "ecs_target_groups")},
     }),
 }
 

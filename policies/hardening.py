@@ -36,6 +36,7 @@ BUCKET_SSE = (
     "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
 )
 BUCKET_LOGGING = ("aws:s3/bucketLogging:BucketLogging", "aws:s3/bucketLoggingV2:BucketLoggingV2")
+LOAD_BALANCERS = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
 TOPIC = "aws:sns/topic:Topic"
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
 LOG_DELIVERY_SOURCE = "aws:cloudwatch/logDeliverySource:LogDeliverySource"
@@ -155,14 +156,18 @@ def _sse_rules(config: PolicyResource, ev: Evaluation) -> list[Any]:
     return elements(rules)
 
 
-def _access_log_destination(bucket: PolicyResource, loggings: Sequence[PolicyResource]) -> bool:
-    """The bucket receives S3 server access logs (it is a BucketLogging's targetBucket)."""
-    return bool(referring_to(bucket, loggings, "targetBucket", BUCKET_IDENTITY))
+def _access_log_destination(bucket: PolicyResource, loggings: Sequence[PolicyResource],
+                            balancers: Sequence[PolicyResource] = ()) -> bool:
+    """The bucket receives S3 server access logs (it is a BucketLogging's targetBucket) or a
+    load balancer's access logs (its ``accessLogs.bucket``)."""
+    return bool(referring_to(bucket, loggings, "targetBucket", BUCKET_IDENTITY)
+                or referring_to(bucket, balancers, "accessLogs.bucket", BUCKET_IDENTITY))
 
 
 def check_buckets_kms(resources: Sequence[PolicyResource], cfg: dict, ev: Evaluation) -> None:
     configs = of_type(resources, *BUCKET_SSE)
     loggings = of_type(resources, *BUCKET_LOGGING)
+    balancers = of_type(resources, *LOAD_BALANCERS)
     require_key = truthy(cfg.get("requireCustomerManagedKey"))
     sse_s3_for_logs = truthy(cfg.get("allowSseS3ForAccessLogBuckets"))
     for bucket in of_type(resources, *BUCKETS):
@@ -177,8 +182,9 @@ def check_buckets_kms(resources: Sequence[PolicyResource], cfg: dict, ev: Evalua
             continue
         algorithms = [lookup(d, "sseAlgorithm") for d in defaults if d is not None]
         kms = [d for d in defaults if d is not None and lookup(d, "sseAlgorithm") in (*KMS_ALGORITHMS, UNKNOWN)]
-        if not kms and sse_s3_for_logs and "AES256" in algorithms and _access_log_destination(bucket, loggings):
-            continue  # S3 server access logs can only be delivered to SSE-S3 buckets
+        if not kms and sse_s3_for_logs and "AES256" in algorithms and _access_log_destination(bucket, loggings,
+                                                                                              balancers):
+            continue  # S3 server access logs and ELB access logs can only be delivered to SSE-S3 buckets
         if not kms:
             what = "has no server-side encryption configuration" if not attached else "does not default to SSE-KMS"
             ev.violation(f"{who} {what}: add an aws.s3.BucketServerSideEncryptionConfiguration with "
@@ -190,10 +196,10 @@ def check_buckets_kms(resources: Sequence[PolicyResource], cfg: dict, ev: Evalua
 
 s3_bucket_encryption_kms = stack_policy(
     name="s3-bucket-encryption-kms",
-    description="Every S3 bucket defaults to SSE-KMS with a customer managed key (S3 server access log "
-    "destinations: SSE-S3, the only default encryption that log delivery supports).",
+    description="Every S3 bucket defaults to SSE-KMS with a customer managed key (S3 server access log and "
+    "load balancer access log destinations: SSE-S3, the only default encryption that log delivery supports).",
     check=check_buckets_kms,
-    resource_types=[*BUCKETS, *BUCKET_SSE, *BUCKET_LOGGING],
+    resource_types=[*BUCKETS, *BUCKET_SSE, *BUCKET_LOGGING, *LOAD_BALANCERS],
     enforcement_level=ADVISORY,
     severity=Severity.MEDIUM,
     remediation="Add aws.s3.BucketServerSideEncryptionConfiguration(bucket=bucket.id, rules=[{"
@@ -205,7 +211,8 @@ s3_bucket_encryption_kms = stack_policy(
             "type": "boolean",
             "default": True,
             "description": "Accept SSE-S3 (AES256) on buckets that are the targetBucket of an "
-            "aws.s3.BucketLogging: S3 server access log delivery does not support SSE-KMS destinations.",
+            "aws.s3.BucketLogging or a load balancer's accessLogs.bucket: S3 server access log and Elastic Load "
+            "Balancing log delivery do not support SSE-KMS destinations.",
         },
     ),
     tags=["hardening", "encryption", "s3"],

@@ -92,3 +92,14 @@ KUBERNETES = {"webstack:app": {"platform": "kubernetes", "kubernetes": CLUSTER},
 def on_kubernetes(**settings: Any) -> dict:
     """``KUBERNETES`` with more ``webstack:app.kubernetes`` settings."""
     return {**KUBERNETES, "webstack:app": {"platform": "kubernetes", "kubernetes": {**CLUSTER, **settings}}}
+
+
+ECR_IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop@sha256:" + "3" * 64
+"""The app image a stack on ECS deploys: in ECR of the stacks' region (eu-west-1), pinned by digest."""
+ECS = {"webstack:app": {"platform": "ecs", "ecs": {"image": ECR_IMAGE}}}
+"""Config override planning a stack's app tier on ECS (Fargate) in the stack's own VPC."""
+
+
+def on_ecs(**settings: Any) -> dict:
+    """``ECS`` with more ``webstack:app.ecs`` settings."""
+    return {"webstack:app": {"platform": "ecs", "ecs": {"image": ECR_IMAGE, **settings}}}

@@ -17,7 +17,9 @@ from pulumi_webstack.alarms import (
     cdn_alarms,
     certificate_alarms,
     connections_threshold,
+    alb_5xx_rate_queries,
     database_alarms,
+    ecs_alarms,
     free_storage_threshold_bytes,
     freeable_memory_threshold_bytes,
     health_alarms,
@@ -47,6 +49,10 @@ def full_catalogue(t: Thresholds = PROD) -> list[AlarmSpec]:
         *kubernetes_alarms(t, "prod-eks", "webstack", "web", 20),
         *backup_alarms(t, "vault"),
     ]
+
+
+def ecs_catalogue(t: Thresholds = PROD) -> list[AlarmSpec]:
+    return ecs_alarms(t, "webstack-prod-app", "web", "app/app-alb/1", ["targetgroup/a/1", "targetgroup/b/2"], 2)
 
 
 # ------------------------------------------------------------------------ thresholds
@@ -191,6 +197,42 @@ def test_kubernetes_alarms_use_container_insights():
     assert all(s.treat_missing_data == "notBreaching" for s in specs.values())
 
 
+def test_ecs_alarms_watch_the_service_its_tasks_and_its_load_balancer():
+    specs = by_key(ecs_catalogue())
+    service = {"ClusterName": "webstack-prod-app", "ServiceName": "web"}
+    assert {k: (s.severity, s.namespace, s.metric_name) for k, s in specs.items()} == {
+        "app-cpu": (Severity.WARNING, "AWS/ECS", "CPUUtilization"),
+        "app-memory": (Severity.WARNING, "AWS/ECS", "MemoryUtilization"),
+        "app-running-tasks": (Severity.WARNING, "ECS/ContainerInsights", "RunningTaskCount"),
+        "app-5xx-rate": (Severity.CRITICAL, "AWS/ApplicationELB", "HTTPCode_Target_5XX_Count"),
+        "app-latency-p95": (Severity.WARNING, "AWS/ApplicationELB", "TargetResponseTime"),
+        "app-unhealthy-targets-0": (Severity.WARNING, "AWS/ApplicationELB", "UnHealthyHostCount"),
+        "app-unhealthy-targets-1": (Severity.WARNING, "AWS/ApplicationELB", "UnHealthyHostCount"),
+    }
+    assert specs["app-cpu"].dimensions == specs["app-memory"].dimensions == specs["app-running-tasks"].dimensions == service
+    assert (specs["app-cpu"].threshold, specs["app-memory"].threshold) == (85, 85)
+    tasks = specs["app-running-tasks"]
+    assert (tasks.comparison, tasks.threshold, tasks.treat_missing_data) == ("LessThanThreshold", 2, "breaching")
+    latency = specs["app-latency-p95"]
+    assert (latency.extended_statistic, latency.threshold, latency.unit) == ("p95", 3, "s")  # seconds, as ALB reports
+    assert specs["app-unhealthy-targets-1"].dimensions == {"TargetGroup": "targetgroup/b/2", "LoadBalancer": "app/app-alb/1"}
+
+
+def test_the_load_balancer_5xx_rate_is_metric_math_over_all_requests():
+    rate = by_key(ecs_catalogue())["app-5xx-rate"]
+    assert rate.statistic is rate.extended_statistic is None and rate.statistic_label == "metric math"
+    assert rate.queries == tuple(alb_5xx_rate_queries("app/app-alb/1", 60)) and rate.threshold == 5
+    *metrics, expression = rate.queries
+    assert [m["metric"]["metric_name"] for m in metrics] == ["HTTPCode_Target_5XX_Count", "HTTPCode_ELB_5XX_Count",
+                                                            "RequestCount"]
+    assert all(m["metric"]["stat"] == "Sum" and not m["return_data"] for m in metrics)
+    assert expression == {"id": "rate", "expression": "100 * (FILL(targets, 0) + FILL(balancer, 0)) / requests",
+                          "label": "5xx responses (%)", "return_data": True}
+    assert by_key(ecs_catalogue(DEV))["app-5xx-rate"].threshold == 20
+    with pytest.raises(ValueError, match="metric math takes its statistics from the queries"):
+        AlarmSpec(**{**BASE, "queries": rate.queries})
+
+
 def test_backup_staleness_guards_the_recovery_point_objective():
     stale = backup_alarms(PROD, "vault")[0]
     assert (stale.namespace, stale.metric_name, stale.dimensions) == (
@@ -210,6 +252,11 @@ def test_failed_backup_and_copy_jobs_are_matched_for_the_vault_only():
     warning = patterns["warning"]
     assert warning["detail-type"] == ["Copy Job State Change"] and warning["detail"]["state"] == ["FAILED"]
     assert warning["detail"]["sourceBackupVaultArn"] == [{"suffix": ":backup-vault:webstack-prod-backups-vault"}]
+
+
+def test_every_alarm_says_what_to_do_and_why_missing_data_is_treated_so_ecs_included():
+    for spec in ecs_catalogue():
+        assert len(spec.description) > 80 and spec.missing_data_reason
 
 
 def test_every_alarm_says_what_to_do_and_why_missing_data_is_treated_so():

@@ -187,6 +187,7 @@ def test_the_catalogue_places_every_alarm_in_its_region():
         ({"app_platform": "kubernetes", "kubernetes_cluster_name": "eks"}, "alerting.kubernetes_namespace",
          "required with kubernetes_cluster_name"),
         ({"region": "Ireland"}, "alerting.region", "must be an AWS region such as eu-west-1"),
+        ({"app_platform": "ecs", "ecs_cluster_name": "shop"}, "alerting.ecs_service_name", "required with ecs_cluster_name"),
         ({"cache_node_count": 7}, "alerting.cache_node_count", "must be between 1 and 6"),
         ({"chat_webhook_url": "http://chat.example.com/hook"}, "alerting.chat_webhook_url", "https:// URL"),
         ({"database_identifier": "db", "database_max_connections": 0, "database_allocated_storage_gb": 100},
@@ -519,6 +520,17 @@ class StandInApp:
 
 
 @dataclass
+class StandInEcsApp:
+    platform: str
+    health_url: Any
+    cluster_name: Any
+    service_name: Any
+    min_tasks: int
+    load_balancer_arn_suffix: Any
+    target_group_arn_suffixes: list
+
+
+@dataclass
 class StandInBackups:
     vault_name: Any
 
@@ -551,6 +563,19 @@ def test_components_passed_by_keyword_get_their_alarms():
     assert alarm(plan, "app-pod-restarts").inputs["dimensions"] == {
         "ClusterName": "prod-eks", "Namespace": "shop", "PodName": "web"}
     assert alarm(plan, "backup-stale").inputs["dimensions"] == {"BackupVaultName": "vault-1"}
+
+
+def test_an_ecs_app_passed_by_keyword_gets_its_service_and_load_balancer_alarms():
+    app = StandInEcsApp("ecs", out("https://origin.example.com/api/health"), out("shop-prod"), out("web"), 3,
+                        out("app/shop/1"), [out("targetgroup/blue/1"), out("targetgroup/green/2")])
+    plan = run("keywords-ecs", lambda: AlertingArgs(emails=["ops@example.com"], region="eu-west-1"), app=app)
+    assert alarm(plan, "app-cpu").inputs["dimensions"] == {"ClusterName": "shop-prod", "ServiceName": "web"}
+    assert alarm(plan, "app-running-tasks").inputs["threshold"] == 3
+    assert alarm(plan, "app-unhealthy-targets-1").inputs["dimensions"] == {"TargetGroup": "targetgroup/green/2",
+                                                                          "LoadBalancer": "app/shop/1"}
+    rate = alarm(plan, "app-5xx-rate").inputs
+    assert "namespace" not in rate and "period" not in rate and len(rate["metricQueries"]) == 4
+    assert not [r for r in plan.by_type("aws:cloudwatch/metricAlarm:MetricAlarm") if "pod" in r.name]
 
 
 def test_a_database_with_a_cross_region_replica_gets_its_lag_alarm_there():

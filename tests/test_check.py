@@ -27,7 +27,7 @@ from pulumi_webstack_cli.main import main
 from pulumi_webstack_cli.engine import Plan, Secret, load_stack_config, synth
 from tests.conftest import cached_plan
 from tests.helpers import variant
-from tests.helpers import KUBERNETES
+from tests.helpers import ECS, KUBERNETES
 
 CERT = "arn:aws:acm:us-east-1:123456789012:certificate/0e9d0c8e-1111-2222-3333-444455556666"
 KEY = "arn:aws:kms:eu-west-1:123456789012:key/0e9d0c8e-aaaa-bbbb-cccc-444455556666"
@@ -161,11 +161,11 @@ def test_sdk_one_weakened_setting_fails_naming_resource_and_fix(weaken, policy, 
 # ------------------------------------------------------------------------ shipped stacks
 
 K8S = KUBERNETES
-SHIPPED = {"dev": None, "staging": None, "prod": None, "prod-kubernetes": K8S}
+SHIPPED = {"dev": None, "staging": None, "prod": None, "prod-kubernetes": K8S, "prod-ecs": ECS}
 
 
 def _plan(case: str) -> Plan:
-    stack = "prod" if case == "prod-kubernetes" else case
+    stack = case.split("-")[0]
     overrides = SHIPPED[case]
     if overrides:
         _, config, _ = load_stack_config(stack)
@@ -181,9 +181,14 @@ def test_shipped_stack_has_no_mandatory_violation(case):
     assert [f"{v.policy}: {v.resource}: {v.message}" for v in report.mandatory] == []
 
 
+def test_prod_on_ecs_passes_with_no_advisory_either():
+    report = check_plan(_plan("prod-ecs"), "prod")
+    assert report.resources > len(_plan("prod")) and report.violations == []
+
+
 def test_prod_plan_is_checked_with_hardening_mandatory():
     report = check_plan(_plan("prod"), "prod")
-    assert report.policies == 25 and report.resources == len(_plan("prod"))
+    assert report.policies == 28 and report.resources == len(_plan("prod"))
     weakened = _edit(_plan("prod"), "aws:rds/instance:Instance", "deletionProtection", False)
     found = [v for v in check_plan(weakened, "prod").mandatory if v.policy == "database-deletion-protection"]
     assert found and "set deletion_protection=True" in found[0].message
@@ -250,7 +255,7 @@ def test_cli_json_report_is_stable(monkeypatch, capsys):
     data = json.loads(capsys.readouterr().out)
     assert data["schemaVersion"] == 1 and data["stack"] == "prod" and data["policyPack"] == "webstack-security"
     assert data["passed"] is False and data["summary"] == {"mandatory": 1, "advisory": 0, "unverified": 0}
-    assert (data["policyConfig"], data["policies"], data["resources"]) == ("policies/config/prod.json", 25, len(weak))
+    assert (data["policyConfig"], data["policies"], data["resources"]) == ("policies/config/prod.json", 28, len(weak))
     assert data["unverified"] == [] and data["placeholders"] == weak.placeholders != []
     [v] = data["violations"]
     proxy = weak.by_type("aws:rds/proxy:Proxy")[0]

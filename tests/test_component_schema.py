@@ -32,16 +32,16 @@ from pulumi.provider.server import ComponentInitError
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
 import pulumi_webstack.__main__ as package
-from pulumi_webstack import alerting, backups, cache, cdn, database, headers, kubernetes_app, network, vercel_app
+from pulumi_webstack import alerting, backups, cache, cdn, database, ecs_app, headers, kubernetes_app, network, vercel_app
 from pulumi_webstack.errors import ArgsError
 from pulumi_webstack_cli.engine import synth
 
 COMPONENTS_DIR = Path(package.__file__).resolve().parent
-MODULES = [network, database, cache, cdn, vercel_app, kubernetes_app, backups, alerting]
+MODULES = [network, database, cache, cdn, vercel_app, kubernetes_app, ecs_app, backups, alerting]
 ARGS = {
     "Network": network.NetworkArgs, "Database": database.DatabaseArgs, "Cache": cache.CacheArgs,
     "Cdn": cdn.CdnArgs, "VercelApp": vercel_app.VercelAppArgs, "KubernetesApp": kubernetes_app.KubernetesAppArgs,
-    "Backups": backups.BackupsArgs, "Alerting": alerting.AlertingArgs,
+    "EcsApp": ecs_app.EcsAppArgs, "Backups": backups.BackupsArgs, "Alerting": alerting.AlertingArgs,
 }
 LINKS = {"subnetIds": ["subnet-0a", "subnet-0b"], "securityGroupId": "sg-0db",
          "availabilityZones": ["eu-central-1a", "eu-central-1b"], "vpcId": "vpc-0main"}
@@ -381,6 +381,9 @@ REQUIRED_ONLY = {
     "Cdn": {"domain": "shop.example.com", "originDomain": "origin.shop.example.com"},
     "VercelApp": {"projectName": "shop", "originDomain": "origin.shop.example.com"},
     "KubernetesApp": {"originDomain": "origin.shop.example.com", "image": "ghcr.io/acme/shop@sha256:" + "a" * 64},
+    "EcsApp": {"originDomain": "origin.shop.example.com", "vpcId": "vpc-0main", "subnetIds": ["subnet-0a", "subnet-0b"],
+               "publicSubnetIds": ["subnet-1a", "subnet-1b"], "appSecurityGroupId": "sg-0app",
+               "image": "123456789012.dkr.ecr.eu-central-1.amazonaws.com/acme/shop@sha256:" + "a" * 64},
     "Backups": {},
     "Alerting": {"tier": "staging", "emails": ["ops@example.com"]},
 }

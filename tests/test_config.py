@@ -24,7 +24,7 @@ from pulumi_webstack.database import DatabaseArgs
 from pulumi_webstack.vercel_app import VercelAppArgs
 from pulumi_webstack_cli.engine import ROOT, synth_stack
 from pulumi_webstack_cli.main import main as webstack
-from tests.helpers import CLUSTER, CLUSTER_NETWORK, SHOP_IMAGE
+from tests.helpers import CLUSTER, CLUSTER_NETWORK, ECR_IMAGE, SHOP_IMAGE
 
 VERCEL = {"projectName": "shop", "teamId": "team_shop", "peeringConnectionId": "pcx-0123456789abcdef0"}
 """``webstack:app.vercel`` of a stack that can go to prod: team pinned, peering requested."""
@@ -72,7 +72,8 @@ def test_a_section_is_its_components_args(section):
 
 @pytest.mark.parametrize("platform", list(PLATFORMS))
 def test_the_app_section_is_the_chosen_platforms_args(platform):
-    values = config(app={"platform": platform, "vercel": VERCEL, "kubernetes": CLUSTER}, network=CLUSTER_NETWORK)
+    values = config(app={"platform": platform, "vercel": VERCEL, "kubernetes": CLUSTER, "ecs": {"image": ECR_IMAGE}},
+                    network=CLUSTER_NETWORK if platform == "kubernetes" else None)
     cfg = parse("staging", values)
     assert cfg.platform == platform and isinstance(cfg.app, args_class("app", platform))
 
@@ -84,12 +85,13 @@ def test_every_preset_reaches_the_args(tier):
     own_image = {"image": SHOP_IMAGE} if tier is Tier.PROD else {}  # prod refuses the placeholder
     for platform in PLATFORMS:
         cluster = {**CLUSTER, "image": own_image.get("image", PLACEHOLDER_IMAGE)}
-        values = config(app={"platform": platform, "vercel": VERCEL, "kubernetes": cluster},
+        values = config(app={"platform": platform, "vercel": VERCEL, "kubernetes": cluster, "ecs": {"image": ECR_IMAGE}},
                         network=CLUSTER_NETWORK if platform == "kubernetes" else None)
         cfg = parse(tier.value, values)
         for key, row in PRESETS.items():
             section, *path = key.split(".")
-            if camel(path[0]) in SECTIONS[section].stack_keys or (key == "app.image" and own_image):
+            # ECS takes its image from ECR only: the placeholder row never reaches it.
+            if camel(path[0]) in SECTIONS[section].stack_keys or (key == "app.image" and (own_image or platform == "ecs")):
                 continue
             node = getattr(cfg, section)
             if not all(hasattr(node, p) for p in path[:1]):
@@ -314,6 +316,45 @@ def test_kubernetes_builds_the_data_tier_in_the_clusters_vpc():
         "dev", config(app={"platform": "kubernetes", "kubernetes": no_group}, network=CLUSTER_NETWORK))
 
 
+def ecs(**settings) -> dict:
+    return {"platform": "ecs", "ecs": {"image": ECR_IMAGE, **settings}}
+
+
+def test_on_ecs_the_network_gets_public_subnets_for_the_load_balancer_and_no_other_platform_does():
+    assert parse("dev", config(app=ecs())).network.public_subnets is True
+    assert parse("dev", BASE).network.public_subnets is False
+    assert only_problem("dev", config(app=ecs(), network={"publicSubnets": False})) == (
+        "webstack:network.publicSubnets: is set by the stack program from webstack:app.platform (on ecs, for the load "
+        "balancer); remove it")
+
+
+def test_on_ecs_an_existing_vpc_names_its_public_subnets():
+    network = {k: v for k, v in CLUSTER_NETWORK.items() if k != "routeTableIds"}
+    assert only_problem("dev", config(app=ecs(), network=network)).startswith(
+        "webstack:network.publicSubnetIds = []: with vpcId and publicSubnets, give at least 2 public subnets")
+    public = {**network, "publicSubnetIds": ["subnet-0c1a2b3c4d5e6f711", "subnet-0c1a2b3c4d5e6f712"]}
+    assert parse("dev", config(app=ecs(), network=public)).network.public_subnet_ids == public["publicSubnetIds"]
+
+
+def test_on_ecs_the_image_is_in_ecr_of_the_stacks_region():
+    assert only_problem("prod", config(app={"platform": "ecs", "ecs": {}})).startswith(
+        f'webstack:app.ecs.image = "{PLACEHOLDER_IMAGE}": must be an image in Amazon ECR pinned by digest')
+    elsewhere = ECR_IMAGE.replace("eu-west-1", "us-east-1")
+    assert only_problem("prod", config(app=ecs(image=elsewhere))) == (
+        f'webstack:app.ecs.image = "{elsewhere}": must be in ECR of the stack\'s region eu-west-1: the tasks reach ECR '
+        "only through this region's VPC endpoints (replicate the repository shop to eu-west-1 with ECR replication)")
+
+
+def test_an_ecs_app_sizes_the_database_pool_and_the_tier_sizes_its_tasks():
+    cfg = parse("prod", config(app=ecs(maxInstances=12)))
+    assert cfg.database.app_max_instances == 12
+    assert (cfg.app.task_cpu, cfg.app.task_memory_mib, cfg.app.rollout) == (1024, 2048, "canary")
+    assert only_problem("prod", config(app=ecs(taskCpu=256, taskMemoryMib=4096))) == (
+        "webstack:app.ecs.taskMemoryMib = 4096: Fargate offers 512 to 2048 MiB with taskCpu 256 (one of 512, 1024, 2048)")
+    assert only_problem("prod", config(app=ecs(canarySteps=[1, 2, 100]))).startswith(
+        "webstack:app.ecs.canarySteps = [1, 2, 100]: ECS shifts traffic in equal steps of at least 3 %")
+
+
 # -------------------------------------------------------------------------- the keys
 
 
@@ -459,7 +500,8 @@ def _setting_and_value():
 def _stack_file(section: str, platform: str, key: str, value) -> dict:
     """The prod config with ``key`` set to ``value`` (the rest of the section as shipped)."""
     path = key.split(":", 1)[1].split(".")[1:]
-    body: dict = {"platform": platform, "vercel": {"projectName": "shop"}, "kubernetes": {"image": SHOP_IMAGE}} \
+    body: dict = {"platform": platform, "vercel": {"projectName": "shop"}, "kubernetes": {"image": SHOP_IMAGE},
+                  "ecs": {"image": ECR_IMAGE}} \
         if section == "app" else {"emails": ["oncall@example.com"]} if section == "alerting" else {}
     node = body
     for part in path[:-1]:

@@ -5,22 +5,29 @@ one link closes the path; and nothing but the app is admitted to the data tier.
 
 The compute is taken from what the stack registered: on Vercel the Secure Compute network (its
 range, the VPC its resolver answers in), on Kubernetes the security group the
-SecurityGroupPolicy puts on the pods. The names are the ones the app is handed (Vercel
-variables, the Kubernetes Secret). ``pulumi_webstack_cli.reachability`` answers."""
+SecurityGroupPolicy puts on the pods, on ECS the security groups of the service's tasks. The
+names are the ones the app is handed (Vercel variables, the Kubernetes Secret, the ECS task
+definition's environment). ``pulumi_webstack_cli.reachability`` answers."""
 
 from __future__ import annotations
+
+import json
 
 import pytest
 
 from pulumi_webstack_cli import reachability as r
 from pulumi_webstack_cli.engine import MANAGED_PREFIX_LISTS, Plan, Secret
 from tests.conftest import cached_plan
-from tests.helpers import KUBERNETES
+from tests.helpers import ECS, KUBERNETES
 
 STACKS = ("dev", "staging", "prod")
-PLATFORMS = {"vercel": None, "kubernetes": KUBERNETES}
+PLATFORMS = {"vercel": None, "kubernetes": KUBERNETES, "ecs": ECS}
 ENV = "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable"
 SGP = "kubernetes:vpcresources.k8s.aws/v1beta1:SecurityGroupPolicy"
+TASKS = "aws:ecs/taskDefinition:TaskDefinition"
+SERVICE = "aws:ecs/service:Service"
+BALANCER = "aws:lb/loadBalancer:LoadBalancer"
+CLOUDFRONT = r.Compute("cloudfront", prefix_list=MANAGED_PREFIX_LISTS["com.amazonaws.global.cloudfront.origin-facing"])
 HOSTS = (("DATABASE_HOST", "DATABASE_PORT"), ("DATABASE_READER_HOST", "DATABASE_PORT"),
          ("REDIS_HOST", "REDIS_PORT"), ("REDIS_READER_HOST", "REDIS_PORT"))
 """The names the app is given and the port each is used on."""
@@ -37,6 +44,10 @@ def app_environment(plan: Plan) -> dict[str, str]:
     variables = plan.by_type(ENV)
     if variables:
         return {v.inputs["key"]: v.inputs["value"].value for v in variables}
+    tasks = plan.by_type(TASKS)
+    if tasks:
+        (container,) = json.loads(tasks[0].inputs["containerDefinitions"])
+        return {v["name"]: v["value"] for v in container["environment"]}
     data = plan.one("kubernetes:core/v1:Secret").inputs["stringData"]
     return dict(data.value if isinstance(data, Secret) else data)
 
@@ -47,6 +58,11 @@ def app_compute(plan: Plan) -> r.Compute:
     if networks:
         (network,) = networks
         return r.Compute("vercel functions", cidr=network.inputs["cidr"], resolver_vpc_id=network.state["vpcId"])
+    services = plan.by_type(SERVICE)
+    if services:
+        groups = services[0].inputs["networkConfiguration"]["securityGroups"]
+        (vpc,) = {g.inputs["vpcId"] for g in plan.by_type(r.SG) if g.id in groups}
+        return r.Compute("tasks", security_groups=frozenset(groups), vpc_id=vpc)
     (groups,) = [p.inputs["spec"]["securityGroups"]["groupIds"] for p in plan.by_type(SGP)]
     (vpc,) = {g.inputs["vpcId"] for g in plan.by_type(r.SG) if g.id in groups}
     return r.Compute("pods", security_groups=frozenset(groups), vpc_id=vpc)
@@ -95,7 +111,7 @@ def test_each_path_rests_on_the_links_of_its_platform(system):
         kinds = {plan.by_urn(u).type for u in links["route"].resources}
         assert kinds == {r.ROUTE, r.PEERING_ACCEPTER, r.ASSOCIATION}
     else:
-        # Pods carrying the app group inside the VPC: both ends' rules, the local route.
+        # Pods or tasks carrying the app group inside the VPC: both ends' rules, the local route.
         assert set(links) == {"dns", "ingress", "egress"}
         assert plan.by_urn(links["egress"].resources[0]).inputs["securityGroupId"] == group(plan, "network-app")
 
@@ -199,4 +215,97 @@ def test_the_app_group_lets_out_only_what_the_app_needs(system):
         cluster = KUBERNETES["webstack:app"]["kubernetes"]["clusterSecurityGroupId"]
         expected |= {("security-group", cluster, "udp", 53), ("security-group", cluster, "tcp", 53),
                      ("cidr", "0.0.0.0/0", "tcp", 443)}
+    if platform == "ecs":  # tasks: HTTPS to the VPC endpoints and the S3 gateway (image layers), nothing else
+        s3 = next(e for e in plan.by_type("aws:ec2/vpcEndpoint:VpcEndpoint") if e.inputs["vpcEndpointType"] == "Gateway")
+        expected |= {("security-group", group(plan, "app-endpoints"), "tcp", 443),
+                     ("prefix-list", s3.state["prefixListId"], "tcp", 443)}
     assert out == expected
+
+
+# ------------------------------------------------------- ECS: CDN -> load balancer -> tasks
+
+
+def balancer_target(plan: Plan) -> r.Target:
+    balancer = plan.one(BALANCER)
+    return r.Target("load balancer", balancer.state["dnsName"], frozenset(balancer.inputs["securityGroups"]),
+                    frozenset(balancer.inputs["subnets"]))
+
+
+def tasks_target(plan: Plan) -> r.Target:
+    network = plan.one(SERVICE).inputs["networkConfiguration"]
+    return r.Target("tasks", "tasks", frozenset(network["securityGroups"]), frozenset(network["subnets"]))
+
+
+def assert_open_and_each_link_needed(plan: Plan, compute: r.Compute, target: r.Target, port: int) -> None:
+    checks = r.path(plan, compute, target, port)
+    assert checks and all(c.ok for c in checks), checks
+    for check in checks:
+        for urn in check.resources:
+            assert not all(c.ok for c in r.path(without(plan, urn), compute, target, port)), (check.link, urn)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_on_ecs_only_cloudfront_reaches_the_load_balancer_on_https(stack):
+    plan = cached_plan(stack, ECS)
+    balancer = balancer_target(plan)
+    assert_open_and_each_link_needed(plan, CLOUDFRONT, balancer, 443)
+    assert not all(c.ok for c in r.path(plan, CLOUDFRONT, balancer, 80))
+    assert not all(c.ok for c in r.path(plan, r.Compute("anyone", cidr="0.0.0.0/0"), balancer, 443))
+    (only,) = balancer.security_groups
+    assert [(s.kind, s.from_port, s.to_port) for s in r.admitted(plan, only)] == [("prefix-list", 443, 443)]
+    public = set(plan.one("webstack:index:Network", "network").component_outputs["public_subnet_ids"])
+    assert balancer.subnets == public and plan.one(BALANCER).inputs["internal"] is False
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_on_ecs_the_load_balancer_reaches_the_tasks_on_the_container_port_only(stack):
+    plan = cached_plan(stack, ECS)
+    balancer, tasks = balancer_target(plan), tasks_target(plan)
+    vpc = plan.one("aws:ec2/vpc:Vpc", "network-vpc").id
+    from_balancer = r.Compute("load balancer", security_groups=balancer.security_groups, vpc_id=vpc)
+    assert_open_and_each_link_needed(plan, from_balancer, tasks, 3000)
+    assert not all(c.ok for c in r.path(plan, from_balancer, tasks, 22))
+    private = set(plan.one("webstack:index:Network", "network").component_outputs["subnet_ids"])
+    assert tasks.subnets == private and plan.one(SERVICE).inputs["networkConfiguration"]["assignPublicIp"] is False
+    # The tasks are the app group's only other way in: nothing but the load balancer is admitted.
+    app = group(plan, "network-app")
+    assert {(s.kind, s.value, s.from_port) for s in r.admitted(plan, app)} == {
+        ("security-group", next(iter(balancer.security_groups)), 3000)}
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_on_ecs_the_tasks_reach_ecr_logs_and_secrets_through_the_vpc_endpoints(stack):
+    plan = cached_plan(stack, ECS)
+    tasks = app_compute(plan)
+    for endpoint in plan.by_type("aws:ec2/vpcEndpoint:VpcEndpoint"):
+        if endpoint.inputs["vpcEndpointType"] != "Interface":
+            continue
+        target = r.Target(endpoint.inputs["serviceName"], endpoint.inputs["serviceName"],
+                          frozenset(endpoint.inputs["securityGroupIds"]), frozenset(endpoint.inputs["subnetIds"]))
+        assert_open_and_each_link_needed(plan, tasks, target, 443)
+    zones = {"dev": 1, "staging": 2, "prod": 3}[stack]  # dev saves per-zone endpoint hours
+    assert {len(e.inputs.get("subnetIds") or []) for e in plan.by_type("aws:ec2/vpcEndpoint:VpcEndpoint")} == {0, zones}
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_on_ecs_the_cdn_fetches_the_load_balancers_https_name(stack):
+    plan = cached_plan(stack, ECS)
+    (origin,) = plan.one("aws:cloudfront/distribution:Distribution").inputs["origins"]
+    assert origin["domainName"] == plan.outputs["appOriginDomain"]
+    assert origin["customOriginConfig"]["originProtocolPolicy"] == "https-only"
+    # No hosted zone in the shipped stacks: the origin name is a record the stack lists to create.
+    records = plan.outputs["originDnsRecords"]
+    assert {"name": origin["domainName"], "type": "CNAME", "value": plan.one(BALANCER).state["dnsName"]} in records
+    (header,) = origin["customHeaders"]
+    (condition,) = plan.one("aws:lb/listenerRule:ListenerRule").inputs["conditions"]
+    assert condition["httpHeader"]["httpHeaderName"] == header["name"]
+    assert [v.value for v in condition["httpHeader"]["values"]] == [header["value"].value]
+
+
+def test_on_ecs_with_a_hosted_zone_the_origin_name_aliases_the_load_balancer():
+    plan = cached_plan("prod", {**ECS, "webstack:cdn": {"hostedZoneId": "Z0123456789ABCDEFGHIJ"}})
+    alias = plan.one("aws:route53/record:Record", "app-origin-alias")
+    balancer = plan.one(BALANCER)
+    assert alias.inputs["name"] == plan.outputs["appOriginDomain"]
+    assert alias.inputs["aliases"][0]["name"] == balancer.state["dnsName"]
+    assert plan.outputs["originDnsRecords"] == []

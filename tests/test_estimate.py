@@ -12,7 +12,7 @@ from pulumi_webstack_cli import estimate, price_table as prices
 from pulumi_webstack_cli.main import main
 from pulumi_webstack_cli.engine import synth
 from tests.conftest import cached_plan
-from tests.helpers import KUBERNETES
+from tests.helpers import ECS, KUBERNETES
 
 INSTANCE = "aws:rds/instance:Instance"
 NO_DR_REPLICA = {"webstack:database": {"replicas": 3}}
@@ -128,7 +128,8 @@ def test_creation_times_follow_the_inputs():
 
 
 def test_every_type_the_stacks_create_has_a_typical_time():
-    for stack, overrides in (("dev", None), ("staging", None), ("prod", None), ("prod", KUBERNETES)):
+    for stack, overrides in (("dev", None), ("staging", None), ("prod", None), ("prod", KUBERNETES), ("dev", ECS),
+                             ("prod", ECS)):
         assert estimate.deploy_estimate(cached_plan(stack, overrides)).defaulted_types == [], stack
 
 
@@ -194,6 +195,23 @@ def test_what_is_not_billed_by_aws_is_named_not_counted():
     text = estimate.render_text(plan, estimate.deploy_estimate(plan), kubernetes)
     names = [u.resource.name for u in kubernetes.unpriced]
     assert f"  {', '.join(names[:4])} and {len(names) - 4} more: {estimate.NOT_AWS['kubernetes']}" in text.splitlines()
+
+
+def test_the_ecs_tier_is_priced_tasks_load_balancer_and_endpoints():
+    cost = estimate.cost_estimate(cached_plan("prod", ECS))
+    lines = {line.resource.name: line for line in cost.lines}
+    hours = prices.HOURS_PER_MONTH
+    # prod: 2 tasks of 1 vCPU / 2 GB on ARM64, around the clock (more under load: usage-based)
+    assert lines["app-service"].monthly == round(2 * (1 * 0.03238 + 2 * 0.00356) * hours, 2)
+    assert lines["app-service"].detail == "2 × Fargate ARM64 1 vCPU / 2 GB"
+    assert lines["app-alb"].monthly == round((0.0225 + 3 * 0.005) * hours, 2)  # and a public IPv4 per zone
+    endpoints = [line for line in cost.lines if line.resource.type == "aws:ec2/vpcEndpoint:VpcEndpoint"]
+    assert len(endpoints) == 4 and {line.monthly for line in endpoints} == {round(3 * 0.01 * hours, 2)}
+    assert cost.unpriced == []
+    dev = {line.resource.name: line.monthly for line in estimate.cost_estimate(cached_plan("dev", ECS)).lines}
+    assert dev["app-service"] == round(0.25 * 0.03238 * hours + 0.5 * 0.00356 * hours, 2)
+    assert dev["app-ecr-api"] == round(0.01 * hours, 2)  # dev's endpoints span one zone
+    assert any("Fargate" in service for service, _, _ in prices.USAGE_BASED)
 
 
 def test_a_class_missing_from_the_table_is_unpriced_never_free():

@@ -9,20 +9,24 @@ from pulumi_webstack_cli.engine import synth
 from tests.conftest import cached_plan
 
 import pulumi_aws as aws
-from tests.helpers import KUBERNETES
+from tests.helpers import ECS, KUBERNETES
 
 # Orderings that no input expresses but AWS needs: RDS must find its log groups (else it
 # creates them itself, unencrypted and kept forever) and its monitoring role's policy
 # attached; RDS Proxy must be able to read its secret when it starts, and the secret must
 # hold its value when the proxy's target is registered (the proxy connects at once). The EKS
 # VPC resource controller gives a pod its security groups when the pod is created, so the
-# SecurityGroupPolicy must exist before the Deployment's first pods.
+# SecurityGroupPolicy must exist before the Deployment's first pods. ECS registers a service's
+# tasks only with a target group attached to a load balancer (the forwarding rule must exist);
+# Elastic Load Balancing checks it may write to the access-log bucket when logging is turned on.
 JUSTIFIED_EXPLICIT = {
     ("aws:rds/instance:Instance", "aws:cloudwatch/logGroup:LogGroup"),
     ("aws:rds/instance:Instance", "aws:iam/rolePolicyAttachment:RolePolicyAttachment"),
     ("aws:rds/proxy:Proxy", "aws:iam/rolePolicy:RolePolicy"),
     ("aws:rds/proxyTarget:ProxyTarget", "aws:secretsmanager/secretVersion:SecretVersion"),
     ("kubernetes:apps/v1:Deployment", "kubernetes:vpcresources.k8s.aws/v1beta1:SecurityGroupPolicy"),
+    ("aws:ecs/service:Service", "aws:lb/listenerRule:ListenerRule"),
+    ("aws:lb/loadBalancer:LoadBalancer", "aws:s3/bucketPolicy:BucketPolicy"),
 }
 
 
@@ -40,9 +44,13 @@ def test_waves_follow_dependencies():
 
 
 @pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
-def test_the_longest_creation_chain_is_short(stack):
-    chain = cached_plan(stack).critical_path()
-    assert 3 <= len(chain) <= 10, [r.name for r in chain]
+@pytest.mark.parametrize("overrides", [None, ECS], ids=["vercel", "ecs"])
+def test_the_longest_creation_chain_is_short(stack, overrides):
+    """On ECS three steps follow the app's task definition, which carries the data tier's host
+    names: the service, its scaling target (Application Auto Scaling checks the service
+    exists) and the scaling policies."""
+    chain = cached_plan(stack, overrides).critical_path()
+    assert 3 <= len(chain) <= (12 if overrides else 10), [r.name for r in chain]
 
 
 def test_read_replicas_are_created_side_by_side():
@@ -77,7 +85,7 @@ def test_alarms_never_wait_for_each_other():
         assert not [w for w in plan.waits_for(alarm) if w.type == alarm.type], alarm.name
 
 
-@pytest.mark.parametrize("overrides", [None, KUBERNETES])
+@pytest.mark.parametrize("overrides", [None, KUBERNETES, ECS], ids=["vercel", "kubernetes", "ecs"])
 def test_only_real_data_dependencies_order_creation(overrides):
     plan = cached_plan("prod", overrides)
     for res in plan:
@@ -89,13 +97,16 @@ def test_only_real_data_dependencies_order_creation(overrides):
             assert (res.type, dep.type) in JUSTIFIED_EXPLICIT, f"{res.name} depends_on {dep.name} ({dep.type})"
 
 
-@pytest.mark.parametrize("overrides", [None, KUBERNETES])
+@pytest.mark.parametrize("overrides", [None, KUBERNETES, ECS], ids=["vercel", "kubernetes", "ecs"])
 def test_nothing_at_the_edge_waits_for_the_data_tier(overrides):
-    """The CDN, its certificate, WAF and the app deploy while the database is created: no
-    chain to them passes through an RDS or ElastiCache resource."""
+    """The CDN, its certificate, WAF and the app's load balancer deploy while the database is
+    created: no chain to them passes through an RDS or ElastiCache resource."""
     plan = cached_plan("prod", overrides)
     data_tier = 10**6
     finish = plan.finish_times(lambda r: data_tier if r.type.startswith(("aws:rds/", "aws:elasticache/")) else 1)
     for token in ("aws:cloudfront/distribution:Distribution", "aws:acm/certificateValidation:CertificateValidation",
-                  "aws:wafv2/webAcl:WebAcl"):
-        assert finish[plan.one(token).urn] < data_tier, token
+                  "aws:wafv2/webAcl:WebAcl", "aws:lb/loadBalancer:LoadBalancer", "aws:lb/listenerRule:ListenerRule",
+                  "aws:ec2/vpcEndpoint:VpcEndpoint"):
+        for res in plan.by_type(token):
+            assert finish[res.urn] < data_tier, res.name
+    assert overrides is not ECS or len(plan.by_type("aws:acm/certificateValidation:CertificateValidation")) == 2

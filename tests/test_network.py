@@ -11,7 +11,7 @@ import pulumi_aws as aws
 import pytest
 
 from pulumi_webstack.errors import ArgsError
-from pulumi_webstack.network import Network, NetworkArgs, subnet_cidrs
+from pulumi_webstack.network import Network, NetworkArgs, public_subnet_cidrs, subnet_cidrs
 from infra.presets import Tier, presets_for
 from pulumi_webstack_cli.engine import Plan, synth
 from tests.helpers import assert_args_error
@@ -69,6 +69,16 @@ def test_subnet_cidrs_never_overlap_and_stay_inside_the_vpc():
     assert all(not a.overlaps(b) for i, a in enumerate(subnets) for b in subnets[i + 1:])
 
 
+def test_public_subnets_are_taken_from_the_end_of_the_range_so_more_zones_never_collide():
+    assert public_subnet_cidrs("10.42.0.0/16", 3) == ["10.42.240.0/20", "10.42.224.0/20", "10.42.208.0/20"]
+    for prefix in (16, 20, 24):
+        cidr = f"10.1.0.0/{prefix}"
+        private = {ipaddress.ip_network(c) for c in subnet_cidrs(cidr, 6)}
+        public = {ipaddress.ip_network(c) for c in public_subnet_cidrs(cidr, 6)}
+        assert not any(a.overlaps(b) for a in private for b in public)
+    assert public_subnet_cidrs("10.42.0.0/16", 0) == []
+
+
 def test_subnet_cidrs_refuse_more_subnets_than_fit():
     with pytest.raises(ValueError, match="holds only 16 /28 subnets"):
         subnet_cidrs("10.0.0.0/24", 17)
@@ -100,6 +110,36 @@ def test_subnets_are_private_and_nothing_routes_to_the_internet():
     associations = plan.by_type("aws:ec2/routeTableAssociation:RouteTableAssociation")
     assert {a.inputs["subnetId"] for a in associations} == {s.id for s in plan.by_type(SUBNET)}
     assert {a.inputs["routeTableId"] for a in associations} == {table.id}
+
+
+def test_public_subnets_are_an_opt_in_routed_to_an_internet_gateway_the_private_ones_never_use():
+    plan, _ = network_plan(public_subnets=True)
+    gateway = plan.one("aws:ec2/internetGateway:InternetGateway")
+    public_table = plan.one("aws:ec2/routeTable:RouteTable", "net-public")
+    private_table = plan.one("aws:ec2/routeTable:RouteTable", "net-private")
+    (route,) = plan.by_type("aws:ec2/route:Route")
+    assert route.inputs == {**route.inputs, "routeTableId": public_table.id, "destinationCidrBlock": "0.0.0.0/0",
+                            "gatewayId": gateway.id}
+    public = [s for s in plan.by_type(SUBNET) if s.inputs["tags"]["Tier"] == "public"]
+    private = [s for s in plan.by_type(SUBNET) if s.inputs["tags"]["Tier"] == "private"]
+    assert [s.inputs["cidrBlock"] for s in public] == public_subnet_cidrs("10.42.0.0/16", 3)
+    assert {s.inputs["availabilityZone"] for s in public} == {s.inputs["availabilityZone"] for s in private}
+    assert all(s.inputs["mapPublicIpOnLaunch"] is False for s in public)
+    tables = {a.inputs["subnetId"]: a.inputs["routeTableId"]
+              for a in plan.by_type("aws:ec2/routeTableAssociation:RouteTableAssociation")}
+    assert {tables[s.id] for s in public} == {public_table.id}
+    assert {tables[s.id] for s in private} == {private_table.id}
+    component = plan.one("webstack:index:Network").component_outputs
+    assert component["public_subnet_ids"] == [s.id for s in public]
+    assert component["route_table_ids"] == [private_table.id]  # peerings route into the private table only
+
+
+def test_an_existing_vpc_names_its_public_subnets():
+    public = ["subnet-0123456789abcdef8", "subnet-0123456789abcdef9"]
+    plan, _ = network_plan(vpc_id="vpc-0123456789abcdef0", subnet_ids=BYO_SUBNETS, public_subnets=True,
+                           public_subnet_ids=public)
+    assert plan.one("webstack:index:Network").component_outputs["public_subnet_ids"] == public
+    assert not plan.by_type("aws:ec2/internetGateway:InternetGateway")
 
 
 def test_the_vpc_resolves_private_names_and_the_default_group_is_emptied():
@@ -218,9 +258,10 @@ def test_every_resource_is_a_child_of_the_component_and_outputs_are_registered()
     component = plan.one("webstack:index:Network")
     assert {r.urn for r in plan.descendants(component)} == {r.urn for r in plan if r.urn != component.urn}
     assert set(component.component_outputs) == {
-        "vpc_id", "subnet_ids", "availability_zones", "route_table_ids", "app_security_group_id",
-        "database_security_group_id", "cache_security_group_id",
+        "vpc_id", "subnet_ids", "availability_zones", "route_table_ids", "public_subnet_ids",
+        "app_security_group_id", "database_security_group_id", "cache_security_group_id",
     }
+    assert component.component_outputs["public_subnet_ids"] == []
     assert component.component_outputs["vpc_id"] == plan.one("aws:ec2/vpc:Vpc").id
     # Every subnet of a new VPC uses its one private route table: routes to a peer go there.
     assert component.component_outputs["route_table_ids"] == [plan.one("aws:ec2/routeTable:RouteTable").id]
@@ -267,6 +308,10 @@ def test_callers_options_reach_the_children():
          "network.route_table_ids"),
         ({"vpc_id": "vpc-0123456789abcdef0", "subnet_ids": BYO_SUBNETS,
           "route_table_ids": ["rtb-0123456789abcdef0"] * 2}, "network.route_table_ids"),
+        ({"public_subnet_ids": BYO_SUBNETS}, "network.public_subnet_ids"),
+        ({"vpc_id": "vpc-0123456789abcdef0", "subnet_ids": BYO_SUBNETS, "public_subnets": True},
+         "network.public_subnet_ids"),
+        ({"public_subnets": "yes"}, "network.public_subnets"),
         ({"app_cidrs": ["not-a-cidr"]}, "network.app_cidrs"),
         ({"app_cidrs": ["0.0.0.0/0"]}, "network.app_cidrs"),
         ({"app_cidrs": ["8.8.8.0/24"]}, "network.app_cidrs"),

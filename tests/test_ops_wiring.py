@@ -8,7 +8,7 @@ import pytest
 
 from pulumi_webstack_cli.engine import Secret
 from tests.conftest import cached_plan
-from tests.helpers import KUBERNETES
+from tests.helpers import ECS, KUBERNETES
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 
@@ -246,6 +246,27 @@ def test_kubernetes_app_gets_container_insights_alarms_when_the_cluster_is_named
     assert found["app-hpa-at-max"].inputs["threshold"] == 20  # prod maxInstances
     assert found["app-pod-restarts"].inputs["dimensions"]["ClusterName"] == "prod-eks"
     assert not [k for k in alarms(cached_plan("prod")) if k.startswith("app-")]  # Vercel: none
+
+
+def test_an_ecs_app_gets_its_alarms_on_the_severity_topics(each_stack):
+    plan = cached_plan(each_stack, ECS)
+    found = alarms(plan)
+    cluster, service = plan.one("aws:ecs/cluster:Cluster"), plan.one("aws:ecs/service:Service")
+    balancer = plan.one("aws:lb/loadBalancer:LoadBalancer")
+    dims = {"ClusterName": cluster.state["name"], "ServiceName": service.state["name"]}
+    for key in ("app-cpu", "app-memory", "app-running-tasks"):
+        assert found[key].inputs["dimensions"] == dims, key
+    assert found["app-running-tasks"].inputs["threshold"] == {"dev": 1, "staging": 2, "prod": 2}[each_stack]
+    assert found["app-latency-p95"].inputs["dimensions"] == {"LoadBalancer": balancer.state["arnSuffix"]}
+    rate = found["app-5xx-rate"].inputs
+    assert "metricName" not in rate and rate["metricQueries"][-1]["returnData"] is True
+    assert {q["metric"]["dimensions"]["LoadBalancer"] for q in rate["metricQueries"][:-1]} == {balancer.state["arnSuffix"]}
+    groups = {g.state["arnSuffix"] for g in plan.by_type("aws:lb/targetGroup:TargetGroup")}
+    unhealthy = [a for k, a in found.items() if k.startswith("app-unhealthy-targets-")]
+    assert {a.inputs["dimensions"]["TargetGroup"] for a in unhealthy} == groups
+    assert rate["alarmActions"] == [topic(plan, "critical")]
+    assert found["app-cpu"].inputs["alarmActions"] == found["app-latency-p95"].inputs["alarmActions"] == [
+        topic(plan, "warning")]
 
 
 def test_stack_outputs_name_backups_and_alerting_without_secrets(each_stack):

@@ -286,3 +286,13 @@ def test_access_log_destination_bucket_may_use_sse_s3_only():
     strict = evaluate_policy(hd.s3_bucket_encryption_kms, s3_stack(aes) + [logging],
                              {"allowSseS3ForAccessLogBuckets": False})
     assert_violates(strict, "does not default to SSE-KMS")
+
+
+def test_a_load_balancers_access_log_bucket_may_use_sse_s3_only():
+    """Elastic Load Balancing delivers access logs only to SSE-S3 buckets, like S3 server access logs."""
+    aes = variant(SSE, "rules.0.applyServerSideEncryptionByDefault", {"sseAlgorithm": "AES256"})
+    balancer = res(hd.LOAD_BALANCERS[0], "alb", {"accessLogs": {"bucket": "webstack-backups", "enabled": True}})
+    assert evaluate_policy(hd.s3_bucket_encryption_kms, s3_stack(aes) + [balancer]) == []
+    elsewhere = res(hd.LOAD_BALANCERS[0], "alb", {"accessLogs": {"bucket": "another-bucket", "enabled": True}})
+    assert_violates(evaluate_policy(hd.s3_bucket_encryption_kms, s3_stack(aes) + [elsewhere]),
+                    "does not default to SSE-KMS")

@@ -14,7 +14,7 @@ from pulumi_policy import EnforcementLevel, ResourceValidationPolicy, Severity, 
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
 
 import pulumi_webstack
-from pulumi_webstack_policies import hardening, security_headers, settings, transport_security
+from pulumi_webstack_policies import containers, hardening, security_headers, settings, transport_security
 from pulumi_webstack_policies.pack import BY_NAME, PACK_NAME, POLICIES
 from pulumi_webstack_policies.runner import ResourceState, analyzer_props, evaluate, evaluate_policy
 from pulumi_webstack_policies.settings import ResolvedPolicyConfig
@@ -32,9 +32,9 @@ README = (ROOT / "policies" / "README.md").read_text()
 
 
 def test_pack_lists_every_rule_module_policy_once():
-    modules = security_headers.POLICIES + transport_security.POLICIES + hardening.POLICIES
+    modules = security_headers.POLICIES + transport_security.POLICIES + hardening.POLICIES + containers.POLICIES
     assert POLICIES == modules
-    assert len(BY_NAME) == len(POLICIES) == 25
+    assert len(BY_NAME) == len(POLICIES) == 28
     assert PACK_NAME == "webstack-security"
 
 

@@ -188,6 +188,12 @@ FULL: dict[str, typing.Callable[[], typing.Any]] = {
         app_security_group_id="sg-0a", cluster_vpc_id="vpc-0000000000000000e",
         cluster_security_group_id="sg-0000000000000000c",
         headers=pulumi_webstack.SecurityHeaders(**HEADERS), **APP_DATA),
+    "EcsApp": lambda: pulumi_webstack.EcsAppArgs(
+        origin_domain="origin.shop.example.com", image="123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop@sha256:"
+        + "a" * 64, vpc_id="vpc-0000000000000000e", subnet_ids=LINKS["subnet_ids"],
+        public_subnet_ids=["subnet-0000000000000001a", "subnet-0000000000000001b"], app_security_group_id="sg-0a",
+        route_table_ids=["rtb-0000000000000000e"], rollout="canary", access_logs=True, deletion_protection=True,
+        hosted_zone_id="Z0123456789ABCDEFGHIJ", **APP_DATA),
     "Backups": lambda: pulumi_webstack.BackupsArgs(
         retention_days=30, transition_days=7, object_lock_days=30, continuous=True, copy_region="eu-central-1",
         vault_lock=True, resource_arns=[DB_ARN]),
