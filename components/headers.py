@@ -40,7 +40,7 @@ DEFAULT_CSP = (
     "font-src 'self' data:; connect-src 'self' https:; object-src 'none'; base-uri 'self'; "
     "form-action 'self'; frame-ancestors 'none'; upgrade-insecure-requests"
 )
-DEFAULT_PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
+DEFAULT_PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 
 REFERRER_POLICIES = (
     "no-referrer",

@@ -25,6 +25,12 @@ def test_the_default_headers_are_the_documented_set():
     }
 
 
+def test_the_default_permissions_policy_has_no_obsolete_tokens():
+    # interest-cohort (FLoC) was withdrawn; browsers log an "unrecognized feature" error for it.
+    features = [item.split("=")[0].strip() for item in h.DEFAULT_PERMISSIONS_POLICY.split(",")]
+    assert features == ["camera", "microphone", "geolocation", "payment", "usb"]
+
+
 def test_the_default_csp_forbids_framing_and_plugins():
     directives = {part.split()[0]: part.split()[1:] for part in h.DEFAULT_CSP.split(";") if part.strip()}
     assert directives["frame-ancestors"] == ["'none'"]

@@ -1,0 +1,123 @@
+"""Specification of what an independent audit of the shipped stacks checks, and a first real
+deploy needs: physical names unique per stack, encryption and explicit key policies
+everywhere, resource and trust policies scoped to this account, explicit lifecycle filters.
+
+These are properties of whole plans (every resource of a type, across components), so they
+live here rather than in one component's module.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+from typing import Any, Iterator
+
+import pytest
+
+from tests.conftest import cached_plan
+
+# Inputs that hold the physical name of the resource itself (not a reference to another
+# resource), by type; every other AWS type is named by its `name` input when it has one.
+PHYSICAL_NAME_INPUTS: dict[str, tuple[str, ...]] = {
+    "aws:s3/bucket:Bucket": ("bucket",),
+    "aws:rds/instance:Instance": ("identifier", "finalSnapshotIdentifier"),
+    "aws:elasticache/replicationGroup:ReplicationGroup": ("replicationGroupId", "finalSnapshotIdentifier"),
+    "aws:cloudwatch/dashboard:Dashboard": ("dashboardName",),
+    "aws:iam/openIdConnectProvider:OpenIdConnectProvider": ("url",),
+    "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration": ("configurationName",),
+    "aws:chatbot/teamsChannelConfiguration:TeamsChannelConfiguration": ("configurationName",),
+    "aws:cloudwatch/logResourcePolicy:LogResourcePolicy": ("policyName",),
+    "vercel:index/project:Project": ("name",),
+    # A DNS record's name is scoped to its zone (and is the site's own host name).
+    "aws:route53/record:Record": (),
+}
+
+# The Vercel OIDC provider (one per issuer URL per account) is issue 15's to make an
+# account-wide singleton; test_the_vercel_oidc_provider_is_one_per_account below tracks it
+# as an expected failure until that lands, so this test stays strict for everything else.
+LEFT_TO_ISSUE_15 = {"aws:iam/openIdConnectProvider:OpenIdConnectProvider"}
+
+
+def physical_names(stack: str, overrides: dict | None = None) -> dict[tuple[str, str], set[str]]:
+    """(type, physical name) -> logical names, for every account- or region-scoped name."""
+    names: dict[tuple[str, str], set[str]] = collections.defaultdict(set)
+    for res in cached_plan(stack, overrides):
+        if not res.custom or not res.type.startswith(("aws:", "vercel:index/project:")):
+            continue
+        for key in PHYSICAL_NAME_INPUTS.get(res.type, ("name",)):
+            value = res.inputs.get(key)
+            if isinstance(value, str) and value:
+                names[(res.type, value)].add(res.name)
+    return names
+
+
+def test_staging_and_prod_share_no_physical_name_in_one_account():
+    staging, prod = physical_names("staging"), physical_names("prod")
+    shared = {key for key in set(staging) & set(prod) if key[0] not in LEFT_TO_ISSUE_15}
+    assert not shared, f"names both stacks would create in one account: {sorted(shared)}"
+    # The comparison is not vacuous: it covers the names that used to collide.
+    assert ("aws:cloudwatch/logGroup:LogGroup", "/webstack/prod/network/vpc-flow-logs") in prod
+    assert ("aws:rds/instance:Instance", "webstack-prod-database") in prod
+
+
+def test_staging_and_prod_on_kubernetes_share_no_aws_physical_name():
+    from tests.helpers import KUBERNETES
+
+    shared = set(physical_names("staging", KUBERNETES)) & set(physical_names("prod", KUBERNETES))
+    assert not shared, sorted(shared)
+
+
+@pytest.mark.xfail(strict=True, reason="issue 15 makes the Vercel OIDC provider an account-wide singleton "
+                                        "(created once, found by the other stacks); remove this mark then")
+def test_the_vercel_oidc_provider_is_one_per_account():
+    staging, prod = physical_names("staging"), physical_names("prod")
+    shared = {key for key in set(staging) & set(prod) if key[0] in LEFT_TO_ISSUE_15}
+    assert not shared, sorted(shared)
+
+
+def region_of(plan, res) -> str:
+    """The region a resource is created in: its own ``region`` input, else its provider's."""
+    if isinstance(res.inputs.get("region"), str):
+        return res.inputs["region"]
+    return plan.by_urn(res.provider_urn).inputs["region"]
+
+
+def test_no_stack_creates_one_physical_name_twice_in_a_region(each_stack):
+    plan = cached_plan(each_stack)
+    seen: dict[tuple[str, str, str], list[str]] = collections.defaultdict(list)
+    for res in plan:
+        if res.custom and res.type.startswith("aws:"):
+            for key in PHYSICAL_NAME_INPUTS.get(res.type, ("name",)):
+                if isinstance(res.inputs.get(key), str):
+                    seen[(res.type, region_of(plan, res), res.inputs[key])].append(res.name)
+    assert not {key: names for key, names in seen.items() if len(names) > 1}
+
+
+# ------------------------------------------------------------------------ S3 lifecycle
+
+
+def lifecycle_rules(plan) -> Iterator[tuple[str, dict[str, Any]]]:
+    for res in plan.by_type("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"):
+        for rule in res.inputs["rules"]:
+            yield res.name, rule
+
+
+def test_every_lifecycle_rule_has_an_explicit_filter(each_stack):
+    rules = list(lifecycle_rules(cached_plan(each_stack)))
+    assert rules
+    for name, rule in rules:
+        # An empty filter block is deprecated by the AWS provider: say "every object" as prefix "".
+        assert rule.get("filter") and rule["filter"] != {}, (name, rule["id"])
+        assert rule["filter"] == {"prefix": ""}, (name, rule["id"])
+
+
+# ------------------------------------------------------------- encryption and key policies
+
+
+def test_every_log_group_is_encrypted_with_a_customer_managed_key(each_stack):
+    plan = cached_plan(each_stack)
+    keys = {k.state["arn"] for k in plan.by_type("aws:kms/key:Key")}
+    groups = plan.by_type("aws:cloudwatch/logGroup:LogGroup")
+    assert groups
+    for group in groups:
+        assert group.inputs.get("kmsKeyId") in keys, group.inputs["name"]
