@@ -174,6 +174,11 @@ def freeable_memory_threshold_bytes(memory_gib: float, used_percent: float) -> f
     return float(math.floor(memory_gib * GIB * (100 - used_percent) / 100))
 
 
+def member_number(index: int) -> str:
+    """ElastiCache's number of the ``index``-th member cluster (0-based): ``0`` -> ``"001"``."""
+    return f"{index + 1:03d}"
+
+
 def alarm_name(prefix: str, key: str) -> str:
     """Physical alarm name ``<prefix>-<key>`` (CloudWatch allows 255 characters)."""
     name = f"{prefix}-{key}"
@@ -197,7 +202,12 @@ def database_alarms(
     memory_gib: Optional[float] = None,
     replica_identifiers: Sequence[Any] = (),
 ) -> list[AlarmSpec]:
-    """RDS PostgreSQL: CPU, free storage, connections, freeable memory; lag and CPU per replica."""
+    """RDS PostgreSQL: CPU, free storage, connections, freeable memory; lag and CPU per replica.
+
+    Replicas are numbered from 1 in the order given, as ``Database`` names them
+    (``<identifier>-replica-1`` is ``db-replica-1-lag``): on-call reads the alarm name and
+    finds the instance of the same number.
+    """
     primary = {"DBInstanceIdentifier": identifier}
     specs = [
         AlarmSpec(
@@ -253,26 +263,26 @@ def database_alarms(
                 "or scale the instance class."
             ),
         ))
-    for index, replica in enumerate(replica_identifiers):
+    for number, replica in enumerate(replica_identifiers, start=1):
         dims = {"DBInstanceIdentifier": replica}
         specs.append(_replica_lag(
-            t, f"db-replica-{index}-lag", f"Replica {index} lag", replica,
+            t, f"db-replica-{number}-lag", f"Replica {number} lag", replica,
             missing_data_reason=("a replica that stops reporting lag is not replicating (or is down): reads "
                                  "sent to it are stale or fail, which is what this alarm is for"),
             description=(
-                f"Read replica {index} is more than {t.db_replica_lag_seconds:g} s behind the primary for 5 minutes; "
+                f"Read replica {number} is more than {t.db_replica_lag_seconds:g} s behind the primary for 5 minutes; "
                 "reads from it are stale. Check write bursts and long transactions on the primary, replica CPU "
                 "and I/O, and replication slots; take it out of the reader pool if it keeps lagging."
             ),
         ))
         specs.append(AlarmSpec(
-            key=f"db-replica-{index}-cpu", title=f"Replica {index} CPU", severity=Severity.WARNING,
+            key=f"db-replica-{number}-cpu", title=f"Replica {number} CPU", severity=Severity.WARNING,
             namespace="AWS/RDS", metric_name="CPUUtilization", dimensions=dims,
             statistic="Average", comparison="GreaterThanThreshold", threshold=t.db_cpu_percent, unit="%",
             period=300, evaluation_periods=3, datapoints_to_alarm=3,
             treat_missing_data="missing", missing_data_reason=_GAUGE_GAP,
             description=(
-                f"Read replica {index} CPU above {t.db_cpu_percent:g}% for 15 minutes. Check the read queries "
+                f"Read replica {number} CPU above {t.db_cpu_percent:g}% for 15 minutes. Check the read queries "
                 "hitting it (Performance Insights), spread reads over more replicas or scale the class."
             ),
         ))
@@ -321,50 +331,53 @@ def cache_alarms(t: Thresholds, members: Sequence[Any]) -> list[AlarmSpec]:
 
     ElastiCache publishes node metrics per cache cluster (``CacheClusterId``); a replication
     group without cluster mode has one member cluster per node, primary included. Which
-    member is primary changes on failover, so every member gets every alarm.
+    member is primary changes on failover, so every member gets every alarm. Members are
+    numbered as ElastiCache names them (``<group>-001`` is ``cache-001-memory``); the list
+    is in that order (``Cache.member_clusters`` sorts it).
     """
     specs: list[AlarmSpec] = []
     replicated = len(members) > 1
     for index, member in enumerate(members):
+        node = member_number(index)
         dims = {"CacheClusterId": member}
         specs.append(AlarmSpec(
-            key=f"cache-{index}-engine-cpu", title=f"Cache node {index} engine CPU", severity=Severity.WARNING,
+            key=f"cache-{node}-engine-cpu", title=f"Cache node {node} engine CPU", severity=Severity.WARNING,
             namespace="AWS/ElastiCache", metric_name="EngineCPUUtilization", dimensions=dims,
             statistic="Average", comparison="GreaterThanThreshold", threshold=t.cache_cpu_percent, unit="%",
             period=300, evaluation_periods=3, datapoints_to_alarm=3,
             treat_missing_data="missing", missing_data_reason=_GAUGE_GAP,
             description=(
-                f"Redis engine thread of cache node {index} above {t.cache_cpu_percent:g}% for 15 minutes (Redis "
+                f"Redis engine thread of cache node {node} above {t.cache_cpu_percent:g}% for 15 minutes (Redis "
                 "executes commands on one thread). Look for O(N) commands (KEYS, large SMEMBERS/HGETALL) in "
                 "the slow log and hot keys; scale to a larger node type."
             ),
         ))
         specs.append(AlarmSpec(
-            key=f"cache-{index}-memory", title=f"Cache node {index} memory", severity=Severity.WARNING,
+            key=f"cache-{node}-memory", title=f"Cache node {node} memory", severity=Severity.WARNING,
             namespace="AWS/ElastiCache", metric_name="DatabaseMemoryUsagePercentage", dimensions=dims,
             statistic="Average", comparison="GreaterThanThreshold", threshold=t.memory_percent, unit="%",
             period=300, evaluation_periods=3, datapoints_to_alarm=3,
             treat_missing_data="missing", missing_data_reason=_GAUGE_GAP,
             description=(
-                f"Cache node {index} uses more than {t.memory_percent:g}% of its maxmemory; evictions follow. "
+                f"Cache node {node} uses more than {t.memory_percent:g}% of its maxmemory; evictions follow. "
                 "Check keys without TTL and large values; scale the node type."
             ),
         ))
         specs.append(AlarmSpec(
-            key=f"cache-{index}-evictions", title=f"Cache node {index} evictions", severity=Severity.INFO,
+            key=f"cache-{node}-evictions", title=f"Cache node {node} evictions", severity=Severity.INFO,
             namespace="AWS/ElastiCache", metric_name="Evictions", dimensions=dims,
             statistic="Sum", comparison="GreaterThanThreshold", threshold=float(t.cache_evictions), unit="keys/5 min",
             period=300, evaluation_periods=1, datapoints_to_alarm=1,
             treat_missing_data="notBreaching",
             missing_data_reason="a count: no datapoint means nothing was evicted",
             description=(
-                f"Cache node {index} evicted more than {t.cache_evictions} keys in 5 minutes: the working set no "
+                f"Cache node {node} evicted more than {t.cache_evictions} keys in 5 minutes: the working set no "
                 "longer fits. Fine for a pure cache in short bursts; if it persists, add TTLs or a larger node."
             ),
         ))
         if replicated:
             specs.append(AlarmSpec(
-                key=f"cache-{index}-replication-lag", title=f"Cache node {index} replication lag",
+                key=f"cache-{node}-replication-lag", title=f"Cache node {node} replication lag",
                 severity=Severity.WARNING,
                 namespace="AWS/ElastiCache", metric_name="ReplicationLag", dimensions=dims,
                 statistic="Maximum", comparison="GreaterThanThreshold",
@@ -374,7 +387,7 @@ def cache_alarms(t: Thresholds, members: Sequence[Any]) -> list[AlarmSpec]:
                 missing_data_reason=("only replicas publish ReplicationLag and the primary role moves on "
                                      "failover: the member that is primary reports nothing and is healthy"),
                 description=(
-                    f"Cache node {index} (a replica) is more than {t.cache_replication_lag_seconds:g} s behind the "
+                    f"Cache node {node} (a replica) is more than {t.cache_replication_lag_seconds:g} s behind the "
                     "primary for 5 minutes; a failover now would lose those writes. Check write volume and "
                     "network throughput of the primary."
                 ),

@@ -116,11 +116,13 @@ def test_database_alarms_use_design_thresholds_and_severities():
     assert memory.metric_name == "FreeableMemory" and memory.comparison == "LessThanThreshold"
     assert memory.threshold == pytest.approx(0.15 * 16 * GIB, abs=1)
     for index in range(3):
-        lag = specs[f"db-replica-{index}-lag"]
+        # Numbered from 1 as Database names its replicas: db-replica-1-lag watches replica 1.
+        lag = specs[f"db-replica-{index + 1}-lag"]
         assert lag.dimensions == {"DBInstanceIdentifier": f"r{index}"}
+        assert lag.title == f"Replica {index + 1} lag"
         assert (lag.metric_name, lag.threshold, lag.statistic) == ("ReplicaLag", 30, "Maximum")
         assert lag.treat_missing_data == "breaching"
-        assert specs[f"db-replica-{index}-cpu"].dimensions == {"DBInstanceIdentifier": f"r{index}"}
+        assert specs[f"db-replica-{index + 1}-cpu"].dimensions == {"DBInstanceIdentifier": f"r{index}"}
     for key in ("db-cpu", "db-free-storage", "db-connections", "db-freeable-memory"):
         assert specs[key].treat_missing_data == "missing", key
 
@@ -132,7 +134,9 @@ def test_the_memory_alarm_needs_a_memory_size():
 
 def test_cache_alarms_cover_every_node_and_replication_lag_only_with_replicas():
     specs = by_key(cache_alarms(PROD, ["rg-001", "rg-002"]))
-    for index, member in enumerate(["rg-001", "rg-002"]):
+    for member in ["rg-001", "rg-002"]:
+        # Numbered as ElastiCache names the member clusters: cache-001-* watches <group>-001.
+        index = member.rsplit("-", 1)[1]
         cpu = specs[f"cache-{index}-engine-cpu"]
         assert (cpu.metric_name, cpu.threshold, cpu.dimensions) == ("EngineCPUUtilization", 75, {"CacheClusterId": member})
         memory = specs[f"cache-{index}-memory"]
@@ -145,7 +149,7 @@ def test_cache_alarms_cover_every_node_and_replication_lag_only_with_replicas():
         assert (lag.metric_name, lag.treat_missing_data) == ("ReplicationLag", "notBreaching")
         assert "primary" in lag.missing_data_reason
     single = {s.key for s in cache_alarms(PROD, ["rg-001"])}
-    assert single == {"cache-0-engine-cpu", "cache-0-memory", "cache-0-evictions"}
+    assert single == {"cache-001-engine-cpu", "cache-001-memory", "cache-001-evictions"}
 
 
 def test_cdn_alarms_live_in_us_east_1_with_the_global_region_dimension():

@@ -31,7 +31,7 @@ CERT = "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-5
 
 WATCHED = dict(
     database_identifier="webstack-prod-db",
-    database_replica_identifiers=["webstack-prod-db-replica-0", "webstack-prod-db-replica-1"],
+    database_replica_identifiers=["webstack-prod-db-replica-1", "webstack-prod-db-replica-2"],
     database_max_connections=800,
     database_allocated_storage_gb=100,
     database_instance_class="db.r7g.large",
@@ -156,7 +156,7 @@ def test_the_catalogue_places_every_alarm_in_its_region():
     regions = {s.key: s.region for s in args.catalogue()}
     assert regions["service-down"] == regions["cdn-5xx-rate"] == regions["certificate-expiry"] == "us-east-1"
     assert regions["db-replica-eu-central-1-lag"] == "eu-central-1"
-    assert regions["db-cpu"] is regions["db-replica-0-lag"] is regions["backup-stale"] is None
+    assert regions["db-cpu"] is regions["db-replica-1-lag"] is regions["backup-stale"] is None
     assert args.topic_regions(args.catalogue()) == ["us-east-1", "eu-central-1"]
     assert (args.topic_infix("us-east-1"), args.topic_infix("eu-central-1")) == ("edge-", "eu-central-1-")
     # Without the DR replica nothing changes for the edge.
@@ -297,9 +297,9 @@ def test_every_alarm_notifies_its_severity_topic_and_sends_ok_too():
         "cdn-origin-latency-p95": ("warning", "us-east-1"), "certificate-expiry": ("warning", "us-east-1"),
         "db-cpu": ("warning", "eu-west-1"), "db-free-storage": ("critical", "eu-west-1"),
         "db-connections": ("warning", "eu-west-1"), "db-freeable-memory": ("warning", "eu-west-1"),
-        "db-replica-0-lag": ("warning", "eu-west-1"), "db-replica-1-lag": ("warning", "eu-west-1"),
-        "cache-0-memory": ("warning", "eu-west-1"), "cache-1-evictions": ("info", "eu-west-1"),
-        "cache-1-replication-lag": ("warning", "eu-west-1"), "backup-stale": ("warning", "eu-west-1"),
+        "db-replica-1-lag": ("warning", "eu-west-1"), "db-replica-2-lag": ("warning", "eu-west-1"),
+        "cache-001-memory": ("warning", "eu-west-1"), "cache-002-evictions": ("info", "eu-west-1"),
+        "cache-002-replication-lag": ("warning", "eu-west-1"), "backup-stale": ("warning", "eu-west-1"),
     }
     for key, (severity, region) in expected.items():
         res = alarm(plan, key)
@@ -327,9 +327,11 @@ def test_prod_alarms_carry_the_design_thresholds_on_the_watched_resources():
     assert alarm(plan, "db-connections").inputs["threshold"] == 720  # 90 % of 800
     assert alarm(plan, "db-free-storage").inputs["threshold"] == 10 * 1024**3  # 10 % of 100 GiB
     assert alarm(plan, "db-freeable-memory").inputs["threshold"] == int(16 * 1024**3 * 0.15)
+    # Numbered as AWS names what they watch: replica 1 is db-replica-1, node -002 is cache-002.
     assert alarm(plan, "db-replica-1-lag").inputs["dimensions"] == {"DBInstanceIdentifier": "webstack-prod-db-replica-1"}
-    assert alarm(plan, "cache-1-memory").inputs["dimensions"] == {"CacheClusterId": "webstack-prod-cache-002"}
-    assert alarm(plan, "cache-0-memory").inputs["threshold"] == 85
+    assert alarm(plan, "db-replica-2-lag").inputs["dimensions"] == {"DBInstanceIdentifier": "webstack-prod-db-replica-2"}
+    assert alarm(plan, "cache-002-memory").inputs["dimensions"] == {"CacheClusterId": "webstack-prod-cache-002"}
+    assert alarm(plan, "cache-001-memory").inputs["threshold"] == 85
     assert alarm(plan, "backup-stale").inputs["dimensions"] == {"BackupVaultName": "webstack-prod-backups-vault"}
     assert plan.outputs["alarms"][0] == "webstack-prod-service-down"
     assert len(plan.outputs["alarms"]) == len(plan.by_type("aws:cloudwatch/metricAlarm:MetricAlarm"))
@@ -424,8 +426,8 @@ def test_the_dr_replica_lag_alarm_is_created_in_its_region_and_notifies_topics_t
     assert lag.inputs["alarmDescription"].startswith("[warning] The disaster-recovery replica in eu-central-1")
     assert lag.depends_on(plan.one("aws:sns/topic:Topic", "alerting-eu-central-1-warning"))
     # Everything else stays where it was.
-    assert alarm(plan, "db-replica-0-lag").inputs["alarmActions"] == [topic_arn("warning")]
-    assert "region" not in alarm(plan, "db-replica-0-lag").inputs
+    assert alarm(plan, "db-replica-1-lag").inputs["alarmActions"] == [topic_arn("warning")]
+    assert "region" not in alarm(plan, "db-replica-1-lag").inputs
     assert alarm(plan, "cdn-5xx-rate").inputs["alarmActions"] == [topic_arn("critical", "us-east-1")]
 
 
@@ -534,16 +536,16 @@ def test_components_passed_by_keyword_get_their_alarms():
 
     plan = run(
         "keywords", args,
-        database=StandInDatabase(out("db-1"), [out("db-1-replica-0")]),
+        database=StandInDatabase(out("db-1"), [out("db-1-replica-1")]),
         cache=StandInCache([out("rg-001"), out("rg-002")]),
         cdn=StandInCdn(out("E9"), out(CERT)),
         app=StandInApp("kubernetes", out("https://origin.example.com/api/health"), out("shop"), out("web"), 12),
         backups=StandInBackups(out("vault-1")),
     )
     assert alarm(plan, "db-connections").inputs["threshold"] == 450
-    assert alarm(plan, "db-replica-0-lag").inputs["dimensions"] == {"DBInstanceIdentifier": "db-1-replica-0"}
+    assert alarm(plan, "db-replica-1-lag").inputs["dimensions"] == {"DBInstanceIdentifier": "db-1-replica-1"}
     assert "alerting-db-freeable-memory" not in {r.name for r in plan}  # no instance class: no memory size
-    assert alarm(plan, "cache-1-replication-lag").inputs["dimensions"] == {"CacheClusterId": "rg-002"}
+    assert alarm(plan, "cache-002-replication-lag").inputs["dimensions"] == {"CacheClusterId": "rg-002"}
     assert alarm(plan, "cdn-5xx-rate").inputs["dimensions"]["DistributionId"] == "E9"
     assert alarm(plan, "certificate-expiry").inputs["dimensions"] == {"CertificateArn": CERT}
     assert plan.one("aws:route53/healthCheck:HealthCheck").inputs["fqdn"] == "origin.example.com"
@@ -609,8 +611,8 @@ def test_a_cache_exposing_members_as_one_output_needs_the_node_count():
     assert caught.value.field == "alerting.cache_node_count"
     plan = run("members-output", lambda: AlertingArgs(emails=["ops@example.com"], cache_node_count=3, region="eu-west-1"),
                cache=StandInCache(members))
-    assert alarm(plan, "cache-0-memory").inputs["dimensions"] == {"CacheClusterId": "rg-001"}
-    assert alarm(plan, "cache-2-memory").inputs["dimensions"] == {"CacheClusterId": "rg-003"}
+    assert alarm(plan, "cache-001-memory").inputs["dimensions"] == {"CacheClusterId": "rg-001"}
+    assert alarm(plan, "cache-003-memory").inputs["dimensions"] == {"CacheClusterId": "rg-003"}
 
 
 @pytest.mark.parametrize(

@@ -108,9 +108,9 @@ DESIGN_THRESHOLDS = {
     "certificate expiring < 7 days": ("certificate-expiry", "DaysToExpiry", 7, "warning"),
     "free storage < 10 %": ("db-free-storage", "FreeStorageSpace", None, "critical"),
     "DB connections > 90 % of max": ("db-connections", "DatabaseConnections", None, "warning"),
-    "memory > 85 % (cache)": ("cache-0-memory", "DatabaseMemoryUsagePercentage", 85, "warning"),
+    "memory > 85 % (cache)": ("cache-001-memory", "DatabaseMemoryUsagePercentage", 85, "warning"),
     "memory > 85 % (database)": ("db-freeable-memory", "FreeableMemory", None, "warning"),
-    "replica lag": ("db-replica-0-lag", "ReplicaLag", 30, "warning"),
+    "replica lag": ("db-replica-1-lag", "ReplicaLag", 30, "warning"),
     "backup job failed (silent)": ("backup-stale", "NumberOfBackupJobsCompleted", 1, "warning"),
 }
 
@@ -150,11 +150,25 @@ def test_prod_watches_every_replica_every_cache_node_and_the_real_cdn():
         r.state["identifier"] for r in replicas}
     group = plan.one("aws:elasticache/replicationGroup:ReplicationGroup")
     members = group.state["memberClusters"]
-    assert {found[f"cache-{i}-memory"].inputs["dimensions"]["CacheClusterId"] for i in range(len(members))} == set(members)
+    assert {found[f"cache-{i:03d}-memory"].inputs["dimensions"]["CacheClusterId"]
+            for i in range(1, len(members) + 1)} == set(members)
     distribution = plan.one("aws:cloudfront/distribution:Distribution")
     assert found["cdn-5xx-rate"].inputs["dimensions"]["DistributionId"] == distribution.id
     assert found["cdn-5xx-rate"].inputs["region"] == "us-east-1"
     assert plan.one("aws:cloudfront/monitoringSubscription:MonitoringSubscription").inputs["distributionId"] == distribution.id
+
+
+def test_alarm_names_number_what_they_watch_as_aws_names_it():
+    # On-call reads "...-db-replica-2-lag" and must find the instance "...-replica-2", and
+    # "...-cache-003-memory" the node "...-003".
+    found = alarms(cached_plan("prod"))
+    numbered = [(k, r.inputs["dimensions"]) for k, r in found.items()
+                if k.startswith(("db-replica-", "cache-")) and "eu-central-1" not in k]
+    assert len(numbered) == 3 * 2 + 3 * 4
+    for key, dimensions in numbered:
+        watched = dimensions.get("DBInstanceIdentifier") or dimensions["CacheClusterId"]
+        number = key.split("-")[2] if key.startswith("db-") else key.split("-")[1]
+        assert watched.endswith(f"-{number}"), (key, watched)
 
 
 def test_prod_alarms_on_the_disaster_recovery_replica_in_its_own_region():
@@ -169,7 +183,7 @@ def test_prod_alarms_on_the_disaster_recovery_replica_in_its_own_region():
     assert lag.inputs["dimensions"] == {"DBInstanceIdentifier": dr_replica.state["identifier"]}
     assert lag.depends_on(dr_replica)
     # Same threshold and missing-data treatment as the in-region replicas.
-    in_region = alarms(plan)["db-replica-0-lag"]
+    in_region = alarms(plan)["db-replica-1-lag"]
     for key in ("threshold", "statistic", "period", "evaluationPeriods", "treatMissingData"):
         assert lag.inputs[key] == in_region.inputs[key], key
     warning = topic(plan, "warning", "eu-central-1")
