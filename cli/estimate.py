@@ -72,6 +72,7 @@ CREATION_SECONDS: dict[str, tuple[int, str]] = {
     "aws:secretsmanager/secret:Secret": (3, "API call (replicas are created asynchronously)"),
     "aws:secretsmanager/secretVersion:SecretVersion": (2, "API call"),
     "random:index/randomPassword:RandomPassword": (0, "computed locally by the provider"),
+    "random:index/randomString:RandomString": (0, "computed locally by the provider"),
     # Database.
     "aws:rds/subnetGroup:SubnetGroup": (3, "API call"),
     "aws:rds/parameterGroup:ParameterGroup": (5, "API calls for the group and its parameters"),

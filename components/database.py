@@ -57,6 +57,7 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from pulumi_webstack import kms
+from pulumi_webstack.snapshots import final_snapshot_identifier
 from pulumi_webstack.args import check_fields, from_inputs, log_retention, aws_region, setting
 from pulumi_webstack.errors import DAILY_WINDOW, WEEKLY_WINDOW, require, static_len
 from pulumi_webstack.iam_policies import assume_role_policy
@@ -461,6 +462,13 @@ class Database(pulumi.ComponentResource):
             credentials = {"manage_master_user_password": True, "master_user_secret_kms_key_id": key.arn}
 
         primary_logs = self._log_groups(name, "primary", identifier, key, args, None, child)
+        primary_zone = None if args.multi_az else zones.apply(lambda z: list(dict.fromkeys(z))[0])
+        final_snapshot = None if args.skip_final_snapshot else final_snapshot_identifier(
+            f"{name}-final-snapshot", identifier, opts=child,
+            # What replaces an RDS instance (the provider's ForceNew inputs this component sets).
+            replaced_by={"identifier": identifier, "engine": ENGINE, "db_name": args.database_name,
+                         "username": args.master_username, "kms_key_id": key.arn, "storage_encrypted": "true",
+                         "availability_zone": primary_zone, "region": region})
         primary = aws.rds.Instance(
             f"{name}-primary",
             identifier=identifier,
@@ -473,7 +481,7 @@ class Database(pulumi.ComponentResource):
             **credentials,
             multi_az=args.multi_az,
             # A Multi-AZ primary cannot be pinned to an AZ; RDS places primary and standby.
-            availability_zone=None if args.multi_az else zones.apply(lambda z: list(dict.fromkeys(z))[0]),
+            availability_zone=primary_zone,
             db_subnet_group_name=subnet_group.id,
             vpc_security_group_ids=[args.security_group_id],
             parameter_group_name=parameter_group.id,
@@ -482,7 +490,8 @@ class Database(pulumi.ComponentResource):
             maintenance_window=args.maintenance_window,
             delete_automated_backups=not args.protect,
             skip_final_snapshot=args.skip_final_snapshot,
-            final_snapshot_identifier=None if args.skip_final_snapshot else f"{identifier}-final",
+            # Unique per incarnation: a second deletion (replacement) would fail on a fixed name.
+            final_snapshot_identifier=final_snapshot,
             allow_major_version_upgrade=False,
             performance_insights_kms_key_id=key.arn,
             tags={"Name": identifier, "Role": "primary"},

@@ -5,6 +5,7 @@ protect flags and every Args error."""
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 
 import pulumi
@@ -501,11 +502,39 @@ def test_protected_data_is_protected_retained_and_snapshotted():
         assert res.protect and res.retain_on_delete, res.name
     primary = plan.one(INSTANCE, "db-primary").inputs
     assert primary["deletionProtection"] is True and primary["skipFinalSnapshot"] is False
-    assert primary["finalSnapshotIdentifier"] == "webstack-test-db-final"
+    assert primary["finalSnapshotIdentifier"] == final_snapshot_name(plan, "db-final-snapshot", "webstack-test-db")
     assert primary["deleteAutomatedBackups"] is False
     assert plan.one("aws:kms/key:Key", "db-key").inputs["deletionWindowInDays"] == 30
     # Only stateful resources are protected; the rest can be replaced freely.
     assert not [r for r in plan if r.protect and r not in stateful]
+
+
+def final_snapshot_name(plan: Plan, random_name: str, identifier: str) -> str:
+    """``<identifier>-final-<suffix>`` of the RandomString ``random_name`` (unique per incarnation)."""
+    suffix = plan.one("random:index/randomString:RandomString", random_name)
+    return f"{identifier}-final-{suffix.state['result']}"
+
+
+def test_every_incarnation_of_the_primary_gets_its_own_final_snapshot_name():
+    # RDS refuses a deletion whose final snapshot name exists: a fixed "<id>-final" makes the
+    # second deletion (a replacement, or destroy and re-create) fail. The suffix is a random
+    # string replaced together with the instance: keyed on what replaces an RDS instance.
+    plan = plan_of(**PROD_LIKE)
+    primary = plan.one(INSTANCE, "db-primary")
+    suffix = plan.one("random:index/randomString:RandomString", "db-final-snapshot")
+    name = primary.inputs["finalSnapshotIdentifier"]
+    assert name != "webstack-test-db-final" and name.startswith("webstack-test-db-final-")
+    assert re.fullmatch(r"[a-z][a-z0-9-]*[a-z0-9]", name) and "--" not in name and len(name) <= 255
+    assert (suffix.inputs["length"], suffix.inputs["special"], suffix.inputs["upper"]) == (8, False, False)
+    assert primary.depends_on(suffix) and suffix.parent == component(plan).urn
+    key = plan.one("aws:kms/key:Key", "db-key")
+    assert suffix.inputs["keepers"] == {
+        "identifier": "webstack-test-db", "engine": "postgres", "db_name": "app", "username": "webstack_admin",
+        "kms_key_id": key.state["arn"], "storage_encrypted": "true", "region": "us-east-1"}
+    # A Single-AZ primary is pinned to a zone, and moving it replaces it: the zone is a keeper too.
+    single = plan_of(replicas=1)
+    assert single.one("random:index/randomString:RandomString", "db-final-snapshot").inputs["keepers"][
+        "availability_zone"] == single.one(INSTANCE, "db-primary").inputs["availabilityZone"]
 
 
 def test_unprotected_data_can_be_deleted_without_a_snapshot():
@@ -514,6 +543,7 @@ def test_unprotected_data_can_be_deleted_without_a_snapshot():
     assert not primary.protect and not primary.retain_on_delete
     assert primary.inputs["deletionProtection"] is False and primary.inputs["skipFinalSnapshot"] is True
     assert "finalSnapshotIdentifier" not in primary.inputs
+    assert not plan.by_type("random:index/randomString:RandomString")
     assert primary.inputs["deleteAutomatedBackups"] is True
 
 
