@@ -381,6 +381,7 @@ class Backups(pulumi.ComponentResource):
         self._account = aws.get_caller_identity_output(opts=invoke).account_id
         self._region = aws.get_region_output(opts=invoke).region
         partition = aws.get_partition_output(opts=invoke).partition
+        self._partition = partition
         prefix = args.name_prefix or _slug(f"{pulumi.get_project()}-{pulumi.get_stack()}-{name}")
         self._prefix = prefix
 
@@ -463,6 +464,10 @@ class Backups(pulumi.ComponentResource):
             resource_name,
             description=f"Backups of {self._prefix}{where}: bucket objects and recovery points",
             deletion_window_in_days=30,
+            # S3 (SSE-KMS for writers and the replication role) and AWS Backup (grants for
+            # the backup role) use the key on behalf of this account's principals: IAM decides.
+            policy=pulumi.Output.all(self._account, self._partition).apply(
+                lambda a: json.dumps(kms.account_key_policy(a[0], a[1]))),
             region=region,
             opts=self._stateful,
         )

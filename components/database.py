@@ -60,7 +60,7 @@ from pulumi_webstack import kms
 from pulumi_webstack.snapshots import final_snapshot_identifier
 from pulumi_webstack.args import check_fields, from_inputs, log_retention, aws_region, setting
 from pulumi_webstack.errors import DAILY_WINDOW, WEEKLY_WINDOW, require, static_len
-from pulumi_webstack.iam_policies import assume_role_policy
+from pulumi_webstack.iam_policies import assume_role_policy, confined_assume_role_policy
 from pulumi_webstack.instance_classes import RDS_INSTANCE_CLASSES, families
 from pulumi_webstack.names import SCOPED_ID_40, stack_scoped_id
 
@@ -421,7 +421,7 @@ class Database(pulumi.ComponentResource):
             description=f"{identifier}: TLS only, slow-query logging, max_connections {max_connections}",
             opts=child,
         )
-        monitoring = self._monitoring_role(name, partition, args, child)
+        monitoring = self._monitoring_role(name, partition, account, args, child)
         ready = [monitoring[1]] if monitoring else []
         common = dict(
             instance_class=args.instance_class,
@@ -669,14 +669,17 @@ class Database(pulumi.ComponentResource):
             for log in LOG_EXPORTS
         ]
 
-    def _monitoring_role(self, name: str, partition: Any, args: DatabaseArgs,
+    def _monitoring_role(self, name: str, partition: Any, account: pulumi.Output[str], args: DatabaseArgs,
                          child: pulumi.ResourceOptions) -> Optional[tuple[aws.iam.Role, aws.iam.RolePolicyAttachment]]:
+        """Enhanced monitoring role, assumable only for this account's DB instances (any
+        region: the cross-region replica uses it too), against the confused deputy."""
         if args.monitoring_interval_seconds == 0:
             return None
         role = aws.iam.Role(
             f"{name}-monitoring",
             description="RDS enhanced monitoring publishes OS metrics to CloudWatch Logs",
-            assume_role_policy=assume_role_policy("monitoring.rds.amazonaws.com"),
+            assume_role_policy=pulumi.Output.all(account, partition.partition).apply(
+                lambda v: confined_assume_role_policy("monitoring.rds.amazonaws.com", v[0], f"arn:{v[1]}:rds:*:{v[0]}:db:*")),
             opts=child,
         )
         attachment = aws.iam.RolePolicyAttachment(

@@ -24,7 +24,7 @@ from pulumi_webstack.database import (
     replica_zone,
 )
 from pulumi_webstack.errors import ArgsError
-from pulumi_webstack_cli.engine import Plan, Secret, synth
+from pulumi_webstack_cli.engine import ACCOUNT_ID, Plan, Secret, synth
 from tests.helpers import assert_args_error
 
 INSTANCE = "aws:rds/instance:Instance"
@@ -266,6 +266,9 @@ def test_enhanced_monitoring_role_is_attached_before_instances_use_it():
     role = plan.one("aws:iam/role:Role", "db-monitoring")
     trust = json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]
     assert trust["Principal"] == {"Service": "monitoring.rds.amazonaws.com"}
+    # Confused deputy: only this account's DB instances (any region: the DR replica uses it too).
+    assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT_ID},
+                                  "ArnLike": {"aws:SourceArn": f"arn:aws:rds:*:{ACCOUNT_ID}:db:*"}}
     attachment = plan.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
     assert attachment.inputs["policyArn"] == "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
     assert attachment.inputs["role"] == role.id
