@@ -189,7 +189,7 @@ def test_the_headers_policy_sends_every_security_header_and_overrides_the_origin
     assert shc["strictTransportSecurity"] == {
         "accessControlMaxAgeSec": 63072000, "includeSubdomains": True, "preload": True, "override": True}
     assert "frame-ancestors 'none'" in shc["contentSecurityPolicy"]["contentSecurityPolicy"]
-    assert shc["contentSecurityPolicy"]["override"] is True
+    assert shc["contentSecurityPolicy"]["override"] is False  # the app owns the CSP: CloudFront only fills in
     assert shc["contentTypeOptions"] == {"override": True}
     assert shc["frameOptions"] == {"frameOption": "DENY", "override": True}
     assert shc["referrerPolicy"] == {"referrerPolicy": "strict-origin-when-cross-origin", "override": True}

@@ -18,7 +18,7 @@ PLATFORMS = {"vercel": None, "kubernetes": KUBERNETES}
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
 HEADERS_POLICY = "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy"
 DOMAINS = {"dev": "dev.shop.example.com", "staging": "staging.shop.example.com", "prod": "shop.example.com"}
-EDGE_POLICIES = ("cloudfront-", "vercel-", "kubernetes-")
+EDGE_POLICIES = ("cloudfront-", "vercel-", "kubernetes-", "content-security-policy-")
 
 
 @pytest.fixture(params=[(s, p) for s in ("dev", "staging", "prod") for p in PLATFORMS], ids=lambda sp: "-".join(sp))
@@ -67,6 +67,44 @@ def test_the_policy_pack_finds_nothing_wrong_on_the_edge(edge):
     # dev runs without WAF by design (tier table); the pack flags that as advisory only.
     assert found == ([("cloudfront-waf", "advisory")] if stack == "dev" else [])
     assert not [v for v in report.unverified if v.policy.startswith(EDGE_POLICIES)]
+
+
+CDN_OWNED_CSP = ("default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'self'; "
+                 "frame-ancestors 'none'")
+
+
+def origin_csp(plan) -> list[str]:
+    """The CSP values the origin-side layers send (Vercel route, Ingress headers ConfigMap)."""
+    out = []
+    for route in plan.by_type("vercel:index/projectRoute:ProjectRoute"):
+        out += [v for k, v in route.inputs["route"]["headers"].items() if k == "Content-Security-Policy"]
+    for cm in plan.by_type("kubernetes:core/v1:ConfigMap"):
+        out += [v for k, v in (cm.inputs.get("data") or {}).items() if k == "Content-Security-Policy"]
+    return out
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_the_csp_owner_decides_which_layers_send_the_csp(platform):
+    # app (default): the app's nonce-based CSP wins; CloudFront only fills in, the origin layers send none.
+    plan = cached_plan("prod", PLATFORMS[platform])
+    csp = plan.one(HEADERS_POLICY).inputs["securityHeadersConfig"]["contentSecurityPolicy"]
+    assert csp["override"] is False and "'unsafe-inline'" in csp["contentSecurityPolicy"]
+    assert origin_csp(plan) == []
+    # cdn: one static policy, sent by every layer, and CloudFront overrides the app's.
+    headers = {"webstack:cdn": {"headers": {"cspOwner": "cdn", "contentSecurityPolicy": CDN_OWNED_CSP}}}
+    plan = cached_plan("prod", {**(PLATFORMS[platform] or {}), **headers})
+    csp = plan.one(HEADERS_POLICY).inputs["securityHeadersConfig"]["contentSecurityPolicy"]
+    assert csp == {"contentSecurityPolicy": CDN_OWNED_CSP, "override": True}
+    assert origin_csp(plan) == [CDN_OWNED_CSP]
+    assert not [v for v in check_plan(plan).violations if v.policy.startswith(EDGE_POLICIES)]
+
+
+def test_a_weak_cdn_owned_csp_fails_the_prod_check():
+    weak = {"webstack:cdn": {"headers": {"cspOwner": "cdn", "contentSecurityPolicy":
+                                "default-src *; script-src * 'unsafe-inline' 'unsafe-eval'"}}}
+    report = check_plan(cached_plan("prod", weak))
+    found = {(v.policy, v.level) for v in report.violations}
+    assert ("content-security-policy-strength", "mandatory") in found
 
 
 def test_cdn_resources_live_in_us_east_1(edge):
