@@ -364,7 +364,7 @@ CANARY_IMAGE = "ghcr.io/x/y@sha256:" + "e" * 64
         ({"cdn": {"hostedZoneId": "example.com"}}, 'webstack:cdn.hostedZoneId = "example.com": must be a Route 53 hosted zone id'),
         ({"cdn": {"certificateArn": "arn:aws:acm:eu-west-1:123456789012:certificate/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"}},
          "webstack:cdn.certificateArn"),
-        ({"cdn": {"logRetentionDays": 0}}, "webstack:cdn.logRetentionDays = 0: must be between 1 and 3650"),
+        ({"cdn": {"logRetentionDays": 0}}, "webstack:cdn.logRetentionDays = 0: must be a CloudWatch Logs retention"),
         ({"app": {"vercel": {"projectName": "shop", "teamSlug": "My Team"}}}, 'webstack:app.vercel.teamSlug = "My Team"'),
         ({"app": {"vercel": {"projectName": "shop", "rollingReleaseAdvancement": "timed"}}},
          "webstack:app.vercel.rollingReleaseAdvancement"),
