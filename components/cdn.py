@@ -38,12 +38,21 @@ bucket policy. The log bucket therefore keeps ACLs disabled (BucketOwnerEnforced
 all public access, is encrypted with its own KMS key, refuses non-TLS requests, and only
 the log delivery service, for this account's delivery sources, may write to it.
 
-Certificate: an ACM certificate (DNS validation) for ``domain`` and ``aliases``. With
-``hosted_zone_id`` the component writes the validation records and the A/AAAA alias
-records itself; without it, create the CNAMEs listed in the ``certificate_validation_records``
-output in your DNS (the first ``pulumi up`` waits on ``CertificateValidation`` until ACM sees
-them; ``aws acm describe-certificate`` shows them meanwhile), and point the domain at
-``domain_name``. Or bring an issued us-east-1 certificate with ``certificate_arn``.
+Certificate: an ACM certificate (DNS validation) for ``domain`` and ``aliases``, or an
+issued us-east-1 one from ``certificate_arn``. CloudFront refuses a certificate that is not
+issued yet, and ACM issues only once the validation CNAMEs resolve, so:
+
+* with ``hosted_zone_id`` the component writes the validation records, waits for issuance
+  (``CertificateValidation``, a few minutes) and attaches the domain, with A/AAAA alias
+  records, in one ``pulumi up``;
+* without it the first ``pulumi up`` cannot wait (nothing would ever create the records it
+  waits for): it requests the certificate, exports the CNAMEs it needs
+  (``certificate_validation_records``) and creates the distribution on its default
+  ``*.cloudfront.net`` domain and certificate, without the custom domain. Create those
+  CNAMEs in your DNS, set ``certificate_validated`` (``webstack:cdn.certificateValidated:
+  true``) and run ``pulumi up`` again: it confirms the certificate is issued and attaches
+  the domain; then point the domain at ``domain_name``. ``custom_domain_attached`` says
+  which state the distribution is in.
 """
 
 import json
@@ -152,6 +161,10 @@ class CdnArgs:
     hosted_zone_id: Optional[str] = setting(
         None, pattern=_ZONE_ID.pattern.strip("^$"), words="must be a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ")
     """Route 53 zone holding ``domain``: validation and alias records are created there."""
+    certificate_validated: Optional[bool] = False
+    """Without ``hosted_zone_id``: the validation CNAMEs of ``certificate_validation_records``
+    exist in your DNS, so ``pulumi up`` may wait for the certificate and attach the domain.
+    Until then the distribution serves its default ``*.cloudfront.net`` domain only."""
     price_class: Optional[str] = setting("PriceClass_100", one_of=PRICE_CLASSES)
     """CloudFront price class."""
     minimum_protocol_version: Optional[str] = setting("TLSv1.2_2021", one_of=VIEWER_SECURITY_POLICIES)
@@ -218,6 +231,10 @@ class CdnArgs:
             require(bool(re.match(r"^[A-Za-z0-9-]+$", name)) and not name.lower().startswith(("x-amz-", "x-edge-"))
                     and name.lower() not in ("host", "authorization", "cookie", "x-forwarded-for"),
                     "cdn.origin_headers", name, "must be a header name CloudFront may add to origin requests")
+        require(not (self.certificate_validated and (self.certificate_arn or self.hosted_zone_id)),
+                "cdn.certificate_validated", self.certificate_validated,
+                "only applies to a requested certificate without hosted_zone_id (with certificate_arn or "
+                "hosted_zone_id the domain is attached at once)")
         require(self.certificate_arn is not None or len(self.domain) <= 64, "cdn.domain", self.domain,
                 "ACM certificates need a first name of at most 64 characters: give certificate_arn for longer names")
         seen: dict[str, str] = {}
@@ -277,6 +294,13 @@ def physical_name(*parts: str, limit: int) -> str:
     return text[:limit].rstrip("-")
 
 
+PENDING_VIEWER_CERTIFICATE = {"cloudfront_default_certificate": True, "minimum_protocol_version": "TLSv1"}
+"""``viewer_certificate`` until the custom domain is attached: the ``*.cloudfront.net``
+certificate. CloudFront sets the security policy of that certificate to TLSv1 whatever is
+asked (a different value shows as a change on every ``pulumi up``); the custom domain gets
+``minimum_protocol_version``."""
+
+
 def _delivery_sources(partition: str, account: str) -> str:
     """ARN pattern of this account's log delivery sources (CloudFront standard logging v2)."""
     return f"arn:{partition}:logs:{CLOUDFRONT_REGION}:{account}:delivery-source:*"
@@ -296,8 +320,9 @@ class Cdn(pulumi.ComponentResource):
     """CloudFront distribution with TLS 1.2+, security headers on every behavior, cache
     policies per path class, WAFv2 and locked-down access logs.
 
-    Creates: ACM certificate + validation (unless ``certificate_arn``), Route 53 validation
-    and A/AAAA alias records (with ``hosted_zone_id``), response headers policy, one cache
+    Creates: ACM certificate (unless ``certificate_arn``) and its validation (with
+    ``hosted_zone_id`` or ``certificate_validated``), Route 53 validation and A/AAAA alias
+    records (with ``hosted_zone_id``), response headers policy, one cache
     policy per path class, WAFv2 web ACL (``waf``) and its KMS-encrypted log group, log
     resource policy and logging configuration (``waf_logging``), log bucket with KMS key,
     policies and lifecycle plus the log delivery source/destination/delivery
@@ -306,7 +331,7 @@ class Cdn(pulumi.ComponentResource):
     Outputs: ``distribution_id``, ``distribution_arn``, ``domain_name``, ``certificate_arn``,
     ``web_acl_arn`` (None without WAF), ``waf_log_group_name`` (None without WAF logging),
     ``response_headers_policy_id``, ``log_bucket_name`` (None without access logs),
-    ``certificate_validation_records``, ``url``.
+    ``certificate_validation_records``, ``custom_domain_attached``, ``url``.
     """
 
     distribution_id: pulumi.Output[str]
@@ -327,8 +352,11 @@ class Cdn(pulumi.ComponentResource):
     """Bucket holding access logs, or None when access logs are off."""
     certificate_validation_records: pulumi.Output[list[dict[str, str]]]
     """CNAME records ACM needs (name, type, value) when DNS is not in Route 53."""
+    custom_domain_attached: bool
+    """Whether the distribution serves ``domain`` (False until ``certificate_validated``
+    when there is no ``hosted_zone_id``: it serves its ``*.cloudfront.net`` name only)."""
     url: pulumi.Output[str]
-    """``https://<domain>``."""
+    """``https://<domain>``, or ``https://<domain_name>`` until the domain is attached."""
 
     def __init__(self, name: str, args: CdnArgs, opts: Optional[pulumi.ResourceOptions] = None):
         args = from_inputs(CdnArgs, args)
@@ -337,7 +365,8 @@ class Cdn(pulumi.ComponentResource):
         invoke = pulumi.InvokeOptions(parent=self)
         domains = [args.domain, *args.aliases]
 
-        certificate_arn, validation_records = self._certificate(name, args, domains, child)
+        attached = bool(args.certificate_arn or args.hosted_zone_id or args.certificate_validated)
+        certificate_arn, validation_records = self._certificate(name, args, domains, attached, child)
 
         self.headers_policy = aws.cloudfront.ResponseHeadersPolicy(
             f"{name}-security-headers",
@@ -402,7 +431,7 @@ class Cdn(pulumi.ComponentResource):
             f"{name}-distribution",
             enabled=True,
             comment=comment(f"{args.domain} ({pulumi.get_stack()})"),
-            aliases=domains,
+            aliases=domains if attached else [],
             http_version="http2and3",
             is_ipv6_enabled=True,
             price_class=args.price_class,
@@ -413,7 +442,7 @@ class Cdn(pulumi.ComponentResource):
                 "acm_certificate_arn": certificate_arn,
                 "ssl_support_method": "sni-only",
                 "minimum_protocol_version": args.minimum_protocol_version,
-            },
+            } if attached else PENDING_VIEWER_CERTIFICATE,
             restrictions={"geo_restriction": {"restriction_type": "none"}},
             web_acl_id=self.web_acl.arn if self.web_acl else None,
             opts=child,
@@ -460,7 +489,8 @@ class Cdn(pulumi.ComponentResource):
         self.response_headers_policy_id = self.headers_policy.id
         self.log_bucket_name = self.log_bucket.bucket if self.log_bucket else None
         self.certificate_validation_records = validation_records
-        self.url = pulumi.Output.concat("https://", args.domain)
+        self.custom_domain_attached = attached
+        self.url = pulumi.Output.concat("https://", args.domain if attached else self.distribution.domain_name)
         self.register_outputs(
             {
                 "distribution_id": self.distribution_id,
@@ -472,6 +502,7 @@ class Cdn(pulumi.ComponentResource):
                 "response_headers_policy_id": self.response_headers_policy_id,
                 "log_bucket_name": self.log_bucket_name,
                 "certificate_validation_records": self.certificate_validation_records,
+                "custom_domain_attached": self.custom_domain_attached,
                 "url": self.url,
             }
         )
@@ -479,7 +510,7 @@ class Cdn(pulumi.ComponentResource):
     # ------------------------------------------------------------------ certificate
 
     def _certificate(
-        self, name: str, args: CdnArgs, domains: list[str], child: pulumi.ResourceOptions
+        self, name: str, args: CdnArgs, domains: list[str], attached: bool, child: pulumi.ResourceOptions
     ) -> tuple[pulumi.Input[str], pulumi.Output[list]]:
         if args.certificate_arn:
             return args.certificate_arn, pulumi.Output.from_input([])
@@ -519,6 +550,10 @@ class Cdn(pulumi.ComponentResource):
                     opts=child,
                 )
                 fqdns.append(record.fqdn)
+        if not attached:
+            # Nothing would create the records a CertificateValidation waits for: the first
+            # deploy ends here, the distribution on its default certificate (module doc).
+            return cert.arn, validation_records
         validation = aws.acm.CertificateValidation(
             f"{name}-cert",
             certificate_arn=cert.arn,

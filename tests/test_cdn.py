@@ -166,13 +166,37 @@ def test_the_domain_and_aliases_point_at_the_distribution(plan):
             "name": dist.state["domainName"], "zoneId": "Z2FDTNDATAQYW2", "evaluateTargetHealth": False}]
 
 
-def test_without_a_zone_the_validation_records_are_an_output_and_no_dns_is_written():
+def test_without_a_zone_the_first_deploy_finishes_on_the_default_domain():
+    # Nothing would create the validation records, so nothing may wait for them: no
+    # CertificateValidation, and the distribution must not reference the unissued certificate
+    # (CloudFront refuses it). It serves *.cloudfront.net until the domain is attached.
     plan = synth(program(prod_args(hosted_zone_id=None)))
     assert not plan.by_type(RECORD)
-    validation = plan.one("aws:acm/certificateValidation:CertificateValidation")
-    assert "validationRecordFqdns" not in validation.inputs
-    records = plan.one("webstack:index:Cdn").component_outputs["certificate_validation_records"]
+    assert not plan.by_type("aws:acm/certificateValidation:CertificateValidation")
+    cert = plan.one("aws:acm/certificate:Certificate")
+    dist = plan.one(DISTRIBUTION)
+    assert dist.inputs["viewerCertificate"] == {"cloudfrontDefaultCertificate": True, "minimumProtocolVersion": "TLSv1"}
+    assert dist.inputs.get("aliases", []) == []
+    assert cert.state["arn"] not in json.dumps(dist.inputs, default=str)
+    outputs = plan.one("webstack:index:Cdn").component_outputs
+    records = outputs["certificate_validation_records"]
     assert len(records) == 2 and {r["type"] for r in records} == {"CNAME"}
+    assert outputs["custom_domain_attached"] is False
+    assert outputs["url"] == "https://" + dist.state["domainName"]
+    assert outputs["certificate_arn"] == cert.state["arn"]  # what the validation records are for
+
+
+def test_once_the_records_exist_the_next_deploy_attaches_the_domain():
+    plan = synth(program(prod_args(hosted_zone_id=None, certificate_validated=True)))
+    assert not plan.by_type(RECORD)
+    validation = plan.one("aws:acm/certificateValidation:CertificateValidation")
+    assert "validationRecordFqdns" not in validation.inputs  # waits for the records the user created
+    dist = plan.one(DISTRIBUTION)
+    assert dist.inputs["aliases"] == ["shop.example.com", "www.shop.example.com"]
+    assert dist.inputs["viewerCertificate"]["acmCertificateArn"] == validation.state["certificateArn"]
+    assert dist.inputs["viewerCertificate"]["minimumProtocolVersion"] == "TLSv1.2_2021"
+    outputs = plan.one("webstack:index:Cdn").component_outputs
+    assert outputs["custom_domain_attached"] is True and outputs["url"] == "https://shop.example.com"
 
 
 def test_a_given_certificate_is_used_as_is(lean):
@@ -506,6 +530,9 @@ def test_comments_fit_cloudfronts_128_characters():
         ({"log_retention_days": 0}, "cdn.log_retention_days", "must be a CloudWatch Logs retention"),
         ({"log_retention_days": 100}, "cdn.log_retention_days", "must be a CloudWatch Logs retention"),
         ({"waf_count_rules": ["SizeRestrictions_Body"]}, "cdn.waf_count_rules", "must name a rule of"),
+        ({"certificate_validated": True}, "cdn.certificate_validated", "only applies to a requested certificate"),
+        ({"certificate_validated": True, "hosted_zone_id": None, "certificate_arn": CERT},
+         "cdn.certificate_validated", "only applies"),
         ({"waf_count_rules": ["SizeRestrictions_BODY"] * 2}, "cdn.waf_count_rules", "must not repeat"),
         ({"origin_shield_region": "Ireland"}, "cdn.origin_shield_region", "AWS region"),
         ({"origin_read_timeout_seconds": 0}, "cdn.origin_read_timeout_seconds", "between 1 and 180"),
