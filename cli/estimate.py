@@ -346,7 +346,8 @@ def _secret(res: Resource, plan: Plan) -> tuple[float, str]:
 
 def _alarm(res: Resource, plan: Plan) -> tuple[float, str]:
     queries = res.inputs.get("metricQueries") or []
-    metrics = sum(1 for q in queries if q.get("metric")) if queries else 1
+    # An expression-only alarm (DB_PERF_INSIGHTS metric math) is billed as one metric.
+    metrics = max(1, sum(1 for q in queries if q.get("metric"))) if queries else 1
     periods = [res.inputs.get("period")] + [(q.get("metric") or {}).get("period") for q in queries]
     high_resolution = any(isinstance(p, (int, float)) and p < 60 for p in periods)
     unit = prices.ALARM_METRIC_HIGH_RESOLUTION_MONTH if high_resolution else prices.ALARM_METRIC_MONTH

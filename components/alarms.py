@@ -69,8 +69,10 @@ class Thresholds:
     """Database CPU that warns."""
     db_connections_percent: Optional[float] = setting(90, gt=0, lt=100)
     """Connections as a share of ``max_connections`` that warns."""
-    db_free_storage_percent: Optional[float] = setting(10, gt=0, lt=100)
-    """Free storage below this share of allocated storage pages."""
+    db_free_storage_percent: Optional[float] = setting(5, gt=0, lt=100)
+    """Free storage below this share of the allocated storage pages. Below RDS storage
+    autoscaling's trigger (10 % free) when autoscaling is on, so a normal autoscale never
+    pages: it means autoscaling did not keep up or reached its maximum."""
     db_replica_lag_seconds: Optional[float] = setting(30, gt=0, le=3600)
     """Read-replica lag that warns."""
     memory_percent: Optional[float] = setting(85, gt=0, lt=100)
@@ -127,9 +129,16 @@ class AlarmSpec:
     (CloudWatch alarms watch and notify only in their own region); None: the stack's."""
     unit: Optional[str] = None
     """Unit of ``threshold`` for the table (CloudWatch itself is not told)."""
+    expression: Optional[tuple[Any, ...]] = None
+    """A metric math expression the alarm evaluates instead of one metric: its parts,
+    strings and the caller's dimension values, joined in order (the component joins
+    ``pulumi.Output`` parts). ``namespace``/``metric_name`` then name what it derives from."""
 
     def __post_init__(self) -> None:
-        if (self.statistic is None) == (self.extended_statistic is None):
+        if self.expression is not None:
+            if self.statistic is not None or self.extended_statistic is not None:
+                raise ValueError(f"alarm {self.key}: an expression alarm takes no statistic")
+        elif (self.statistic is None) == (self.extended_statistic is None):
             raise ValueError(f"alarm {self.key}: give exactly one of statistic, extended_statistic")
         if self.treat_missing_data not in TREAT_MISSING_DATA:
             raise ValueError(f"alarm {self.key}: treat_missing_data {self.treat_missing_data!r}")
@@ -149,7 +158,7 @@ class AlarmSpec:
 
     @property
     def statistic_label(self) -> str:
-        return self.extended_statistic or self.statistic or ""
+        return self.extended_statistic or self.statistic or ("metric math" if self.expression else "")
 
     @property
     def operator(self) -> str:
@@ -159,9 +168,34 @@ class AlarmSpec:
 # ------------------------------------------------------------------ plain helpers
 
 
-def free_storage_threshold_bytes(allocated_storage_gb: int, free_percent: float) -> float:
-    """FreeStorageSpace (bytes) below which ``free_percent`` of the allocation is left."""
-    return float(math.floor(allocated_storage_gb * GIB * free_percent / 100))
+STORAGE_AUTOSCALING_FREE_PERCENT = 10
+"""RDS storage autoscaling grows an instance's storage when free space has been at most 10 %
+of the allocation for 5 minutes (and 6 hours have passed since the last change)."""
+
+STORAGE_AUTOSCALING_EVENTS = ("RDS-EVENT-0223", "RDS-EVENT-0224")
+"""RDS events of storage autoscaling that needs a person: 0223, it could not scale (the
+maximum is reached, or another reason given in the message); 0224, a pending scale-up will
+reach or exceed ``max_allocated_storage``."""
+
+
+def free_storage_percent_expression(resource_id: Any) -> tuple[Any, ...]:
+    """Metric math: free storage as a percentage of the instance's volume, from Performance
+    Insights' operating-system counter ``os.fileSys.usedPercent`` (``DB_PERF_INSIGHTS`` takes
+    the instance's ``DbiResourceId``). CloudWatch has no allocated-storage metric for an RDS
+    instance, so a percentage of ``FreeStorageSpace`` would need the allocation fixed at
+    deploy time, and storage autoscaling changes it."""
+    return ("100 - DB_PERF_INSIGHTS('RDS', '", resource_id, "', 'os.fileSys.usedPercent.avg')")
+
+
+def storage_autoscaling_event_pattern(instance_arn: str) -> dict[str, Any]:
+    """EventBridge pattern of the storage-autoscaling events (``STORAGE_AUTOSCALING_EVENTS``)
+    of one RDS instance."""
+    return {
+        "source": ["aws.rds"],
+        "detail-type": ["RDS DB Instance Event"],
+        "resources": [instance_arn],
+        "detail": {"EventID": list(STORAGE_AUTOSCALING_EVENTS)},
+    }
 
 
 def connections_threshold(max_connections: int, percent: float) -> float:
@@ -198,11 +232,14 @@ def database_alarms(
     identifier: Any,
     *,
     max_connections: int,
-    allocated_storage_gb: int,
+    resource_id: Any,
     memory_gib: Optional[float] = None,
     replica_identifiers: Sequence[Any] = (),
 ) -> list[AlarmSpec]:
     """RDS PostgreSQL: CPU, free storage, connections, freeable memory; lag and CPU per replica.
+
+    Free storage is a percentage of the volume (``free_storage_percent_expression`` over the
+    primary's ``resource_id``), so it keeps its meaning when autoscaling grows the volume.
 
     Replicas are numbered from 1 in the order given, as ``Database`` names them
     (``<identifier>-replica-1`` is ``db-replica-1-lag``): on-call reads the alarm name and
@@ -224,15 +261,16 @@ def database_alarms(
         ),
         AlarmSpec(
             key="db-free-storage", title="Database free storage", severity=Severity.CRITICAL,
-            namespace="AWS/RDS", metric_name="FreeStorageSpace", dimensions=primary,
-            statistic="Minimum", comparison="LessThanThreshold",
-            threshold=free_storage_threshold_bytes(allocated_storage_gb, t.db_free_storage_percent), unit="bytes",
+            namespace="RDS Performance Insights", metric_name="os.fileSys.usedPercent", dimensions=primary,
+            expression=free_storage_percent_expression(resource_id), comparison="LessThanThreshold",
+            threshold=float(t.db_free_storage_percent), unit="% free",
             period=300, evaluation_periods=2, datapoints_to_alarm=2,
             treat_missing_data="missing", missing_data_reason=_GAUGE_GAP,
             description=(
-                f"Primary database has less than {t.db_free_storage_percent:g}% of its {allocated_storage_gb} GiB "
-                "left. A full disk stops writes. Check storage autoscaling hit its ceiling, raise "
-                "maxAllocatedStorageGb or allocatedStorageGb, and look for bloat or log growth."
+                f"Primary database has less than {t.db_free_storage_percent:g}% of its allocated storage free for "
+                "10 minutes; a full disk stops writes. Storage autoscaling acts at 10 % free, so it has not kept "
+                "up or has reached maxAllocatedStorageGb (see the storage-autoscaling event). Raise "
+                "maxAllocatedStorageGb, and look for bloat, WAL or log growth."
             ),
         ),
         AlarmSpec(

@@ -45,6 +45,7 @@ import pulumi_aws as aws
 from pulumi_webstack import kms
 from pulumi_webstack.alarms import (
     SEVERITIES,
+    STORAGE_AUTOSCALING_FREE_PERCENT,
     AlarmSpec,
     Severity,
     Thresholds,
@@ -57,7 +58,9 @@ from pulumi_webstack.alarms import (
     cross_region_replica_alarms,
     database_alarms,
     health_alarms,
+    free_storage_percent_expression,
     kubernetes_alarms,
+    storage_autoscaling_event_pattern,
 )
 from pulumi_webstack.args import check_fields, from_inputs, aws_region, setting
 from pulumi_webstack.database import instance_memory_gib
@@ -208,6 +211,7 @@ def dashboard_body(
     distribution_id: Optional[str] = None,
     additional_cdn_metrics: bool = True,
     database_identifier: Optional[str] = None,
+    database_resource_id: Optional[str] = None,
     replica_identifiers: Sequence[str] = (),
     cross_region_replica_identifier: Optional[str] = None,
     cross_region_replica_region: Optional[str] = None,
@@ -258,10 +262,15 @@ def dashboard_body(
             [_metric("AWS/RDS", "DatabaseConnections", {"DBInstanceIdentifier": database_identifier})],
             region, stat="Maximum", period=300,
             limit=("alarm", connections_limit) if connections_limit is not None else None)
+        if database_resource_id:
+            add("Database free storage (% of allocated)",
+                [[{"expression": "".join(free_storage_percent_expression(database_resource_id)),
+                   "label": "free %", "id": "e1"}]],
+                region, period=300,
+                limit=("alarm", free_storage_limit) if free_storage_limit is not None else None)
         add("Database free storage (bytes)",
             [_metric("AWS/RDS", "FreeStorageSpace", {"DBInstanceIdentifier": database_identifier})],
-            region, stat="Minimum", period=300,
-            limit=("alarm", free_storage_limit) if free_storage_limit is not None else None)
+            region, stat="Minimum", period=300)
         if replica_identifiers:
             add("Replica lag (s)",
                 [_metric("AWS/RDS", "ReplicaLag", {"DBInstanceIdentifier": i}) for i in replica_identifiers],
@@ -315,8 +324,17 @@ class AlertingArgs:
     ``database_replica_identifiers``)."""
     database_max_connections: Optional[int] = setting(None, ge=1, le=262_143)
     """``max_connections`` of the database (the connections alarm is a share of it)."""
+    database_resource_id: Optional[pulumi.Input[str]] = None
+    """``DbiResourceId`` of the primary: the free-storage alarm reads the volume's use from
+    Performance Insights (metric math ``DB_PERF_INSIGHTS``), a share that follows autoscaling."""
+    database_arn: Optional[pulumi.Input[str]] = None
+    """ARN of the primary: its storage-autoscaling events (could not scale, will reach the
+    maximum) warn, when autoscaling is on."""
     database_allocated_storage_gb: Optional[int] = setting(None, ge=20, le=65_536)
-    """Allocated storage (the free-storage alarm is a share of it)."""
+    """Allocated storage at creation."""
+    database_max_allocated_storage_gb: Optional[int] = setting(None, ge=20, le=65_536)
+    """Ceiling of storage autoscaling; above ``database_allocated_storage_gb`` autoscaling is
+    on, and the free-storage alarm must sit below its 10 % trigger."""
     database_instance_class: Optional[str] = setting(
         None, one_of=tuple(RDS_INSTANCE_CLASSES), words="must be an RDS instance class such as db.r7g.large")
     """Instance class, for the memory alarm (memory size looked up from the class)."""
@@ -373,8 +391,15 @@ class AlertingArgs:
         if self.database_identifier is not None:
             require(self.database_max_connections is not None, "alerting.database_max_connections", None,
                     "required with database_identifier: the connections alarm is a share of max_connections")
-            require(self.database_allocated_storage_gb is not None, "alerting.database_allocated_storage_gb", None,
-                    "required with database_identifier: the free-storage alarm is a share of it")
+            require(self.database_resource_id is not None, "alerting.database_resource_id", None,
+                    "required with database_identifier: the free-storage alarm reads the volume's use from "
+                    "Performance Insights, which names the instance by it")
+        if self.storage_autoscaling:
+            require(self.thresholds.db_free_storage_percent < STORAGE_AUTOSCALING_FREE_PERCENT,
+                    "alerting.thresholds.db_free_storage_percent", self.thresholds.db_free_storage_percent,
+                    f"must be below {STORAGE_AUTOSCALING_FREE_PERCENT} while storage autoscaling is on "
+                    f"(max {self.database_max_allocated_storage_gb} GiB > {self.database_allocated_storage_gb} GiB): "
+                    "autoscaling acts at 10 % free, so every normal autoscale would page")
         if self.app_platform == "kubernetes" and self.kubernetes_cluster_name is not None:
             for fname in ("kubernetes_namespace", "kubernetes_deployment_name", "kubernetes_max_replicas"):
                 require(getattr(self, fname) is not None, f"alerting.{fname}", None,
@@ -389,6 +414,12 @@ class AlertingArgs:
             require(dr_region != self.region, "alerting.database_cross_region_replica_region", dr_region,
                     f"must differ from region ({self.region}): replicas in the stack's region go in "
                     "database_replica_identifiers")
+
+    @property
+    def storage_autoscaling(self) -> bool:
+        """Whether RDS storage autoscaling is on (a ceiling above the allocation)."""
+        low, high = self.database_allocated_storage_gb, self.database_max_allocated_storage_gb
+        return low is not None and high is not None and high > low
 
     @property
     def database_memory(self) -> Optional[float]:
@@ -415,7 +446,10 @@ class AlertingArgs:
                 database_identifier=need(database, "database", "primary_identifier"),
                 database_replica_identifiers=list(replicas),
                 database_max_connections=need(database, "database", "max_connections"),
-                database_allocated_storage_gb=need(database, "database", "allocated_storage_gb"),
+                database_resource_id=need(database, "database", "primary_resource_id"),
+                database_arn=getattr(database, "primary_arn", None),
+                database_allocated_storage_gb=getattr(database, "allocated_storage_gb", None),
+                database_max_allocated_storage_gb=getattr(database, "max_allocated_storage_gb", None),
             )
             dr_replica = getattr(database, "cross_region_replica_identifier", None)
             if dr_replica is not None and self.database_cross_region_replica_identifier is None:
@@ -473,7 +507,7 @@ class AlertingArgs:
             specs += database_alarms(
                 t, self.database_identifier,
                 max_connections=self.database_max_connections,
-                allocated_storage_gb=self.database_allocated_storage_gb,
+                resource_id=self.database_resource_id,
                 memory_gib=self.database_memory,
                 replica_identifiers=self.database_replica_identifiers,
             )
@@ -586,16 +620,18 @@ class Alerting(pulumi.ComponentResource):
         alarms = []
         for spec in specs:
             topic = by_region[spec.region][spec.severity]
+            metric: dict[str, Any] = dict(
+                namespace=spec.namespace, metric_name=spec.metric_name, dimensions=spec.dimensions,
+                statistic=spec.statistic, extended_statistic=spec.extended_statistic, period=spec.period)
+            if spec.expression is not None:
+                metric = dict(metric_queries=[{
+                    "id": "e1", "expression": pulumi.Output.concat(*spec.expression), "label": spec.title,
+                    "period": spec.period, "return_data": True}])
             alarms.append(aws.cloudwatch.MetricAlarm(
                 f"{name}-{spec.key}",
                 name=alarm_name(prefix, spec.key),
                 alarm_description=f"[{spec.severity.value}] {spec.description}"[:1024],
-                namespace=spec.namespace,
-                metric_name=spec.metric_name,
-                dimensions=spec.dimensions,
-                statistic=spec.statistic,
-                extended_statistic=spec.extended_statistic,
-                period=spec.period,
+                **metric,
                 evaluation_periods=spec.evaluation_periods,
                 datapoints_to_alarm=spec.datapoints_to_alarm,
                 threshold=spec.threshold,
@@ -610,6 +646,8 @@ class Alerting(pulumi.ComponentResource):
 
         if args.backup_vault_name is not None:
             self._backup_events(args.backup_vault_name, topics)
+        if args.database_arn is not None and args.storage_autoscaling:
+            self._storage_autoscaling_events(args.database_arn, topics)
 
         # ---------------------------------------------------------------- dashboard
         self.dashboard_name = None
@@ -745,6 +783,33 @@ class Alerting(pulumi.ComponentResource):
             opts=self._child,
         )
 
+    def _storage_autoscaling_events(self, arn: pulumi.Input[str], topics: dict[Severity, aws.sns.Topic]) -> None:
+        """RDS storage autoscaling that could not scale or will reach its maximum: warning."""
+        name, args = self._name, self._args
+        rule = aws.cloudwatch.EventRule(
+            f"{name}-db-storage-autoscaling",
+            name=f"{self._prefix}-db-storage-autoscaling"[:64],
+            description="RDS: storage autoscaling of the primary cannot scale or reaches its maximum (warning)",
+            event_pattern=pulumi.Output.from_input(arn).apply(
+                lambda a: json.dumps(storage_autoscaling_event_pattern(a))),
+            opts=self._child,
+        )
+        aws.cloudwatch.EventTarget(
+            f"{name}-db-storage-autoscaling-target",
+            rule=rule.name,
+            arn=topics[Severity.WARNING].arn,
+            input_transformer={
+                "input_paths": {"event": "$.detail.EventID", "message": "$.detail.Message",
+                                "instance": "$.detail.SourceIdentifier"},
+                "input_template": json.dumps(
+                    f"RDS <event> on <instance>: <message> Storage autoscaling stops at "
+                    f"{args.database_max_allocated_storage_gb} GiB (maxAllocatedStorageGb); past it the "
+                    "free-storage alarm pages when free space falls below "
+                    f"{args.thresholds.db_free_storage_percent:g}%. Raise maxAllocatedStorageGb, or free space."),
+            },
+            opts=self._child,
+        )
+
     def _dashboard(self, region: pulumi.Output[str], health_check: Optional[aws.route53.HealthCheck],
                    specs: list[AlarmSpec]) -> aws.cloudwatch.Dashboard:
         args = self._args
@@ -754,6 +819,7 @@ class Alerting(pulumi.ComponentResource):
             "health_check_id": health_check.id if health_check is not None else None,
             "distribution_id": args.cdn_distribution_id,
             "database_identifier": args.database_identifier,
+            "database_resource_id": args.database_resource_id,
             "replica_identifiers": pulumi.Output.all(*args.database_replica_identifiers),
             "cross_region_replica_identifier": args.database_cross_region_replica_identifier,
             "cache_members": pulumi.Output.all(*args.cache_member_clusters),
@@ -765,6 +831,7 @@ class Alerting(pulumi.ComponentResource):
             distribution_id=v["distribution_id"],
             additional_cdn_metrics=args.cdn_additional_metrics,
             database_identifier=v["database_identifier"],
+            database_resource_id=v["database_resource_id"],
             replica_identifiers=list(v["replica_identifiers"] or []),
             cross_region_replica_identifier=v["cross_region_replica_identifier"],
             cross_region_replica_region=args.database_cross_region_replica_region,

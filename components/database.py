@@ -339,7 +339,7 @@ class Database(pulumi.ComponentResource):
     ``cross_region_replica_endpoint``, ``cross_region_replica_identifier``,
     ``cross_region_replica_region``, ``proxy_endpoint``, ``proxy_reader_endpoint``,
     ``proxy_name``, ``database_name``, ``max_connections``, ``allocated_storage_gb``,
-    ``kms_key_arn``.
+    ``max_allocated_storage_gb``, ``primary_resource_id``, ``kms_key_arn``.
     """
 
     writer_endpoint: pulumi.Output[str]
@@ -357,6 +357,9 @@ class Database(pulumi.ComponentResource):
     """DB instance identifier of the primary."""
     primary_arn: pulumi.Output[str]
     """ARN of the primary."""
+    primary_resource_id: pulumi.Output[str]
+    """``DbiResourceId`` of the primary (``db-...``): Performance Insights and metric math
+    (``DB_PERF_INSIGHTS``) name the instance by it."""
     replica_identifiers: list[pulumi.Output[str]]
     """Identifiers of the in-region replicas (one entry per replica)."""
     replica_arns: list[pulumi.Output[str]]
@@ -384,6 +387,8 @@ class Database(pulumi.ComponentResource):
     """``max_connections`` set in the parameter group."""
     allocated_storage_gb: int
     """Initial allocated storage (autoscaling may grow it up to ``max_allocated_storage_gb``)."""
+    max_allocated_storage_gb: int
+    """Ceiling of storage autoscaling (equal to ``allocated_storage_gb``: autoscaling off)."""
     kms_key_arn: pulumi.Output[str]
     """Customer-managed key of storage, master secret, Performance Insights and logs."""
 
@@ -559,12 +564,14 @@ class Database(pulumi.ComponentResource):
         self.security_group_id = pulumi.Output.from_input(args.security_group_id)
         self.primary_identifier = primary.identifier
         self.primary_arn = primary.arn
+        self.primary_resource_id = primary.resource_id
         self.replica_identifiers = [r.identifier for r in replicas]
         self.replica_arns = [r.arn for r in replicas]
         self.replica_endpoints = [r.address for r in replicas]
         self.database_name = args.database_name
         self.max_connections = max_connections
         self.allocated_storage_gb = args.allocated_storage_gb
+        self.max_allocated_storage_gb = args.max_allocated_storage_gb
         self.kms_key_arn = key.arn
         self.register_outputs(
             {
@@ -575,6 +582,7 @@ class Database(pulumi.ComponentResource):
                 "security_group_id": self.security_group_id,
                 "primary_identifier": self.primary_identifier,
                 "primary_arn": self.primary_arn,
+                "primary_resource_id": self.primary_resource_id,
                 "replica_identifiers": self.replica_identifiers,
                 "replica_arns": self.replica_arns,
                 "replica_endpoints": self.replica_endpoints,
@@ -588,6 +596,7 @@ class Database(pulumi.ComponentResource):
                 "database_name": self.database_name,
                 "max_connections": self.max_connections,
                 "allocated_storage_gb": self.allocated_storage_gb,
+                "max_allocated_storage_gb": self.max_allocated_storage_gb,
                 "kms_key_arn": self.kms_key_arn,
             }
         )

@@ -436,6 +436,8 @@ class _Builder:
             health = self.value("app", "health_path", "/api/health")
             values.update(region=self.keys.region, app_platform=self.platform,
                           database_instance_class=self.value("database", "instance_class", None),
+                          database_allocated_storage_gb=self.value("database", "allocated_storage_gb", None),
+                          database_max_allocated_storage_gb=self.value("database", "max_allocated_storage_gb", None),
                           health_check_url=f"https://{domain}{health}",
                           pager_webhook_url=LINK if "pagerWebhookUrl" in self.secrets else None,
                           chat_webhook_url=LINK if "chatWebhookUrl" in self.secrets else None)

@@ -99,9 +99,11 @@ SECTIONS: dict[str, Section] = {
         "pager_webhook_url": "webstack:pagerWebhookUrl (a secret)", "chat_webhook_url": "webstack:chatWebhookUrl (a secret)",
         "region": "aws:region", "health_check_url": "webstack:domain and webstack:app.healthPath",
         "database_instance_class": "webstack:database.instanceClass", "app_platform": "webstack:app.platform",
+        "database_allocated_storage_gb": "webstack:database.allocatedStorageGb",
+        "database_max_allocated_storage_gb": "webstack:database.maxAllocatedStorageGb",
         **{name: "the components this stack builds" for name in (
             "database_identifier", "database_replica_identifiers", "database_cross_region_replica_identifier",
-            "database_cross_region_replica_region", "database_max_connections", "database_allocated_storage_gb",
+            "database_cross_region_replica_region", "database_max_connections", "database_resource_id", "database_arn",
             "cache_member_clusters", "cache_node_count", "cdn_distribution_id", "certificate_arn",
             "kubernetes_namespace", "kubernetes_deployment_name", "kubernetes_max_replicas", "backup_vault_name")},
     }),

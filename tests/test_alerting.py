@@ -33,7 +33,10 @@ WATCHED = dict(
     database_identifier="webstack-prod-db",
     database_replica_identifiers=["webstack-prod-db-replica-1", "webstack-prod-db-replica-2"],
     database_max_connections=800,
+    database_resource_id="db-ABCDEFGHIJKLMNOPQRSTUVWXY1",
+    database_arn="arn:aws:rds:eu-west-1:123456789012:db:webstack-prod-db",
     database_allocated_storage_gb=100,
+    database_max_allocated_storage_gb=1000,
     database_instance_class="db.r7g.large",
     cache_member_clusters=["webstack-prod-cache-001", "webstack-prod-cache-002"],
     cdn_distribution_id="E2EXAMPLE12345",
@@ -178,10 +181,13 @@ def test_the_catalogue_places_every_alarm_in_its_region():
          "the warning and info topic(s) would have no subscriber"),
         ({"health_check_url": "http://shop.example.com/api/health"}, "alerting.health_check_url", "https:// URL"),
         ({"thresholds": {"error_rate_percent": 5}}, "alerting.thresholds", "must be a pulumi_webstack.alarms.Thresholds"),
-        ({"database_identifier": "db", "database_allocated_storage_gb": 100}, "alerting.database_max_connections",
+        ({"database_identifier": "db", "database_resource_id": "db-X"}, "alerting.database_max_connections",
          "required with database_identifier"),
-        ({"database_identifier": "db", "database_max_connections": 100}, "alerting.database_allocated_storage_gb",
+        ({"database_identifier": "db", "database_max_connections": 100}, "alerting.database_resource_id",
          "required with database_identifier"),
+        ({"database_allocated_storage_gb": 100, "database_max_allocated_storage_gb": 1000,
+          "thresholds": Thresholds(db_free_storage_percent=10)}, "alerting.thresholds.db_free_storage_percent",
+         "must be below 10 while storage autoscaling is on"),
         ({"database_instance_class": "db.serverless"}, "alerting.database_instance_class", "must be an RDS instance class"),
         ({"app_platform": "heroku"}, "alerting.app_platform", "must be one of"),
         ({"app_platform": "kubernetes", "kubernetes_cluster_name": "eks"}, "alerting.kubernetes_namespace",
@@ -189,7 +195,7 @@ def test_the_catalogue_places_every_alarm_in_its_region():
         ({"region": "Ireland"}, "alerting.region", "must be an AWS region such as eu-west-1"),
         ({"cache_node_count": 7}, "alerting.cache_node_count", "must be between 1 and 6"),
         ({"chat_webhook_url": "http://chat.example.com/hook"}, "alerting.chat_webhook_url", "https:// URL"),
-        ({"database_identifier": "db", "database_max_connections": 0, "database_allocated_storage_gb": 100},
+        ({"database_identifier": "db", "database_max_connections": 0, "database_resource_id": "db-X"},
          "alerting.database_max_connections", "must be between 1 and 262143"),
         ({"database_allocated_storage_gb": 10}, "alerting.database_allocated_storage_gb", "must be between 20 and 65536"),
         ({"app_platform": "kubernetes", "kubernetes_cluster_name": "eks", "kubernetes_namespace": "shop",
@@ -325,7 +331,14 @@ def test_prod_alarms_carry_the_design_thresholds_on_the_watched_resources():
     assert "statistic" not in latency.inputs
     assert alarm(plan, "certificate-expiry").inputs["dimensions"] == {"CertificateArn": CERT}
     assert alarm(plan, "db-connections").inputs["threshold"] == 720  # 90 % of 800
-    assert alarm(plan, "db-free-storage").inputs["threshold"] == 10 * 1024**3  # 10 % of 100 GiB
+    storage = alarm(plan, "db-free-storage")
+    # Percent of the volume as it is now (metric math over Performance Insights), below
+    # autoscaling's 10 % trigger: not bytes of the size at creation.
+    assert storage.inputs["threshold"] == 5 and storage.inputs["comparisonOperator"] == "LessThanThreshold"
+    assert storage.inputs["metricQueries"] == [{
+        "id": "e1", "label": "Database free storage", "period": 300, "returnData": True,
+        "expression": "100 - DB_PERF_INSIGHTS('RDS', 'db-ABCDEFGHIJKLMNOPQRSTUVWXY1', 'os.fileSys.usedPercent.avg')"}]
+    assert not {"metricName", "namespace", "statistic", "period"} & set(storage.inputs)
     assert alarm(plan, "db-freeable-memory").inputs["threshold"] == int(16 * 1024**3 * 0.15)
     # Numbered as AWS names what they watch: replica 1 is db-replica-1, node -002 is cache-002.
     assert alarm(plan, "db-replica-1-lag").inputs["dimensions"] == {"DBInstanceIdentifier": "webstack-prod-db-replica-1"}
@@ -479,6 +492,21 @@ def test_the_dashboard_reads_the_dr_replica_lag_in_its_region():
     assert "eu-central-1" not in json.dumps(widgets["Replica lag (s)"])
 
 
+def test_storage_autoscaling_reaching_its_maximum_warns():
+    plan = prod()
+    rule = plan.one("aws:cloudwatch/eventRule:EventRule", "alerting-db-storage-autoscaling")
+    assert json.loads(rule.inputs["eventPattern"]) == {
+        "source": ["aws.rds"], "detail-type": ["RDS DB Instance Event"],
+        "resources": ["arn:aws:rds:eu-west-1:123456789012:db:webstack-prod-db"],
+        "detail": {"EventID": ["RDS-EVENT-0223", "RDS-EVENT-0224"]}}
+    target = plan.one("aws:cloudwatch/eventTarget:EventTarget", "alerting-db-storage-autoscaling-target")
+    assert target.inputs["arn"] == topic_arn("warning")
+    assert "1000 GiB" in target.inputs["inputTransformer"]["inputTemplate"]
+    # Without autoscaling (ceiling = allocation) there is nothing to watch.
+    fixed = run("fixed-storage", lambda: replace(prod_args(), database_max_allocated_storage_gb=100))
+    assert not [r for r in fixed.by_type("aws:cloudwatch/eventRule:EventRule") if "storage" in r.name]
+
+
 def test_nothing_watched_means_topics_only():
     plan = run("bare", lambda: AlertingArgs(emails=["ops@example.com"], region="eu-west-1", dashboard=False))
     assert not plan.by_type("aws:cloudwatch/metricAlarm:MetricAlarm")
@@ -496,6 +524,7 @@ class StandInDatabase:
     replica_identifiers: Any
     max_connections: int = 500
     allocated_storage_gb: int = 50
+    primary_resource_id: Any = "db-STANDIN"
     cross_region_replica_identifier: Any = None
     cross_region_replica_region: Optional[str] = None
 
