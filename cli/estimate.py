@@ -127,6 +127,8 @@ CREATION_SECONDS: dict[str, tuple[int, str]] = {
     "aws:cloudwatch/dashboard:Dashboard": (1, "API call"),
     "aws:cloudwatch/eventRule:EventRule": (2, "API call"),
     "aws:cloudwatch/eventTarget:EventTarget": (2, "API call"),
+    "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration": (5, "API call (the workspace is authorised beforehand)"),
+    "aws:chatbot/teamsChannelConfiguration:TeamsChannelConfiguration": (5, "API call (the tenant is authorised beforehand)"),
     # App tier: Vercel.
     "vercel:index/project:Project": (3, "Vercel API call"),
     "vercel:index/projectDomain:ProjectDomain": (3, "Vercel API call"),

@@ -570,7 +570,7 @@ def kubernetes_alarms(
 def backup_alarms(t: Thresholds, vault_name: Any) -> list[AlarmSpec]:
     """AWS Backup: no completed job in the vault for ``backup_stale_hours`` (RPO guard).
 
-    Failed jobs are reported by EventBridge (``backup_event_patterns``, critical) as they
+    Failed jobs are reported by EventBridge (``backup_events``, critical) as they
     happen; this alarm catches the silent case, a plan that stops producing recovery points
     at all. It warns rather than pages: with missing data treated as breaching it also fires
     on a brand-new stack until the first scheduled backup completes, and continuous backup
@@ -594,24 +594,69 @@ def backup_alarms(t: Thresholds, vault_name: Any) -> list[AlarmSpec]:
     )]
 
 
-def backup_event_patterns(vault_name: str) -> dict[str, dict[str, Any]]:
-    """EventBridge patterns (by severity) for AWS Backup jobs of ``vault_name`` that failed.
+@dataclass(frozen=True)
+class EventSpec:
+    """One EventBridge rule that publishes an AWS event to a severity's topic."""
+
+    key: str
+    """Rule name suffix (``<prefix>-<key>``) and resource-name suffix."""
+    severity: Severity
+    title: str
+    pattern: dict[str, Any]
+    paths: dict[str, str]
+    """``input_paths`` of the target: placeholder -> JSON path into the event."""
+    text: str
+    """The message, with ``<placeholder>`` for the paths."""
+
+
+def backup_events(vault_name: str) -> list[EventSpec]:
+    """AWS Backup events of ``vault_name``, by EventBridge (AWS Backup's own vault
+    notifications publish to SNS with a topic policy AWS Backup cannot scope to an account,
+    and their BACKUP_JOB_FAILED event is deprecated and never sent).
 
     A backup job that ends FAILED, ABORTED or EXPIRED is critical (no recovery point was
-    made); a failed cross-region copy is a warning (the local recovery point exists).
+    made); a failed cross-region copy is a warning (the local recovery point exists); a
+    completed restore and a recovery point being deleted, expiring or left partial are info.
     """
-    return {
-        Severity.CRITICAL.value: {
-            "source": ["aws.backup"],
-            "detail-type": ["Backup Job State Change"],
-            "detail": {"state": ["FAILED", "ABORTED", "EXPIRED"], "backupVaultName": [vault_name]},
-        },
-        Severity.WARNING.value: {
-            "source": ["aws.backup"],
-            "detail-type": ["Copy Job State Change"],
-            "detail": {"state": ["FAILED"], "sourceBackupVaultArn": [{"suffix": f":backup-vault:{vault_name}"}]},
-        },
-    }
+    vault_arn = {"suffix": f":backup-vault:{vault_name}"}
+    return [
+        EventSpec(
+            "backup-failed", Severity.CRITICAL, "AWS Backup job failed",
+            {"source": ["aws.backup"], "detail-type": ["Backup Job State Change"],
+             "detail": {"state": ["FAILED", "ABORTED", "EXPIRED"], "backupVaultName": [vault_name]}},
+            {"job": "$.detail.backupJobId", "resource": "$.detail.resourceArn", "vault": "$.detail.backupVaultName",
+             "state": "$.detail.state", "reason": "$.detail.statusMessage"},
+            "AWS Backup job <job> for <resource> in vault <vault> ended <state>: <reason>. No recovery point "
+            "was created. Check the job in the AWS Backup console, fix the cause (backup role, KMS key, "
+            "resource state) and start an on-demand backup.",
+        ),
+        EventSpec(
+            "copy-failed", Severity.WARNING, "AWS Backup copy failed",
+            {"source": ["aws.backup"], "detail-type": ["Copy Job State Change"],
+             "detail": {"state": ["FAILED"], "sourceBackupVaultArn": [vault_arn]}},
+            {"job": "$.detail.copyJobId", "destination": "$.detail.destinationBackupVaultArn",
+             "state": "$.detail.state", "reason": "$.detail.statusMessage"},
+            "AWS Backup copy job <job> to <destination> ended <state>: <reason>. The local recovery point "
+            "exists; the cross-region copy does not. Check the copy vault's KMS key and lock settings.",
+        ),
+        EventSpec(
+            "restore-completed", Severity.INFO, "AWS Backup restore completed",
+            {"source": ["aws.backup"], "detail-type": ["Restore Job State Change"],
+             "detail": {"status": ["COMPLETED"], "backupVaultArn": [vault_arn]}},
+            {"job": "$.detail.restoreJobId", "point": "$.detail.recoveryPointArn",
+             "created": "$.detail.createdResourceArn"},
+            "Restore job <job> from <point> completed: <created>. If nobody on the team expected it, find who "
+            "started it in CloudTrail (StartRestoreJob).",
+        ),
+        EventSpec(
+            "recovery-point-changed", Severity.INFO, "AWS Backup recovery point changed",
+            {"source": ["aws.backup"], "detail-type": ["Recovery Point State Change"],
+             "detail": {"status": ["DELETING", "EXPIRED", "PARTIAL", "STOPPED"], "backupVaultName": [vault_name]}},
+            {"point": "$.detail.recoveryPointArn", "status": "$.detail.status", "resource": "$.detail.resourceArn"},
+            "Recovery point <point> of <resource> is now <status>. Expected at the end of its retention; at any "
+            "other time check who changed it (CloudTrail) and the vault's lock.",
+        ),
+    ]
 
 
 def _duration(seconds: int) -> str:

@@ -224,8 +224,7 @@ def build_alerting(
         workload = dict(kubernetes_namespace=app.namespace, kubernetes_deployment_name=app.deployment_name,
                         kubernetes_max_replicas=app.max_replicas)
     args = linked(cfg.alerting, health_check_url=public_health_url,
-                  pager_webhook_url=cfg.secrets.get("pagerWebhookUrl"),
-                  chat_webhook_url=cfg.secrets.get("chatWebhookUrl"), **workload)
+                  pager_webhook_url=cfg.secrets.get("pagerWebhookUrl"), **workload)
     return Alerting(
         name,
         args,

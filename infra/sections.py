@@ -96,7 +96,7 @@ SECTIONS: dict[str, Section] = {
     "backups": Section("backups", "pulumi_webstack.backups:BackupsArgs", wired={
         "resource_arns": "the database", "continuous_retention_days": "webstack:database.backupRetentionDays"}),
     "alerting": Section("alerting", "pulumi_webstack.alerting:AlertingArgs", wired={
-        "pager_webhook_url": "webstack:pagerWebhookUrl (a secret)", "chat_webhook_url": "webstack:chatWebhookUrl (a secret)",
+        "pager_webhook_url": "webstack:pagerWebhookUrl (a secret)",
         "region": "aws:region", "health_check_url": "webstack:domain and webstack:app.healthPath",
         "database_instance_class": "webstack:database.instanceClass", "app_platform": "webstack:app.platform",
         "database_allocated_storage_gb": "webstack:database.allocatedStorageGb",
@@ -109,7 +109,17 @@ SECTIONS: dict[str, Section] = {
     }),
 }
 
-SECRET_KEYS = ("pagerWebhookUrl", "chatWebhookUrl", "vercelApiToken")
+SECRET_KEYS = ("pagerWebhookUrl", "vercelApiToken")
+
+REMOVED_KEYS = {
+    "chatWebhookUrl": (
+        "no longer used: an SNS HTTPS subscription cannot be confirmed by a Slack or Teams incoming webhook, "
+        "which does not parse SNS messages either, so those alerts never arrived. Chat goes through AWS "
+        "Chatbot: authorise the workspace once in the AWS console, then set webstack:alerting.slackTeamId "
+        "and slackChannelId (or teamsTenantId, teamsTeamId, teamsChannelId); remove this key with "
+        "`pulumi config rm webstack:chatWebhookUrl`"),
+}
+"""Stack-file keys that were removed, and what replaces them."""
 """Keys that may only be set with ``pulumi config set --secret`` (stored as ``secure:``)."""
 TOP_LEVEL_KEYS = ("tier", "domain", *SECTIONS, *SECRET_KEYS)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.helpers import assert_args_error
@@ -12,7 +14,7 @@ from pulumi_webstack.alarms import (
     Thresholds,
     alarm_name,
     backup_alarms,
-    backup_event_patterns,
+    backup_events,
     cache_alarms,
     cdn_alarms,
     certificate_alarms,
@@ -223,7 +225,13 @@ def test_backup_staleness_guards_the_recovery_point_objective():
 
 
 def test_failed_backup_and_copy_jobs_are_matched_for_the_vault_only():
-    patterns = backup_event_patterns("webstack-prod-backups-vault")
+    events = {e.key: e for e in backup_events("webstack-prod-backups-vault")}
+    assert {k: e.severity.value for k, e in events.items()} == {
+        "backup-failed": "critical", "copy-failed": "warning", "restore-completed": "info",
+        "recovery-point-changed": "info"}
+    patterns = {"critical": events["backup-failed"].pattern, "warning": events["copy-failed"].pattern}
+    for event in events.values():
+        assert set(event.paths) == set(re.findall(r"<(\w+)>", event.text)), event.key  # every placeholder filled
     critical = patterns["critical"]
     assert critical["source"] == ["aws.backup"] and critical["detail-type"] == ["Backup Job State Change"]
     assert set(critical["detail"]["state"]) == {"FAILED", "ABORTED", "EXPIRED"}

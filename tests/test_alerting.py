@@ -11,8 +11,8 @@ import pytest
 
 from infra.presets import presets_for
 from pulumi_webstack.alarms import Severity, Thresholds, cross_region_replica_alarms
+from pulumi_webstack import notifications as n
 from pulumi_webstack.alerting import (
-    BACKUP_VAULT_EVENTS,
     Alerting,
     AlertingArgs,
     Route,
@@ -26,7 +26,7 @@ from pulumi_webstack_cli.engine import ACCOUNT_ID, Plan, Secret, synth
 from tests.helpers import assert_args_error
 
 PAGER = "https://events.pager.example.com/integration/abc123/enqueue"
-CHAT = "https://chat-relay.example.com/hooks/T000/B000/XXXX"
+SLACK = dict(slack_team_id="T0EXAMPLE01", slack_channel_id="C0PRODALRT1")
 CERT = "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555"
 
 WATCHED = dict(
@@ -45,6 +45,9 @@ WATCHED = dict(
     backup_vault_name="webstack-prod-backups-vault",
 )
 
+DR = dict(database_cross_region_replica_identifier="webstack-prod-db-eu-central-1",
+          database_cross_region_replica_region="eu-central-1")
+
 _PLANS: dict[str, Plan] = {}
 
 
@@ -62,8 +65,7 @@ def run(label: str, make_args, region: str = "eu-west-1", **components) -> Plan:
 def prod_args() -> AlertingArgs:
     return AlertingArgs(
         emails=["platform@example.com", "oncall@example.com"],
-        pager_webhook_url=pulumi.Output.secret(PAGER), chat_webhook_url=pulumi.Output.secret(CHAT),
-        region="eu-west-1", **WATCHED,
+        pager_webhook_url=pulumi.Output.secret(PAGER), region="eu-west-1", **SLACK, **WATCHED,
     )
 
 
@@ -84,44 +86,70 @@ def topic_arn(severity: str, region: str = "eu-west-1") -> str:
 
 def test_routing_follows_the_design_table():
     prod_routes = routing(["ops@example.com"], has_pager=True, has_chat=True)
-    assert prod_routes[Severity.CRITICAL] == [Route("https", "pager")]
-    assert prod_routes[Severity.WARNING] == [Route("https", "chat")]
+    assert prod_routes[Severity.CRITICAL] == [Route("pager")]
+    assert prod_routes[Severity.WARNING] == [Route("chat")]
     assert prod_routes[Severity.INFO] == [Route("email", "ops@example.com")]
+    # Topics in other regions carry the pager and chat; their email legs are relayed.
+    assert n.remote_routes(routing(["ops@example.com"], False, True))[Severity.CRITICAL] == [Route("chat")]
 
 
-def test_a_severity_without_its_webhook_falls_back_so_someone_is_always_told():
+def test_a_severity_without_its_channel_falls_back_so_someone_is_always_told():
     staging = routing(["ops@example.com"], has_pager=False, has_chat=True)
-    assert staging[Severity.CRITICAL] == [Route("https", "chat"), Route("email", "ops@example.com")]
-    assert staging[Severity.WARNING] == [Route("https", "chat")]
+    assert staging[Severity.CRITICAL] == [Route("chat"), Route("email", "ops@example.com")]
+    assert staging[Severity.WARNING] == [Route("chat")]
     dev = routing(["dev@example.com"], has_pager=False, has_chat=False)
     assert all(routes == [Route("email", "dev@example.com")] for routes in dev.values())
     chat_only = routing([], has_pager=False, has_chat=True)
-    assert all(routes == [Route("https", "chat")] for routes in chat_only.values())
+    assert all(routes == [Route("chat")] for routes in chat_only.values())
     assert routing([], has_pager=True, has_chat=False)[Severity.INFO] == []
 
 
 def test_subscription_names_are_keyed_by_address_not_position():
     assert Route("email", "On.Call@example.com").key == "email-on-call-example-com"
-    assert Route("https", "pager").key == "pager"
+    assert Route("pager").key == "pager" and Route("pager").subscribed
+    assert not Route("chat").subscribed  # AWS Chatbot subscribes itself
 
 
-def test_the_topic_policy_lets_alarms_events_and_backup_publish_over_tls_only():
-    sids = {s["Sid"]: s for s in topic_policy("arn:topic", ACCOUNT_ID)["Statement"]}
-    publishers = sids["AlarmsAndEventsPublish"]
-    assert set(publishers["Principal"]["Service"]) == {"cloudwatch.amazonaws.com", "events.amazonaws.com"}
-    assert publishers["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT_ID}}
-    assert sids["BackupVaultNotificationsPublish"]["Principal"] == {"Service": "backup.amazonaws.com"}
+def test_the_topic_policy_lets_only_this_stacks_alarms_and_rules_publish_over_tls_only():
+    arn = f"arn:aws:sns:eu-west-1:{ACCOUNT_ID}:webstack-prod-warning"
+    sids = {s["Sid"]: s for s in topic_policy(arn, "webstack-prod")["Statement"]}
+    alarms = sids["StackAlarmsPublish"]
+    assert alarms["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert alarms["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": ACCOUNT_ID},
+        "ArnLike": {"aws:SourceArn": f"arn:aws:cloudwatch:eu-west-1:{ACCOUNT_ID}:alarm:webstack-prod-*"}}
+    rules = sids["StackEventRulesPublish"]
+    assert rules["Principal"] == {"Service": "events.amazonaws.com"}
+    assert rules["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": ACCOUNT_ID},
+        "ArnLike": {"aws:SourceArn": f"arn:aws:events:eu-west-1:{ACCOUNT_ID}:rule/webstack-prod-*"}}
+    assert sids["AccountManagesTopic"]["Principal"] == {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"}
+    # No service may publish without both conditions (AWS Backup's vault notifications could not be
+    # scoped: backups are reported through EventBridge rules instead).
+    for statement in sids.values():
+        if statement["Effect"] == "Allow" and "Service" in statement["Principal"]:
+            assert {"aws:SourceAccount", "aws:SourceArn"} <= {
+                k for cond in statement["Condition"].values() for k in cond}
+    assert "backup.amazonaws.com" not in json.dumps(sids)
     deny = sids["DenyInsecureTransport"]
     assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
-    assert all(s["Resource"] == "arn:topic" for s in sids.values())
+    assert all(s["Resource"] == arn for s in sids.values())
 
 
 def test_the_topic_key_lets_the_publishing_services_encrypt():
     sids = {s["Sid"]: s for s in topic_key_policy(ACCOUNT_ID)["Statement"]}
     assert set(sids["PublishersEncryptMessages"]["Principal"]["Service"]) == {
-        "cloudwatch.amazonaws.com", "events.amazonaws.com", "backup.amazonaws.com"}
+        "cloudwatch.amazonaws.com", "events.amazonaws.com"}
     assert sids["PublishersEncryptMessages"]["Action"] == ["kms:Decrypt", "kms:GenerateDataKey*"]
     assert sids["AccountAdministersKey"]["Principal"] == {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"}
+
+
+def test_event_messages_to_a_chat_topic_use_chatbots_custom_schema():
+    # AWS Chatbot drops messages it cannot parse; email readers get the same JSON.
+    chat = json.loads(n.event_message("AWS Backup job failed", "job <job> ended <state>", chat=True))
+    assert chat == {"version": "1.0", "source": "custom", "content": {
+        "textType": "client-markdown", "title": "AWS Backup job failed", "description": "job <job> ended <state>"}}
+    assert json.loads(n.event_message("T", "text", chat=False)) == "T: text"
 
 
 def test_the_dashboard_shows_health_errors_latency_database_cache_and_hit_rate():
@@ -194,7 +222,14 @@ def test_the_catalogue_places_every_alarm_in_its_region():
          "required with kubernetes_cluster_name"),
         ({"region": "Ireland"}, "alerting.region", "must be an AWS region such as eu-west-1"),
         ({"cache_node_count": 7}, "alerting.cache_node_count", "must be between 1 and 6"),
-        ({"chat_webhook_url": "http://chat.example.com/hook"}, "alerting.chat_webhook_url", "https:// URL"),
+        ({"slack_team_id": "T0EXAMPLE01"}, "alerting.slack_channel_id", "give slack_team_id and slack_channel_id"),
+        ({"slack_team_id": "acme", "slack_channel_id": "C0PRODALRT1"}, "alerting.slack_team_id",
+         "must be a Slack workspace id"),
+        ({"slack_team_id": "T0EXAMPLE01", "slack_channel_id": "#alerts"}, "alerting.slack_channel_id",
+         "must be a Slack channel id"),
+        ({"teams_channel_id": "19%3aabc%40thread.tacv2"}, "alerting.teams_channel_id",
+         "give teams_tenant_id, teams_team_id and teams_channel_id together"),
+        ({"teams_tenant_id": "contoso"}, "alerting.teams_tenant_id", "must be a Microsoft Entra tenant id"),
         ({"database_identifier": "db", "database_max_connections": 0, "database_resource_id": "db-X"},
          "alerting.database_max_connections", "must be between 1 and 262143"),
         ({"database_allocated_storage_gb": 10}, "alerting.database_allocated_storage_gb", "must be between 20 and 65536"),
@@ -231,12 +266,11 @@ def test_thresholds_left_out_are_the_production_values():
     assert tuned.thresholds == replace(Thresholds(), pod_restarts=10, error_rate_percent=2.5)
 
 
-def test_a_webhook_alone_is_enough_to_receive_alerts():
-    plan = run("chat-only", lambda: AlertingArgs(chat_webhook_url=pulumi.Output.secret(CHAT), region="eu-west-1"))
-    subs = {s.name: s for s in plan.by_type("aws:sns/topicSubscription:TopicSubscription")}
-    for severity in ("critical", "warning"):
-        chat = subs[f"alerting-{severity}-chat"]
-        assert (chat.inputs["topic"], chat.inputs["endpoint"]) == (topic_arn(severity), Secret(CHAT))
+def test_a_chat_channel_alone_is_enough_to_receive_alerts():
+    plan = run("chat-only", lambda: AlertingArgs(region="eu-west-1", **SLACK))
+    assert not plan.by_type("aws:sns/topicSubscription:TopicSubscription")  # Chatbot subscribes itself
+    slack = plan.one("aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration")
+    assert slack.inputs["snsTopicArns"] == [topic_arn(s) for s in ("critical", "warning", "info")]
 
 
 # --------------------------------------------------------------------------- topics
@@ -253,7 +287,7 @@ def test_three_kms_encrypted_topics_with_a_tls_only_policy():
         assert topic.inputs["kmsMasterKeyId"] == key.state["arn"]
         policy = plan.one("aws:sns/topicPolicy:TopicPolicy", f"alerting-{severity}-policy")
         assert policy.inputs["arn"] == topic_arn(severity)
-        assert json.loads(policy.inputs["policy"]) == topic_policy(topic_arn(severity), ACCOUNT_ID)
+        assert json.loads(policy.inputs["policy"]) == topic_policy(topic_arn(severity), "webstack-prod")
     assert plan.outputs["topics"] == {s: topic_arn(s) for s in ("critical", "warning", "info")}
 
 
@@ -261,35 +295,87 @@ def test_subscriptions_route_critical_to_the_pager_warning_to_chat_info_to_email
     plan = prod()
     subs = {s.name: s for s in plan.by_type("aws:sns/topicSubscription:TopicSubscription")
             if not s.name.startswith("alerting-edge-")}
-    assert set(subs) == {"alerting-critical-pager", "alerting-warning-chat",
-                         "alerting-info-email-platform-example-com", "alerting-info-email-oncall-example-com"}
+    assert set(subs) == {"alerting-critical-pager", "alerting-info-email-platform-example-com",
+                         "alerting-info-email-oncall-example-com"}
     pager = subs["alerting-critical-pager"]
     assert (pager.inputs["protocol"], pager.inputs["topic"]) == ("https", topic_arn("critical"))
     assert pager.inputs["endpoint"] == Secret(PAGER)  # stays secret in state and in every plan
     assert json.loads(pager.inputs["deliveryPolicy"])["healthyRetryPolicy"]["numRetries"] == 20
-    chat = subs["alerting-warning-chat"]
-    assert (chat.inputs["topic"], chat.inputs["endpoint"]) == (topic_arn("warning"), Secret(CHAT))
     email = subs["alerting-info-email-oncall-example-com"]
     assert (email.inputs["protocol"], email.inputs["endpoint"], email.inputs["topic"]) == (
         "email", "oncall@example.com", topic_arn("info"))
-    assert PAGER not in json.dumps(plan.to_json()) and CHAT not in json.dumps(plan.to_json())
+    assert PAGER not in json.dumps(plan.to_json())
 
 
-def test_edge_alarms_get_the_same_topics_in_us_east_1():
+def test_chat_goes_through_aws_chatbot_subscribed_to_the_warning_topics_of_every_region():
     plan = prod()
-    for severity in ("critical", "warning", "info"):
+    slack = plan.one("aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration", "alerting-slack")
+    assert (slack.inputs["slackTeamId"], slack.inputs["slackChannelId"]) == ("T0EXAMPLE01", "C0PRODALRT1")
+    assert slack.inputs["configurationName"] == "webstack-prod-alerts"  # unique per stack in the account
+    assert slack.inputs["snsTopicArns"] == [topic_arn("warning"), topic_arn("warning", "us-east-1")]
+    assert slack.inputs["guardrailPolicyArns"] == ["arn:aws:iam::aws:policy/CloudWatchReadOnlyAccess"]
+    assert slack.inputs["loggingLevel"] == "ERROR"
+    role = plan.one("aws:iam/role:Role", "alerting-chatbot")
+    assert slack.inputs["iamRoleArn"] == role.state["arn"]
+    assert json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]["Principal"] == {
+        "Service": "chatbot.amazonaws.com"}
+    policy = json.loads(plan.one("aws:iam/rolePolicy:RolePolicy", "alerting-chatbot").inputs["policy"])
+    assert policy == n.CHATBOT_ROLE_POLICY  # reads CloudWatch to render the alarm, nothing else
+    teams = run("teams", lambda: AlertingArgs(
+        emails=["ops@example.com"], region="eu-west-1", teams_tenant_id="11111111-2222-3333-4444-555555555555",
+        teams_team_id="66666666-7777-8888-9999-000000000000", teams_channel_id="19%3aabc123%40thread.tacv2"))
+    config = teams.one("aws:chatbot/teamsChannelConfiguration:TeamsChannelConfiguration")
+    assert config.inputs["channelId"] == "19%3aabc123%40thread.tacv2"
+    assert config.inputs["snsTopicArns"] == [topic_arn("critical"), topic_arn("warning")]  # info: email
+
+
+def test_edge_alarms_get_pager_and_chat_topics_in_us_east_1_and_no_email_subscriptions():
+    plan = prod()
+    for severity in ("critical", "warning"):
         topic = plan.one("aws:sns/topic:Topic", f"alerting-edge-{severity}")
         assert topic.inputs["region"] == "us-east-1"
         assert topic.inputs["kmsMasterKeyId"] == plan.one("aws:kms/key:Key", "alerting-edge-key").state["arn"]
         assert plan.one("aws:sns/topicPolicy:TopicPolicy", f"alerting-edge-{severity}-policy").inputs["region"] == "us-east-1"
+    assert "alerting-edge-info" not in {r.name for r in plan}  # no edge alarm is info, and info is email
     assert plan.get("alerting-edge-critical-pager").inputs["endpoint"] == Secret(PAGER)
     assert plan.get("alerting-edge-key").inputs["region"] == "us-east-1"
+    assert not [s for s in plan.by_type("aws:sns/topicSubscription:TopicSubscription")
+                if s.inputs["protocol"] == "email" and s.inputs.get("region")]
+
+
+def test_each_address_confirms_once_per_severity_not_per_region():
+    # Email only, with a DR replica: alarms in three regions, email subscriptions in one.
+    plan = run("email-dr", lambda: AlertingArgs(emails=["ops@example.com"], region="eu-west-1", **WATCHED, **DR))
+    emails = [s for s in plan.by_type("aws:sns/topicSubscription:TopicSubscription") if s.inputs["protocol"] == "email"]
+    assert sorted(s.inputs["topic"] for s in emails) == sorted(topic_arn(s) for s in ("critical", "warning", "info"))
+    assert len(plan.by_type("aws:sns/topic:Topic")) == 3  # nothing to carry elsewhere: no pager, no chat
+    # The other regions' alarms reach those subscriptions through EventBridge.
+    lag = alarm(plan, "db-replica-eu-central-1-lag")
+    assert lag.inputs["alarmActions"] == [] and lag.inputs["region"] == "eu-central-1"
+    forward = plan.one("aws:cloudwatch/eventRule:EventRule", "alerting-eu-central-1-relay")
+    assert forward.inputs["region"] == "eu-central-1"
+    assert json.loads(forward.inputs["eventPattern"]) == n.alarm_state_pattern(
+        ["webstack-prod-db-replica-eu-central-1-lag"])
+    target = plan.one("aws:cloudwatch/eventTarget:EventTarget", "alerting-eu-central-1-relay")
+    assert target.inputs["arn"] == f"arn:aws:events:eu-west-1:{ACCOUNT_ID}:event-bus/default"
+    assert target.inputs["roleArn"] == plan.one("aws:iam/role:Role", "alerting-relay").state["arn"]
+    edge = json.loads(plan.one("aws:cloudwatch/eventRule:EventRule", "alerting-us-east-1-relay").inputs["eventPattern"])
+    assert edge["detail"]["alarmName"] == sorted(f"webstack-prod-{k}" for k in (
+        "service-down", "cdn-5xx-rate", "cdn-origin-latency-p95", "certificate-expiry"))
+    relayed = plan.one("aws:cloudwatch/eventRule:EventRule", "alerting-relayed-warning")
+    assert "region" not in relayed.inputs
+    assert json.loads(relayed.inputs["eventPattern"])["region"] == ["eu-central-1", "us-east-1"]
+    to_topic = plan.one("aws:cloudwatch/eventTarget:EventTarget", "alerting-relayed-warning")
+    assert to_topic.inputs["arn"] == topic_arn("warning")
+    assert json.loads(to_topic.inputs["inputTransformer"]["inputTemplate"]) == n.RELAYED_ALARM_TEXT
 
 
 def test_a_stack_in_us_east_1_shares_one_set_of_topics():
     plan = run("us-east-1", lambda: AlertingArgs(emails=["ops@example.com"], region="us-east-1", **WATCHED),
                region="us-east-1")
     assert len(plan.by_type("aws:sns/topic:Topic")) == 3
+    assert not plan.by_type("aws:cloudwatch/eventRule:EventRule") or all(
+        "relay" not in r.name for r in plan.by_type("aws:cloudwatch/eventRule:EventRule"))
     assert alarm(plan, "cdn-5xx-rate").inputs["alarmActions"] == [topic_arn("critical", "us-east-1")]
 
 
@@ -389,10 +475,25 @@ def test_failed_backup_jobs_page_and_failed_copies_warn():
     assert "<resource>" in target.inputs["inputTransformer"]["inputTemplate"]
     copy = plan.one("aws:cloudwatch/eventTarget:EventTarget", "alerting-copy-failed-target")
     assert copy.inputs["arn"] == topic_arn("warning")
-    notes = plan.one("aws:backup/vaultNotifications:VaultNotifications")
-    assert notes.inputs["snsTopicArn"] == topic_arn("info")
-    assert notes.inputs["backupVaultEvents"] == BACKUP_VAULT_EVENTS
-    assert notes.inputs["backupVaultName"] == "webstack-prod-backups-vault"
+    # Warning goes to chat: the message is in Chatbot's schema (it drops anything else).
+    assert json.loads(copy.inputs["inputTransformer"]["inputTemplate"])["source"] == "custom"
+    assert not plan.by_type("aws:backup/vaultNotifications:VaultNotifications")
+
+
+def test_restores_and_recovery_point_changes_inform_through_eventbridge():
+    # Replaces AWS Backup vault notifications, whose topic grant cannot be scoped to an account.
+    plan = prod()
+    restore = json.loads(plan.one("aws:cloudwatch/eventRule:EventRule", "alerting-restore-completed").inputs["eventPattern"])
+    assert restore == {"source": ["aws.backup"], "detail-type": ["Restore Job State Change"], "detail": {
+        "status": ["COMPLETED"], "backupVaultArn": [{"suffix": ":backup-vault:webstack-prod-backups-vault"}]}}
+    point = json.loads(plan.one("aws:cloudwatch/eventRule:EventRule", "alerting-recovery-point-changed")
+                       .inputs["eventPattern"])
+    assert point["detail"] == {"status": ["DELETING", "EXPIRED", "PARTIAL", "STOPPED"],
+                               "backupVaultName": ["webstack-prod-backups-vault"]}
+    for key in ("restore-completed", "recovery-point-changed"):
+        target = plan.one("aws:cloudwatch/eventTarget:EventTarget", f"alerting-{key}-target")
+        assert target.inputs["arn"] == topic_arn("info")
+        assert isinstance(json.loads(target.inputs["inputTransformer"]["inputTemplate"]), str)  # email: text
 
 
 def test_the_operations_dashboard_names_the_watched_resources():
@@ -413,17 +514,16 @@ def test_outputs_are_registered_and_everything_is_parented():
     assert len(plan.descendants(component)) == len(plan) - 1
     outputs = component.component_outputs
     assert outputs["topic_arns"] == {s: topic_arn(s) for s in ("critical", "warning", "info")}
-    assert outputs["edge_topic_arns"]["critical"] == topic_arn("critical", "us-east-1")
+    assert outputs["edge_topic_arns"] == {s: topic_arn(s, "us-east-1") for s in ("critical", "warning")}
     assert outputs["regional_topic_arns"] == {
-        region: {s: topic_arn(s, region) for s in ("critical", "warning", "info")} for region in ("eu-west-1", "us-east-1")}
+        "eu-west-1": {s: topic_arn(s) for s in ("critical", "warning", "info")},
+        "us-east-1": {s: topic_arn(s, "us-east-1") for s in ("critical", "warning")}}
     assert outputs["dashboard_name"] == "webstack-prod-operations"
     assert outputs["health_check_id"] == plan.one("aws:route53/healthCheck:HealthCheck").id
     # 4 edge (down, 5xx, latency, certificate) + 4 primary + 2 x 2 replica + 2 x 4 cache + backup
     assert len(outputs["alarm_names"]) == 4 + 4 + 4 + 8 + 1
 
 
-DR = dict(database_cross_region_replica_identifier="webstack-prod-db-eu-central-1",
-          database_cross_region_replica_region="eu-central-1")
 
 
 def dr() -> Plan:
@@ -444,43 +544,29 @@ def test_the_dr_replica_lag_alarm_is_created_in_its_region_and_notifies_topics_t
     assert alarm(plan, "cdn-5xx-rate").inputs["alarmActions"] == [topic_arn("critical", "us-east-1")]
 
 
-def test_the_dr_region_gets_a_third_set_of_topics_and_the_others_keep_their_names():
+def test_the_dr_region_gets_the_topic_its_alarm_needs_and_the_others_keep_their_names():
     plan, before = dr(), prod()
     added = {r.urn for r in plan} - {r.urn for r in before}
     assert {r.urn for r in before} <= {r.urn for r in plan}  # nothing renamed or removed
+    # The lag alarm warns, warning goes to chat: one topic there, subscribed by Chatbot.
     assert sorted(plan.by_urn(u).name for u in added) == sorted([
         "alerting-eu-central-1-key", "alerting-eu-central-1-key-alias",
-        *[f"alerting-eu-central-1-{s}{suffix}" for s in ("critical", "warning", "info") for suffix in ("", "-policy")],
-        "alerting-eu-central-1-critical-pager", "alerting-eu-central-1-warning-chat",
-        "alerting-eu-central-1-info-email-platform-example-com", "alerting-eu-central-1-info-email-oncall-example-com",
+        "alerting-eu-central-1-warning", "alerting-eu-central-1-warning-policy",
         "alerting-db-replica-eu-central-1-lag"])
     key = plan.one("aws:kms/key:Key", "alerting-eu-central-1-key")
     assert key.inputs["region"] == "eu-central-1" and key.inputs["enableKeyRotation"] is True
-    for severity in ("critical", "warning", "info"):
-        topic = plan.one("aws:sns/topic:Topic", f"alerting-eu-central-1-{severity}")
-        assert (topic.inputs["region"], topic.inputs["name"]) == ("eu-central-1", f"webstack-prod-{severity}")
-        assert topic.inputs["kmsMasterKeyId"] == key.state["arn"]
-        policy = plan.one("aws:sns/topicPolicy:TopicPolicy", f"alerting-eu-central-1-{severity}-policy")
-        assert json.loads(policy.inputs["policy"]) == topic_policy(topic_arn(severity, "eu-central-1"), ACCOUNT_ID)
-    pager = plan.get("alerting-eu-central-1-critical-pager")
-    assert (pager.inputs["region"], pager.inputs["endpoint"]) == ("eu-central-1", Secret(PAGER))
-    assert plan.get("alerting-eu-central-1-warning-chat").inputs["endpoint"] == Secret(CHAT)
+    topic = plan.one("aws:sns/topic:Topic", "alerting-eu-central-1-warning")
+    assert (topic.inputs["region"], topic.inputs["name"]) == ("eu-central-1", "webstack-prod-warning")
+    assert topic.inputs["kmsMasterKeyId"] == key.state["arn"]
+    policy = plan.one("aws:sns/topicPolicy:TopicPolicy", "alerting-eu-central-1-warning-policy")
+    assert json.loads(policy.inputs["policy"]) == topic_policy(topic_arn("warning", "eu-central-1"), "webstack-prod")
+    slack = plan.one("aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration")
+    assert topic_arn("warning", "eu-central-1") in slack.inputs["snsTopicArns"]
     outputs = plan.one("webstack:index:Alerting").component_outputs
     assert outputs["topic_arns"] == {s: topic_arn(s) for s in ("critical", "warning", "info")}
-    assert outputs["edge_topic_arns"]["critical"] == topic_arn("critical", "us-east-1")
-    assert outputs["regional_topic_arns"]["eu-central-1"] == {
-        s: topic_arn(s, "eu-central-1") for s in ("critical", "warning", "info")}
+    assert outputs["regional_topic_arns"]["eu-central-1"] == {"warning": topic_arn("warning", "eu-central-1")}
     assert sorted(outputs["regional_topic_arns"]) == ["eu-central-1", "eu-west-1", "us-east-1"]
     assert "webstack-prod-db-replica-eu-central-1-lag" in outputs["alarm_names"]
-
-
-def test_a_dr_replica_in_the_edge_region_shares_the_edge_topics():
-    plan = run("dr-us-east-1", lambda: replace(prod_args(), database_cross_region_replica_identifier="db-use1",
-                                               database_cross_region_replica_region="us-east-1"))
-    assert len(plan.by_type("aws:sns/topic:Topic")) == 6  # the stack's and the edge copy
-    lag = alarm(plan, "db-replica-us-east-1-lag")
-    assert lag.inputs["region"] == "us-east-1"
-    assert lag.inputs["alarmActions"] == [topic_arn("warning", "us-east-1")]
 
 
 def test_the_dashboard_reads_the_dr_replica_lag_in_its_region():
@@ -591,7 +677,8 @@ def test_a_database_with_a_cross_region_replica_gets_its_lag_alarm_there():
                                         cross_region_replica_region="eu-central-1"))
     lag = alarm(plan, "db-replica-eu-central-1-lag")
     assert (lag.inputs["region"], lag.inputs["dimensions"]) == ("eu-central-1", {"DBInstanceIdentifier": "db-1-eu-central-1"})
-    assert lag.inputs["alarmActions"] == [topic_arn("warning", "eu-central-1")]
+    assert lag.inputs["alarmActions"] == []  # email only: relayed to the stack region's warning topic
+    assert plan.one("aws:cloudwatch/eventRule:EventRule", "alerting-eu-central-1-relay")
 
 
 def test_a_database_without_one_gets_no_dr_alarm_and_a_bad_region_is_refused():

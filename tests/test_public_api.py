@@ -188,7 +188,7 @@ FULL: dict[str, typing.Callable[[], typing.Any]] = {
         vault_lock=True, resource_arns=[DB_ARN]),
     "Alerting": lambda: pulumi_webstack.AlertingArgs(
         emails=["oncall@example.com"], pager_webhook_url=pulumi.Output.secret("https://pager.example.com/e"),
-        chat_webhook_url=pulumi.Output.secret("https://chat.example.com/h"), region="eu-west-1",
+        slack_team_id="T0EXAMPLE01", slack_channel_id="C0EXAMPLE01", region="eu-west-1",
         database_identifier="orders", database_replica_identifiers=["orders-replica-1"], database_max_connections=800,
         database_resource_id="db-ABCDEFGHIJKLMNOPQRSTUVWXY1", database_instance_class="db.r7g.large",
         cache_member_clusters=["sessions-001", "sessions-002"], cdn_distribution_id="E2EXAMPLE12345",
