@@ -9,7 +9,9 @@ live here rather than in one component's module.
 from __future__ import annotations
 
 import collections
+import fnmatch
 import json
+from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
@@ -153,3 +155,115 @@ def test_service_roles_of_services_that_support_it_are_confined_to_this_account(
             assert trust["Condition"]["ArnLike"]["aws:SourceArn"].split(":")[4] == "123456789012", role.name
             confined += 1
     assert confined >= 1
+
+
+# ------------------------------------------------------------------------- topic policies
+
+
+def test_every_topic_policy_lets_services_publish_only_for_this_account_and_stack(each_stack):
+    plan = cached_plan(each_stack)
+    policies = plan.by_type("aws:sns/topicPolicy:TopicPolicy")
+    assert len(policies) == len(plan.by_type("aws:sns/topic:Topic"))
+    for res in policies:
+        for statement in json.loads(res.inputs["policy"])["Statement"]:
+            principal = statement["Principal"]
+            if statement["Effect"] != "Allow" or not isinstance(principal, dict) or "Service" not in principal:
+                continue
+            conditions = statement["Condition"]
+            assert conditions["StringEquals"] == {"aws:SourceAccount": "123456789012"}, res.name
+            source = conditions["ArnLike"]["aws:SourceArn"]
+            assert source.split(":")[4] == "123456789012" and f"webstack-{each_stack}-" in source, (res.name, source)
+
+
+# ------------------------------------------------------------ exceptions (issue 18, item 14)
+
+EXCEPTIONS = json.loads((Path(__file__).resolve().parent.parent / "policies" / "exceptions.json").read_text())[
+    "exceptions"]
+STACKS = ("dev", "staging", "prod")
+
+
+def _listed(stack: str, entry: dict) -> set[tuple[str, str]]:
+    plan = cached_plan(stack)
+    out = set()
+    for group in entry["resources"]:
+        if stack not in group["stacks"]:
+            continue
+        for pattern in group["names"]:
+            found = {(r.type, r.name) for r in plan.by_type(group["type"]) if fnmatch.fnmatchcase(r.name, pattern)}
+            assert found, f"{entry['id']}: no {group['type']} named {pattern!r} in {stack}"
+            out |= found
+    return out
+
+
+def _buckets_without_logging(plan):
+    logged = {r.inputs["bucket"] for r in plan.by_type("aws:s3/bucketLogging:BucketLogging")}
+    return {(r.type, r.name) for r in plan.by_type("aws:s3/bucket:Bucket") if r.id not in logged}
+
+
+def _buckets_not_replicated(plan):
+    sources = {r.inputs["bucket"] for r in plan.by_type("aws:s3/bucketReplicationConfig:BucketReplicationConfig")}
+    return {(r.type, r.name) for r in plan.by_type("aws:s3/bucket:Bucket") if r.id not in sources}
+
+
+def _roles_without_source_conditions(plan):
+    out = set()
+    for role in plan.by_type("aws:iam/role:Role"):
+        (trust, *_) = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
+        if "Service" in trust["Principal"] and "Condition" not in trust:
+            out.add((role.type, role.name))
+    return out
+
+
+def _star_role_policies(plan):
+    return {(r.type, r.name) for r in plan.by_type("aws:iam/rolePolicy:RolePolicy")
+            if any(s.get("Resource") in ("*", ["*"]) for s in json.loads(r.inputs["policy"])["Statement"])}
+
+
+# What each exception's check flags in a plan: the exceptions must name exactly these, so a
+# suppression list derived from them is complete and hides nothing else.
+PROBES = {
+    "log-buckets-not-access-logged": _buckets_without_logging,
+    "log-buckets-not-replicated": _buckets_not_replicated,
+    "buckets-without-event-notifications": lambda plan: {(r.type, r.name) for r in plan.by_type("aws:s3/bucket:Bucket")},
+    "single-az-replicas-and-non-prod-primaries": lambda plan: {
+        (r.type, r.name) for r in plan.by_type("aws:rds/instance:Instance") if not r.inputs.get("multiAz")},
+    "deletion-protection-off-outside-prod": lambda plan: {
+        (r.type, r.name) for r in plan.by_type("aws:rds/instance:Instance") if not r.inputs.get("deletionProtection")},
+    "log-retention-by-tier": lambda plan: {
+        (r.type, r.name) for r in plan.by_type("aws:cloudwatch/logGroup:LogGroup")
+        if 0 < r.inputs.get("retentionInDays", 0) < 365},
+    "cloudfront-default-domain-until-validated": lambda plan: {
+        (r.type, r.name) for r in plan.by_type("aws:cloudfront/distribution:Distribution")
+        if r.inputs["viewerCertificate"].get("minimumProtocolVersion") not in ("TLSv1.2_2018", "TLSv1.2_2019",
+                                                                               "TLSv1.2_2021")},
+    "no-waf-in-dev": lambda plan: {
+        (r.type, r.name) for r in plan.by_type("aws:cloudfront/distribution:Distribution") if not r.inputs.get("webAclId")},
+    "service-roles-without-source-conditions": _roles_without_source_conditions,
+    "chatbot-reads-cloudwatch-on-any-resource": _star_role_policies,
+}
+
+
+def test_every_exception_is_explained_and_names_resources_the_stacks_have():
+    ids = [e["id"] for e in EXCEPTIONS]
+    assert len(ids) == len(set(ids))
+    for entry in EXCEPTIONS:
+        assert entry["check"] and len(entry["reason"]) > 80 and entry["evidence"], entry["id"]
+        for stack in STACKS:
+            _listed(stack, entry)  # every named resource exists where the entry says
+
+
+@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("entry_id", sorted(PROBES))
+def test_each_exception_names_exactly_what_its_check_flags(entry_id, stack):
+    entry = next(e for e in EXCEPTIONS if e["id"] == entry_id)
+    assert _listed(stack, entry) == PROBES[entry_id](cached_plan(stack))
+
+
+def test_the_policy_readme_lists_every_exception():
+    readme = (Path(__file__).resolve().parent.parent / "policies" / "README.md").read_text()
+    section = readme[readme.index("## Exceptions"):]
+    for entry in EXCEPTIONS:
+        assert f"`{entry['id']}`" in section, entry["id"]
+        for ids in entry["scanners"].values():
+            for check in ids:
+                assert check in section, (entry["id"], check)
