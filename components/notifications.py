@@ -129,6 +129,19 @@ def _arn_parts(arn: str) -> tuple[str, str, str]:
     return parts[1], parts[3], parts[4]
 
 
+def _service_publishes(sid: str, service: str, topic_arn: str, account: str, source_arn: str) -> dict[str, Any]:
+    """Topic policy statement: ``service`` may publish on behalf of this account's resources
+    matching ``source_arn`` only."""
+    return {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Principal": {"Service": service},
+        "Action": "SNS:Publish",
+        "Resource": topic_arn,
+        "Condition": {"StringEquals": {"aws:SourceAccount": account}, "ArnLike": {"aws:SourceArn": source_arn}},
+    }
+
+
 def topic_policy(topic_arn: str, prefix: str) -> dict[str, Any]:
     """SNS topic policy: the account manages the topic; only this account's CloudWatch alarms
     and EventBridge rules of this stack (named ``<prefix>-...``) in the topic's region may
@@ -147,28 +160,10 @@ def topic_policy(topic_arn: str, prefix: str) -> dict[str, Any]:
                            "SNS:ListSubscriptionsByTopic", "SNS:Publish"],
                 "Resource": topic_arn,
             },
-            {
-                "Sid": "StackAlarmsPublish",
-                "Effect": "Allow",
-                "Principal": {"Service": "cloudwatch.amazonaws.com"},
-                "Action": "SNS:Publish",
-                "Resource": topic_arn,
-                "Condition": {
-                    "StringEquals": {"aws:SourceAccount": account},
-                    "ArnLike": {"aws:SourceArn": f"arn:{partition}:cloudwatch:{region}:{account}:alarm:{prefix}-*"},
-                },
-            },
-            {
-                "Sid": "StackEventRulesPublish",
-                "Effect": "Allow",
-                "Principal": {"Service": "events.amazonaws.com"},
-                "Action": "SNS:Publish",
-                "Resource": topic_arn,
-                "Condition": {
-                    "StringEquals": {"aws:SourceAccount": account},
-                    "ArnLike": {"aws:SourceArn": f"arn:{partition}:events:{region}:{account}:rule/{rules}*"},
-                },
-            },
+            _service_publishes("StackAlarmsPublish", "cloudwatch.amazonaws.com", topic_arn, account,
+                               f"arn:{partition}:cloudwatch:{region}:{account}:alarm:{prefix}-*"),
+            _service_publishes("StackEventRulesPublish", "events.amazonaws.com", topic_arn, account,
+                               f"arn:{partition}:events:{region}:{account}:rule/{rules}*"),
             {
                 "Sid": "DenyInsecureTransport",
                 "Effect": "Deny",

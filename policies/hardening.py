@@ -401,6 +401,12 @@ cloudfront_access_logging = stack_policy(
 # --------------------------------------------------------------------- Kubernetes pod security
 
 
+def pod_containers(spec: Any, base: str, ev: Evaluation) -> list[tuple[str, int, Any]]:
+    """``(kind, index, container)`` of a pod spec's containers, then its init containers."""
+    containers = [("containers", i, c) for i, c in enumerate(elements(ev.get(spec, "containers", label=f"{base}.")))]
+    return containers + [("initContainers", i, c) for i, c in enumerate(elements(lookup(spec, "initContainers")))]
+
+
 def check_pod_security(subject: Subject, cfg: dict, ev: Evaluation) -> None:
     base = WORKLOADS[subject.type]
     spec = ev.get(subject.props, base)
@@ -411,9 +417,7 @@ def check_pod_security(subject: Subject, cfg: dict, ev: Evaluation) -> None:
     for flag in ("hostNetwork", "hostPID", "hostIPC"):
         if truthy(lookup(spec, flag)):
             ev.violation(f"{who}: {base}.{flag} is True: pods must not share the node's namespaces")
-    containers = [("containers", i, c) for i, c in enumerate(elements(ev.get(spec, "containers", label=f"{base}.")))]
-    containers += [("initContainers", i, c) for i, c in enumerate(elements(lookup(spec, "initContainers")))]
-    for kind, i, container in containers:
+    for kind, i, container in pod_containers(spec, base, ev):
         where = f"{base}.{kind}.{i}"
         if container is UNKNOWN:
             ev.unknown(where)
@@ -570,18 +574,13 @@ def check_placeholder_image(subject: Subject, cfg: dict, ev: Evaluation) -> None
     if spec is UNKNOWN or spec is None:
         return
     placeholders = {str(i) for i in cfg.get("placeholderImages") or PLACEHOLDER_IMAGES}
-    for kind in ("containers", "initContainers"):
-        for i, container in enumerate(elements(lookup(spec, kind))):
-            image = lookup(container, "image") if container is not UNKNOWN else UNKNOWN
-            if image is UNKNOWN:
-                ev.unknown(f"{base}.{kind}.{i}.image")
-                continue
-            if not isinstance(image, str):
-                continue
-            zero_digest = image.rpartition("@sha256:")[2] == "0" * 64
-            if image in placeholders or zero_digest:
-                ev.violation(f"{subject.label}: {base}.{kind}.{i}.image is the placeholder '{image}': deploy the "
-                             "app's image (registry/name@sha256:<digest>)")
+    for kind, i, container in pod_containers(spec, base, ev):
+        image = lookup(container, "image") if container is not UNKNOWN else UNKNOWN
+        if image is UNKNOWN:
+            ev.unknown(f"{base}.{kind}.{i}.image")
+        elif isinstance(image, str) and (image in placeholders or image.rpartition("@sha256:")[2] == "0" * 64):
+            ev.violation(f"{subject.label}: {base}.{kind}.{i}.image is the placeholder '{image}': deploy the "
+                         "app's image (registry/name@sha256:<digest>)")
 
 
 workload_placeholder_image = resource_policy(
