@@ -62,6 +62,7 @@ def prod_config(app: int = 1, **sections: Any) -> StackConfig:
                                     "peeringConnectionId": f"pcx-{app:017x}"}},
         "webstack:backups": {"copyRegion": None},
         "webstack:alerting": {"emails": ["oncall@example.com"]},
+        "webstack:cdn": {"certificateValidated": True},  # a deployed prod: the domain is attached
         **{f"webstack:{k}": v for k, v in sections.items()},
     }
     return parse(STACK, {**CONFIG, **raw})

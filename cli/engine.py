@@ -515,7 +515,9 @@ def _computed(typ: str, name: str, inputs: dict[str, Any], region: str, rid: str
     if typ.startswith("random:"):
         seed = _short_hash("random" + name, 40)
         length = int(inputs.get("length", 32) or 32)
-        out.update(result=Secret((seed * 4)[:length]))
+        result = (seed * 4)[:length]
+        # Only RandomPassword's result is a secret (additionalSecretOutputs); RandomString's is not.
+        out.update(result=Secret(result) if typ == "random:index/randomPassword:RandomPassword" else result)
     return out
 
 

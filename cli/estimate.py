@@ -75,6 +75,7 @@ CREATION_SECONDS: dict[str, tuple[int, str]] = {
     "aws:secretsmanager/secret:Secret": (3, "API call (replicas are created asynchronously)"),
     "aws:secretsmanager/secretVersion:SecretVersion": (2, "API call"),
     "random:index/randomPassword:RandomPassword": (0, "computed locally by the provider"),
+    "random:index/randomString:RandomString": (0, "computed locally by the provider"),
     # Database.
     "aws:rds/subnetGroup:SubnetGroup": (3, "API call"),
     "aws:rds/parameterGroup:ParameterGroup": (5, "API calls for the group and its parameters"),
@@ -95,6 +96,7 @@ CREATION_SECONDS: dict[str, tuple[int, str]] = {
     "aws:cloudfront/distribution:Distribution": (300, "the provider waits for 'Deployed': typically 3-6 minutes"),
     "aws:cloudfront/monitoringSubscription:MonitoringSubscription": (5, "API call"),
     "aws:wafv2/webAcl:WebAcl": (20, "API call plus propagation to CloudFront"),
+    "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration": (3, "API call"),
     "aws:cloudwatch/logDeliverySource:LogDeliverySource": (3, "API call"),
     "aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination": (3, "API call"),
     "aws:cloudwatch/logDelivery:LogDelivery": (3, "API call"),
@@ -124,10 +126,13 @@ CREATION_SECONDS: dict[str, tuple[int, str]] = {
     "aws:sns/topicPolicy:TopicPolicy": (2, "API call"),
     "aws:sns/topicSubscription:TopicSubscription": (2, "API call (confirmation is out of band)"),
     "aws:cloudwatch/logGroup:LogGroup": (2, "API call"),
+    "aws:cloudwatch/logResourcePolicy:LogResourcePolicy": (2, "API call"),
     "aws:cloudwatch/metricAlarm:MetricAlarm": (1, "API call"),
     "aws:cloudwatch/dashboard:Dashboard": (1, "API call"),
     "aws:cloudwatch/eventRule:EventRule": (2, "API call"),
     "aws:cloudwatch/eventTarget:EventTarget": (2, "API call"),
+    "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration": (5, "API call (the workspace is authorised beforehand)"),
+    "aws:chatbot/teamsChannelConfiguration:TeamsChannelConfiguration": (5, "API call (the tenant is authorised beforehand)"),
     # App tier: Vercel.
     "vercel:index/project:Project": (3, "Vercel API call"),
     "vercel:index/projectDomain:ProjectDomain": (3, "Vercel API call"),
@@ -371,7 +376,8 @@ def _secret(res: Resource, plan: Plan) -> tuple[float, str]:
 
 def _alarm(res: Resource, plan: Plan) -> tuple[float, str]:
     queries = res.inputs.get("metricQueries") or []
-    metrics = sum(1 for q in queries if q.get("metric")) if queries else 1
+    # An expression-only alarm (DB_PERF_INSIGHTS metric math) is billed as one metric.
+    metrics = max(1, sum(1 for q in queries if q.get("metric"))) if queries else 1
     periods = [res.inputs.get("period")] + [(q.get("metric") or {}).get("period") for q in queries]
     high_resolution = any(isinstance(p, (int, float)) and p < 60 for p in periods)
     unit = prices.ALARM_METRIC_HIGH_RESOLUTION_MONTH if high_resolution else prices.ALARM_METRIC_MONTH

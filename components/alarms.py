@@ -69,8 +69,10 @@ class Thresholds:
     """Database CPU that warns."""
     db_connections_percent: Optional[float] = setting(90, gt=0, lt=100)
     """Connections as a share of ``max_connections`` that warns."""
-    db_free_storage_percent: Optional[float] = setting(10, gt=0, lt=100)
-    """Free storage below this share of allocated storage pages."""
+    db_free_storage_percent: Optional[float] = setting(5, gt=0, lt=100)
+    """Free storage below this share of the allocated storage pages. Below RDS storage
+    autoscaling's trigger (10 % free) when autoscaling is on, so a normal autoscale never
+    pages: it means autoscaling did not keep up or reached its maximum."""
     db_replica_lag_seconds: Optional[float] = setting(30, gt=0, le=3600)
     """Read-replica lag that warns."""
     memory_percent: Optional[float] = setting(85, gt=0, lt=100)
@@ -132,8 +134,10 @@ class AlarmSpec:
     """Unit of ``threshold`` for the table (CloudWatch itself is not told)."""
     queries: tuple[dict[str, Any], ...] = ()
     """Metric math instead of one metric: CloudWatch ``metric_queries`` (provider shape), one
-    expression returning the data. ``namespace`` and ``metric_name`` then name the metric
-    the expression is about (for tables); ``period`` is the queries' period."""
+    of them returning the data. ``namespace`` and ``metric_name`` then name the metric the
+    expression is about (for tables); ``period`` is the queries' period. An ``expression``
+    given as a tuple is joined in order by the component (its parts may be the caller's
+    dimension values, such as an Output), so this module stays free of the Pulumi runtime."""
 
     def __post_init__(self) -> None:
         if self.queries:
@@ -169,9 +173,34 @@ class AlarmSpec:
 # ------------------------------------------------------------------ plain helpers
 
 
-def free_storage_threshold_bytes(allocated_storage_gb: int, free_percent: float) -> float:
-    """FreeStorageSpace (bytes) below which ``free_percent`` of the allocation is left."""
-    return float(math.floor(allocated_storage_gb * GIB * free_percent / 100))
+STORAGE_AUTOSCALING_FREE_PERCENT = 10
+"""RDS storage autoscaling grows an instance's storage when free space has been at most 10 %
+of the allocation for 5 minutes (and 6 hours have passed since the last change)."""
+
+STORAGE_AUTOSCALING_EVENTS = ("RDS-EVENT-0223", "RDS-EVENT-0224")
+"""RDS events of storage autoscaling that needs a person: 0223, it could not scale (the
+maximum is reached, or another reason given in the message); 0224, a pending scale-up will
+reach or exceed ``max_allocated_storage``."""
+
+
+def free_storage_percent_expression(resource_id: Any) -> tuple[Any, ...]:
+    """Metric math: free storage as a percentage of the instance's volume, from Performance
+    Insights' operating-system counter ``os.fileSys.usedPercent`` (``DB_PERF_INSIGHTS`` takes
+    the instance's ``DbiResourceId``). CloudWatch has no allocated-storage metric for an RDS
+    instance, so a percentage of ``FreeStorageSpace`` would need the allocation fixed at
+    deploy time, and storage autoscaling changes it."""
+    return ("100 - DB_PERF_INSIGHTS('RDS', '", resource_id, "', 'os.fileSys.usedPercent.avg')")
+
+
+def storage_autoscaling_event_pattern(instance_arn: str) -> dict[str, Any]:
+    """EventBridge pattern of the storage-autoscaling events (``STORAGE_AUTOSCALING_EVENTS``)
+    of one RDS instance."""
+    return {
+        "source": ["aws.rds"],
+        "detail-type": ["RDS DB Instance Event"],
+        "resources": [instance_arn],
+        "detail": {"EventID": list(STORAGE_AUTOSCALING_EVENTS)},
+    }
 
 
 def connections_threshold(max_connections: int, percent: float) -> float:
@@ -182,6 +211,11 @@ def connections_threshold(max_connections: int, percent: float) -> float:
 def freeable_memory_threshold_bytes(memory_gib: float, used_percent: float) -> float:
     """FreeableMemory (bytes) below which more than ``used_percent`` of memory is in use."""
     return float(math.floor(memory_gib * GIB * (100 - used_percent) / 100))
+
+
+def member_number(index: int) -> str:
+    """ElastiCache's number of the ``index``-th member cluster (0-based): ``0`` -> ``"001"``."""
+    return f"{index + 1:03d}"
 
 
 def alarm_name(prefix: str, key: str) -> str:
@@ -203,11 +237,19 @@ def database_alarms(
     identifier: Any,
     *,
     max_connections: int,
-    allocated_storage_gb: int,
+    resource_id: Any,
     memory_gib: Optional[float] = None,
     replica_identifiers: Sequence[Any] = (),
 ) -> list[AlarmSpec]:
-    """RDS PostgreSQL: CPU, free storage, connections, freeable memory; lag and CPU per replica."""
+    """RDS PostgreSQL: CPU, free storage, connections, freeable memory; lag and CPU per replica.
+
+    Free storage is a percentage of the volume (``free_storage_percent_expression`` over the
+    primary's ``resource_id``), so it keeps its meaning when autoscaling grows the volume.
+
+    Replicas are numbered from 1 in the order given, as ``Database`` names them
+    (``<identifier>-replica-1`` is ``db-replica-1-lag``): on-call reads the alarm name and
+    finds the instance of the same number.
+    """
     primary = {"DBInstanceIdentifier": identifier}
     specs = [
         AlarmSpec(
@@ -224,15 +266,18 @@ def database_alarms(
         ),
         AlarmSpec(
             key="db-free-storage", title="Database free storage", severity=Severity.CRITICAL,
-            namespace="AWS/RDS", metric_name="FreeStorageSpace", dimensions=primary,
-            statistic="Minimum", comparison="LessThanThreshold",
-            threshold=free_storage_threshold_bytes(allocated_storage_gb, t.db_free_storage_percent), unit="bytes",
+            namespace="RDS Performance Insights", metric_name="os.fileSys.usedPercent", dimensions=primary,
+            queries=({"id": "free", "expression": free_storage_percent_expression(resource_id),
+                      "label": "Free storage (%)", "period": 300, "return_data": True},),
+            comparison="LessThanThreshold",
+            threshold=float(t.db_free_storage_percent), unit="% free",
             period=300, evaluation_periods=2, datapoints_to_alarm=2,
             treat_missing_data="missing", missing_data_reason=_GAUGE_GAP,
             description=(
-                f"Primary database has less than {t.db_free_storage_percent:g}% of its {allocated_storage_gb} GiB "
-                "left. A full disk stops writes. Check storage autoscaling hit its ceiling, raise "
-                "maxAllocatedStorageGb or allocatedStorageGb, and look for bloat or log growth."
+                f"Primary database has less than {t.db_free_storage_percent:g}% of its allocated storage free for "
+                "10 minutes; a full disk stops writes. Storage autoscaling acts at 10 % free, so it has not kept "
+                "up or has reached maxAllocatedStorageGb (see the storage-autoscaling event). Raise "
+                "maxAllocatedStorageGb, and look for bloat, WAL or log growth."
             ),
         ),
         AlarmSpec(
@@ -263,26 +308,26 @@ def database_alarms(
                 "or scale the instance class."
             ),
         ))
-    for index, replica in enumerate(replica_identifiers):
+    for number, replica in enumerate(replica_identifiers, start=1):
         dims = {"DBInstanceIdentifier": replica}
         specs.append(_replica_lag(
-            t, f"db-replica-{index}-lag", f"Replica {index} lag", replica,
+            t, f"db-replica-{number}-lag", f"Replica {number} lag", replica,
             missing_data_reason=("a replica that stops reporting lag is not replicating (or is down): reads "
                                  "sent to it are stale or fail, which is what this alarm is for"),
             description=(
-                f"Read replica {index} is more than {t.db_replica_lag_seconds:g} s behind the primary for 5 minutes; "
+                f"Read replica {number} is more than {t.db_replica_lag_seconds:g} s behind the primary for 5 minutes; "
                 "reads from it are stale. Check write bursts and long transactions on the primary, replica CPU "
                 "and I/O, and replication slots; take it out of the reader pool if it keeps lagging."
             ),
         ))
         specs.append(AlarmSpec(
-            key=f"db-replica-{index}-cpu", title=f"Replica {index} CPU", severity=Severity.WARNING,
+            key=f"db-replica-{number}-cpu", title=f"Replica {number} CPU", severity=Severity.WARNING,
             namespace="AWS/RDS", metric_name="CPUUtilization", dimensions=dims,
             statistic="Average", comparison="GreaterThanThreshold", threshold=t.db_cpu_percent, unit="%",
             period=300, evaluation_periods=3, datapoints_to_alarm=3,
             treat_missing_data="missing", missing_data_reason=_GAUGE_GAP,
             description=(
-                f"Read replica {index} CPU above {t.db_cpu_percent:g}% for 15 minutes. Check the read queries "
+                f"Read replica {number} CPU above {t.db_cpu_percent:g}% for 15 minutes. Check the read queries "
                 "hitting it (Performance Insights), spread reads over more replicas or scale the class."
             ),
         ))
@@ -331,50 +376,53 @@ def cache_alarms(t: Thresholds, members: Sequence[Any]) -> list[AlarmSpec]:
 
     ElastiCache publishes node metrics per cache cluster (``CacheClusterId``); a replication
     group without cluster mode has one member cluster per node, primary included. Which
-    member is primary changes on failover, so every member gets every alarm.
+    member is primary changes on failover, so every member gets every alarm. Members are
+    numbered as ElastiCache names them (``<group>-001`` is ``cache-001-memory``); the list
+    is in that order (``Cache.member_clusters`` sorts it).
     """
     specs: list[AlarmSpec] = []
     replicated = len(members) > 1
     for index, member in enumerate(members):
+        node = member_number(index)
         dims = {"CacheClusterId": member}
         specs.append(AlarmSpec(
-            key=f"cache-{index}-engine-cpu", title=f"Cache node {index} engine CPU", severity=Severity.WARNING,
+            key=f"cache-{node}-engine-cpu", title=f"Cache node {node} engine CPU", severity=Severity.WARNING,
             namespace="AWS/ElastiCache", metric_name="EngineCPUUtilization", dimensions=dims,
             statistic="Average", comparison="GreaterThanThreshold", threshold=t.cache_cpu_percent, unit="%",
             period=300, evaluation_periods=3, datapoints_to_alarm=3,
             treat_missing_data="missing", missing_data_reason=_GAUGE_GAP,
             description=(
-                f"Redis engine thread of cache node {index} above {t.cache_cpu_percent:g}% for 15 minutes (Redis "
+                f"Redis engine thread of cache node {node} above {t.cache_cpu_percent:g}% for 15 minutes (Redis "
                 "executes commands on one thread). Look for O(N) commands (KEYS, large SMEMBERS/HGETALL) in "
                 "the slow log and hot keys; scale to a larger node type."
             ),
         ))
         specs.append(AlarmSpec(
-            key=f"cache-{index}-memory", title=f"Cache node {index} memory", severity=Severity.WARNING,
+            key=f"cache-{node}-memory", title=f"Cache node {node} memory", severity=Severity.WARNING,
             namespace="AWS/ElastiCache", metric_name="DatabaseMemoryUsagePercentage", dimensions=dims,
             statistic="Average", comparison="GreaterThanThreshold", threshold=t.memory_percent, unit="%",
             period=300, evaluation_periods=3, datapoints_to_alarm=3,
             treat_missing_data="missing", missing_data_reason=_GAUGE_GAP,
             description=(
-                f"Cache node {index} uses more than {t.memory_percent:g}% of its maxmemory; evictions follow. "
+                f"Cache node {node} uses more than {t.memory_percent:g}% of its maxmemory; evictions follow. "
                 "Check keys without TTL and large values; scale the node type."
             ),
         ))
         specs.append(AlarmSpec(
-            key=f"cache-{index}-evictions", title=f"Cache node {index} evictions", severity=Severity.INFO,
+            key=f"cache-{node}-evictions", title=f"Cache node {node} evictions", severity=Severity.INFO,
             namespace="AWS/ElastiCache", metric_name="Evictions", dimensions=dims,
             statistic="Sum", comparison="GreaterThanThreshold", threshold=float(t.cache_evictions), unit="keys/5 min",
             period=300, evaluation_periods=1, datapoints_to_alarm=1,
             treat_missing_data="notBreaching",
             missing_data_reason="a count: no datapoint means nothing was evicted",
             description=(
-                f"Cache node {index} evicted more than {t.cache_evictions} keys in 5 minutes: the working set no "
+                f"Cache node {node} evicted more than {t.cache_evictions} keys in 5 minutes: the working set no "
                 "longer fits. Fine for a pure cache in short bursts; if it persists, add TTLs or a larger node."
             ),
         ))
         if replicated:
             specs.append(AlarmSpec(
-                key=f"cache-{index}-replication-lag", title=f"Cache node {index} replication lag",
+                key=f"cache-{node}-replication-lag", title=f"Cache node {node} replication lag",
                 severity=Severity.WARNING,
                 namespace="AWS/ElastiCache", metric_name="ReplicationLag", dimensions=dims,
                 statistic="Maximum", comparison="GreaterThanThreshold",
@@ -384,7 +432,7 @@ def cache_alarms(t: Thresholds, members: Sequence[Any]) -> list[AlarmSpec]:
                 missing_data_reason=("only replicas publish ReplicationLag and the primary role moves on "
                                      "failover: the member that is primary reports nothing and is healthy"),
                 description=(
-                    f"Cache node {index} (a replica) is more than {t.cache_replication_lag_seconds:g} s behind the "
+                    f"Cache node {node} (a replica) is more than {t.cache_replication_lag_seconds:g} s behind the "
                     "primary for 5 minutes; a failover now would lose those writes. Check write volume and "
                     "network throughput of the primary."
                 ),
@@ -641,7 +689,7 @@ def ecs_alarms(t: Thresholds, cluster: Any, service: Any, load_balancer: Any, ta
 def backup_alarms(t: Thresholds, vault_name: Any) -> list[AlarmSpec]:
     """AWS Backup: no completed job in the vault for ``backup_stale_hours`` (RPO guard).
 
-    Failed jobs are reported by EventBridge (``backup_event_patterns``, critical) as they
+    Failed jobs are reported by EventBridge (``backup_events``, critical) as they
     happen; this alarm catches the silent case, a plan that stops producing recovery points
     at all. It warns rather than pages: with missing data treated as breaching it also fires
     on a brand-new stack until the first scheduled backup completes, and continuous backup
@@ -665,24 +713,69 @@ def backup_alarms(t: Thresholds, vault_name: Any) -> list[AlarmSpec]:
     )]
 
 
-def backup_event_patterns(vault_name: str) -> dict[str, dict[str, Any]]:
-    """EventBridge patterns (by severity) for AWS Backup jobs of ``vault_name`` that failed.
+@dataclass(frozen=True)
+class EventSpec:
+    """One EventBridge rule that publishes an AWS event to a severity's topic."""
+
+    key: str
+    """Rule name suffix (``<prefix>-<key>``) and resource-name suffix."""
+    severity: Severity
+    title: str
+    pattern: dict[str, Any]
+    paths: dict[str, str]
+    """``input_paths`` of the target: placeholder -> JSON path into the event."""
+    text: str
+    """The message, with ``<placeholder>`` for the paths."""
+
+
+def backup_events(vault_name: str) -> list[EventSpec]:
+    """AWS Backup events of ``vault_name``, by EventBridge (AWS Backup's own vault
+    notifications publish to SNS with a topic policy AWS Backup cannot scope to an account,
+    and their BACKUP_JOB_FAILED event is deprecated and never sent).
 
     A backup job that ends FAILED, ABORTED or EXPIRED is critical (no recovery point was
-    made); a failed cross-region copy is a warning (the local recovery point exists).
+    made); a failed cross-region copy is a warning (the local recovery point exists); a
+    completed restore and a recovery point being deleted, expiring or left partial are info.
     """
-    return {
-        Severity.CRITICAL.value: {
-            "source": ["aws.backup"],
-            "detail-type": ["Backup Job State Change"],
-            "detail": {"state": ["FAILED", "ABORTED", "EXPIRED"], "backupVaultName": [vault_name]},
-        },
-        Severity.WARNING.value: {
-            "source": ["aws.backup"],
-            "detail-type": ["Copy Job State Change"],
-            "detail": {"state": ["FAILED"], "sourceBackupVaultArn": [{"suffix": f":backup-vault:{vault_name}"}]},
-        },
-    }
+    vault_arn = {"suffix": f":backup-vault:{vault_name}"}
+    return [
+        EventSpec(
+            "backup-failed", Severity.CRITICAL, "AWS Backup job failed",
+            {"source": ["aws.backup"], "detail-type": ["Backup Job State Change"],
+             "detail": {"state": ["FAILED", "ABORTED", "EXPIRED"], "backupVaultName": [vault_name]}},
+            {"job": "$.detail.backupJobId", "resource": "$.detail.resourceArn", "vault": "$.detail.backupVaultName",
+             "state": "$.detail.state", "reason": "$.detail.statusMessage"},
+            "AWS Backup job <job> for <resource> in vault <vault> ended <state>: <reason>. No recovery point "
+            "was created. Check the job in the AWS Backup console, fix the cause (backup role, KMS key, "
+            "resource state) and start an on-demand backup.",
+        ),
+        EventSpec(
+            "copy-failed", Severity.WARNING, "AWS Backup copy failed",
+            {"source": ["aws.backup"], "detail-type": ["Copy Job State Change"],
+             "detail": {"state": ["FAILED"], "sourceBackupVaultArn": [vault_arn]}},
+            {"job": "$.detail.copyJobId", "destination": "$.detail.destinationBackupVaultArn",
+             "state": "$.detail.state", "reason": "$.detail.statusMessage"},
+            "AWS Backup copy job <job> to <destination> ended <state>: <reason>. The local recovery point "
+            "exists; the cross-region copy does not. Check the copy vault's KMS key and lock settings.",
+        ),
+        EventSpec(
+            "restore-completed", Severity.INFO, "AWS Backup restore completed",
+            {"source": ["aws.backup"], "detail-type": ["Restore Job State Change"],
+             "detail": {"status": ["COMPLETED"], "backupVaultArn": [vault_arn]}},
+            {"job": "$.detail.restoreJobId", "point": "$.detail.recoveryPointArn",
+             "created": "$.detail.createdResourceArn"},
+            "Restore job <job> from <point> completed: <created>. If nobody on the team expected it, find who "
+            "started it in CloudTrail (StartRestoreJob).",
+        ),
+        EventSpec(
+            "recovery-point-changed", Severity.INFO, "AWS Backup recovery point changed",
+            {"source": ["aws.backup"], "detail-type": ["Recovery Point State Change"],
+             "detail": {"status": ["DELETING", "EXPIRED", "PARTIAL", "STOPPED"], "backupVaultName": [vault_name]}},
+            {"point": "$.detail.recoveryPointArn", "status": "$.detail.status", "resource": "$.detail.resourceArn"},
+            "Recovery point <point> of <resource> is now <status>. Expected at the end of its retention; at any "
+            "other time check who changed it (CloudTrail) and the vault's lock.",
+        ),
+    ]
 
 
 def _duration(seconds: int) -> str:

@@ -1,10 +1,10 @@
-"""Alerting: SNS topics by severity, CloudWatch alarms over what the stack built, backup
-job events, and an operations dashboard.
+"""Alerting: SNS topics by severity, CloudWatch alarms over what the stack built, AWS events
+(backups, storage autoscaling), chat through AWS Chatbot, and an operations dashboard.
 
 Pass the components you built and get their alarms:
 
-    Alerting("alerting", AlertingArgs(tier="prod", emails=["oncall@example.com"],
-                                      pager_webhook_url=pager, chat_webhook_url=chat),
+    Alerting("alerting", AlertingArgs(emails=["oncall@example.com"], pager_webhook_url=pager,
+                                      slack_team_id="T0123ABCDE", slack_channel_id="C0123ABCDE"),
              database=db, cache=cache, cdn=cdn, app=app, backups=backups)
 
 Each keyword object is read through the attribute names of the interface contract
@@ -12,16 +12,21 @@ Each keyword object is read through the attribute names of the interface contrac
 ``AlertingArgs.watching``); the same values can be given as plain ``AlertingArgs`` fields
 (``database_identifier=...``) when the resources come from elsewhere.
 
-Routing (DESIGN.md): critical -> pager webhook, warning -> chat webhook, info -> email.
-A severity without its webhook falls back to the chat webhook and the email addresses, and
-every topic must end up with a subscriber, so nothing is ever routed to a topic nobody reads.
+Routing (DESIGN.md, ``pulumi_webstack.notifications``): critical -> pager (an SNS HTTPS
+subscription to the pager's CloudWatch integration endpoint), warning -> chat (AWS Chatbot,
+Slack or Microsoft Teams), info -> email. A severity without its channel falls back to chat
+and the email addresses, and every topic must end up with a reader, so nothing is ever
+routed to a topic nobody reads. Chat needs the Slack workspace (or Teams tenant) authorised
+for AWS Chatbot once, in the AWS console (an OAuth step no API performs); its ids are then
+plain settings.
 
 Regions: a CloudWatch alarm watches metrics of its own region and can only notify SNS
 topics in that region. Every ``AlarmSpec`` names its region (None: the stack's), and
-each alarm is created there (per-resource ``region`` argument of pulumi-aws 7) and
-notifies that region's topics: for each region other than the stack's that has alarms,
-the component creates a copy of the key and topics there, with the same key policy,
-topic policy and subscriptions. Two regions need it: ``edge_region`` (us-east-1), where
+each alarm is created there (per-resource ``region`` argument of pulumi-aws 7). For each
+region other than the stack's that has alarms, the component creates there the topics
+of the severities that go to the pager or chat (with their own key), which those alarms
+notify; their email legs are relayed by EventBridge to the stack region's topics, so an
+address confirms its subscription once, not once per region. Two regions need it: ``edge_region`` (us-east-1), where
 CloudFront, Route 53 health check and ACM-for-CloudFront metrics exist (its resources are
 named ``<name>-edge-*``; shared with the stack's when the stack runs there), and the
 region of the database's cross-region (disaster-recovery) replica, whose lag is the
@@ -42,15 +47,17 @@ from urllib.parse import urlparse
 import pulumi
 import pulumi_aws as aws
 
-from pulumi_webstack import kms
+from pulumi_webstack import kms, notifications as n
 from pulumi_webstack.alarms import (
     SEVERITIES,
+    STORAGE_AUTOSCALING_FREE_PERCENT,
     AlarmSpec,
     Severity,
     Thresholds,
     alarm_name,
     backup_alarms,
-    backup_event_patterns,
+    EventSpec,
+    backup_events,
     cache_alarms,
     cdn_alarms,
     certificate_alarms,
@@ -58,138 +65,40 @@ from pulumi_webstack.alarms import (
     database_alarms,
     ecs_alarms,
     health_alarms,
+    free_storage_percent_expression,
     kubernetes_alarms,
+    storage_autoscaling_event_pattern,
 )
 from pulumi_webstack.args import check_fields, from_inputs, aws_region, setting
 from pulumi_webstack.database import instance_memory_gib
 from pulumi_webstack.errors import ArgsError, require
 from pulumi_webstack.instance_classes import RDS_INSTANCE_CLASSES
+from pulumi_webstack.iam_policies import assume_role_policy
 from pulumi_webstack.names import EMAIL
+from pulumi_webstack.notifications import (  # re-exported: the routing is part of Alerting's contract
+    HTTPS_DELIVERY_POLICY,
+    Route,
+    routing,
+    topic_key_policy,
+    topic_policy,
+)
 
 EDGE_REGION = "us-east-1"
 """Where CloudFront, Route 53 health check and CloudFront-certificate metrics live."""
 
 _PREFIX = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_-]{0,99}$")
 
-BACKUP_VAULT_EVENTS = ["RESTORE_JOB_COMPLETED", "RECOVERY_POINT_MODIFIED"]
-"""Vault notifications sent to the info topic: who restored what, and lifecycle changes of
-recovery points. Job failures come through EventBridge instead (the notification API's
-BACKUP_JOB_FAILED event is deprecated and never sent)."""
-
-PUBLISHING_SERVICES = ("cloudwatch.amazonaws.com", "events.amazonaws.com", "backup.amazonaws.com")
 
 
 # --------------------------------------------------------------------- pure helpers
 
 
-@dataclass(frozen=True)
-class Route:
-    """One subscription: ``protocol`` and where the endpoint comes from."""
-
-    protocol: str
-    """``email`` or ``https``."""
-    endpoint: str
-    """The email address, or ``pager`` / ``chat`` (the secret webhook URLs)."""
-
-    @property
-    def key(self) -> str:
-        """Stable resource-name suffix (keyed by address, never by list position)."""
-        if self.protocol == "email":
-            return "email-" + re.sub(r"[^a-z0-9]+", "-", self.endpoint.lower()).strip("-")
-        return self.endpoint
-
-
-def routing(emails: Sequence[str], has_pager: bool, has_chat: bool) -> dict[Severity, list[Route]]:
-    """Subscriptions per severity topic.
-
-    critical: the pager webhook; without one, the chat webhook and the emails.
-    warning: the chat webhook; without one, the emails.
-    info: the emails; without any, the chat webhook.
-    A severity may still end up with no route (a pager alone); ``AlertingArgs`` refuses that.
-    """
-    mail = [Route("email", e) for e in emails]
-    chat = [Route("https", "chat")] if has_chat else []
-    critical = [Route("https", "pager")] if has_pager else chat + mail
-    return {Severity.CRITICAL: critical, Severity.WARNING: chat or list(mail), Severity.INFO: list(mail) or chat}
-
-
-def topic_policy(topic_arn: str, account_id: str) -> dict[str, Any]:
-    """SNS topic policy: the account manages the topic; CloudWatch alarms and EventBridge
-    rules of this account and AWS Backup vault notifications may publish; TLS only.
-
-    AWS Backup is not scoped by ``aws:SourceAccount``: its documented topic policy has no
-    condition and it does not support cross-account notifications at all.
-    """
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "AccountManagesTopic",
-                "Effect": "Allow",
-                "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
-                "Action": ["SNS:GetTopicAttributes", "SNS:SetTopicAttributes", "SNS:AddPermission",
-                           "SNS:RemovePermission", "SNS:DeleteTopic", "SNS:Subscribe",
-                           "SNS:ListSubscriptionsByTopic", "SNS:Publish"],
-                "Resource": topic_arn,
-            },
-            {
-                "Sid": "AlarmsAndEventsPublish",
-                "Effect": "Allow",
-                "Principal": {"Service": ["cloudwatch.amazonaws.com", "events.amazonaws.com"]},
-                "Action": "SNS:Publish",
-                "Resource": topic_arn,
-                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
-            },
-            {
-                "Sid": "BackupVaultNotificationsPublish",
-                "Effect": "Allow",
-                "Principal": {"Service": "backup.amazonaws.com"},
-                "Action": "SNS:Publish",
-                "Resource": topic_arn,
-            },
-            {
-                "Sid": "DenyInsecureTransport",
-                "Effect": "Deny",
-                "Principal": "*",
-                "Action": "SNS:Publish",
-                "Resource": topic_arn,
-                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-            },
-        ],
-    }
-
-
-def topic_key_policy(account_id: str) -> dict[str, Any]:
-    """Key policy of the topics' KMS key: the account administers it (IAM decides who may
-    use it); the publishing services may encrypt messages with it."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            kms.account_administers_key(account_id),
-            {
-                "Sid": "PublishersEncryptMessages",
-                "Effect": "Allow",
-                "Principal": {"Service": list(PUBLISHING_SERVICES)},
-                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
-                "Resource": "*",
-            },
-        ],
-    }
-
-
-HTTPS_DELIVERY_POLICY = {
-    "healthyRetryPolicy": {
-        "minDelayTarget": 5,
-        "maxDelayTarget": 60,
-        "numRetries": 20,
-        "numNoDelayRetries": 2,
-        "numMinDelayRetries": 3,
-        "numMaxDelayRetries": 10,
-        "backoffFunction": "exponential",
-    },
-    "throttlePolicy": {"maxReceivesPerSecond": 10},
-}
-"""Webhook deliveries retry for about 20 minutes with exponential backoff."""
+def _joined(query: dict[str, Any]) -> dict[str, Any]:
+    """A metric query of an ``AlarmSpec`` in provider shape: an ``expression`` given as a tuple
+    of parts (text and the caller's values, Outputs among them) is joined into one string."""
+    if isinstance(query.get("expression"), tuple):
+        return {**query, "expression": pulumi.Output.concat(*query["expression"])}
+    return query
 
 
 def _metric(namespace: str, metric: str, dims: dict[str, Any], **options: Any) -> list[Any]:
@@ -209,6 +118,7 @@ def dashboard_body(
     distribution_id: Optional[str] = None,
     additional_cdn_metrics: bool = True,
     database_identifier: Optional[str] = None,
+    database_resource_id: Optional[str] = None,
     replica_identifiers: Sequence[str] = (),
     cross_region_replica_identifier: Optional[str] = None,
     cross_region_replica_region: Optional[str] = None,
@@ -259,10 +169,15 @@ def dashboard_body(
             [_metric("AWS/RDS", "DatabaseConnections", {"DBInstanceIdentifier": database_identifier})],
             region, stat="Maximum", period=300,
             limit=("alarm", connections_limit) if connections_limit is not None else None)
+        if database_resource_id:
+            add("Database free storage (% of allocated)",
+                [[{"expression": "".join(free_storage_percent_expression(database_resource_id)),
+                   "label": "free %", "id": "e1"}]],
+                region, period=300,
+                limit=("alarm", free_storage_limit) if free_storage_limit is not None else None)
         add("Database free storage (bytes)",
             [_metric("AWS/RDS", "FreeStorageSpace", {"DBInstanceIdentifier": database_identifier})],
-            region, stat="Minimum", period=300,
-            limit=("alarm", free_storage_limit) if free_storage_limit is not None else None)
+            region, stat="Minimum", period=300)
         if replica_identifiers:
             add("Replica lag (s)",
                 [_metric("AWS/RDS", "ReplicaLag", {"DBInstanceIdentifier": i}) for i in replica_identifiers],
@@ -297,10 +212,23 @@ class AlertingArgs:
                                           words="must be an email address such as oncall@example.com")
     """Addresses subscribed to the info topic (and to critical/warning without a webhook)."""
     pager_webhook_url: Optional[pulumi.Input[str]] = None
-    """HTTPS endpoint of the pager (critical). Keep it a secret Output; never exported."""
-    chat_webhook_url: Optional[pulumi.Input[str]] = None
-    """HTTPS endpoint of the team chat relay (warning). It must accept SNS HTTPS deliveries
-    (confirm the subscription), e.g. a chat integration's SNS endpoint. Secret."""
+    """HTTPS endpoint of the pager's CloudWatch integration (critical), e.g. PagerDuty's
+    ``https://events.pagerduty.com/integration/<key>/enqueue``: it confirms the SNS
+    subscription and reads the alarm. Keep it a secret Output; never exported."""
+    slack_team_id: Optional[str] = setting(None, pattern=n.SLACK_TEAM_ID,
+                                           words="must be a Slack workspace id such as T07EA123LEP")
+    """Slack workspace authorised for AWS Chatbot (once, in the console), for chat (warning)."""
+    slack_channel_id: Optional[str] = setting(None, pattern=n.SLACK_CHANNEL_ID,
+                                              words="must be a Slack channel id such as C07EZ1ABC23")
+    """Slack channel the alerts go to (invite ``@Amazon Q`` to it if it is private). A channel
+    takes one AWS Chatbot configuration per account: give each stack its own channel."""
+    teams_tenant_id: Optional[str] = setting(None, pattern=n.UUID, words="must be a Microsoft Entra tenant id (UUID)")
+    """Microsoft Teams: tenant authorised for AWS Chatbot (once, in the console)."""
+    teams_team_id: Optional[str] = setting(None, pattern=n.UUID, words="must be a Microsoft Teams team id (UUID)")
+    """Microsoft Teams: the team."""
+    teams_channel_id: Optional[str] = setting(
+        None, pattern=n.TEAMS_CHANNEL_ID, words="must be a Teams channel id such as 19%3a...%40thread.tacv2")
+    """Microsoft Teams: the channel the alerts go to (from the channel's link)."""
     thresholds: Optional[Thresholds] = field(default_factory=Thresholds)
     """When alarms fire (defaults: the production values of the design's alert table)."""
     database_identifier: Optional[pulumi.Input[str]] = None
@@ -316,8 +244,17 @@ class AlertingArgs:
     ``database_replica_identifiers``)."""
     database_max_connections: Optional[int] = setting(None, ge=1, le=262_143)
     """``max_connections`` of the database (the connections alarm is a share of it)."""
+    database_resource_id: Optional[pulumi.Input[str]] = None
+    """``DbiResourceId`` of the primary: the free-storage alarm reads the volume's use from
+    Performance Insights (metric math ``DB_PERF_INSIGHTS``), a share that follows autoscaling."""
+    database_arn: Optional[pulumi.Input[str]] = None
+    """ARN of the primary: its storage-autoscaling events (could not scale, will reach the
+    maximum) warn, when autoscaling is on."""
     database_allocated_storage_gb: Optional[int] = setting(None, ge=20, le=65_536)
-    """Allocated storage (the free-storage alarm is a share of it)."""
+    """Allocated storage at creation."""
+    database_max_allocated_storage_gb: Optional[int] = setting(None, ge=20, le=65_536)
+    """Ceiling of storage autoscaling; above ``database_allocated_storage_gb`` autoscaling is
+    on, and the free-storage alarm must sit below its 10 % trigger."""
     database_instance_class: Optional[str] = setting(
         None, one_of=tuple(RDS_INSTANCE_CLASSES), words="must be an RDS instance class such as db.r7g.large")
     """Instance class, for the memory alarm (memory size looked up from the class)."""
@@ -370,22 +307,33 @@ class AlertingArgs:
     def __post_init__(self) -> None:
         check_fields(self)
         require(len(set(self.emails)) == len(self.emails), "alerting.emails", self.emails, "must not repeat an address")
-        for fname in ("pager_webhook_url", "chat_webhook_url", "health_check_url"):
+        for fname in ("pager_webhook_url", "health_check_url"):
             value = getattr(self, fname)
             if isinstance(value, str):
                 parsed = urlparse(value)
                 require(parsed.scheme == "https" and bool(parsed.hostname), f"alerting.{fname}",
                         value if fname == "health_check_url" else "<redacted>",
                         "must be an https:// URL")
-        routes = routing(self.emails, self.pager_webhook_url is not None, self.chat_webhook_url is not None)
-        unread = [severity.value for severity, subscribers in routes.items() if not subscribers]
+        require((self.slack_team_id is None) == (self.slack_channel_id is None), "alerting.slack_channel_id",
+                self.slack_channel_id, "give slack_team_id and slack_channel_id together")
+        teams = (self.teams_tenant_id, self.teams_team_id, self.teams_channel_id)
+        require(all(v is None for v in teams) or all(v is not None for v in teams), "alerting.teams_channel_id",
+                self.teams_channel_id, "give teams_tenant_id, teams_team_id and teams_channel_id together")
+        unread = [severity.value for severity, subscribers in self.routes.items() if not subscribers]
         require(not unread, "alerting.emails", self.emails,
-                f"the {' and '.join(unread)} topic(s) would have no subscriber: give an address or a chat webhook")
+                f"the {' and '.join(unread)} topic(s) would have no subscriber: give an address or a chat channel")
         if self.database_identifier is not None:
             require(self.database_max_connections is not None, "alerting.database_max_connections", None,
                     "required with database_identifier: the connections alarm is a share of max_connections")
-            require(self.database_allocated_storage_gb is not None, "alerting.database_allocated_storage_gb", None,
-                    "required with database_identifier: the free-storage alarm is a share of it")
+            require(self.database_resource_id is not None, "alerting.database_resource_id", None,
+                    "required with database_identifier: the free-storage alarm reads the volume's use from "
+                    "Performance Insights, which names the instance by it")
+        if self.storage_autoscaling:
+            require(self.thresholds.db_free_storage_percent < STORAGE_AUTOSCALING_FREE_PERCENT,
+                    "alerting.thresholds.db_free_storage_percent", self.thresholds.db_free_storage_percent,
+                    f"must be below {STORAGE_AUTOSCALING_FREE_PERCENT} while storage autoscaling is on "
+                    f"(max {self.database_max_allocated_storage_gb} GiB > {self.database_allocated_storage_gb} GiB): "
+                    "autoscaling acts at 10 % free, so every normal autoscale would page")
         if self.app_platform == "kubernetes" and self.kubernetes_cluster_name is not None:
             for fname in ("kubernetes_namespace", "kubernetes_deployment_name", "kubernetes_max_replicas"):
                 require(getattr(self, fname) is not None, f"alerting.{fname}", None,
@@ -404,6 +352,21 @@ class AlertingArgs:
             require(dr_region != self.region, "alerting.database_cross_region_replica_region", dr_region,
                     f"must differ from region ({self.region}): replicas in the stack's region go in "
                     "database_replica_identifiers")
+
+    @property
+    def has_chat(self) -> bool:
+        """Whether alerts go to a Slack or Teams channel (AWS Chatbot)."""
+        return self.slack_channel_id is not None or self.teams_channel_id is not None
+
+    @property
+    def routes(self) -> dict[Severity, list[Route]]:
+        return routing(self.emails, self.pager_webhook_url is not None, self.has_chat)
+
+    @property
+    def storage_autoscaling(self) -> bool:
+        """Whether RDS storage autoscaling is on (a ceiling above the allocation)."""
+        low, high = self.database_allocated_storage_gb, self.database_max_allocated_storage_gb
+        return low is not None and high is not None and high > low
 
     @property
     def database_memory(self) -> Optional[float]:
@@ -430,7 +393,10 @@ class AlertingArgs:
                 database_identifier=need(database, "database", "primary_identifier"),
                 database_replica_identifiers=list(replicas),
                 database_max_connections=need(database, "database", "max_connections"),
-                database_allocated_storage_gb=need(database, "database", "allocated_storage_gb"),
+                database_resource_id=need(database, "database", "primary_resource_id"),
+                database_arn=getattr(database, "primary_arn", None),
+                database_allocated_storage_gb=getattr(database, "allocated_storage_gb", None),
+                database_max_allocated_storage_gb=getattr(database, "max_allocated_storage_gb", None),
             )
             dr_replica = getattr(database, "cross_region_replica_identifier", None)
             if dr_replica is not None and self.database_cross_region_replica_identifier is None:
@@ -494,7 +460,7 @@ class AlertingArgs:
             specs += database_alarms(
                 t, self.database_identifier,
                 max_connections=self.database_max_connections,
-                allocated_storage_gb=self.database_allocated_storage_gb,
+                resource_id=self.database_resource_id,
                 memory_gib=self.database_memory,
                 replica_identifiers=self.database_replica_identifiers,
             )
@@ -537,8 +503,10 @@ class Alerting(pulumi.ComponentResource):
     ``health_check_url``; CloudFront additional metrics (``MonitoringSubscription``) when
     ``cdn_additional_metrics``; one CloudWatch metric alarm per ``AlarmSpec`` of the
     catalogue, in the spec's region (alarm and OK actions to its severity's topic there);
-    EventBridge rules for failed backup and copy jobs (critical / warning) and backup
-    vault notifications (info); a CloudWatch dashboard.
+    EventBridge rules for AWS Backup (failed jobs and copies, restores, recovery point
+    changes) and storage autoscaling events; with several regions, the EventBridge relay of
+    the other regions' alarms to the stack region's email subscriptions; the AWS Chatbot
+    channel configuration (Slack and/or Teams) with its role; a CloudWatch dashboard.
 
     Outputs: ``topic_arns`` (severity -> ARN), ``edge_topic_arns``, ``regional_topic_arns``,
     ``alarm_names``, ``dashboard_name``, ``health_check_id``.
@@ -547,11 +515,13 @@ class Alerting(pulumi.ComponentResource):
     topic_arns: pulumi.Output[dict[str, str]]
     """ARN of the topic of each severity (``critical``, ``warning``, ``info``)."""
     edge_topic_arns: pulumi.Output[dict[str, str]]
-    """Topics in ``edge_region`` used by the CloudFront, Route 53 and ACM alarms."""
+    """Topics in ``edge_region`` used by the CloudFront, Route 53 and ACM alarms (the
+    severities going to pager or chat; all three when the stack runs in ``edge_region``)."""
     regional_topic_arns: pulumi.Output[dict[str, dict[str, str]]]
     """Region -> severity -> topic ARN, for every region that has topics: the stack's,
     ``edge_region`` when there are edge alarms, the cross-region replica's. Your own alarms
-    in those regions can notify these (an alarm can only notify topics in its region)."""
+    in those regions can notify these (an alarm can only notify topics in its region); in
+    other regions than the stack's they carry pager and chat only."""
     alarm_names: pulumi.Output[list[str]]
     """Names of every CloudWatch alarm created."""
     dashboard_name: Optional[pulumi.Output[str]]
@@ -599,17 +569,24 @@ class Alerting(pulumi.ComponentResource):
         specs = args.catalogue(health_check_id=health_check.id if health_check is not None else None)
 
         # ---------------------------------------------------------------- topics
-        # One set per region with alarms: an alarm can only notify topics in its region.
-        routes = routing(args.emails, args.pager_webhook_url is not None, args.chat_webhook_url is not None)
-        topics = self._topics("", None, routes)
-        by_region = {None: topics, args.region: topics}
+        # An alarm can only notify topics in its region: the stack's region has all three;
+        # another region with alarms gets the topics of the severities going to pager or
+        # chat, and its email legs are relayed to the stack region (one confirmation each).
+        routes = args.routes
+        topics = self._topics("", None, routes, list(SEVERITIES))
+        by_region: dict[Optional[str], dict[Severity, aws.sns.Topic]] = {None: topics, args.region: topics}
+        remote = n.remote_routes(routes)
         for topic_region in args.topic_regions(specs):
-            by_region[topic_region] = self._topics(args.topic_infix(topic_region), topic_region, routes)
+            here = [sev for sev in SEVERITIES if remote[sev] and any(
+                sp.region == topic_region and sp.severity is sev for sp in specs)]
+            by_region[topic_region] = (self._topics(args.topic_infix(topic_region), topic_region, remote, here)
+                                       if here else {})
         edge_topics = by_region.get(args.edge_region, topics)
 
         alarms = []
         for spec in specs:
-            topic = by_region[spec.region][spec.severity]
+            topic = by_region[spec.region].get(spec.severity)
+            actions = [topic.arn] if topic is not None else []  # email only: relayed (below)
             # Metric math names its metrics in the queries; the alarm itself then has none.
             single = {} if spec.queries else dict(namespace=spec.namespace, metric_name=spec.metric_name,
                                                    dimensions=spec.dimensions, period=spec.period)
@@ -618,7 +595,7 @@ class Alerting(pulumi.ComponentResource):
                 name=alarm_name(prefix, spec.key),
                 alarm_description=f"[{spec.severity.value}] {spec.description}"[:1024],
                 **single,
-                metric_queries=list(spec.queries) or None,
+                metric_queries=[_joined(query) for query in spec.queries] or None,
                 statistic=spec.statistic,
                 extended_statistic=spec.extended_statistic,
                 evaluation_periods=spec.evaluation_periods,
@@ -627,14 +604,26 @@ class Alerting(pulumi.ComponentResource):
                 comparison_operator=spec.comparison,
                 treat_missing_data=spec.treat_missing_data,
                 actions_enabled=True,
-                alarm_actions=[topic.arn],
-                ok_actions=[topic.arn],
+                alarm_actions=actions,
+                ok_actions=actions,
                 region=spec.region,
                 opts=self._child,
             ))
 
+        relayed = [sp for sp in specs if sp.region not in (None, args.region) and n.emails_of(routes[sp.severity])]
+        if relayed:
+            self._relay(region, relayed, topics)
         if args.backup_vault_name is not None:
-            self._backup_events(args.backup_vault_name, topics)
+            vault = pulumi.Output.from_input(args.backup_vault_name)
+            for index, event in enumerate(backup_events("<vault>")):
+                self._event(event, vault.apply(lambda v, i=index: backup_events(v)[i].pattern), topics)
+        if args.database_arn is not None and args.storage_autoscaling:
+            self._event(self._storage_autoscaling_event(), pulumi.Output.from_input(args.database_arn).apply(
+                storage_autoscaling_event_pattern), topics)
+        if args.has_chat:
+            chat_topics = [t.arn for region_topics in {id(v): v for v in by_region.values()}.values()
+                           for sev, t in region_topics.items() if n.chats_of(routes[sev])]
+            self._chatbot(chat_topics)
 
         # ---------------------------------------------------------------- dashboard
         self.dashboard_name = None
@@ -642,10 +631,10 @@ class Alerting(pulumi.ComponentResource):
             self.dashboard_name = self._dashboard(region, health_check, specs).dashboard_name
 
         self.topic_arns = pulumi.Output.all(**{s.value: topics[s].arn for s in SEVERITIES})
-        self.edge_topic_arns = pulumi.Output.all(**{s.value: edge_topics[s].arn for s in SEVERITIES})
+        self.edge_topic_arns = pulumi.Output.all(**{s.value: t.arn for s, t in edge_topics.items()})
         # Keyed by the region the provider reports, so it is right even without args.region.
-        copies = {r: pulumi.Output.all(**{s.value: t[s].arn for s in SEVERITIES})
-                  for r, t in by_region.items() if t is not topics}
+        copies = {r: pulumi.Output.all(**{s.value: t.arn for s, t in region_topics.items()})
+                  for r, region_topics in by_region.items() if region_topics is not topics and region_topics}
         self.regional_topic_arns = pulumi.Output.all(
             region, self.topic_arns, pulumi.Output.all(**copies) if copies else {},
         ).apply(lambda resolved: {resolved[0]: resolved[1], **resolved[2]})
@@ -662,22 +651,24 @@ class Alerting(pulumi.ComponentResource):
 
     # ------------------------------------------------------------------ building blocks
 
-    def _topics(self, infix: str, region: Optional[str], routes: dict[Severity, list[Route]]
-                ) -> dict[Severity, aws.sns.Topic]:
+    def _topics(self, infix: str, region: Optional[str], routes: dict[Severity, list[Route]],
+                severities: list[Severity]) -> dict[Severity, aws.sns.Topic]:
+        """A KMS key and the topics of ``severities`` in ``region`` (None: the stack's), each
+        with its policy and the SNS subscriptions among its routes (email, pager)."""
         name, args = self._name, self._args
         where = f" ({region})" if region else ""
+        partition = aws.get_partition_output(opts=pulumi.InvokeOptions(parent=self)).partition
         key = kms.customer_managed_key(
             f"{name}-{infix}key",
             description=f"Alert topics of {self._prefix}{where}",
             deletion_window_in_days=30,
-            policy=self._account.apply(lambda a: json.dumps(topic_key_policy(a))),
+            policy=pulumi.Output.all(self._account, partition).apply(lambda a: json.dumps(topic_key_policy(*a))),
             region=region,
             opts=self._child,
         )
         kms.key_alias(f"{name}-{infix}key-alias", key, f"alias/{self._prefix}-alerts", region=region, opts=self._child)
         topics: dict[Severity, aws.sns.Topic] = {}
-        endpoints = {"pager": args.pager_webhook_url, "chat": args.chat_webhook_url}
-        for severity in SEVERITIES:
+        for severity in severities:
             resource = f"{name}-{infix}{severity.value}"
             topic = aws.sns.Topic(
                 resource,
@@ -690,24 +681,131 @@ class Alerting(pulumi.ComponentResource):
             aws.sns.TopicPolicy(
                 f"{resource}-policy",
                 arn=topic.arn,
-                policy=pulumi.Output.all(topic.arn, self._account).apply(lambda a: json.dumps(topic_policy(a[0], a[1]))),
+                policy=topic.arn.apply(lambda arn: json.dumps(topic_policy(arn, self._prefix))),
                 region=region,
                 opts=self._child,
             )
             for route in routes[severity]:
-                https = route.protocol == "https"
-                endpoint = endpoints[route.endpoint] if https else route.endpoint
+                if not route.subscribed:
+                    continue
+                pager = route.kind == "pager"
                 aws.sns.TopicSubscription(
                     f"{resource}-{route.key}",
                     topic=topic.arn,
-                    protocol=route.protocol,
-                    endpoint=pulumi.Output.secret(endpoint) if https else endpoint,
-                    delivery_policy=json.dumps(HTTPS_DELIVERY_POLICY) if https else None,
+                    protocol="https" if pager else "email",
+                    endpoint=pulumi.Output.secret(args.pager_webhook_url) if pager else route.address,
+                    delivery_policy=json.dumps(HTTPS_DELIVERY_POLICY) if pager else None,
                     region=region,
                     opts=self._child,
                 )
             topics[severity] = topic
         return topics
+
+    def _relay(self, home: pulumi.Output[str], specs: list[AlarmSpec], topics: dict[Severity, aws.sns.Topic]) -> None:
+        """Email legs of alarms in other regions: their state changes go to the stack region's
+        default event bus (EventBridge cross-region target) and, from there, as plain text to
+        the severity's topic, whose email subscriptions are the only ones."""
+        name, prefix = self._name, self._prefix
+        invoke = pulumi.InvokeOptions(parent=self)
+        partition = aws.get_partition_output(opts=invoke).partition
+        bus = pulumi.Output.all(partition, home, self._account).apply(lambda a: n.event_bus_arn(*a))
+        role = aws.iam.Role(
+            f"{name}-relay",
+            description=f"{prefix}: EventBridge forwards other regions' alarm state changes to the stack region",
+            assume_role_policy=assume_role_policy("events.amazonaws.com"),
+            opts=self._child,
+        )
+        aws.iam.RolePolicy(f"{name}-relay", role=role.id, policy=bus.apply(n.put_events_policy), opts=self._child)
+        regions = list(dict.fromkeys(sp.region for sp in specs))
+        for region in regions:
+            names = [alarm_name(prefix, sp.key) for sp in specs if sp.region == region]
+            rule = aws.cloudwatch.EventRule(
+                f"{name}-{region}-relay",
+                name=n.rule_name(prefix, "alarms-relay"),
+                description=f"{prefix}: alarm state changes in {region}, forwarded to the stack region for email",
+                event_pattern=json.dumps(n.alarm_state_pattern(names)),
+                region=region,
+                opts=self._child,
+            )
+            aws.cloudwatch.EventTarget(
+                f"{name}-{region}-relay",
+                rule=rule.name,
+                arn=bus,
+                role_arn=role.arn,
+                region=region,
+                opts=self._child,
+            )
+        for severity in SEVERITIES:
+            names = [alarm_name(prefix, sp.key) for sp in specs if sp.severity is severity]
+            if not names:
+                continue
+            rule = aws.cloudwatch.EventRule(
+                f"{name}-relayed-{severity.value}",
+                name=n.rule_name(prefix, f"relayed-{severity.value}"),
+                description=f"{prefix}: {severity.value} alarms of other regions, to the {severity.value} topic",
+                event_pattern=json.dumps(n.alarm_state_pattern(names, regions)),
+                opts=self._child,
+            )
+            aws.cloudwatch.EventTarget(
+                f"{name}-relayed-{severity.value}",
+                rule=rule.name,
+                arn=topics[severity].arn,
+                input_transformer={"input_paths": n.RELAYED_ALARM_PATHS,
+                                   # Plain text: email reads it; Chatbot ignores it (it got the alarm itself).
+                                   "input_template": json.dumps(n.RELAYED_ALARM_TEXT)},
+                opts=self._child,
+            )
+
+    def _event(self, event: EventSpec, pattern: pulumi.Output[dict[str, Any]],
+               topics: dict[Severity, aws.sns.Topic]) -> None:
+        """An EventBridge rule publishing ``event`` to its severity's topic, in the format the
+        topic's readers parse (``notifications.event_message``)."""
+        name = self._name
+        rule = aws.cloudwatch.EventRule(
+            f"{name}-{event.key}",
+            name=n.rule_name(self._prefix, event.key),
+            description=f"{event.title} ({event.severity.value})",
+            event_pattern=pattern.apply(json.dumps),
+            opts=self._child,
+        )
+        chat = n.chats_of(self._args.routes[event.severity])
+        aws.cloudwatch.EventTarget(
+            f"{name}-{event.key}-target",
+            rule=rule.name,
+            arn=topics[event.severity].arn,
+            input_transformer={"input_paths": event.paths,
+                               "input_template": n.event_message(event.title, event.text, chat=chat)},
+            opts=self._child,
+        )
+
+    def _chatbot(self, topic_arns: list[pulumi.Output[str]]) -> None:
+        """AWS Chatbot channel configuration(s) subscribed to the chat topics of every region,
+        with a role that can only read CloudWatch and the same guardrail."""
+        name, args, prefix = self._name, self._args, self._prefix
+        partition = aws.get_partition_output(opts=pulumi.InvokeOptions(parent=self)).partition
+        role = aws.iam.Role(
+            f"{name}-chatbot",
+            description=f"{prefix}: AWS Chatbot reads the alarms it posts",
+            assume_role_policy=assume_role_policy("chatbot.amazonaws.com"),
+            opts=self._child,
+        )
+        aws.iam.RolePolicy(f"{name}-chatbot", role=role.id, policy=json.dumps(n.CHATBOT_ROLE_POLICY),
+                           opts=self._child)
+        common = dict(
+            configuration_name=f"{prefix}-alerts",
+            iam_role_arn=role.arn,
+            guardrail_policy_arns=[partition.apply(lambda p: f"arn:{p}:iam::aws:policy/{n.CHATBOT_GUARDRAIL}")],
+            logging_level="ERROR",
+            sns_topic_arns=topic_arns,
+            opts=self._child,
+        )
+        if args.slack_channel_id is not None:
+            aws.chatbot.SlackChannelConfiguration(
+                f"{name}-slack", slack_team_id=args.slack_team_id, slack_channel_id=args.slack_channel_id, **common)
+        if args.teams_channel_id is not None:
+            aws.chatbot.TeamsChannelConfiguration(
+                f"{name}-teams", tenant_id=args.teams_tenant_id, team_id=args.teams_team_id,
+                channel_id=args.teams_channel_id, **common)
 
     def _health_check(self, url: pulumi.Input[str]) -> aws.route53.HealthCheck:
         parsed = pulumi.Output.from_input(url).apply(urlparse)
@@ -725,49 +823,16 @@ class Alerting(pulumi.ComponentResource):
             opts=self._child,
         )
 
-    def _backup_events(self, vault_name: pulumi.Input[str], topics: dict[Severity, aws.sns.Topic]) -> None:
-        name = self._name
-        patterns = pulumi.Output.from_input(vault_name).apply(backup_event_patterns)
-        messages = {
-            Severity.CRITICAL: (
-                "backup-failed",
-                "Backup Job State Change",
-                {"job": "$.detail.backupJobId", "resource": "$.detail.resourceArn", "vault": "$.detail.backupVaultName",
-                 "state": "$.detail.state", "reason": "$.detail.statusMessage"},
-                "AWS Backup job <job> for <resource> in vault <vault> ended <state>: <reason>. No recovery point "
-                "was created. Check the job in the AWS Backup console, fix the cause (backup role, KMS key, "
-                "resource state) and start an on-demand backup.",
-            ),
-            Severity.WARNING: (
-                "copy-failed",
-                "Copy Job State Change",
-                {"job": "$.detail.copyJobId", "destination": "$.detail.destinationBackupVaultArn",
-                 "state": "$.detail.state", "reason": "$.detail.statusMessage"},
-                "AWS Backup copy job <job> to <destination> ended <state>: <reason>. The local recovery point "
-                "exists; the cross-region copy does not. Check the copy vault's KMS key and lock settings.",
-            ),
-        }
-        for severity, (suffix, detail_type, paths, text) in messages.items():
-            rule = aws.cloudwatch.EventRule(
-                f"{name}-{suffix}",
-                name=f"{self._prefix}-{suffix}"[:64],
-                description=f"AWS Backup: {detail_type} to a failed state ({severity.value})",
-                event_pattern=patterns.apply(lambda p, s=severity: json.dumps(p[s.value])),
-                opts=self._child,
-            )
-            aws.cloudwatch.EventTarget(
-                f"{name}-{suffix}-target",
-                rule=rule.name,
-                arn=topics[severity].arn,
-                input_transformer={"input_paths": paths, "input_template": json.dumps(text)},
-                opts=self._child,
-            )
-        aws.backup.VaultNotifications(
-            f"{name}-vault-notifications",
-            backup_vault_name=vault_name,
-            sns_topic_arn=topics[Severity.INFO].arn,
-            backup_vault_events=BACKUP_VAULT_EVENTS,
-            opts=self._child,
+    def _storage_autoscaling_event(self) -> EventSpec:
+        """RDS storage autoscaling that could not scale or will reach its maximum: warning."""
+        args = self._args
+        return EventSpec(
+            "db-storage-autoscaling", Severity.WARNING, "RDS storage autoscaling",
+            {}, {"event": "$.detail.EventID", "message": "$.detail.Message", "instance": "$.detail.SourceIdentifier"},
+            f"RDS <event> on <instance>: <message> Storage autoscaling stops at "
+            f"{args.database_max_allocated_storage_gb} GiB (maxAllocatedStorageGb); past it the free-storage alarm "
+            f"pages when free space falls below {args.thresholds.db_free_storage_percent:g}%. Raise "
+            "maxAllocatedStorageGb, or free space.",
         )
 
     def _dashboard(self, region: pulumi.Output[str], health_check: Optional[aws.route53.HealthCheck],
@@ -779,6 +844,7 @@ class Alerting(pulumi.ComponentResource):
             "health_check_id": health_check.id if health_check is not None else None,
             "distribution_id": args.cdn_distribution_id,
             "database_identifier": args.database_identifier,
+            "database_resource_id": args.database_resource_id,
             "replica_identifiers": pulumi.Output.all(*args.database_replica_identifiers),
             "cross_region_replica_identifier": args.database_cross_region_replica_identifier,
             "cache_members": pulumi.Output.all(*args.cache_member_clusters),
@@ -790,6 +856,7 @@ class Alerting(pulumi.ComponentResource):
             distribution_id=v["distribution_id"],
             additional_cdn_metrics=args.cdn_additional_metrics,
             database_identifier=v["database_identifier"],
+            database_resource_id=v["database_resource_id"],
             replica_identifiers=list(v["replica_identifiers"] or []),
             cross_region_replica_identifier=v["cross_region_replica_identifier"],
             cross_region_replica_region=args.database_cross_region_replica_region,

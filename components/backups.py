@@ -49,6 +49,10 @@ MAX_CONTINUOUS_DAYS = 35
 TRANSITION_STORAGE_CLASS = "GLACIER_IR"
 """Cheaper storage for older objects that still restore in milliseconds."""
 
+ALL_OBJECTS: dict[str, str] = {"prefix": ""}
+"""Lifecycle rule filter matching every object. Explicit, because the AWS provider
+deprecates an empty ``filter`` block (its meaning changed between provider versions)."""
+
 _CRON = re.compile(r"^cron\((\S+ ){5}\S+\)$")
 _PREFIX = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
 
@@ -99,7 +103,7 @@ def data_lifecycle_rules(
     rule: dict[str, Any] = {
         "id": "retention",
         "status": "Enabled",
-        "filter": {},
+        "filter": dict(ALL_OBJECTS),
         "expiration": {"days": retention_days},
         "noncurrent_version_expiration": {"noncurrent_days": noncurrent_version_days},
         "abort_incomplete_multipart_upload": {"days_after_initiation": 7},
@@ -111,7 +115,7 @@ def data_lifecycle_rules(
                 {"noncurrent_days": transition_days, "storage_class": TRANSITION_STORAGE_CLASS}
             ]
     # ExpiredObjectDeleteMarker cannot share an expiration block with Days.
-    cleanup = {"id": "expired-delete-markers", "status": "Enabled", "filter": {},
+    cleanup = {"id": "expired-delete-markers", "status": "Enabled", "filter": dict(ALL_OBJECTS),
                "expiration": {"expired_object_delete_marker": True}}
     return [rule, cleanup]
 
@@ -121,7 +125,7 @@ def log_lifecycle_rules(retention_days: int) -> list[dict[str, Any]]:
     return [{
         "id": "access-log-retention",
         "status": "Enabled",
-        "filter": {},
+        "filter": dict(ALL_OBJECTS),
         "expiration": {"days": retention_days},
         "noncurrent_version_expiration": {"noncurrent_days": 1},
         "abort_incomplete_multipart_upload": {"days_after_initiation": 1},
@@ -377,6 +381,7 @@ class Backups(pulumi.ComponentResource):
         self._account = aws.get_caller_identity_output(opts=invoke).account_id
         self._region = aws.get_region_output(opts=invoke).region
         partition = aws.get_partition_output(opts=invoke).partition
+        self._partition = partition
         prefix = args.name_prefix or _slug(f"{pulumi.get_project()}-{pulumi.get_stack()}-{name}")
         self._prefix = prefix
 
@@ -459,6 +464,10 @@ class Backups(pulumi.ComponentResource):
             resource_name,
             description=f"Backups of {self._prefix}{where}: bucket objects and recovery points",
             deletion_window_in_days=30,
+            # S3 (SSE-KMS for writers and the replication role) and AWS Backup (grants for
+            # the backup role) use the key on behalf of this account's principals: IAM decides.
+            policy=pulumi.Output.all(self._account, self._partition).apply(
+                lambda a: json.dumps(kms.account_key_policy(a[0], a[1]))),
             region=region,
             opts=self._stateful,
         )

@@ -34,6 +34,7 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from pulumi_webstack import kms
+from pulumi_webstack.snapshots import final_snapshot_identifier
 from pulumi_webstack.args import check_fields, from_inputs, log_retention, setting
 from pulumi_webstack.errors import DAILY_WINDOW, WEEKLY_WINDOW, require, static_len
 from pulumi_webstack.instance_classes import CACHE_NODE_TYPES, families
@@ -254,6 +255,12 @@ class Cache(pulumi.ComponentResource):
             for log_type in LOG_TYPES
         }
         zones = pulumi.Output.from_input(args.availability_zones).apply(lambda z: cache_cluster_zones(z, nodes))
+        final_snapshot = final_snapshot_identifier(
+            f"{name}-final-snapshot", group_id, opts=child,
+            # What replaces a replication group (the provider's ForceNew inputs this component sets).
+            replaced_by={"replication_group_id": group_id, "engine": engine, "port": str(args.port),
+                         "kms_key_id": key.arn, "subnet_group_name": subnet_group.id, "region": region},
+        ) if args.final_snapshot else None
         group = aws.elasticache.ReplicationGroup(
             f"{name}-group",
             replication_group_id=group_id,
@@ -277,7 +284,8 @@ class Cache(pulumi.ComponentResource):
             snapshot_retention_limit=args.snapshot_retention_days,
             snapshot_window=args.snapshot_window,
             maintenance_window=args.maintenance_window,
-            final_snapshot_identifier=f"{group_id}-final" if args.final_snapshot else None,
+            # Unique per incarnation: a second deletion (replacement) would fail on a fixed name.
+            final_snapshot_identifier=final_snapshot,
             auto_minor_version_upgrade=True,
             apply_immediately=args.apply_immediately,
             log_delivery_configurations=[

@@ -1,5 +1,5 @@
 """Cdn: CloudFront in front of the app tier, with TLS 1.2+, security headers, per-path caching,
-WAF and access logs.
+WAF (with request logs) and access logs.
 
 Users reach the distribution over HTTPS only (HTTP is redirected) with a certificate for
 the site's own domain and a TLSv1.2_2021-or-newer security policy; CloudFront reaches the
@@ -38,12 +38,21 @@ bucket policy. The log bucket therefore keeps ACLs disabled (BucketOwnerEnforced
 all public access, is encrypted with its own KMS key, refuses non-TLS requests, and only
 the log delivery service, for this account's delivery sources, may write to it.
 
-Certificate: an ACM certificate (DNS validation) for ``domain`` and ``aliases``. With
-``hosted_zone_id`` the component writes the validation records and the A/AAAA alias
-records itself; without it, create the CNAMEs listed in the ``certificate_validation_records``
-output in your DNS (the first ``pulumi up`` waits on ``CertificateValidation`` until ACM sees
-them; ``aws acm describe-certificate`` shows them meanwhile), and point the domain at
-``domain_name``. Or bring an issued us-east-1 certificate with ``certificate_arn``.
+Certificate: an ACM certificate (DNS validation) for ``domain`` and ``aliases``, or an
+issued us-east-1 one from ``certificate_arn``. CloudFront refuses a certificate that is not
+issued yet, and ACM issues only once the validation CNAMEs resolve, so:
+
+* with ``hosted_zone_id`` the component writes the validation records, waits for issuance
+  (``CertificateValidation``, a few minutes) and attaches the domain, with A/AAAA alias
+  records, in one ``pulumi up``;
+* without it the first ``pulumi up`` cannot wait (nothing would ever create the records it
+  waits for): it requests the certificate, exports the CNAMEs it needs
+  (``certificate_validation_records``) and creates the distribution on its default
+  ``*.cloudfront.net`` domain and certificate, without the custom domain. Create those
+  CNAMEs in your DNS, set ``certificate_validated`` (``webstack:cdn.certificateValidated:
+  true``) and run ``pulumi up`` again: it confirms the certificate is issued and attaches
+  the domain; then point the domain at ``domain_name``. ``custom_domain_attached`` says
+  which state the distribution is in.
 """
 
 import json
@@ -54,9 +63,9 @@ from typing import Any, Optional
 import pulumi
 import pulumi_aws as aws
 
-from pulumi_webstack import buckets, kms
+from pulumi_webstack import buckets, kms, waf as w
 from pulumi_webstack import headers as h
-from pulumi_webstack.args import check_fields, from_inputs, aws_region, setting
+from pulumi_webstack.args import aws_region, check_fields, from_inputs, log_retention, setting
 from pulumi_webstack.errors import require
 from pulumi_webstack.names import HOSTNAME
 
@@ -69,8 +78,7 @@ PRICE_CLASSES = ("PriceClass_100", "PriceClass_200", "PriceClass_All")
 MAX_CACHE_BEHAVIORS = 25
 """CloudFront's default quota of cache behaviors per distribution."""
 MAX_TTL = 31536000
-WAF_MIN_RATE_LIMIT = 10
-"""Smallest limit a WAF rate-based rule accepts (per evaluation window)."""
+WAF_MIN_RATE_LIMIT = w.WAF_MIN_RATE_LIMIT
 
 ALL_METHODS = ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"]
 READ_METHODS = ["GET", "HEAD", "OPTIONS"]
@@ -153,6 +161,10 @@ class CdnArgs:
     hosted_zone_id: Optional[str] = setting(
         None, pattern=_ZONE_ID.pattern.strip("^$"), words="must be a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ")
     """Route 53 zone holding ``domain``: validation and alias records are created there."""
+    certificate_validated: Optional[bool] = False
+    """Without ``hosted_zone_id``: the validation CNAMEs of ``certificate_validation_records``
+    exist in your DNS, so ``pulumi up`` may wait for the certificate and attach the domain.
+    Until then the distribution serves its default ``*.cloudfront.net`` domain only."""
     price_class: Optional[str] = setting("PriceClass_100", one_of=PRICE_CLASSES)
     """CloudFront price class."""
     minimum_protocol_version: Optional[str] = setting("TLSv1.2_2021", one_of=VIEWER_SECURITY_POLICIES)
@@ -179,12 +191,20 @@ class CdnArgs:
     """Path patterns of the ``public`` class."""
     waf: Optional[bool] = True
     """Attach a WAFv2 web ACL with AWS managed rule groups."""
+    waf_count_rules: Optional[list[str]] = field(default_factory=lambda: list(w.DEFAULT_COUNT_RULES))
+    """Rules of the core rule set that only count (label and log) instead of blocking. By
+    default ``SizeRestrictions_BODY``, which blocks bodies over 8 KB (uploads, large JSON,
+    server actions); ``[]`` lets every rule block."""
+    waf_logging: Optional[bool] = True
+    """Log the web ACL's requests (authorization and cookie headers redacted) to a
+    KMS-encrypted CloudWatch Logs group ``aws-waf-logs-<project>-<stack>-<name>``, kept
+    ``log_retention_days`` (with ``waf``)."""
     api_rate_limit_per_minute: Optional[int] = setting(None, ge=WAF_MIN_RATE_LIMIT, le=2_000_000_000)
     """Requests per client IP per minute on the API paths before WAF answers 429 (needs waf)."""
     access_logs: Optional[bool] = True
     """Standard access logs (v2) to a locked-down S3 bucket."""
-    log_retention_days: Optional[int] = setting(90, ge=1, le=3650)
-    """Days access logs are kept."""
+    log_retention_days: Optional[int] = log_retention(90)
+    """Days access logs and WAF logs are kept."""
     origin_shield_region: Optional[str] = aws_region()
     """Origin Shield region (an extra caching layer in front of the origin); None: off."""
     origin_read_timeout_seconds: Optional[int] = setting(30, ge=1, le=180)
@@ -211,6 +231,10 @@ class CdnArgs:
             require(bool(re.match(r"^[A-Za-z0-9-]+$", name)) and not name.lower().startswith(("x-amz-", "x-edge-"))
                     and name.lower() not in ("host", "authorization", "cookie", "x-forwarded-for"),
                     "cdn.origin_headers", name, "must be a header name CloudFront may add to origin requests")
+        require(not (self.certificate_validated and (self.certificate_arn or self.hosted_zone_id)),
+                "cdn.certificate_validated", self.certificate_validated,
+                "only applies to a requested certificate without hosted_zone_id (with certificate_arn or "
+                "hosted_zone_id the domain is attached at once)")
         require(self.certificate_arn is not None or len(self.domain) <= 64, "cdn.domain", self.domain,
                 "ACM certificates need a first name of at most 64 characters: give certificate_arn for longer names")
         seen: dict[str, str] = {}
@@ -225,6 +249,11 @@ class CdnArgs:
                 seen[path] = cls
         require(len(seen) <= MAX_CACHE_BEHAVIORS, "cdn.paths", len(seen),
                 f"at most {MAX_CACHE_BEHAVIORS} path patterns (CloudFront's cache behavior quota)")
+        for rule in self.waf_count_rules:
+            require(rule in w.COMMON_RULE_SET_RULES, "cdn.waf_count_rules", rule,
+                    "must name a rule of AWSManagedRulesCommonRuleSet: " + ", ".join(w.COMMON_RULE_SET_RULES))
+        require(len(set(self.waf_count_rules)) == len(self.waf_count_rules), "cdn.waf_count_rules",
+                self.waf_count_rules, "must not repeat a rule")
         if self.api_rate_limit_per_minute is not None:
             require(self.waf, "cdn.api_rate_limit_per_minute", self.api_rate_limit_per_minute,
                     "needs waf=True (the limit is a WAF rate-based rule)")
@@ -251,9 +280,7 @@ def path_classes(args: CdnArgs) -> list[PathClass]:
     return [c for c in classes if c.paths]
 
 
-def api_prefixes(paths: list[str]) -> list[str]:
-    """URI prefixes the WAF rate limit matches: ``/api/*`` -> ``/api/``."""
-    return sorted({p.rstrip("*") for p in paths})
+api_prefixes = w.api_prefixes
 
 
 def comment(text: str) -> str:
@@ -265,6 +292,18 @@ def physical_name(*parts: str, limit: int) -> str:
     """``"webstack-prod-cdn-access-logs"``: parts joined by '-', cut to ``limit`` characters."""
     text = re.sub(r"[^A-Za-z0-9-]+", "-", "-".join(parts)).strip("-")
     return text[:limit].rstrip("-")
+
+
+PENDING_VIEWER_CERTIFICATE = {"cloudfront_default_certificate": True, "minimum_protocol_version": "TLSv1"}
+"""``viewer_certificate`` until the custom domain is attached: the ``*.cloudfront.net``
+certificate. CloudFront sets the security policy of that certificate to TLSv1 whatever is
+asked (a different value shows as a change on every ``pulumi up``); the custom domain gets
+``minimum_protocol_version``."""
+
+
+def _delivery_sources(partition: str, account: str) -> str:
+    """ARN pattern of this account's log delivery sources (CloudFront standard logging v2)."""
+    return f"arn:{partition}:logs:{CLOUDFRONT_REGION}:{account}:delivery-source:*"
 
 
 def validation_names(domains: list[str]) -> list[str]:
@@ -281,15 +320,18 @@ class Cdn(pulumi.ComponentResource):
     """CloudFront distribution with TLS 1.2+, security headers on every behavior, cache
     policies per path class, WAFv2 and locked-down access logs.
 
-    Creates: ACM certificate + validation (unless ``certificate_arn``), Route 53 validation
-    and A/AAAA alias records (with ``hosted_zone_id``), response headers policy, one cache
-    policy per path class, WAFv2 web ACL (``waf``), log bucket with KMS key, policies and
-    lifecycle plus the log delivery source/destination/delivery (``access_logs``), and the
-    distribution.
+    Creates: ACM certificate (unless ``certificate_arn``) and its validation (with
+    ``hosted_zone_id`` or ``certificate_validated``), Route 53 validation and A/AAAA alias
+    records (with ``hosted_zone_id``), response headers policy, one cache
+    policy per path class, WAFv2 web ACL (``waf``) and its KMS-encrypted log group, log
+    resource policy and logging configuration (``waf_logging``), log bucket with KMS key,
+    policies and lifecycle plus the log delivery source/destination/delivery
+    (``access_logs``), and the distribution.
 
     Outputs: ``distribution_id``, ``distribution_arn``, ``domain_name``, ``certificate_arn``,
-    ``web_acl_arn`` (None without WAF), ``response_headers_policy_id``, ``log_bucket_name``
-    (None without access logs), ``certificate_validation_records``, ``url``.
+    ``web_acl_arn`` (None without WAF), ``waf_log_group_name`` (None without WAF logging),
+    ``response_headers_policy_id``, ``log_bucket_name`` (None without access logs),
+    ``certificate_validation_records``, ``custom_domain_attached``, ``url``.
     """
 
     distribution_id: pulumi.Output[str]
@@ -302,14 +344,19 @@ class Cdn(pulumi.ComponentResource):
     """The viewer certificate (issued)."""
     web_acl_arn: Optional[pulumi.Output[str]]
     """The WAFv2 web ACL, or None when WAF is off."""
+    waf_log_group_name: Optional[pulumi.Output[str]]
+    """CloudWatch Logs group of the web ACL's request logs, or None without WAF logging."""
     response_headers_policy_id: pulumi.Output[str]
     """The security-headers policy on every cache behavior."""
     log_bucket_name: Optional[pulumi.Output[str]]
     """Bucket holding access logs, or None when access logs are off."""
     certificate_validation_records: pulumi.Output[list[dict[str, str]]]
     """CNAME records ACM needs (name, type, value) when DNS is not in Route 53."""
+    custom_domain_attached: bool
+    """Whether the distribution serves ``domain`` (False until ``certificate_validated``
+    when there is no ``hosted_zone_id``: it serves its ``*.cloudfront.net`` name only)."""
     url: pulumi.Output[str]
-    """``https://<domain>``."""
+    """``https://<domain>``, or ``https://<domain_name>`` until the domain is attached."""
 
     def __init__(self, name: str, args: CdnArgs, opts: Optional[pulumi.ResourceOptions] = None):
         args = from_inputs(CdnArgs, args)
@@ -318,7 +365,8 @@ class Cdn(pulumi.ComponentResource):
         invoke = pulumi.InvokeOptions(parent=self)
         domains = [args.domain, *args.aliases]
 
-        certificate_arn, validation_records = self._certificate(name, args, domains, child)
+        attached = bool(args.certificate_arn or args.hosted_zone_id or args.certificate_validated)
+        certificate_arn, validation_records = self._certificate(name, args, domains, attached, child)
 
         self.headers_policy = aws.cloudfront.ResponseHeadersPolicy(
             f"{name}-security-headers",
@@ -383,7 +431,7 @@ class Cdn(pulumi.ComponentResource):
             f"{name}-distribution",
             enabled=True,
             comment=comment(f"{args.domain} ({pulumi.get_stack()})"),
-            aliases=domains,
+            aliases=domains if attached else [],
             http_version="http2and3",
             is_ipv6_enabled=True,
             price_class=args.price_class,
@@ -394,13 +442,27 @@ class Cdn(pulumi.ComponentResource):
                 "acm_certificate_arn": certificate_arn,
                 "ssl_support_method": "sni-only",
                 "minimum_protocol_version": args.minimum_protocol_version,
-            },
+            } if attached else PENDING_VIEWER_CERTIFICATE,
             restrictions={"geo_restriction": {"restriction_type": "none"}},
             web_acl_id=self.web_acl.arn if self.web_acl else None,
             opts=child,
         )
 
-        self.log_bucket = self._access_logs(name, args, child, invoke) if args.access_logs else None
+        waf_logging = bool(self.web_acl is not None and args.waf_logging)
+        self.waf_log_group: Optional[aws.cloudwatch.LogGroup] = None
+        self.log_bucket = None
+        if args.access_logs or waf_logging:
+            account = aws.get_caller_identity_output(opts=invoke).account_id
+            partition = aws.get_partition_output(opts=invoke)
+            region = aws.get_region_output(opts=invoke).region
+            waf_group = w.log_group_name(pulumi.get_project(), pulumi.get_stack(), name) if waf_logging else None
+            key = self._logs_key(name, args, waf_group, account, partition, region, child)
+            if args.access_logs:
+                self.log_bucket = self._access_logs(name, args, key, account, partition.partition, child)
+            if waf_group is not None and self.web_acl is not None:
+                self.waf_log_group = w.enable_logging(
+                    name, self.web_acl, group_name=waf_group, key=key, retention_days=args.log_retention_days,
+                    region=region, account=account, partition=partition.partition, opts=child)
 
         if args.hosted_zone_id:
             for domain in domains:
@@ -423,10 +485,12 @@ class Cdn(pulumi.ComponentResource):
         self.domain_name = self.distribution.domain_name
         self.certificate_arn = pulumi.Output.from_input(certificate_arn)
         self.web_acl_arn = self.web_acl.arn if self.web_acl else None
+        self.waf_log_group_name = self.waf_log_group.name if self.waf_log_group else None
         self.response_headers_policy_id = self.headers_policy.id
         self.log_bucket_name = self.log_bucket.bucket if self.log_bucket else None
         self.certificate_validation_records = validation_records
-        self.url = pulumi.Output.concat("https://", args.domain)
+        self.custom_domain_attached = attached
+        self.url = pulumi.Output.concat("https://", args.domain if attached else self.distribution.domain_name)
         self.register_outputs(
             {
                 "distribution_id": self.distribution_id,
@@ -434,9 +498,11 @@ class Cdn(pulumi.ComponentResource):
                 "domain_name": self.domain_name,
                 "certificate_arn": self.certificate_arn,
                 "web_acl_arn": self.web_acl_arn,
+                "waf_log_group_name": self.waf_log_group_name,
                 "response_headers_policy_id": self.response_headers_policy_id,
                 "log_bucket_name": self.log_bucket_name,
                 "certificate_validation_records": self.certificate_validation_records,
+                "custom_domain_attached": self.custom_domain_attached,
                 "url": self.url,
             }
         )
@@ -444,7 +510,7 @@ class Cdn(pulumi.ComponentResource):
     # ------------------------------------------------------------------ certificate
 
     def _certificate(
-        self, name: str, args: CdnArgs, domains: list[str], child: pulumi.ResourceOptions
+        self, name: str, args: CdnArgs, domains: list[str], attached: bool, child: pulumi.ResourceOptions
     ) -> tuple[pulumi.Input[str], pulumi.Output[list]]:
         if args.certificate_arn:
             return args.certificate_arn, pulumi.Output.from_input([])
@@ -484,6 +550,10 @@ class Cdn(pulumi.ComponentResource):
                     opts=child,
                 )
                 fqdns.append(record.fqdn)
+        if not attached:
+            # Nothing would create the records a CertificateValidation waits for: the first
+            # deploy ends here, the distribution on its default certificate (module doc).
+            return cert.arn, validation_records
         validation = aws.acm.CertificateValidation(
             f"{name}-cert",
             certificate_arn=cert.arn,
@@ -496,54 +566,6 @@ class Cdn(pulumi.ComponentResource):
 
     def _web_acl(self, name: str, args: CdnArgs) -> aws.wafv2.WebAcl:
         metric = physical_name(pulumi.get_project(), pulumi.get_stack(), name, limit=100)
-        rules: list[dict[str, Any]] = []
-        if args.api_rate_limit_per_minute is not None:
-            matches = [
-                {
-                    "byte_match_statement": {
-                        "positional_constraint": "STARTS_WITH",
-                        "search_string": prefix,
-                        "field_to_match": {"uri_path": {}},
-                        "text_transformations": [{"priority": 0, "type": "NONE"}],
-                    }
-                }
-                for prefix in api_prefixes(args.api_paths)
-            ]
-            scope = matches[0] if len(matches) == 1 else {"or_statement": {"statements": matches}}
-            rules.append({
-                "name": "api-rate-limit",
-                "priority": 0,
-                "action": {"block": {"custom_response": {"response_code": 429}}},
-                "statement": {
-                    "rate_based_statement": {
-                        "limit": args.api_rate_limit_per_minute,
-                        "evaluation_window_sec": 60,
-                        "aggregate_key_type": "IP",
-                        "scope_down_statement": scope,
-                    }
-                },
-                "visibility_config": {
-                    "cloudwatch_metrics_enabled": True,
-                    "metric_name": f"{metric}-api-rate-limit",
-                    "sampled_requests_enabled": True,
-                },
-            })
-        for priority, group in enumerate(
-            ("AWSManagedRulesAmazonIpReputationList", "AWSManagedRulesCommonRuleSet",
-             "AWSManagedRulesKnownBadInputsRuleSet"),
-            start=10,
-        ):
-            rules.append({
-                "name": group,
-                "priority": priority,
-                "override_action": {"none": {}},
-                "statement": {"managed_rule_group_statement": {"vendor_name": "AWS", "name": group}},
-                "visibility_config": {
-                    "cloudwatch_metrics_enabled": True,
-                    "metric_name": f"{metric}-{group}",
-                    "sampled_requests_enabled": True,
-                },
-            })
         return aws.wafv2.WebAcl(
             f"{name}-waf",
             scope="CLOUDFRONT",
@@ -551,7 +573,7 @@ class Cdn(pulumi.ComponentResource):
                          + (f", {args.api_rate_limit_per_minute} req/min per IP on the API"
                             if args.api_rate_limit_per_minute else ""))[:256],
             default_action={"allow": {}},
-            rules=rules,
+            rules=w.web_acl_rules(metric, args.api_paths, args.api_rate_limit_per_minute, args.waf_count_rules),
             visibility_config={
                 "cloudwatch_metrics_enabled": True,
                 "metric_name": metric,
@@ -562,38 +584,45 @@ class Cdn(pulumi.ComponentResource):
 
     # ---------------------------------------------------------------------- access logs
 
-    def _access_logs(
-        self, name: str, args: CdnArgs, child: pulumi.ResourceOptions, invoke: pulumi.InvokeOptions
-    ) -> aws.s3.Bucket:
-        account = aws.get_caller_identity_output(opts=invoke).account_id
-        partition = aws.get_partition_output(opts=invoke).partition
-        source_arn = pulumi.Output.format(
-            "arn:{0}:logs:{1}:{2}:delivery-source:*", partition, CLOUDFRONT_REGION, account
-        )
-        key = kms.customer_managed_key(
-            f"{name}-logs",
-            description=f"{args.domain}: CloudFront access logs",
-            deletion_window_in_days=30,
-            policy=pulumi.Output.all(account, partition, source_arn).apply(
-                lambda a: json.dumps({
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        kms.account_administers_key(a[0], a[1], sid="AccountAdministers"),
-                        {
-                            "Sid": "LogDeliveryEncrypts",
-                            "Effect": "Allow",
-                            "Principal": {"Service": "delivery.logs.amazonaws.com"},
-                            "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*",
-                                       "kms:DescribeKey"],
-                            "Resource": "*",
-                            "Condition": {"StringEquals": {"aws:SourceAccount": a[0]},
-                                          "ArnLike": {"aws:SourceArn": a[2]}},
-                        },
-                    ],
+    def _logs_key(
+        self, name: str, args: CdnArgs, waf_group: Optional[str], account: pulumi.Output[str],
+        partition: pulumi.Output[Any], region: pulumi.Output[str], child: pulumi.ResourceOptions,
+    ) -> aws.kms.Key:
+        """The key of the CDN's logs: log delivery encrypts the access logs with it (for this
+        account's delivery sources), CloudWatch Logs the WAF log group (that group only)."""
+        uses = [u for u, on in (("CloudFront access logs", args.access_logs), ("WAF logs", waf_group)) if on]
+
+        def policy(a: list[Any]) -> str:
+            acct, part, dns_suffix, reg = a
+            statements = [kms.account_administers_key(acct, part, sid="AccountAdministers")]
+            if args.access_logs:
+                statements.append({
+                    "Sid": "LogDeliveryEncrypts",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "delivery.logs.amazonaws.com"},
+                    "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*",
+                               "kms:DescribeKey"],
+                    "Resource": "*",
+                    "Condition": {"StringEquals": {"aws:SourceAccount": acct},
+                                  "ArnLike": {"aws:SourceArn": _delivery_sources(part, acct)}},
                 })
-            ),
+            if waf_group:
+                statements.append(w.logs_key_statement(reg, acct, part, dns_suffix, waf_group))
+            return json.dumps({"Version": "2012-10-17", "Statement": statements})
+
+        return kms.customer_managed_key(
+            f"{name}-logs",
+            description=f"{args.domain}: " + " and ".join(uses),
+            deletion_window_in_days=30,
+            policy=pulumi.Output.all(account, partition.partition, partition.dns_suffix, region).apply(policy),
             opts=child,
         )
+
+    def _access_logs(
+        self, name: str, args: CdnArgs, key: aws.kms.Key, account: pulumi.Output[str],
+        partition: pulumi.Output[str], child: pulumi.ResourceOptions,
+    ) -> aws.s3.Bucket:
+        source_arn = pulumi.Output.all(partition, account).apply(lambda a: _delivery_sources(*a))
         bucket = aws.s3.Bucket(f"{name}-logs", opts=child)
         buckets.enforce_bucket_owner(f"{name}-logs", bucket, opts=child)
         buckets.block_public_access(f"{name}-logs", bucket, opts=child)

@@ -57,9 +57,10 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from pulumi_webstack import kms
+from pulumi_webstack.snapshots import final_snapshot_identifier
 from pulumi_webstack.args import check_fields, from_inputs, log_retention, aws_region, setting
 from pulumi_webstack.errors import DAILY_WINDOW, WEEKLY_WINDOW, require, static_len
-from pulumi_webstack.iam_policies import assume_role_policy
+from pulumi_webstack.iam_policies import assume_role_policy, confined_assume_role_policy
 from pulumi_webstack.instance_classes import RDS_INSTANCE_CLASSES, families
 from pulumi_webstack.names import SCOPED_ID_40, stack_scoped_id
 
@@ -338,7 +339,7 @@ class Database(pulumi.ComponentResource):
     ``cross_region_replica_endpoint``, ``cross_region_replica_identifier``,
     ``cross_region_replica_region``, ``proxy_endpoint``, ``proxy_reader_endpoint``,
     ``proxy_name``, ``database_name``, ``max_connections``, ``allocated_storage_gb``,
-    ``kms_key_arn``.
+    ``max_allocated_storage_gb``, ``primary_resource_id``, ``kms_key_arn``.
     """
 
     writer_endpoint: pulumi.Output[str]
@@ -359,6 +360,9 @@ class Database(pulumi.ComponentResource):
     """DB instance identifier of the primary."""
     primary_arn: pulumi.Output[str]
     """ARN of the primary."""
+    primary_resource_id: pulumi.Output[str]
+    """``DbiResourceId`` of the primary (``db-...``): Performance Insights and metric math
+    (``DB_PERF_INSIGHTS``) name the instance by it."""
     replica_identifiers: list[pulumi.Output[str]]
     """Identifiers of the in-region replicas (one entry per replica)."""
     replica_arns: list[pulumi.Output[str]]
@@ -386,6 +390,8 @@ class Database(pulumi.ComponentResource):
     """``max_connections`` set in the parameter group."""
     allocated_storage_gb: int
     """Initial allocated storage (autoscaling may grow it up to ``max_allocated_storage_gb``)."""
+    max_allocated_storage_gb: int
+    """Ceiling of storage autoscaling (equal to ``allocated_storage_gb``: autoscaling off)."""
     kms_key_arn: pulumi.Output[str]
     """Customer-managed key of storage, master secret, Performance Insights and logs."""
 
@@ -423,7 +429,7 @@ class Database(pulumi.ComponentResource):
             description=f"{identifier}: TLS only, slow-query logging, max_connections {max_connections}",
             opts=child,
         )
-        monitoring = self._monitoring_role(name, partition, args, child)
+        monitoring = self._monitoring_role(name, partition, account, args, child)
         ready = [monitoring[1]] if monitoring else []
         common = dict(
             instance_class=args.instance_class,
@@ -464,6 +470,13 @@ class Database(pulumi.ComponentResource):
             credentials = {"manage_master_user_password": True, "master_user_secret_kms_key_id": key.arn}
 
         primary_logs = self._log_groups(name, "primary", identifier, key, args, None, child)
+        primary_zone = None if args.multi_az else zones.apply(lambda z: list(dict.fromkeys(z))[0])
+        final_snapshot = None if args.skip_final_snapshot else final_snapshot_identifier(
+            f"{name}-final-snapshot", identifier, opts=child,
+            # What replaces an RDS instance (the provider's ForceNew inputs this component sets).
+            replaced_by={"identifier": identifier, "engine": ENGINE, "db_name": args.database_name,
+                         "username": args.master_username, "kms_key_id": key.arn, "storage_encrypted": "true",
+                         "availability_zone": primary_zone, "region": region})
         primary = aws.rds.Instance(
             f"{name}-primary",
             identifier=identifier,
@@ -476,7 +489,7 @@ class Database(pulumi.ComponentResource):
             **credentials,
             multi_az=args.multi_az,
             # A Multi-AZ primary cannot be pinned to an AZ; RDS places primary and standby.
-            availability_zone=None if args.multi_az else zones.apply(lambda z: list(dict.fromkeys(z))[0]),
+            availability_zone=primary_zone,
             db_subnet_group_name=subnet_group.id,
             vpc_security_group_ids=[args.security_group_id],
             parameter_group_name=parameter_group.id,
@@ -485,7 +498,8 @@ class Database(pulumi.ComponentResource):
             maintenance_window=args.maintenance_window,
             delete_automated_backups=not args.protect,
             skip_final_snapshot=args.skip_final_snapshot,
-            final_snapshot_identifier=None if args.skip_final_snapshot else f"{identifier}-final",
+            # Unique per incarnation: a second deletion (replacement) would fail on a fixed name.
+            final_snapshot_identifier=final_snapshot,
             allow_major_version_upgrade=False,
             performance_insights_kms_key_id=key.arn,
             tags={"Name": identifier, "Role": "primary"},
@@ -554,12 +568,14 @@ class Database(pulumi.ComponentResource):
         self.security_group_id = pulumi.Output.from_input(args.security_group_id)
         self.primary_identifier = primary.identifier
         self.primary_arn = primary.arn
+        self.primary_resource_id = primary.resource_id
         self.replica_identifiers = [r.identifier for r in replicas]
         self.replica_arns = [r.arn for r in replicas]
         self.replica_endpoints = [r.address for r in replicas]
         self.database_name = args.database_name
         self.max_connections = max_connections
         self.allocated_storage_gb = args.allocated_storage_gb
+        self.max_allocated_storage_gb = args.max_allocated_storage_gb
         self.kms_key_arn = key.arn
         self.register_outputs(
             {
@@ -571,6 +587,7 @@ class Database(pulumi.ComponentResource):
                 "security_group_id": self.security_group_id,
                 "primary_identifier": self.primary_identifier,
                 "primary_arn": self.primary_arn,
+                "primary_resource_id": self.primary_resource_id,
                 "replica_identifiers": self.replica_identifiers,
                 "replica_arns": self.replica_arns,
                 "replica_endpoints": self.replica_endpoints,
@@ -584,6 +601,7 @@ class Database(pulumi.ComponentResource):
                 "database_name": self.database_name,
                 "max_connections": self.max_connections,
                 "allocated_storage_gb": self.allocated_storage_gb,
+                "max_allocated_storage_gb": self.max_allocated_storage_gb,
                 "kms_key_arn": self.kms_key_arn,
             }
         )
@@ -665,14 +683,17 @@ class Database(pulumi.ComponentResource):
             for log in LOG_EXPORTS
         ]
 
-    def _monitoring_role(self, name: str, partition: Any, args: DatabaseArgs,
+    def _monitoring_role(self, name: str, partition: Any, account: pulumi.Output[str], args: DatabaseArgs,
                          child: pulumi.ResourceOptions) -> Optional[tuple[aws.iam.Role, aws.iam.RolePolicyAttachment]]:
+        """Enhanced monitoring role, assumable only for this account's DB instances (any
+        region: the cross-region replica uses it too), against the confused deputy."""
         if args.monitoring_interval_seconds == 0:
             return None
         role = aws.iam.Role(
             f"{name}-monitoring",
             description="RDS enhanced monitoring publishes OS metrics to CloudWatch Logs",
-            assume_role_policy=assume_role_policy("monitoring.rds.amazonaws.com"),
+            assume_role_policy=pulumi.Output.all(account, partition.partition).apply(
+                lambda v: confined_assume_role_policy("monitoring.rds.amazonaws.com", v[0], f"arn:{v[1]}:rds:*:{v[0]}:db:*")),
             opts=child,
         )
         attachment = aws.iam.RolePolicyAttachment(

@@ -5,13 +5,29 @@ CDN, a Vercel deployment reached directly, or the Kubernetes Ingress):
 
 =============================  ==================================================
 Strict-Transport-Security      ``max-age=<n>; includeSubDomains[; preload]`` (n >= 1 year)
-Content-Security-Policy        configurable; the default allows only this origin and
-                               forbids framing (``frame-ancestors 'none'``)
+Content-Security-Policy        owned by the app (default) or the CDN, see below
 X-Content-Type-Options         ``nosniff``
 X-Frame-Options                ``DENY`` (or ``SAMEORIGIN``)
 Referrer-Policy                ``strict-origin-when-cross-origin`` (or stricter)
 Permissions-Policy             camera, microphone, geolocation, payment, usb off
 =============================  ==================================================
+
+Who owns the CSP (``csp_owner``) is explicit, because the two cannot both set it:
+
+* ``app`` (default): the app sends its own CSP, per request, with a nonce (Next.js
+  middleware/proxy, SvelteKit ``kit.csp``). CloudFront adds ``content_security_policy``
+  only to responses that carry none (``override=False``) and never replaces the app's; the
+  Vercel route and the Ingress send no CSP at all (they would replace or duplicate it).
+  The default CSP is that fallback: what a stock Next.js App Router or SvelteKit build
+  needs (their inline bootstrap scripts need ``'unsafe-inline'`` without a nonce), with
+  everything else locked down (no plugins, no ``<base>`` hijack, no framing, forms to this
+  origin only, no ``eval``). A stricter app CSP replaces it on the responses that matter.
+* ``cdn``: every layer sends ``content_security_policy`` and CloudFront overrides whatever
+  the app sends (``override=True``). A CDN-owned CSP is static, so it cannot carry nonces:
+  use it for apps without inline scripts (or with hashed ones), and write a strict policy.
+
+The policy pack judges the CSP against OWASP's guidance in both modes
+(``content-security-policy-strength``, mandatory in prod).
 
 ``SecurityHeaders`` holds and validates the settings; the functions below render them in
 each platform's format. Nothing here needs the Pulumi runtime.
@@ -36,11 +52,17 @@ CLOUDFRONT_CSP_MAX_LENGTH = 1783
 """CloudFront rejects a response headers policy whose Content-Security-Policy is longer."""
 
 DEFAULT_CSP = (
-    "default-src 'self'; img-src 'self' data: https:; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "font-src 'self' data:; connect-src 'self' https:; object-src 'none'; base-uri 'self'; "
-    "form-action 'self'; frame-ancestors 'none'; upgrade-insecure-requests"
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob: https:; font-src 'self' data:; connect-src 'self' https:; object-src 'none'; "
+    "base-uri 'self'; form-action 'self'; frame-ancestors 'none'; upgrade-insecure-requests"
 )
-DEFAULT_PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
+"""The CSP a stock Next.js App Router or SvelteKit build works with, as the fallback of an
+app-owned CSP: scripts only from this origin plus the framework's inline bootstrap
+scripts (no nonce without app code), no plugins, no ``<base>``, no framing, forms to this
+origin, no ``eval``. Move to nonces in the app (docs/cdn.md#content-security-policy)."""
+CSP_OWNERS = ("app", "cdn")
+"""Who sends the Content-Security-Policy: the app (CDN fills in where it sends none) or the CDN."""
+DEFAULT_PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 
 REFERRER_POLICIES = (
     "no-referrer",
@@ -72,7 +94,17 @@ class SecurityHeaders:
     """The security headers every response carries (validated on construction)."""
 
     content_security_policy: Optional[str] = DEFAULT_CSP
-    """Content-Security-Policy. Not empty; at most 1783 characters (CloudFront's limit)."""
+    """Content-Security-Policy. Not empty; at most 1783 characters (CloudFront's limit). With
+    ``csp_owner`` ``app`` it is the fallback CloudFront adds to responses without a CSP;
+    with ``cdn`` every response gets exactly this policy."""
+    csp_owner: Optional[str] = setting(
+        "app", one_of=CSP_OWNERS,
+        words="must be 'app' (the app sends its nonce-based CSP; the CDN fills in where it sends none) "
+              "or 'cdn' (the CDN's CSP replaces the app's)")
+    """Who owns the CSP: ``app`` (the app sends it, nonce-based; CloudFront adds
+    ``content_security_policy`` only where the app sends none; the Vercel route and the
+    Ingress send none) or ``cdn`` (every layer sends ``content_security_policy``, CloudFront
+    overrides the app's)."""
     referrer_policy: Optional[str] = setting(
         "strict-origin-when-cross-origin", one_of=REFERRER_POLICIES,
         words="must be one of " + ", ".join(REFERRER_POLICIES) + " (unsafe-url and no-referrer-when-downgrade "
@@ -125,8 +157,10 @@ def hsts_value(h: SecurityHeaders) -> str:
 
 
 def response_headers(h: SecurityHeaders) -> dict[str, str]:
-    """Header name -> value: what every platform sends, in this order."""
-    return {
+    """Header name -> value: what the origin-side layers (Vercel route, Ingress) send, in this
+    order. No CSP when the app owns it: these layers would replace (ingress-nginx) or
+    duplicate the app's nonce-based policy."""
+    headers = {
         HSTS: hsts_value(h),
         CSP: h.content_security_policy,
         CONTENT_TYPE_OPTIONS: "nosniff",
@@ -134,6 +168,9 @@ def response_headers(h: SecurityHeaders) -> dict[str, str]:
         REFERRER: h.referrer_policy,
         PERMISSIONS: h.permissions_policy,
     }
+    if h.csp_owner == "app":
+        del headers[CSP]
+    return headers
 
 
 # ------------------------------------------------------------------------------ CloudFront
@@ -142,8 +179,10 @@ def response_headers(h: SecurityHeaders) -> dict[str, str]:
 def cloudfront_security_headers_config(h: SecurityHeaders) -> dict[str, Any]:
     """``security_headers_config`` of an ``aws.cloudfront.ResponseHeadersPolicy``.
 
-    Every header has ``override=True``: the origin cannot weaken or drop it. X-XSS-Protection
-    is sent as ``0`` (the legacy XSS auditor is itself an attack surface; CSP replaces it).
+    Every header has ``override=True``: the origin cannot weaken or drop it, except the CSP
+    of an app-owned policy (``override=False``: CloudFront adds it only where the app sent
+    none, and never replaces the app's nonce-based one). X-XSS-Protection is sent as ``0``
+    (the legacy XSS auditor is itself an attack surface; CSP replaces it).
     """
     return {
         "strict_transport_security": {
@@ -152,7 +191,8 @@ def cloudfront_security_headers_config(h: SecurityHeaders) -> dict[str, Any]:
             "preload": h.hsts_preload,
             "override": True,
         },
-        "content_security_policy": {"content_security_policy": h.content_security_policy, "override": True},
+        "content_security_policy": {"content_security_policy": h.content_security_policy,
+                                    "override": h.csp_owner == "cdn"},
         "content_type_options": {"override": True},
         "frame_options": {"frame_option": h.frame_options, "override": True},
         "referrer_policy": {"referrer_policy": h.referrer_policy, "override": True},

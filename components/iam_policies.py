@@ -13,10 +13,35 @@ import pulumi
 
 
 def assume_role_policy(service: str) -> str:
-    """Trust policy JSON: the AWS service ``service`` (``rds.amazonaws.com``) may assume the role."""
+    """Trust policy JSON: the AWS service ``service`` (``rds.amazonaws.com``) may assume the role.
+
+    For services that do not document sending ``aws:SourceAccount`` / ``aws:SourceArn`` when
+    they assume a customer role (AWS Backup, S3 replication, RDS Proxy, EventBridge
+    targets, AWS Chatbot): a condition on a key the request lacks denies, so adding one
+    would break the role. These roles are reachable only through ``iam:PassRole`` by
+    principals of this account (``policies/exceptions.json``). Use
+    ``confined_assume_role_policy`` where the service documents the keys.
+    """
     return json.dumps({
         "Version": "2012-10-17",
         "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}],
+    })
+
+
+def confined_assume_role_policy(service: str, account_id: str, source_arn: str) -> str:
+    """Trust policy JSON: ``service`` may assume the role only on behalf of this account's
+    resources matching ``source_arn`` (an ARN pattern), against the cross-service confused
+    deputy. Only for services that document both keys on role assumption: VPC Flow Logs
+    (``arn:aws:ec2:<region>:<account>:vpc-flow-log/*``) and RDS Enhanced Monitoring
+    (``arn:aws:rds:<region>:<account>:db:*``)."""
+    return json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Service": service},
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"aws:SourceAccount": account_id}, "ArnLike": {"aws:SourceArn": source_arn}},
+        }],
     })
 
 

@@ -1,9 +1,11 @@
 """Customer-managed KMS keys as the components create them: helpers, not components.
 
 Every component that keeps data (Database, Cache, Backups, Alerting's topics, Cdn's
-access logs) encrypts it with its own symmetric key, rotated yearly, with a key policy
-that lets the account administer the key (IAM then decides who may use it) and names
-the AWS services that encrypt with it. The functions here register into the caller's
+access logs, Network's flow logs) encrypts it with its own symmetric key, rotated yearly,
+with an explicit key policy (never the implicit default, which auditors flag and which
+says nothing about who uses the key): the account administers the key, so IAM decides
+who may use it, plus a statement per AWS service that encrypts with it, scoped to this
+account's resources. The functions here register into the caller's
 resource tree (``opts`` carries the parent) and change nothing about names: the caller
 chooses every resource name, description and option.
 """
@@ -20,13 +22,13 @@ def customer_managed_key(
     description: str,
     deletion_window_in_days: int,
     opts: pulumi.ResourceOptions,
-    policy: Optional[pulumi.Input[str]] = None,
+    policy: pulumi.Input[str],
     region: Optional[str] = None,
 ) -> aws.kms.Key:
     """A symmetric ``aws.kms.Key`` with automatic yearly rotation.
 
-    ``policy`` is the key policy JSON (None: the AWS default, the account administers the
-    key); ``region`` places the key in another region than the provider's (pulumi-aws 7
+    ``policy`` is the key policy JSON, required: at least ``account_key_policy``.
+    ``region`` places the key in another region than the provider's (pulumi-aws 7
     per-resource region).
     """
     return aws.kms.Key(
@@ -63,6 +65,12 @@ def account_administers_key(account_id: str, partition: str = "aws", sid: str = 
         "Action": "kms:*",
         "Resource": "*",
     }
+
+
+def account_key_policy(account_id: str, partition: str = "aws") -> dict[str, Any]:
+    """Key policy of a key only IAM principals of this account use (through their IAM
+    policies and the grants AWS services create on their behalf): the account administers it."""
+    return {"Version": "2012-10-17", "Statement": [account_administers_key(account_id, partition)]}
 
 
 def log_groups_key_policy(region: str, account_id: str, partition: str, dns_suffix: str, *,

@@ -17,12 +17,13 @@ get a ``preStop`` pause so endpoints are removed before a pod stops. On top of t
   requests (a step of ``canary_steps``). Promote by setting ``image`` to the canary image.
 
 Traffic: CloudFront -> Ingress (``origin_domain``, TLS, HTTP redirected to HTTPS) ->
-Service (ClusterIP) -> pods. The Ingress sends the same security headers as the CDN through
+Service (ClusterIP) -> pods. The Ingress sends the same security headers as the CDN (the CSP
+only when the CDN owns it, ``headers.csp_owner``) through
 ingress-nginx's ``custom-headers`` annotation and a ConfigMap; snippet annotations are not
 used (ingress-nginx disables them by default). The cluster needs:
 
 * ingress-nginx with the controller ConfigMap keys in ``ingress_controller_config``
-  (``global-allowed-response-headers`` must list the six header names, or the controller
+  (``global-allowed-response-headers`` must list those header names, or the controller
   answers 503 on every path of this Ingress; the ``hsts*`` keys align its own HSTS header);
 * a TLS certificate for ``origin_domain``: cert-manager with ``cluster_issuer``, or a
   ``kubernetes.io/tls`` Secret named ``tls_secret_name`` created out of band;

@@ -20,10 +20,10 @@ from typing import Optional
 import pulumi
 import pulumi_aws as aws
 
-from pulumi_webstack import port_rules
+from pulumi_webstack import kms, port_rules
 from pulumi_webstack.args import check_fields, from_inputs, log_retention, setting
 from pulumi_webstack.errors import ArgsError, require
-from pulumi_webstack.iam_policies import assume_role_policy
+from pulumi_webstack.iam_policies import confined_assume_role_policy
 from pulumi_webstack.names import private_range_problem
 
 
@@ -74,6 +74,10 @@ def subnet_tier(name: str, tier: str, vpc: aws.ec2.Vpc, cidrs: list[str], zones:
                                       opts=opts)
         subnets.append(subnet)
     return routes, subnets
+def flow_log_group_name(project: str, stack: str, name: str) -> str:
+    """``/<project>/<stack>/<name>/vpc-flow-logs``: log group names are unique per account
+    and region, so two stacks (or two networks of one stack) never share one."""
+    return f"/{project}/{stack}/{name}/vpc-flow-logs"
 
 
 VPC_ID = r"vpc-[0-9a-f]{8,17}"
@@ -113,7 +117,8 @@ class NetworkArgs:
     """Existing public subnets of ``vpc_id`` (at least 2, in different AZs, routed to an
     internet gateway), with ``public_subnets``."""
     flow_logs: Optional[bool] = True
-    """Record VPC flow logs in CloudWatch Logs (new VPC only)."""
+    """Record VPC flow logs in CloudWatch Logs, encrypted with the network's own KMS key
+    (new VPC only)."""
     flow_log_retention_days: Optional[int] = log_retention(90)
     """Retention of the flow log group."""
 
@@ -149,9 +154,10 @@ class Network(pulumi.ComponentResource):
     """Private network for the data tier.
 
     Creates (new VPC): VPC with DNS support, one private subnet per AZ and their route
-    table, the default security group emptied, flow logs (log group + IAM role); with
-    ``public_subnets``, an internet gateway, one public subnet per AZ and their route table
-    (default route to the gateway). Always:
+    table, the default security group emptied, flow logs (KMS key + alias, log group
+    ``/<project>/<stack>/<name>/vpc-flow-logs``, IAM role confined to this account's flow
+    logs); with ``public_subnets``, an internet gateway, one public subnet per AZ and their
+    route table (default route to the gateway). Always:
     security groups ``app``, ``database`` and ``cache``, with ingress to the data ports only
     from the app group and ``app_cidrs`` (plus, on the database port, from the database
     group itself: the RDS Proxy shares that group with the instances it connects to).
@@ -288,15 +294,36 @@ class Network(pulumi.ComponentResource):
         return pulumi.Output.all(*[s.id for s in subnets])
 
     def _flow_logs(self, name: str, vpc: aws.ec2.Vpc, args: NetworkArgs, child: pulumi.ResourceOptions) -> None:
+        """Flow logs into a KMS-encrypted log group; the role only this account's flow logs
+        of this region may assume (aws:SourceAccount / aws:SourceArn, confused deputy)."""
+        invoke = pulumi.InvokeOptions(parent=self)
+        account = aws.get_caller_identity_output(opts=invoke).account_id
+        region = aws.get_region_output(opts=invoke).region
+        partition = aws.get_partition_output(opts=invoke)
+        group_name = flow_log_group_name(pulumi.get_project(), pulumi.get_stack(), name)
+        key = kms.customer_managed_key(
+            f"{name}-flow-logs",
+            description=f"{group_name}: VPC flow log records",
+            deletion_window_in_days=30,
+            policy=pulumi.Output.all(region, account, partition.partition, partition.dns_suffix).apply(
+                lambda v: json.dumps(kms.log_groups_key_policy(
+                    *v, sid="CloudWatchLogsEncryptsFlowLogs", log_groups=group_name))),
+            opts=child,
+        )
+        kms.key_alias(f"{name}-flow-logs", key,
+                      f"alias/{pulumi.get_project()}-{pulumi.get_stack()}-{name}-flow-logs", opts=child)
         group = aws.cloudwatch.LogGroup(
             f"{name}-flow-logs",
-            name=f"/webstack/{name}/vpc-flow-logs",
+            name=group_name,
             retention_in_days=args.flow_log_retention_days,
+            kms_key_id=key.arn,
             opts=child,
         )
         role = aws.iam.Role(
             f"{name}-flow-logs",
-            assume_role_policy=assume_role_policy("vpc-flow-logs.amazonaws.com"),
+            assume_role_policy=pulumi.Output.all(account, region, partition.partition).apply(
+                lambda v: confined_assume_role_policy(
+                    "vpc-flow-logs.amazonaws.com", v[0], f"arn:{v[2]}:ec2:{v[1]}:{v[0]}:vpc-flow-log/*")),
             opts=child,
         )
         aws.iam.RolePolicy(

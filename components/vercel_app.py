@@ -7,7 +7,8 @@ The project builds from a Git repository and serves the CDN's origin host
   header (``origin_headers``, passed to ``Cdn``); the Vercel firewall denies every request
   without it except the health check, so the CDN's WAF and headers cannot be bypassed.
 * **Security headers** on every route: a catch-all ``ProjectRoute`` sets the values of
-  ``pulumi_webstack.headers`` (the same the CDN and the Kubernetes Ingress send).
+  ``pulumi_webstack.headers`` (the same the CDN and the Kubernetes Ingress send); the CSP
+  only when the CDN owns it (``headers.csp_owner``), else the app's own CSP is left alone.
 * **Firewall**: the origin lock and the managed bot and AI-bot rulesets (log only: behind
   the CDN every request comes from a CloudFront address, so Vercel's client classification
   would judge CloudFront, not the user). No per-client rate limit here: Vercel's rate-limit

@@ -248,7 +248,7 @@ def alarms_block() -> str:
         emails=["oncall@example.com"], health_check_url="https://shop.example.com/health",
         cdn_distribution_id="distribution", certificate_arn="certificate",
         database_identifier="primary", database_replica_identifiers=["replica"],
-        database_max_connections=max_connections_for(ALARM_EXAMPLE_CLASS), database_allocated_storage_gb=100,
+        database_max_connections=max_connections_for(ALARM_EXAMPLE_CLASS), database_resource_id="resource-id",
         database_instance_class=ALARM_EXAMPLE_CLASS,
         database_cross_region_replica_identifier="dr-replica", database_cross_region_replica_region="eu-central-1",
         cache_member_clusters=["node-a", "node-b"],

@@ -34,6 +34,7 @@ from infra.presets import MIN_AZS, PLACEHOLDER_IMAGE, REPLICA_FLOOR, Tier, prese
 from infra.sections import (
     PLATFORMS,
     PROJECT,
+    REMOVED_KEYS,
     SECRET_KEYS,
     SECTIONS,
     TOP_LEVEL_KEYS,
@@ -224,7 +225,9 @@ def _namespaces(values: Mapping[str, Any], problems: _Problems) -> dict[str, Any
         if not sep:
             problems.note(full_key, "a config key needs a namespace, e.g. webstack:" + full_key)
         elif namespace == PROJECT:
-            if key not in TOP_LEVEL_KEYS:
+            if key in REMOVED_KEYS:
+                problems.note(full_key, REMOVED_KEYS[key])
+            elif key not in TOP_LEVEL_KEYS:
                 problems.note(full_key, "unknown key" + _suggest(key, TOP_LEVEL_KEYS, "webstack:")
                               + f" (allowed: {', '.join(TOP_LEVEL_KEYS)})")
             else:
@@ -449,9 +452,10 @@ class _Builder:
             health = self.value("app", "health_path", "/api/health")
             values.update(region=self.keys.region, app_platform=self.platform,
                           database_instance_class=self.value("database", "instance_class", None),
+                          database_allocated_storage_gb=self.value("database", "allocated_storage_gb", None),
+                          database_max_allocated_storage_gb=self.value("database", "max_allocated_storage_gb", None),
                           health_check_url=f"https://{domain}{health}",
-                          pager_webhook_url=LINK if "pagerWebhookUrl" in self.secrets else None,
-                          chat_webhook_url=LINK if "chatWebhookUrl" in self.secrets else None)
+                          pager_webhook_url=LINK if "pagerWebhookUrl" in self.secrets else None)
             if self.platform == "kubernetes":
                 values.update(kubernetes_namespace=LINK, kubernetes_deployment_name=LINK, kubernetes_max_replicas=LINK)
         return values

@@ -121,7 +121,7 @@ PRESETS: dict[str, dict[Tier, Any]] = {
     "alerting.thresholds.latency_p95_seconds":     {DEV: 10,  STAGING: 5,   PROD: 3},
     "alerting.thresholds.db_cpu_percent":          {DEV: 90,  STAGING: 85,  PROD: 80},
     "alerting.thresholds.db_connections_percent":  {DEV: 95,  STAGING: 90,  PROD: 90},
-    "alerting.thresholds.db_free_storage_percent": {DEV: 10,  STAGING: 10,  PROD: 10},
+    "alerting.thresholds.db_free_storage_percent": {DEV: 5,   STAGING: 5,   PROD: 5},
     "alerting.thresholds.db_replica_lag_seconds":  {DEV: 300, STAGING: 120, PROD: 30},
     "alerting.thresholds.memory_percent":          {DEV: 90,  STAGING: 85,  PROD: 85},
     "alerting.thresholds.cache_cpu_percent":       {DEV: 90,  STAGING: 80,  PROD: 75},

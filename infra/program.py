@@ -223,7 +223,8 @@ def build_alerting(
     """Topics, alarms and dashboard over everything built, from ``webstack:alerting``.
 
     The service-down check watches the public URL (``https://<domain><health path>``, through
-    the CDN) rather than the origin (which only answers the CDN): that is what users reach.
+    the CDN; the distribution's own name until the domain is attached) rather than the origin
+    (which only answers the CDN): that is what users reach.
     It starts once the distribution exists, so a first deploy does not page while CloudFront
     is still being created. Edge alarms (CloudFront, Route 53, ACM) are created in us-east-1
     by the component itself, and so is the lag alarm of the database's cross-region
@@ -232,14 +233,15 @@ def build_alerting(
     """
     public_health_url: Any = cfg.alerting.health_check_url
     if cdn is not None:
-        public_health_url = pulumi.Output.all(cdn.distribution_id, public_health_url).apply(lambda v: v[1])
+        # Through the CDN's URL: its *.cloudfront.net name until the custom domain is attached.
+        path = cfg.app.health_path
+        public_health_url = pulumi.Output.all(cdn.distribution_id, cdn.url).apply(lambda v: v[1] + path)
     workload: dict[str, Any] = {}
     if cfg.platform == "kubernetes" and app is not None:
         workload = dict(kubernetes_namespace=app.namespace, kubernetes_deployment_name=app.deployment_name,
                         kubernetes_max_replicas=app.max_replicas)
     args = linked(cfg.alerting, health_check_url=public_health_url,
-                  pager_webhook_url=cfg.secrets.get("pagerWebhookUrl"),
-                  chat_webhook_url=cfg.secrets.get("chatWebhookUrl"), **workload)
+                  pager_webhook_url=cfg.secrets.get("pagerWebhookUrl"), **workload)
     return Alerting(
         name,
         args,
@@ -313,6 +315,7 @@ def main() -> None:
     pulumi.export("cdnDistributionId", cdn.distribution_id)
     pulumi.export("cdnDomainName", cdn.domain_name)
     pulumi.export("cdnUrl", cdn.url)
+    pulumi.export("cdnCustomDomainAttached", cdn.custom_domain_attached)
     pulumi.export("cdnCertificateArn", cdn.certificate_arn)
     pulumi.export("cdnCertificateValidationRecords", cdn.certificate_validation_records)
     pulumi.export("cdnResponseHeadersPolicyId", cdn.response_headers_policy_id)

@@ -107,19 +107,31 @@ SECTIONS: dict[str, Section] = {
     "backups": Section("backups", "pulumi_webstack.backups:BackupsArgs", wired={
         "resource_arns": "the database", "continuous_retention_days": "webstack:database.backupRetentionDays"}),
     "alerting": Section("alerting", "pulumi_webstack.alerting:AlertingArgs", wired={
-        "pager_webhook_url": "webstack:pagerWebhookUrl (a secret)", "chat_webhook_url": "webstack:chatWebhookUrl (a secret)",
+        "pager_webhook_url": "webstack:pagerWebhookUrl (a secret)",
         "region": "aws:region", "health_check_url": "webstack:domain and webstack:app.healthPath",
         "database_instance_class": "webstack:database.instanceClass", "app_platform": "webstack:app.platform",
+        "database_allocated_storage_gb": "webstack:database.allocatedStorageGb",
+        "database_max_allocated_storage_gb": "webstack:database.maxAllocatedStorageGb",
         **{name: "the components this stack builds" for name in (
             "database_identifier", "database_replica_identifiers", "database_cross_region_replica_identifier",
-            "database_cross_region_replica_region", "database_max_connections", "database_allocated_storage_gb",
+            "database_cross_region_replica_region", "database_max_connections", "database_resource_id", "database_arn",
             "cache_member_clusters", "cache_node_count", "cdn_distribution_id", "certificate_arn",
             "kubernetes_namespace", "kubernetes_deployment_name", "kubernetes_max_replicas", "backup_vault_name",
             "ecs_cluster_name", "ecs_service_name", "ecs_min_tasks", "ecs_load_balancer", "ecs_target_groups")},
     }),
 }
 
-SECRET_KEYS = ("pagerWebhookUrl", "chatWebhookUrl", "vercelApiToken")
+SECRET_KEYS = ("pagerWebhookUrl", "vercelApiToken")
+
+REMOVED_KEYS = {
+    "chatWebhookUrl": (
+        "no longer used: an SNS HTTPS subscription cannot be confirmed by a Slack or Teams incoming webhook, "
+        "which does not parse SNS messages either, so those alerts never arrived. Chat goes through AWS "
+        "Chatbot: authorise the workspace once in the AWS console, then set webstack:alerting.slackTeamId "
+        "and slackChannelId (or teamsTenantId, teamsTeamId, teamsChannelId); remove this key with "
+        "`pulumi config rm webstack:chatWebhookUrl`"),
+}
+"""Stack-file keys that were removed, and what replaces them."""
 """Keys that may only be set with ``pulumi config set --secret`` (stored as ``secure:``)."""
 TOP_LEVEL_KEYS = ("tier", "domain", *SECTIONS, *SECRET_KEYS)
 

@@ -4,7 +4,12 @@ What "secure headers" means here (the same for every platform):
 
 * ``Strict-Transport-Security``: ``max-age`` >= ``hstsMinMaxAgeSeconds`` (one year by
   default), ``includeSubDomains``; ``preload`` when ``requireHstsPreload`` (prod).
-* ``Content-Security-Policy``: present and not empty.
+* ``Content-Security-Policy``: present and not empty where its owner sends it. Who owns
+  it is read from the stack's CloudFront response headers policy: ``override=True`` means
+  the CDN does (every layer sends the same static policy), ``override=False`` that the app
+  does (it sends a per-request, nonce-based policy; CloudFront only fills in where it sent
+  none, and the Vercel route and the Ingress must not send one). Its strength is judged by
+  ``content-security-policy-strength`` (OWASP's CSP cheat sheet), in both modes.
 * ``X-Content-Type-Options: nosniff``.
 * Framing protection: ``X-Frame-Options`` ``DENY``/``SAMEORIGIN``, or a CSP
   ``frame-ancestors`` directive that does not allow ``*``.
@@ -23,6 +28,7 @@ from typing import Any, Iterable, Mapping, Optional, Sequence
 from pulumi_policy import PolicyResource, Severity
 
 from pulumi_webstack_policies.base import (
+    ADVISORY,
     MANDATORY,
     Subject,
     label,
@@ -128,6 +134,79 @@ def frame_ancestors_protects(csp: Any) -> bool:
     if sources is None or not sources:
         return False
     return not any(s in ("*", "http:", "https:") for s in sources)
+
+
+CSP_OWNERS = ("app", "cdn")
+_SCHEME_SOURCE = re.compile(r"^[a-z][a-z0-9+.-]*:$")
+_HASH_PREFIXES = ("'sha256-", "'sha384-", "'sha512-")
+
+
+def broad_source(source: str) -> bool:
+    """A CSP source that allows any host: ``*``, a bare scheme (``https:``, ``data:``,
+    ``blob:``) or a wildcard host without a domain (``https://*``)."""
+    s = source.strip().lower()
+    if s == "*" or _SCHEME_SOURCE.match(s):
+        return True
+    host = s.split("://", 1)[1] if "://" in s else s
+    return host == "*" or host.startswith("*:") or host.startswith("*/")
+
+
+def csp_problems(csp: str, owner: str) -> list[str]:
+    """Weaknesses of a CSP against OWASP's Content Security Policy cheat sheet.
+
+    ``owner`` is ``cdn`` (the policy is what browsers enforce) or ``app`` (the fallback the
+    CDN adds where the app sent none; the app's own per-request policy carries the nonce).
+    Both are static, so neither may carry a nonce. The app-owned fallback may allow
+    ``'unsafe-inline'`` scripts, because stock Next.js and SvelteKit builds cannot run
+    without it when the app sends no nonce; everything else is judged alike:
+
+    * script-src (or default-src): no ``*``, bare scheme or wildcard host, no
+      ``'unsafe-eval'``; ``'unsafe-inline'`` only with a hash (or a nonce), which makes
+      browsers ignore it. With ``'strict-dynamic'`` and a hash, hosts and schemes are
+      ignored by browsers (CSP3) and are only old-browser fallbacks.
+    * object-src (or default-src) ``'none'``: no plugins.
+    * base-uri and frame-ancestors present (neither falls back to default-src) and not broad.
+    """
+    out: list[str] = []
+    script, where = csp_directive(csp, "script-src"), "script-src"
+    if script is None:
+        script, where = csp_directive(csp, "default-src"), "default-src (there is no script-src)"
+    if script is None:
+        out.append("has no script-src and no default-src, so scripts load from anywhere: add "
+                   "\"script-src 'self'\"")
+    else:
+        tokens = [t.lower() for t in script]
+        nonces = [t for t in script if t.lower().startswith("'nonce-")]
+        hashed = any(t.startswith(_HASH_PREFIXES) for t in tokens)
+        if nonces:
+            out.append(f"{where} has the fixed nonce {nonces[0]}: a nonce set by infrastructure is the same on "
+                       "every response, so an injected script can carry it too; let the app send a fresh nonce "
+                       "per response (csp_owner 'app')")
+        if not ("'strict-dynamic'" in tokens and (hashed or nonces)):
+            broad = [t for t in script if broad_source(t)]
+            if broad:
+                out.append(f"{where} allows {' '.join(broad)}: scripts from any host; list 'self' and the exact "
+                           "hosts scripts come from")
+            if "'unsafe-inline'" in tokens and not hashed and not nonces and owner == "cdn":
+                out.append(f"{where} allows 'unsafe-inline' with no hash or nonce, so any injected inline script "
+                           "runs: hash the inline scripts, or let the app own the CSP (csp_owner 'app') and send "
+                           "a nonce")
+        if "'unsafe-eval'" in tokens:
+            out.append(f"{where} allows 'unsafe-eval': strings run as code (eval, new Function); remove it")
+    objects = csp_directive(csp, "object-src")
+    objects_where = "object-src"
+    if objects is None:
+        objects, objects_where = csp_directive(csp, "default-src"), "object-src (from default-src)"
+    if objects is None or [t.lower() for t in objects] != ["'none'"]:
+        shown = "absent" if objects is None else " ".join(objects) or "empty"
+        out.append(f"{objects_where} is {shown}: set \"object-src 'none'\" (no plugins)")
+    for directive, fix in (("base-uri", "'none' or 'self'"), ("frame-ancestors", "'none' or 'self'")):
+        sources = csp_directive(csp, directive)
+        if sources is None or not sources:
+            out.append(f"has no {directive} (it does not fall back to default-src): set {directive} {fix}")
+        elif any(broad_source(t) for t in sources):
+            out.append(f"{directive} allows {' '.join(t for t in sources if broad_source(t))}: set {directive} {fix}")
+    return out
 
 
 def hsts_problems(
@@ -267,8 +346,8 @@ def check_response_headers_policy(subject: Subject, cfg: dict, ev: Evaluation) -
         if not isinstance(csp, str) or not csp.strip():
             ev.violation(f"{who}: {_SHC}.contentSecurityPolicy.contentSecurityPolicy is empty or missing: "
                          f"set a policy such as \"{RECOMMENDED[CSP]}\"")
-        else:
-            override("contentSecurityPolicy")
+        # override=False is not a weakness but the CSP owner: the app sends the policy and
+        # CloudFront fills in where it sent none (content-security-policy-strength judges both).
 
     xcto = get("contentTypeOptions")
     if xcto is None:
@@ -407,6 +486,38 @@ cloudfront_behaviors_response_headers = stack_policy(
 )
 
 
+# ---------------------------------------------------------------------------- CSP owner
+
+_CSP_PATH = f"{_SHC}.contentSecurityPolicy"
+
+
+def rhp_csp_owner(rhp: PolicyResource) -> Any:
+    """``app`` when the response headers policy's CSP does not override the origin's
+    (``override=False``: CloudFront only fills in), else ``cdn``; :data:`UNKNOWN` if unknown."""
+    override = lookup(rhp.props, f"{_CSP_PATH}.override")
+    if override is UNKNOWN:
+        return UNKNOWN
+    return "cdn" if truthy(override) else "app"
+
+
+def stack_csp_owner(resources: Sequence[PolicyResource]) -> str:
+    """Who owns the stack's CSP: ``app`` when a CloudFront response headers policy with a CSP
+    leaves the origin's in place (``override=False``), else ``cdn`` (with no CDN to fill in,
+    every origin-side layer must send the CSP itself)."""
+    for rhp in of_type(resources, RESPONSE_HEADERS_POLICY):
+        csp = lookup(rhp.props, f"{_CSP_PATH}.contentSecurityPolicy")
+        if isinstance(csp, str) and csp.strip() and rhp_csp_owner(rhp) == "app":
+            return "app"
+    return "cdn"
+
+
+def origin_required_headers(resources: Sequence[PolicyResource], headers: Sequence[str] = ALL_HEADERS) -> list[str]:
+    """The headers an origin-side layer (Vercel route, Ingress) must send: all of them, but no
+    CSP when the app owns it (the layer would replace or duplicate the app's policy)."""
+    app_owned = stack_csp_owner(resources) == "app"
+    return [name for name in headers if not (app_owned and name == CSP)]
+
+
 # ------------------------------------------------------------------------- Vercel routes
 
 CATCH_ALL_SOURCES = ["/(.*)", "/.*", "(.*)", ".*", "/:path*", "/:path(.*)", "^/(.*)$", "^/.*$", "/((?!).*)"]
@@ -464,7 +575,7 @@ def check_vercel_headers(resources: Sequence[PolicyResource], cfg: dict, ev: Eva
         for h in headers:
             merged.update(h)
         route = catch_all[-1]
-        for problem in header_problems(merged, cfg):
+        for problem in header_problems(merged, cfg, required=origin_required_headers(resources)):
             ev.violation(f"{label(route.resource_type, route.name)} (catch-all route of {who}): route.headers: "
                          f"{problem}", route.urn)
     # Any other route that sets a security header must not weaken it.
@@ -578,7 +689,7 @@ def check_ingress_headers(resources: Sequence[PolicyResource], cfg: dict, ev: Ev
         headers: dict[str, Any] = {}
         complete = True
         if cls in alb:
-            required = [HSTS, CSP, XCTO, XFO]  # an ALB cannot set Referrer-Policy
+            required = origin_required_headers(resources, [HSTS, CSP, XCTO, XFO])  # an ALB cannot set Referrer-Policy
             for key, value in notes.items():
                 if key.startswith(ALB_LISTENER_ATTRIBUTES) and isinstance(value, str):
                     headers.update(alb_listener_headers(value))
@@ -588,7 +699,7 @@ def check_ingress_headers(resources: Sequence[PolicyResource], cfg: dict, ev: Ev
             how = (f"annotation {ALB_LISTENER_ATTRIBUTES}HTTPS-443 with "
                    "routing.http.response.*.header_value attributes")
         elif cls in nginx or cls is None:
-            required = list(ALL_HEADERS)
+            required = origin_required_headers(resources)
             ref = notes.get(NGINX_CUSTOM_HEADERS)
             if ref is not None:
                 found = [cm for cm in config_maps if _is_config_map(ingress, cm, ref)]
@@ -679,9 +790,68 @@ kubernetes_ingress_security_headers = stack_policy(
 )
 
 
+# --------------------------------------------------------------- content-security-policy-strength
+
+
+def check_csp_strength(resources: Sequence[PolicyResource], cfg: dict, ev: Evaluation) -> None:
+    owner = stack_csp_owner(resources)
+    for rhp in of_type(resources, RESPONSE_HEADERS_POLICY):
+        csp = ev.get(rhp.props, f"{_CSP_PATH}.contentSecurityPolicy", label=f"{rhp.name}.")
+        mode = rhp_csp_owner(rhp)
+        if not isinstance(csp, str) or not csp.strip() or mode is UNKNOWN:
+            continue
+        what = ("the CSP the CDN sends on every response (override=True)" if mode == "cdn" else
+                "the fallback CSP the CDN adds where the app sent none (override=False: the app owns the CSP)")
+        for problem in csp_problems(csp, mode):
+            ev.violation(f"{label(rhp.resource_type, rhp.name)}: {_CSP_PATH}.contentSecurityPolicy, {what}, "
+                         f"{problem}", rhp.urn)
+    origin_csps: list[tuple[PolicyResource, str, Any]] = []
+    for route in of_type(resources, VERCEL_ROUTE):
+        headers = _route_headers(route, ev)
+        if headers is not UNKNOWN and CSP in headers:
+            origin_csps.append((route, "route.headers", headers[CSP]))
+    for cm in of_type(resources, CONFIG_MAP):
+        data = ev.get(cm.props, "data", label=f"{cm.name}.")
+        if data is UNKNOWN or data is None:
+            continue
+        for key, value in entries(data):
+            if str(key).lower() == CSP:
+                origin_csps.append((cm, f"data.{key}", value))
+    for resource, where, csp in origin_csps:
+        who = label(resource.resource_type, resource.name)
+        if owner == "app":
+            ev.violation(f"{who}: {where} sets Content-Security-Policy, but the app owns the CSP (the CloudFront "
+                         "response headers policy does not override it): this layer would replace or duplicate "
+                         "the app's nonce-based policy; remove it, or make the CDN the owner (override=True)",
+                         resource.urn)
+        elif isinstance(csp, str):
+            for problem in csp_problems(csp, "cdn"):
+                ev.violation(f"{who}: {where} Content-Security-Policy {problem}", resource.urn)
+
+
+content_security_policy_strength = stack_policy(
+    name="content-security-policy-strength",
+    description="The Content-Security-Policy resists script injection (OWASP CSP cheat sheet): scripts only "
+    "from listed hosts, no eval, no inline scripts without hash or nonce (except the fallback of an app-owned "
+    "CSP), no fixed nonces, object-src 'none', base-uri and frame-ancestors set; only the owner sends it.",
+    check=check_csp_strength,
+    resource_types=[RESPONSE_HEADERS_POLICY, VERCEL_ROUTE, CONFIG_MAP],
+    enforcement_level=ADVISORY,
+    severity=Severity.HIGH,
+    remediation=(
+        "Start from \"default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'self'; "
+        "frame-ancestors 'none'\". For a Next.js or SvelteKit app, let the app own the CSP "
+        "(webstack:cdn.headers.cspOwner: app) and send a per-request nonce with 'strict-dynamic' "
+        "(docs/cdn.md#content-security-policy)."
+    ),
+    tags=["security-headers", "csp"],
+)
+
+
 POLICIES = [
     cloudfront_security_headers,
     cloudfront_behaviors_response_headers,
     vercel_security_headers,
     kubernetes_ingress_security_headers,
+    content_security_policy_strength,
 ]

@@ -11,6 +11,7 @@ from typing import Any, Sequence
 from pulumi_policy import PolicyResource, Severity
 
 from pulumi_webstack_policies.base import (
+    ADVISORY,
     BUCKET_IDENTITY,
     BUCKETS,
     MANDATORY,
@@ -105,6 +106,8 @@ def check_viewer_tls(subject: Subject, cfg: dict, ev: Evaluation) -> None:
     cert = ev.get(p, "viewerCertificate")
     if cert is UNKNOWN:
         return
+    if serves_default_domain_only(p) is True:
+        return  # *.cloudfront.net only, until the custom domain is attached (cloudfront-custom-domain)
     default_cert = ev.get(p, "viewerCertificate.cloudfrontDefaultCertificate")
     # A computed (unknown) certificate ARN is still a custom certificate: presence is what counts.
     acm = lookup(p, "viewerCertificate.acmCertificateArn")
@@ -118,6 +121,46 @@ def check_viewer_tls(subject: Subject, cfg: dict, ev: Evaluation) -> None:
     if version is not UNKNOWN and version not in allowed:
         ev.violation(f"{who}: viewerCertificate.minimumProtocolVersion is {version!r}: set one of {allowed} "
                      "(TLS 1.2 or newer with modern ciphers)")
+
+
+def serves_default_domain_only(props: Any) -> Any:
+    """True when a distribution has no aliases and CloudFront's default certificate: it serves
+    only its ``*.cloudfront.net`` name (a first deploy before the site's certificate is
+    issued). CloudFront pins that certificate's security policy to TLSv1 whatever is set, and
+    browsers negotiate TLS 1.3 with it; no site domain is served over it. UNKNOWN if unknown."""
+    aliases = lookup(props, "aliases")
+    default_cert = lookup(props, "viewerCertificate.cloudfrontDefaultCertificate")
+    if UNKNOWN in (aliases, default_cert):
+        return UNKNOWN
+    return truthy(default_cert) and not elements(aliases)
+
+
+def check_custom_domain(subject: Subject, cfg: dict, ev: Evaluation) -> None:
+    state = serves_default_domain_only(subject.props)
+    if state is UNKNOWN:
+        ev.unknown("aliases")
+    elif state:
+        ev.violation(f"{subject.label}: serves only its *.cloudfront.net name, with CloudFront's default certificate "
+                     "(TLSv1 minimum), not the site's domain: create the certificate's validation CNAMEs "
+                     "(cdnCertificateValidationRecords), turn on webstack:cdn.certificateValidated and run "
+                     "pulumi up again, or give webstack:cdn.hostedZoneId")
+
+
+cloudfront_custom_domain = resource_policy(
+    name="cloudfront-custom-domain",
+    description="A CloudFront distribution serves the site's own domain with its certificate (not only the "
+    "*.cloudfront.net name a first deploy starts on).",
+    resource_types=[DISTRIBUTION],
+    check=check_custom_domain,
+    enforcement_level=ADVISORY,
+    severity=Severity.MEDIUM,
+    remediation=(
+        "Create the validation CNAMEs of the ACM certificate (stack output cdnCertificateValidationRecords) in "
+        "the domain's DNS, turn on webstack:cdn.certificateValidated and run pulumi up (or set "
+        "webstack:cdn.hostedZoneId so the component creates them); then point the domain at cdnDomainName."
+    ),
+    tags=["tls", "cloudfront"],
+)
 
 
 cloudfront_viewer_tls = resource_policy(
@@ -625,6 +668,7 @@ kubernetes_ingress_tls = resource_policy(
 
 POLICIES = [
     cloudfront_viewer_tls,
+    cloudfront_custom_domain,
     cloudfront_origin_tls,
     lb_listener_tls,
     rds_parameter_group_force_ssl,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.helpers import assert_args_error
@@ -12,15 +14,17 @@ from pulumi_webstack.alarms import (
     Thresholds,
     alarm_name,
     backup_alarms,
-    backup_event_patterns,
+    backup_events,
     cache_alarms,
     cdn_alarms,
     certificate_alarms,
     connections_threshold,
     alb_5xx_rate_queries,
     database_alarms,
+    STORAGE_AUTOSCALING_FREE_PERCENT,
     ecs_alarms,
-    free_storage_threshold_bytes,
+    free_storage_percent_expression,
+    storage_autoscaling_event_pattern,
     freeable_memory_threshold_bytes,
     health_alarms,
     kubernetes_alarms,
@@ -43,7 +47,7 @@ def full_catalogue(t: Thresholds = PROD) -> list[AlarmSpec]:
         *health_alarms(t, "hc-1"),
         *cdn_alarms(t, "E123"),
         *certificate_alarms(t, "arn:aws:acm:us-east-1:123456789012:certificate/abc"),
-        *database_alarms(t, "db-primary", max_connections=1000, allocated_storage_gb=100, memory_gib=16,
+        *database_alarms(t, "db-primary", max_connections=1000, resource_id="db-ABCDEFGH", memory_gib=16,
                          replica_identifiers=["db-replica-0", "db-replica-1"]),
         *cache_alarms(t, ["rg-001", "rg-002", "rg-003"]),
         *kubernetes_alarms(t, "prod-eks", "webstack", "web", 20),
@@ -63,7 +67,9 @@ def test_prod_thresholds_are_the_design_document_values():
     assert PROD.error_rate_percent == 5
     assert PROD.latency_p95_seconds == 3
     assert PROD.db_connections_percent == 90
-    assert PROD.db_free_storage_percent == 10
+    # DESIGN.md says < 10 % of allocated; that is RDS storage autoscaling's own trigger, so the
+    # alarm sits below it (issue 18): a normal autoscale never pages.
+    assert PROD.db_free_storage_percent == 5 < STORAGE_AUTOSCALING_FREE_PERCENT
     assert PROD.memory_percent == 85
     assert PROD.certificate_expiry_days == 7
 
@@ -90,10 +96,21 @@ def test_a_threshold_out_of_range_or_of_the_wrong_type_is_refused(field, value, 
 
 
 def test_percent_thresholds_are_computed_from_the_resource_size():
-    assert free_storage_threshold_bytes(100, 10) == 10 * GIB
     assert connections_threshold(1000, 90) == 900
     assert connections_threshold(87, 90) == 78.3
     assert freeable_memory_threshold_bytes(16, 85) == pytest.approx(0.15 * 16 * GIB, abs=1)
+
+
+def test_free_storage_is_a_percentage_of_whatever_the_volume_is_now():
+    assert "".join(free_storage_percent_expression("db-ABC")) == (
+        "100 - DB_PERF_INSIGHTS('RDS', 'db-ABC', 'os.fileSys.usedPercent.avg')")
+
+
+def test_storage_autoscaling_events_of_the_instance_are_matched():
+    arn = "arn:aws:rds:eu-west-1:123456789012:db:webstack-prod-database"
+    assert storage_autoscaling_event_pattern(arn) == {
+        "source": ["aws.rds"], "detail-type": ["RDS DB Instance Event"], "resources": [arn],
+        "detail": {"EventID": ["RDS-EVENT-0223", "RDS-EVENT-0224"]}}
 
 
 def test_alarm_names_are_prefixed_and_bounded():
@@ -106,15 +123,19 @@ def test_alarm_names_are_prefixed_and_bounded():
 
 
 def test_database_alarms_use_design_thresholds_and_severities():
-    specs = by_key(database_alarms(PROD, "db-primary", max_connections=1000, allocated_storage_gb=100,
+    specs = by_key(database_alarms(PROD, "db-primary", max_connections=1000, resource_id="db-ABCDEFGH",
                                    memory_gib=16, replica_identifiers=["r0", "r1", "r2"]))
     cpu = specs["db-cpu"]
     assert (cpu.namespace, cpu.metric_name, cpu.statistic, cpu.comparison, cpu.threshold) == (
         "AWS/RDS", "CPUUtilization", "Average", "GreaterThanThreshold", 80)
     assert cpu.dimensions == {"DBInstanceIdentifier": "db-primary"} and cpu.severity is Severity.WARNING
     storage = specs["db-free-storage"]
-    assert (storage.metric_name, storage.comparison, storage.threshold) == ("FreeStorageSpace", "LessThanThreshold", 10 * GIB)
-    assert storage.severity is Severity.CRITICAL and storage.statistic == "Minimum"
+    # A percentage of the volume, whatever autoscaling has grown it to (not bytes of the initial size).
+    (free,) = storage.queries
+    assert free["expression"] == ("100 - DB_PERF_INSIGHTS('RDS', '", "db-ABCDEFGH", "', 'os.fileSys.usedPercent.avg')")
+    assert free["return_data"] and free["period"] == storage.period
+    assert (storage.comparison, storage.threshold, storage.unit) == ("LessThanThreshold", 5, "% free")
+    assert storage.severity is Severity.CRITICAL and storage.statistic is None
     connections = specs["db-connections"]
     assert (connections.metric_name, connections.threshold, connections.severity) == (
         "DatabaseConnections", 900, Severity.WARNING)
@@ -122,23 +143,27 @@ def test_database_alarms_use_design_thresholds_and_severities():
     assert memory.metric_name == "FreeableMemory" and memory.comparison == "LessThanThreshold"
     assert memory.threshold == pytest.approx(0.15 * 16 * GIB, abs=1)
     for index in range(3):
-        lag = specs[f"db-replica-{index}-lag"]
+        # Numbered from 1 as Database names its replicas: db-replica-1-lag watches replica 1.
+        lag = specs[f"db-replica-{index + 1}-lag"]
         assert lag.dimensions == {"DBInstanceIdentifier": f"r{index}"}
+        assert lag.title == f"Replica {index + 1} lag"
         assert (lag.metric_name, lag.threshold, lag.statistic) == ("ReplicaLag", 30, "Maximum")
         assert lag.treat_missing_data == "breaching"
-        assert specs[f"db-replica-{index}-cpu"].dimensions == {"DBInstanceIdentifier": f"r{index}"}
+        assert specs[f"db-replica-{index + 1}-cpu"].dimensions == {"DBInstanceIdentifier": f"r{index}"}
     for key in ("db-cpu", "db-free-storage", "db-connections", "db-freeable-memory"):
         assert specs[key].treat_missing_data == "missing", key
 
 
 def test_the_memory_alarm_needs_a_memory_size():
-    keys = {s.key for s in database_alarms(PROD, "db", max_connections=100, allocated_storage_gb=20)}
+    keys = {s.key for s in database_alarms(PROD, "db", max_connections=100, resource_id="db-X")}
     assert "db-freeable-memory" not in keys and "db-cpu" in keys
 
 
 def test_cache_alarms_cover_every_node_and_replication_lag_only_with_replicas():
     specs = by_key(cache_alarms(PROD, ["rg-001", "rg-002"]))
-    for index, member in enumerate(["rg-001", "rg-002"]):
+    for member in ["rg-001", "rg-002"]:
+        # Numbered as ElastiCache names the member clusters: cache-001-* watches <group>-001.
+        index = member.rsplit("-", 1)[1]
         cpu = specs[f"cache-{index}-engine-cpu"]
         assert (cpu.metric_name, cpu.threshold, cpu.dimensions) == ("EngineCPUUtilization", 75, {"CacheClusterId": member})
         memory = specs[f"cache-{index}-memory"]
@@ -151,7 +176,7 @@ def test_cache_alarms_cover_every_node_and_replication_lag_only_with_replicas():
         assert (lag.metric_name, lag.treat_missing_data) == ("ReplicationLag", "notBreaching")
         assert "primary" in lag.missing_data_reason
     single = {s.key for s in cache_alarms(PROD, ["rg-001"])}
-    assert single == {"cache-0-engine-cpu", "cache-0-memory", "cache-0-evictions"}
+    assert single == {"cache-001-engine-cpu", "cache-001-memory", "cache-001-evictions"}
 
 
 def test_cdn_alarms_live_in_us_east_1_with_the_global_region_dimension():
@@ -244,7 +269,13 @@ def test_backup_staleness_guards_the_recovery_point_objective():
 
 
 def test_failed_backup_and_copy_jobs_are_matched_for_the_vault_only():
-    patterns = backup_event_patterns("webstack-prod-backups-vault")
+    events = {e.key: e for e in backup_events("webstack-prod-backups-vault")}
+    assert {k: e.severity.value for k, e in events.items()} == {
+        "backup-failed": "critical", "copy-failed": "warning", "restore-completed": "info",
+        "recovery-point-changed": "info"}
+    patterns = {"critical": events["backup-failed"].pattern, "warning": events["copy-failed"].pattern}
+    for event in events.values():
+        assert set(event.paths) == set(re.findall(r"<(\w+)>", event.text)), event.key  # every placeholder filled
     critical = patterns["critical"]
     assert critical["source"] == ["aws.backup"] and critical["detail-type"] == ["Backup Job State Change"]
     assert set(critical["detail"]["state"]) == {"FAILED", "ABORTED", "EXPIRED"}
@@ -273,7 +304,7 @@ def test_the_catalogue_renders_as_a_markdown_table():
     assert table[2] == ("| `service-down` | critical | AWS/Route53 `HealthCheckStatus` | Minimum | < 1 (1 = healthy) "
                         "| 2 of 2 x 1 min | breaching |")
     rows = {row.split("`")[1]: row for row in table[2:]}
-    assert "| < 10 GiB |" in rows["db-free-storage"]
+    assert "| metric math | < 5 % free |" in rows["db-free-storage"]
     assert "| 5 of 5 x 6 h |" in rows["backup-stale"] and "| 1 of 1 x 1 d |" in rows["certificate-expiry"]
 
 
@@ -298,6 +329,8 @@ BASE = dict(key="k", title="t", severity=Severity.INFO, namespace="N", metric_na
         ({"period": 60, "evaluation_periods": 1441, "datapoints_to_alarm": 1}, "evaluation range exceeds 86400"),
         ({"period": 3600, "evaluation_periods": 169, "datapoints_to_alarm": 1}, "evaluation range exceeds 604800"),
         ({"description": "x" * 1025}, "1024"),
+        ({"queries": ({"id": "e1", "expression": "m1 * 2", "return_data": True},)},
+         "metric math takes its statistics from the queries"),
     ],
 )
 def test_an_alarm_spec_cloudwatch_would_reject_is_refused(change, message):

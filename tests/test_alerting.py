@@ -11,8 +11,8 @@ import pytest
 
 from infra.presets import presets_for
 from pulumi_webstack.alarms import Severity, Thresholds, cross_region_replica_alarms
+from pulumi_webstack import notifications as n
 from pulumi_webstack.alerting import (
-    BACKUP_VAULT_EVENTS,
     Alerting,
     AlertingArgs,
     Route,
@@ -26,14 +26,17 @@ from pulumi_webstack_cli.engine import ACCOUNT_ID, Plan, Secret, synth
 from tests.helpers import assert_args_error
 
 PAGER = "https://events.pager.example.com/integration/abc123/enqueue"
-CHAT = "https://chat-relay.example.com/hooks/T000/B000/XXXX"
+SLACK = dict(slack_team_id="T0EXAMPLE01", slack_channel_id="C0PRODALRT1")
 CERT = "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555"
 
 WATCHED = dict(
     database_identifier="webstack-prod-db",
-    database_replica_identifiers=["webstack-prod-db-replica-0", "webstack-prod-db-replica-1"],
+    database_replica_identifiers=["webstack-prod-db-replica-1", "webstack-prod-db-replica-2"],
     database_max_connections=800,
+    database_resource_id="db-ABCDEFGHIJKLMNOPQRSTUVWXY1",
+    database_arn="arn:aws:rds:eu-west-1:123456789012:db:webstack-prod-db",
     database_allocated_storage_gb=100,
+    database_max_allocated_storage_gb=1000,
     database_instance_class="db.r7g.large",
     cache_member_clusters=["webstack-prod-cache-001", "webstack-prod-cache-002"],
     cdn_distribution_id="E2EXAMPLE12345",
@@ -41,6 +44,9 @@ WATCHED = dict(
     health_check_url="https://shop.example.com/api/health",
     backup_vault_name="webstack-prod-backups-vault",
 )
+
+DR = dict(database_cross_region_replica_identifier="webstack-prod-db-eu-central-1",
+          database_cross_region_replica_region="eu-central-1")
 
 _PLANS: dict[str, Plan] = {}
 
@@ -59,8 +65,7 @@ def run(label: str, make_args, region: str = "eu-west-1", **components) -> Plan:
 def prod_args() -> AlertingArgs:
     return AlertingArgs(
         emails=["platform@example.com", "oncall@example.com"],
-        pager_webhook_url=pulumi.Output.secret(PAGER), chat_webhook_url=pulumi.Output.secret(CHAT),
-        region="eu-west-1", **WATCHED,
+        pager_webhook_url=pulumi.Output.secret(PAGER), region="eu-west-1", **SLACK, **WATCHED,
     )
 
 
@@ -81,44 +86,70 @@ def topic_arn(severity: str, region: str = "eu-west-1") -> str:
 
 def test_routing_follows_the_design_table():
     prod_routes = routing(["ops@example.com"], has_pager=True, has_chat=True)
-    assert prod_routes[Severity.CRITICAL] == [Route("https", "pager")]
-    assert prod_routes[Severity.WARNING] == [Route("https", "chat")]
+    assert prod_routes[Severity.CRITICAL] == [Route("pager")]
+    assert prod_routes[Severity.WARNING] == [Route("chat")]
     assert prod_routes[Severity.INFO] == [Route("email", "ops@example.com")]
+    # Topics in other regions carry the pager and chat; their email legs are relayed.
+    assert n.remote_routes(routing(["ops@example.com"], False, True))[Severity.CRITICAL] == [Route("chat")]
 
 
-def test_a_severity_without_its_webhook_falls_back_so_someone_is_always_told():
+def test_a_severity_without_its_channel_falls_back_so_someone_is_always_told():
     staging = routing(["ops@example.com"], has_pager=False, has_chat=True)
-    assert staging[Severity.CRITICAL] == [Route("https", "chat"), Route("email", "ops@example.com")]
-    assert staging[Severity.WARNING] == [Route("https", "chat")]
+    assert staging[Severity.CRITICAL] == [Route("chat"), Route("email", "ops@example.com")]
+    assert staging[Severity.WARNING] == [Route("chat")]
     dev = routing(["dev@example.com"], has_pager=False, has_chat=False)
     assert all(routes == [Route("email", "dev@example.com")] for routes in dev.values())
     chat_only = routing([], has_pager=False, has_chat=True)
-    assert all(routes == [Route("https", "chat")] for routes in chat_only.values())
+    assert all(routes == [Route("chat")] for routes in chat_only.values())
     assert routing([], has_pager=True, has_chat=False)[Severity.INFO] == []
 
 
 def test_subscription_names_are_keyed_by_address_not_position():
     assert Route("email", "On.Call@example.com").key == "email-on-call-example-com"
-    assert Route("https", "pager").key == "pager"
+    assert Route("pager").key == "pager" and Route("pager").subscribed
+    assert not Route("chat").subscribed  # AWS Chatbot subscribes itself
 
 
-def test_the_topic_policy_lets_alarms_events_and_backup_publish_over_tls_only():
-    sids = {s["Sid"]: s for s in topic_policy("arn:topic", ACCOUNT_ID)["Statement"]}
-    publishers = sids["AlarmsAndEventsPublish"]
-    assert set(publishers["Principal"]["Service"]) == {"cloudwatch.amazonaws.com", "events.amazonaws.com"}
-    assert publishers["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT_ID}}
-    assert sids["BackupVaultNotificationsPublish"]["Principal"] == {"Service": "backup.amazonaws.com"}
+def test_the_topic_policy_lets_only_this_stacks_alarms_and_rules_publish_over_tls_only():
+    arn = f"arn:aws:sns:eu-west-1:{ACCOUNT_ID}:webstack-prod-warning"
+    sids = {s["Sid"]: s for s in topic_policy(arn, "webstack-prod")["Statement"]}
+    alarms = sids["StackAlarmsPublish"]
+    assert alarms["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert alarms["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": ACCOUNT_ID},
+        "ArnLike": {"aws:SourceArn": f"arn:aws:cloudwatch:eu-west-1:{ACCOUNT_ID}:alarm:webstack-prod-*"}}
+    rules = sids["StackEventRulesPublish"]
+    assert rules["Principal"] == {"Service": "events.amazonaws.com"}
+    assert rules["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": ACCOUNT_ID},
+        "ArnLike": {"aws:SourceArn": f"arn:aws:events:eu-west-1:{ACCOUNT_ID}:rule/webstack-prod-*"}}
+    assert sids["AccountManagesTopic"]["Principal"] == {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"}
+    # No service may publish without both conditions (AWS Backup's vault notifications could not be
+    # scoped: backups are reported through EventBridge rules instead).
+    for statement in sids.values():
+        if statement["Effect"] == "Allow" and "Service" in statement["Principal"]:
+            assert {"aws:SourceAccount", "aws:SourceArn"} <= {
+                k for cond in statement["Condition"].values() for k in cond}
+    assert "backup.amazonaws.com" not in json.dumps(sids)
     deny = sids["DenyInsecureTransport"]
     assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
-    assert all(s["Resource"] == "arn:topic" for s in sids.values())
+    assert all(s["Resource"] == arn for s in sids.values())
 
 
 def test_the_topic_key_lets_the_publishing_services_encrypt():
     sids = {s["Sid"]: s for s in topic_key_policy(ACCOUNT_ID)["Statement"]}
     assert set(sids["PublishersEncryptMessages"]["Principal"]["Service"]) == {
-        "cloudwatch.amazonaws.com", "events.amazonaws.com", "backup.amazonaws.com"}
+        "cloudwatch.amazonaws.com", "events.amazonaws.com"}
     assert sids["PublishersEncryptMessages"]["Action"] == ["kms:Decrypt", "kms:GenerateDataKey*"]
     assert sids["AccountAdministersKey"]["Principal"] == {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"}
+
+
+def test_event_messages_to_a_chat_topic_use_chatbots_custom_schema():
+    # AWS Chatbot drops messages it cannot parse; email readers get the same JSON.
+    chat = json.loads(n.event_message("AWS Backup job failed", "job <job> ended <state>", chat=True))
+    assert chat == {"version": "1.0", "source": "custom", "content": {
+        "textType": "client-markdown", "title": "AWS Backup job failed", "description": "job <job> ended <state>"}}
+    assert json.loads(n.event_message("T", "text", chat=False)) == "T: text"
 
 
 def test_the_dashboard_shows_health_errors_latency_database_cache_and_hit_rate():
@@ -156,7 +187,7 @@ def test_the_catalogue_places_every_alarm_in_its_region():
     regions = {s.key: s.region for s in args.catalogue()}
     assert regions["service-down"] == regions["cdn-5xx-rate"] == regions["certificate-expiry"] == "us-east-1"
     assert regions["db-replica-eu-central-1-lag"] == "eu-central-1"
-    assert regions["db-cpu"] is regions["db-replica-0-lag"] is regions["backup-stale"] is None
+    assert regions["db-cpu"] is regions["db-replica-1-lag"] is regions["backup-stale"] is None
     assert args.topic_regions(args.catalogue()) == ["us-east-1", "eu-central-1"]
     assert (args.topic_infix("us-east-1"), args.topic_infix("eu-central-1")) == ("edge-", "eu-central-1-")
     # Without the DR replica nothing changes for the edge.
@@ -178,10 +209,13 @@ def test_the_catalogue_places_every_alarm_in_its_region():
          "the warning and info topic(s) would have no subscriber"),
         ({"health_check_url": "http://shop.example.com/api/health"}, "alerting.health_check_url", "https:// URL"),
         ({"thresholds": {"error_rate_percent": 5}}, "alerting.thresholds", "must be a pulumi_webstack.alarms.Thresholds"),
-        ({"database_identifier": "db", "database_allocated_storage_gb": 100}, "alerting.database_max_connections",
+        ({"database_identifier": "db", "database_resource_id": "db-X"}, "alerting.database_max_connections",
          "required with database_identifier"),
-        ({"database_identifier": "db", "database_max_connections": 100}, "alerting.database_allocated_storage_gb",
+        ({"database_identifier": "db", "database_max_connections": 100}, "alerting.database_resource_id",
          "required with database_identifier"),
+        ({"database_allocated_storage_gb": 100, "database_max_allocated_storage_gb": 1000,
+          "thresholds": Thresholds(db_free_storage_percent=10)}, "alerting.thresholds.db_free_storage_percent",
+         "must be below 10 while storage autoscaling is on"),
         ({"database_instance_class": "db.serverless"}, "alerting.database_instance_class", "must be an RDS instance class"),
         ({"app_platform": "heroku"}, "alerting.app_platform", "must be one of"),
         ({"app_platform": "kubernetes", "kubernetes_cluster_name": "eks"}, "alerting.kubernetes_namespace",
@@ -189,8 +223,15 @@ def test_the_catalogue_places_every_alarm_in_its_region():
         ({"region": "Ireland"}, "alerting.region", "must be an AWS region such as eu-west-1"),
         ({"app_platform": "ecs", "ecs_cluster_name": "shop"}, "alerting.ecs_service_name", "required with ecs_cluster_name"),
         ({"cache_node_count": 7}, "alerting.cache_node_count", "must be between 1 and 6"),
-        ({"chat_webhook_url": "http://chat.example.com/hook"}, "alerting.chat_webhook_url", "https:// URL"),
-        ({"database_identifier": "db", "database_max_connections": 0, "database_allocated_storage_gb": 100},
+        ({"slack_team_id": "T0EXAMPLE01"}, "alerting.slack_channel_id", "give slack_team_id and slack_channel_id"),
+        ({"slack_team_id": "acme", "slack_channel_id": "C0PRODALRT1"}, "alerting.slack_team_id",
+         "must be a Slack workspace id"),
+        ({"slack_team_id": "T0EXAMPLE01", "slack_channel_id": "#alerts"}, "alerting.slack_channel_id",
+         "must be a Slack channel id"),
+        ({"teams_channel_id": "19%3aabc%40thread.tacv2"}, "alerting.teams_channel_id",
+         "give teams_tenant_id, teams_team_id and teams_channel_id together"),
+        ({"teams_tenant_id": "contoso"}, "alerting.teams_tenant_id", "must be a Microsoft Entra tenant id"),
+        ({"database_identifier": "db", "database_max_connections": 0, "database_resource_id": "db-X"},
          "alerting.database_max_connections", "must be between 1 and 262143"),
         ({"database_allocated_storage_gb": 10}, "alerting.database_allocated_storage_gb", "must be between 20 and 65536"),
         ({"app_platform": "kubernetes", "kubernetes_cluster_name": "eks", "kubernetes_namespace": "shop",
@@ -226,12 +267,11 @@ def test_thresholds_left_out_are_the_production_values():
     assert tuned.thresholds == replace(Thresholds(), pod_restarts=10, error_rate_percent=2.5)
 
 
-def test_a_webhook_alone_is_enough_to_receive_alerts():
-    plan = run("chat-only", lambda: AlertingArgs(chat_webhook_url=pulumi.Output.secret(CHAT), region="eu-west-1"))
-    subs = {s.name: s for s in plan.by_type("aws:sns/topicSubscription:TopicSubscription")}
-    for severity in ("critical", "warning"):
-        chat = subs[f"alerting-{severity}-chat"]
-        assert (chat.inputs["topic"], chat.inputs["endpoint"]) == (topic_arn(severity), Secret(CHAT))
+def test_a_chat_channel_alone_is_enough_to_receive_alerts():
+    plan = run("chat-only", lambda: AlertingArgs(region="eu-west-1", **SLACK))
+    assert not plan.by_type("aws:sns/topicSubscription:TopicSubscription")  # Chatbot subscribes itself
+    slack = plan.one("aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration")
+    assert slack.inputs["snsTopicArns"] == [topic_arn(s) for s in ("critical", "warning", "info")]
 
 
 # --------------------------------------------------------------------------- topics
@@ -248,7 +288,7 @@ def test_three_kms_encrypted_topics_with_a_tls_only_policy():
         assert topic.inputs["kmsMasterKeyId"] == key.state["arn"]
         policy = plan.one("aws:sns/topicPolicy:TopicPolicy", f"alerting-{severity}-policy")
         assert policy.inputs["arn"] == topic_arn(severity)
-        assert json.loads(policy.inputs["policy"]) == topic_policy(topic_arn(severity), ACCOUNT_ID)
+        assert json.loads(policy.inputs["policy"]) == topic_policy(topic_arn(severity), "webstack-prod")
     assert plan.outputs["topics"] == {s: topic_arn(s) for s in ("critical", "warning", "info")}
 
 
@@ -256,35 +296,87 @@ def test_subscriptions_route_critical_to_the_pager_warning_to_chat_info_to_email
     plan = prod()
     subs = {s.name: s for s in plan.by_type("aws:sns/topicSubscription:TopicSubscription")
             if not s.name.startswith("alerting-edge-")}
-    assert set(subs) == {"alerting-critical-pager", "alerting-warning-chat",
-                         "alerting-info-email-platform-example-com", "alerting-info-email-oncall-example-com"}
+    assert set(subs) == {"alerting-critical-pager", "alerting-info-email-platform-example-com",
+                         "alerting-info-email-oncall-example-com"}
     pager = subs["alerting-critical-pager"]
     assert (pager.inputs["protocol"], pager.inputs["topic"]) == ("https", topic_arn("critical"))
     assert pager.inputs["endpoint"] == Secret(PAGER)  # stays secret in state and in every plan
     assert json.loads(pager.inputs["deliveryPolicy"])["healthyRetryPolicy"]["numRetries"] == 20
-    chat = subs["alerting-warning-chat"]
-    assert (chat.inputs["topic"], chat.inputs["endpoint"]) == (topic_arn("warning"), Secret(CHAT))
     email = subs["alerting-info-email-oncall-example-com"]
     assert (email.inputs["protocol"], email.inputs["endpoint"], email.inputs["topic"]) == (
         "email", "oncall@example.com", topic_arn("info"))
-    assert PAGER not in json.dumps(plan.to_json()) and CHAT not in json.dumps(plan.to_json())
+    assert PAGER not in json.dumps(plan.to_json())
 
 
-def test_edge_alarms_get_the_same_topics_in_us_east_1():
+def test_chat_goes_through_aws_chatbot_subscribed_to_the_warning_topics_of_every_region():
     plan = prod()
-    for severity in ("critical", "warning", "info"):
+    slack = plan.one("aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration", "alerting-slack")
+    assert (slack.inputs["slackTeamId"], slack.inputs["slackChannelId"]) == ("T0EXAMPLE01", "C0PRODALRT1")
+    assert slack.inputs["configurationName"] == "webstack-prod-alerts"  # unique per stack in the account
+    assert slack.inputs["snsTopicArns"] == [topic_arn("warning"), topic_arn("warning", "us-east-1")]
+    assert slack.inputs["guardrailPolicyArns"] == ["arn:aws:iam::aws:policy/CloudWatchReadOnlyAccess"]
+    assert slack.inputs["loggingLevel"] == "ERROR"
+    role = plan.one("aws:iam/role:Role", "alerting-chatbot")
+    assert slack.inputs["iamRoleArn"] == role.state["arn"]
+    assert json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]["Principal"] == {
+        "Service": "chatbot.amazonaws.com"}
+    policy = json.loads(plan.one("aws:iam/rolePolicy:RolePolicy", "alerting-chatbot").inputs["policy"])
+    assert policy == n.CHATBOT_ROLE_POLICY  # reads CloudWatch to render the alarm, nothing else
+    teams = run("teams", lambda: AlertingArgs(
+        emails=["ops@example.com"], region="eu-west-1", teams_tenant_id="11111111-2222-3333-4444-555555555555",
+        teams_team_id="66666666-7777-8888-9999-000000000000", teams_channel_id="19%3aabc123%40thread.tacv2"))
+    config = teams.one("aws:chatbot/teamsChannelConfiguration:TeamsChannelConfiguration")
+    assert config.inputs["channelId"] == "19%3aabc123%40thread.tacv2"
+    assert config.inputs["snsTopicArns"] == [topic_arn("critical"), topic_arn("warning")]  # info: email
+
+
+def test_edge_alarms_get_pager_and_chat_topics_in_us_east_1_and_no_email_subscriptions():
+    plan = prod()
+    for severity in ("critical", "warning"):
         topic = plan.one("aws:sns/topic:Topic", f"alerting-edge-{severity}")
         assert topic.inputs["region"] == "us-east-1"
         assert topic.inputs["kmsMasterKeyId"] == plan.one("aws:kms/key:Key", "alerting-edge-key").state["arn"]
         assert plan.one("aws:sns/topicPolicy:TopicPolicy", f"alerting-edge-{severity}-policy").inputs["region"] == "us-east-1"
+    assert "alerting-edge-info" not in {r.name for r in plan}  # no edge alarm is info, and info is email
     assert plan.get("alerting-edge-critical-pager").inputs["endpoint"] == Secret(PAGER)
     assert plan.get("alerting-edge-key").inputs["region"] == "us-east-1"
+    assert not [s for s in plan.by_type("aws:sns/topicSubscription:TopicSubscription")
+                if s.inputs["protocol"] == "email" and s.inputs.get("region")]
+
+
+def test_each_address_confirms_once_per_severity_not_per_region():
+    # Email only, with a DR replica: alarms in three regions, email subscriptions in one.
+    plan = run("email-dr", lambda: AlertingArgs(emails=["ops@example.com"], region="eu-west-1", **WATCHED, **DR))
+    emails = [s for s in plan.by_type("aws:sns/topicSubscription:TopicSubscription") if s.inputs["protocol"] == "email"]
+    assert sorted(s.inputs["topic"] for s in emails) == sorted(topic_arn(s) for s in ("critical", "warning", "info"))
+    assert len(plan.by_type("aws:sns/topic:Topic")) == 3  # nothing to carry elsewhere: no pager, no chat
+    # The other regions' alarms reach those subscriptions through EventBridge.
+    lag = alarm(plan, "db-replica-eu-central-1-lag")
+    assert lag.inputs["alarmActions"] == [] and lag.inputs["region"] == "eu-central-1"
+    forward = plan.one("aws:cloudwatch/eventRule:EventRule", "alerting-eu-central-1-relay")
+    assert forward.inputs["region"] == "eu-central-1"
+    assert json.loads(forward.inputs["eventPattern"]) == n.alarm_state_pattern(
+        ["webstack-prod-db-replica-eu-central-1-lag"])
+    target = plan.one("aws:cloudwatch/eventTarget:EventTarget", "alerting-eu-central-1-relay")
+    assert target.inputs["arn"] == f"arn:aws:events:eu-west-1:{ACCOUNT_ID}:event-bus/default"
+    assert target.inputs["roleArn"] == plan.one("aws:iam/role:Role", "alerting-relay").state["arn"]
+    edge = json.loads(plan.one("aws:cloudwatch/eventRule:EventRule", "alerting-us-east-1-relay").inputs["eventPattern"])
+    assert edge["detail"]["alarmName"] == sorted(f"webstack-prod-{k}" for k in (
+        "service-down", "cdn-5xx-rate", "cdn-origin-latency-p95", "certificate-expiry"))
+    relayed = plan.one("aws:cloudwatch/eventRule:EventRule", "alerting-relayed-warning")
+    assert "region" not in relayed.inputs
+    assert json.loads(relayed.inputs["eventPattern"])["region"] == ["eu-central-1", "us-east-1"]
+    to_topic = plan.one("aws:cloudwatch/eventTarget:EventTarget", "alerting-relayed-warning")
+    assert to_topic.inputs["arn"] == topic_arn("warning")
+    assert json.loads(to_topic.inputs["inputTransformer"]["inputTemplate"]) == n.RELAYED_ALARM_TEXT
 
 
 def test_a_stack_in_us_east_1_shares_one_set_of_topics():
     plan = run("us-east-1", lambda: AlertingArgs(emails=["ops@example.com"], region="us-east-1", **WATCHED),
                region="us-east-1")
     assert len(plan.by_type("aws:sns/topic:Topic")) == 3
+    assert not plan.by_type("aws:cloudwatch/eventRule:EventRule") or all(
+        "relay" not in r.name for r in plan.by_type("aws:cloudwatch/eventRule:EventRule"))
     assert alarm(plan, "cdn-5xx-rate").inputs["alarmActions"] == [topic_arn("critical", "us-east-1")]
 
 
@@ -298,9 +390,9 @@ def test_every_alarm_notifies_its_severity_topic_and_sends_ok_too():
         "cdn-origin-latency-p95": ("warning", "us-east-1"), "certificate-expiry": ("warning", "us-east-1"),
         "db-cpu": ("warning", "eu-west-1"), "db-free-storage": ("critical", "eu-west-1"),
         "db-connections": ("warning", "eu-west-1"), "db-freeable-memory": ("warning", "eu-west-1"),
-        "db-replica-0-lag": ("warning", "eu-west-1"), "db-replica-1-lag": ("warning", "eu-west-1"),
-        "cache-0-memory": ("warning", "eu-west-1"), "cache-1-evictions": ("info", "eu-west-1"),
-        "cache-1-replication-lag": ("warning", "eu-west-1"), "backup-stale": ("warning", "eu-west-1"),
+        "db-replica-1-lag": ("warning", "eu-west-1"), "db-replica-2-lag": ("warning", "eu-west-1"),
+        "cache-001-memory": ("warning", "eu-west-1"), "cache-002-evictions": ("info", "eu-west-1"),
+        "cache-002-replication-lag": ("warning", "eu-west-1"), "backup-stale": ("warning", "eu-west-1"),
     }
     for key, (severity, region) in expected.items():
         res = alarm(plan, key)
@@ -326,11 +418,20 @@ def test_prod_alarms_carry_the_design_thresholds_on_the_watched_resources():
     assert "statistic" not in latency.inputs
     assert alarm(plan, "certificate-expiry").inputs["dimensions"] == {"CertificateArn": CERT}
     assert alarm(plan, "db-connections").inputs["threshold"] == 720  # 90 % of 800
-    assert alarm(plan, "db-free-storage").inputs["threshold"] == 10 * 1024**3  # 10 % of 100 GiB
+    storage = alarm(plan, "db-free-storage")
+    # Percent of the volume as it is now (metric math over Performance Insights), below
+    # autoscaling's 10 % trigger: not bytes of the size at creation.
+    assert storage.inputs["threshold"] == 5 and storage.inputs["comparisonOperator"] == "LessThanThreshold"
+    assert storage.inputs["metricQueries"] == [{
+        "id": "free", "label": "Free storage (%)", "period": 300, "returnData": True,
+        "expression": "100 - DB_PERF_INSIGHTS('RDS', 'db-ABCDEFGHIJKLMNOPQRSTUVWXY1', 'os.fileSys.usedPercent.avg')"}]
+    assert not {"metricName", "namespace", "statistic", "period"} & set(storage.inputs)
     assert alarm(plan, "db-freeable-memory").inputs["threshold"] == int(16 * 1024**3 * 0.15)
+    # Numbered as AWS names what they watch: replica 1 is db-replica-1, node -002 is cache-002.
     assert alarm(plan, "db-replica-1-lag").inputs["dimensions"] == {"DBInstanceIdentifier": "webstack-prod-db-replica-1"}
-    assert alarm(plan, "cache-1-memory").inputs["dimensions"] == {"CacheClusterId": "webstack-prod-cache-002"}
-    assert alarm(plan, "cache-0-memory").inputs["threshold"] == 85
+    assert alarm(plan, "db-replica-2-lag").inputs["dimensions"] == {"DBInstanceIdentifier": "webstack-prod-db-replica-2"}
+    assert alarm(plan, "cache-002-memory").inputs["dimensions"] == {"CacheClusterId": "webstack-prod-cache-002"}
+    assert alarm(plan, "cache-001-memory").inputs["threshold"] == 85
     assert alarm(plan, "backup-stale").inputs["dimensions"] == {"BackupVaultName": "webstack-prod-backups-vault"}
     assert plan.outputs["alarms"][0] == "webstack-prod-service-down"
     assert len(plan.outputs["alarms"]) == len(plan.by_type("aws:cloudwatch/metricAlarm:MetricAlarm"))
@@ -375,10 +476,25 @@ def test_failed_backup_jobs_page_and_failed_copies_warn():
     assert "<resource>" in target.inputs["inputTransformer"]["inputTemplate"]
     copy = plan.one("aws:cloudwatch/eventTarget:EventTarget", "alerting-copy-failed-target")
     assert copy.inputs["arn"] == topic_arn("warning")
-    notes = plan.one("aws:backup/vaultNotifications:VaultNotifications")
-    assert notes.inputs["snsTopicArn"] == topic_arn("info")
-    assert notes.inputs["backupVaultEvents"] == BACKUP_VAULT_EVENTS
-    assert notes.inputs["backupVaultName"] == "webstack-prod-backups-vault"
+    # Warning goes to chat: the message is in Chatbot's schema (it drops anything else).
+    assert json.loads(copy.inputs["inputTransformer"]["inputTemplate"])["source"] == "custom"
+    assert not plan.by_type("aws:backup/vaultNotifications:VaultNotifications")
+
+
+def test_restores_and_recovery_point_changes_inform_through_eventbridge():
+    # Replaces AWS Backup vault notifications, whose topic grant cannot be scoped to an account.
+    plan = prod()
+    restore = json.loads(plan.one("aws:cloudwatch/eventRule:EventRule", "alerting-restore-completed").inputs["eventPattern"])
+    assert restore == {"source": ["aws.backup"], "detail-type": ["Restore Job State Change"], "detail": {
+        "status": ["COMPLETED"], "backupVaultArn": [{"suffix": ":backup-vault:webstack-prod-backups-vault"}]}}
+    point = json.loads(plan.one("aws:cloudwatch/eventRule:EventRule", "alerting-recovery-point-changed")
+                       .inputs["eventPattern"])
+    assert point["detail"] == {"status": ["DELETING", "EXPIRED", "PARTIAL", "STOPPED"],
+                               "backupVaultName": ["webstack-prod-backups-vault"]}
+    for key in ("restore-completed", "recovery-point-changed"):
+        target = plan.one("aws:cloudwatch/eventTarget:EventTarget", f"alerting-{key}-target")
+        assert target.inputs["arn"] == topic_arn("info")
+        assert isinstance(json.loads(target.inputs["inputTransformer"]["inputTemplate"]), str)  # email: text
 
 
 def test_the_operations_dashboard_names_the_watched_resources():
@@ -399,17 +515,16 @@ def test_outputs_are_registered_and_everything_is_parented():
     assert len(plan.descendants(component)) == len(plan) - 1
     outputs = component.component_outputs
     assert outputs["topic_arns"] == {s: topic_arn(s) for s in ("critical", "warning", "info")}
-    assert outputs["edge_topic_arns"]["critical"] == topic_arn("critical", "us-east-1")
+    assert outputs["edge_topic_arns"] == {s: topic_arn(s, "us-east-1") for s in ("critical", "warning")}
     assert outputs["regional_topic_arns"] == {
-        region: {s: topic_arn(s, region) for s in ("critical", "warning", "info")} for region in ("eu-west-1", "us-east-1")}
+        "eu-west-1": {s: topic_arn(s) for s in ("critical", "warning", "info")},
+        "us-east-1": {s: topic_arn(s, "us-east-1") for s in ("critical", "warning")}}
     assert outputs["dashboard_name"] == "webstack-prod-operations"
     assert outputs["health_check_id"] == plan.one("aws:route53/healthCheck:HealthCheck").id
     # 4 edge (down, 5xx, latency, certificate) + 4 primary + 2 x 2 replica + 2 x 4 cache + backup
     assert len(outputs["alarm_names"]) == 4 + 4 + 4 + 8 + 1
 
 
-DR = dict(database_cross_region_replica_identifier="webstack-prod-db-eu-central-1",
-          database_cross_region_replica_region="eu-central-1")
 
 
 def dr() -> Plan:
@@ -425,48 +540,34 @@ def test_the_dr_replica_lag_alarm_is_created_in_its_region_and_notifies_topics_t
     assert lag.inputs["alarmDescription"].startswith("[warning] The disaster-recovery replica in eu-central-1")
     assert lag.depends_on(plan.one("aws:sns/topic:Topic", "alerting-eu-central-1-warning"))
     # Everything else stays where it was.
-    assert alarm(plan, "db-replica-0-lag").inputs["alarmActions"] == [topic_arn("warning")]
-    assert "region" not in alarm(plan, "db-replica-0-lag").inputs
+    assert alarm(plan, "db-replica-1-lag").inputs["alarmActions"] == [topic_arn("warning")]
+    assert "region" not in alarm(plan, "db-replica-1-lag").inputs
     assert alarm(plan, "cdn-5xx-rate").inputs["alarmActions"] == [topic_arn("critical", "us-east-1")]
 
 
-def test_the_dr_region_gets_a_third_set_of_topics_and_the_others_keep_their_names():
+def test_the_dr_region_gets_the_topic_its_alarm_needs_and_the_others_keep_their_names():
     plan, before = dr(), prod()
     added = {r.urn for r in plan} - {r.urn for r in before}
     assert {r.urn for r in before} <= {r.urn for r in plan}  # nothing renamed or removed
+    # The lag alarm warns, warning goes to chat: one topic there, subscribed by Chatbot.
     assert sorted(plan.by_urn(u).name for u in added) == sorted([
         "alerting-eu-central-1-key", "alerting-eu-central-1-key-alias",
-        *[f"alerting-eu-central-1-{s}{suffix}" for s in ("critical", "warning", "info") for suffix in ("", "-policy")],
-        "alerting-eu-central-1-critical-pager", "alerting-eu-central-1-warning-chat",
-        "alerting-eu-central-1-info-email-platform-example-com", "alerting-eu-central-1-info-email-oncall-example-com",
+        "alerting-eu-central-1-warning", "alerting-eu-central-1-warning-policy",
         "alerting-db-replica-eu-central-1-lag"])
     key = plan.one("aws:kms/key:Key", "alerting-eu-central-1-key")
     assert key.inputs["region"] == "eu-central-1" and key.inputs["enableKeyRotation"] is True
-    for severity in ("critical", "warning", "info"):
-        topic = plan.one("aws:sns/topic:Topic", f"alerting-eu-central-1-{severity}")
-        assert (topic.inputs["region"], topic.inputs["name"]) == ("eu-central-1", f"webstack-prod-{severity}")
-        assert topic.inputs["kmsMasterKeyId"] == key.state["arn"]
-        policy = plan.one("aws:sns/topicPolicy:TopicPolicy", f"alerting-eu-central-1-{severity}-policy")
-        assert json.loads(policy.inputs["policy"]) == topic_policy(topic_arn(severity, "eu-central-1"), ACCOUNT_ID)
-    pager = plan.get("alerting-eu-central-1-critical-pager")
-    assert (pager.inputs["region"], pager.inputs["endpoint"]) == ("eu-central-1", Secret(PAGER))
-    assert plan.get("alerting-eu-central-1-warning-chat").inputs["endpoint"] == Secret(CHAT)
+    topic = plan.one("aws:sns/topic:Topic", "alerting-eu-central-1-warning")
+    assert (topic.inputs["region"], topic.inputs["name"]) == ("eu-central-1", "webstack-prod-warning")
+    assert topic.inputs["kmsMasterKeyId"] == key.state["arn"]
+    policy = plan.one("aws:sns/topicPolicy:TopicPolicy", "alerting-eu-central-1-warning-policy")
+    assert json.loads(policy.inputs["policy"]) == topic_policy(topic_arn("warning", "eu-central-1"), "webstack-prod")
+    slack = plan.one("aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration")
+    assert topic_arn("warning", "eu-central-1") in slack.inputs["snsTopicArns"]
     outputs = plan.one("webstack:index:Alerting").component_outputs
     assert outputs["topic_arns"] == {s: topic_arn(s) for s in ("critical", "warning", "info")}
-    assert outputs["edge_topic_arns"]["critical"] == topic_arn("critical", "us-east-1")
-    assert outputs["regional_topic_arns"]["eu-central-1"] == {
-        s: topic_arn(s, "eu-central-1") for s in ("critical", "warning", "info")}
+    assert outputs["regional_topic_arns"]["eu-central-1"] == {"warning": topic_arn("warning", "eu-central-1")}
     assert sorted(outputs["regional_topic_arns"]) == ["eu-central-1", "eu-west-1", "us-east-1"]
     assert "webstack-prod-db-replica-eu-central-1-lag" in outputs["alarm_names"]
-
-
-def test_a_dr_replica_in_the_edge_region_shares_the_edge_topics():
-    plan = run("dr-us-east-1", lambda: replace(prod_args(), database_cross_region_replica_identifier="db-use1",
-                                               database_cross_region_replica_region="us-east-1"))
-    assert len(plan.by_type("aws:sns/topic:Topic")) == 6  # the stack's and the edge copy
-    lag = alarm(plan, "db-replica-us-east-1-lag")
-    assert lag.inputs["region"] == "us-east-1"
-    assert lag.inputs["alarmActions"] == [topic_arn("warning", "us-east-1")]
 
 
 def test_the_dashboard_reads_the_dr_replica_lag_in_its_region():
@@ -476,6 +577,21 @@ def test_the_dashboard_reads_the_dr_replica_lag_in_its_region():
     assert lag["region"] == "eu-central-1"
     assert lag["metrics"] == [["AWS/RDS", "ReplicaLag", "DBInstanceIdentifier", "webstack-prod-db-eu-central-1"]]
     assert "eu-central-1" not in json.dumps(widgets["Replica lag (s)"])
+
+
+def test_storage_autoscaling_reaching_its_maximum_warns():
+    plan = prod()
+    rule = plan.one("aws:cloudwatch/eventRule:EventRule", "alerting-db-storage-autoscaling")
+    assert json.loads(rule.inputs["eventPattern"]) == {
+        "source": ["aws.rds"], "detail-type": ["RDS DB Instance Event"],
+        "resources": ["arn:aws:rds:eu-west-1:123456789012:db:webstack-prod-db"],
+        "detail": {"EventID": ["RDS-EVENT-0223", "RDS-EVENT-0224"]}}
+    target = plan.one("aws:cloudwatch/eventTarget:EventTarget", "alerting-db-storage-autoscaling-target")
+    assert target.inputs["arn"] == topic_arn("warning")
+    assert "1000 GiB" in target.inputs["inputTransformer"]["inputTemplate"]
+    # Without autoscaling (ceiling = allocation) there is nothing to watch.
+    fixed = run("fixed-storage", lambda: replace(prod_args(), database_max_allocated_storage_gb=100))
+    assert not [r for r in fixed.by_type("aws:cloudwatch/eventRule:EventRule") if "storage" in r.name]
 
 
 def test_nothing_watched_means_topics_only():
@@ -495,6 +611,7 @@ class StandInDatabase:
     replica_identifiers: Any
     max_connections: int = 500
     allocated_storage_gb: int = 50
+    primary_resource_id: Any = "db-STANDIN"
     cross_region_replica_identifier: Any = None
     cross_region_replica_region: Optional[str] = None
 
@@ -546,16 +663,16 @@ def test_components_passed_by_keyword_get_their_alarms():
 
     plan = run(
         "keywords", args,
-        database=StandInDatabase(out("db-1"), [out("db-1-replica-0")]),
+        database=StandInDatabase(out("db-1"), [out("db-1-replica-1")]),
         cache=StandInCache([out("rg-001"), out("rg-002")]),
         cdn=StandInCdn(out("E9"), out(CERT)),
         app=StandInApp("kubernetes", out("https://origin.example.com/api/health"), out("shop"), out("web"), 12),
         backups=StandInBackups(out("vault-1")),
     )
     assert alarm(plan, "db-connections").inputs["threshold"] == 450
-    assert alarm(plan, "db-replica-0-lag").inputs["dimensions"] == {"DBInstanceIdentifier": "db-1-replica-0"}
+    assert alarm(plan, "db-replica-1-lag").inputs["dimensions"] == {"DBInstanceIdentifier": "db-1-replica-1"}
     assert "alerting-db-freeable-memory" not in {r.name for r in plan}  # no instance class: no memory size
-    assert alarm(plan, "cache-1-replication-lag").inputs["dimensions"] == {"CacheClusterId": "rg-002"}
+    assert alarm(plan, "cache-002-replication-lag").inputs["dimensions"] == {"CacheClusterId": "rg-002"}
     assert alarm(plan, "cdn-5xx-rate").inputs["dimensions"]["DistributionId"] == "E9"
     assert alarm(plan, "certificate-expiry").inputs["dimensions"] == {"CertificateArn": CERT}
     assert plan.one("aws:route53/healthCheck:HealthCheck").inputs["fqdn"] == "origin.example.com"
@@ -585,7 +702,8 @@ def test_a_database_with_a_cross_region_replica_gets_its_lag_alarm_there():
                                         cross_region_replica_region="eu-central-1"))
     lag = alarm(plan, "db-replica-eu-central-1-lag")
     assert (lag.inputs["region"], lag.inputs["dimensions"]) == ("eu-central-1", {"DBInstanceIdentifier": "db-1-eu-central-1"})
-    assert lag.inputs["alarmActions"] == [topic_arn("warning", "eu-central-1")]
+    assert lag.inputs["alarmActions"] == []  # email only: relayed to the stack region's warning topic
+    assert plan.one("aws:cloudwatch/eventRule:EventRule", "alerting-eu-central-1-relay")
 
 
 def test_a_database_without_one_gets_no_dr_alarm_and_a_bad_region_is_refused():
@@ -634,8 +752,8 @@ def test_a_cache_exposing_members_as_one_output_needs_the_node_count():
     assert caught.value.field == "alerting.cache_node_count"
     plan = run("members-output", lambda: AlertingArgs(emails=["ops@example.com"], cache_node_count=3, region="eu-west-1"),
                cache=StandInCache(members))
-    assert alarm(plan, "cache-0-memory").inputs["dimensions"] == {"CacheClusterId": "rg-001"}
-    assert alarm(plan, "cache-2-memory").inputs["dimensions"] == {"CacheClusterId": "rg-003"}
+    assert alarm(plan, "cache-001-memory").inputs["dimensions"] == {"CacheClusterId": "rg-001"}
+    assert alarm(plan, "cache-003-memory").inputs["dimensions"] == {"CacheClusterId": "rg-003"}
 
 
 @pytest.mark.parametrize(

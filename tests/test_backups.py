@@ -15,6 +15,7 @@ from pulumi_webstack.backups import (
     bucket_name,
     data_bucket_policy,
     data_lifecycle_rules,
+    log_lifecycle_rules,
     log_bucket_policy,
 )
 from pulumi_webstack.errors import ArgsError
@@ -87,6 +88,12 @@ def test_lifecycle_transitions_then_expires_after_retention():
     assert cleanup["expiration"] == {"expired_object_delete_marker": True}
     plain, _ = data_lifecycle_rules(7, None, 3)
     assert "transitions" not in plain and "noncurrent_version_transitions" not in plain
+
+
+def test_every_lifecycle_rule_names_its_objects_with_an_explicit_empty_prefix():
+    # The AWS provider deprecates an empty `filter {}`: every rule says "all objects" explicitly.
+    for rule in (*data_lifecycle_rules(30, 7, 30), *log_lifecycle_rules(365)):
+        assert rule["filter"] == {"prefix": ""}, rule["id"]
 
 
 def test_the_bucket_policy_requires_tls_and_this_buckets_kms_key():

@@ -138,8 +138,21 @@ def test_snapshots_are_kept_and_a_final_one_is_taken_when_asked():
     group = plan_of(**PROD_LIKE).one(GROUP).inputs
     assert group["snapshotRetentionLimit"] == 7 and group["snapshotWindow"] == "01:00-02:00"
     assert group["maintenanceWindow"] == "sun:05:00-sun:06:00"
-    assert group["finalSnapshotIdentifier"] == "webstack-test-cache-final"
     assert "finalSnapshotIdentifier" not in plan_of().one(GROUP).inputs
+
+
+def test_every_incarnation_of_the_group_gets_its_own_final_snapshot_name():
+    # ElastiCache refuses a deletion whose final snapshot exists: "<id>-final" would fail the
+    # second deletion. The suffix is replaced with the group (keyed on what replaces it).
+    plan = plan_of(**PROD_LIKE)
+    group = plan.one(GROUP)
+    suffix = plan.one("random:index/randomString:RandomString", "cache-final-snapshot")
+    assert group.inputs["finalSnapshotIdentifier"] == f"webstack-test-cache-final-{suffix.state['result']}"
+    assert group.depends_on(suffix)
+    assert suffix.inputs["keepers"] == {
+        "replication_group_id": "webstack-test-cache", "engine": "redis", "port": "6379",
+        "kms_key_id": plan.one("aws:kms/key:Key").state["arn"],
+        "subnet_group_name": plan.one("aws:elasticache/subnetGroup:SubnetGroup").id, "region": "us-east-1"}
 
 
 def test_slow_and_engine_logs_are_delivered_to_encrypted_log_groups():

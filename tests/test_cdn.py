@@ -10,6 +10,7 @@ import pulumi_aws as aws
 import pytest
 
 from pulumi_webstack import cdn as c
+from pulumi_webstack import waf
 from pulumi_webstack.headers import SecurityHeaders
 from pulumi_webstack_cli.engine import Secret, synth
 from tests.helpers import assert_args_error, component_program
@@ -165,13 +166,37 @@ def test_the_domain_and_aliases_point_at_the_distribution(plan):
             "name": dist.state["domainName"], "zoneId": "Z2FDTNDATAQYW2", "evaluateTargetHealth": False}]
 
 
-def test_without_a_zone_the_validation_records_are_an_output_and_no_dns_is_written():
+def test_without_a_zone_the_first_deploy_finishes_on_the_default_domain():
+    # Nothing would create the validation records, so nothing may wait for them: no
+    # CertificateValidation, and the distribution must not reference the unissued certificate
+    # (CloudFront refuses it). It serves *.cloudfront.net until the domain is attached.
     plan = synth(program(prod_args(hosted_zone_id=None)))
     assert not plan.by_type(RECORD)
-    validation = plan.one("aws:acm/certificateValidation:CertificateValidation")
-    assert "validationRecordFqdns" not in validation.inputs
-    records = plan.one("webstack:index:Cdn").component_outputs["certificate_validation_records"]
+    assert not plan.by_type("aws:acm/certificateValidation:CertificateValidation")
+    cert = plan.one("aws:acm/certificate:Certificate")
+    dist = plan.one(DISTRIBUTION)
+    assert dist.inputs["viewerCertificate"] == {"cloudfrontDefaultCertificate": True, "minimumProtocolVersion": "TLSv1"}
+    assert dist.inputs.get("aliases", []) == []
+    assert cert.state["arn"] not in json.dumps(dist.inputs, default=str)
+    outputs = plan.one("webstack:index:Cdn").component_outputs
+    records = outputs["certificate_validation_records"]
     assert len(records) == 2 and {r["type"] for r in records} == {"CNAME"}
+    assert outputs["custom_domain_attached"] is False
+    assert outputs["url"] == "https://" + dist.state["domainName"]
+    assert outputs["certificate_arn"] == cert.state["arn"]  # what the validation records are for
+
+
+def test_once_the_records_exist_the_next_deploy_attaches_the_domain():
+    plan = synth(program(prod_args(hosted_zone_id=None, certificate_validated=True)))
+    assert not plan.by_type(RECORD)
+    validation = plan.one("aws:acm/certificateValidation:CertificateValidation")
+    assert "validationRecordFqdns" not in validation.inputs  # waits for the records the user created
+    dist = plan.one(DISTRIBUTION)
+    assert dist.inputs["aliases"] == ["shop.example.com", "www.shop.example.com"]
+    assert dist.inputs["viewerCertificate"]["acmCertificateArn"] == validation.state["certificateArn"]
+    assert dist.inputs["viewerCertificate"]["minimumProtocolVersion"] == "TLSv1.2_2021"
+    outputs = plan.one("webstack:index:Cdn").component_outputs
+    assert outputs["custom_domain_attached"] is True and outputs["url"] == "https://shop.example.com"
 
 
 def test_a_given_certificate_is_used_as_is(lean):
@@ -189,7 +214,7 @@ def test_the_headers_policy_sends_every_security_header_and_overrides_the_origin
     assert shc["strictTransportSecurity"] == {
         "accessControlMaxAgeSec": 63072000, "includeSubdomains": True, "preload": True, "override": True}
     assert "frame-ancestors 'none'" in shc["contentSecurityPolicy"]["contentSecurityPolicy"]
-    assert shc["contentSecurityPolicy"]["override"] is True
+    assert shc["contentSecurityPolicy"]["override"] is False  # the app owns the CSP: CloudFront only fills in
     assert shc["contentTypeOptions"] == {"override": True}
     assert shc["frameOptions"] == {"frameOption": "DENY", "override": True}
     assert shc["referrerPolicy"] == {"referrerPolicy": "strict-origin-when-cross-origin", "override": True}
@@ -313,7 +338,8 @@ def test_the_web_acl_is_cloudfront_scoped_with_managed_rules_and_the_api_rate_li
     assert (match["positionalConstraint"], match["searchString"]) == ("STARTS_WITH", "/api/")
     assert match["fieldToMatch"] == {"uriPath": {}}
     for group in ("AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet"):
-        assert rules[group]["statement"]["managedRuleGroupStatement"] == {"vendorName": "AWS", "name": group}
+        statement = rules[group]["statement"]["managedRuleGroupStatement"]
+        assert (statement["vendorName"], statement["name"]) == ("AWS", group)
         assert rules[group]["overrideAction"] == {"none": {}}
     assert len({r["priority"] for r in acl.inputs["rules"]}) == 4
     assert all(r["visibilityConfig"]["cloudwatchMetricsEnabled"] for r in acl.inputs["rules"])
@@ -325,6 +351,64 @@ def test_several_api_prefixes_are_matched_with_an_or_statement():
     plan = synth(program(prod_args(api_paths=["/api/*", "/graphql*"], hosted_zone_id=None, aliases=[])))
     scope = plan.one(WEB_ACL).inputs["rules"][0]["statement"]["rateBasedStatement"]["scopeDownStatement"]
     assert [s["byteMatchStatement"]["searchString"] for s in scope["orStatement"]["statements"]] == ["/api/", "/graphql"]
+
+
+def test_the_core_rule_set_counts_oversized_bodies_instead_of_blocking_them(plan):
+    # SizeRestrictions_BODY blocks every body over 8 KB: uploads, large JSON, server actions.
+    rules = {r["name"]: r for r in plan.one(WEB_ACL).inputs["rules"]}
+    crs = rules["AWSManagedRulesCommonRuleSet"]["statement"]["managedRuleGroupStatement"]
+    assert crs["ruleActionOverrides"] == [{"name": "SizeRestrictions_BODY", "actionToUse": {"count": {}}}]
+    others = [r for name, r in rules.items() if name != "AWSManagedRulesCommonRuleSet" and "statement" in r]
+    assert not [r for r in others if "ruleActionOverrides" in (r["statement"].get("managedRuleGroupStatement") or {})]
+    strict = synth(program(prod_args(waf_count_rules=[], hosted_zone_id=None, aliases=[])))
+    rules = {r["name"]: r for r in strict.one(WEB_ACL).inputs["rules"]}
+    assert "ruleActionOverrides" not in rules["AWSManagedRulesCommonRuleSet"]["statement"]["managedRuleGroupStatement"]
+
+
+def test_the_common_rule_set_names_are_the_documented_22():
+    assert len(set(waf.COMMON_RULE_SET_RULES)) == 22
+    assert set(waf.DEFAULT_COUNT_RULES) <= set(waf.COMMON_RULE_SET_RULES)
+
+
+def test_the_web_acl_logs_to_its_own_encrypted_group_with_credentials_redacted(plan):
+    acl = plan.one(WEB_ACL)
+    group = plan.one("aws:cloudwatch/logGroup:LogGroup")
+    assert group.inputs["name"] == "aws-waf-logs-webstack-test-cdn"
+    assert group.inputs["retentionInDays"] == 365
+    key = plan.one("aws:kms/key:Key")
+    assert group.inputs["kmsKeyId"] == key.state["arn"]
+    statement = {s["Sid"]: s for s in json.loads(key.inputs["policy"])["Statement"]}["CloudWatchLogsEncryptsWafLogs"]
+    assert statement["Principal"] == {"Service": "logs.us-east-1.amazonaws.com"}
+    assert statement["Condition"]["ArnLike"] == {"kms:EncryptionContext:aws:logs:arn":
+                                                 "arn:aws:logs:us-east-1:123456789012:log-group:"
+                                                 "aws-waf-logs-webstack-test-cdn"}
+    logging = plan.one("aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration")
+    assert logging.inputs["resourceArn"] == acl.state["arn"]
+    assert logging.inputs["logDestinationConfigs"] == [group.state["arn"]]
+    assert logging.inputs["redactedFields"] == [{"singleHeader": {"name": "authorization"}},
+                                                {"singleHeader": {"name": "cookie"}}]
+    policy = plan.one("aws:cloudwatch/logResourcePolicy:LogResourcePolicy")
+    assert policy.inputs["policyName"] == "webstack-test-cdn-waf-logs"
+    (grant,) = json.loads(policy.inputs["policyDocument"])["Statement"]
+    assert grant["Principal"] == {"Service": "delivery.logs.amazonaws.com"}
+    assert grant["Resource"] == group.state["arn"] + ":*"
+    assert grant["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"},
+                                  "ArnLike": {"aws:SourceArn": "arn:aws:logs:us-east-1:123456789012:*"}}
+    # WAF checks the delivery permissions when logging is switched on: the policy comes first.
+    assert logging.depends_on(policy)
+
+
+def test_waf_logging_can_be_off_and_needs_no_log_bucket():
+    plan = synth(program(prod_args(waf_logging=False, hosted_zone_id=None, aliases=[])))
+    assert not plan.by_type("aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration")
+    assert not plan.by_type("aws:cloudwatch/logGroup:LogGroup")
+    only_waf = synth(program(prod_args(access_logs=False, hosted_zone_id=None, aliases=[])))
+    assert not only_waf.by_type("aws:s3/bucket:Bucket")
+    key = only_waf.one("aws:kms/key:Key")
+    assert {s["Sid"] for s in json.loads(key.inputs["policy"])["Statement"]} == {
+        "AccountAdministers", "CloudWatchLogsEncryptsWafLogs"}
+    assert only_waf.one("webstack:index:Cdn").component_outputs["waf_log_group_name"] == (
+        "aws-waf-logs-webstack-test-cdn")
 
 
 def test_without_waf_there_is_no_web_acl(lean):
@@ -366,7 +450,8 @@ def test_the_log_bucket_is_private_encrypted_tls_only_and_expires_logs(plan):
     assert write["Condition"]["ArnLike"]["aws:SourceArn"] == "arn:aws:logs:us-east-1:123456789012:delivery-source:*"
     assert {s["Effect"] for s in policy["Statement"] if s["Sid"] != "DenyInsecureTransport"} == {"Allow"}
     key_policy = json.loads(key.inputs["policy"])
-    assert {s["Sid"] for s in key_policy["Statement"]} == {"AccountAdministers", "LogDeliveryEncrypts"}
+    assert {s["Sid"] for s in key_policy["Statement"]} == {"AccountAdministers", "LogDeliveryEncrypts",
+                                                           "CloudWatchLogsEncryptsWafLogs"}
 
 
 def test_access_logs_are_delivered_v2_from_the_distribution_to_the_bucket(plan):
@@ -442,7 +527,13 @@ def test_comments_fit_cloudfronts_128_characters():
         ({"waf": False}, "cdn.api_rate_limit_per_minute", "needs waf=True"),
         ({"api_rate_limit_per_minute": 5}, "cdn.api_rate_limit_per_minute", "between 10 and"),
         ({"api_paths": ["/v*/api/*"]}, "cdn.api_paths", "only at the end"),
-        ({"log_retention_days": 0}, "cdn.log_retention_days", "between 1 and 3650"),
+        ({"log_retention_days": 0}, "cdn.log_retention_days", "must be a CloudWatch Logs retention"),
+        ({"log_retention_days": 100}, "cdn.log_retention_days", "must be a CloudWatch Logs retention"),
+        ({"waf_count_rules": ["SizeRestrictions_Body"]}, "cdn.waf_count_rules", "must name a rule of"),
+        ({"certificate_validated": True}, "cdn.certificate_validated", "only applies to a requested certificate"),
+        ({"certificate_validated": True, "hosted_zone_id": None, "certificate_arn": CERT},
+         "cdn.certificate_validated", "only applies"),
+        ({"waf_count_rules": ["SizeRestrictions_BODY"] * 2}, "cdn.waf_count_rules", "must not repeat"),
         ({"origin_shield_region": "Ireland"}, "cdn.origin_shield_region", "AWS region"),
         ({"origin_read_timeout_seconds": 0}, "cdn.origin_read_timeout_seconds", "between 1 and 180"),
         ({"headers": {"content_security_policy": ""}}, "cdn.headers", "SecurityHeaders"),

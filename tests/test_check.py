@@ -23,6 +23,7 @@ import pytest
 import pulumi_webstack_cli.engine
 import pulumi_webstack_cli.main
 from pulumi_webstack_cli.check import CheckReport, check_plan
+from pulumi_webstack_policies.pack import POLICIES
 from pulumi_webstack_cli.main import main
 from pulumi_webstack_cli.engine import Plan, Secret, load_stack_config, synth
 from tests.conftest import cached_plan
@@ -188,15 +189,15 @@ def test_prod_on_ecs_passes_with_no_advisory_either():
 
 def test_prod_plan_is_checked_with_hardening_mandatory():
     report = check_plan(_plan("prod"), "prod")
-    assert report.policies == 28 and report.resources == len(_plan("prod"))
+    assert report.policies == len(POLICIES) and report.resources == len(_plan("prod"))
     weakened = _edit(_plan("prod"), "aws:rds/instance:Instance", "deletionProtection", False)
     found = [v for v in check_plan(weakened, "prod").mandatory if v.policy == "database-deletion-protection"]
     assert found and "set deletion_protection=True" in found[0].message
 
 
-def _edit(plan: Plan, type_: str, path: str, value) -> Plan:
-    """A copy of ``plan`` whose first resource of ``type_`` has ``path`` set in inputs and state."""
-    targets = plan.by_type(type_)
+def _edit(plan: Plan, type_: str, path: str, value, name: str | None = None) -> Plan:
+    """A copy of ``plan`` whose first resource of ``type_`` (named ``name``) has ``path`` set in inputs and state."""
+    targets = [r for r in plan.by_type(type_) if name in (None, r.name)]
     assert targets, f"no {type_} in the plan"
     target = targets[0]
     edited = dataclasses.replace(target, inputs=variant(target.inputs, path, value),
@@ -215,13 +216,28 @@ def _edit(plan: Plan, type_: str, path: str, value) -> Plan:
          "cloudfront-security-headers", "lacks includeSubdomains=True"),
         ("aws:elasticache/replicationGroup:ReplicationGroup", "transitEncryptionMode", "preferred",
          "elasticache-transit-encryption", "transitEncryptionMode is 'preferred'"),
+        # The issue's weak prod CSP passed the pack before content-security-policy-strength.
+        ("aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy",
+         "securityHeadersConfig.contentSecurityPolicy.contentSecurityPolicy",
+         "default-src *; script-src * 'unsafe-inline' 'unsafe-eval'", "content-security-policy-strength",
+         "script-src allows *"),
+        ("kubernetes:apps/v1:Deployment", "spec.template.spec.containers.0.image",
+         "ghcr.io/example/webstack-app@sha256:" + "0" * 64, "workload-placeholder-image", "is the placeholder"),
     ],
 )
 def test_prod_with_one_weakened_setting_fails(type_, path, value, policy, expected):
-    report = check_plan(_edit(_plan("prod"), type_, path, value), "prod")
+    plan = _plan("prod-kubernetes" if type_.startswith("kubernetes:") else "prod")
+    report = check_plan(_edit(plan, type_, path, value), "prod")
     found = [v for v in report.mandatory if v.policy == policy]
     assert found and expected in found[0].message
     assert found[0].resource_type == type_ and found[0].resource_name in found[0].message
+
+
+def test_prod_data_given_to_preview_deployments_fails():
+    edited = _edit(_plan("prod"), "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable", "targets",
+                   ["production", "preview"], name="app-env-database-host")
+    found = [v for v in check_plan(edited, "prod").mandatory if v.policy == "vercel-preview-data-access"]
+    assert len(found) == 1 and "key DATABASE_HOST (data-tier access) reaches preview" in found[0].message
 
 
 # ---------------------------------------------------------------------------------- CLI
@@ -255,7 +271,7 @@ def test_cli_json_report_is_stable(monkeypatch, capsys):
     data = json.loads(capsys.readouterr().out)
     assert data["schemaVersion"] == 1 and data["stack"] == "prod" and data["policyPack"] == "webstack-security"
     assert data["passed"] is False and data["summary"] == {"mandatory": 1, "advisory": 0, "unverified": 0}
-    assert (data["policyConfig"], data["policies"], data["resources"]) == ("policies/config/prod.json", 28, len(weak))
+    assert (data["policyConfig"], data["policies"], data["resources"]) == ("policies/config/prod.json", len(POLICIES), len(weak))
     assert data["unverified"] == [] and data["placeholders"] == weak.placeholders != []
     [v] = data["violations"]
     proxy = weak.by_type("aws:rds/proxy:Proxy")[0]
@@ -313,7 +329,7 @@ def test_sarif_is_what_github_code_scanning_reads(monkeypatch, capsys, tmp_path)
     [run] = sarif["runs"]
     assert run["tool"]["driver"]["name"] == "webstack check"
     rules = run["tool"]["driver"]["rules"]
-    assert len(rules) == 25 and len({r["id"] for r in rules}) == 25
+    assert len(rules) == len(POLICIES) and len({r["id"] for r in rules}) == len(POLICIES)
     rule = next(r for r in rules if r["id"] == "rds-proxy-require-tls")
     assert rule["properties"]["security-severity"] == "8.0" and "security" in rule["properties"]["tags"]
     assert rule["help"]["text"] and rule["shortDescription"]["text"]

@@ -569,10 +569,26 @@ def schema_doc() -> dict:
 @pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
 def test_shipped_stack_files_plan_and_set_only_what_differs(stack):
     doc = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())
-    assert len(yaml.safe_dump(doc).splitlines()) <= 25
+    assert len(yaml.safe_dump(doc).splitlines()) <= 32
     for key, value in doc["config"].items():
         if key.startswith("webstack:") and isinstance(value, dict) and "secure" not in value:
             section = key.split(":")[1]
             for name, setting in value.items():
                 if section in presets_for(stack) and name in presets_for(stack)[section]:
                     assert setting != presets_for(stack)[section][name], f"{key}.{name} repeats the preset"
+
+
+def test_the_removed_chat_webhook_says_what_replaces_it():
+    # An SNS HTTPS subscription to a Slack/Teams incoming webhook never confirms: chat is AWS Chatbot.
+    found = problems("dev", {**BASE, "webstack:chatWebhookUrl": "https://hooks.slack.com/services/T/B/X"})
+    (line,) = [p for p in found if p.startswith("webstack:chatWebhookUrl")]
+    assert "AWS Chatbot" in line and "slackTeamId" in line and "pulumi config rm" in line
+    assert "hooks.slack.com" not in line  # the (secret) value is never echoed
+
+
+def test_the_free_storage_alarm_must_stay_below_the_autoscaling_trigger():
+    # dev: 20 GiB growing to 50: at 10 % free storage autoscaling acts, and must not page.
+    alerting = {"emails": ["ops@example.com"], "thresholds": {"dbFreeStoragePercent": 10}}
+    line = only_problem("dev", config(alerting=alerting))
+    assert line.startswith("webstack:alerting.thresholds.dbFreeStoragePercent = 10") and "must be below 10" in line
+    parse("dev", config(alerting=alerting, database={"allocatedStorageGb": 50, "maxAllocatedStorageGb": 50}))

@@ -17,6 +17,12 @@ INSTANCE = "aws:rds/instance:Instance"
 GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
 
 
+def final_snapshot(plan, component: str) -> str:
+    """``webstack-prod-<component>-final-<suffix>``: a new suffix per incarnation (no name reuse)."""
+    suffix = plan.one("random:index/randomString:RandomString", f"{component}-final-snapshot").state["result"]
+    return f"webstack-prod-{component}-final-{suffix}"
+
+
 def in_region_replicas(plan: Plan):
     return [r for r in plan.by_type(INSTANCE) if "replicateSourceDb" in r.inputs and "region" not in r.inputs]
 
@@ -80,7 +86,7 @@ def test_prod_primary_is_multi_az_encrypted_protected_and_kept():
     assert i["storageEncrypted"] is True and i["kmsKeyId"] == key.state["arn"]
     assert i["instanceClass"] == "db.r7g.large"
     assert i["backupRetentionPeriod"] == 30 and i["deletionProtection"] is True
-    assert i["skipFinalSnapshot"] is False and i["finalSnapshotIdentifier"] == "webstack-prod-database-final"
+    assert i["skipFinalSnapshot"] is False and i["finalSnapshotIdentifier"] == final_snapshot(plan, "database")
     assert i["performanceInsightsRetentionPeriod"] == 31 and i["monitoringInterval"] == 15
     assert i["applyImmediately"] is False
     assert primary.protect and primary.retain_on_delete and key.protect
@@ -143,7 +149,7 @@ def test_prod_cache_fails_over_across_zones_with_tls_snapshots_and_protection():
     assert i["automaticFailoverEnabled"] is True and i["multiAzEnabled"] is True
     assert i["transitEncryptionEnabled"] is True and i["transitEncryptionMode"] == "required"
     assert i["atRestEncryptionEnabled"] is True and isinstance(i["authToken"], Secret)
-    assert i["snapshotRetentionLimit"] == 7 and i["finalSnapshotIdentifier"] == "webstack-prod-cache-final"
+    assert i["snapshotRetentionLimit"] == 7 and i["finalSnapshotIdentifier"] == final_snapshot(plan, "cache")
     assert i["applyImmediately"] is False and i["nodeType"] == "cache.r7g.large"
     assert group.protect and group.retain_on_delete
 

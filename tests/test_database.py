@@ -5,6 +5,7 @@ protect flags and every Args error."""
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 
 import pulumi
@@ -23,7 +24,7 @@ from pulumi_webstack.database import (
     replica_zone,
 )
 from pulumi_webstack.errors import ArgsError
-from pulumi_webstack_cli.engine import Plan, Secret, synth
+from pulumi_webstack_cli.engine import ACCOUNT_ID, Plan, Secret, synth
 from tests.helpers import assert_args_error
 
 INSTANCE = "aws:rds/instance:Instance"
@@ -265,6 +266,9 @@ def test_enhanced_monitoring_role_is_attached_before_instances_use_it():
     role = plan.one("aws:iam/role:Role", "db-monitoring")
     trust = json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]
     assert trust["Principal"] == {"Service": "monitoring.rds.amazonaws.com"}
+    # Confused deputy: only this account's DB instances (any region: the DR replica uses it too).
+    assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT_ID},
+                                  "ArnLike": {"aws:SourceArn": f"arn:aws:rds:*:{ACCOUNT_ID}:db:*"}}
     attachment = plan.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
     assert attachment.inputs["policyArn"] == "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
     assert attachment.inputs["role"] == role.id
@@ -501,11 +505,39 @@ def test_protected_data_is_protected_retained_and_snapshotted():
         assert res.protect and res.retain_on_delete, res.name
     primary = plan.one(INSTANCE, "db-primary").inputs
     assert primary["deletionProtection"] is True and primary["skipFinalSnapshot"] is False
-    assert primary["finalSnapshotIdentifier"] == "webstack-test-db-final"
+    assert primary["finalSnapshotIdentifier"] == final_snapshot_name(plan, "db-final-snapshot", "webstack-test-db")
     assert primary["deleteAutomatedBackups"] is False
     assert plan.one("aws:kms/key:Key", "db-key").inputs["deletionWindowInDays"] == 30
     # Only stateful resources are protected; the rest can be replaced freely.
     assert not [r for r in plan if r.protect and r not in stateful]
+
+
+def final_snapshot_name(plan: Plan, random_name: str, identifier: str) -> str:
+    """``<identifier>-final-<suffix>`` of the RandomString ``random_name`` (unique per incarnation)."""
+    suffix = plan.one("random:index/randomString:RandomString", random_name)
+    return f"{identifier}-final-{suffix.state['result']}"
+
+
+def test_every_incarnation_of_the_primary_gets_its_own_final_snapshot_name():
+    # RDS refuses a deletion whose final snapshot name exists: a fixed "<id>-final" makes the
+    # second deletion (a replacement, or destroy and re-create) fail. The suffix is a random
+    # string replaced together with the instance: keyed on what replaces an RDS instance.
+    plan = plan_of(**PROD_LIKE)
+    primary = plan.one(INSTANCE, "db-primary")
+    suffix = plan.one("random:index/randomString:RandomString", "db-final-snapshot")
+    name = primary.inputs["finalSnapshotIdentifier"]
+    assert name != "webstack-test-db-final" and name.startswith("webstack-test-db-final-")
+    assert re.fullmatch(r"[a-z][a-z0-9-]*[a-z0-9]", name) and "--" not in name and len(name) <= 255
+    assert (suffix.inputs["length"], suffix.inputs["special"], suffix.inputs["upper"]) == (8, False, False)
+    assert primary.depends_on(suffix) and suffix.parent == component(plan).urn
+    key = plan.one("aws:kms/key:Key", "db-key")
+    assert suffix.inputs["keepers"] == {
+        "identifier": "webstack-test-db", "engine": "postgres", "db_name": "app", "username": "webstack_admin",
+        "kms_key_id": key.state["arn"], "storage_encrypted": "true", "region": "us-east-1"}
+    # A Single-AZ primary is pinned to a zone, and moving it replaces it: the zone is a keeper too.
+    single = plan_of(replicas=1)
+    assert single.one("random:index/randomString:RandomString", "db-final-snapshot").inputs["keepers"][
+        "availability_zone"] == single.one(INSTANCE, "db-primary").inputs["availabilityZone"]
 
 
 def test_unprotected_data_can_be_deleted_without_a_snapshot():
@@ -514,6 +546,7 @@ def test_unprotected_data_can_be_deleted_without_a_snapshot():
     assert not primary.protect and not primary.retain_on_delete
     assert primary.inputs["deletionProtection"] is False and primary.inputs["skipFinalSnapshot"] is True
     assert "finalSnapshotIdentifier" not in primary.inputs
+    assert not plan.by_type("random:index/randomString:RandomString")
     assert primary.inputs["deleteAutomatedBackups"] is True
 
 

@@ -212,7 +212,7 @@ def test_the_alerting_page_lists_the_prod_alarm_catalogue():
 
     table = block(page("Alerting"), "alarms")
     keys = re.findall(r"^\| `([a-z0-9-]+)` \|", table, re.M)
-    assert keys[0] == "service-down" and "backup-stale" in keys and "cache-1-replication-lag" in keys
+    assert keys[0] == "service-down" and "backup-stale" in keys and "cache-002-replication-lag" in keys
     assert row_of(table, "`service-down` |").startswith("| `service-down` | critical | AWS/Route53 `HealthCheckStatus`")
     limit = 0.9 * max_connections_for("db.r7g.large")  # prod: 90 % of the class's max_connections
     assert f"| > {limit:g} connections |" in row_of(table, "`db-connections` |")

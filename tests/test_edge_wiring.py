@@ -18,7 +18,7 @@ PLATFORMS = {"vercel": None, "kubernetes": KUBERNETES}
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
 HEADERS_POLICY = "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy"
 DOMAINS = {"dev": "dev.shop.example.com", "staging": "staging.shop.example.com", "prod": "shop.example.com"}
-EDGE_POLICIES = ("cloudfront-", "vercel-", "kubernetes-")
+EDGE_POLICIES = ("cloudfront-", "vercel-", "kubernetes-", "content-security-policy-")
 
 
 @pytest.fixture(params=[(s, p) for s in ("dev", "staging", "prod") for p in PLATFORMS], ids=lambda sp: "-".join(sp))
@@ -40,10 +40,16 @@ def test_every_cache_behavior_of_every_distribution_carries_the_headers_policy_a
     assert distributions
     policies = {p.id for p in plan.by_type(HEADERS_POLICY)}
     for dist in distributions:
-        assert dist.inputs["viewerCertificate"]["minimumProtocolVersion"] in ("TLSv1.2_2021", "TLSv1.2_2025",
-                                                                              "TLSv1.3_2025")
-        assert dist.inputs["viewerCertificate"]["sslSupportMethod"] == "sni-only"
-        assert dist.inputs["viewerCertificate"]["acmCertificateArn"].startswith("arn:aws:acm:us-east-1:")
+        if stack == "dev":  # no zone, records not confirmed: the first-deploy state (README)
+            assert dist.inputs["viewerCertificate"] == {"cloudfrontDefaultCertificate": True,
+                                                        "minimumProtocolVersion": "TLSv1"}
+            assert not dist.inputs.get("aliases")
+        else:
+            assert dist.inputs["viewerCertificate"]["minimumProtocolVersion"] in ("TLSv1.2_2021", "TLSv1.2_2025",
+                                                                                  "TLSv1.3_2025")
+            assert dist.inputs["viewerCertificate"]["sslSupportMethod"] == "sni-only"
+            assert dist.inputs["viewerCertificate"]["acmCertificateArn"].startswith("arn:aws:acm:us-east-1:")
+            assert dist.inputs["aliases"] == [DOMAINS[stack]]
         for behavior in behaviors(dist):
             assert behavior["responseHeadersPolicyId"] in policies
             assert behavior["viewerProtocolPolicy"] == "redirect-to-https"
@@ -64,9 +70,50 @@ def test_the_policy_pack_finds_nothing_wrong_on_the_edge(edge):
     stack, _, plan = edge
     report = check_plan(plan)
     found = [(v.policy, v.level) for v in report.violations if v.policy.startswith(EDGE_POLICIES)]
-    # dev runs without WAF by design (tier table); the pack flags that as advisory only.
-    assert found == ([("cloudfront-waf", "advisory")] if stack == "dev" else [])
+    # dev runs without WAF by design (tier table), and its stack file is in the first-deploy
+    # state (no zone, certificate not confirmed): the pack flags both as advisory only.
+    assert found == ([("cloudfront-custom-domain", "advisory"), ("cloudfront-waf", "advisory")]
+                     if stack == "dev" else [])
     assert not [v for v in report.unverified if v.policy.startswith(EDGE_POLICIES)]
+
+
+CDN_OWNED_CSP = ("default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'self'; "
+                 "frame-ancestors 'none'")
+
+
+def origin_csp(plan) -> list[str]:
+    """The CSP values the origin-side layers send (Vercel route, Ingress headers ConfigMap)."""
+    out = []
+    for route in plan.by_type("vercel:index/projectRoute:ProjectRoute"):
+        out += [v for k, v in route.inputs["route"]["headers"].items() if k == "Content-Security-Policy"]
+    for cm in plan.by_type("kubernetes:core/v1:ConfigMap"):
+        out += [v for k, v in (cm.inputs.get("data") or {}).items() if k == "Content-Security-Policy"]
+    return out
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_the_csp_owner_decides_which_layers_send_the_csp(platform):
+    # app (default): the app's nonce-based CSP wins; CloudFront only fills in, the origin layers send none.
+    plan = cached_plan("prod", PLATFORMS[platform])
+    csp = plan.one(HEADERS_POLICY).inputs["securityHeadersConfig"]["contentSecurityPolicy"]
+    assert csp["override"] is False and "'unsafe-inline'" in csp["contentSecurityPolicy"]
+    assert origin_csp(plan) == []
+    # cdn: one static policy, sent by every layer, and CloudFront overrides the app's.
+    headers = {"webstack:cdn": {"certificateValidated": True,
+                                "headers": {"cspOwner": "cdn", "contentSecurityPolicy": CDN_OWNED_CSP}}}
+    plan = cached_plan("prod", {**(PLATFORMS[platform] or {}), **headers})
+    csp = plan.one(HEADERS_POLICY).inputs["securityHeadersConfig"]["contentSecurityPolicy"]
+    assert csp == {"contentSecurityPolicy": CDN_OWNED_CSP, "override": True}
+    assert origin_csp(plan) == [CDN_OWNED_CSP]
+    assert not [v for v in check_plan(plan).violations if v.policy.startswith(EDGE_POLICIES)]
+
+
+def test_a_weak_cdn_owned_csp_fails_the_prod_check():
+    weak = {"webstack:cdn": {"certificateValidated": True, "headers": {"cspOwner": "cdn", "contentSecurityPolicy":
+                                "default-src *; script-src * 'unsafe-inline' 'unsafe-eval'"}}}
+    report = check_plan(cached_plan("prod", weak))
+    found = {(v.policy, v.level) for v in report.violations}
+    assert ("content-security-policy-strength", "mandatory") in found
 
 
 def test_cdn_resources_live_in_us_east_1(edge):
@@ -91,7 +138,7 @@ def test_the_cdn_fetches_from_the_app_tiers_origin_with_its_secret_header(edge):
     assert header["name"] == "X-Origin-Verify"
     assert isinstance(header["value"], Secret)
     assert header["value"].value == secret.state["result"].value
-    assert plan.one(DISTRIBUTION).inputs["aliases"] == [DOMAINS[stack]]
+    assert plan.one(DISTRIBUTION).inputs.get("aliases", []) == ([] if stack == "dev" else [DOMAINS[stack]])
 
 
 def test_the_vercel_project_serves_the_origin_host_and_enforces_the_origin_secret():
@@ -105,7 +152,8 @@ def test_the_vercel_project_serves_the_origin_host_and_enforces_the_origin_secre
 
 
 def test_the_viewer_security_policy_is_configurable_but_never_below_tls_1_2():
-    plan = cached_plan("staging", {"webstack:cdn": {"minimumProtocolVersion": "TLSv1.3_2025"}})
+    plan = cached_plan("staging", {"webstack:cdn": {"certificateValidated": True,
+                                                    "minimumProtocolVersion": "TLSv1.3_2025"}})
     assert plan.one(DISTRIBUTION).inputs["viewerCertificate"]["minimumProtocolVersion"] == "TLSv1.3_2025"
     assert any('webstack:cdn.minimumProtocolVersion = "TLSv1": must be one of' in p
                for p in problems("prod", {"cdn": {"minimumProtocolVersion": "TLSv1"}}))
@@ -270,7 +318,10 @@ def test_stack_outputs_name_the_edge_and_never_a_secret(edge):
     out = plan.outputs
     assert out["appPlatform"] == platform
     assert out["cdnDistributionId"] == plan.one(DISTRIBUTION).id
-    assert out["cdnUrl"] == f"https://{DOMAINS[stack]}"
+    dist = plan.one(DISTRIBUTION)
+    attached = stack != "dev"  # dev's stack file is in the first-deploy state
+    assert out["cdnUrl"] == (f"https://{DOMAINS[stack]}" if attached else f"https://{dist.state['domainName']}")
+    assert out["cdnCustomDomainAttached"] is attached
     assert out["appHealthUrl"] == f"https://origin.{DOMAINS[stack]}/api/health"
     assert ("cdnWebAclArn" in out) is (stack != "dev")
     secret = plan.one("random:index/randomPassword:RandomPassword", "app-origin-secret").state["result"].value
@@ -326,7 +377,7 @@ CANARY_IMAGE = "ghcr.io/x/y@sha256:" + "e" * 64
         ({"cdn": {"hostedZoneId": "example.com"}}, 'webstack:cdn.hostedZoneId = "example.com": must be a Route 53 hosted zone id'),
         ({"cdn": {"certificateArn": "arn:aws:acm:eu-west-1:123456789012:certificate/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"}},
          "webstack:cdn.certificateArn"),
-        ({"cdn": {"logRetentionDays": 0}}, "webstack:cdn.logRetentionDays = 0: must be between 1 and 3650"),
+        ({"cdn": {"logRetentionDays": 0}}, "webstack:cdn.logRetentionDays = 0: must be a CloudWatch Logs retention"),
         ({"app": {"vercel": {"projectName": "shop", "teamId": "My Team"}}}, 'webstack:app.vercel.teamId = "My Team"'),
         ({"app": {"vercel": {"projectName": "shop", "rollingReleaseAdvancement": "timed"}}},
          "webstack:app.vercel.rollingReleaseAdvancement"),
@@ -346,3 +397,31 @@ def test_component_validation_surfaces_through_the_stack_program():
     assert any(p.startswith("webstack:cdn.headers.contentSecurityPolicy = ") and "is not a CSP directive name" in p
                for p in found), found
 
+
+
+# ------------------------------------------------------------------------ first deploy (item 2)
+
+
+def test_a_first_prod_deploy_without_a_zone_finishes_and_is_not_blocked_by_the_pack():
+    # No hostedZoneId and certificateValidated not set: nothing creates the validation records,
+    # so nothing may wait for them, and CloudFront must not get the unissued certificate.
+    plan = cached_plan("prod", {"webstack:cdn": {}})
+    assert not plan.by_type("aws:acm/certificateValidation:CertificateValidation")
+    dist = plan.one(DISTRIBUTION)
+    assert dist.inputs["viewerCertificate"].get("cloudfrontDefaultCertificate") is True
+    assert plan.outputs["cdnCustomDomainAttached"] is False
+    assert len(plan.outputs["cdnCertificateValidationRecords"]) == 1  # what the user creates
+    # The service-down check follows the distribution's own name meanwhile (the domain does
+    # not point at it yet), so it does not page for the pending domain.
+    health = plan.one("aws:route53/healthCheck:HealthCheck", "alerting-health")
+    assert health.inputs["fqdn"] == dist.state["domainName"]
+    report = check_plan(plan)
+    assert report.mandatory == []
+    assert [(v.policy, v.level) for v in report.violations] == [("cloudfront-custom-domain", "advisory")]
+
+
+def test_the_second_deploy_attaches_the_domain_and_the_health_check_follows():
+    plan = cached_plan("prod")  # the stack file sets certificateValidated: the records exist
+    assert plan.one("aws:acm/certificateValidation:CertificateValidation")
+    assert plan.one(DISTRIBUTION).inputs["aliases"] == ["shop.example.com"]
+    assert plan.one("aws:route53/healthCheck:HealthCheck", "alerting-health").inputs["fqdn"] == "shop.example.com"

@@ -115,7 +115,7 @@ def test_secure_config_values_become_placeholders():
 
 def test_secret_config_reaches_the_program_as_a_secret():
     plan = cached_plan("prod")
-    assert plan.placeholders == ["webstack:chatWebhookUrl", "webstack:pagerWebhookUrl"]
+    assert plan.placeholders == ["webstack:pagerWebhookUrl"]
     webhooks = [r for r in plan.by_type("aws:sns/topicSubscription:TopicSubscription") if r.inputs["protocol"] == "https"]
     assert webhooks
     for subscription in webhooks:

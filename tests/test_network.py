@@ -11,9 +11,9 @@ import pulumi_aws as aws
 import pytest
 
 from pulumi_webstack.errors import ArgsError
-from pulumi_webstack.network import Network, NetworkArgs, public_subnet_cidrs, subnet_cidrs
+from pulumi_webstack.network import Network, NetworkArgs, flow_log_group_name, public_subnet_cidrs, subnet_cidrs
 from infra.presets import Tier, presets_for
-from pulumi_webstack_cli.engine import Plan, synth
+from pulumi_webstack_cli.engine import ACCOUNT_ID, Plan, synth
 from tests.helpers import assert_args_error
 
 SG = "aws:ec2/securityGroup:SecurityGroup"
@@ -229,6 +229,40 @@ def test_flow_logs_record_all_traffic_with_the_given_retention():
     (statement,) = json.loads(policy.inputs["policy"])["Statement"]
     assert "logs:PutLogEvents" in statement["Action"] and "logs:CreateLogStream" in statement["Action"]
     assert statement["Resource"] == [group.state["arn"], group.state["arn"] + ":*"]
+
+
+def test_the_flow_log_group_is_named_per_project_stack_and_network():
+    plan, _ = network_plan()
+    group = plan.one("aws:cloudwatch/logGroup:LogGroup")
+    # Log group names are unique per account and region: staging and prod must not share one.
+    assert group.inputs["name"] == "/webstack/test/net/vpc-flow-logs"
+    assert flow_log_group_name("webstack", "prod", "network") == "/webstack/prod/network/vpc-flow-logs"
+    assert flow_log_group_name("webstack", "staging", "network") != flow_log_group_name("webstack", "prod", "network")
+
+
+def test_flow_logs_are_encrypted_with_a_key_only_cloudwatch_logs_of_this_group_may_use():
+    plan, _ = network_plan()
+    group = plan.one("aws:cloudwatch/logGroup:LogGroup")
+    key = plan.one("aws:kms/key:Key")
+    assert group.inputs["kmsKeyId"] == key.state["arn"]
+    assert key.inputs["enableKeyRotation"] is True
+    statements = {s["Sid"]: s for s in json.loads(key.inputs["policy"])["Statement"]}
+    logs = statements["CloudWatchLogsEncryptsFlowLogs"]
+    assert logs["Principal"] == {"Service": "logs.us-east-1.amazonaws.com"}
+    assert logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"] == (
+        f"arn:aws:logs:us-east-1:{ACCOUNT_ID}:log-group:/webstack/test/net/vpc-flow-logs")
+    assert statements["AccountAdministersKey"]["Principal"] == {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"}
+    alias = plan.one("aws:kms/alias:Alias")
+    assert alias.inputs["name"] == "alias/webstack-test-net-flow-logs" and alias.inputs["targetKeyId"] == key.state["keyId"]
+
+
+def test_only_this_accounts_flow_logs_may_assume_the_flow_log_role():
+    plan, _ = network_plan()
+    (trust,) = json.loads(plan.one("aws:iam/role:Role").inputs["assumeRolePolicy"])["Statement"]
+    assert trust["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": ACCOUNT_ID},
+        "ArnLike": {"aws:SourceArn": f"arn:aws:ec2:us-east-1:{ACCOUNT_ID}:vpc-flow-log/*"},
+    }
 
 
 def test_flow_logs_can_be_turned_off():

@@ -220,7 +220,7 @@ DEPLOYMENT = {
     "spec": {"template": {"spec": {
         "securityContext": {"runAsNonRoot": True, "runAsUser": 10001},
         "containers": [{
-            "name": "app", "image": "ghcr.io/example/app@sha256:" + "0" * 64,
+            "name": "app", "image": "ghcr.io/example/app@sha256:" + "ab" * 32,
             "securityContext": {"allowPrivilegeEscalation": False, "privileged": False,
                                 "capabilities": {"drop": ["ALL"]}},
             "resources": {"requests": {"cpu": "250m", "memory": "512Mi"}, "limits": {"cpu": "1", "memory": "1Gi"}},
@@ -296,3 +296,79 @@ def test_a_load_balancers_access_log_bucket_may_use_sse_s3_only():
     elsewhere = res(hd.LOAD_BALANCERS[0], "alb", {"accessLogs": {"bucket": "another-bucket", "enabled": True}})
     assert_violates(evaluate_policy(hd.s3_bucket_encryption_kms, s3_stack(aes) + [elsewhere]),
                     "does not default to SSE-KMS")
+# ------------------------------------------------------------ vercel-preview-data-access
+
+ENV_TYPE = hd.VERCEL_ENV_VARIABLE
+ENV = {"projectId": "prj_abc", "key": "DATABASE_HOST", "value": "db.example", "targets": ["production"],
+       "sensitive": True}
+SUB = "oidc.vercel.com/example:sub"
+
+
+def trust(subjects):
+    import json
+    return {"assumeRolePolicy": json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Action": "sts:AssumeRoleWithWebIdentity",
+        "Principal": {"Federated": "arn:aws:iam::123456789012:oidc-provider/oidc.vercel.com/example"},
+        "Condition": {"StringEquals": {"oidc.vercel.com/example:aud": "https://vercel.com/example"},
+                      **({"StringLike": {SUB: subjects}} if subjects is not None else {})}}]})}
+
+
+def preview(type_, inputs):
+    return evaluate_policy(hd.vercel_preview_data_access, [res(type_, "app", inputs)])
+
+
+def test_production_only_data_access_passes():
+    assert preview(ENV_TYPE, ENV) == []
+    assert preview(ENV_TYPE, dict(ENV, key="NEXT_PUBLIC_SITE", targets=["production", "preview"])) == []
+    assert preview(hd.IAM_ROLE, trust("owner:example:project:shop:environment:production")) == []
+    assert preview(hd.IAM_ROLE, trust(["owner:example:project:shop:environment:production"])) == []
+
+
+@pytest.mark.parametrize(
+    "type_, inputs, expected",
+    [
+        (ENV_TYPE, dict(ENV, targets=["production", "preview"]), "key DATABASE_HOST (data-tier access) reaches preview"),
+        (ENV_TYPE, dict(ENV, key="REDIS_AUTH_SECRET_ARN", targets=["development"]), "reaches development"),
+        (ENV_TYPE, dict(ENV, key="AWS_ROLE_ARN", targets=[], customEnvironmentIds=["env_1"]),
+         "reaches custom environments"),
+        (hd.VERCEL_ENV_VARIABLES, {"projectId": "prj_abc", "variables": [ENV, dict(ENV, targets=["preview"])]},
+         "variables.1.key DATABASE_HOST"),
+        (hd.IAM_ROLE, trust(["owner:example:project:shop:environment:production",
+                             "owner:example:project:shop:environment:preview"]), "environment:preview'"),
+        (hd.IAM_ROLE, trust("owner:example:project:shop:environment:*"), "environment:*'"),
+        (hd.IAM_ROLE, trust(None), "no sub condition"),
+    ],
+)
+def test_non_production_data_access_is_flagged(type_, inputs, expected):
+    assert_violates(preview(type_, inputs), expected)
+
+
+def test_other_roles_are_not_judged():
+    import json
+    ecs = {"assumeRolePolicy": json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]})}
+    assert preview(hd.IAM_ROLE, ecs) == []
+
+
+# ------------------------------------------------------------ workload-placeholder-image
+
+REAL = "ghcr.io/x/shop@sha256:" + "ab" * 32
+
+
+def images(inputs):
+    return evaluate_policy(hd.workload_placeholder_image, [res("kubernetes:apps/v1:Deployment", "app", inputs)])
+
+
+def test_a_real_image_passes_and_the_placeholder_does_not():
+    assert images(DEPLOYMENT) == []
+    assert_violates(images(variant(DEPLOYMENT, f"{C0}.image", hd.PLACEHOLDER_IMAGES[0])), "is the placeholder")
+    assert_violates(images(variant(DEPLOYMENT, f"{C0}.image", "ghcr.io/x/y@sha256:" + "0" * 64)),
+                    "is the placeholder")  # any all-zero digest
+    init = variant(variant(DEPLOYMENT, f"{C0}.image", REAL), "spec.template.spec.initContainers",
+                   [{"name": "migrate", "image": hd.PLACEHOLDER_IMAGES[0]}])
+    assert_violates(images(init), "initContainers.0.image")
+
+
+def test_the_pack_knows_the_stacks_placeholder_image():
+    from infra.presets import PLACEHOLDER_IMAGE
+    assert PLACEHOLDER_IMAGE in hd.PLACEHOLDER_IMAGES

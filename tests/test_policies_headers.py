@@ -8,6 +8,8 @@ the read-only proxies and unknown sentinels the real analyzer passes.
 from __future__ import annotations
 
 import copy
+import json
+from pathlib import Path
 
 import pytest
 from pulumi_policy import EnforcementLevel
@@ -35,9 +37,10 @@ def test_frame_ancestors_protects_only_without_wildcards():
     assert not sh.frame_ancestors_protects("default-src 'self'")
 
 
+STRONG_CSP = "default-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
 GOOD_HEADERS = {
     "Strict-Transport-Security": "max-age=63072000; includeSubDomains; preload",
-    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'",
+    "Content-Security-Policy": STRONG_CSP,
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "strict-origin-when-cross-origin",
@@ -115,8 +118,7 @@ RHP = {
     "securityHeadersConfig": {
         "strictTransportSecurity": {"accessControlMaxAgeSec": 63072000, "includeSubdomains": True,
                                     "preload": True, "override": True},
-        "contentSecurityPolicy": {"contentSecurityPolicy": "default-src 'self'; frame-ancestors 'none'",
-                                  "override": True},
+        "contentSecurityPolicy": {"contentSecurityPolicy": STRONG_CSP, "override": True},
         "contentTypeOptions": {"override": True},
         "frameOptions": {"frameOption": "DENY", "override": True},
         "referrerPolicy": {"referrerPolicy": "strict-origin-when-cross-origin", "override": True},
@@ -142,7 +144,6 @@ def test_response_headers_policy_baseline_passes_prod_config():
         (f"{SHC}.strictTransportSecurity.includeSubdomains", False, "lacks includeSubdomains=True"),
         (f"{SHC}.strictTransportSecurity.preload", False, "lacks preload=True"),
         (f"{SHC}.strictTransportSecurity.override", False, "strictTransportSecurity.override is False"),
-        (f"{SHC}.contentSecurityPolicy.override", False, "contentSecurityPolicy.override is False"),
         (f"{SHC}.contentTypeOptions.override", DELETE, "contentTypeOptions.override is None"),
         (f"{SHC}.frameOptions.override", False, "frameOptions.override is False"),
         (f"{SHC}.strictTransportSecurity", DELETE, "strictTransportSecurity is not set"),
@@ -427,3 +428,117 @@ def test_ingress_configmap_found_through_dependencies_when_name_unknown():
     resources = [res(CM_TYPE, "security-headers", variant(CONFIG_MAP, "metadata.name", UNKNOWN)),
                  res(INGRESS_TYPE, "app", unknown_ref, property_dependencies={"metadata": [cm_urn]})]
     assert ingress_diags(resources) == []
+
+
+# ---------------------------------------------------- content-security-policy-strength
+
+ISSUE_CSP = "default-src *; script-src * 'unsafe-inline' 'unsafe-eval'"
+"""The prod CSP the issue reports as passing the pack before this rule."""
+NONCE_CSP = ("default-src 'self'; script-src 'nonce-abc123' 'strict-dynamic' https: 'unsafe-inline'; "
+             "object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+
+
+def test_csp_problems_baseline_and_the_issue_example():
+    assert sh.csp_problems(STRONG_CSP, "cdn") == []
+    problems = " | ".join(sh.csp_problems(ISSUE_CSP, "cdn"))
+    for expected in ("script-src allows *", "'unsafe-inline' with no hash or nonce", "'unsafe-eval'",
+                     "object-src (from default-src) is *", "has no base-uri", "has no frame-ancestors"):
+        assert expected in problems, (expected, problems)
+
+
+@pytest.mark.parametrize(
+    "csp, expected",
+    [
+        ("default-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'", None),
+        ("script-src 'self' https:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'", "allows https:"),
+        ("script-src 'self' data:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'", "allows data:"),
+        ("script-src https://*; object-src 'none'; base-uri 'self'; frame-ancestors 'none'", "allows https://*"),
+        ("script-src 'self' https://*.example.com; object-src 'none'; base-uri 'self'; frame-ancestors 'none'",
+         None),
+        ("script-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'",
+         "'unsafe-inline' with no hash or nonce"),
+        ("script-src 'self' 'unsafe-inline' 'sha256-abc='; object-src 'none'; base-uri 'self'; "
+         "frame-ancestors 'none'", None),  # a hash makes browsers ignore 'unsafe-inline'
+        ("script-src 'sha256-abc=' 'strict-dynamic' https: 'unsafe-inline'; object-src 'none'; base-uri 'none'; "
+         "frame-ancestors 'none'", None),  # strict CSP with old-browser fallbacks
+        ("script-src 'self' 'unsafe-eval'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'",
+         "'unsafe-eval'"),
+        (NONCE_CSP, "fixed nonce 'nonce-abc123'"),
+        ("default-src 'self'; base-uri 'self'; frame-ancestors 'none'", "object-src (from default-src) is 'self'"),
+        ("default-src 'none'; object-src 'self'; base-uri 'self'; frame-ancestors 'none'", "object-src is 'self'"),
+        ("default-src 'self'; object-src 'none'; frame-ancestors 'none'", "has no base-uri"),
+        ("default-src 'self'; object-src 'none'; base-uri *; frame-ancestors 'none'", "base-uri allows *"),
+        ("default-src 'self'; object-src 'none'; base-uri 'self'", "has no frame-ancestors"),
+        ("default-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors https:", "frame-ancestors allows"),
+        ("img-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'", "no script-src and no default"),
+    ],
+)
+def test_csp_problems_one_weakness_at_a_time(csp, expected):
+    problems = sh.csp_problems(csp, "cdn")
+    if expected is None:
+        assert problems == []
+    else:
+        assert len(problems) == 1 and expected in problems[0], problems
+
+
+def test_an_app_owned_fallback_may_inline_scripts_but_nothing_else():
+    fallback = "default-src 'self'; script-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'self'; " \
+               "frame-ancestors 'none'"
+    assert sh.csp_problems(fallback, "app") == []
+    assert len(sh.csp_problems(fallback, "cdn")) == 1
+    problems = " | ".join(sh.csp_problems(ISSUE_CSP, "app"))
+    assert "script-src allows *" in problems and "'unsafe-eval'" in problems and "has no base-uri" in problems
+    assert "'unsafe-inline'" not in problems
+    assert any("fixed nonce" in p for p in sh.csp_problems(NONCE_CSP, "app"))
+
+
+def csp_stack(csp: str, override: bool, *extra):
+    rhp = variant(variant(RHP, f"{SHC}.contentSecurityPolicy.contentSecurityPolicy", csp),
+                  f"{SHC}.contentSecurityPolicy.override", override)
+    return [res(RHP_TYPE, "headers", rhp, dict(rhp, id=RHP_ID)), *extra]
+
+
+def strength_diags(resources, level=EnforcementLevel.MANDATORY, **cfg):
+    return evaluate_policy(sh.content_security_policy_strength, resources, cfg, level)
+
+
+def test_the_issue_csp_fails_the_strength_rule_in_prod_in_both_modes():
+    for override in (True, False):
+        diags = strength_diags(csp_stack(ISSUE_CSP, override))  # prod.json makes the rule mandatory
+        assert len(mandatory(diags)) >= 5, [d.message for d in diags]
+        assert all(d.urn == urn_for(RHP_TYPE, "headers") for d in diags)
+    assert sh.content_security_policy_strength.enforcement_level == EnforcementLevel.ADVISORY  # elsewhere
+    prod = json.loads((Path(__file__).resolve().parent.parent / "policies" / "config" / "prod.json").read_text())
+    assert prod["content-security-policy-strength"] == "mandatory"
+
+
+def test_the_strength_rule_reads_the_owner_from_the_override():
+    fallback = "default-src 'self'; script-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'self'; " \
+               "frame-ancestors 'none'"
+    assert strength_diags(csp_stack(fallback, False)) == []
+    diags = strength_diags(csp_stack(fallback, True))
+    assert len(diags) == 1 and "the CSP the CDN sends on every response" in diags[0].message
+
+
+def test_an_origin_layer_must_not_send_a_csp_the_app_owns():
+    route = res(ROUTE_TYPE, "security-headers", ROUTE, dict(ROUTE, id="route-1"))
+    cm = res(CM_TYPE, "security-headers", CONFIG_MAP)
+    diags = strength_diags(csp_stack(STRONG_CSP, False, route, cm))
+    assert sorted(d.urn for d in diags) == sorted([route.urn, cm.urn])
+    assert all("the app owns the CSP" in d.message for d in diags)
+    # CDN-owned: the origin layers send the CSP too, judged like the CDN's.
+    assert strength_diags(csp_stack(STRONG_CSP, True, route, cm)) == []
+    weak = variant(ROUTE, "route.headers.Content-Security-Policy", ISSUE_CSP)
+    diags = strength_diags(csp_stack(STRONG_CSP, True, res(ROUTE_TYPE, "security-headers", weak)))
+    assert diags and all("ProjectRoute 'security-headers': route.headers Content-Security-Policy" in d.message
+                         for d in diags)
+
+
+def test_origin_layers_need_no_csp_when_the_app_owns_it():
+    no_csp = variant(ROUTE, "route.headers.Content-Security-Policy", DELETE)
+    cdn_owned = [*vercel_stack(no_csp), *csp_stack(STRONG_CSP, True)]
+    assert any("Content-Security-Policy is missing" in d.message for d in mandatory(vercel_diags(cdn_owned)))
+    assert vercel_diags([*vercel_stack(no_csp), *csp_stack(STRONG_CSP, False)]) == []
+    cm = variant(CONFIG_MAP, "data.Content-Security-Policy", DELETE)
+    assert mandatory(ingress_diags([*ingress_stack(cm=cm), *csp_stack(STRONG_CSP, True)]))
+    assert ingress_diags([*ingress_stack(cm=cm), *csp_stack(STRONG_CSP, False)]) == []

@@ -34,7 +34,7 @@ README = (ROOT / "policies" / "README.md").read_text()
 def test_pack_lists_every_rule_module_policy_once():
     modules = security_headers.POLICIES + transport_security.POLICIES + hardening.POLICIES + containers.POLICIES
     assert POLICIES == modules
-    assert len(BY_NAME) == len(POLICIES) == 28
+    assert len(BY_NAME) == len(POLICIES) == 32
     assert PACK_NAME == "webstack-security"
 
 
@@ -50,8 +50,13 @@ def test_every_policy_has_name_description_severity_remediation(policy):
 
 
 def test_tls_and_header_rules_are_mandatory_hardening_advisory():
+    # CSP strength is a judgement beyond "the header is there": advisory by default, mandatory
+    # in prod (policies/config/prod.json), like the hardening rules. A distribution on its
+    # default domain is the deliberate first-deploy state (advisory everywhere).
+    judged = {"content-security-policy-strength", "cloudfront-custom-domain"}
     for policy in security_headers.POLICIES + transport_security.POLICIES:
-        assert policy.enforcement_level == EnforcementLevel.MANDATORY, policy.name
+        expected = EnforcementLevel.ADVISORY if policy.name in judged else EnforcementLevel.MANDATORY
+        assert policy.enforcement_level == expected, policy.name
     for policy in hardening.POLICIES:
         assert policy.enforcement_level == EnforcementLevel.ADVISORY, policy.name
 
@@ -82,9 +87,13 @@ def test_shipped_config_files_resolve_against_the_pack():
 def test_prod_config_makes_hardening_mandatory_and_preload_required():
     prod = settings.resolve(POLICIES, settings.load_file(settings.config_file_for("prod")))
     dev = settings.resolve(POLICIES, settings.load_file(settings.config_file_for("dev")))
+    # Previews share dev's own data by design, and dev plans with the placeholder image.
+    off_in_dev = {"vercel-preview-data-access", "workload-placeholder-image"}
     for policy in hardening.POLICIES:
         assert prod[policy.name].level == EnforcementLevel.MANDATORY
-        assert dev[policy.name].level == EnforcementLevel.ADVISORY
+        expected = EnforcementLevel.DISABLED if policy.name in off_in_dev else EnforcementLevel.ADVISORY
+        assert dev[policy.name].level == expected, policy.name
+    assert prod["content-security-policy-strength"].level == EnforcementLevel.MANDATORY
     for name in ("cloudfront-security-headers", "vercel-security-headers", "kubernetes-ingress-security-headers"):
         assert prod[name].properties["requireHstsPreload"] is True
         assert dev[name].properties["requireHstsPreload"] is False
@@ -256,6 +265,8 @@ def _compliant_stack() -> list[ResourceState]:
         res(ts_t.ts.TOPIC, "critical", topic_in, dict(ts_t.TOPIC_OUT, **topic_in)),
         res(ts_t.ts.TOPIC_POLICY, "critical-policy", topic_policy),
         res("kubernetes:apps/v1:Deployment", "app", hd_t.DEPLOYMENT),
+        res(hd_t.ENV_TYPE, "app-env-database-host", hd_t.ENV),
+        res(hd_t.hd.IAM_ROLE, "app-vercel", hd_t.trust("owner:example:project:shop:environment:production")),
     ]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from pulumi_policy import EnforcementLevel
 
 from pulumi_webstack_policies import transport_security as ts
 from pulumi_webstack_policies.runner import ResourceState, evaluate_policy, urn_for
@@ -26,6 +27,7 @@ DIST_TYPE = ts.DISTRIBUTION
 CERT = "arn:aws:acm:us-east-1:123456789012:certificate/0e9d0c8e-1111-2222-3333-444455556666"
 DIST = {
     "enabled": True,
+    "aliases": ["shop.example.com"],
     "origins": [
         {"originId": "app", "domainName": "app.vercel.app",
          "customOriginConfig": {"httpPort": 80, "httpsPort": 443, "originProtocolPolicy": "https-only",
@@ -73,6 +75,21 @@ def test_viewer_tls13_policy_accepted_and_list_configurable():
 def test_viewer_computed_certificate_arn_counts_as_custom_certificate():
     """Preview: the ACM certificate is created in the same update, so its ARN is unknown."""
     assert viewer(variant(DIST, "viewerCertificate.acmCertificateArn", UNKNOWN)) == []
+
+
+PENDING = variant(variant(DIST, "aliases", []), "viewerCertificate",
+                  {"cloudfrontDefaultCertificate": True, "minimumProtocolVersion": "TLSv1"})
+"""A first deploy without a hosted zone: the default domain until the certificate is issued."""
+
+
+def test_a_distribution_on_its_default_domain_only_passes_tls_but_is_reported_advisory():
+    assert viewer(PENDING) == []
+    diags = evaluate_policy(ts.cloudfront_custom_domain, [res(DIST_TYPE, "cdn", PENDING)])
+    assert len(diags) == 1 and diags[0].level == EnforcementLevel.ADVISORY
+    assert "serves only its *.cloudfront.net name" in diags[0].message
+    assert evaluate_policy(ts.cloudfront_custom_domain, [res(DIST_TYPE, "cdn", DIST)]) == []
+    # The default certificate with the site's domain on it is still refused.
+    assert_violates(viewer(variant(PENDING, "aliases", ["shop.example.com"])), "default *.cloudfront.net")
 
 
 def test_viewer_behavior_unknown_during_preview_is_unverifiable_not_compliant():

@@ -199,9 +199,9 @@ FULL: dict[str, typing.Callable[[], typing.Any]] = {
         vault_lock=True, resource_arns=[DB_ARN]),
     "Alerting": lambda: pulumi_webstack.AlertingArgs(
         emails=["oncall@example.com"], pager_webhook_url=pulumi.Output.secret("https://pager.example.com/e"),
-        chat_webhook_url=pulumi.Output.secret("https://chat.example.com/h"), region="eu-west-1",
+        slack_team_id="T0EXAMPLE01", slack_channel_id="C0EXAMPLE01", region="eu-west-1",
         database_identifier="orders", database_replica_identifiers=["orders-replica-1"], database_max_connections=800,
-        database_allocated_storage_gb=100, database_instance_class="db.r7g.large",
+        database_resource_id="db-ABCDEFGHIJKLMNOPQRSTUVWXY1", database_instance_class="db.r7g.large",
         cache_member_clusters=["sessions-001", "sessions-002"], cdn_distribution_id="E2EXAMPLE12345",
         certificate_arn="arn:aws:acm:us-east-1:123456789012:certificate/1111",
         health_check_url="https://shop.example.com/api/health", backup_vault_name="orders-vault"),

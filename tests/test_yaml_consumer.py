@@ -125,7 +125,7 @@ def test_alarms_watch_the_instances_and_nodes_the_references_named(deployed):
     alarms = [r for r in deployed.descendants(alerts) if r.type == "aws:cloudwatch/metricAlarm:MetricAlarm"]
     by_metric: dict[str, list] = {}
     for alarm in alarms:
-        by_metric.setdefault(alarm.inputs["metricName"], []).append(alarm)
+        by_metric.setdefault(alarm.inputs.get("metricName"), []).append(alarm)
     primary = deployed.one("aws:rds/instance:Instance", "db-primary")
     lag = by_metric["ReplicaLag"]
     replica_ids = {deployed.one("aws:rds/instance:Instance", n).inputs["identifier"] for n in ("db-replica-1", "db-replica-2")}
@@ -134,6 +134,9 @@ def test_alarms_watch_the_instances_and_nodes_the_references_named(deployed):
     assert connections.inputs["dimensions"]["DBInstanceIdentifier"] == primary.inputs["identifier"]
     assert connections.inputs["threshold"] == pytest.approx(0.9 * 1600)  # prod: 90 % of the literal max
     assert len(by_metric["EngineCPUUtilization"]) == 2  # one per cache node named in cacheMemberClusters
+    (storage,) = by_metric[None]  # metric math over the primary's DbiResourceId (databaseResourceId)
+    assert deployed.one("aws:rds/instance:Instance", "db-primary").state["resourceId"] in (
+        storage.inputs["metricQueries"][0]["expression"])
     assert connections.depends_on(primary)
 
 

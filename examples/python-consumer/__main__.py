@@ -81,7 +81,9 @@ alerting = Alerting(
         # The defaults are production's; elsewhere page later and tolerate more.
         thresholds=Thresholds() if production else Thresholds(service_down_minutes=5, error_rate_percent=20),
         emails=[config.require("oncallEmail")],  # Pulumi.yaml gives a default
-        chat_webhook_url=config.get_secret("chatWebhookUrl"),
+        # Warning alerts to Slack through AWS Chatbot (workspace authorised once in the console).
+        slack_team_id=config.get("slackTeamId"),
+        slack_channel_id=config.get("slackChannelId"),
     ),
     database=database,
     cache=cache,
