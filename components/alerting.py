@@ -64,6 +64,7 @@ from pulumi_webstack.database import instance_memory_gib
 from pulumi_webstack.errors import ArgsError, require
 from pulumi_webstack.instance_classes import RDS_INSTANCE_CLASSES
 from pulumi_webstack.names import EMAIL
+from pulumi_webstack.slo import Objectives, alarm_rule, budget_widgets, burn_rate_alerts
 
 EDGE_REGION = "us-east-1"
 """Where CloudFront, Route 53 health check and CloudFront-certificate metrics live."""
@@ -212,11 +213,13 @@ def dashboard_body(
     cross_region_replica_identifier: Optional[str] = None,
     cross_region_replica_region: Optional[str] = None,
     cache_members: Sequence[str] = (),
+    objectives: Optional[Objectives] = None,
     connections_limit: Optional[float] = None,
     free_storage_limit: Optional[float] = None,
     replica_lag_limit: Optional[float] = None,
 ) -> dict[str, Any]:
-    """CloudWatch dashboard JSON: service health, errors, latency, database, cache, CDN hit rate.
+    """CloudWatch dashboard JSON: service health, errors, latency, database, cache, CDN hit
+    rate, and (with ``objectives``) a last row with the error budget left.
 
     Widgets whose resource is absent are left out; metric widgets name their own region
     (CloudFront and Route 53 live in ``edge_region``, the cross-region replica's lag in
@@ -278,6 +281,9 @@ def dashboard_body(
         add("Redis memory used (%)",
             [_metric("AWS/ElastiCache", "DatabaseMemoryUsagePercentage", {"CacheClusterId": m}) for m in cache_members],
             region, period=300)
+    if distribution_id and objectives is not None:
+        widgets += budget_widgets(objectives, distribution_id, edge_region, top=(len(widgets) + 1) // 2 * 6,
+                                  additional_metrics=additional_cdn_metrics)
     return {"widgets": widgets}
 
 
@@ -355,6 +361,9 @@ class AlertingArgs:
     name_prefix: Optional[str] = setting(None, pattern=r"[A-Za-z0-9_-]{1,100}",
                                          words="must be letters, digits, hyphens or underscores (at most 100)")
     """Prefix of topic, alarm and dashboard names (default ``<project>-<stack>``)."""
+    objectives: Optional[Objectives] = field(default_factory=Objectives)
+    """Service level objectives of the CDN (with ``cdn_distribution_id``): multi-window
+    burn-rate alerts on their error budgets, and the budget left on the dashboard."""
 
     def __post_init__(self) -> None:
         check_fields(self)
@@ -514,10 +523,12 @@ class Alerting(pulumi.ComponentResource):
     ``cdn_additional_metrics``; one CloudWatch metric alarm per ``AlarmSpec`` of the
     catalogue, in the spec's region (alarm and OK actions to its severity's topic there);
     EventBridge rules for failed backup and copy jobs (critical / warning) and backup
-    vault notifications (info); a CloudWatch dashboard.
+    vault notifications (info); a CloudWatch dashboard. With ``cdn_distribution_id`` and
+    ``objectives``, the error budgets' burn-rate alerts in ``edge_region``: two window alarms
+    and one composite alarm (to the severity's topic) per alert of ``slo.burn_rate_alerts``.
 
     Outputs: ``topic_arns`` (severity -> ARN), ``edge_topic_arns``, ``regional_topic_arns``,
-    ``alarm_names``, ``dashboard_name``, ``health_check_id``.
+    ``alarm_names``, ``critical_alarm_arns``, ``dashboard_name``, ``health_check_id``.
     """
 
     topic_arns: pulumi.Output[dict[str, str]]
@@ -530,6 +541,9 @@ class Alerting(pulumi.ComponentResource):
     in those regions can notify these (an alarm can only notify topics in its region)."""
     alarm_names: pulumi.Output[list[str]]
     """Names of every CloudWatch alarm created."""
+    critical_alarm_arns: pulumi.Output[list[str]]
+    """ARNs of the critical alarms in the stack's region (where recovery drills run: their
+    stop conditions)."""
     dashboard_name: Optional[pulumi.Output[str]]
     """The operations dashboard (None when ``dashboard`` is off)."""
     health_check_id: Optional[pulumi.Output[str]]
@@ -608,6 +622,8 @@ class Alerting(pulumi.ComponentResource):
                 opts=self._child,
             ))
 
+        budget_alarm_names = self._burn_rate_alarms(by_region) if args.cdn_distribution_id is not None else []
+
         if args.backup_vault_name is not None:
             self._backup_events(args.backup_vault_name, topics)
 
@@ -624,18 +640,68 @@ class Alerting(pulumi.ComponentResource):
         self.regional_topic_arns = pulumi.Output.all(
             region, self.topic_arns, pulumi.Output.all(**copies) if copies else {},
         ).apply(lambda resolved: {resolved[0]: resolved[1], **resolved[2]})
-        self.alarm_names = pulumi.Output.all(*[a.name for a in alarms]).apply(list)
+        self.alarm_names = pulumi.Output.all(*[a.name for a in alarms], *budget_alarm_names).apply(list)
+        self.critical_alarm_arns = pulumi.Output.all(*[
+            a.arn for spec, a in zip(specs, alarms)
+            if spec.severity is Severity.CRITICAL and spec.region in (None, args.region)]).apply(list)
         self.health_check_id = health_check.id if health_check is not None else None
         self.register_outputs({
             "topic_arns": self.topic_arns,
             "edge_topic_arns": self.edge_topic_arns,
             "regional_topic_arns": self.regional_topic_arns,
             "alarm_names": self.alarm_names,
+            "critical_alarm_arns": self.critical_alarm_arns,
             "dashboard_name": self.dashboard_name,
             "health_check_id": self.health_check_id,
         })
 
     # ------------------------------------------------------------------ building blocks
+
+    def _burn_rate_alarms(self, by_region: dict[Optional[str], dict[Severity, aws.sns.Topic]]
+                          ) -> list[pulumi.Output[str]]:
+        """The error budgets' burn-rate alerts (``pulumi_webstack.slo``): each window an alarm
+        without actions, each alert a composite alarm (both windows in ALARM) notifying its
+        severity's topic. In ``edge_region``, where CloudFront publishes the SLIs; a composite
+        alarm combines alarms of its own region, and the edge topics exist there for the CDN
+        alarms. Returns the names of the alarms created."""
+        args = self._args
+        topics = by_region[args.edge_region]
+        names: list[pulumi.Output[str]] = []
+        for alert in burn_rate_alerts(args.objectives, args.cdn_distribution_id,
+                                      additional_metrics=args.cdn_additional_metrics):
+            long, short = (aws.cloudwatch.MetricAlarm(
+                f"{self._name}-{spec.key}",
+                name=alarm_name(self._prefix, spec.key),
+                alarm_description=spec.description[:1024],
+                namespace=spec.namespace,
+                metric_name=spec.metric_name,
+                dimensions=spec.dimensions,
+                statistic=spec.statistic,
+                extended_statistic=spec.extended_statistic,
+                period=spec.period,
+                evaluation_periods=spec.evaluation_periods,
+                datapoints_to_alarm=spec.datapoints_to_alarm,
+                threshold=spec.threshold,
+                comparison_operator=spec.comparison,
+                treat_missing_data=spec.treat_missing_data,
+                actions_enabled=False,  # the composite alarm notifies, not each window
+                region=args.edge_region,
+                opts=self._child,
+            ) for spec in (alert.long, alert.short))
+            topic = topics[alert.severity]
+            composite = aws.cloudwatch.CompositeAlarm(
+                f"{self._name}-{alert.key}",
+                alarm_name=alarm_name(self._prefix, alert.key),
+                alarm_description=f"[{alert.severity.value}] {alert.description}"[:1024],
+                alarm_rule=pulumi.Output.all(long.name, short.name).apply(lambda names: alarm_rule(*names)),
+                actions_enabled=True,
+                alarm_actions=[topic.arn],
+                ok_actions=[topic.arn],
+                region=args.edge_region,
+                opts=self._child,
+            )
+            names += [long.name, short.name, composite.alarm_name]
+        return names
 
     def _topics(self, infix: str, region: Optional[str], routes: dict[Severity, list[Route]]
                 ) -> dict[Severity, aws.sns.Topic]:
@@ -769,6 +835,7 @@ class Alerting(pulumi.ComponentResource):
             cross_region_replica_identifier=v["cross_region_replica_identifier"],
             cross_region_replica_region=args.database_cross_region_replica_region,
             cache_members=list(v["cache_members"] or []),
+            objectives=args.objectives,
             connections_limit=thresholds.get("db-connections"),
             free_storage_limit=thresholds.get("db-free-storage"),
             replica_lag_limit=args.thresholds.db_replica_lag_seconds,

@@ -332,7 +332,8 @@ def test_prod_alarms_carry_the_design_thresholds_on_the_watched_resources():
     assert alarm(plan, "cache-0-memory").inputs["threshold"] == 85
     assert alarm(plan, "backup-stale").inputs["dimensions"] == {"BackupVaultName": "webstack-prod-backups-vault"}
     assert plan.outputs["alarms"][0] == "webstack-prod-service-down"
-    assert len(plan.outputs["alarms"]) == len(plan.by_type("aws:cloudwatch/metricAlarm:MetricAlarm"))
+    assert len(plan.outputs["alarms"]) == len(plan.by_type("aws:cloudwatch/metricAlarm:MetricAlarm")) + len(
+        plan.by_type("aws:cloudwatch/compositeAlarm:CompositeAlarm"))
 
 
 def test_thresholds_given_are_the_alarms_thresholds():
@@ -403,8 +404,9 @@ def test_outputs_are_registered_and_everything_is_parented():
         region: {s: topic_arn(s, region) for s in ("critical", "warning", "info")} for region in ("eu-west-1", "us-east-1")}
     assert outputs["dashboard_name"] == "webstack-prod-operations"
     assert outputs["health_check_id"] == plan.one("aws:route53/healthCheck:HealthCheck").id
-    # 4 edge (down, 5xx, latency, certificate) + 4 primary + 2 x 2 replica + 2 x 4 cache + backup
-    assert len(outputs["alarm_names"]) == 4 + 4 + 4 + 8 + 1
+    # 4 edge (down, 5xx, latency, certificate) + 4 primary + 2 x 2 replica + 2 x 4 cache + backup,
+    # and the error budgets: 2 objectives x 3 alerts x (2 windows + the composite)
+    assert len(outputs["alarm_names"]) == 4 + 4 + 4 + 8 + 1 + 2 * 3 * 3
 
 
 DR = dict(database_cross_region_replica_identifier="webstack-prod-db-eu-central-1",
