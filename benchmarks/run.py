@@ -274,7 +274,9 @@ def job_scale(dimension: str, n: int, runs: int, memory: bool) -> dict[str, Any]
         return pulumi_webstack_cli.engine.synth(dim.program(n), stack=programs.STACK, config=programs.CONFIG)
 
     synth()  # warm-up: SDK modules used only at run time load here
-    plan, out = _warm_runs(synth, pulumi_webstack_cli.check.check_plan, runs, memory)
+    # A checkout from before the programs had their own check uses the pack's config for the stack.
+    check = getattr(programs, "check", pulumi_webstack_cli.check.check_plan)
+    plan, out = _warm_runs(synth, check, runs, memory)
     return {
         "resources": len(plan),
         "custom_resources": sum(1 for r in plan if r.custom),
