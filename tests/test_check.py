@@ -180,7 +180,7 @@ def test_shipped_stack_has_no_mandatory_violation(case):
 
 def test_prod_plan_is_checked_with_hardening_mandatory():
     report = check_plan(_plan("prod"), "prod")
-    assert report.policies == 25 and report.resources == len(_plan("prod"))
+    assert report.policies == 27 and report.resources == len(_plan("prod"))
     weakened = _edit(_plan("prod"), "aws:rds/instance:Instance", "deletionProtection", False)
     found = [v for v in check_plan(weakened, "prod").mandatory if v.policy == "database-deletion-protection"]
     assert found and "set deletion_protection=True" in found[0].message
@@ -247,7 +247,7 @@ def test_cli_json_report_is_stable(monkeypatch, capsys):
     data = json.loads(capsys.readouterr().out)
     assert data["schemaVersion"] == 1 and data["stack"] == "prod" and data["policyPack"] == "webstack-security"
     assert data["passed"] is False and data["summary"] == {"mandatory": 1, "advisory": 0, "unverified": 0}
-    assert (data["policyConfig"], data["policies"], data["resources"]) == ("policies/config/prod.json", 25, len(weak))
+    assert (data["policyConfig"], data["policies"], data["resources"]) == ("policies/config/prod.json", 27, len(weak))
     assert data["unverified"] == [] and data["placeholders"] == weak.placeholders != []
     [v] = data["violations"]
     proxy = weak.by_type("aws:rds/proxy:Proxy")[0]
