@@ -38,6 +38,8 @@ SOURCES = {
     "cloudfront": "https://aws.amazon.com/cloudfront/pricing/",
     "s3": "https://aws.amazon.com/s3/pricing/",
     "backup": "https://aws.amazon.com/backup/pricing/",
+    "synthetics": "https://aws.amazon.com/cloudwatch/pricing/",
+    "fis": "https://aws.amazon.com/fis/pricing/",
 }
 
 # ------------------------------------------------------------------------------- RDS
@@ -101,6 +103,13 @@ ALARM_METRIC_MONTH = 0.10
 ALARM_METRIC_HIGH_RESOLUTION_MONTH = 0.30
 """Same, for alarms with a period under 60 seconds."""
 
+COMPOSITE_ALARM_MONTH = 0.50
+"""CloudWatch composite alarm (the error budgets' burn-rate alerts)."""
+
+SYNTHETICS_CANARY_RUN = 0.0012
+"""CloudWatch Synthetics, per canary run (each account's first 100 runs a month are free:
+not deducted here). Lambda, S3 and CloudWatch Logs used by the runs are billed on top."""
+
 DASHBOARD_MONTH = 3.00
 """CloudWatch dashboard (each account's first 3 are free: not deducted here)."""
 
@@ -141,5 +150,7 @@ USAGE_BASED = [
     ("AWS KMS", "requests", "$0.03 per 10,000"),
     ("Amazon SNS", "HTTPS notifications; email", "$0.60 per million; $2.00 per 100,000 after the first 1,000"),
     ("Route 53", "DNS queries", "$0.40 per million"),
+    ("AWS FIS", "recovery drills, while an experiment runs", "$0.10 per action-minute"),
+    ("CloudWatch Synthetics", "the canary runs' Lambda, S3 artifacts and logs", "Lambda, S3 and CloudWatch Logs prices"),
 ]
 """(service, what, unit price): charges that depend on traffic and data, not on the plan."""
