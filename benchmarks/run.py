@@ -52,7 +52,9 @@ MIN_STEP = 100
 """Fewest resources a step between sizes must add for its per-resource cost to be judged:
 below that, a few milliseconds of noise swamp the difference (the replicas dimension adds
 8 resources per replica and stops at 5)."""
-K8S = {"webstack:app": {"platform": "kubernetes"}}
+# prod refuses the placeholder image dev and staging plan with: give it a pinned one.
+K8S = {"webstack:app": {"platform": "kubernetes",
+                        "kubernetes": {"image": "ghcr.io/example/shop@sha256:" + "5" * 64}}}
 STACKS: list[dict[str, Any]] = [
     {"label": "dev", "stack": "dev", "overrides": {}},
     {"label": "staging", "stack": "staging", "overrides": {}},
