@@ -64,7 +64,7 @@ from pulumi_webstack.database import instance_memory_gib
 from pulumi_webstack.errors import ArgsError, require
 from pulumi_webstack.instance_classes import RDS_INSTANCE_CLASSES
 from pulumi_webstack.names import EMAIL
-from pulumi_webstack.slo import Objectives, alarm_rule, budget_widgets, burn_rate_alerts
+from pulumi_webstack.slo import Objectives, alarm_rule, budget_widgets, burn_rate_alerts, metric_inputs
 
 EDGE_REGION = "us-east-1"
 """Where CloudFront, Route 53 health check and CloudFront-certificate metrics live."""
@@ -673,17 +673,7 @@ class Alerting(pulumi.ComponentResource):
                 f"{self._name}-{spec.key}",
                 name=alarm_name(self._prefix, spec.key),
                 alarm_description=spec.description[:1024],
-                namespace=spec.namespace,
-                metric_name=spec.metric_name,
-                dimensions=spec.dimensions,
-                statistic=spec.statistic,
-                extended_statistic=spec.extended_statistic,
-                period=spec.period,
-                evaluation_periods=spec.evaluation_periods,
-                datapoints_to_alarm=spec.datapoints_to_alarm,
-                threshold=spec.threshold,
-                comparison_operator=spec.comparison,
-                treat_missing_data=spec.treat_missing_data,
+                **metric_inputs(spec),
                 actions_enabled=False,  # the composite alarm notifies, not each window
                 region=args.edge_region,
                 opts=self._child,

@@ -46,6 +46,7 @@ from pulumi_webstack.errors import require
 from pulumi_webstack.headers import SecurityHeaders, response_headers
 from pulumi_webstack.iam_policies import assume_role_policy
 from pulumi_webstack.names import AWS_REGIONS, HOSTNAME, REGION_WORDS, stack_scoped_id
+from pulumi_webstack.slo import metric_inputs
 
 RUNTIME_PATTERN = r"syn-nodejs-playwright-(\d+)\.(\d+)"
 OLDEST_RUNTIME = (5, 1)
@@ -426,16 +427,7 @@ class Canaries(pulumi.ComponentResource):
             f"{self._name}-{region}-failed",
             name=f"{self._canary_name}-{region}-failed",
             alarm_description=f"[{spec.severity.value}] {spec.description}"[:1024],
-            namespace=spec.namespace,
-            metric_name=spec.metric_name,
-            dimensions=spec.dimensions,
-            statistic=spec.statistic,
-            period=spec.period,
-            evaluation_periods=spec.evaluation_periods,
-            datapoints_to_alarm=spec.datapoints_to_alarm,
-            threshold=spec.threshold,
-            comparison_operator=spec.comparison,
-            treat_missing_data=spec.treat_missing_data,
+            **metric_inputs(spec),
             actions_enabled=True,
             alarm_actions=[topic],
             ok_actions=[topic],

@@ -208,6 +208,18 @@ def _latency_window(key: str, minutes: int, bad_percent: float, dims: dict[str, 
     )
 
 
+def metric_inputs(spec: AlarmSpec) -> dict[str, Any]:
+    """What an ``aws.cloudwatch.MetricAlarm`` watches and when it fires, from a spec: the
+    burn-rate windows here and the canaries' failure alarms (``pulumi_webstack.canaries``)
+    add their name, description, actions and region."""
+    return dict(
+        namespace=spec.namespace, metric_name=spec.metric_name, dimensions=spec.dimensions,
+        statistic=spec.statistic, extended_statistic=spec.extended_statistic, period=spec.period,
+        evaluation_periods=spec.evaluation_periods, datapoints_to_alarm=spec.datapoints_to_alarm,
+        threshold=spec.threshold, comparison_operator=spec.comparison, treat_missing_data=spec.treat_missing_data,
+    )
+
+
 def latency_target_ms(objectives: Objectives) -> int:
     """The latency target in whole milliseconds (CloudFront's ``OriginLatency`` unit)."""
     return int(round(objectives.latency_seconds * 1000))
