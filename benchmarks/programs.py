@@ -20,16 +20,28 @@ does not have is set here: one host name and Vercel project per app, one name pe
   ``webstack:database.replicas``) stop at ``pulumi_webstack.database.MAX_REPLICAS`` = 5, so this
   dimension runs 1, 3, 5: 20 and 15 cannot be built with the component. (The stack config
   asks prod for at least 2; the component itself takes 1, which is what this measures.)
+
+The programs are parts of a stack, so ``check`` judges them with the prod policy config less
+the two policies that judge a whole stack (``PART_OF_A_STACK``: its site checked by canaries,
+its data tier drilled).
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
+import tempfile
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any, Callable
 
 import pulumi
 
 from pulumi_webstack.database import MAX_REPLICAS
+from pulumi_webstack_cli.check import CheckReport, check_plan
+from pulumi_webstack_cli.engine import Plan
+from pulumi_webstack_policies.settings import CONFIG_DIR
 from infra.config import StackConfig, parse
 from infra.program import (
     build_alerting,
@@ -49,10 +61,33 @@ STACK = "bench"
 applies ``policies/config/prod.json``."""
 
 
+PART_OF_A_STACK = ("synthetic-canaries", "recovery-drills")
+"""Policies whose subject is a whole stack (the stack checks its site, drills its data tier):
+off for programs that are parts of one."""
+
+
+@functools.cache
+def policy_config() -> Path:
+    """``policies/config/prod.json`` with ``PART_OF_A_STACK`` disabled, as a file (what
+    ``check_plan`` reads), written once to the temporary directory."""
+    config = {**json.loads((CONFIG_DIR / "prod.json").read_text()), **{p: "disabled" for p in PART_OF_A_STACK}}
+    text = json.dumps(config, indent=2, sort_keys=True)
+    path = Path(tempfile.gettempdir()) / f"webstack-bench-policy-{hashlib.sha256(text.encode()).hexdigest()[:12]}.json"
+    if not path.exists():
+        path.write_text(text)
+    return path
+
+
+def check(plan: Plan) -> CheckReport:
+    """The policy pack over a benchmark program's plan, as prod is checked (see ``policy_config``)."""
+    return check_plan(plan, policy_config=policy_config())
+
+
 def prod_config(app: int = 1, **sections: Any) -> StackConfig:
     """The prod tier's config for app ``app`` (its own domain and Vercel project), with
-    ``sections`` (``webstack:*`` values) on top. Backups are not built here, so the tier's
-    backup copy region (and the provider it needs) is left out."""
+    ``sections`` (``webstack:*`` values) on top. Backups and the disaster-recovery replica are
+    not built here, so the tier's copy region and cross-region replica (and the providers they
+    need) are left out, and with them the recovery objectives they exist to meet."""
     raw = {
         "webstack:tier": "prod",
         "webstack:domain": f"app{app}.bench.example.com",
@@ -60,7 +95,9 @@ def prod_config(app: int = 1, **sections: Any) -> StackConfig:
         "webstack:app": {"vercel": {"projectName": f"bench-app-{app}", "gitRepository": "example/shop",
                                     "teamId": "team_bench", "secureComputeCidr": f"10.{200 + app}.0.0/20",
                                     "peeringConnectionId": f"pcx-{app:017x}"}},
+        "webstack:database": {"crossRegionReplica": None},
         "webstack:backups": {"copyRegion": None},
+        "webstack:recovery": {"rpoMinutes": None, "rtoMinutes": None},
         "webstack:alerting": {"emails": ["oncall@example.com"]},
         "webstack:cdn": {"certificateValidated": True},  # a deployed prod: the domain is attached
         **{f"webstack:{k}": v for k, v in sections.items()},

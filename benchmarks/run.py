@@ -52,7 +52,9 @@ MIN_STEP = 100
 """Fewest resources a step between sizes must add for its per-resource cost to be judged:
 below that, a few milliseconds of noise swamp the difference (the replicas dimension adds
 8 resources per replica and stops at 5)."""
-K8S = {"webstack:app": {"platform": "kubernetes"}}
+# prod refuses the placeholder image dev and staging plan with: give it a pinned one.
+K8S = {"webstack:app": {"platform": "kubernetes",
+                        "kubernetes": {"image": "ghcr.io/example/shop@sha256:" + "5" * 64}}}
 STACKS: list[dict[str, Any]] = [
     {"label": "dev", "stack": "dev", "overrides": {}},
     {"label": "staging", "stack": "staging", "overrides": {}},
@@ -274,7 +276,9 @@ def job_scale(dimension: str, n: int, runs: int, memory: bool) -> dict[str, Any]
         return pulumi_webstack_cli.engine.synth(dim.program(n), stack=programs.STACK, config=programs.CONFIG)
 
     synth()  # warm-up: SDK modules used only at run time load here
-    plan, out = _warm_runs(synth, pulumi_webstack_cli.check.check_plan, runs, memory)
+    # A checkout from before the programs had their own check uses the pack's config for the stack.
+    check = getattr(programs, "check", pulumi_webstack_cli.check.check_plan)
+    plan, out = _warm_runs(synth, check, runs, memory)
     return {
         "resources": len(plan),
         "custom_resources": sum(1 for r in plan if r.custom),

@@ -373,6 +373,7 @@ _ID_PREFIX = {
     "aws:route53/zone:Zone": "Z",
     "aws:ec2/route:Route": "r-",
     "vercel:index/network:Network": "net_",
+    "aws:fis/experimentTemplate:ExperimentTemplate": "EXT",
 }
 
 _NAMED_BY_INPUT = ("name", "bucket", "identifier", "replicationGroupId", "functionName", "clusterIdentifier")
@@ -465,6 +466,18 @@ def _computed(typ: str, name: str, inputs: dict[str, Any], region: str, rid: str
         out.update(arn=f"arn:aws:route53:::healthcheck/{rid}")
     elif typ == "aws:cloudwatch/metricAlarm:MetricAlarm":
         out.update(arn=_arn("cloudwatch", region, f"alarm:{pname}"))
+    elif typ == "aws:cloudwatch/compositeAlarm:CompositeAlarm":
+        out.update(arn=_arn("cloudwatch", region, f"alarm:{inputs.get('alarmName', pname)}"))
+    elif typ == "aws:synthetics/canary:Canary":
+        out.update(arn=_arn("synthetics", region, f"canary:{pname}"), status="RUNNING",
+                   engineArn=_arn("lambda", region, f"function:cwsyn-{pname}-{_uuid(name)}:1"))
+    elif typ == "aws:fis/experimentTemplate:ExperimentTemplate":
+        out.update(arn=_arn("fis", region, f"experiment-template/{rid}"))
+    elif typ == "aws:s3/bucketObjectv2:BucketObjectv2":
+        # S3 gives every write of a versioned object a new version: derived from the content.
+        content = json.dumps(inputs.get("source") or inputs.get("content"), sort_keys=True, default=str)
+        out.update(versionId=_short_hash(content, 32), etag=_short_hash(content, 32),
+                   arn=f"arn:aws:s3:::{inputs.get('bucket')}/{inputs.get('key')}")
     elif typ == "aws:cloudwatch/eventRule:EventRule":
         out.update(arn=_arn("events", region, f"rule/{pname}"))
     elif typ in ("aws:cloudwatch/logDeliverySource:LogDeliverySource",
@@ -616,6 +629,8 @@ class _Mocks(pulumi_mocks.Mocks):
             rid = _uuid(args.typ + args.name)
         elif prefix == "Z":
             rid = "Z" + _short_hash(args.typ + args.name, 20).upper()
+        elif prefix == "EXT":
+            rid = "EXT" + _short_hash(args.typ + args.name, 14).upper()
         elif prefix is not None:
             rid = prefix + _short_hash(args.typ + args.name)
         else:

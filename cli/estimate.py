@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
@@ -121,6 +122,12 @@ CREATION_SECONDS: dict[str, tuple[int, str]] = {
     "aws:backup/vaultNotifications:VaultNotifications": (2, "API call"),
     "aws:backup/plan:Plan": (3, "API call"),
     "aws:backup/selection:Selection": (5, "API call plus IAM role propagation"),
+    "aws:s3/bucketObjectv2:BucketObjectv2": (2, "upload of a small object"),
+    # Runtime proof.
+    "aws:synthetics/canary:Canary": (
+        90, "Synthetics creates the canary's Lambda function and layer; the provider waits for it to be ready, "
+            "then started"),
+    "aws:fis/experimentTemplate:ExperimentTemplate": (2, "API call (the template runs nothing)"),
     # Alerting.
     "aws:sns/topic:Topic": (2, "API call"),
     "aws:sns/topicPolicy:TopicPolicy": (2, "API call"),
@@ -128,6 +135,7 @@ CREATION_SECONDS: dict[str, tuple[int, str]] = {
     "aws:cloudwatch/logGroup:LogGroup": (2, "API call"),
     "aws:cloudwatch/logResourcePolicy:LogResourcePolicy": (2, "API call"),
     "aws:cloudwatch/metricAlarm:MetricAlarm": (1, "API call"),
+    "aws:cloudwatch/compositeAlarm:CompositeAlarm": (1, "API call"),
     "aws:cloudwatch/dashboard:Dashboard": (1, "API call"),
     "aws:cloudwatch/eventRule:EventRule": (2, "API call"),
     "aws:cloudwatch/eventTarget:EventTarget": (2, "API call"),
@@ -442,6 +450,24 @@ def _vpc_endpoint(res: Resource, plan: Plan) -> tuple[float, str]:
     return zones * prices.VPC_ENDPOINT_AZ_HOUR * prices.HOURS_PER_MONTH, f"interface endpoint in {zones} AZ(s)"
 
 
+def canary_runs_per_month(expression: str) -> int:
+    """Runs a Synthetics schedule makes in a month: ``rate(5 minutes)`` -> 8,760."""
+    match = re.fullmatch(r"rate\((\d+) (minute|minutes|hour|hours)\)", expression or "")
+    if match is None:
+        raise _NoPrice(f"schedule {expression!r}: runs per month are derived from rate() expressions only")
+    minutes = int(match.group(1)) * (60 if match.group(2).startswith("hour") else 1)
+    if minutes == 0:
+        raise _NoPrice("runs once: not a standing charge")
+    return prices.HOURS_PER_MONTH * 60 // minutes
+
+
+def _canary(res: Resource, plan: Plan) -> tuple[float, str]:
+    if res.inputs.get("startCanary") is False:
+        return 0.0, "stopped"
+    runs = canary_runs_per_month((res.inputs.get("schedule") or {}).get("expression"))
+    return runs * prices.SYNTHETICS_CANARY_RUN, f"{runs:,} runs × ${prices.SYNTHETICS_CANARY_RUN}"
+
+
 def _flat(monthly: float, detail: str) -> Callable[[Resource, Plan], tuple[float, str]]:
     return lambda res, plan: (monthly, detail)
 
@@ -453,6 +479,8 @@ PRICERS: dict[str, Callable[[Resource, Plan], tuple[float, str]]] = {
     "aws:kms/key:Key": _flat(prices.KMS_KEY_MONTH, "customer-managed key"),
     "aws:secretsmanager/secret:Secret": _secret,
     "aws:cloudwatch/metricAlarm:MetricAlarm": _alarm,
+    "aws:cloudwatch/compositeAlarm:CompositeAlarm": _flat(prices.COMPOSITE_ALARM_MONTH, "composite alarm"),
+    "aws:synthetics/canary:Canary": _canary,
     "aws:cloudwatch/dashboard:Dashboard": _flat(prices.DASHBOARD_MONTH, "dashboard (first 3 per account free)"),
     "aws:route53/zone:Zone": _flat(prices.HOSTED_ZONE_MONTH, "hosted zone"),
     "aws:route53/healthCheck:HealthCheck": _health_check,

@@ -42,6 +42,8 @@ SOURCES = {
     "elb": "https://aws.amazon.com/elasticloadbalancing/pricing/",
     "privatelink": "https://aws.amazon.com/privatelink/pricing/",
     "vpc": "https://aws.amazon.com/vpc/pricing/",
+    "synthetics": "https://aws.amazon.com/cloudwatch/pricing/",
+    "fis": "https://aws.amazon.com/fis/pricing/",
 }
 
 # ------------------------------------------------------------------------------- RDS
@@ -105,6 +107,13 @@ ALARM_METRIC_MONTH = 0.10
 ALARM_METRIC_HIGH_RESOLUTION_MONTH = 0.30
 """Same, for alarms with a period under 60 seconds."""
 
+COMPOSITE_ALARM_MONTH = 0.50
+"""CloudWatch composite alarm (the error budgets' burn-rate alerts)."""
+
+SYNTHETICS_CANARY_RUN = 0.0012
+"""CloudWatch Synthetics, per canary run (each account's first 100 runs a month are free:
+not deducted here). Lambda, S3 and CloudWatch Logs used by the runs are billed on top."""
+
 DASHBOARD_MONTH = 3.00
 """CloudWatch dashboard (each account's first 3 are free: not deducted here)."""
 
@@ -167,5 +176,7 @@ USAGE_BASED = [
     ("AWS Fargate", "tasks above the service's minimum (autoscaling)", "the task's vCPU and GB rates per hour"),
     ("AWS PrivateLink", "data processed by interface endpoints", "$0.01 per GB"),
     ("CloudWatch", "Container Insights metrics and performance log events", "$0.30 per metric; $0.50 per GB"),
+    ("AWS FIS", "recovery drills, while an experiment runs", "$0.10 per action-minute"),
+    ("CloudWatch Synthetics", "the canary runs' Lambda, S3 artifacts and logs", "Lambda, S3 and CloudWatch Logs prices"),
 ]
 """(service, what, unit price): charges that depend on traffic and data, not on the plan."""

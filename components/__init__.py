@@ -22,10 +22,13 @@ component              Args                             type token
 ``EcsApp``             ``EcsAppArgs``                   ``webstack:index:EcsApp``
 ``Backups``            ``BackupsArgs``                  ``webstack:index:Backups``
 ``Alerting``           ``AlertingArgs``                 ``webstack:index:Alerting``
+``Canaries``           ``CanariesArgs``                 ``webstack:index:Canaries``
+``Drills``             ``DrillsArgs``                   ``webstack:index:Drills``
 =====================  ===============================  ========================================
 
-Shared types: ``SecurityHeaders`` (the response headers of ``Cdn``, ``VercelApp`` and
-``KubernetesApp``), ``Thresholds`` (when ``Alerting``'s alarms fire),
+Shared types: ``SecurityHeaders`` (the response headers of ``Cdn``, ``VercelApp``,
+``KubernetesApp`` and what ``Canaries`` expect), ``Thresholds`` (when ``Alerting``'s alarms
+fire), ``Objectives`` (``Alerting``'s service level objectives and error budgets),
 ``CacheEngine`` (redis / valkey, for ``CacheArgs.engine``) and ``ArgsError``, raised by
 every Args class before anything is registered (``database.replicas = 9: must be between 0
 and 5``).
@@ -68,6 +71,11 @@ _EXPORTS: dict[str, str] = {
     "BackupsArgs": "backups",
     "Alerting": "alerting",
     "AlertingArgs": "alerting",
+    "Canaries": "canaries",
+    "CanariesArgs": "canaries",
+    "Drills": "drills",
+    "DrillsArgs": "drills",
+    "Objectives": "slo",
     "SecurityHeaders": "headers",
     "Thresholds": "alarms",
     "ArgsError": "errors",
@@ -80,13 +88,16 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time names load laz
     from pulumi_webstack.alerting import Alerting, AlertingArgs
     from pulumi_webstack.backups import Backups, BackupsArgs
     from pulumi_webstack.cache import Cache, CacheArgs, CacheEngine
+    from pulumi_webstack.canaries import Canaries, CanariesArgs
     from pulumi_webstack.cdn import Cdn, CdnArgs
     from pulumi_webstack.database import Database, DatabaseArgs
     from pulumi_webstack.ecs_app import EcsApp, EcsAppArgs
+    from pulumi_webstack.drills import Drills, DrillsArgs
     from pulumi_webstack.errors import ArgsError
     from pulumi_webstack.headers import SecurityHeaders
     from pulumi_webstack.kubernetes_app import KubernetesApp, KubernetesAppArgs
     from pulumi_webstack.network import Network, NetworkArgs
+    from pulumi_webstack.slo import Objectives
     from pulumi_webstack.alarms import Thresholds
     from pulumi_webstack.vercel_app import VercelApp, VercelAppArgs
 

@@ -36,8 +36,10 @@ from pulumi_webstack import __version__  # noqa: E402
 from pulumi_webstack.alerting import Alerting  # noqa: E402
 from pulumi_webstack.backups import Backups  # noqa: E402
 from pulumi_webstack.cache import Cache  # noqa: E402
+from pulumi_webstack.canaries import Canaries  # noqa: E402
 from pulumi_webstack.cdn import Cdn  # noqa: E402
 from pulumi_webstack.database import Database  # noqa: E402
+from pulumi_webstack.drills import Drills  # noqa: E402
 from pulumi_webstack.ecs_app import EcsApp  # noqa: E402
 from pulumi_webstack.kubernetes_app import KubernetesApp  # noqa: E402
 from pulumi_webstack.network import Network  # noqa: E402
@@ -46,7 +48,7 @@ from pulumi_webstack.vercel_app import VercelApp  # noqa: E402
 PACKAGE = "webstack"
 """Package name: the first part of every type token (``webstack:index:Database``)."""
 
-COMPONENTS = [Network, Database, Cache, VercelApp, KubernetesApp, EcsApp, Cdn, Backups, Alerting]
+COMPONENTS = [Network, Database, Cache, VercelApp, KubernetesApp, EcsApp, Cdn, Backups, Alerting, Canaries, Drills]
 """Every component the package serves, in the order the stack program composes them."""
 
 

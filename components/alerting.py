@@ -82,8 +82,19 @@ from pulumi_webstack.notifications import (  # re-exported: the routing is part 
     topic_key_policy,
     topic_policy,
 )
+from pulumi_webstack.slo import BurnRateAlert, Objectives, alarm_rule, budget_widgets, burn_rate_alerts, metric_inputs
 
 EDGE_REGION = "us-east-1"
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What notifies a topic, as the topics and the email relay see it: an alarm's key (its
+    name), severity and region (None: the stack's). A composite burn-rate alert is one."""
+
+    key: str
+    severity: Severity
+    region: Optional[str]
 """Where CloudFront, Route 53 health check and CloudFront-certificate metrics live."""
 
 _PREFIX = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_-]{0,99}$")
@@ -123,11 +134,13 @@ def dashboard_body(
     cross_region_replica_identifier: Optional[str] = None,
     cross_region_replica_region: Optional[str] = None,
     cache_members: Sequence[str] = (),
+    objectives: Optional[Objectives] = None,
     connections_limit: Optional[float] = None,
     free_storage_limit: Optional[float] = None,
     replica_lag_limit: Optional[float] = None,
 ) -> dict[str, Any]:
-    """CloudWatch dashboard JSON: service health, errors, latency, database, cache, CDN hit rate.
+    """CloudWatch dashboard JSON: service health, errors, latency, database, cache, CDN hit
+    rate, and (with ``objectives``) a last row with the error budget left.
 
     Widgets whose resource is absent are left out; metric widgets name their own region
     (CloudFront and Route 53 live in ``edge_region``, the cross-region replica's lag in
@@ -194,6 +207,9 @@ def dashboard_body(
         add("Redis memory used (%)",
             [_metric("AWS/ElastiCache", "DatabaseMemoryUsagePercentage", {"CacheClusterId": m}) for m in cache_members],
             region, period=300)
+    if distribution_id and objectives is not None:
+        widgets += budget_widgets(objectives, distribution_id, edge_region, top=(len(widgets) + 1) // 2 * 6,
+                                  additional_metrics=additional_cdn_metrics)
     return {"widgets": widgets}
 
 
@@ -303,6 +319,9 @@ class AlertingArgs:
     name_prefix: Optional[str] = setting(None, pattern=r"[A-Za-z0-9_-]{1,100}",
                                          words="must be letters, digits, hyphens or underscores (at most 100)")
     """Prefix of topic, alarm and dashboard names (default ``<project>-<stack>``)."""
+    objectives: Optional[Objectives] = field(default_factory=Objectives)
+    """Service level objectives of the CDN (with ``cdn_distribution_id``): multi-window
+    burn-rate alerts on their error budgets, and the budget left on the dashboard."""
 
     def __post_init__(self) -> None:
         check_fields(self)
@@ -479,7 +498,7 @@ class AlertingArgs:
             specs += backup_alarms(t, self.backup_vault_name)
         return [replace(s, region=self.edge_region) if s.edge and s.region is None else s for s in specs]
 
-    def topic_regions(self, specs: Sequence[AlarmSpec]) -> list[str]:
+    def topic_regions(self, specs: Sequence[AlarmSpec | Notice]) -> list[str]:
         """Regions other than the stack's with alarms among ``specs``, in catalogue order:
         each gets its own copy of the topics."""
         return list(dict.fromkeys(s.region for s in specs if s.region is not None and s.region != self.region))
@@ -506,10 +525,13 @@ class Alerting(pulumi.ComponentResource):
     EventBridge rules for AWS Backup (failed jobs and copies, restores, recovery point
     changes) and storage autoscaling events; with several regions, the EventBridge relay of
     the other regions' alarms to the stack region's email subscriptions; the AWS Chatbot
-    channel configuration (Slack and/or Teams) with its role; a CloudWatch dashboard.
+    channel configuration (Slack and/or Teams) with its role; a CloudWatch dashboard. With
+    ``cdn_distribution_id`` and ``objectives``, the error budgets' burn-rate alerts in
+    ``edge_region``: two window alarms and one composite alarm (to the severity's topic, its
+    email leg relayed like the other edge alarms) per alert of ``slo.burn_rate_alerts``.
 
     Outputs: ``topic_arns`` (severity -> ARN), ``edge_topic_arns``, ``regional_topic_arns``,
-    ``alarm_names``, ``dashboard_name``, ``health_check_id``.
+    ``alarm_names``, ``critical_alarm_arns``, ``dashboard_name``, ``health_check_id``.
     """
 
     topic_arns: pulumi.Output[dict[str, str]]
@@ -524,6 +546,9 @@ class Alerting(pulumi.ComponentResource):
     other regions than the stack's they carry pager and chat only."""
     alarm_names: pulumi.Output[list[str]]
     """Names of every CloudWatch alarm created."""
+    critical_alarm_arns: pulumi.Output[list[str]]
+    """ARNs of the critical alarms in the stack's region (where recovery drills run: their
+    stop conditions)."""
     dashboard_name: Optional[pulumi.Output[str]]
     """The operations dashboard (None when ``dashboard`` is off)."""
     health_check_id: Optional[pulumi.Output[str]]
@@ -573,12 +598,17 @@ class Alerting(pulumi.ComponentResource):
         # another region with alarms gets the topics of the severities going to pager or
         # chat, and its email legs are relayed to the stack region (one confirmation each).
         routes = args.routes
+        budget = (burn_rate_alerts(args.objectives, args.cdn_distribution_id,
+                                   additional_metrics=args.cdn_additional_metrics)
+                  if args.cdn_distribution_id is not None and args.objectives is not None else [])
+        # Everything that notifies, by key, severity and region: the alarms and the burn-rate alerts.
+        notifying = [*specs, *(Notice(alert.key, alert.severity, args.edge_region) for alert in budget)]
         topics = self._topics("", None, routes, list(SEVERITIES))
         by_region: dict[Optional[str], dict[Severity, aws.sns.Topic]] = {None: topics, args.region: topics}
         remote = n.remote_routes(routes)
-        for topic_region in args.topic_regions(specs):
+        for topic_region in args.topic_regions(notifying):
             here = [sev for sev in SEVERITIES if remote[sev] and any(
-                sp.region == topic_region and sp.severity is sev for sp in specs)]
+                sp.region == topic_region and sp.severity is sev for sp in notifying)]
             by_region[topic_region] = (self._topics(args.topic_infix(topic_region), topic_region, remote, here)
                                        if here else {})
         edge_topics = by_region.get(args.edge_region, topics)
@@ -610,7 +640,8 @@ class Alerting(pulumi.ComponentResource):
                 opts=self._child,
             ))
 
-        relayed = [sp for sp in specs if sp.region not in (None, args.region) and n.emails_of(routes[sp.severity])]
+        budget_alarm_names = self._burn_rate_alarms(budget, by_region)
+        relayed = [sp for sp in notifying if sp.region not in (None, args.region) and n.emails_of(routes[sp.severity])]
         if relayed:
             self._relay(region, relayed, topics)
         if args.backup_vault_name is not None:
@@ -638,18 +669,58 @@ class Alerting(pulumi.ComponentResource):
         self.regional_topic_arns = pulumi.Output.all(
             region, self.topic_arns, pulumi.Output.all(**copies) if copies else {},
         ).apply(lambda resolved: {resolved[0]: resolved[1], **resolved[2]})
-        self.alarm_names = pulumi.Output.all(*[a.name for a in alarms]).apply(list)
+        self.alarm_names = pulumi.Output.all(*[a.name for a in alarms], *budget_alarm_names).apply(list)
+        self.critical_alarm_arns = pulumi.Output.all(*[
+            a.arn for spec, a in zip(specs, alarms)
+            if spec.severity is Severity.CRITICAL and spec.region in (None, args.region)]).apply(list)
         self.health_check_id = health_check.id if health_check is not None else None
         self.register_outputs({
             "topic_arns": self.topic_arns,
             "edge_topic_arns": self.edge_topic_arns,
             "regional_topic_arns": self.regional_topic_arns,
             "alarm_names": self.alarm_names,
+            "critical_alarm_arns": self.critical_alarm_arns,
             "dashboard_name": self.dashboard_name,
             "health_check_id": self.health_check_id,
         })
 
     # ------------------------------------------------------------------ building blocks
+
+    def _burn_rate_alarms(self, alerts: list[BurnRateAlert],
+                          by_region: dict[Optional[str], dict[Severity, aws.sns.Topic]]) -> list[pulumi.Output[str]]:
+        """The error budgets' burn-rate alerts (``pulumi_webstack.slo``): each window an alarm
+        without actions, each alert a composite alarm (both windows in ALARM) notifying its
+        severity's topic. In ``edge_region``, where CloudFront publishes the SLIs; a composite
+        alarm combines alarms of its own region, and the edge topics exist there for the CDN
+        alarms. Returns the names of the alarms created."""
+        args = self._args
+        topics = by_region.get(args.edge_region, {})
+        names: list[pulumi.Output[str]] = []
+        for alert in alerts:
+            long, short = (aws.cloudwatch.MetricAlarm(
+                f"{self._name}-{spec.key}",
+                name=alarm_name(self._prefix, spec.key),
+                alarm_description=spec.description[:1024],
+                **metric_inputs(spec),
+                actions_enabled=False,  # the composite alarm notifies, not each window
+                region=args.edge_region,
+                opts=self._child,
+            ) for spec in (alert.long, alert.short))
+            topic = topics.get(alert.severity)
+            actions = [topic.arn] if topic is not None else []  # email only: relayed
+            composite = aws.cloudwatch.CompositeAlarm(
+                f"{self._name}-{alert.key}",
+                alarm_name=alarm_name(self._prefix, alert.key),
+                alarm_description=f"[{alert.severity.value}] {alert.description}"[:1024],
+                alarm_rule=pulumi.Output.all(long.name, short.name).apply(lambda names: alarm_rule(*names)),
+                actions_enabled=True,
+                alarm_actions=actions,
+                ok_actions=actions,
+                region=args.edge_region,
+                opts=self._child,
+            )
+            names += [long.name, short.name, composite.alarm_name]
+        return names
 
     def _topics(self, infix: str, region: Optional[str], routes: dict[Severity, list[Route]],
                 severities: list[Severity]) -> dict[Severity, aws.sns.Topic]:
@@ -701,7 +772,7 @@ class Alerting(pulumi.ComponentResource):
             topics[severity] = topic
         return topics
 
-    def _relay(self, home: pulumi.Output[str], specs: list[AlarmSpec], topics: dict[Severity, aws.sns.Topic]) -> None:
+    def _relay(self, home: pulumi.Output[str], specs: list[AlarmSpec | Notice], topics: dict[Severity, aws.sns.Topic]) -> None:
         """Email legs of alarms in other regions: their state changes go to the stack region's
         default event bus (EventBridge cross-region target) and, from there, as plain text to
         the severity's topic, whose email subscriptions are the only ones."""
@@ -861,6 +932,7 @@ class Alerting(pulumi.ComponentResource):
             cross_region_replica_identifier=v["cross_region_replica_identifier"],
             cross_region_replica_region=args.database_cross_region_replica_region,
             cache_members=list(v["cache_members"] or []),
+            objectives=args.objectives,
             connections_limit=thresholds.get("db-connections"),
             free_storage_limit=thresholds.get("db-free-storage"),
             replica_lag_limit=args.thresholds.db_replica_lag_seconds,

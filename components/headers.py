@@ -173,6 +173,12 @@ def response_headers(h: SecurityHeaders) -> dict[str, str]:
     return headers
 
 
+def edge_headers(h: SecurityHeaders) -> list[str]:
+    """Names of the headers every response through the CDN carries: all of them, the CSP
+    included whoever owns it (the app's, or CloudFront's fallback where the app sent none)."""
+    return [HSTS, CSP, CONTENT_TYPE_OPTIONS, FRAME, REFERRER, PERMISSIONS]
+
+
 # ------------------------------------------------------------------------------ CloudFront
 
 

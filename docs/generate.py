@@ -10,7 +10,8 @@ fenced by ``<!-- generated:NAME -->`` and ``<!-- /generated:NAME -->``:
   component's Args fields) the stack program sets, with the stack-file key of each;
 
 ``docs/alerting.md`` also has ``alarms``, the prod alarm catalogue of ``components/alarms.py``,
-and ``docs/README.md`` has an ``index`` block linking every page.
+and ``budgets``, the prod burn-rate alerts of ``components/slo.py``; ``docs/README.md`` has an
+``index`` block linking every page.
 
     python docs/generate.py            # rewrite the blocks (make docs)
     python docs/generate.py --check    # exit 1, naming each stale or missing page
@@ -40,9 +41,9 @@ if str(ROOT) not in sys.path[:1]:
 from pulumi.provider.experimental.util import camel_case as camel  # noqa: E402
 
 import pulumi_webstack.__main__ as package  # noqa: E402
-from pulumi_webstack import alarms  # noqa: E402
+from pulumi_webstack import alarms, slo  # noqa: E402
 from pulumi_webstack.__main__ import args_class  # noqa: E402
-from infra.presets import PRESETS, Tier  # noqa: E402
+from infra.presets import PRESETS, Tier, presets_for  # noqa: E402
 from infra.sections import PLATFORMS, SECTIONS, args_class as section_args  # noqa: E402
 from pulumi_webstack.alerting import AlertingArgs  # noqa: E402
 from pulumi_webstack.database import max_connections_for  # noqa: E402
@@ -259,6 +260,13 @@ def alarms_block() -> str:
     return alarms.markdown_table(args.catalogue("health-check"))
 
 
+def budgets_block() -> str:
+    """The burn-rate alerts of the prod objectives (``infra/presets.py``), on a distribution
+    with CloudFront's additional metrics."""
+    objectives = slo.Objectives(**presets_for(Tier.PROD)["alerting"]["objectives"])
+    return slo.markdown_table(slo.burn_rate_alerts(objectives, "distribution"))
+
+
 def index_block() -> str:
     rows = ["| Component | Type token | Page | Builds |", "|---|---|---|---|"]
     for c in package.COMPONENTS:
@@ -281,6 +289,7 @@ def expected_blocks() -> dict[str, dict[str, str]]:
     pages = {page_name(c): {"args": args_block(c, s), "outputs": outputs_block(c, s), "tiers": tiers_block(c, targets)}
              for c in package.COMPONENTS}
     pages["alerting.md"]["alarms"] = alarms_block()
+    pages["alerting.md"]["budgets"] = budgets_block()
     pages["README.md"] = {"index": index_block()}
     return pages
 

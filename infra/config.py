@@ -46,8 +46,10 @@ from infra.sections import (
 )
 from pulumi_webstack.args import LINK, args_prefix, field_types
 from pulumi_webstack.errors import ArgsError, all_problems
+from pulumi_webstack.drills import RecoverySetup, cron_interval_minutes, recovery_gaps
 from pulumi_webstack.names import AVAILABILITY_ZONES, AWS_REGIONS, HOSTNAME, REGION_WORDS
 from pulumi_webstack.secure_compute import ENTERPRISE_NOTE, vercel_region
+from pulumi_webstack.slo import latency_target_ms
 
 PROVIDER_NAMESPACES = {"aws": "pulumi_aws", "kubernetes": "pulumi_kubernetes", "vercel": "pulumiverse_vercel"}
 """Config namespaces of the providers a stack uses: their keys are checked against the SDK."""
@@ -124,6 +126,8 @@ class StackConfig:
     cdn: Any
     backups: Any
     alerting: Any
+    canaries: Any
+    recovery: Any
     dr_network: Any = None
     """NetworkArgs of the private network in the DR replica's region (with ``crossRegionReplica``)."""
     secrets: dict[str, Any] = field(default_factory=dict)
@@ -200,7 +204,7 @@ def parse(stack: str, values: Mapping[str, Any], secrets: Optional[Mapping[str, 
                                                  "(no scheme, no path)")
     keys = StackKeys(domain=domain if isinstance(domain, str) and HOSTNAME.match(domain) else "example.com",
                      region=region or "us-east-1")
-    builder = _Builder(tier, keys, raw, secrets, problems)
+    builder = _Builder(tier, keys, raw, secrets, problems, region_known=region is not None)
     built = builder.build_all()
     problems.extend(_rules(tier, keys, built, builder.where("app")))
     if built["app"] is not None and builder.platform == "vercel":
@@ -276,12 +280,14 @@ def _suggest(word: str, choices: Any, prefix: str, suffix: str = "") -> str:
 class _Builder:
     """Builds each section's Args from presets and the stack file, collecting problems."""
 
-    ORDER = ("cdn", "database", "cache", "app", "network", "backups", "alerting")
+    ORDER = ("cdn", "database", "cache", "app", "network", "backups", "alerting", "canaries", "recovery")
     """Sections a value is taken from come before the sections taking it."""
 
     def __init__(self, tier: Tier, keys: StackKeys, raw: dict[str, Any], secrets: dict[str, Any],
-                 problems: _Problems):
+                 problems: _Problems, *, region_known: bool = True):
         self.tier, self.keys, self.raw, self.secrets, self.problems = tier, keys, raw, secrets, problems
+        # False when aws:region is missing or wrong (reported): sections placed by region wait for it.
+        self.region_known = region_known
         self.presets = presets_for(tier)
         self.built: dict[str, Any] = {}
         self.merged: dict[str, dict[str, Any]] = {}
@@ -300,6 +306,9 @@ class _Builder:
                 user = {}
             self.merged[name] = self.settings_of(name, user)
         for name in self.ORDER:
+            if name == "canaries" and not self.region_known:
+                self.built[name] = None  # its regions are relative to aws:region, already reported
+                continue
             cls = args_class(name, self.platform)
             values = {k: v for k, v in self.merged[name].items() if k in field_types(cls)}
             self.built[name] = self.build(self.where(name), cls, {**values, **self.wired(name, cls, values)})
@@ -458,6 +467,21 @@ class _Builder:
                           pager_webhook_url=LINK if "pagerWebhookUrl" in self.secrets else None)
             if self.platform == "kubernetes":
                 values.update(kubernetes_namespace=LINK, kubernetes_deployment_name=LINK, kubernetes_max_replicas=LINK)
+        elif name == "canaries":
+            objectives = self.value("alerting", "objectives", None)
+            extra = merged.get("extra_regions")
+            regions = [self.keys.region, *(extra if isinstance(extra, list) else [])]
+            values.update(domain=domain, region=self.keys.region,
+                          health_path=self.value("app", "health_path", "/api/health"),
+                          alarm_topic_arns={region: LINK for region in regions if isinstance(region, str)})
+            if self.built.get("cdn") is not None:
+                values["headers"] = self.built["cdn"].headers
+            if objectives is not None:
+                values["latency_target_ms"] = latency_target_ms(objectives)
+        elif name == "recovery":
+            values.update(database_instance_arn=LINK, database_multi_az=self.value("database", "multi_az", False))
+            if self.value("cache", "multi_az", False):
+                values.update(cache_replication_group_id=LINK, cache_availability_zone=LINK)
         return values
 
     def route_table_count(self) -> int:
@@ -533,6 +557,7 @@ def _rules(tier: Tier, keys: StackKeys, s: dict[str, Any], app_key: str) -> list
                          "override deliberately")
         if tier is Tier.PROD and db.skip_final_snapshot:
             problems.add("webstack:database.skipFinalSnapshot", True, "prod always keeps a final snapshot")
+    problems.extend(_runtime_proof_rules(tier, keys, s))
     if app is not None and tier is Tier.PROD:
         if getattr(app, "preview_data_access", False):
             problems.add(f"{app_key}.previewDataAccess", True,
@@ -628,3 +653,35 @@ def _overlap(a: str, b: Any) -> bool:
         return ipaddress.ip_network(a).overlaps(ipaddress.ip_network(str(b)))
     except ValueError:
         return False
+
+
+def _runtime_proof_rules(tier: Tier, keys: StackKeys, s: dict[str, Any]) -> list[Problem]:
+    """Canaries run where alarms can notify, from two regions in prod; the backups, replicas
+    and copy region can meet the recovery objectives declared (prod's presets: RPO 6 h, RTO 1 h)."""
+    problems = _Problems()
+    db, backups, alerting, canaries, recovery = (s[n] for n in ("database", "backups", "alerting", "canaries", "recovery"))
+    if canaries is not None and alerting is not None:
+        dr_region = db.cross_region_replica if db is not None else None
+        topics = list(dict.fromkeys(r for r in (keys.region, alerting.edge_region, dr_region) if r))
+        for region in canaries.extra_regions:
+            if region not in topics:
+                problems.add("webstack:canaries.extraRegions", canaries.extra_regions,
+                             f"{region} has no alert topics for the canary's alarm: the stack has them in "
+                             + ", ".join(topics))
+        if tier is Tier.PROD and len(canaries.regions) < 2:
+            problems.add("webstack:canaries.extraRegions", canaries.extra_regions,
+                         "prod checks the site from at least two regions: add one, e.g. "
+                         + next(r for r in topics + ["us-west-2"] if r != keys.region))
+    if recovery is None:
+        return problems
+    if db is not None and backups is not None:
+        setup = RecoverySetup(region=keys.region, multi_az=db.multi_az, replicas=db.replicas,
+                              cross_region_replica=db.cross_region_replica, copy_region=backups.copy_region,
+                              backup_interval_minutes=cron_interval_minutes(backups.schedule),
+                              retention_days=backups.retention_days)
+        for gap in recovery_gaps(recovery.rpo_minutes, recovery.rto_minutes, setup):
+            value = getattr(s[gap.section], gap.field)
+            objective = f"webstack:recovery.{camel(gap.objective)} = {getattr(recovery, gap.objective)}"
+            problems.add(f"webstack:{gap.section}.{camel(gap.field)}", value,
+                         gap.text if gap.section == "recovery" else f"{gap.text} ({objective})")
+    return problems

@@ -60,6 +60,9 @@ PRESETS: dict[str, dict[Tier, Any]] = {
     "database.slow_query_ms":           {DEV: 1000,     STAGING: 500,      PROD: 500},
     "database.log_retention_days":      {DEV: 7,        STAGING: 30,       PROD: 90},
     "database.apply_immediately":       {DEV: True,     STAGING: True,     PROD: False},
+    # Prod's RTO of an hour survives losing the region only with a warm standby there:
+    # restoring the copied backups takes hours (components/drills.py, RECOVERY_MINUTES).
+    "database.cross_region_replica":    {DEV: None,     STAGING: None,     PROD: "us-west-2"},
     "database.cross_region_cidr":       {DEV: "10.140.0.0/16", STAGING: "10.141.0.0/16", PROD: "10.142.0.0/16"},
     # -------------------------------------------------------------------- cache
     "cache.engine":                     {DEV: "redis",  STAGING: "redis",  PROD: "redis"},
@@ -67,7 +70,7 @@ PRESETS: dict[str, dict[Tier, Any]] = {
     "cache.node_type":                  {DEV: "cache.t4g.micro", STAGING: "cache.t4g.small", PROD: "cache.r7g.large"},
     "cache.replicas":                   {DEV: 0,        STAGING: 1,        PROD: 2},
     "cache.automatic_failover":         {DEV: False,    STAGING: True,     PROD: True},
-    "cache.multi_az":                   {DEV: False,    STAGING: False,    PROD: True},
+    "cache.multi_az":                   {DEV: False,    STAGING: True,     PROD: True},
     "cache.snapshot_retention_days":    {DEV: 0,        STAGING: 1,        PROD: 7},
     "cache.final_snapshot":             {DEV: False,    STAGING: False,    PROD: True},
     "cache.protect":                    {DEV: False,    STAGING: False,    PROD: True},
@@ -126,6 +129,16 @@ PRESETS: dict[str, dict[Tier, Any]] = {
     "alerting.thresholds.memory_percent":          {DEV: 90,  STAGING: 85,  PROD: 85},
     "alerting.thresholds.cache_cpu_percent":       {DEV: 90,  STAGING: 80,  PROD: 75},
     "alerting.thresholds.certificate_expiry_days": {DEV: 7,   STAGING: 7,   PROD: 7},
+    "alerting.objectives.availability_percent":    {DEV: None, STAGING: 99.9, PROD: 99.99},
+    "alerting.objectives.latency_percent":         {DEV: None, STAGING: 95,   PROD: 95},
+    "alerting.objectives.latency_seconds":         {DEV: 10,   STAGING: 5,    PROD: 3},
+    # ---------------------------------------------------------- runtime proof
+    "canaries.schedule_minutes":        {DEV: 60,       STAGING: 15,       PROD: 5},
+    "canaries.extra_regions":           {DEV: [],       STAGING: [],       PROD: ["us-east-1"]},
+    "canaries.timeout_seconds":         {DEV: 120,      STAGING: 60,       PROD: 60},
+    "canaries.artifact_retention_days": {DEV: 3,        STAGING: 7,        PROD: 14},
+    "recovery.rpo_minutes":             {DEV: None,     STAGING: None,     PROD: 360},
+    "recovery.rto_minutes":             {DEV: None,     STAGING: None,     PROD: 60},
 }
 # fmt: on
 

@@ -1,6 +1,7 @@
 """The stack program: validated config in, components composed in data-flow order, outputs out.
 
-Order (DESIGN.md): network -> database, cache -> app tier -> CDN -> backups -> alerting.
+Order (DESIGN.md): network -> database, cache -> app tier -> CDN -> backups -> alerting ->
+runtime proof (canaries, drills).
 ``infra.config.load`` validates the whole stack file first and returns one component Args
 per section; this module only adds the links between components (ids, endpoints, secrets)
 as it builds them, so a bad stack file never gets as far as registering anything.
@@ -19,8 +20,10 @@ from pulumi_webstack.alerting import Alerting
 from pulumi_webstack.args import LINK
 from pulumi_webstack.backups import Backups
 from pulumi_webstack.cache import Cache
+from pulumi_webstack.canaries import Canaries
 from pulumi_webstack.cdn import Cdn
 from pulumi_webstack.database import Database
+from pulumi_webstack.drills import MAX_STOP_CONDITIONS, Drills
 from pulumi_webstack.network import Network
 
 if TYPE_CHECKING:  # build_app imports the one app tier a stack uses (Vercel's SDK costs ~0.07 s)
@@ -254,6 +257,34 @@ def build_alerting(
     )
 
 
+def build_canaries(cfg: StackConfig, providers: Providers, alerting: Alerting, *, name: str = "canary") -> Canaries:
+    """Synthetic checks of the public site from ``aws:region`` and ``canaries.extraRegions``;
+    each canary's failure alarm notifies the critical topic of its region (config validation
+    keeps the canaries to regions with topics)."""
+    topics = {region: alerting.regional_topic_arns.apply(lambda by_region, r=region: by_region[r]["critical"])
+              for region in cfg.canaries.regions}
+    return Canaries(name, linked(cfg.canaries, alarm_topic_arns=topics),
+                    opts=pulumi.ResourceOptions(providers={"aws": providers.main}))
+
+
+def build_drills(cfg: StackConfig, providers: Providers, network: Network, database: Database, cache: Cache,
+                 alerting: Alerting, canaries: Canaries, *, name: str = "drills") -> Drills:
+    """FIS drill templates for the database primary and, when it is Multi-AZ, the cache.
+
+    They run in the stack's region and stop on the alarms there that say users are hurt: the
+    home canary's failure alarm first, then the critical alarms (FIS takes five at most).
+    The cache drill powers off the AZ its primary is placed in (the first of the network's)."""
+    stop = pulumi.Output.all(canaries.alarm_arns, alerting.critical_alarm_arns).apply(
+        lambda v: [v[0][cfg.region], *v[1]][:MAX_STOP_CONDITIONS])
+    cache_links: dict[str, Any] = {}
+    if cfg.cache.multi_az:
+        cache_links = dict(cache_replication_group_id=cache.replication_group_id,
+                           cache_availability_zone=network.availability_zones.apply(lambda zones: zones[0]))
+    return Drills(name, linked(cfg.recovery, stop_alarm_arns=stop, database_instance_arn=database.primary_arn,
+                               **cache_links),
+                  opts=pulumi.ResourceOptions(providers={"aws": providers.main}))
+
+
 def main() -> None:
     cfg = load()
     providers = make_providers(cfg)
@@ -265,6 +296,8 @@ def main() -> None:
     cdn = build_cdn(cfg, app, providers)
     backups = build_backups(cfg, database, providers)
     alerting = build_alerting(cfg, providers, database=database, cache=cache, cdn=cdn, app=app, backups=backups)
+    canaries = build_canaries(cfg, providers, alerting)
+    drills = build_drills(cfg, providers, network, database, cache, alerting, canaries)
 
     pulumi.export("tier", cfg.tier.value)
     pulumi.export("domain", cfg.domain)
@@ -335,3 +368,5 @@ def main() -> None:
     pulumi.export("alarmNames", alerting.alarm_names)
     if alerting.dashboard_name is not None:
         pulumi.export("dashboardName", alerting.dashboard_name)
+    pulumi.export("canaryNames", canaries.canary_names)
+    pulumi.export("drillTemplateIds", drills.template_ids)

@@ -19,7 +19,11 @@ section        Args                             stack-only keys
                ``SecurityHeaders``)
 ``backups``    ``BackupsArgs``
 ``alerting``   ``AlertingArgs`` (``thresholds``:
-               ``Thresholds``)
+               ``Thresholds``, ``objectives``:
+               ``Objectives``)
+``canaries``   ``CanariesArgs``
+``recovery``   ``DrillsArgs`` (recovery objectives
+               and FIS drills)
 =============  ===============================  =============================================
 """
 
@@ -119,6 +123,16 @@ SECTIONS: dict[str, Section] = {
             "kubernetes_namespace", "kubernetes_deployment_name", "kubernetes_max_replicas", "backup_vault_name",
             "ecs_cluster_name", "ecs_service_name", "ecs_min_tasks", "ecs_load_balancer", "ecs_target_groups")},
     }),
+    "canaries": Section("canaries", "pulumi_webstack.canaries:CanariesArgs", wired={
+        "domain": "webstack:domain", "region": "aws:region", "health_path": "webstack:app.healthPath",
+        "headers": "webstack:cdn.headers", "latency_target_ms": "webstack:alerting.objectives.latencySeconds",
+        "alarm_topic_arns": "the alerting topics (critical) of each canary region"}),
+    "recovery": Section("recovery", "pulumi_webstack.drills:DrillsArgs", wired={
+        "stop_alarm_arns": "the home region's canary alarm and critical alarms",
+        "database_instance_arn": "the database primary", "database_multi_az": "webstack:database.multiAz",
+        "cache_replication_group_id": "the cache (with webstack:cache.multiAz)",
+        "cache_availability_zone": "the network (the cache primary's AZ)",
+        "ecs_cluster_name": "the app tier (ECS)", "ecs_service_name": "the app tier (ECS)"}),
 }
 
 SECRET_KEYS = ("pagerWebhookUrl", "vercelApiToken")

@@ -8,22 +8,24 @@ from __future__ import annotations
 
 from pulumi_policy import Policy
 
-from pulumi_webstack_policies import containers, hardening, security_headers, transport_security
+from pulumi_webstack_policies import containers, hardening, runtime_proof, security_headers, transport_security
 
 PACK_NAME = "webstack-security"
 DISPLAY_NAME = "pulumi-webstack security headers, TLS and hardening"
 DESCRIPTION = (
     "Security headers on CloudFront, Vercel and Kubernetes Ingress; TLS on every hop (CloudFront, load "
     "balancers, RDS, ElastiCache, S3, SNS, Ingress); encryption at rest with KMS, private databases, "
-    "deletion protection, backups, WAF, access logs, restricted pods and ECS tasks."
+    "deletion protection, backups, WAF, access logs, restricted pods and ECS tasks; synthetic canaries and "
+    "recovery drills that prove the running stack."
 )
-TAGS = ["security-headers", "tls", "hardening", "aws", "kubernetes", "vercel", "ecs"]
+TAGS = ["security-headers", "tls", "hardening", "runtime-proof", "aws", "kubernetes", "vercel", "ecs"]
 
 POLICIES: list[Policy] = [
     *security_headers.POLICIES,
     *transport_security.POLICIES,
     *hardening.POLICIES,
     *containers.POLICIES,
+    *runtime_proof.POLICIES,
 ]
 
 BY_NAME: dict[str, Policy] = {p.name: p for p in POLICIES}

@@ -361,8 +361,10 @@ def test_each_address_confirms_once_per_severity_not_per_region():
     assert target.inputs["arn"] == f"arn:aws:events:eu-west-1:{ACCOUNT_ID}:event-bus/default"
     assert target.inputs["roleArn"] == plan.one("aws:iam/role:Role", "alerting-relay").state["arn"]
     edge = json.loads(plan.one("aws:cloudwatch/eventRule:EventRule", "alerting-us-east-1-relay").inputs["eventPattern"])
+    # The edge alarms, and the error budgets' composite burn-rate alerts (windows notify no one).
+    burn = [f"slo-{sli}-burn-{w}" for sli in ("availability", "latency") for w in ("1h", "6h", "3d")]
     assert edge["detail"]["alarmName"] == sorted(f"webstack-prod-{k}" for k in (
-        "service-down", "cdn-5xx-rate", "cdn-origin-latency-p95", "certificate-expiry"))
+        "service-down", "cdn-5xx-rate", "cdn-origin-latency-p95", "certificate-expiry", *burn))
     relayed = plan.one("aws:cloudwatch/eventRule:EventRule", "alerting-relayed-warning")
     assert "region" not in relayed.inputs
     assert json.loads(relayed.inputs["eventPattern"])["region"] == ["eu-central-1", "us-east-1"]
@@ -434,7 +436,8 @@ def test_prod_alarms_carry_the_design_thresholds_on_the_watched_resources():
     assert alarm(plan, "cache-001-memory").inputs["threshold"] == 85
     assert alarm(plan, "backup-stale").inputs["dimensions"] == {"BackupVaultName": "webstack-prod-backups-vault"}
     assert plan.outputs["alarms"][0] == "webstack-prod-service-down"
-    assert len(plan.outputs["alarms"]) == len(plan.by_type("aws:cloudwatch/metricAlarm:MetricAlarm"))
+    assert len(plan.outputs["alarms"]) == len(plan.by_type("aws:cloudwatch/metricAlarm:MetricAlarm")) + len(
+        plan.by_type("aws:cloudwatch/compositeAlarm:CompositeAlarm"))
 
 
 def test_thresholds_given_are_the_alarms_thresholds():
@@ -521,8 +524,9 @@ def test_outputs_are_registered_and_everything_is_parented():
         "us-east-1": {s: topic_arn(s, "us-east-1") for s in ("critical", "warning")}}
     assert outputs["dashboard_name"] == "webstack-prod-operations"
     assert outputs["health_check_id"] == plan.one("aws:route53/healthCheck:HealthCheck").id
-    # 4 edge (down, 5xx, latency, certificate) + 4 primary + 2 x 2 replica + 2 x 4 cache + backup
-    assert len(outputs["alarm_names"]) == 4 + 4 + 4 + 8 + 1
+    # 4 edge (down, 5xx, latency, certificate) + 4 primary + 2 x 2 replica + 2 x 4 cache + backup,
+    # and the error budgets: 2 objectives x 3 alerts x (2 windows + the composite)
+    assert len(outputs["alarm_names"]) == 4 + 4 + 4 + 8 + 1 + 2 * 3 * 3
 
 
 

@@ -32,16 +32,18 @@ from pulumi.provider.server import ComponentInitError
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
 import pulumi_webstack.__main__ as package
-from pulumi_webstack import alerting, backups, cache, cdn, database, ecs_app, headers, kubernetes_app, network, vercel_app
+from pulumi_webstack import (alerting, backups, cache, canaries, cdn, database, drills, ecs_app, headers,
+                             kubernetes_app, network, vercel_app)
 from pulumi_webstack.errors import ArgsError
 from pulumi_webstack_cli.engine import synth
 
 COMPONENTS_DIR = Path(package.__file__).resolve().parent
-MODULES = [network, database, cache, cdn, vercel_app, kubernetes_app, ecs_app, backups, alerting]
+MODULES = [network, database, cache, cdn, vercel_app, kubernetes_app, ecs_app, backups, alerting, canaries, drills]
 ARGS = {
     "Network": network.NetworkArgs, "Database": database.DatabaseArgs, "Cache": cache.CacheArgs,
     "Cdn": cdn.CdnArgs, "VercelApp": vercel_app.VercelAppArgs, "KubernetesApp": kubernetes_app.KubernetesAppArgs,
     "EcsApp": ecs_app.EcsAppArgs, "Backups": backups.BackupsArgs, "Alerting": alerting.AlertingArgs,
+    "Canaries": canaries.CanariesArgs, "Drills": drills.DrillsArgs,
 }
 LINKS = {"subnetIds": ["subnet-0a", "subnet-0b"], "securityGroupId": "sg-0db",
          "availabilityZones": ["eu-central-1a", "eu-central-1b"], "vpcId": "vpc-0main"}
@@ -70,7 +72,8 @@ def test_the_package_serves_every_component_under_a_webstack_index_token(schema)
     assert schema["name"] == "webstack" and schema["version"] == package.version() == "0.2.0"
     assert sorted(schema["resources"]) == sorted(f"webstack:index:{c}" for c in ARGS)
     assert sorted(t for t in schema["types"]) == [
-        "webstack:index:CacheEngine", "webstack:index:SecurityHeaders", "webstack:index:Thresholds",
+        "webstack:index:CacheEngine", "webstack:index:Objectives", "webstack:index:SecurityHeaders",
+        "webstack:index:Thresholds",
     ]
 
 
@@ -293,7 +296,8 @@ def test_every_component_keeps_within_what_the_schema_analyzer_infers():
     problems = [p for component in package.COMPONENTS for p in component_problems(component, seen)]
     assert problems == []
     # The walk reached every Args class and the nested types the schema holds.
-    assert {f"{c.__name__}Args" for c in package.COMPONENTS} | {"SecurityHeaders", "CacheEngine", "Thresholds"} <= set(seen)
+    nested = {"SecurityHeaders", "CacheEngine", "Thresholds", "Objectives"}
+    assert {f"{c.__name__}Args" for c in package.COMPONENTS} | nested <= set(seen)
 
 
 def test_every_shared_type_and_its_fields_are_described(schema):
@@ -386,6 +390,11 @@ REQUIRED_ONLY = {
                "image": "123456789012.dkr.ecr.eu-central-1.amazonaws.com/acme/shop@sha256:" + "a" * 64},
     "Backups": {},
     "Alerting": {"tier": "staging", "emails": ["ops@example.com"]},
+    "Canaries": {"domain": "shop.example.com", "region": "eu-central-1",
+                 "alarmTopicArns": {"eu-central-1": "arn:aws:sns:eu-central-1:123456789012:critical"}},
+    # A drill needs a target besides its stop alarms (each target is optional, one is required).
+    "Drills": {"stopAlarmArns": ["arn:aws:cloudwatch:eu-central-1:123456789012:alarm:site-down"],
+               "databaseInstanceArn": "arn:aws:rds:eu-central-1:123456789012:db:orders"},
 }
 
 

@@ -355,6 +355,59 @@ def test_an_ecs_app_sizes_the_database_pool_and_the_tier_sizes_its_tasks():
         "webstack:app.ecs.canarySteps = [1, 2, 100]: ECS shifts traffic in equal steps of at least 3 %")
 
 
+# ---------------------------------------------------------- runtime proof and recovery objectives
+
+
+def test_the_canaries_check_the_site_the_other_sections_describe():
+    cfg = parse("prod", config(cdn={"headers": {"frameOptions": "SAMEORIGIN"}},
+                               alerting={"emails": ["oncall@example.com"], "objectives": {"latencySeconds": 2}}))
+    canaries = cfg.canaries
+    assert (canaries.domain, canaries.region, canaries.health_path) == ("app.example.com", "eu-west-1", "/api/health")
+    assert canaries.headers == cfg.cdn.headers and canaries.headers.frame_options == "SAMEORIGIN"
+    assert canaries.latency_target_ms == 2000  # the objectives' latency target
+    assert canaries.regions == ["eu-west-1", "us-east-1"]
+    assert (cfg.recovery.rpo_minutes, cfg.recovery.rto_minutes, cfg.recovery.database_multi_az) == (360, 60, True)
+
+
+def test_prod_checks_its_site_from_two_regions_that_have_alert_topics():
+    assert only_problem("prod", config(canaries={"extraRegions": []})) == (
+        "webstack:canaries.extraRegions = []: prod checks the site from at least two regions: add one, e.g. us-east-1")
+    assert only_problem("staging", config(canaries={"extraRegions": ["ap-southeast-2"]})) == (
+        "webstack:canaries.extraRegions = [\"ap-southeast-2\"]: ap-southeast-2 has no alert topics for the canary's "
+        "alarm: the stack has them in eu-west-1, us-east-1")
+    # a prod stack in us-east-1 picks its second region; the DR replica's has topics
+    assert only_problem("prod", config(aws_region="us-east-1")) == (
+        "webstack:canaries.extraRegions = [\"us-east-1\"]: must not repeat a region or name the home region "
+        "(us-east-1)")
+    assert parse("prod", config(aws_region="us-east-1", canaries={"extraRegions": ["us-west-2"]})).canaries.regions == [
+        "us-east-1", "us-west-2"]
+
+
+def test_the_recovery_objectives_are_held_against_the_replicas_backups_and_copy_region():
+    assert problems("prod", config(database={"crossRegionReplica": None})) == [
+        "webstack:backups.schedule = \"cron(0 2 * * ? *)\": only the scheduled backups are copied to us-west-2, 24 h "
+        "apart: losing eu-west-1 loses up to that much, over the RPO of 6 h: back up at least every 6 h (e.g. "
+        "cron(0 */6 * * ? *)) or set database.crossRegionReplica (webstack:recovery.rpoMinutes = 360)",
+        "webstack:database.crossRegionReplica = null: losing eu-west-1 means restoring the copied backups and "
+        "rebuilding the stack in the copy region (~4 h), over the RTO of 1 h: set database.crossRegionReplica "
+        "(promotion in ~30 min) (webstack:recovery.rtoMinutes = 60)"]
+    # a stack without the warm replica declares the objectives it can meet, or backs up more often
+    assert parse("prod", config(database={"crossRegionReplica": None}, recovery={"rpoMinutes": 1440, "rtoMinutes": 240}))
+    assert parse("prod", config(database={"crossRegionReplica": None}, backups={"schedule": "cron(0 */6 * * ? *)"},
+                                recovery={"rtoMinutes": 240}))
+    # dev declares none; a dev that did would learn what its single instance and no copies give
+    found = problems("dev", config(recovery={"rpoMinutes": 60, "rtoMinutes": 30}))
+    assert [p.split(" = ")[0] for p in found] == [
+        "webstack:backups.copyRegion", "webstack:database.multiAz", "webstack:database.crossRegionReplica"]
+    assert "a point-in-time restore to a new instance (~1 h), over the RTO of 30 min" in found[1]
+    # an objective no configuration of this stack meets names the objective itself
+    assert problems("prod", config(recovery={"rtoMinutes": 1, "rpoMinutes": 360})) == [
+        "webstack:recovery.rtoMinutes = 1: even failing over to the Multi-AZ standby (~2 min), the fastest way this "
+        "stack has, is over it",
+        "webstack:recovery.rtoMinutes = 1: losing eu-west-1, even promoting the cross-region replica (~30 min) is "
+        "over it"]
+
+
 # -------------------------------------------------------------------------- the keys
 
 
@@ -450,6 +503,8 @@ def test_the_config_is_one_frozen_object_of_validated_args():
     ({"aws:region": "EU-WEST-1"}, "aws:region"),
     ({"webstack:alerting": {"emails": ["oncall@example.com"], "thresholds": {"errorRatePercent": 0}}},
      "webstack:alerting.thresholds.errorRatePercent"),
+    ({"webstack:canaries": {"extraRegions": []}}, "webstack:canaries.extraRegions"),
+    ({"webstack:recovery": {"rtoMinutes": 10}}, "webstack:recovery.rtoMinutes"),
 ])
 def test_a_bad_stack_file_registers_nothing(overrides, key):
     """The cases that once failed half-way, after 100 to 190 registrations."""

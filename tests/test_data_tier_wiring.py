@@ -71,7 +71,7 @@ def test_staging_has_a_replica_in_another_zone_pooling_and_a_replicated_cache():
     assert plan.outputs["databaseReaderEndpoint"] == "reader.webstack-staging-database.internal"
     group = plan.one(GROUP).inputs
     assert group["numCacheClusters"] == 2 and group["automaticFailoverEnabled"] is True
-    assert group["multiAzEnabled"] is False
+    assert group["multiAzEnabled"] is True  # so staging rehearses prod's cache drill (test_drills)
 
 
 # ----------------------------------------------------------------------- prod

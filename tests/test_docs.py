@@ -58,7 +58,7 @@ def row_of(table: str, first_cell: str) -> str:
 def test_the_page_names_are_the_components_in_kebab_case():
     assert [generate.page_name(c) for c in package.COMPONENTS] == [
         "network.md", "database.md", "cache.md", "vercel-app.md", "kubernetes-app.md", "ecs-app.md", "cdn.md", "backups.md",
-        "alerting.md",
+        "alerting.md", "canaries.md", "drills.md",
     ]
 
 

@@ -15,7 +15,9 @@ from tests.conftest import cached_plan
 from tests.helpers import ECS, KUBERNETES
 
 INSTANCE = "aws:rds/instance:Instance"
-NO_DR_REPLICA = {"webstack:database": {"replicas": 3}}
+NO_DR_REPLICA = {"webstack:database": {"replicas": 3, "crossRegionReplica": None},
+                 # Without the DR replica, what losing the region costs is what the copies give.
+                 "webstack:recovery": {"rpoMinutes": 1440, "rtoMinutes": 240}}
 
 
 def chain_of(plan):
@@ -83,7 +85,7 @@ def test_without_a_dr_replica_the_path_ends_with_a_replica_and_what_needs_it():
 def test_the_critical_path_is_a_fraction_of_creating_everything_in_turn():
     plan = cached_plan("prod")
     deploy = estimate.deploy_estimate(plan)
-    assert deploy.serial_seconds == sum(estimate.creation_seconds(r)[0] for r in plan.creatable()) == 7641
+    assert deploy.serial_seconds == sum(estimate.creation_seconds(r)[0] for r in plan.creatable()) == 7956
     assert deploy.serial_seconds > 2.5 * deploy.critical_path_seconds
 
 
@@ -182,7 +184,7 @@ def test_prod_small_lines_are_priced_from_their_inputs():
 def test_the_total_is_the_sum_of_the_lines_and_grows_with_the_tier():
     totals = {s: estimate.cost_estimate(cached_plan(s)).monthly_total for s in ("dev", "staging", "prod")}
     assert totals["dev"] < totals["staging"] < totals["prod"]
-    assert totals["prod"] == 1653.78  # the figure README "Performance and cost" publishes
+    assert totals["prod"] == 1681.20  # the figure README "Performance and cost" publishes
 
 
 def test_what_is_not_billed_by_aws_is_named_not_counted():
@@ -265,6 +267,33 @@ def test_metric_math_alarms_cost_per_metric_and_high_resolution_costs_more():
     assert line(cost, "fast").monthly == prices.ALARM_METRIC_HIGH_RESOLUTION_MONTH
 
 
+def test_canaries_are_priced_per_run_from_their_schedule_and_burn_rate_alerts_per_composite():
+    prod = estimate.cost_estimate(cached_plan("prod"))
+    every_5_minutes = 12 * 24 * 365 // 12  # 8,760 runs a month
+    for region in ("eu-west-1", "us-east-1"):
+        assert line(prod, f"canary-{region}").monthly == round(every_5_minutes * prices.SYNTHETICS_CANARY_RUN, 2)
+    assert line(prod, "canary-us-east-1").detail == f"8,760 runs × ${prices.SYNTHETICS_CANARY_RUN}"
+    assert line(estimate.cost_estimate(cached_plan("dev")), "canary-eu-west-1").detail.startswith("730 runs")
+    composites = [i for i in prod.lines if i.resource.type == "aws:cloudwatch/compositeAlarm:CompositeAlarm"]
+    assert len(composites) == 6 and {i.monthly for i in composites} == {prices.COMPOSITE_ALARM_MONTH}
+    # A drill costs only while it runs: named with its unit price, not counted.
+    assert ("AWS FIS", "recovery drills, while an experiment runs", "$0.10 per action-minute") in prices.USAGE_BASED
+    assert estimate.canary_runs_per_month("rate(1 hour)") == 730
+
+    def program():
+        aws.synthetics.Canary("stopped", artifact_s3_location="s3://b/", execution_role_arn="arn:aws:iam::1:role/r",
+                              handler="c.handler", runtime_version="syn-nodejs-playwright-5.1",
+                              schedule={"expression": "rate(5 minutes)"}, start_canary=False)
+        aws.synthetics.Canary("nightly", artifact_s3_location="s3://b/", execution_role_arn="arn:aws:iam::1:role/r",
+                              handler="c.handler", runtime_version="syn-nodejs-playwright-5.1",
+                              schedule={"expression": "cron(0 2 * * ? *)"}, start_canary=True)
+
+    cost = estimate.cost_estimate(synth(program))
+    assert "stopped" not in [i.resource.name for i in cost.lines]  # a stopped canary makes no runs
+    assert [(u.resource.name, u.reason) for u in cost.unpriced] == [
+        ("nightly", "schedule 'cron(0 2 * * ? *)': runs per month are derived from rate() expressions only")]
+
+
 def test_the_price_table_is_dated_and_labelled():
     assert prices.AS_OF == "2026-11" and prices.REGION == "us-east-1"
     assert "Estimate, not a quote" in estimate.LABEL and prices.AS_OF in estimate.LABEL
@@ -332,7 +361,7 @@ def test_the_proxy_is_priced_per_vcpu_of_its_target_class():
 
 
 def test_estimate_honours_set(capsys):
-    assert main(["estimate", "prod", "--json", "--set", "webstack:database.crossRegionReplica=null"]) == 0
+    assert main(["estimate", "prod", "--json", "--set", "webstack:database.crossRegionReplica=eu-north-1"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert "database-replica-eu-central-1" not in [step["name"] for step in data["deploy"]["chain"]]
-    assert data["deploy"]["criticalPathSeconds"] == estimate.deploy_estimate(cached_plan("prod", NO_DR_REPLICA)).critical_path_seconds
+    chain = [step["name"] for step in data["deploy"]["chain"]]
+    assert "database-replica-eu-north-1" in chain and "database-replica-eu-central-1" not in chain

@@ -14,13 +14,14 @@ from pulumi_policy import EnforcementLevel, ResourceValidationPolicy, Severity, 
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
 
 import pulumi_webstack
-from pulumi_webstack_policies import containers, hardening, security_headers, settings, transport_security
+from pulumi_webstack_policies import containers, hardening, runtime_proof, security_headers, settings, transport_security
 from pulumi_webstack_policies.pack import BY_NAME, PACK_NAME, POLICIES
 from pulumi_webstack_policies.runner import ResourceState, analyzer_props, evaluate, evaluate_policy
 from pulumi_webstack_policies.settings import ResolvedPolicyConfig
 from pulumi_webstack_policies.values import UNKNOWN, Evaluation, elements, entries, lookup, plain, truthy
 from tests import test_policies_hardening as hd_t
 from tests import test_policies_headers as sh_t
+from tests import test_policies_runtime_proof as rp_t
 from tests import test_policies_tls as ts_t
 from tests.helpers import res, variant
 
@@ -32,9 +33,10 @@ README = (ROOT / "policies" / "README.md").read_text()
 
 
 def test_pack_lists_every_rule_module_policy_once():
-    modules = security_headers.POLICIES + transport_security.POLICIES + hardening.POLICIES + containers.POLICIES
+    modules = (security_headers.POLICIES + transport_security.POLICIES + hardening.POLICIES + containers.POLICIES
+               + runtime_proof.POLICIES)
     assert POLICIES == modules
-    assert len(BY_NAME) == len(POLICIES) == 32
+    assert len(BY_NAME) == len(POLICIES) == 34
     assert PACK_NAME == "webstack-security"
 
 
@@ -255,7 +257,7 @@ def _compliant_stack() -> list[ResourceState]:
         res(ts_t.LISTENER_TYPE, "https", ts_t.HTTPS),
         res(ts_t.LISTENER_TYPE, "http", ts_t.HTTP),
         res(ts_t.PG_TYPE, "db-params", ts_t.PG, dict(ts_t.PG, id=ts_t.PG["name"])),
-        res(ts_t.INSTANCE_TYPE, "db-primary", primary, protect=True),
+        res(ts_t.INSTANCE_TYPE, "db-primary", primary, dict(primary, arn=rp_t.DB_ARN), protect=True),
         res(ts_t.INSTANCE_TYPE, "db-replica-0", replica, protect=True),
         res(ts_t.ts.RDS_PROXY, "db-proxy", {"engineFamily": "POSTGRESQL", "requireTls": True}),
         res(ts_t.ts.CACHE_REPLICATION_GROUP, "cache", cache),
@@ -267,6 +269,8 @@ def _compliant_stack() -> list[ResourceState]:
         res("kubernetes:apps/v1:Deployment", "app", hd_t.DEPLOYMENT),
         res(hd_t.ENV_TYPE, "app-env-database-host", hd_t.ENV),
         res(hd_t.hd.IAM_ROLE, "app-vercel", hd_t.trust("owner:example:project:shop:environment:production")),
+        res(runtime_proof.TEMPLATE, "drill-db", rp_t.DB_TEMPLATE),
+        *rp_t.canary_stack(),
     ]
 
 

@@ -55,7 +55,7 @@ def test_every_type_an_args_class_uses_is_exported_and_so_is_the_error_they_rais
     for component in package.COMPONENTS:
         for f in dataclasses.fields(package.args_class(component)):
             used |= _named_types(f.type)
-    assert {t.__name__ for t in used} == {"SecurityHeaders", "Thresholds", "CacheEngine"}
+    assert {t.__name__ for t in used} == {"SecurityHeaders", "Thresholds", "Objectives", "CacheEngine"}
     for t in used:
         assert getattr(pulumi_webstack, t.__name__) is t
     assert issubclass(pulumi_webstack.ArgsError, ValueError)
@@ -205,6 +205,15 @@ FULL: dict[str, typing.Callable[[], typing.Any]] = {
         cache_member_clusters=["sessions-001", "sessions-002"], cdn_distribution_id="E2EXAMPLE12345",
         certificate_arn="arn:aws:acm:us-east-1:123456789012:certificate/1111",
         health_check_url="https://shop.example.com/api/health", backup_vault_name="orders-vault"),
+    "Canaries": lambda: pulumi_webstack.CanariesArgs(
+        domain="shop.example.com", region="eu-west-1", extra_regions=["us-east-1"],
+        alarm_topic_arns={r: f"arn:aws:sns:{r}:123456789012:shop-critical" for r in ("eu-west-1", "us-east-1")},
+        headers=pulumi_webstack.SecurityHeaders(**HEADERS)),
+    "Drills": lambda: pulumi_webstack.DrillsArgs(
+        stop_alarm_arns=["arn:aws:cloudwatch:eu-west-1:123456789012:alarm:shop-canary-eu-west-1-failed"],
+        rpo_minutes=360, rto_minutes=60, database_instance_arn=DB_ARN, database_multi_az=True,
+        cache_replication_group_id="sessions", cache_availability_zone="eu-west-1a",
+        ecs_cluster_name="shop", ecs_service_name="web"),
 }
 NAMES = [c.__name__ for c in package.COMPONENTS]
 PACKAGES = ("aws", "random", "kubernetes", "vercel")
