@@ -268,18 +268,22 @@ def build_canaries(cfg: StackConfig, providers: Providers, alerting: Alerting, *
 
 
 def build_drills(cfg: StackConfig, providers: Providers, network: Network, database: Database, cache: Cache,
-                 alerting: Alerting, canaries: Canaries, *, name: str = "drills") -> Drills:
-    """FIS drill templates for the database primary and, when it is Multi-AZ, the cache.
+                 alerting: Alerting, canaries: Canaries, app: Any = None, *, name: str = "drills") -> Drills:
+    """FIS drill templates for the database primary, the cache when it is Multi-AZ, and the
+    app's tasks when it runs on ECS.
 
     They run in the stack's region and stop on the alarms there that say users are hurt: the
     home canary's failure alarm first, then the critical alarms (FIS takes five at most).
-    The cache drill powers off the AZ its primary is placed in (the first of the network's)."""
+    The cache drill powers off the AZ its primary is placed in (the first of the network's);
+    the ECS drill stops a share of the service's tasks (the service must replace them)."""
     stop = pulumi.Output.all(canaries.alarm_arns, alerting.critical_alarm_arns).apply(
         lambda v: [v[0][cfg.region], *v[1]][:MAX_STOP_CONDITIONS])
     cache_links: dict[str, Any] = {}
     if cfg.cache.multi_az:
         cache_links = dict(cache_replication_group_id=cache.replication_group_id,
                            cache_availability_zone=network.availability_zones.apply(lambda zones: zones[0]))
+    if cfg.platform == "ecs" and app is not None:
+        cache_links.update(ecs_cluster_name=app.cluster_name, ecs_service_name=app.service_name)
     return Drills(name, linked(cfg.recovery, stop_alarm_arns=stop, database_instance_arn=database.primary_arn,
                                **cache_links),
                   opts=pulumi.ResourceOptions(providers={"aws": providers.main}))
@@ -297,7 +301,7 @@ def main() -> None:
     backups = build_backups(cfg, database, providers)
     alerting = build_alerting(cfg, providers, database=database, cache=cache, cdn=cdn, app=app, backups=backups)
     canaries = build_canaries(cfg, providers, alerting)
-    drills = build_drills(cfg, providers, network, database, cache, alerting, canaries)
+    drills = build_drills(cfg, providers, network, database, cache, alerting, canaries, app)
 
     pulumi.export("tier", cfg.tier.value)
     pulumi.export("domain", cfg.domain)

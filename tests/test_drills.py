@@ -27,7 +27,7 @@ from pulumi_webstack.drills import (
 )
 from pulumi_webstack_cli.engine import ACCOUNT_ID, Plan, synth
 from tests.conftest import cached_plan
-from tests.helpers import assert_args_error
+from tests.helpers import ECS, assert_args_error
 
 TEMPLATE = "aws:fis/experimentTemplate:ExperimentTemplate"
 STOP = f"arn:aws:cloudwatch:eu-west-1:{ACCOUNT_ID}:alarm:shop-canary-eu-west-1-failed"
@@ -294,3 +294,15 @@ def test_the_template_ids_are_a_stack_output():
     plan = cached_plan("prod")
     assert plan.outputs["drillTemplateIds"] == {
         key: plan.one(TEMPLATE, f"drills-{key}").id for key in ("database-failover", "cache-az-power")}
+
+
+def test_prod_on_ecs_also_drills_the_loss_of_tasks():
+    plan = cached_plan("prod", ECS)
+    templates = stack_templates("prod", ECS)
+    assert sorted(templates) == ["cache-az-power", "database-failover", "ecs-stop-tasks"]
+    service = plan.one("aws:ecs/service:Service")
+    cluster = plan.one("aws:ecs/cluster:Cluster")
+    (target,) = templates["ecs-stop-tasks"]["targets"]
+    assert target["parameters"] == {"cluster": cluster.inputs["name"], "service": service.inputs["name"]}
+    assert target["selectionMode"] == "PERCENT(50)"
+    assert templates["ecs-stop-tasks"]["stopConditions"] == templates["database-failover"]["stopConditions"]
