@@ -5,7 +5,7 @@
 
 What is measured (every number is a median over repeated runs, with min and max):
 
-* per stack (dev, staging, prod, and prod with ``webstack:app = {"platform": "kubernetes"}``),
+* per stack (dev, staging, prod, and prod on Kubernetes and on ECS),
   each in a fresh Python process: the imports ``webstack`` pays (the engine and policy pack,
   then the stack program's modules as ``synth_stack`` loads them), the first program run
   (which also loads the SDK modules used only at run time), then repeated warm runs of the
@@ -52,14 +52,15 @@ MIN_STEP = 100
 """Fewest resources a step between sizes must add for its per-resource cost to be judged:
 below that, a few milliseconds of noise swamp the difference (the replicas dimension adds
 8 resources per replica and stops at 5)."""
-# prod refuses the placeholder image dev and staging plan with: give it a pinned one.
-K8S = {"webstack:app": {"platform": "kubernetes",
-                        "kubernetes": {"image": "ghcr.io/example/shop@sha256:" + "5" * 64}}}
+# The overrides the tests plan prod on Kubernetes (in the cluster's VPC) and on ECS (an ECR
+# image of the stack's region) with: prod refuses the placeholder image of dev and staging.
+from tests.helpers import ECS, KUBERNETES as K8S  # noqa: E402
 STACKS: list[dict[str, Any]] = [
     {"label": "dev", "stack": "dev", "overrides": {}},
     {"label": "staging", "stack": "staging", "overrides": {}},
     {"label": "prod", "stack": "prod", "overrides": {}},
     {"label": "prod (kubernetes)", "stack": "prod", "overrides": K8S},
+    {"label": "prod (ecs)", "stack": "prod", "overrides": ECS},
 ]
 MIB = 1024 * 1024
 
