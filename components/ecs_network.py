@@ -72,7 +72,7 @@ def build(name: str, args: Any, region: pulumi.Output[str], opts: pulumi.Resourc
     balancer = port_rules.cloudfront_only_group(f"{name}-load-balancer", args.vpc_id,
                                                 f"Load balancer of {args.origin_domain}: HTTPS from CloudFront only", opts)
     port_rules.egress(f"{name}-load-balancer-to-tasks", balancer.id, args.port,
-                      "to the app's tasks (traffic and health checks)", opts, referenced_security_group_id=app)
+                      "to the app tasks (traffic and health checks)", opts, referenced_security_group_id=app)
     port_rules.ingress(f"{name}-tasks-from-load-balancer", app, args.port, "app port from the load balancer", opts,
                        referenced_security_group_id=balancer.id)
     endpoints = _endpoints(name, args, region, opts) if args.vpc_endpoints else None
@@ -86,11 +86,11 @@ def _endpoints(name: str, args: Any, region: pulumi.Output[str], opts: pulumi.Re
     group = aws.ec2.SecurityGroup(
         f"{name}-endpoints",
         vpc_id=args.vpc_id,
-        description="VPC endpoints of the app's tasks: HTTPS from the app group only",
+        description="VPC endpoints of the app tasks: HTTPS from the app group only",
         tags={"Name": f"{name}-endpoints"},
         opts=opts,
     )
-    port_rules.ingress(f"{name}-endpoints-from-tasks", group.id, 443, "HTTPS from the app's tasks", opts,
+    port_rules.ingress(f"{name}-endpoints-from-tasks", group.id, 443, "HTTPS from the app tasks", opts,
                        referenced_security_group_id=app)
     port_rules.egress(f"{name}-tasks-to-endpoints", app, 443, "to the VPC endpoints (ECR, logs, secrets)", opts,
                       referenced_security_group_id=group.id)

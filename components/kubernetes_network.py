@@ -89,7 +89,7 @@ def pod_security_group(name: str, args: Any, meta: Callable[..., dict[str, Any]]
         port_rules.egress(f"{name}-pods-dns-{protocol}", app, 53, "DNS to CoreDNS (cluster security group)", opts,
                           protocol=protocol, referenced_security_group_id=cluster)
         port_rules.ingress(f"{name}-cluster-dns-{protocol}-from-pods", cluster, 53,
-                           "DNS from the app's pods (they carry only the app security group)", opts,
+                           "DNS from the app pods (they carry only the app security group)", opts,
                            protocol=protocol, referenced_security_group_id=app)
     port_rules.egress(f"{name}-pods-https", app, 443, "HTTPS out: Secrets Manager, STS (IRSA)", opts,
                       cidr_ipv4="0.0.0.0/0")

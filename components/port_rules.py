@@ -42,6 +42,6 @@ def cloudfront_only_group(resource_name: str, vpc_id: pulumi.Input[str], descrip
                                                         opts=pulumi.InvokeOptions(parent=opts.parent))
     group = aws.ec2.SecurityGroup(resource_name, vpc_id=vpc_id, description=description,
                                   tags={"Name": resource_name}, opts=opts)
-    ingress(f"{resource_name}-from-cloudfront", group.id, 443, "HTTPS from CloudFront's origin-facing servers", opts,
+    ingress(f"{resource_name}-from-cloudfront", group.id, 443, "HTTPS from the CloudFront origin-facing servers", opts,
             prefix_list_id=cloudfront.id)
     return group

@@ -11,6 +11,7 @@ from __future__ import annotations
 import collections
 import fnmatch
 import json
+import re
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -92,6 +93,29 @@ def test_no_stack_creates_one_physical_name_twice_in_a_region(each_stack):
                 if isinstance(res.inputs.get(key), str):
                     seen[(res.type, region_of(plan, res), res.inputs[key])].append(res.name)
     assert not {key: names for key, names in seen.items() if len(names) > 1}
+
+
+# ------------------------------------------------------------------ security groups
+
+EC2_DESCRIPTION = re.compile(r"[a-zA-Z0-9 ._\-:/()#,@\[\]+=&;{}!$*]{0,255}")
+"""What EC2 accepts in a security group's or a rule's description (CreateSecurityGroup,
+IpPermission): anything else, an apostrophe included, fails the create call with
+InvalidParameterValue after the plan looked fine."""
+
+SECURITY_GROUP_TYPES = ("aws:ec2/securityGroup:SecurityGroup", "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+                        "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
+
+
+@pytest.mark.parametrize("platform", ["vercel", "kubernetes", "ecs"])
+def test_every_security_group_description_is_one_ec2_accepts(each_stack, platform):
+    from tests.helpers import ECS, KUBERNETES
+
+    plan = cached_plan(each_stack, {"vercel": None, "kubernetes": KUBERNETES, "ecs": ECS}[platform])
+    described = [res for res in plan if res.type in SECURITY_GROUP_TYPES and res.inputs.get("description")]
+    assert described
+    refused = {res.name: res.inputs["description"] for res in described
+               if not EC2_DESCRIPTION.fullmatch(res.inputs["description"])}
+    assert not refused
 
 
 # ------------------------------------------------------------------------ S3 lifecycle
