@@ -4,7 +4,9 @@ a non-root user on a read-only root file system, unprivileged, and stay off the 
 ECS task definitions carry their containers as one JSON string (``containerDefinitions``,
 the ECS API's spelling); the rules parse it. A credential is recognised by its variable name
 (``*PASSWORD``, ``*SECRET``, ``*TOKEN``, ``*API_KEY``, ``*PRIVATE_KEY``, ``*CREDENTIALS``):
-such a variable belongs in the container's ``secrets`` (``valueFrom`` a Secrets Manager
+so is any value that is a URL carrying a password (``postgres://user:password@host``,
+``rediss://:token@host``), whatever its variable is called. Such a variable belongs in the
+container's ``secrets`` (``valueFrom`` a Secrets Manager
 secret or SSM parameter, resolved by ECS when the task starts), where it is neither stored in
 the task definition nor shown by ``DescribeTaskDefinition``. A plain variable holding only a
 reference (an ARN, such as ``DATABASE_SECRET_ARN``) is fine.
@@ -25,6 +27,8 @@ SERVICE = "aws:ecs/service:Service"
 
 CREDENTIAL_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_KEY|CREDENTIALS?)$", re.IGNORECASE)
 """Variable names that hold a credential (suffix, so ``DATABASE_SECRET_ARN`` is a reference)."""
+URL_WITH_PASSWORD = re.compile(r"^[a-z][a-z0-9+.-]*://[^/@\s:]*:[^/@\s]+@", re.IGNORECASE)
+"""A URL whose user info carries a password (``scheme://user:password@host``)."""
 ROOT_USERS = ("root", "0")
 
 
@@ -40,11 +44,13 @@ def containers(subject: Subject, ev: Evaluation) -> list[Any]:
 
 
 def credential_variables(container: dict[str, Any]) -> list[str]:
-    """Names of plain ``environment`` variables that look like credentials and hold a value."""
+    """Names of plain ``environment`` variables that hold a credential: named like one and
+    holding a value (not a reference), or holding a URL with a password."""
     out = []
     for variable in container.get("environment") or []:
         name, value = str(variable.get("name", "")), str(variable.get("value", ""))
-        if CREDENTIAL_NAME.search(name) and value and not value.startswith("arn:"):
+        named = CREDENTIAL_NAME.search(name) and value and not value.startswith("arn:")
+        if named or URL_WITH_PASSWORD.match(value):
             out.append(name)
     return out
 

@@ -54,6 +54,23 @@ def test_a_credential_in_plain_environment_is_refused(name):
     assert f"has the credential {name} in plain environment" in message and "hunter2" not in message
 
 
+@pytest.mark.parametrize("name, value", [
+    ("DATABASE_URL", "postgres://app:hunter2@db.example.internal:5432/shop"),
+    ("REDIS_URL", "rediss://:hunter2@cache.example.internal:6379"),
+])
+def test_a_password_inside_a_connection_url_is_a_credential_too(name, value):
+    # Whatever the variable is called, a URL carrying user:password is a credential in plain sight.
+    leaky = variant(CONTAINER, "environment", CONTAINER["environment"] + [{"name": name, "value": value}])
+    (message,) = messages(c.ecs_task_secrets, task(leaky))
+    assert f"has the credential {name} in plain environment" in message and "hunter2" not in message
+
+
+def test_a_url_without_a_password_is_no_credential():
+    assert c.credential_variables({"environment": [
+        {"name": "REDIS_URL", "value": "rediss://cache.example.internal:6379"},
+        {"name": "DATABASE_URL", "value": "postgres://app@db.example.internal:5432/shop"}]}) == []
+
+
 def test_a_reference_to_a_secret_is_no_credential():
     assert c.credential_variables({"environment": [{"name": "REDIS_AUTH_SECRET_ARN", "value": SECRET},
                                                    {"name": "SESSION_SECRET", "value": SECRET}]}) == []
