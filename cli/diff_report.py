@@ -31,10 +31,10 @@ from pulumi_webstack_cli.diff import (
     StackDiff,
     Violation,
     _short_type,
-    _user_error,
     diff_against_ref,
     diff_stacks,
 )
+from pulumi_webstack_cli.diff_base import user_error
 from pulumi_webstack_cli.style import OP_STYLE, Style, op_summary
 
 MAX_COMMENT_CHARS = 65_000
@@ -429,14 +429,14 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     if args.base is None:
         stacks = list(args.stacks) + options
         if len(stacks) != 2:
-            raise _user_error("diff: give two stacks (webstack diff A B), or --base GIT_REF and the stacks to "
+            raise user_error("diff: give two stacks (webstack diff A B), or --base GIT_REF and the stacks to "
                               "compare with it (webstack diff -s prod --base origin/main)")
         with session.progress.step(f"Planning {stacks[0]} and {stacks[1]}"):
             diffs = [diff_stacks(*stacks, fold_stack_names=not args.show_stack_names, root=root)]
     else:
         stacks = list(args.stacks) + options or [session.stack(argparse.Namespace())]
         if len(set(stacks)) != len(stacks):
-            raise _user_error("diff: each stack once, please")
+            raise user_error("diff: each stack once, please")
         diffs = diff_against_ref(stacks, args.base, root=root, progress=session.progress)
     shown = " ".join(args.stacks) + "".join(f" -s {s}" for s in options)
     command = "webstack diff " + shown.strip() + (f" --base {args.base}" if args.base else "")
