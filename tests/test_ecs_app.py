@@ -179,6 +179,22 @@ def test_the_execution_role_pulls_logs_and_resolves_and_the_task_role_only_reads
     assert [a.inputs["role"] for a in attachments] == [plan.one(ROLE, "app-infrastructure").id]
 
 
+def test_the_task_definition_waits_for_the_permissions_its_tasks_start_with(plan):
+    # A task started before the execution role may pull, log and resolve its secrets fails
+    # (CannotPullContainerError / ResourceInitializationError); the role alone is not enough.
+    task = plan.one(TASK)
+    assert task.depends_on(plan.one(POLICY, "app-execution"))
+    assert task.depends_on(plan.one(POLICY, "app-task-secrets"))
+
+
+@pytest.mark.parametrize("rollout", ["canary", "blue-green"])
+def test_the_service_waits_for_the_infrastructure_roles_policy_before_ecs_shifts_traffic(rollout):
+    # Turning canary on in a running stack creates the role, its attachment and updates the
+    # service in one pulumi up: ECS must not start the deployment with a role that may do nothing.
+    plan = build(rollout=rollout)
+    assert plan.one(SERVICE).depends_on(plan.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment"))
+
+
 # ----------------------------------------------------------------------------- the service
 
 
