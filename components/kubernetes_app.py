@@ -518,8 +518,9 @@ class KubernetesApp(pulumi.ComponentResource):
             h.NGINX_CUSTOM_HEADERS_ANNOTATION: pulumi.Output.concat(namespace, "/", headers_cm.metadata.name),
             "external-dns.alpha.kubernetes.io/hostname": args.origin_domain,
         }
-        if args.cluster_issuer:
-            ingress_annotations["cert-manager.io/cluster-issuer"] = args.cluster_issuer
+        # One Ingress asks cert-manager for the certificate both name: ingress-shim lets one
+        # Ingress own a Secret's Certificate and refuses the other.
+        certificate = {"cert-manager.io/cluster-issuer": args.cluster_issuer} if args.cluster_issuer else {}
 
         def ingress(key: str, ing_name: str, svc: k8s.core.v1.Service, extra: dict[str, str]) -> k8s.networking.v1.Ingress:
             return k8s.networking.v1.Ingress(
@@ -540,7 +541,7 @@ class KubernetesApp(pulumi.ComponentResource):
                 opts=child,
             )
 
-        ingress("ingress", app, main_service, {})
+        ingress("ingress", app, main_service, certificate)
         if args.canary_image is not None:  # validated: only with rollout "canary"
             ingress("canary-ingress", f"{app}-canary", canary_service, {
                 "nginx.ingress.kubernetes.io/canary": "true",
