@@ -94,7 +94,8 @@ class KubernetesAppArgs:
     image: str = setting(pattern=_PINNED_IMAGE.pattern.strip("^$"), words="must be pinned by digest: registry/name@sha256:<64 hex>")
     """Container image pinned by digest (``registry/name@sha256:<64 hex>``)."""
     namespace: Optional[str] = setting("webstack", pattern=_LABEL_40, words=_LABEL_WORDS)
-    """Namespace created for the app."""
+    """Namespace created for the app: one per stack when stacks share a cluster (changing it
+    replaces the app's objects)."""
     app_name: Optional[str] = setting("web", pattern=_LABEL_40, words=_LABEL_WORDS)
     """Name of the Deployment/Service/Ingress and the ``app.kubernetes.io/name`` label."""
     port: Optional[int] = setting(3000, ge=1024, le=65535)
