@@ -205,6 +205,12 @@ class EcsAppArgs:
         return [a for a in (self.database_secret_arn, self.cache_auth_secret_arn) if a is not None]
 
 
+def granted(role: aws.iam.Role, *grants: pulumi.Resource) -> pulumi.Output[str]:
+    """``role``'s ARN, known only once ``grants`` (its policies) exist: whoever takes it waits
+    for the permissions, not only for the role (a data dependency, not a ``depends_on``)."""
+    return pulumi.Output.all(role.arn, *[g.urn for g in grants]).apply(lambda v: v[0])
+
+
 class EcsApp(pulumi.ComponentResource):
     """ECS cluster (Container Insights), Fargate task definition and service, Application Load
     Balancer with its certificate, security groups, VPC endpoints, rollback alarms and
@@ -272,8 +278,8 @@ class EcsApp(pulumi.ComponentResource):
 
         cluster = self._cluster()
         log_group = self._logs()
-        execution_role, task_role = self._roles(log_group)
-        task_definition = self._task_definition(log_group, execution_role, task_role)
+        execution_role_arn, task_role, task_role_arn = self._roles(log_group)
+        task_definition = self._task_definition(log_group, execution_role_arn, task_role_arn)
         network = ecs_network.build(name, args, self._region, self._child)
         origin_secret = random.RandomPassword(f"{name}-origin-secret", length=48, special=False, opts=self._child)
         self.origin_headers = {ORIGIN_VERIFY_HEADER: pulumi.Output.secret(origin_secret.result)}
@@ -356,9 +362,11 @@ class EcsApp(pulumi.ComponentResource):
                 "Condition": {"StringEquals": {"aws:SourceAccount": v[0]},
                               "ArnLike": {"aws:SourceArn": f"arn:{v[2]}:ecs:{v[1]}:{v[0]}:*"}}}]}))
 
-    def _roles(self, log_group: aws.cloudwatch.LogGroup) -> tuple[aws.iam.Role, aws.iam.Role]:
+    def _roles(self, log_group: aws.cloudwatch.LogGroup) -> tuple[pulumi.Output[str], aws.iam.Role, pulumi.Output[str]]:
         """The execution role (ECS: pull the image, write logs, resolve the secrets) and the task
-        role (the app's code: read its secrets), each with exactly that."""
+        role (the app's code: read its secrets), each with exactly that: the execution role's
+        ARN once its policy exists, the task role, and its ARN once its policy exists (a task
+        started earlier fails to pull, log or resolve its secrets)."""
         name, args = self._name, self._args
         account, region, repository = ecr_repository(args.image)
         execution = aws.iam.Role(f"{name}-execution", assume_role_policy=self._trust(),
@@ -366,7 +374,7 @@ class EcsApp(pulumi.ComponentResource):
                                  opts=self._child)
         secrets_policy = (secret_read_policy_output(args.secret_arns, args.secret_kms_key_arns, self._region)
                           if args.secret_arns else json.dumps({"Statement": []}))
-        aws.iam.RolePolicy(
+        execution_policy = aws.iam.RolePolicy(
             f"{name}-execution",
             role=execution.id,
             policy=pulumi.Output.all(log_group.arn, self._partition.partition, secrets_policy).apply(
@@ -383,14 +391,14 @@ class EcsApp(pulumi.ComponentResource):
         )
         task = aws.iam.Role(f"{name}-task", assume_role_policy=self._trust(),
                             description=f"{self._prefix}: the app's own permissions", opts=self._child)
-        if args.secret_arns:
-            aws.iam.RolePolicy(f"{name}-task-secrets", role=task.id, policy=secrets_policy, opts=self._child)
-        return execution, task
+        task_grants = [aws.iam.RolePolicy(f"{name}-task-secrets", role=task.id, policy=secrets_policy,
+                                          opts=self._child)] if args.secret_arns else []
+        return granted(execution, execution_policy), task, granted(task, *task_grants)
 
     # ---------------------------------------------------------------------------- tasks
 
-    def _task_definition(self, log_group: aws.cloudwatch.LogGroup, execution: aws.iam.Role,
-                         task: aws.iam.Role) -> aws.ecs.TaskDefinition:
+    def _task_definition(self, log_group: aws.cloudwatch.LogGroup, execution_role_arn: pulumi.Output[str],
+                         task_role_arn: pulumi.Output[str]) -> aws.ecs.TaskDefinition:
         args = self._args
         environment: dict[str, Any] = {"PORT": args.port, "HOSTNAME": "0.0.0.0", "NODE_ENV": "production",
                                        "AWS_REGION": self._region, **data_environment(args)}
@@ -407,8 +415,8 @@ class EcsApp(pulumi.ComponentResource):
             cpu=str(args.task_cpu),
             memory=str(args.task_memory_mib),
             runtime_platform={"operating_system_family": "LINUX", "cpu_architecture": args.architecture},
-            execution_role_arn=execution.arn,
-            task_role_arn=task.arn,
+            execution_role_arn=execution_role_arn,
+            task_role_arn=task_role_arn,
             container_definitions=definitions,
             volumes=[{"name": f"writable-{i}"} for i, _ in enumerate(args.writable_paths)],
             # A new image registers a new revision; the previous one stays ACTIVE, so a
@@ -453,7 +461,7 @@ class EcsApp(pulumi.ComponentResource):
             primary["advanced_configuration"] = {
                 "alternate_target_group_arn": edge.target_groups[1].arn,
                 "production_listener_rule": edge.production_rule.arn,
-                "role_arn": self._infrastructure_role().arn,
+                "role_arn": self._infrastructure_role(),
             }
         else:
             # The circuit breaker applies to rolling deployments only (ECS API reference,
@@ -490,8 +498,10 @@ class EcsApp(pulumi.ComponentResource):
                                         depends_on=[edge.production_rule]),
         )
 
-    def _infrastructure_role(self) -> aws.iam.Role:
-        """Lets ECS move traffic between the target groups (canary, linear, blue/green)."""
+    def _infrastructure_role(self) -> pulumi.Output[str]:
+        """Lets ECS move traffic between the target groups (canary, linear, blue/green): the
+        role's ARN once its policy is attached (ECS starts shifting as soon as the service
+        changes)."""
         role = aws.iam.Role(
             f"{self._name}-infrastructure",
             description=f"{self._prefix}: ECS shifts load balancer traffic during deployments",
@@ -499,14 +509,14 @@ class EcsApp(pulumi.ComponentResource):
                 "Effect": "Allow", "Principal": {"Service": "ecs.amazonaws.com"}, "Action": "sts:AssumeRole"}]}),
             opts=self._child,
         )
-        aws.iam.RolePolicyAttachment(
+        attachment = aws.iam.RolePolicyAttachment(
             f"{self._name}-infrastructure",
             role=role.id,
             policy_arn=self._partition.partition.apply(
                 lambda p: f"arn:{p}:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers"),
             opts=self._child,
         )
-        return role
+        return granted(role, attachment)
 
     def _autoscaling(self, cluster: aws.ecs.Cluster, service: aws.ecs.Service) -> None:
         """Target tracking on CPU and memory between the task bounds. Scale-in waits 5 minutes

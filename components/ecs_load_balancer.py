@@ -50,6 +50,32 @@ is the one AWS recommends."""
 RULE_PRIORITY = 10
 """Priority of the forwarding rule (room below for rules you add)."""
 
+ELB_LOG_ACCOUNTS = {
+    "us-east-1": "127311923021", "us-east-2": "033677994240", "us-west-1": "027434742980",
+    "us-west-2": "797873946194", "af-south-1": "098369216593", "ap-east-1": "754344448648",
+    "ap-south-1": "718504428378", "ap-northeast-1": "582318560864", "ap-northeast-2": "600734575887",
+    "ap-northeast-3": "383597477331", "ap-southeast-1": "114774131450", "ap-southeast-2": "783225319266",
+    "ap-southeast-3": "589379963580", "ca-central-1": "985666609251", "eu-central-1": "054676820928",
+    "eu-west-1": "156460612806", "eu-west-2": "652711504416", "eu-west-3": "009996457667",
+    "eu-south-1": "635631232127", "eu-north-1": "897822967062", "me-south-1": "076674570225",
+    "sa-east-1": "507241528517", "us-gov-west-1": "048591011584", "us-gov-east-1": "190560391635",
+    "cn-north-1": "638102146993", "cn-northwest-1": "037604701340",
+}
+"""Elastic Load Balancing's log-writing account in each region opened before August 2022
+(ELB user guide, "Enable access logs": bucket permissions). Later regions have none: there
+only the log delivery service principal writes, and the provider's ``aws.elb.get_service_account``
+fails with "unsupported AWS Region" (terraform-provider-aws #29322, #27874)."""
+
+LOG_DELIVERY_SERVICE = "logdelivery.elasticloadbalancing.amazonaws.com"
+
+
+def access_log_writers(region: str, partition: str = "aws") -> dict[str, str]:
+    """The bucket policy ``Principal`` that may write the load balancer's access logs in ``region``:
+    the regional ELB account where the region has one, and the log delivery service."""
+    account = ELB_LOG_ACCOUNTS.get(region)
+    writers = {"AWS": f"arn:{partition}:iam::{account}:root"} if account else {}
+    return {**writers, "Service": LOG_DELIVERY_SERVICE}
+
 
 @dataclass(frozen=True)
 class Edge:
@@ -201,7 +227,8 @@ def _access_log_bucket(name: str, args: Any, opts: pulumi.ResourceOptions
                        ) -> tuple[aws.s3.Bucket, aws.s3.BucketPolicy]:
     invoke = pulumi.InvokeOptions(parent=opts.parent)
     account = aws.get_caller_identity_output(opts=invoke).account_id
-    elb_account = aws.elb.get_service_account_output(opts=invoke).arn
+    region = aws.get_region_output(opts=invoke).region
+    partition = aws.get_partition_output(opts=invoke).partition
     bucket = aws.s3.Bucket(f"{name}-alb-logs", opts=opts)
     buckets.enforce_bucket_owner(f"{name}-alb-logs", bucket, opts=opts)
     buckets.block_public_access(f"{name}-alb-logs", bucket, opts=opts)
@@ -224,15 +251,13 @@ def _access_log_bucket(name: str, args: Any, opts: pulumi.ResourceOptions
     policy = aws.s3.BucketPolicy(
         f"{name}-alb-logs",
         bucket=bucket.id,
-        policy=pulumi.Output.all(bucket.arn, account, elb_account).apply(
+        policy=pulumi.Output.all(bucket.arn, account, region, partition).apply(
             lambda v: json.dumps({"Version": "2012-10-17", "Statement": [
                 buckets.deny_insecure_transport(v[0]),
                 {
-                    # Regions opened before August 2022 deliver as the regional ELB account,
-                    # later ones as the log delivery service (ELB user guide, access logs).
                     "Sid": "LoadBalancerWritesAccessLogs",
                     "Effect": "Allow",
-                    "Principal": {"AWS": v[2], "Service": "logdelivery.elasticloadbalancing.amazonaws.com"},
+                    "Principal": access_log_writers(v[2], v[3]),
                     "Action": "s3:PutObject",
                     "Resource": f"{v[0]}/alb/AWSLogs/{v[1]}/*",
                 },

@@ -39,7 +39,6 @@ secrets. Egress is limited to DNS, the data-tier networks on the database and ca
 and HTTPS (AWS APIs).
 """
 
-import math
 import re
 from dataclasses import dataclass, field
 from typing import Any, Optional
@@ -62,12 +61,17 @@ from pulumi_webstack.args import check_fields, from_inputs, setting
 from pulumi_webstack.errors import require
 from pulumi_webstack.connections import data_environment
 from pulumi_webstack.iam_policies import secret_read_policy_output
+from pulumi_webstack.kubernetes_pods import (  # noqa: F401 (public names of this module)
+    PRE_STOP_SECONDS,
+    canary_replicas,
+    cpu_millicores,
+    memory_bytes,
+    pod_template,
+)
 from pulumi_webstack.names import HOSTNAME
 
 COLORS = ("blue", "green")
 ROLLOUTS = ("direct", "canary", "blue-green")
-PRE_STOP_SECONDS = 5
-"""Pause before SIGTERM so the endpoint is gone from every proxy before the pod stops."""
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 _PINNED_IMAGE = re.compile(r"^[\w./:-]+@sha256:[0-9a-f]{64}$")
@@ -80,25 +84,6 @@ _CPU_WORDS = "must be a CPU quantity such as 250m or 1"
 _MEMORY_WORDS = "must be a memory quantity such as 512Mi"
 
 
-def cpu_millicores(value: str) -> int:
-    """``"250m"`` -> 250, ``"1.5"`` -> 1500."""
-    return int(value[:-1]) if value.endswith("m") else int(float(value) * 1000)
-
-
-def memory_bytes(value: str) -> int:
-    """``"512Mi"`` -> 536870912."""
-    units = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
-    for unit, factor in units.items():
-        if value.endswith(unit):
-            return int(value[: -len(unit)]) * factor
-    return int(value)
-
-
-def canary_replicas(min_replicas: int, weight: int) -> int:
-    """Canary pods for a traffic weight: the stable minimum scaled by the weight, at least 1."""
-    return max(1, math.ceil(min_replicas * weight / 100))
-
-
 @dataclass
 class KubernetesAppArgs:
     """Arguments of ``KubernetesApp``."""
@@ -109,7 +94,8 @@ class KubernetesAppArgs:
     image: str = setting(pattern=_PINNED_IMAGE.pattern.strip("^$"), words="must be pinned by digest: registry/name@sha256:<64 hex>")
     """Container image pinned by digest (``registry/name@sha256:<64 hex>``)."""
     namespace: Optional[str] = setting("webstack", pattern=_LABEL_40, words=_LABEL_WORDS)
-    """Namespace created for the app."""
+    """Namespace created for the app: one per stack when stacks share a cluster (changing it
+    replaces the app's objects)."""
     app_name: Optional[str] = setting("web", pattern=_LABEL_40, words=_LABEL_WORDS)
     """Name of the Deployment/Service/Ingress and the ``app.kubernetes.io/name`` label."""
     port: Optional[int] = setting(3000, ge=1024, le=65535)
@@ -296,266 +282,28 @@ class KubernetesApp(pulumi.ComponentResource):
     def __init__(self, name: str, args: KubernetesAppArgs, opts: Optional[pulumi.ResourceOptions] = None):
         args = from_inputs(KubernetesAppArgs, args)
         super().__init__("webstack:index:KubernetesApp", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
-        app = args.app_name
-        base_labels = {"app.kubernetes.io/name": app, "app.kubernetes.io/part-of": "webstack",
-                       "app.kubernetes.io/managed-by": "pulumi"}
-        selector = {"app.kubernetes.io/name": app}
+        self._name, self._args = name, args
+        self._child = pulumi.ResourceOptions(parent=self)
+        self._labels = {"app.kubernetes.io/name": args.app_name, "app.kubernetes.io/part-of": "webstack",
+                        "app.kubernetes.io/managed-by": "pulumi"}
+        self._selector = {"app.kubernetes.io/name": args.app_name}
 
-        ns = k8s.core.v1.Namespace(
-            f"{name}-namespace",
-            metadata={
-                "name": args.namespace,
-                "labels": {
-                    **base_labels,
-                    "pod-security.kubernetes.io/enforce": "restricted",
-                    "pod-security.kubernetes.io/enforce-version": "latest",
-                },
-            },
-            opts=child,
-        )
-        namespace = ns.metadata.name
-
-        def meta(resource_name: str, labels: Optional[dict[str, str]] = None, **extra: Any) -> dict[str, Any]:
-            return {"name": resource_name, "namespace": namespace, "labels": {**base_labels, **(labels or {})}, **extra}
-
-        sa_annotations = {"eks.amazonaws.com/role-arn": args.service_account_role_arn} if args.service_account_role_arn else {}
-        sa = k8s.core.v1.ServiceAccount(
-            f"{name}-service-account",
-            metadata=meta(app, annotations=sa_annotations),
-            automount_service_account_token=False,
-            opts=child,
-        )
-
-        origin_secret = random.RandomPassword(f"{name}-origin-secret", length=48, special=False, opts=child)
-        self.origin_headers = {ORIGIN_VERIFY_HEADER: pulumi.Output.secret(origin_secret.result)}
-        region = aws.get_region_output(opts=pulumi.InvokeOptions(parent=self)).region
-        values: dict[str, pulumi.Input[Any]] = dict(data_environment(args))
-        if values:
-            values["AWS_REGION"] = region
-        values["ORIGIN_VERIFY_HEADER"] = ORIGIN_VERIFY_HEADER
-        values["ORIGIN_VERIFY_SECRET"] = origin_secret.result
-        secret = k8s.core.v1.Secret(
-            f"{name}-data",
-            metadata=meta(f"{app}-data"),
-            type="Opaque",
-            string_data={k: pulumi.Output.secret(pulumi.Output.from_input(v).apply(str)) for k, v in sorted(values.items())},
-            opts=child,
-        )
-
-        if args.service_account_role_arn and args.secret_arns:
-            aws.iam.RolePolicy(
-                f"{name}-irsa-secrets",
-                role=role_name(args.service_account_role_arn),
-                policy=secret_read_policy_output(args.secret_arns, args.secret_kms_key_arns, region),
-                opts=child,
-            )
-
-        headers_cm = k8s.core.v1.ConfigMap(
-            f"{name}-security-headers",
-            metadata=meta(f"{app}-security-headers"),
-            data=h.nginx_custom_headers(args.headers),
-            opts=child,
-        )
-
-        def pod_template(labels: dict[str, str], image: str) -> dict[str, Any]:
-            volumes = [{"name": f"writable-{i}", "empty_dir": {"size_limit": "256Mi"}} for i, _ in enumerate(args.writable_paths)]
-            probe = {"http_get": {"path": args.health_path, "port": "http", "scheme": "HTTP"}}
-            return {
-                "metadata": {"labels": {**base_labels, **labels}},
-                "spec": {
-                    "service_account_name": sa.metadata.name,
-                    "automount_service_account_token": False,
-                    "enable_service_links": False,
-                    "termination_grace_period_seconds": 30,
-                    "security_context": {
-                        "run_as_non_root": True,
-                        "run_as_user": args.run_as_user,
-                        "run_as_group": args.run_as_user,
-                        "fs_group": args.run_as_user,
-                        "seccomp_profile": {"type": "RuntimeDefault"},
-                    },
-                    "topology_spread_constraints": [{
-                        "max_skew": 1,
-                        "topology_key": "topology.kubernetes.io/zone",
-                        "when_unsatisfiable": "ScheduleAnyway",
-                        "label_selector": {"match_labels": {**selector, **labels}},
-                    }],
-                    "containers": [{
-                        "name": "app",
-                        "image": image,
-                        "image_pull_policy": "IfNotPresent",
-                        "ports": [{"name": "http", "container_port": args.port, "protocol": "TCP"}],
-                        "env": [
-                            {"name": "PORT", "value": str(args.port)},
-                            {"name": "HOSTNAME", "value": "0.0.0.0"},
-                            {"name": "NODE_ENV", "value": "production"},
-                        ],
-                        "env_from": [{"secret_ref": {"name": secret.metadata.name}}],
-                        "resources": {
-                            "requests": {"cpu": args.cpu_request, "memory": args.memory_request},
-                            "limits": {"cpu": args.cpu_limit, "memory": args.memory_limit},
-                        },
-                        "startup_probe": {**probe, "period_seconds": 5, "failure_threshold": 30},
-                        "readiness_probe": {**probe, "period_seconds": 5, "timeout_seconds": 3, "failure_threshold": 3},
-                        "liveness_probe": {**probe, "period_seconds": 15, "timeout_seconds": 5, "failure_threshold": 3},
-                        "lifecycle": {"pre_stop": {"sleep": {"seconds": PRE_STOP_SECONDS}}},
-                        "security_context": {
-                            "run_as_non_root": True,
-                            "allow_privilege_escalation": False,
-                            "privileged": False,
-                            "read_only_root_filesystem": True,
-                            "capabilities": {"drop": ["ALL"]},
-                            "seccomp_profile": {"type": "RuntimeDefault"},
-                        },
-                        "volume_mounts": [{"name": f"writable-{i}", "mount_path": p}
-                                          for i, p in enumerate(args.writable_paths)],
-                    }],
-                    "volumes": volumes,
-                },
-            }
-
+        self.namespace = self._namespace()
+        self._account = self._service_account()
+        self._data = self._data_secret()
+        headers = self._security_headers()
         # The VPC resource controller gives a pod its security groups when the pod is created:
         # the policy must exist before the first pod, or the pods never reach the data tier.
-        pods_wait_for = ([kubernetes_network.pod_security_group(name, args, meta, selector, child)]
-                         if args.app_security_group_id is not None else [])
+        self._pods_wait_for = ([kubernetes_network.pod_security_group(name, args, self._meta, self._selector,
+                                                                      self._child)]
+                               if args.app_security_group_id is not None else [])
+        scaled, main_service, canary_service = self._workloads()
+        hpa = self._autoscaler(scaled)
+        self._disruption_budget()
+        self._ingresses(main_service, canary_service, headers)
+        kubernetes_network.network_policy(name, args, self._meta, self._selector, self._child)
+        self._origin_security_group()
 
-        def deployment(key: str, deploy_name: str, labels: dict[str, str], image: str, replicas: int,
-                       autoscaled: bool) -> k8s.apps.v1.Deployment:
-            return k8s.apps.v1.Deployment(
-                f"{name}-{key}",
-                metadata=meta(deploy_name, labels),
-                spec={
-                    "replicas": replicas,
-                    "revision_history_limit": 5,
-                    "min_ready_seconds": 10,
-                    "progress_deadline_seconds": 600,
-                    "selector": {"match_labels": {**selector, **labels}},
-                    "strategy": {"type": "RollingUpdate",
-                                 "rolling_update": {"max_unavailable": 0, "max_surge": "25%"}},
-                    "template": pod_template(labels, image),
-                },
-                # The HPA owns the replica count of the Deployment it scales.
-                opts=pulumi.ResourceOptions(parent=self, ignore_changes=["spec.replicas"] if autoscaled else None,
-                                            depends_on=pods_wait_for),
-            )
-
-        def service(key: str, svc_name: str, labels: dict[str, str]) -> k8s.core.v1.Service:
-            return k8s.core.v1.Service(
-                f"{name}-{key}",
-                metadata=meta(svc_name),
-                spec={
-                    "type": "ClusterIP",
-                    "selector": {**selector, **labels},
-                    "ports": [{"name": "http", "port": 80, "target_port": "http", "protocol": "TCP"}],
-                },
-                opts=child,
-            )
-
-        self.deployments: dict[str, k8s.apps.v1.Deployment] = {}
-        if args.rollout == "blue-green":
-            for color in COLORS:
-                active = color == args.active_color
-                self.deployments[color] = deployment(
-                    color, f"{app}-{color}", {"webstack.io/color": color},
-                    args.color_images.get(color, args.image), args.min_instances, autoscaled=active,
-                )
-            scaled = self.deployments[args.active_color]
-            main_service = service("service", app, {"webstack.io/color": args.active_color})
-            service("preview", f"{app}-preview", {"webstack.io/color": args.idle_color})
-        else:
-            stable = {"webstack.io/track": "stable"}
-            scaled = self.deployments["stable"] = deployment("deployment", app, stable, args.image, args.min_instances,
-                                                             autoscaled=True)
-            main_service = service("service", app, stable)
-            if args.canary_image is not None:
-                canary = {"webstack.io/track": "canary"}
-                self.deployments["canary"] = deployment(
-                    "canary", f"{app}-canary", canary, args.canary_image,
-                    canary_replicas(args.min_instances, args.canary_weight), autoscaled=False,
-                )
-                canary_service = service("canary-service", f"{app}-canary", canary)
-
-        metrics: list[dict[str, Any]] = [{
-            "type": "Resource",
-            "resource": {"name": "cpu", "target": {"type": "Utilization", "average_utilization": args.cpu_target_percent}},
-        }]
-        if args.memory_target_percent is not None:
-            metrics.append({
-                "type": "Resource",
-                "resource": {"name": "memory",
-                             "target": {"type": "Utilization", "average_utilization": args.memory_target_percent}},
-            })
-        hpa = k8s.autoscaling.v2.HorizontalPodAutoscaler(
-            f"{name}-hpa",
-            metadata=meta(app),
-            spec={
-                "scale_target_ref": {"api_version": "apps/v1", "kind": "Deployment", "name": scaled.metadata.name},
-                "min_replicas": args.min_instances,
-                "max_replicas": args.max_instances,
-                "metrics": metrics,
-                "behavior": {
-                    "scale_up": {"stabilization_window_seconds": 0,
-                                 "policies": [{"type": "Percent", "value": 100, "period_seconds": 30}]},
-                    "scale_down": {"stabilization_window_seconds": 300,
-                                   "policies": [{"type": "Percent", "value": 20, "period_seconds": 60}]},
-                },
-            },
-            opts=child,
-        )
-
-        k8s.policy.v1.PodDisruptionBudget(
-            f"{name}-pdb",
-            metadata=meta(app),
-            spec={"max_unavailable": 1, "selector": {"match_labels": selector}},
-            opts=child,
-        )
-
-        tls_secret = args.tls_secret_name or f"{app}-tls"
-        ingress_annotations = {
-            "nginx.ingress.kubernetes.io/force-ssl-redirect": "true",
-            "nginx.ingress.kubernetes.io/backend-protocol": "HTTP",
-            h.NGINX_CUSTOM_HEADERS_ANNOTATION: pulumi.Output.concat(namespace, "/", headers_cm.metadata.name),
-            "external-dns.alpha.kubernetes.io/hostname": args.origin_domain,
-        }
-        if args.cluster_issuer:
-            ingress_annotations["cert-manager.io/cluster-issuer"] = args.cluster_issuer
-
-        def ingress(key: str, ing_name: str, svc: k8s.core.v1.Service, extra: dict[str, str]) -> k8s.networking.v1.Ingress:
-            return k8s.networking.v1.Ingress(
-                f"{name}-{key}",
-                metadata=meta(ing_name, annotations={**ingress_annotations, **extra}),
-                spec={
-                    "ingress_class_name": args.ingress_class,
-                    "tls": [{"hosts": [args.origin_domain], "secret_name": tls_secret}],
-                    "rules": [{
-                        "host": args.origin_domain,
-                        "http": {"paths": [{
-                            "path": "/",
-                            "path_type": "Prefix",
-                            "backend": {"service": {"name": svc.metadata.name, "port": {"name": "http"}}},
-                        }]},
-                    }],
-                },
-                opts=child,
-            )
-
-        ingress("ingress", app, main_service, {})
-        if args.canary_image is not None:  # validated: only with rollout "canary"
-            ingress("canary-ingress", f"{app}-canary", canary_service, {
-                "nginx.ingress.kubernetes.io/canary": "true",
-                "nginx.ingress.kubernetes.io/canary-weight": str(args.canary_weight),
-            })
-
-        kubernetes_network.network_policy(name, args, meta, selector, child)
-        self.origin_security_group_id = None
-        self.ingress_service_annotations: dict[str, pulumi.Input[str]] = {}
-        if args.cluster_vpc_id is not None:
-            self.origin_security_group_id = kubernetes_network.origin_security_group(name, args, child).id
-            self.ingress_service_annotations = kubernetes_network.ingress_service_annotations(
-                self.origin_security_group_id)
-
-        self.namespace = namespace
         self.deployment_name = scaled.metadata.name
         self.hpa_name = hpa.metadata.name
         self.max_replicas = args.max_instances
@@ -579,3 +327,233 @@ class KubernetesApp(pulumi.ComponentResource):
                 "ingress_service_annotations": self.ingress_service_annotations,
             }
         )
+
+    def _meta(self, resource_name: str, labels: Optional[dict[str, str]] = None, **extra: Any) -> dict[str, Any]:
+        """Metadata of a namespaced object: its name in the app's namespace, the app's labels."""
+        return {"name": resource_name, "namespace": self.namespace, "labels": {**self._labels, **(labels or {})},
+                **extra}
+
+    # --------------------------------------------------------------- namespace and identity
+
+    def _namespace(self) -> pulumi.Output[str]:
+        """The app's namespace, enforcing the ``restricted`` Pod Security Standard."""
+        namespace = k8s.core.v1.Namespace(
+            f"{self._name}-namespace",
+            metadata={
+                "name": self._args.namespace,
+                "labels": {
+                    **self._labels,
+                    "pod-security.kubernetes.io/enforce": "restricted",
+                    "pod-security.kubernetes.io/enforce-version": "latest",
+                },
+            },
+            opts=self._child,
+        )
+        return namespace.metadata.name
+
+    def _service_account(self) -> k8s.core.v1.ServiceAccount:
+        """The pods' identity: no API token mounted; the IRSA role, if any."""
+        role = self._args.service_account_role_arn
+        return k8s.core.v1.ServiceAccount(
+            f"{self._name}-service-account",
+            metadata=self._meta(self._args.app_name, annotations={"eks.amazonaws.com/role-arn": role} if role else {}),
+            automount_service_account_token=False,
+            opts=self._child,
+        )
+
+    def _data_secret(self) -> k8s.core.v1.Secret:
+        """The Secret the pods read their settings from: the data tier's hosts, ports, TLS settings
+        and secret ARNs, and the CDN's origin-verify header (its value also in ``origin_headers``);
+        with an IRSA role, the role may read exactly those secrets."""
+        name, args = self._name, self._args
+        origin_secret = random.RandomPassword(f"{name}-origin-secret", length=48, special=False, opts=self._child)
+        self.origin_headers = {ORIGIN_VERIFY_HEADER: pulumi.Output.secret(origin_secret.result)}
+        region = aws.get_region_output(opts=pulumi.InvokeOptions(parent=self)).region
+        values: dict[str, pulumi.Input[Any]] = dict(data_environment(args))
+        if values:
+            values["AWS_REGION"] = region
+        values["ORIGIN_VERIFY_HEADER"] = ORIGIN_VERIFY_HEADER
+        values["ORIGIN_VERIFY_SECRET"] = origin_secret.result
+        secret = k8s.core.v1.Secret(
+            f"{name}-data",
+            metadata=self._meta(f"{args.app_name}-data"),
+            type="Opaque",
+            string_data={k: pulumi.Output.secret(pulumi.Output.from_input(v).apply(str)) for k, v in sorted(values.items())},
+            opts=self._child,
+        )
+        if args.service_account_role_arn and args.secret_arns:
+            aws.iam.RolePolicy(
+                f"{name}-irsa-secrets",
+                role=role_name(args.service_account_role_arn),
+                policy=secret_read_policy_output(args.secret_arns, args.secret_kms_key_arns, region),
+                opts=self._child,
+            )
+        return secret
+
+    def _security_headers(self) -> k8s.core.v1.ConfigMap:
+        """The headers ingress-nginx adds to every response (its ``custom-headers`` ConfigMap)."""
+        return k8s.core.v1.ConfigMap(
+            f"{self._name}-security-headers",
+            metadata=self._meta(f"{self._args.app_name}-security-headers"),
+            data=h.nginx_custom_headers(self._args.headers),
+            opts=self._child,
+        )
+
+    # ------------------------------------------------------------------------- workloads
+
+    def _workloads(self) -> tuple[k8s.apps.v1.Deployment, k8s.core.v1.Service, Optional[k8s.core.v1.Service]]:
+        """The Deployments and Services of the rollout: the Deployment the HPA scales, the
+        Service the Ingress routes to, and the canary's Service (None without a canary)."""
+        args, app = self._args, self._args.app_name
+        self.deployments: dict[str, k8s.apps.v1.Deployment] = {}
+        if args.rollout == "blue-green":
+            for color in COLORS:
+                self.deployments[color] = self._deployment(
+                    color, f"{app}-{color}", {"webstack.io/color": color},
+                    args.color_images.get(color, args.image), args.min_instances,
+                    autoscaled=color == args.active_color,
+                )
+            main_service = self._service("service", app, {"webstack.io/color": args.active_color})
+            self._service("preview", f"{app}-preview", {"webstack.io/color": args.idle_color})
+            return self.deployments[args.active_color], main_service, None
+        stable = {"webstack.io/track": "stable"}
+        scaled = self.deployments["stable"] = self._deployment("deployment", app, stable, args.image,
+                                                               args.min_instances, autoscaled=True)
+        main_service = self._service("service", app, stable)
+        if args.canary_image is None:
+            return scaled, main_service, None
+        canary = {"webstack.io/track": "canary"}
+        self.deployments["canary"] = self._deployment(
+            "canary", f"{app}-canary", canary, args.canary_image,
+            canary_replicas(args.min_instances, args.canary_weight), autoscaled=False,
+        )
+        return scaled, main_service, self._service("canary-service", f"{app}-canary", canary)
+
+    def _deployment(self, key: str, deploy_name: str, labels: dict[str, str], image: str, replicas: int,
+                    autoscaled: bool) -> k8s.apps.v1.Deployment:
+        """One Deployment: rolls without losing capacity; its pods wait for their security groups."""
+        return k8s.apps.v1.Deployment(
+            f"{self._name}-{key}",
+            metadata=self._meta(deploy_name, labels),
+            spec={
+                "replicas": replicas,
+                "revision_history_limit": 5,
+                "min_ready_seconds": 10,
+                "progress_deadline_seconds": 600,
+                "selector": {"match_labels": {**self._selector, **labels}},
+                "strategy": {"type": "RollingUpdate",
+                             "rolling_update": {"max_unavailable": 0, "max_surge": "25%"}},
+                "template": pod_template(self._args, {**self._labels, **labels}, {**self._selector, **labels}, image,
+                                         self._account.metadata.name, self._data.metadata.name),
+            },
+            # The HPA owns the replica count of the Deployment it scales.
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["spec.replicas"] if autoscaled else None,
+                                        depends_on=self._pods_wait_for),
+        )
+
+    def _service(self, key: str, svc_name: str, labels: dict[str, str]) -> k8s.core.v1.Service:
+        return k8s.core.v1.Service(
+            f"{self._name}-{key}",
+            metadata=self._meta(svc_name),
+            spec={
+                "type": "ClusterIP",
+                "selector": {**self._selector, **labels},
+                "ports": [{"name": "http", "port": 80, "target_port": "http", "protocol": "TCP"}],
+            },
+            opts=self._child,
+        )
+
+    def _autoscaler(self, scaled: k8s.apps.v1.Deployment) -> k8s.autoscaling.v2.HorizontalPodAutoscaler:
+        """Scales ``scaled`` on CPU (and memory): out at once, in slowly."""
+        args = self._args
+        metrics: list[dict[str, Any]] = [{
+            "type": "Resource",
+            "resource": {"name": "cpu", "target": {"type": "Utilization", "average_utilization": args.cpu_target_percent}},
+        }]
+        if args.memory_target_percent is not None:
+            metrics.append({
+                "type": "Resource",
+                "resource": {"name": "memory",
+                             "target": {"type": "Utilization", "average_utilization": args.memory_target_percent}},
+            })
+        return k8s.autoscaling.v2.HorizontalPodAutoscaler(
+            f"{self._name}-hpa",
+            metadata=self._meta(args.app_name),
+            spec={
+                "scale_target_ref": {"api_version": "apps/v1", "kind": "Deployment", "name": scaled.metadata.name},
+                "min_replicas": args.min_instances,
+                "max_replicas": args.max_instances,
+                "metrics": metrics,
+                "behavior": {
+                    "scale_up": {"stabilization_window_seconds": 0,
+                                 "policies": [{"type": "Percent", "value": 100, "period_seconds": 30}]},
+                    "scale_down": {"stabilization_window_seconds": 300,
+                                   "policies": [{"type": "Percent", "value": 20, "period_seconds": 60}]},
+                },
+            },
+            opts=self._child,
+        )
+
+    def _disruption_budget(self) -> None:
+        """At most one of the app's pods (any track or colour) evicted at a time."""
+        k8s.policy.v1.PodDisruptionBudget(
+            f"{self._name}-pdb",
+            metadata=self._meta(self._args.app_name),
+            spec={"max_unavailable": 1, "selector": {"match_labels": self._selector}},
+            opts=self._child,
+        )
+
+    # --------------------------------------------------------------------- the way in
+
+    def _ingresses(self, main_service: k8s.core.v1.Service, canary_service: Optional[k8s.core.v1.Service],
+                   headers: k8s.core.v1.ConfigMap) -> None:
+        """The TLS Ingress of ``origin_domain`` and, with a canary, its weighted canary Ingress."""
+        args = self._args
+        annotations = {
+            "nginx.ingress.kubernetes.io/force-ssl-redirect": "true",
+            "nginx.ingress.kubernetes.io/backend-protocol": "HTTP",
+            h.NGINX_CUSTOM_HEADERS_ANNOTATION: pulumi.Output.concat(self.namespace, "/", headers.metadata.name),
+            "external-dns.alpha.kubernetes.io/hostname": args.origin_domain,
+        }
+        # One Ingress asks cert-manager for the certificate both name: ingress-shim lets one
+        # Ingress own a Secret's Certificate and refuses the other.
+        certificate = {"cert-manager.io/cluster-issuer": args.cluster_issuer} if args.cluster_issuer else {}
+        self._ingress("ingress", args.app_name, main_service, {**annotations, **certificate})
+        if canary_service is not None:  # validated: only with rollout "canary"
+            self._ingress("canary-ingress", f"{args.app_name}-canary", canary_service, {
+                **annotations,
+                "nginx.ingress.kubernetes.io/canary": "true",
+                "nginx.ingress.kubernetes.io/canary-weight": str(args.canary_weight),
+            })
+
+    def _ingress(self, key: str, ing_name: str, service: k8s.core.v1.Service,
+                 annotations: dict[str, pulumi.Input[str]]) -> k8s.networking.v1.Ingress:
+        args = self._args
+        return k8s.networking.v1.Ingress(
+            f"{self._name}-{key}",
+            metadata=self._meta(ing_name, annotations=annotations),
+            spec={
+                "ingress_class_name": args.ingress_class,
+                "tls": [{"hosts": [args.origin_domain], "secret_name": args.tls_secret_name or f"{args.app_name}-tls"}],
+                "rules": [{
+                    "host": args.origin_domain,
+                    "http": {"paths": [{
+                        "path": "/",
+                        "path_type": "Prefix",
+                        "backend": {"service": {"name": service.metadata.name, "port": {"name": "http"}}},
+                    }]},
+                }],
+            },
+            opts=self._child,
+        )
+
+    def _origin_security_group(self) -> None:
+        """With ``cluster_vpc_id``: the CloudFront-only group of the ingress controller's load
+        balancer and the controller Service's annotations putting it there."""
+        self.origin_security_group_id: Optional[pulumi.Output[str]] = None
+        self.ingress_service_annotations: dict[str, pulumi.Input[str]] = {}
+        if self._args.cluster_vpc_id is not None:
+            self.origin_security_group_id = kubernetes_network.origin_security_group(
+                self._name, self._args, self._child).id
+            self.ingress_service_annotations = kubernetes_network.ingress_service_annotations(
+                self.origin_security_group_id)

@@ -8,9 +8,13 @@ group, the only source the database and cache groups admit) through a
 admitting the cluster's node group because then only the app's pods reach the data tier,
 not every pod on those nodes. The cluster needs (docs.aws.amazon.com/eks/latest/userguide/
 security-groups-for-pods.html): EKS with the Amazon VPC CNI, ``ENABLE_POD_ENI=true`` on the
-``aws-node`` DaemonSet, the ``AmazonEKSVPCResourceController`` policy on the cluster role,
+``aws-node`` DaemonSet and ``DISABLE_TCP_EARLY_DEMUX=true`` on its ``aws-vpc-cni-init``
+container (the kubelet's TCP/HTTP probes to a branch interface time out without it: the pods
+would never become Ready), the ``AmazonEKSVPCResourceController`` policy on the cluster role,
 Linux nodes of a Nitro instance type with trunk interfaces (most m, c and r generations; no
-t type). Fargate pods use the same policy. A pod with such a policy carries only
+t type). Not on EKS Fargate: a Fargate pod with a policy must also carry the cluster security
+group to reach the control plane (AWS re:Post, "eks-configure-fargate-pod-security-group"),
+and this policy names the app group alone. A pod with such a policy carries only
 the groups it names, so the app group here also gets what the pod needs besides the data
 tier: the app port from the cluster security group (kubelet probes, the ingress
 controller), DNS to CoreDNS behind the cluster security group (which admits it back), and

@@ -188,46 +188,76 @@ class Network(pulumi.ComponentResource):
         args = from_inputs(NetworkArgs, args)
         super().__init__("webstack:index:Network", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        invoke = pulumi.InvokeOptions(parent=self)
 
         if args.vpc_id is None:
-            vpc = aws.ec2.Vpc(
-                f"{name}-vpc",
-                cidr_block=args.cidr,
-                enable_dns_hostnames=True,
-                enable_dns_support=True,
-                tags={"Name": f"{name}-vpc"},
-                opts=child,
-            )
-            self.vpc_id = vpc.id
-            zones = aws.get_availability_zones_output(
-                state="available",
-                filters=[{"name": "opt-in-status", "values": ["opt-in-not-required"]}],
-                opts=invoke,
-            ).names.apply(lambda names: sorted(names)[: args.az_count])
-            routes, subnets = subnet_tier(name, "private", vpc, subnet_cidrs(args.cidr, args.az_count), zones, child)
-            self.route_table_ids = [routes.id]
-            self.subnet_ids = pulumi.Output.all(*[s.id for s in subnets])
-            self.availability_zones = pulumi.Output.all(*[s.availability_zone for s in subnets])
-            # The default group allows all traffic between its members: empty it so nothing
-            # launched without an explicit group can talk to the data tier.
-            aws.ec2.DefaultSecurityGroup(
-                f"{name}-default", vpc_id=vpc.id, ingress=[], egress=[], tags={"Name": f"{name}-default-locked"},
-                opts=child,
-            )
-            if args.flow_logs:
-                self._flow_logs(name, vpc, args, child)
-            self.public_subnet_ids = (self._public_subnets(name, vpc, zones, args, child) if args.public_subnets
-                                      else pulumi.Output.from_input([]))
+            self._new_vpc(name, args, child)
         else:
-            self.vpc_id = pulumi.Output.from_input(args.vpc_id)
-            self.public_subnet_ids = pulumi.Output.from_input(list(args.public_subnet_ids))
-            self.subnet_ids = pulumi.Output.from_input(list(args.subnet_ids))
-            self.route_table_ids = [pulumi.Output.from_input(t) for t in args.route_table_ids]
-            self.availability_zones = pulumi.Output.all(
-                *[aws.ec2.get_subnet_output(id=s, opts=invoke).availability_zone for s in args.subnet_ids]
-            )
+            self._existing_vpc(args)
+        app, database, cache = self._security_groups(name, args, child)
 
+        self.app_security_group_id = app.id
+        self.database_security_group_id = database.id
+        self.cache_security_group_id = cache.id
+        self.register_outputs(
+            {
+                "vpc_id": self.vpc_id,
+                "subnet_ids": self.subnet_ids,
+                "availability_zones": self.availability_zones,
+                "route_table_ids": self.route_table_ids,
+                "public_subnet_ids": self.public_subnet_ids,
+                "app_security_group_id": self.app_security_group_id,
+                "database_security_group_id": self.database_security_group_id,
+                "cache_security_group_id": self.cache_security_group_id,
+            }
+        )
+
+    def _new_vpc(self, name: str, args: NetworkArgs, child: pulumi.ResourceOptions) -> None:
+        """The VPC, one private subnet per zone on a route table with no way out, the default
+        group emptied, flow logs and, with ``public_subnets``, the public tier."""
+        vpc = aws.ec2.Vpc(
+            f"{name}-vpc",
+            cidr_block=args.cidr,
+            enable_dns_hostnames=True,
+            enable_dns_support=True,
+            tags={"Name": f"{name}-vpc"},
+            opts=child,
+        )
+        self.vpc_id = vpc.id
+        zones = aws.get_availability_zones_output(
+            state="available",
+            filters=[{"name": "opt-in-status", "values": ["opt-in-not-required"]}],
+            opts=pulumi.InvokeOptions(parent=self),
+        ).names.apply(lambda names: sorted(names)[: args.az_count])
+        routes, subnets = subnet_tier(name, "private", vpc, subnet_cidrs(args.cidr, args.az_count), zones, child)
+        self.route_table_ids = [routes.id]
+        self.subnet_ids = pulumi.Output.all(*[s.id for s in subnets])
+        self.availability_zones = pulumi.Output.all(*[s.availability_zone for s in subnets])
+        # The default group allows all traffic between its members: empty it so nothing
+        # launched without an explicit group can talk to the data tier.
+        aws.ec2.DefaultSecurityGroup(
+            f"{name}-default", vpc_id=vpc.id, ingress=[], egress=[], tags={"Name": f"{name}-default-locked"},
+            opts=child,
+        )
+        if args.flow_logs:
+            self._flow_logs(name, vpc, args, child)
+        self.public_subnet_ids = (self._public_subnets(name, vpc, zones, args, child) if args.public_subnets
+                                  else pulumi.Output.from_input([]))
+
+    def _existing_vpc(self, args: NetworkArgs) -> None:
+        """``vpc_id`` and its subnets and route tables as given; the zones asked of EC2."""
+        invoke = pulumi.InvokeOptions(parent=self)
+        self.vpc_id = pulumi.Output.from_input(args.vpc_id)
+        self.public_subnet_ids = pulumi.Output.from_input(list(args.public_subnet_ids))
+        self.subnet_ids = pulumi.Output.from_input(list(args.subnet_ids))
+        self.route_table_ids = [pulumi.Output.from_input(t) for t in args.route_table_ids]
+        self.availability_zones = pulumi.Output.all(
+            *[aws.ec2.get_subnet_output(id=s, opts=invoke).availability_zone for s in args.subnet_ids]
+        )
+
+    def _security_groups(self, name: str, args: NetworkArgs, child: pulumi.ResourceOptions
+                         ) -> tuple[aws.ec2.SecurityGroup, aws.ec2.SecurityGroup, aws.ec2.SecurityGroup]:
+        """The app, database and cache groups: the data ports open from the app group and
+        ``app_cidrs`` only, and the database port within the database group (proxy -> instances)."""
         app = aws.ec2.SecurityGroup(
             f"{name}-app",
             vpc_id=self.vpc_id,
@@ -267,22 +297,7 @@ class Network(pulumi.ComponentResource):
         port_rules.egress(f"{name}-proxy-to-database", database.id, args.database_port,
                           "RDS Proxy to the database port (same security group)", child,
                           referenced_security_group_id=database.id)
-
-        self.app_security_group_id = app.id
-        self.database_security_group_id = database.id
-        self.cache_security_group_id = cache.id
-        self.register_outputs(
-            {
-                "vpc_id": self.vpc_id,
-                "subnet_ids": self.subnet_ids,
-                "availability_zones": self.availability_zones,
-                "route_table_ids": self.route_table_ids,
-                "public_subnet_ids": self.public_subnet_ids,
-                "app_security_group_id": self.app_security_group_id,
-                "database_security_group_id": self.database_security_group_id,
-                "cache_security_group_id": self.cache_security_group_id,
-            }
-        )
+        return app, database, cache
 
     def _public_subnets(self, name: str, vpc: aws.ec2.Vpc, zones: pulumi.Output[list[str]], args: NetworkArgs,
                         child: pulumi.ResourceOptions) -> pulumi.Output[list[str]]:

@@ -11,7 +11,7 @@ import json
 import pytest
 
 from pulumi_webstack import ecs_app as e
-from pulumi_webstack import ecs_network, ecs_tasks
+from pulumi_webstack import ecs_load_balancer, ecs_network, ecs_tasks
 from pulumi_webstack.connections import AMAZON_ROOT_CA_URL, RDS_CA_BUNDLE_URL
 from pulumi_webstack.headers import ORIGIN_VERIFY_HEADER
 from pulumi_webstack_cli.engine import MANAGED_PREFIX_LISTS, Plan, Secret, synth
@@ -179,6 +179,22 @@ def test_the_execution_role_pulls_logs_and_resolves_and_the_task_role_only_reads
     assert [a.inputs["role"] for a in attachments] == [plan.one(ROLE, "app-infrastructure").id]
 
 
+def test_the_task_definition_waits_for_the_permissions_its_tasks_start_with(plan):
+    # A task started before the execution role may pull, log and resolve its secrets fails
+    # (CannotPullContainerError / ResourceInitializationError); the role alone is not enough.
+    task = plan.one(TASK)
+    assert task.depends_on(plan.one(POLICY, "app-execution"))
+    assert task.depends_on(plan.one(POLICY, "app-task-secrets"))
+
+
+@pytest.mark.parametrize("rollout", ["canary", "blue-green"])
+def test_the_service_waits_for_the_infrastructure_roles_policy_before_ecs_shifts_traffic(rollout):
+    # Turning canary on in a running stack creates the role, its attachment and updates the
+    # service in one pulumi up: ECS must not start the deployment with a role that may do nothing.
+    plan = build(rollout=rollout)
+    assert plan.one(SERVICE).depends_on(plan.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment"))
+
+
 # ----------------------------------------------------------------------------- the service
 
 
@@ -343,6 +359,23 @@ def test_deletion_protection_and_access_logs_to_a_locked_sse_s3_bucket(plan):
                                   "Service": "logdelivery.elasticloadbalancing.amazonaws.com"}
     assert write["Resource"].endswith("/alb/AWSLogs/123456789012/*")
     assert balancer.depends_on(policy)  # ELB checks its write access when logging is turned on
+
+
+def test_in_a_region_opened_after_august_2022_only_the_log_delivery_service_writes_the_access_logs():
+    # No ELB account exists there (the provider's get_service_account fails: "unsupported AWS Region").
+    plan = synth(component_program(e.EcsApp, "app", args(), provider="main", region="me-central-1"),
+                 config={"aws:region": "me-central-1"})
+    _, write = json.loads(plan.one("aws:s3/bucketPolicy:BucketPolicy").inputs["policy"])["Statement"]
+    assert write["Principal"] == {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"}
+    assert write["Action"] == "s3:PutObject"
+
+
+def test_access_log_writers_per_region():
+    assert ecs_load_balancer.access_log_writers("us-east-1") == {
+        "AWS": "arn:aws:iam::127311923021:root", "Service": "logdelivery.elasticloadbalancing.amazonaws.com"}
+    for region in ("me-central-1", "eu-central-2", "ap-southeast-4", "il-central-1", "ca-west-1", "mx-central-1"):
+        assert ecs_load_balancer.access_log_writers(region) == {
+            "Service": "logdelivery.elasticloadbalancing.amazonaws.com"}
 
 
 def test_without_access_logs_or_protection_there_is_no_bucket():

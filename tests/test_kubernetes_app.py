@@ -365,6 +365,14 @@ def test_a_canary_gets_its_weight_through_an_ingress_nginx_canary_ingress(canary
     assert canary.one(HPA).inputs["spec"]["scaleTargetRef"]["name"] == "web"
 
 
+def test_only_the_main_ingress_asks_cert_manager_for_the_shared_certificate(canary):
+    # Both Ingresses name one TLS Secret; cert-manager's ingress-shim lets one Ingress own its
+    # Certificate and refuses the other ("certificate resource is not owned by this ingress").
+    ingresses = {i.inputs["metadata"]["name"]: i.inputs["metadata"]["annotations"] for i in canary.by_type(INGRESS)}
+    assert ingresses["web"]["cert-manager.io/cluster-issuer"] == "letsencrypt"
+    assert "cert-manager.io/cluster-issuer" not in ingresses["web-canary"]
+
+
 @pytest.mark.parametrize("stable, weight, replicas", [(2, 5, 1), (2, 50, 1), (10, 10, 1), (10, 25, 3), (10, 50, 5)])
 def test_canary_replicas_scale_the_stable_minimum_by_the_weight_and_never_drop_to_zero(stable, weight, replicas):
     assert k.canary_replicas(stable, weight) == replicas
