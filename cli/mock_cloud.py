@@ -37,9 +37,6 @@ MANAGED_ORIGIN_REQUEST_POLICIES = {
 # Hosted zone of Application Load Balancers per region (Elastic Load Balancing endpoints).
 ELB_ZONE_IDS = {"us-east-1": "Z35SXDOTRQ7X7K", "us-west-2": "Z1H1FL5HABSF5", "eu-west-1": "Z32O12XQLNTSW2",
                 "eu-central-1": "Z215JYRZR1TBD5"}
-# Elastic Load Balancing's log delivery account per region (regions opened before August 2022).
-ELB_SERVICE_ACCOUNTS = {"us-east-1": "127311923021", "us-west-2": "797873946194", "eu-west-1": "156460612806",
-                        "eu-central-1": "054676820928"}
 
 # AWS-managed prefix lists a program looks up by name (ids differ per region; these are us-east-1's).
 MANAGED_PREFIX_LISTS = {
@@ -423,11 +420,6 @@ def _managed_prefix_list(region: str, a: dict[str, Any]) -> dict[str, Any]:
             "addressFamily": "IPv4", "maxEntries": 55, "ownerId": "AWS", "entries": []}
 
 
-def _elb_service_account(region: str, a: dict[str, Any]) -> dict[str, Any]:
-    account = ELB_SERVICE_ACCOUNTS.get(str(a.get("region") or region), "127311923021")
-    return {"id": account, "arn": f"arn:aws:iam::{account}:root", "region": region}
-
-
 _INVOKES: dict[str, Callable[[str, dict[str, Any]], dict[str, Any]]] = {
     "aws:index/getAvailabilityZones:getAvailabilityZones": _availability_zones,
     "aws:index/getCallerIdentity:getCallerIdentity": lambda region, a: {
@@ -443,7 +435,6 @@ _INVOKES: dict[str, Callable[[str, dict[str, Any]], dict[str, Any]]] = {
         "id": a.get("id", "vpc-0abc"), "cidrBlock": "10.90.0.0/16", "arn": arn("ec2", region, f"vpc/{a.get('id')}")},
     "aws:ec2/getSubnet:getSubnet": _subnet,
     "aws:ec2/getManagedPrefixList:getManagedPrefixList": _managed_prefix_list,
-    "aws:elb/getServiceAccount:getServiceAccount": _elb_service_account,
     "vercel:index/getTeamConfig:getTeamConfig": lambda region, a: {
         "id": str(a.get("id", "")), "slug": vercel_team_slug(str(a.get("id", "")))},
     "aws:cloudfront/getOriginRequestPolicy:getOriginRequestPolicy": lambda region, a: {

@@ -354,11 +354,19 @@ class EcsApp(pulumi.ComponentResource):
 
     # ------------------------------------------------------------------------ identities
 
-    def _trust(self) -> pulumi.Output[str]:
-        """Trust policy: ECS tasks of this account (and region) only (confused-deputy guard)."""
+    def _trust(self, confined: bool) -> pulumi.Output[str]:
+        """Trust policy of a role ECS tasks assume. ``confined``: only tasks of this account
+        and region (the confused-deputy guard ECS documents for the task role). The execution
+        role keeps the trust ECS documents for it, without conditions: the Fargate agent
+        assumes it, and nothing says that call carries ``aws:SourceArn``; a condition it does
+        not meet would stop every task from starting. ``iam:PassRole`` already keeps other
+        accounts from handing this role to ECS."""
+        statement = {"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        if not confined:
+            return pulumi.Output.from_input(json.dumps({"Version": "2012-10-17", "Statement": [statement]}))
         return pulumi.Output.all(self._account, self._region, self._partition.partition).apply(
             lambda v: json.dumps({"Version": "2012-10-17", "Statement": [{
-                "Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole",
+                **statement,
                 "Condition": {"StringEquals": {"aws:SourceAccount": v[0]},
                               "ArnLike": {"aws:SourceArn": f"arn:{v[2]}:ecs:{v[1]}:{v[0]}:*"}}}]}))
 
@@ -369,7 +377,7 @@ class EcsApp(pulumi.ComponentResource):
         started earlier fails to pull, log or resolve its secrets)."""
         name, args = self._name, self._args
         account, region, repository = ecr_repository(args.image)
-        execution = aws.iam.Role(f"{name}-execution", assume_role_policy=self._trust(),
+        execution = aws.iam.Role(f"{name}-execution", assume_role_policy=self._trust(confined=False),
                                  description=f"{self._prefix}: ECS pulls the image, writes logs, resolves secrets",
                                  opts=self._child)
         secrets_policy = (secret_read_policy_output(args.secret_arns, args.secret_kms_key_arns, self._region)
@@ -389,7 +397,7 @@ class EcsApp(pulumi.ComponentResource):
                 ]})),
             opts=self._child,
         )
-        task = aws.iam.Role(f"{name}-task", assume_role_policy=self._trust(),
+        task = aws.iam.Role(f"{name}-task", assume_role_policy=self._trust(confined=True),
                             description=f"{self._prefix}: the app's own permissions", opts=self._child)
         task_grants = [aws.iam.RolePolicy(f"{name}-task-secrets", role=task.id, policy=secrets_policy,
                                           opts=self._child)] if args.secret_arns else []

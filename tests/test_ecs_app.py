@@ -162,10 +162,15 @@ def test_the_execution_role_pulls_logs_and_resolves_and_the_task_role_only_reads
     task = plan.one(TASK)
     execution, task_role = plan.one(ROLE, "app-execution"), plan.one(ROLE, "app-task")
     assert task.inputs["executionRoleArn"] == execution.state["arn"] != task.inputs["taskRoleArn"] == task_role.state["arn"]
-    for role in (execution, task_role):
-        (trust,) = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
-        assert trust["Principal"] == {"Service": "ecs-tasks.amazonaws.com"}
-        assert trust["Condition"]["StringEquals"] == {"aws:SourceAccount": "123456789012"}
+    trusts = {role.name: json.loads(role.inputs["assumeRolePolicy"])["Statement"] for role in (execution, task_role)}
+    assert all(trust["Principal"] == {"Service": "ecs-tasks.amazonaws.com"} for (trust,) in trusts.values())
+    # The task role is confined to this account's tasks (ECS documents it for the task role);
+    # the execution role keeps ECS's documented trust, which the Fargate agent is known to meet.
+    (task_trust,) = trusts["app-task"]
+    assert task_trust["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"},
+                                       "ArnLike": {"aws:SourceArn": "arn:aws:ecs:eu-west-1:123456789012:*"}}
+    (execution_trust,) = trusts["app-execution"]
+    assert "Condition" not in execution_trust
     statements = {s["Sid"]: s for s in policy_of(plan, "app-execution")["Statement"]}
     assert statements["PullTheImage"]["Resource"] == "arn:aws:ecr:eu-west-1:123456789012:repository/shop/web"
     assert statements["WriteLogs"]["Resource"] == plan.one("aws:cloudwatch/logGroup:LogGroup").state["arn"] + ":*"
