@@ -88,6 +88,19 @@ ALL_VIEWER_EXCEPT_HOST = "Managed-AllViewerExceptHostHeader"
 """AWS managed origin request policy: every viewer header, query string and cookie, but
 CloudFront sends the origin's own host name (the app tier serves ``origin_domain``)."""
 
+REFUSED_ORIGIN_HEADERS = frozenset({
+    # CloudFront cannot add these to origin requests (developer guide, "Custom headers that
+    # CloudFront can't add to origin requests"): CreateDistribution fails.
+    "cache-control", "connection", "content-length", "cookie", "host", "if-match", "if-modified-since",
+    "if-none-match", "if-range", "if-unmodified-since", "max-forwards", "pragma", "proxy-authorization",
+    "proxy-connection", "range", "request-range", "te", "trailer", "transfer-encoding", "upgrade", "via",
+    "x-real-ip",
+    # Accepted by CloudFront, refused here: a fixed value would replace the viewer's credentials
+    # on the API paths, or forge the client address the app sees.
+    "authorization", "x-forwarded-for",
+})
+REFUSED_ORIGIN_HEADER_PREFIXES = ("x-amz-", "x-edge-")
+
 _PATH = re.compile(r"^/[A-Za-z0-9_\-.*/]*$")
 _CERT_ARN = re.compile(r"^arn:aws[\w-]*:acm:us-east-1:\d{12}:certificate/[0-9a-f-]{36}$")
 _ZONE_ID = re.compile(r"^Z[A-Z0-9]{1,32}$")
@@ -208,7 +221,8 @@ class CdnArgs:
     origin_shield_region: Optional[str] = aws_region()
     """Origin Shield region (an extra caching layer in front of the origin); None: off."""
     origin_read_timeout_seconds: Optional[int] = setting(30, ge=1, le=180)
-    """How long CloudFront waits for the origin's response."""
+    """How long CloudFront waits for the origin's response. Above 60 needs a raised "response
+    timeout per origin" quota first (CloudFront refuses the value without it)."""
     headers: Optional[h.SecurityHeaders] = field(default_factory=h.SecurityHeaders)
     """Security headers sent with every response."""
 
@@ -228,9 +242,8 @@ class CdnArgs:
             require(self.origin_domain not in names, "cdn.origin_domain", self.origin_domain,
                     "must differ from the names the distribution serves (CloudFront would fetch from itself)")
         for name in self.origin_headers:
-            require(bool(re.match(r"^[A-Za-z0-9-]+$", name)) and not name.lower().startswith(("x-amz-", "x-edge-"))
-                    and name.lower() not in ("host", "authorization", "cookie", "x-forwarded-for"),
-                    "cdn.origin_headers", name, "must be a header name CloudFront may add to origin requests")
+            require(origin_header_allowed(name), "cdn.origin_headers", name,
+                    "must be a header name CloudFront may add to origin requests")
         require(not (self.certificate_validated and (self.certificate_arn or self.hosted_zone_id)),
                 "cdn.certificate_validated", self.certificate_validated,
                 "only applies to a requested certificate without hosted_zone_id (with certificate_arn or "
@@ -260,6 +273,13 @@ class CdnArgs:
             for path in self.api_paths:
                 require("*" not in path.rstrip("*"), "cdn.api_paths", path,
                         "with a rate limit, API patterns may use '*' only at the end (the WAF matches a prefix)")
+
+
+def origin_header_allowed(name: str) -> bool:
+    """Whether CloudFront accepts ``name`` as a custom origin header (and it is safe to set)."""
+    lower = name.lower()
+    return (bool(re.match(r"^[A-Za-z0-9-]+$", name)) and not lower.startswith(REFUSED_ORIGIN_HEADER_PREFIXES)
+            and lower not in REFUSED_ORIGIN_HEADERS)
 
 
 def path_classes(args: CdnArgs) -> list[PathClass]:
@@ -641,7 +661,7 @@ class Cdn(pulumi.ComponentResource):
             }],
             opts=child,
         )
-        aws.s3.BucketPolicy(
+        policy = aws.s3.BucketPolicy(
             f"{name}-logs",
             bucket=bucket.id,
             policy=pulumi.Output.all(bucket.arn, account, source_arn).apply(
@@ -653,7 +673,8 @@ class Cdn(pulumi.ComponentResource):
                             "Sid": "LogDeliveryAclCheck",
                             "Effect": "Allow",
                             "Principal": {"Service": "delivery.logs.amazonaws.com"},
-                            "Action": "s3:GetBucketAcl",
+                            # ListBucket too: log delivery's checks otherwise show as AccessDenied in CloudTrail.
+                            "Action": ["s3:GetBucketAcl", "s3:ListBucket"],
                             "Resource": a[0],
                             "Condition": {"StringEquals": {"aws:SourceAccount": a[1]},
                                           "ArnLike": {"aws:SourceArn": a[2]}},
@@ -688,7 +709,10 @@ class Cdn(pulumi.ComponentResource):
             f"{name}-access-logs",
             name=delivery_name,
             output_format="json",
-            delivery_destination_configuration={"destination_resource_arn": bucket.arn},
+            # After the bucket policy: log delivery writes its own statement into a bucket whose
+            # policy does not grant it yet, racing (and overwriting, or overwritten by) ours.
+            delivery_destination_configuration={
+                "destination_resource_arn": pulumi.Output.all(bucket.arn, policy.id).apply(lambda a: a[0])},
             opts=child,
         )
         aws.cloudwatch.LogDelivery(

@@ -443,6 +443,8 @@ def test_the_log_bucket_is_private_encrypted_tls_only_and_expires_logs(plan):
     by_sid = {s["Sid"]: s for s in policy["Statement"]}
     deny = by_sid["DenyInsecureTransport"]
     assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    # s3:ListBucket next to GetBucketAcl: without it log delivery's checks show as AccessDenied in CloudTrail
+    assert by_sid["LogDeliveryAclCheck"]["Action"] == ["s3:GetBucketAcl", "s3:ListBucket"]
     write = by_sid["LogDeliveryWrite"]
     assert write["Principal"] == {"Service": "delivery.logs.amazonaws.com"}
     assert write["Action"] == "s3:PutObject"
@@ -468,6 +470,10 @@ def test_access_logs_are_delivered_v2_from_the_distribution_to_the_bucket(plan):
     assert delivery.inputs["deliveryDestinationArn"] == destination.state["arn"]
     assert delivery.depends_on(source) and delivery.depends_on(destination)
     assert "loggingConfig" not in dist.inputs
+    # Log delivery writes its own statement into a bucket whose policy does not grant it yet
+    # (and a concurrent put of ours would then be overwritten, or overwrite it): the
+    # destination is created once the bucket policy is in place.
+    assert destination.depends_on(plan.one("aws:s3/bucketPolicy:BucketPolicy"))
 
 
 def test_without_access_logs_there_is_no_bucket(lean):
@@ -512,6 +518,14 @@ def test_comments_fit_cloudfronts_128_characters():
         ({"origin_domain": "origin.example.com/path"}, "cdn.origin_domain", "host name"),
         ({"origin_headers": {"Host": "x"}}, "cdn.origin_headers", "may add to origin requests"),
         ({"origin_headers": {"X-Amz-Thing": "x"}}, "cdn.origin_headers", "may add to origin requests"),
+        # CloudFront's list of custom headers it cannot add to origin requests (developer guide,
+        # "Custom headers that CloudFront can't add to origin requests"): each fails CreateDistribution.
+        ({"origin_headers": {"Cache-Control": "x"}}, "cdn.origin_headers", "may add to origin requests"),
+        ({"origin_headers": {"Range": "x"}}, "cdn.origin_headers", "may add to origin requests"),
+        ({"origin_headers": {"Via": "x"}}, "cdn.origin_headers", "may add to origin requests"),
+        ({"origin_headers": {"X-Real-IP": "x"}}, "cdn.origin_headers", "may add to origin requests"),
+        ({"origin_headers": {"If-None-Match": "x"}}, "cdn.origin_headers", "may add to origin requests"),
+        ({"origin_headers": {"Transfer-Encoding": "x"}}, "cdn.origin_headers", "may add to origin requests"),
         ({"certificate_arn": "arn:aws:acm:eu-west-1:123456789012:certificate/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"},
          "cdn.certificate_arn", "in us-east-1"),
         ({"hosted_zone_id": "example.com"}, "cdn.hosted_zone_id", "hosted zone id"),
