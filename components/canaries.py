@@ -404,7 +404,8 @@ class Canaries(pulumi.ComponentResource):
         policy = aws.iam.RolePolicy(f"{self._name}-role-policy", role=role.id, policy=document, opts=self._child)
         return role, policy
 
-    def _canary(self, region: str, script: pulumi.Output[str], store: Store, role_arn: pulumi.Output[str]) -> aws.synthetics.Canary:
+    def _canary(self, region: str, script: pulumi.Output[str], store: Store,
+                role_arn: pulumi.Output[str]) -> aws.synthetics.Canary:
         args = self._args
         resource = f"{self._name}-{region}"
         code = aws.s3.BucketObjectv2(
