@@ -26,10 +26,10 @@ public     /favicon.ico, /robots.txt, /sitemap*.xml,   ``default_ttl`` (24 h in 
 html       everything else (default behavior)          ``html_ttl`` (0 in prod: never cached)
 =========  ==========================================  ======================================
 
-The CloudFront control plane for certificates and web ACLs is us-east-1: create this
-component with a us-east-1 AWS provider (``opts=ResourceOptions(providers={"aws": ...})``).
-The access-log bucket is created there too, next to the log delivery source (CloudFront
-standard logging v2 is configured in us-east-1).
+CloudFront reads certificates and CLOUDFRONT-scoped web ACLs only in us-east-1, and standard
+logging v2 is configured there: every regional resource of the component (certificate, web
+ACL, keys, log groups and bucket, log delivery) names ``region="us-east-1"`` itself, whatever
+the region of the AWS provider it is given (which still supplies credentials and default tags).
 
 Access logs use CloudFront standard logging **v2** (CloudWatch Logs vended delivery to
 S3), not the legacy ``logging_config``: legacy logging writes through S3 ACLs and needs
@@ -352,6 +352,7 @@ class Cdn(pulumi.ComponentResource):
             subject_alternative_names=list(args.aliases),
             validation_method="DNS",
             options={"certificate_transparency_logging_preference": "ENABLED"},
+            region=CLOUDFRONT_REGION,
             opts=self._child,
         )
         self.certificate = cert
@@ -365,6 +366,7 @@ class Cdn(pulumi.ComponentResource):
             f"{name}-cert",
             certificate_arn=cert.arn,
             validation_record_fqdns=fqdns or None,
+            region=CLOUDFRONT_REGION,
             opts=self._child,
         )
         return validation.certificate_arn, validation_records
@@ -484,6 +486,7 @@ class Cdn(pulumi.ComponentResource):
                 "metric_name": metric,
                 "sampled_requests_enabled": True,
             },
+            region=CLOUDFRONT_REGION,
             opts=self._child,
         )
 
@@ -497,7 +500,7 @@ class Cdn(pulumi.ComponentResource):
             return None, None
         account = aws.get_caller_identity_output(opts=self._invoke).account_id
         partition = aws.get_partition_output(opts=self._invoke)
-        region = aws.get_region_output(opts=self._invoke).region
+        region = CLOUDFRONT_REGION
         waf_group = w.log_group_name(pulumi.get_project(), pulumi.get_stack(), name) if waf_logging else None
         key = logs_key(name, args, waf_group, account, partition, region, self._child)
         bucket = None

@@ -39,7 +39,7 @@ def delivery_sources(partition: str, account: str) -> str:
 
 def logs_key(
     name: str, args: "CdnArgs", waf_group: Optional[str], account: pulumi.Output[str],
-    partition: pulumi.Output[Any], region: pulumi.Output[str], opts: pulumi.ResourceOptions,
+    partition: pulumi.Output[Any], region: str, opts: pulumi.ResourceOptions,
 ) -> aws.kms.Key:
     """The key of the CDN's logs: log delivery encrypts the access logs with it (for this
     account's delivery sources), CloudWatch Logs the WAF log group (that group only)."""
@@ -68,6 +68,7 @@ def logs_key(
         description=f"{args.domain}: " + " and ".join(uses),
         deletion_window_in_days=30,
         policy=pulumi.Output.all(account, partition.partition, partition.dns_suffix, region).apply(policy),
+        region=region,
         opts=opts,
     )
 
@@ -110,11 +111,12 @@ def access_logs(
 ) -> aws.s3.Bucket:
     """The locked-down log bucket and the delivery of ``distribution_arn``'s access logs to it."""
     source_arn = pulumi.Output.all(partition, account).apply(lambda a: delivery_sources(*a))
-    bucket = aws.s3.Bucket(f"{name}-logs", opts=opts)
-    buckets.enforce_bucket_owner(f"{name}-logs", bucket, opts=opts)
-    buckets.block_public_access(f"{name}-logs", bucket, opts=opts)
-    buckets.encrypt_with_kms(f"{name}-logs", bucket, key, opts=opts)
-    buckets.enable_versioning(f"{name}-logs", bucket, opts=opts)
+    region = CLOUDFRONT_REGION
+    bucket = aws.s3.Bucket(f"{name}-logs", region=region, opts=opts)
+    buckets.enforce_bucket_owner(f"{name}-logs", bucket, region=region, opts=opts)
+    buckets.block_public_access(f"{name}-logs", bucket, region=region, opts=opts)
+    buckets.encrypt_with_kms(f"{name}-logs", bucket, key, region=region, opts=opts)
+    buckets.enable_versioning(f"{name}-logs", bucket, region=region, opts=opts)
     aws.s3.BucketLifecycleConfiguration(
         f"{name}-logs",
         bucket=bucket.id,
@@ -126,12 +128,14 @@ def access_logs(
             "noncurrent_version_expiration": {"noncurrent_days": 7},
             "abort_incomplete_multipart_upload": {"days_after_initiation": 7},
         }],
+        region=region,
         opts=opts,
     )
     policy = aws.s3.BucketPolicy(
         f"{name}-logs",
         bucket=bucket.id,
         policy=pulumi.Output.all(bucket.arn, account, source_arn).apply(lambda a: log_bucket_policy(*a)),
+        region=region,
         opts=opts,
     )
     # Delivery names are unique per account and region: qualify them with project and stack.
@@ -141,6 +145,7 @@ def access_logs(
         name=delivery_name,
         log_type="ACCESS_LOGS",
         resource_arn=distribution_arn,
+        region=region,
         opts=opts,
     )
     destination = aws.cloudwatch.LogDeliveryDestination(
@@ -151,6 +156,7 @@ def access_logs(
         # policy does not grant it yet, racing (and overwriting, or overwritten by) ours.
         delivery_destination_configuration={
             "destination_resource_arn": pulumi.Output.all(bucket.arn, policy.id).apply(lambda a: a[0])},
+        region=region,
         opts=opts,
     )
     aws.cloudwatch.LogDelivery(
@@ -161,6 +167,7 @@ def access_logs(
             "suffix_path": "{DistributionId}/{yyyy}/{MM}/{dd}/{HH}",
             "enable_hive_compatible_path": False,
         }],
+        region=region,
         opts=opts,
     )
     return bucket

@@ -79,6 +79,29 @@ def test_every_child_is_parented_to_the_component_and_uses_the_callers_provider(
             assert res.provider_urn == provider.urn, res.name
 
 
+GLOBAL_SERVICES = ("aws:cloudfront/", "aws:route53/")
+"""CloudFront and Route 53 resources have no region; everything else of the CDN is regional."""
+
+
+def test_the_regional_resources_live_in_us_east_1_whatever_the_callers_provider():
+    """CloudFront reads certificates and CLOUDFRONT-scoped web ACLs only in us-east-1, and
+    standard logging v2 delivers from there: a provider in the stack's region (the easy
+    mistake with the library) must not put them elsewhere, where CreateDistribution refuses
+    the certificate and CreateWebACL the scope."""
+    plan = synth(component_program(c.Cdn, "cdn", prod_args(), provider="euw1", region="eu-west-1"))
+    regional = [r for r in plan.descendants(plan.one("webstack:index:Cdn"))
+                if r.type.startswith("aws:") and not r.type.startswith(GLOBAL_SERVICES)]
+    assert {r.type for r in regional} >= {"aws:acm/certificate:Certificate", WEB_ACL, "aws:kms/key:Key",
+                                          "aws:s3/bucket:Bucket", "aws:cloudwatch/logGroup:LogGroup",
+                                          "aws:cloudwatch/logDeliverySource:LogDeliverySource"}
+    for res in regional:
+        assert res.inputs.get("region") == "us-east-1", (res.type, res.name)
+    key_policy = json.loads(plan.one("aws:kms/key:Key").inputs["policy"])
+    waf_logs = next(s for s in key_policy["Statement"] if s["Sid"] == "CloudWatchLogsEncryptsWafLogs")
+    assert waf_logs["Principal"] == {"Service": "logs.us-east-1.amazonaws.com"}
+    assert ":logs:us-east-1:" in waf_logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]
+
+
 def test_register_outputs_names_every_output(plan):
     outputs = plan.one("webstack:index:Cdn").component_outputs
     dist = plan.one(DISTRIBUTION)
