@@ -60,7 +60,9 @@ HANDLER = "canary.handler"
 """``canary.js`` at the root of the code archive, exporting ``handler`` (Playwright runtimes
 need no nodejs/node_modules folder)."""
 CANARY_NAME_LENGTH = 21
-"""Longest canary name Synthetics accepts (lower-case letters, digits, ``-`` and ``_``)."""
+"""Longest canary name this component makes (lower-case letters, digits, ``-`` and ``_``): the
+limit of CreateCanary until 2024. The API takes 255 now (pulumi_aws/synthetics/canary.py), but
+the run's Lambda function is named ``cwsyn-<name>-<id>``, and 21 keeps that within Lambda's 64."""
 REFUSED_TLS = ("TLSv1", "TLSv1.1")
 ACCEPTED_TLS = ("TLSv1.2", "TLSv1.3")
 CODE_PREFIX = "code/"
