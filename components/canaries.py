@@ -14,6 +14,10 @@ running one, every few minutes, as a user's client sees it. Each run checks (``c
   changes the canary's code in the same plan;
 - plain HTTP redirects permanently to HTTPS.
 
+The host is the site users reach: the stack program passes the CDN's own ``*.cloudfront.net``
+name (and ``legacy_tls_refused=False``: CloudFront's default certificate accepts TLS 1.0
+whatever is asked) until the custom domain is attached.
+
 Runtime: ``syn-nodejs-playwright-5.1`` (Node.js 22) by default, the first Playwright runtime
 with the ``@aws/synthetics-playwright`` namespace the script uses. The checks need no browser,
 and in the Playwright runtimes the browser starts only when the script calls
@@ -41,7 +45,7 @@ import pulumi_aws as aws
 
 from pulumi_webstack import buckets, kms
 from pulumi_webstack.alarms import AlarmSpec, Severity
-from pulumi_webstack.args import check_fields, from_inputs, setting
+from pulumi_webstack.args import check_fields, from_inputs, is_unknown, setting
 from pulumi_webstack.errors import require
 from pulumi_webstack.headers import SecurityHeaders, edge_headers, response_headers
 from pulumi_webstack.iam_policies import assume_role_policy
@@ -56,7 +60,9 @@ HANDLER = "canary.handler"
 """``canary.js`` at the root of the code archive, exporting ``handler`` (Playwright runtimes
 need no nodejs/node_modules folder)."""
 CANARY_NAME_LENGTH = 21
-"""Longest canary name Synthetics accepts (lower-case letters, digits, ``-`` and ``_``)."""
+"""Longest canary name this component makes (lower-case letters, digits, ``-`` and ``_``): the
+limit of CreateCanary until 2024. The API takes 255 now (pulumi_aws/synthetics/canary.py), but
+the run's Lambda function is named ``cwsyn-<name>-<id>``, and 21 keeps that within Lambda's 64."""
 REFUSED_TLS = ("TLSv1", "TLSv1.1")
 ACCEPTED_TLS = ("TLSv1.2", "TLSv1.3")
 CODE_PREFIX = "code/"
@@ -85,13 +91,15 @@ class CanarySpec:
     timeout_ms: int
     https_port: int = 443
     http_port: int = 80
+    refused_tls: tuple[str, ...] = REFUSED_TLS
+    """TLS versions the server must turn down (none for a host that cannot refuse them)."""
 
     def config(self) -> dict[str, Any]:
         return {
             "host": self.host, "healthPath": self.health_path, "headers": self.headers, "present": list(self.present),
             "headerPaths": ["/", self.health_path], "latencyTargetMs": self.latency_target_ms,
             "timeoutMs": self.timeout_ms, "httpsPort": self.https_port, "httpPort": self.http_port,
-            "acceptedTls": list(ACCEPTED_TLS), "refusedTls": list(REFUSED_TLS), "userAgent": USER_AGENT,
+            "acceptedTls": list(ACCEPTED_TLS), "refusedTls": list(self.refused_tls), "userAgent": USER_AGENT,
         }
 
 
@@ -199,8 +207,9 @@ def failure_alarm(canary_name: Any, schedule_minutes: int, region: str) -> Alarm
 class CanariesArgs:
     """Arguments of ``Canaries``."""
 
-    domain: str
-    """Public host name the canaries check (``shop.example.com``), as users reach it."""
+    domain: pulumi.Input[str]
+    """Public host name the canaries check (``shop.example.com``), as users reach it: the
+    CDN's own ``*.cloudfront.net`` name while its custom domain is not attached."""
     region: str = setting(one_of=AWS_REGIONS, words=REGION_WORDS)
     """Home region: the first canary runs here (usually the region of the stack)."""
     alarm_topic_arns: dict[str, pulumi.Input[str]]
@@ -231,10 +240,14 @@ class CanariesArgs:
         None, pattern=r"[a-z0-9][a-z0-9_-]{0,20}",
         words="must be 1-21 lower-case letters, digits, - or _ (a Synthetics canary name)")
     """Canary name (default ``<project>-<stack>-<component name>``, shortened to 21 characters)."""
+    legacy_tls_refused: Optional[bool] = True
+    """The site refuses TLS 1.0 and 1.1 handshakes, and the canary checks it. False for a host
+    that cannot: CloudFront serves its default ``*.cloudfront.net`` certificate with the TLSv1
+    policy whatever the distribution asks, so before the custom domain is attached."""
 
     def __post_init__(self) -> None:
         check_fields(self)
-        require(bool(HOSTNAME.match(self.domain)), "canaries.domain", self.domain,
+        require(is_unknown(self.domain) or bool(HOSTNAME.match(self.domain)), "canaries.domain", self.domain,
                 "must be a lower-case DNS name such as app.example.com (no scheme, no path)")
         require(len(set(self.extra_regions)) == len(self.extra_regions) and self.region not in self.extra_regions,
                 "canaries.extra_regions", self.extra_regions,
@@ -264,11 +277,13 @@ class CanariesArgs:
         share left for the runtime's start."""
         return self.timeout_seconds * 1000 // (REQUESTS_PER_RUN + 1)
 
-    def spec(self) -> CanarySpec:
+    def spec(self, host: Optional[str] = None) -> CanarySpec:
+        """What the script checks on ``host`` (default ``domain``, when it is known)."""
         exact = response_headers(self.headers)
         present = tuple(name for name in edge_headers(self.headers) if name not in exact)
-        return CanarySpec(host=self.domain, health_path=self.health_path, headers=exact, present=present,
-                          latency_target_ms=self.latency_target_ms, timeout_ms=self.request_timeout_ms)
+        return CanarySpec(host=host or self.domain, health_path=self.health_path, headers=exact, present=present,
+                          latency_target_ms=self.latency_target_ms, timeout_ms=self.request_timeout_ms,
+                          refused_tls=REFUSED_TLS if self.legacy_tls_refused else ())
 
 
 # ------------------------------------------------------------------------ component
@@ -309,7 +324,7 @@ class Canaries(pulumi.ComponentResource):
         self._partition = aws.get_partition_output(opts=invoke).partition
         self._canary_name = args.name_prefix or stack_scoped_id(
             pulumi.get_project(), pulumi.get_stack(), name, fallback="canary", limit=CANARY_NAME_LENGTH)
-        script = canary_script(args.spec())
+        script = pulumi.Output.from_input(args.domain).apply(lambda host: canary_script(args.spec(host)))
 
         stores = {region: self._store(region) for region in args.regions}
         role, policy = self._role(stores)
@@ -322,7 +337,7 @@ class Canaries(pulumi.ComponentResource):
         self.alarm_arns = pulumi.Output.all(**{r: a.arn for r, a in alarms.items()})
         self.artifact_buckets = pulumi.Output.all(**{r: store.bucket.bucket for r, store in stores.items()})
         self.role_arn = role.arn
-        self.script = pulumi.Output.from_input(script)
+        self.script = script
         self.register_outputs({
             "canary_names": self.canary_names,
             "alarm_arns": self.alarm_arns,
@@ -391,7 +406,8 @@ class Canaries(pulumi.ComponentResource):
         policy = aws.iam.RolePolicy(f"{self._name}-role-policy", role=role.id, policy=document, opts=self._child)
         return role, policy
 
-    def _canary(self, region: str, script: str, store: Store, role_arn: pulumi.Output[str]) -> aws.synthetics.Canary:
+    def _canary(self, region: str, script: pulumi.Output[str], store: Store,
+                role_arn: pulumi.Output[str]) -> aws.synthetics.Canary:
         args = self._args
         resource = f"{self._name}-{region}"
         code = aws.s3.BucketObjectv2(
@@ -399,7 +415,7 @@ class Canaries(pulumi.ComponentResource):
             # Written once versioning is on: the canary pins the object's version.
             bucket=store.versioning.bucket,
             key=f"{CODE_PREFIX}{self._canary_name}.zip",
-            source=pulumi.AssetArchive({"canary.js": pulumi.StringAsset(script)}),
+            source=script.apply(lambda text: pulumi.AssetArchive({"canary.js": pulumi.StringAsset(text)})),
             content_type="application/zip",
             server_side_encryption="aws:kms",
             kms_key_id=store.key.arn,

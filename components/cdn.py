@@ -26,10 +26,10 @@ public     /favicon.ico, /robots.txt, /sitemap*.xml,   ``default_ttl`` (24 h in 
 html       everything else (default behavior)          ``html_ttl`` (0 in prod: never cached)
 =========  ==========================================  ======================================
 
-The CloudFront control plane for certificates and web ACLs is us-east-1: create this
-component with a us-east-1 AWS provider (``opts=ResourceOptions(providers={"aws": ...})``).
-The access-log bucket is created there too, next to the log delivery source (CloudFront
-standard logging v2 is configured in us-east-1).
+CloudFront reads certificates and CLOUDFRONT-scoped web ACLs only in us-east-1, and standard
+logging v2 is configured there: every regional resource of the component (certificate, web
+ACL, keys, log groups and bucket, log delivery) names ``region="us-east-1"`` itself, whatever
+the region of the AWS provider it is given (which still supplies credentials and default tags).
 
 Access logs use CloudFront standard logging **v2** (CloudWatch Logs vended delivery to
 S3), not the legacy ``logging_config``: legacy logging writes through S3 ACLs and needs
@@ -53,9 +53,12 @@ issued yet, and ACM issues only once the validation CNAMEs resolve, so:
   true``) and run ``pulumi up`` again: it confirms the certificate is issued and attaches
   the domain; then point the domain at ``domain_name``. ``custom_domain_attached`` says
   which state the distribution is in.
+
+Helpers of this component: components/cdn_caching.py (path classes, cache policies,
+behaviors), components/cdn_logs.py (the logs key, access logs) and components/waf.py (web
+ACL rules, WAF request logs).
 """
 
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Any, Optional
@@ -63,14 +66,16 @@ from typing import Any, Optional
 import pulumi
 import pulumi_aws as aws
 
-from pulumi_webstack import buckets, kms, waf as w
+from pulumi_webstack import waf as w
 from pulumi_webstack import headers as h
+from pulumi_webstack.cdn_caching import (  # noqa: F401  (ALL_METHODS ... cache_key: public names of this module)
+    ALL_METHODS, ALL_VIEWER_EXCEPT_HOST, CACHED_METHODS, ORIGIN_ID, READ_METHODS, Behaviors, PathClass, cache_behaviors,
+    cache_key, comment, path_classes,
+)
+from pulumi_webstack.cdn_logs import CLOUDFRONT_REGION, access_logs, logs_key, physical_name
 from pulumi_webstack.args import aws_region, check_fields, from_inputs, log_retention, setting
 from pulumi_webstack.errors import require
 from pulumi_webstack.names import HOSTNAME
-
-CLOUDFRONT_REGION = "us-east-1"
-ORIGIN_ID = "app"
 
 VIEWER_SECURITY_POLICIES = ("TLSv1.2_2021", "TLSv1.2_2025", "TLSv1.3_2025")
 """CloudFront viewer security policies with TLS 1.2 or newer and modern ciphers only."""
@@ -80,65 +85,22 @@ MAX_CACHE_BEHAVIORS = 25
 MAX_TTL = 31536000
 WAF_MIN_RATE_LIMIT = w.WAF_MIN_RATE_LIMIT
 
-ALL_METHODS = ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"]
-READ_METHODS = ["GET", "HEAD", "OPTIONS"]
-CACHED_METHODS = ["GET", "HEAD"]
-
-ALL_VIEWER_EXCEPT_HOST = "Managed-AllViewerExceptHostHeader"
-"""AWS managed origin request policy: every viewer header, query string and cookie, but
-CloudFront sends the origin's own host name (the app tier serves ``origin_domain``)."""
+REFUSED_ORIGIN_HEADERS = frozenset({
+    # CloudFront cannot add these to origin requests (developer guide, "Custom headers that
+    # CloudFront can't add to origin requests"): CreateDistribution fails.
+    "cache-control", "connection", "content-length", "cookie", "host", "if-match", "if-modified-since",
+    "if-none-match", "if-range", "if-unmodified-since", "max-forwards", "pragma", "proxy-authorization",
+    "proxy-connection", "range", "request-range", "te", "trailer", "transfer-encoding", "upgrade", "via",
+    "x-real-ip",
+    # Accepted by CloudFront, refused here: a fixed value would replace the viewer's credentials
+    # on the API paths, or forge the client address the app sees.
+    "authorization", "x-forwarded-for",
+})
+REFUSED_ORIGIN_HEADER_PREFIXES = ("x-amz-", "x-edge-")
 
 _PATH = re.compile(r"^/[A-Za-z0-9_\-.*/]*$")
 _CERT_ARN = re.compile(r"^arn:aws[\w-]*:acm:us-east-1:\d{12}:certificate/[0-9a-f-]{36}$")
 _ZONE_ID = re.compile(r"^Z[A-Z0-9]{1,32}$")
-
-
-@dataclass(frozen=True)
-class PathClass:
-    """One class of paths and how CloudFront caches it (plain data, see ``path_classes``)."""
-
-    name: str
-    paths: tuple[str, ...]
-    min_ttl: int
-    default_ttl: int
-    max_ttl: int
-    methods: tuple[str, ...]
-    key_headers: tuple[str, ...] = ()
-    key_query: bool = False
-    key_cookies: bool = False
-    forward_viewer: bool = False
-    """Forward every viewer header/cookie/query (except Host) via the origin request policy."""
-
-    @property
-    def caches(self) -> bool:
-        return self.max_ttl > 0
-
-
-def cache_key(pc: PathClass) -> dict[str, Any]:
-    """``parameters_in_cache_key_and_forwarded_to_origin`` of a class's cache policy.
-
-    CloudFront refuses cache-key parameters and compression flags on a policy whose
-    max TTL is 0 (caching disabled); such classes forward what the origin needs through
-    the origin request policy instead.
-    """
-    if not pc.caches:
-        return {
-            "headers_config": {"header_behavior": "none"},
-            "cookies_config": {"cookie_behavior": "none"},
-            "query_strings_config": {"query_string_behavior": "none"},
-            "enable_accept_encoding_gzip": False,
-            "enable_accept_encoding_brotli": False,
-        }
-    headers_config: dict[str, Any] = {"header_behavior": "none"}
-    if pc.key_headers:
-        headers_config = {"header_behavior": "whitelist", "headers": {"items": list(pc.key_headers)}}
-    return {
-        "headers_config": headers_config,
-        "cookies_config": {"cookie_behavior": "all" if pc.key_cookies else "none"},
-        "query_strings_config": {"query_string_behavior": "all" if pc.key_query else "none"},
-        "enable_accept_encoding_gzip": True,
-        "enable_accept_encoding_brotli": True,
-    }
 
 
 @dataclass
@@ -208,7 +170,8 @@ class CdnArgs:
     origin_shield_region: Optional[str] = aws_region()
     """Origin Shield region (an extra caching layer in front of the origin); None: off."""
     origin_read_timeout_seconds: Optional[int] = setting(30, ge=1, le=180)
-    """How long CloudFront waits for the origin's response."""
+    """How long CloudFront waits for the origin's response. Above 60 needs a raised "response
+    timeout per origin" quota first (CloudFront refuses the value without it)."""
     headers: Optional[h.SecurityHeaders] = field(default_factory=h.SecurityHeaders)
     """Security headers sent with every response."""
 
@@ -228,9 +191,8 @@ class CdnArgs:
             require(self.origin_domain not in names, "cdn.origin_domain", self.origin_domain,
                     "must differ from the names the distribution serves (CloudFront would fetch from itself)")
         for name in self.origin_headers:
-            require(bool(re.match(r"^[A-Za-z0-9-]+$", name)) and not name.lower().startswith(("x-amz-", "x-edge-"))
-                    and name.lower() not in ("host", "authorization", "cookie", "x-forwarded-for"),
-                    "cdn.origin_headers", name, "must be a header name CloudFront may add to origin requests")
+            require(origin_header_allowed(name), "cdn.origin_headers", name,
+                    "must be a header name CloudFront may add to origin requests")
         require(not (self.certificate_validated and (self.certificate_arn or self.hosted_zone_id)),
                 "cdn.certificate_validated", self.certificate_validated,
                 "only applies to a requested certificate without hosted_zone_id (with certificate_arn or "
@@ -262,36 +224,14 @@ class CdnArgs:
                         "with a rate limit, API patterns may use '*' only at the end (the WAF matches a prefix)")
 
 
-def path_classes(args: CdnArgs) -> list[PathClass]:
-    """The cache classes of ``args``, ordered behaviors first and ``html`` (the default) last."""
-    classes = [
-        PathClass("static", tuple(args.static_paths), 0, args.static_ttl_seconds, args.static_ttl_seconds,
-                  tuple(READ_METHODS)),
-        PathClass("images", tuple(args.image_paths), 0, args.image_ttl_seconds, args.image_ttl_seconds,
-                  tuple(READ_METHODS), key_headers=("Accept",), key_query=True),
-        PathClass("api", tuple(args.api_paths), 0, 0, args.api_ttl_seconds, tuple(ALL_METHODS),
-                  key_headers=("Authorization",), key_query=True, key_cookies=True, forward_viewer=True),
-        PathClass("public", tuple(args.public_paths), 0, args.default_ttl_seconds, args.default_ttl_seconds,
-                  tuple(READ_METHODS)),
-        # HTML takes form posts and server actions too, hence every method.
-        PathClass("html", ("*",), 0, args.html_ttl_seconds, args.html_ttl_seconds, tuple(ALL_METHODS),
-                  key_query=True, key_cookies=True, forward_viewer=True),
-    ]
-    return [c for c in classes if c.paths]
+def origin_header_allowed(name: str) -> bool:
+    """Whether CloudFront accepts ``name`` as a custom origin header (and it is safe to set)."""
+    lower = name.lower()
+    return (bool(re.match(r"^[A-Za-z0-9-]+$", name)) and not lower.startswith(REFUSED_ORIGIN_HEADER_PREFIXES)
+            and lower not in REFUSED_ORIGIN_HEADERS)
 
 
 api_prefixes = w.api_prefixes
-
-
-def comment(text: str) -> str:
-    """A CloudFront comment: at most 128 characters."""
-    return text if len(text) <= 128 else text[:125] + "..."
-
-
-def physical_name(*parts: str, limit: int) -> str:
-    """``"webstack-prod-cdn-access-logs"``: parts joined by '-', cut to ``limit`` characters."""
-    text = re.sub(r"[^A-Za-z0-9-]+", "-", "-".join(parts)).strip("-")
-    return text[:limit].rstrip("-")
 
 
 PENDING_VIEWER_CERTIFICATE = {"cloudfront_default_certificate": True, "minimum_protocol_version": "TLSv1"}
@@ -299,11 +239,6 @@ PENDING_VIEWER_CERTIFICATE = {"cloudfront_default_certificate": True, "minimum_p
 certificate. CloudFront sets the security policy of that certificate to TLSv1 whatever is
 asked (a different value shows as a change on every ``pulumi up``); the custom domain gets
 ``minimum_protocol_version``."""
-
-
-def _delivery_sources(partition: str, account: str) -> str:
-    """ARN pattern of this account's log delivery sources (CloudFront standard logging v2)."""
-    return f"arn:{partition}:logs:{CLOUDFRONT_REGION}:{account}:delivery-source:*"
 
 
 def validation_names(domains: list[str]) -> list[str]:
@@ -361,124 +296,21 @@ class Cdn(pulumi.ComponentResource):
     def __init__(self, name: str, args: CdnArgs, opts: Optional[pulumi.ResourceOptions] = None):
         args = from_inputs(CdnArgs, args)
         super().__init__("webstack:index:Cdn", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
-        invoke = pulumi.InvokeOptions(parent=self)
+        self._name, self._args = name, args
+        self._child = pulumi.ResourceOptions(parent=self)
+        self._invoke = pulumi.InvokeOptions(parent=self)
         domains = [args.domain, *args.aliases]
-
         attached = bool(args.certificate_arn or args.hosted_zone_id or args.certificate_validated)
-        certificate_arn, validation_records = self._certificate(name, args, domains, attached, child)
 
-        self.headers_policy = aws.cloudfront.ResponseHeadersPolicy(
-            f"{name}-security-headers",
-            comment=comment(f"{args.domain}: HSTS, CSP, nosniff, framing, referrer and permissions policies"),
-            security_headers_config=h.cloudfront_security_headers_config(args.headers),
-            custom_headers_config=h.cloudfront_custom_headers_config(args.headers),
-            remove_headers_config=h.cloudfront_remove_headers_config(),
-            opts=child,
-        )
-
-        viewer_policy = aws.cloudfront.get_origin_request_policy_output(name=ALL_VIEWER_EXCEPT_HOST, opts=invoke)
-        behaviors: list[dict[str, Any]] = []
-        default_behavior: dict[str, Any] = {}
-        self.cache_policies: dict[str, aws.cloudfront.CachePolicy] = {}
-        for pc in path_classes(args):
-            policy = aws.cloudfront.CachePolicy(
-                f"{name}-{pc.name}",
-                comment=comment(f"{args.domain} {pc.name}: ttl {pc.min_ttl}/{pc.default_ttl}/{pc.max_ttl} s"),
-                min_ttl=pc.min_ttl,
-                default_ttl=pc.default_ttl,
-                max_ttl=pc.max_ttl,
-                parameters_in_cache_key_and_forwarded_to_origin=cache_key(pc),
-                opts=child,
-            )
-            self.cache_policies[pc.name] = policy
-            behavior: dict[str, Any] = {
-                "target_origin_id": ORIGIN_ID,
-                "viewer_protocol_policy": "redirect-to-https",
-                "allowed_methods": list(pc.methods),
-                "cached_methods": CACHED_METHODS,
-                "compress": True,
-                "cache_policy_id": policy.id,
-                "response_headers_policy_id": self.headers_policy.id,
-            }
-            if pc.forward_viewer:
-                behavior["origin_request_policy_id"] = viewer_policy.id
-            if pc.name == "html":
-                default_behavior = behavior
-            else:
-                behaviors.extend({**behavior, "path_pattern": path} for path in pc.paths)
-
-        self.web_acl = self._web_acl(name, args) if args.waf else None
-
-        origin: dict[str, Any] = {
-            "origin_id": ORIGIN_ID,
-            "domain_name": args.origin_domain,
-            "custom_origin_config": {
-                "http_port": 80,
-                "https_port": 443,
-                "origin_protocol_policy": "https-only",
-                "origin_ssl_protocols": ["TLSv1.2"],
-                "origin_read_timeout": args.origin_read_timeout_seconds,
-                "origin_keepalive_timeout": 5,
-            },
-        }
-        if args.origin_headers:
-            origin["custom_headers"] = [{"name": k, "value": v} for k, v in sorted(args.origin_headers.items())]
-        if args.origin_shield_region:
-            origin["origin_shield"] = {"enabled": True, "origin_shield_region": args.origin_shield_region}
-
-        self.distribution = aws.cloudfront.Distribution(
-            f"{name}-distribution",
-            enabled=True,
-            comment=comment(f"{args.domain} ({pulumi.get_stack()})"),
-            aliases=domains if attached else [],
-            http_version="http2and3",
-            is_ipv6_enabled=True,
-            price_class=args.price_class,
-            origins=[origin],
-            default_cache_behavior=default_behavior,
-            ordered_cache_behaviors=behaviors,
-            viewer_certificate={
-                "acm_certificate_arn": certificate_arn,
-                "ssl_support_method": "sni-only",
-                "minimum_protocol_version": args.minimum_protocol_version,
-            } if attached else PENDING_VIEWER_CERTIFICATE,
-            restrictions={"geo_restriction": {"restriction_type": "none"}},
-            web_acl_id=self.web_acl.arn if self.web_acl else None,
-            opts=child,
-        )
-
-        waf_logging = bool(self.web_acl is not None and args.waf_logging)
-        self.waf_log_group: Optional[aws.cloudwatch.LogGroup] = None
-        self.log_bucket = None
-        if args.access_logs or waf_logging:
-            account = aws.get_caller_identity_output(opts=invoke).account_id
-            partition = aws.get_partition_output(opts=invoke)
-            region = aws.get_region_output(opts=invoke).region
-            waf_group = w.log_group_name(pulumi.get_project(), pulumi.get_stack(), name) if waf_logging else None
-            key = self._logs_key(name, args, waf_group, account, partition, region, child)
-            if args.access_logs:
-                self.log_bucket = self._access_logs(name, args, key, account, partition.partition, child)
-            if waf_group is not None and self.web_acl is not None:
-                self.waf_log_group = w.enable_logging(
-                    name, self.web_acl, group_name=waf_group, key=key, retention_days=args.log_retention_days,
-                    region=region, account=account, partition=partition.partition, opts=child)
-
+        certificate_arn, validation_records = self._certificate(domains, attached)
+        self.headers_policy = self._headers_policy()
+        behaviors = cache_behaviors(name, args, self.headers_policy.id, self._child, self._invoke)
+        self.cache_policies = behaviors.cache_policies
+        self.web_acl = self._web_acl() if args.waf else None
+        self.distribution = self._distribution(domains if attached else None, certificate_arn, behaviors)
+        self.waf_log_group, self.log_bucket = self._logs()
         if args.hosted_zone_id:
-            for domain in domains:
-                for record_type in ("A", "AAAA"):
-                    aws.route53.Record(
-                        f"{name}-{domain.replace('*', 'wildcard').replace('.', '-')}-{record_type.lower()}",
-                        zone_id=args.hosted_zone_id,
-                        name=domain,
-                        type=record_type,
-                        aliases=[{
-                            "name": self.distribution.domain_name,
-                            "zone_id": self.distribution.hosted_zone_id,
-                            "evaluate_target_health": False,
-                        }],
-                        opts=child,
-                    )
+            self._alias_records(domains)
 
         self.distribution_id = self.distribution.id
         self.distribution_arn = self.distribution.arn
@@ -509,9 +341,9 @@ class Cdn(pulumi.ComponentResource):
 
     # ------------------------------------------------------------------ certificate
 
-    def _certificate(
-        self, name: str, args: CdnArgs, domains: list[str], attached: bool, child: pulumi.ResourceOptions
-    ) -> tuple[pulumi.Input[str], pulumi.Output[list]]:
+    def _certificate(self, domains: list[str], attached: bool) -> tuple[pulumi.Input[str], pulumi.Output[list]]:
+        """The viewer certificate's ARN (issued, when ``attached``) and the CNAMEs ACM needs."""
+        name, args = self._name, self._args
         if args.certificate_arn:
             return args.certificate_arn, pulumi.Output.from_input([])
         cert = aws.acm.Certificate(
@@ -520,36 +352,12 @@ class Cdn(pulumi.ComponentResource):
             subject_alternative_names=list(args.aliases),
             validation_method="DNS",
             options={"certificate_transparency_logging_preference": "ENABLED"},
-            opts=child,
+            region=CLOUDFRONT_REGION,
+            opts=self._child,
         )
         self.certificate = cert
-
-        def records(options: Any) -> list[dict[str, str]]:
-            by_name: dict[str, dict[str, str]] = {}
-            for o in options or []:
-                by_name.setdefault(o.resource_record_name, {
-                    "name": o.resource_record_name, "type": o.resource_record_type, "value": o.resource_record_value,
-                })
-            return sorted(by_name.values(), key=lambda r: r["name"])
-
-        validation_records = cert.domain_validation_options.apply(records)
-        fqdns: list[pulumi.Output[str]] = []
-        if args.hosted_zone_id:
-            for base in validation_names(domains):
-                option = cert.domain_validation_options.apply(
-                    lambda opts, d=base: next(o for o in opts if o.domain_name.removeprefix("*.") == d)
-                )
-                record = aws.route53.Record(
-                    f"{name}-validation-{base.replace('.', '-')}",
-                    zone_id=args.hosted_zone_id,
-                    name=option.apply(lambda o: o.resource_record_name),
-                    type=option.apply(lambda o: o.resource_record_type),
-                    records=[option.apply(lambda o: o.resource_record_value)],
-                    ttl=300,
-                    allow_overwrite=True,
-                    opts=child,
-                )
-                fqdns.append(record.fqdn)
+        validation_records = cert.domain_validation_options.apply(validation_record_list)
+        fqdns = self._validation_records(cert, domains) if args.hosted_zone_id else []
         if not attached:
             # Nothing would create the records a CertificateValidation waits for: the first
             # deploy ends here, the distribution on its default certificate (module doc).
@@ -558,16 +366,115 @@ class Cdn(pulumi.ComponentResource):
             f"{name}-cert",
             certificate_arn=cert.arn,
             validation_record_fqdns=fqdns or None,
-            opts=child,
+            region=CLOUDFRONT_REGION,
+            opts=self._child,
         )
         return validation.certificate_arn, validation_records
 
+    def _validation_records(self, cert: aws.acm.Certificate, domains: list[str]) -> list[pulumi.Output[str]]:
+        """The DNS validation records in ``hosted_zone_id`` (one per name; ``*.x`` shares ``x``'s)."""
+        fqdns: list[pulumi.Output[str]] = []
+        for base in validation_names(domains):
+            option = cert.domain_validation_options.apply(
+                lambda opts, d=base: next(o for o in opts if o.domain_name.removeprefix("*.") == d)
+            )
+            record = aws.route53.Record(
+                f"{self._name}-validation-{base.replace('.', '-')}",
+                zone_id=self._args.hosted_zone_id,
+                name=option.apply(lambda o: o.resource_record_name),
+                type=option.apply(lambda o: o.resource_record_type),
+                records=[option.apply(lambda o: o.resource_record_value)],
+                ttl=300,
+                allow_overwrite=True,
+                opts=self._child,
+            )
+            fqdns.append(record.fqdn)
+        return fqdns
+
+    # -------------------------------------------------------------- the distribution
+
+    def _headers_policy(self) -> aws.cloudfront.ResponseHeadersPolicy:
+        headers = self._args.headers
+        return aws.cloudfront.ResponseHeadersPolicy(
+            f"{self._name}-security-headers",
+            comment=comment(f"{self._args.domain}: HSTS, CSP, nosniff, framing, referrer and permissions policies"),
+            security_headers_config=h.cloudfront_security_headers_config(headers),
+            custom_headers_config=h.cloudfront_custom_headers_config(headers),
+            remove_headers_config=h.cloudfront_remove_headers_config(),
+            opts=self._child,
+        )
+
+    def _origin(self) -> dict[str, Any]:
+        """The app tier over HTTPS (TLS 1.2), with the origin headers and Origin Shield."""
+        args = self._args
+        origin: dict[str, Any] = {
+            "origin_id": ORIGIN_ID,
+            "domain_name": args.origin_domain,
+            "custom_origin_config": {
+                "http_port": 80,
+                "https_port": 443,
+                "origin_protocol_policy": "https-only",
+                "origin_ssl_protocols": ["TLSv1.2"],
+                "origin_read_timeout": args.origin_read_timeout_seconds,
+                "origin_keepalive_timeout": 5,
+            },
+        }
+        if args.origin_headers:
+            origin["custom_headers"] = [{"name": k, "value": v} for k, v in sorted(args.origin_headers.items())]
+        if args.origin_shield_region:
+            origin["origin_shield"] = {"enabled": True, "origin_shield_region": args.origin_shield_region}
+        return origin
+
+    def _distribution(self, aliases: Optional[list[str]], certificate_arn: pulumi.Input[str],
+                      behaviors: Behaviors) -> aws.cloudfront.Distribution:
+        """The distribution: serving ``aliases`` with the certificate, or (None) only its own
+        ``*.cloudfront.net`` name until the custom domain is attached."""
+        args = self._args
+        return aws.cloudfront.Distribution(
+            f"{self._name}-distribution",
+            enabled=True,
+            comment=comment(f"{args.domain} ({pulumi.get_stack()})"),
+            aliases=aliases or [],
+            http_version="http2and3",
+            is_ipv6_enabled=True,
+            price_class=args.price_class,
+            origins=[self._origin()],
+            default_cache_behavior=behaviors.default,
+            ordered_cache_behaviors=behaviors.ordered,
+            viewer_certificate={
+                "acm_certificate_arn": certificate_arn,
+                "ssl_support_method": "sni-only",
+                "minimum_protocol_version": args.minimum_protocol_version,
+            } if aliases else PENDING_VIEWER_CERTIFICATE,
+            restrictions={"geo_restriction": {"restriction_type": "none"}},
+            web_acl_id=self.web_acl.arn if self.web_acl else None,
+            opts=self._child,
+        )
+
+    def _alias_records(self, domains: list[str]) -> None:
+        """A and AAAA alias records of every served name in ``hosted_zone_id``."""
+        for domain in domains:
+            for record_type in ("A", "AAAA"):
+                aws.route53.Record(
+                    f"{self._name}-{domain.replace('*', 'wildcard').replace('.', '-')}-{record_type.lower()}",
+                    zone_id=self._args.hosted_zone_id,
+                    name=domain,
+                    type=record_type,
+                    aliases=[{
+                        "name": self.distribution.domain_name,
+                        "zone_id": self.distribution.hosted_zone_id,
+                        "evaluate_target_health": False,
+                    }],
+                    opts=self._child,
+                )
+
     # --------------------------------------------------------------------------- WAF
 
-    def _web_acl(self, name: str, args: CdnArgs) -> aws.wafv2.WebAcl:
-        metric = physical_name(pulumi.get_project(), pulumi.get_stack(), name, limit=100)
+    def _web_acl(self) -> aws.wafv2.WebAcl:
+        args = self._args
+        metric = physical_name(pulumi.get_project(), pulumi.get_stack(), self._name, limit=100)
         return aws.wafv2.WebAcl(
-            f"{name}-waf",
+            f"{self._name}-waf",
             scope="CLOUDFRONT",
             description=(f"{args.domain}: AWS managed rules"
                          + (f", {args.api_rate_limit_per_minute} req/min per IP on the API"
@@ -579,126 +486,39 @@ class Cdn(pulumi.ComponentResource):
                 "metric_name": metric,
                 "sampled_requests_enabled": True,
             },
-            opts=pulumi.ResourceOptions(parent=self),
+            region=CLOUDFRONT_REGION,
+            opts=self._child,
         )
 
-    # ---------------------------------------------------------------------- access logs
+    # -------------------------------------------------------------------------- logs
 
-    def _logs_key(
-        self, name: str, args: CdnArgs, waf_group: Optional[str], account: pulumi.Output[str],
-        partition: pulumi.Output[Any], region: pulumi.Output[str], child: pulumi.ResourceOptions,
-    ) -> aws.kms.Key:
-        """The key of the CDN's logs: log delivery encrypts the access logs with it (for this
-        account's delivery sources), CloudWatch Logs the WAF log group (that group only)."""
-        uses = [u for u, on in (("CloudFront access logs", args.access_logs), ("WAF logs", waf_group)) if on]
+    def _logs(self) -> tuple[Optional[aws.cloudwatch.LogGroup], Optional[aws.s3.Bucket]]:
+        """The logs key, the access logs (``access_logs``) and the WAF's request logs (``waf_logging``)."""
+        name, args = self._name, self._args
+        waf_logging = bool(self.web_acl is not None and args.waf_logging)
+        if not (args.access_logs or waf_logging):
+            return None, None
+        account = aws.get_caller_identity_output(opts=self._invoke).account_id
+        partition = aws.get_partition_output(opts=self._invoke)
+        region = CLOUDFRONT_REGION
+        waf_group = w.log_group_name(pulumi.get_project(), pulumi.get_stack(), name) if waf_logging else None
+        key = logs_key(name, args, waf_group, account, partition, region, self._child)
+        bucket = None
+        if args.access_logs:
+            bucket = access_logs(name, args, key, self.distribution.arn, account, partition.partition, self._child)
+        group = None
+        if waf_group is not None and self.web_acl is not None:
+            group = w.enable_logging(
+                name, self.web_acl, group_name=waf_group, key=key, retention_days=args.log_retention_days,
+                region=region, account=account, partition=partition.partition, opts=self._child)
+        return group, bucket
 
-        def policy(a: list[Any]) -> str:
-            acct, part, dns_suffix, reg = a
-            statements = [kms.account_administers_key(acct, part, sid="AccountAdministers")]
-            if args.access_logs:
-                statements.append({
-                    "Sid": "LogDeliveryEncrypts",
-                    "Effect": "Allow",
-                    "Principal": {"Service": "delivery.logs.amazonaws.com"},
-                    "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*",
-                               "kms:DescribeKey"],
-                    "Resource": "*",
-                    "Condition": {"StringEquals": {"aws:SourceAccount": acct},
-                                  "ArnLike": {"aws:SourceArn": _delivery_sources(part, acct)}},
-                })
-            if waf_group:
-                statements.append(w.logs_key_statement(reg, acct, part, dns_suffix, waf_group))
-            return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
-        return kms.customer_managed_key(
-            f"{name}-logs",
-            description=f"{args.domain}: " + " and ".join(uses),
-            deletion_window_in_days=30,
-            policy=pulumi.Output.all(account, partition.partition, partition.dns_suffix, region).apply(policy),
-            opts=child,
-        )
-
-    def _access_logs(
-        self, name: str, args: CdnArgs, key: aws.kms.Key, account: pulumi.Output[str],
-        partition: pulumi.Output[str], child: pulumi.ResourceOptions,
-    ) -> aws.s3.Bucket:
-        source_arn = pulumi.Output.all(partition, account).apply(lambda a: _delivery_sources(*a))
-        bucket = aws.s3.Bucket(f"{name}-logs", opts=child)
-        buckets.enforce_bucket_owner(f"{name}-logs", bucket, opts=child)
-        buckets.block_public_access(f"{name}-logs", bucket, opts=child)
-        buckets.encrypt_with_kms(f"{name}-logs", bucket, key, opts=child)
-        buckets.enable_versioning(f"{name}-logs", bucket, opts=child)
-        aws.s3.BucketLifecycleConfiguration(
-            f"{name}-logs",
-            bucket=bucket.id,
-            rules=[{
-                "id": "expire-access-logs",
-                "status": "Enabled",
-                "filter": {"prefix": ""},
-                "expiration": {"days": args.log_retention_days},
-                "noncurrent_version_expiration": {"noncurrent_days": 7},
-                "abort_incomplete_multipart_upload": {"days_after_initiation": 7},
-            }],
-            opts=child,
-        )
-        aws.s3.BucketPolicy(
-            f"{name}-logs",
-            bucket=bucket.id,
-            policy=pulumi.Output.all(bucket.arn, account, source_arn).apply(
-                lambda a: json.dumps({
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        buckets.deny_insecure_transport(a[0]),
-                        {
-                            "Sid": "LogDeliveryAclCheck",
-                            "Effect": "Allow",
-                            "Principal": {"Service": "delivery.logs.amazonaws.com"},
-                            "Action": "s3:GetBucketAcl",
-                            "Resource": a[0],
-                            "Condition": {"StringEquals": {"aws:SourceAccount": a[1]},
-                                          "ArnLike": {"aws:SourceArn": a[2]}},
-                        },
-                        {
-                            "Sid": "LogDeliveryWrite",
-                            "Effect": "Allow",
-                            "Principal": {"Service": "delivery.logs.amazonaws.com"},
-                            "Action": "s3:PutObject",
-                            "Resource": f"{a[0]}/AWSLogs/{a[1]}/*",
-                            "Condition": {
-                                "StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control",
-                                                 "aws:SourceAccount": a[1]},
-                                "ArnLike": {"aws:SourceArn": a[2]},
-                            },
-                        },
-                    ],
-                })
-            ),
-            opts=child,
-        )
-        # Delivery names are unique per account and region: qualify them with project and stack.
-        delivery_name = physical_name(pulumi.get_project(), pulumi.get_stack(), name, "access-logs", limit=60)
-        source = aws.cloudwatch.LogDeliverySource(
-            f"{name}-access-logs",
-            name=delivery_name,
-            log_type="ACCESS_LOGS",
-            resource_arn=self.distribution.arn,
-            opts=child,
-        )
-        destination = aws.cloudwatch.LogDeliveryDestination(
-            f"{name}-access-logs",
-            name=delivery_name,
-            output_format="json",
-            delivery_destination_configuration={"destination_resource_arn": bucket.arn},
-            opts=child,
-        )
-        aws.cloudwatch.LogDelivery(
-            f"{name}-access-logs",
-            delivery_source_name=source.name,
-            delivery_destination_arn=destination.arn,
-            s3_delivery_configurations=[{
-                "suffix_path": "{DistributionId}/{yyyy}/{MM}/{dd}/{HH}",
-                "enable_hive_compatible_path": False,
-            }],
-            opts=child,
-        )
-        return bucket
+def validation_record_list(options: Any) -> list[dict[str, str]]:
+    """The CNAMEs of a certificate's ``domain_validation_options``, one per record name."""
+    by_name: dict[str, dict[str, str]] = {}
+    for o in options or []:
+        by_name.setdefault(o.resource_record_name, {
+            "name": o.resource_record_name, "type": o.resource_record_type, "value": o.resource_record_value,
+        })
+    return sorted(by_name.values(), key=lambda r: r["name"])

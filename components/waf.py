@@ -164,17 +164,19 @@ def enable_logging(
     group_name: str,
     key: aws.kms.Key,
     retention_days: int,
-    region: pulumi.Input[str],
+    region: str,
     account: pulumi.Input[str],
     partition: pulumi.Input[str],
     opts: pulumi.ResourceOptions,
 ) -> aws.cloudwatch.LogGroup:
-    """Log ``web_acl`` to a KMS-encrypted group with credentials redacted (see module doc)."""
+    """Log ``web_acl`` to a KMS-encrypted group in ``region`` (the web ACL's) with credentials
+    redacted (see module doc)."""
     group = aws.cloudwatch.LogGroup(
         f"{name}-waf-logs",
         name=group_name,
         retention_in_days=retention_days,
         kms_key_id=key.arn,
+        region=region,
         opts=opts,
     )
     policy = aws.cloudwatch.LogResourcePolicy(
@@ -182,6 +184,7 @@ def enable_logging(
         policy_name=group_name.removeprefix(LOG_GROUP_PREFIX) + "-waf-logs",
         policy_document=pulumi.Output.all(group.arn, region, account, partition).apply(
             lambda a: log_resource_policy(*a)),
+        region=region,
         opts=opts,
     )
     aws.wafv2.WebAclLoggingConfiguration(
@@ -190,6 +193,7 @@ def enable_logging(
         # Data-dependent on the resource policy: WAF checks delivery permissions when logging is enabled.
         log_destination_configs=[pulumi.Output.all(group.arn, policy.id).apply(lambda a: a[0])],
         redacted_fields=[{"single_header": {"name": header}} for header in REDACTED_HEADERS],
+        region=region,
         opts=opts,
     )
     return group

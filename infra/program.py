@@ -257,13 +257,19 @@ def build_alerting(
     )
 
 
-def build_canaries(cfg: StackConfig, providers: Providers, alerting: Alerting, *, name: str = "canary") -> Canaries:
+def build_canaries(cfg: StackConfig, providers: Providers, alerting: Alerting, cdn: Cdn, *,
+                   name: str = "canary") -> Canaries:
     """Synthetic checks of the public site from ``aws:region`` and ``canaries.extraRegions``;
     each canary's failure alarm notifies the critical topic of its region (config validation
-    keeps the canaries to regions with topics)."""
+    keeps the canaries to regions with topics).
+
+    The site is what users reach, as for the health check: the distribution's own name until
+    the custom domain is attached (the domain does not lead to it yet), where CloudFront's
+    default certificate accepts TLS 1.0 whatever is asked, so no refusal is checked there."""
     topics = {region: alerting.regional_topic_arns.apply(lambda by_region, r=region: by_region[r]["critical"])
               for region in cfg.canaries.regions}
-    return Canaries(name, linked(cfg.canaries, alarm_topic_arns=topics),
+    site = {} if cdn.custom_domain_attached else {"domain": cdn.domain_name, "legacy_tls_refused": False}
+    return Canaries(name, linked(cfg.canaries, alarm_topic_arns=topics, **site),
                     opts=pulumi.ResourceOptions(providers={"aws": providers.main}))
 
 
@@ -300,7 +306,7 @@ def main() -> None:
     cdn = build_cdn(cfg, app, providers)
     backups = build_backups(cfg, database, providers)
     alerting = build_alerting(cfg, providers, database=database, cache=cache, cdn=cdn, app=app, backups=backups)
-    canaries = build_canaries(cfg, providers, alerting)
+    canaries = build_canaries(cfg, providers, alerting, cdn)
     drills = build_drills(cfg, providers, network, database, cache, alerting, canaries, app)
 
     pulumi.export("tier", cfg.tier.value)

@@ -124,7 +124,8 @@ SECTIONS: dict[str, Section] = {
             "ecs_cluster_name", "ecs_service_name", "ecs_min_tasks", "ecs_load_balancer", "ecs_target_groups")},
     }),
     "canaries": Section("canaries", "pulumi_webstack.canaries:CanariesArgs", wired={
-        "domain": "webstack:domain", "region": "aws:region", "health_path": "webstack:app.healthPath",
+        "domain": "webstack:domain (the CDN's own name until the domain is attached)", "region": "aws:region",
+        "legacy_tls_refused": "the CDN (false until the domain is attached)", "health_path": "webstack:app.healthPath",
         "headers": "webstack:cdn.headers", "latency_target_ms": "webstack:alerting.objectives.latencySeconds",
         "alarm_topic_arns": "the alerting topics (critical) of each canary region"}),
     "recovery": Section("recovery", "pulumi_webstack.drills:DrillsArgs", wired={

@@ -362,13 +362,44 @@ def test_each_stack_checks_its_site_from_its_tiers_regions_and_pages_its_critica
     assert sorted(canaries) == regions
     assert {c["schedule"]["expression"] for c in canaries.values()} == {rate}
     assert {c["successRetentionPeriod"] for c in canaries.values()} == {retention}
-    domain = {"dev": "dev.shop.example.com", "staging": "staging.shop.example.com", "prod": "shop.example.com"}[stack]
+    # dev ships without certificateValidated: its site is the distribution's own name (test below)
+    domain = {"dev": cdn_host(plan), "staging": "staging.shop.example.com", "prod": "shop.example.com"}[stack]
     config = config_of(script_of(plan, "eu-west-1"))
     assert (config["host"], config["healthPath"]) == (domain, "/api/health")
     assert config["latencyTargetMs"] == {"dev": 10_000, "staging": 5_000, "prod": 3_000}[stack]
     topics = {r: f"arn:aws:sns:{r}:{ACCOUNT_ID}:webstack-{stack}-critical" for r in regions}
     for region in regions:
         assert plan.one(ALARM, f"canary-{region}-failed").inputs["alarmActions"] == [topics[region]]
+
+
+def cdn_host(plan: Plan) -> str:
+    return plan.one("aws:cloudfront/distribution:Distribution").state["domainName"]
+
+
+def test_before_the_domain_is_attached_the_canaries_check_what_users_reach():
+    """Until the custom domain is attached (dev as shipped; a new stack's first deploy) the
+    distribution serves only its *.cloudfront.net name: the domain does not resolve to it and
+    a check of the domain would fail every run (a critical alarm, paging in prod, and the
+    drills' stop condition in alarm). The canaries check that name, as the health check does.
+    On it CloudFront serves its default certificate with the TLSv1 policy whatever is asked
+    (API reference, ViewerCertificate.MinimumProtocolVersion), so no refusal of TLS 1.0/1.1
+    is demanded until the domain is attached."""
+    dev = cached_plan("dev")
+    assert dev.one("aws:cloudfront/distribution:Distribution").inputs["aliases"] == []
+    for region in ("eu-west-1",):
+        config = config_of(script_of(dev, region))
+        assert config["host"] == cdn_host(dev) and config["refusedTls"] == []
+        assert config["acceptedTls"] == ["TLSv1.2", "TLSv1.3"]
+    assert dev.one("webstack:index:Canaries", "canary").component_outputs["script"] == script_of(dev, "eu-west-1")
+    attached = cached_plan("dev", {"webstack:cdn": {"certificateValidated": True}})
+    config = config_of(script_of(attached, "eu-west-1"))
+    assert config["host"] == "dev.shop.example.com" and config["refusedTls"] == ["TLSv1", "TLSv1.1"]
+
+
+def test_a_canary_told_the_site_cannot_refuse_old_tls_skips_only_those_checks():
+    config = config_of(canary_script(args(legacy_tls_refused=False).spec()))
+    assert config["refusedTls"] == [] and config["acceptedTls"] == list(ACCEPTED_TLS)
+    assert config_of(canary_script(args().spec()))["refusedTls"] == list(REFUSED_TLS)
 
 
 def test_the_canary_expects_the_headers_the_cdn_sends():

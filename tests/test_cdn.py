@@ -79,6 +79,29 @@ def test_every_child_is_parented_to_the_component_and_uses_the_callers_provider(
             assert res.provider_urn == provider.urn, res.name
 
 
+GLOBAL_SERVICES = ("aws:cloudfront/", "aws:route53/")
+"""CloudFront and Route 53 resources have no region; everything else of the CDN is regional."""
+
+
+def test_the_regional_resources_live_in_us_east_1_whatever_the_callers_provider():
+    """CloudFront reads certificates and CLOUDFRONT-scoped web ACLs only in us-east-1, and
+    standard logging v2 delivers from there: a provider in the stack's region (the easy
+    mistake with the library) must not put them elsewhere, where CreateDistribution refuses
+    the certificate and CreateWebACL the scope."""
+    plan = synth(component_program(c.Cdn, "cdn", prod_args(), provider="euw1", region="eu-west-1"))
+    regional = [r for r in plan.descendants(plan.one("webstack:index:Cdn"))
+                if r.type.startswith("aws:") and not r.type.startswith(GLOBAL_SERVICES)]
+    assert {r.type for r in regional} >= {"aws:acm/certificate:Certificate", WEB_ACL, "aws:kms/key:Key",
+                                          "aws:s3/bucket:Bucket", "aws:cloudwatch/logGroup:LogGroup",
+                                          "aws:cloudwatch/logDeliverySource:LogDeliverySource"}
+    for res in regional:
+        assert res.inputs.get("region") == "us-east-1", (res.type, res.name)
+    key_policy = json.loads(plan.one("aws:kms/key:Key").inputs["policy"])
+    waf_logs = next(s for s in key_policy["Statement"] if s["Sid"] == "CloudWatchLogsEncryptsWafLogs")
+    assert waf_logs["Principal"] == {"Service": "logs.us-east-1.amazonaws.com"}
+    assert ":logs:us-east-1:" in waf_logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]
+
+
 def test_register_outputs_names_every_output(plan):
     outputs = plan.one("webstack:index:Cdn").component_outputs
     dist = plan.one(DISTRIBUTION)
@@ -443,6 +466,8 @@ def test_the_log_bucket_is_private_encrypted_tls_only_and_expires_logs(plan):
     by_sid = {s["Sid"]: s for s in policy["Statement"]}
     deny = by_sid["DenyInsecureTransport"]
     assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    # s3:ListBucket next to GetBucketAcl: without it log delivery's checks show as AccessDenied in CloudTrail
+    assert by_sid["LogDeliveryAclCheck"]["Action"] == ["s3:GetBucketAcl", "s3:ListBucket"]
     write = by_sid["LogDeliveryWrite"]
     assert write["Principal"] == {"Service": "delivery.logs.amazonaws.com"}
     assert write["Action"] == "s3:PutObject"
@@ -468,6 +493,10 @@ def test_access_logs_are_delivered_v2_from_the_distribution_to_the_bucket(plan):
     assert delivery.inputs["deliveryDestinationArn"] == destination.state["arn"]
     assert delivery.depends_on(source) and delivery.depends_on(destination)
     assert "loggingConfig" not in dist.inputs
+    # Log delivery writes its own statement into a bucket whose policy does not grant it yet
+    # (and a concurrent put of ours would then be overwritten, or overwrite it): the
+    # destination is created once the bucket policy is in place.
+    assert destination.depends_on(plan.one("aws:s3/bucketPolicy:BucketPolicy"))
 
 
 def test_without_access_logs_there_is_no_bucket(lean):
@@ -512,6 +541,14 @@ def test_comments_fit_cloudfronts_128_characters():
         ({"origin_domain": "origin.example.com/path"}, "cdn.origin_domain", "host name"),
         ({"origin_headers": {"Host": "x"}}, "cdn.origin_headers", "may add to origin requests"),
         ({"origin_headers": {"X-Amz-Thing": "x"}}, "cdn.origin_headers", "may add to origin requests"),
+        # CloudFront's list of custom headers it cannot add to origin requests (developer guide,
+        # "Custom headers that CloudFront can't add to origin requests"): each fails CreateDistribution.
+        ({"origin_headers": {"Cache-Control": "x"}}, "cdn.origin_headers", "may add to origin requests"),
+        ({"origin_headers": {"Range": "x"}}, "cdn.origin_headers", "may add to origin requests"),
+        ({"origin_headers": {"Via": "x"}}, "cdn.origin_headers", "may add to origin requests"),
+        ({"origin_headers": {"X-Real-IP": "x"}}, "cdn.origin_headers", "may add to origin requests"),
+        ({"origin_headers": {"If-None-Match": "x"}}, "cdn.origin_headers", "may add to origin requests"),
+        ({"origin_headers": {"Transfer-Encoding": "x"}}, "cdn.origin_headers", "may add to origin requests"),
         ({"certificate_arn": "arn:aws:acm:eu-west-1:123456789012:certificate/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"},
          "cdn.certificate_arn", "in us-east-1"),
         ({"hosted_zone_id": "example.com"}, "cdn.hosted_zone_id", "hosted zone id"),

@@ -415,6 +415,10 @@ def test_a_first_prod_deploy_without_a_zone_finishes_and_is_not_blocked_by_the_p
     # not point at it yet), so it does not page for the pending domain.
     health = plan.one("aws:route53/healthCheck:HealthCheck", "alerting-health")
     assert health.inputs["fqdn"] == dist.state["domainName"]
+    # So do the canaries, from both regions (without demanding a TLS 1.0 refusal of that name).
+    for region in ("eu-west-1", "us-east-1"):
+        script = canary_script_of(plan, region)
+        assert f'"host": "{dist.state["domainName"]}"' in script and '"refusedTls": []' in script
     report = check_plan(plan)
     assert report.mandatory == []
     assert [(v.policy, v.level) for v in report.violations] == [("cloudfront-custom-domain", "advisory")]
@@ -425,3 +429,10 @@ def test_the_second_deploy_attaches_the_domain_and_the_health_check_follows():
     assert plan.one("aws:acm/certificateValidation:CertificateValidation")
     assert plan.one(DISTRIBUTION).inputs["aliases"] == ["shop.example.com"]
     assert plan.one("aws:route53/healthCheck:HealthCheck", "alerting-health").inputs["fqdn"] == "shop.example.com"
+    for region in ("eu-west-1", "us-east-1"):
+        assert '"host": "shop.example.com"' in canary_script_of(plan, region)
+
+
+def canary_script_of(plan, region: str) -> str:
+    source = plan.one("aws:s3/bucketObjectv2:BucketObjectv2", f"canary-{region}-script").inputs["source"]
+    return source["assets"]["canary.js"]["text"]

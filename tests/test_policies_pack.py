@@ -172,7 +172,8 @@ def test_rule_modules_import_without_side_effects():
         "called = []\n"
         "p.PolicyPack.__init__ = lambda *a, **k: called.append(1)\n"
         "import importlib\n"
-        "for m in ('security_headers', 'transport_security', 'hardening', 'base', 'values'):\n"
+        "for m in ('security_headers', 'header_values', 'origin_headers', 'transport_security', 'service_tls',\n"
+        "          'hardening', 'base', 'values'):\n"
         "    importlib.import_module('policies.' + m)\n"
         "assert not called\n"
     )
