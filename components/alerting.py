@@ -766,6 +766,9 @@ class Alerting(pulumi.ComponentResource):
                     protocol="https" if pager else "email",
                     endpoint=pulumi.Output.secret(args.pager_webhook_url) if pager else route.address,
                     delivery_policy=json.dumps(HTTPS_DELIVERY_POLICY) if pager else None,
+                    # Wait for the pager to confirm: a URL that never does fails the deploy.
+                    endpoint_auto_confirms=True if pager else None,
+                    confirmation_timeout_in_minutes=n.PAGER_CONFIRMATION_MINUTES if pager else None,
                     region=region,
                     opts=self._child,
                 )

@@ -67,6 +67,12 @@ HTTPS_DELIVERY_POLICY = {
 }
 """Pager deliveries retry for about 20 minutes with exponential backoff."""
 
+PAGER_CONFIRMATION_MINUTES = 5
+"""How long ``pulumi up`` waits for the pager to confirm its HTTPS subscription (the pager's
+CloudWatch integration confirms on its own, in seconds). Without the wait the provider
+leaves an unconfirmed subscription in place and reports success: a wrong integration URL
+would leave the critical topic without a reader, silently."""
+
 
 @dataclass(frozen=True)
 class Route:

@@ -308,6 +308,20 @@ def test_subscriptions_route_critical_to_the_pager_warning_to_chat_info_to_email
     assert PAGER not in json.dumps(plan.to_json())
 
 
+def test_a_pager_that_never_confirms_fails_the_deploy_instead_of_leaving_critical_unread():
+    # Without endpoint_auto_confirms the provider does not wait for an HTTPS subscription: a
+    # wrong integration URL leaves it "pending confirmation" and `pulumi up` succeeds with
+    # nobody receiving the critical topic. The pager's CloudWatch integration confirms on its
+    # own, so the deploy waits for it (and a pending subscription is never left behind).
+    plan = prod()
+    for name in ("alerting-critical-pager", "alerting-edge-critical-pager"):
+        pager = plan.one("aws:sns/topicSubscription:TopicSubscription", name)
+        assert pager.inputs["endpointAutoConfirms"] is True
+        assert pager.inputs["confirmationTimeoutInMinutes"] == n.PAGER_CONFIRMATION_MINUTES
+    emails = [s for s in plan.by_type("aws:sns/topicSubscription:TopicSubscription") if s.inputs["protocol"] == "email"]
+    assert emails and not [s for s in emails if "endpointAutoConfirms" in s.inputs]  # a person confirms
+
+
 def test_chat_goes_through_aws_chatbot_subscribed_to_the_warning_topics_of_every_region():
     plan = prod()
     slack = plan.one("aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration", "alerting-slack")
