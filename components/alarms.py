@@ -726,6 +726,32 @@ class EventSpec:
     """``input_paths`` of the target: placeholder -> JSON path into the event."""
     text: str
     """The message, with ``<placeholder>`` for the paths."""
+    page: str = ""
+    """What the alarm that pages for it says (``event_alarm``): a pager reads CloudWatch alarms,
+    not the event's text, so this names where to find the event and what to do. Required of
+    critical events, the only ones routed to a pager."""
+
+    def __post_init__(self) -> None:
+        if self.severity is Severity.CRITICAL and not self.page:
+            raise ValueError(f"event {self.key}: a critical event needs the text of the alarm that pages for it")
+
+
+def event_alarm(event: EventSpec, rule_name: Any) -> AlarmSpec:
+    """The alarm that pages for ``event``: EventBridge's ``TriggeredRules`` of its rule.
+
+    A pager's CloudWatch integration (PagerDuty's) reads the SNS message of a CloudWatch alarm
+    and nothing else; the text an EventBridge target publishes would be dropped. So a rule whose
+    severity goes to the pager is watched by an alarm that fires when the rule matches, and
+    that alarm notifies the topic."""
+    return AlarmSpec(
+        key=f"{event.key}-event", title=event.title, severity=event.severity,
+        namespace="AWS/Events", metric_name="TriggeredRules", dimensions={"RuleName": rule_name},
+        statistic="Sum", comparison="GreaterThanOrEqualToThreshold", threshold=1.0, unit="events",
+        period=300, evaluation_periods=1, datapoints_to_alarm=1,
+        treat_missing_data="notBreaching",
+        missing_data_reason="EventBridge publishes TriggeredRules only when the rule matched: no event, nothing to say",
+        description=event.page or event.title,
+    )
 
 
 def backup_events(vault_name: str) -> list[EventSpec]:
@@ -748,6 +774,10 @@ def backup_events(vault_name: str) -> list[EventSpec]:
             "AWS Backup job <job> for <resource> in vault <vault> ended <state>: <reason>. No recovery point "
             "was created. Check the job in the AWS Backup console, fix the cause (backup role, KMS key, "
             "resource state) and start an on-demand backup.",
+            page=(f"An AWS Backup job of vault {vault_name} ended FAILED, ABORTED or EXPIRED: no recovery point was "
+                  f"created. Find it: aws backup list-backup-jobs --by-backup-vault-name {vault_name} --by-state "
+                  "FAILED (then ABORTED, EXPIRED); fix the cause its statusMessage gives (backup role, KMS key, "
+                  "resource state) and start an on-demand backup."),
         ),
         EventSpec(
             "copy-failed", Severity.WARNING, "AWS Backup copy failed",

@@ -59,6 +59,7 @@ from pulumi_webstack.alarms import (
     EventSpec,
     backup_events,
     cache_alarms,
+    event_alarm,
     cdn_alarms,
     certificate_alarms,
     cross_region_replica_alarms,
@@ -644,13 +645,15 @@ class Alerting(pulumi.ComponentResource):
         relayed = [sp for sp in notifying if sp.region not in (None, args.region) and n.emails_of(routes[sp.severity])]
         if relayed:
             self._relay(region, relayed, topics)
+        event_alarms: list[aws.cloudwatch.MetricAlarm] = []
         if args.backup_vault_name is not None:
-            vault = pulumi.Output.from_input(args.backup_vault_name)
+            vault_events = pulumi.Output.from_input(args.backup_vault_name).apply(backup_events)
             for index, event in enumerate(backup_events("<vault>")):
-                self._event(event, vault.apply(lambda v, i=index: backup_events(v)[i].pattern), topics)
+                event_alarms += self._event(event, vault_events.apply(lambda events, i=index: events[i]), topics)
         if args.database_arn is not None and args.storage_autoscaling:
-            self._event(self._storage_autoscaling_event(), pulumi.Output.from_input(args.database_arn).apply(
-                storage_autoscaling_event_pattern), topics)
+            event = self._storage_autoscaling_event()
+            event_alarms += self._event(event, pulumi.Output.from_input(args.database_arn).apply(
+                lambda arn: replace(event, pattern=storage_autoscaling_event_pattern(arn))), topics)
         if args.has_chat:
             chat_topics = [t.arn for region_topics in {id(v): v for v in by_region.values()}.values()
                            for sev, t in region_topics.items() if n.chats_of(routes[sev])]
@@ -669,7 +672,8 @@ class Alerting(pulumi.ComponentResource):
         self.regional_topic_arns = pulumi.Output.all(
             region, self.topic_arns, pulumi.Output.all(**copies) if copies else {},
         ).apply(lambda resolved: {resolved[0]: resolved[1], **resolved[2]})
-        self.alarm_names = pulumi.Output.all(*[a.name for a in alarms], *budget_alarm_names).apply(list)
+        self.alarm_names = pulumi.Output.all(*[a.name for a in [*alarms, *event_alarms]],
+                                             *budget_alarm_names).apply(list)
         self.critical_alarm_arns = pulumi.Output.all(*[
             a.arn for spec, a in zip(specs, alarms)
             if spec.severity is Severity.CRITICAL and spec.region in (None, args.region)]).apply(list)
@@ -830,27 +834,45 @@ class Alerting(pulumi.ComponentResource):
                 opts=self._child,
             )
 
-    def _event(self, event: EventSpec, pattern: pulumi.Output[dict[str, Any]],
-               topics: dict[Severity, aws.sns.Topic]) -> None:
-        """An EventBridge rule publishing ``event`` to its severity's topic, in the format the
-        topic's readers parse (``notifications.event_message``)."""
+    def _event(self, event: EventSpec, resolved: pulumi.Output[EventSpec],
+               topics: dict[Severity, aws.sns.Topic]) -> list[aws.cloudwatch.MetricAlarm]:
+        """An EventBridge rule matching ``event`` (``resolved``: the same with the caller's
+        values), and what reaches its severity's readers: for email and chat, the rule publishes
+        the event to the topic in the format they parse (``notifications.event_message``); for a
+        pager, which reads CloudWatch alarms only, an alarm on the rule matching
+        (``alarms.event_alarm``) notifies the topic. Returns that alarm, if any."""
         name = self._name
         rule = aws.cloudwatch.EventRule(
             f"{name}-{event.key}",
             name=n.rule_name(self._prefix, event.key),
             description=f"{event.title} ({event.severity.value})",
-            event_pattern=pattern.apply(json.dumps),
+            event_pattern=resolved.apply(lambda e: json.dumps(e.pattern)),
             opts=self._child,
         )
-        chat = n.chats_of(self._args.routes[event.severity])
-        aws.cloudwatch.EventTarget(
-            f"{name}-{event.key}-target",
-            rule=rule.name,
-            arn=topics[event.severity].arn,
-            input_transformer={"input_paths": event.paths,
-                               "input_template": n.event_message(event.title, event.text, chat=chat)},
+        routes = self._args.routes[event.severity]
+        if any(route.kind != "pager" for route in routes):
+            aws.cloudwatch.EventTarget(
+                f"{name}-{event.key}-target",
+                rule=rule.name,
+                arn=topics[event.severity].arn,
+                input_transformer={"input_paths": event.paths,
+                                   "input_template": n.event_message(event.title, event.text,
+                                                                     chat=n.chats_of(routes))},
+                opts=self._child,
+            )
+        if not any(route.kind == "pager" for route in routes):
+            return []
+        spec = event_alarm(event, rule.name)
+        return [aws.cloudwatch.MetricAlarm(
+            f"{name}-{spec.key}",
+            name=alarm_name(self._prefix, spec.key),
+            alarm_description=resolved.apply(lambda e: f"[{spec.severity.value}] {e.page}"[:1024]),
+            **metric_inputs(spec),
+            actions_enabled=True,
+            alarm_actions=[topics[spec.severity].arn],
+            ok_actions=[],  # the count is back to 0 after one period: the page stays open until someone acts
             opts=self._child,
-        )
+        )]
 
     def _chatbot(self, topic_arns: list[pulumi.Output[str]]) -> None:
         """AWS Chatbot channel configuration(s) subscribed to the chat topics of every region,

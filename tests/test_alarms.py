@@ -15,6 +15,8 @@ from pulumi_webstack.alarms import (
     alarm_name,
     backup_alarms,
     backup_events,
+    EventSpec,
+    event_alarm,
     cache_alarms,
     cdn_alarms,
     certificate_alarms,
@@ -283,6 +285,19 @@ def test_failed_backup_and_copy_jobs_are_matched_for_the_vault_only():
     warning = patterns["warning"]
     assert warning["detail-type"] == ["Copy Job State Change"] and warning["detail"]["state"] == ["FAILED"]
     assert warning["detail"]["sourceBackupVaultArn"] == [{"suffix": ":backup-vault:webstack-prod-backups-vault"}]
+
+
+def test_a_critical_event_pages_through_an_alarm_on_its_rule_matching():
+    failed = backup_events("webstack-prod-backups-vault")[0]
+    page = event_alarm(failed, "webstack-prod-backup-failed")
+    assert (page.key, page.severity, page.namespace, page.metric_name) == (
+        "backup-failed-event", Severity.CRITICAL, "AWS/Events", "TriggeredRules")
+    assert page.dimensions == {"RuleName": "webstack-prod-backup-failed"}
+    assert (page.statistic, page.operator, page.threshold, page.period) == ("Sum", ">=", 1, 300)
+    assert page.treat_missing_data == "notBreaching" and page.missing_data_reason
+    assert "--by-backup-vault-name webstack-prod-backups-vault" in page.description
+    with pytest.raises(ValueError, match="needs the text of the alarm that pages"):
+        EventSpec("x", Severity.CRITICAL, "X", {}, {}, "text")
 
 
 def test_every_alarm_says_what_to_do_and_why_missing_data_is_treated_so_ecs_included():

@@ -488,9 +488,28 @@ def test_failed_backup_jobs_page_and_failed_copies_warn():
     pattern = json.loads(rule.inputs["eventPattern"])
     assert pattern["detail-type"] == ["Backup Job State Change"]
     assert pattern["detail"] == {"state": ["FAILED", "ABORTED", "EXPIRED"], "backupVaultName": ["webstack-prod-backups-vault"]}
-    target = plan.one("aws:cloudwatch/eventTarget:EventTarget", "alerting-backup-failed-target")
-    assert target.inputs["arn"] == topic_arn("critical") and target.inputs["rule"] == rule.state["name"]
+    # Critical goes to the pager, which reads CloudWatch alarms only (its CloudWatch integration
+    # parses the alarm's SNS message): the rule matching pages through an alarm on its
+    # TriggeredRules, not as event text the pager would drop.
+    page = alarm(plan, "backup-failed-event")
+    assert (page.inputs["namespace"], page.inputs["metricName"]) == ("AWS/Events", "TriggeredRules")
+    assert page.inputs["dimensions"] == {"RuleName": rule.state["name"]}
+    assert (page.inputs["statistic"], page.inputs["comparisonOperator"], page.inputs["threshold"]) == (
+        "Sum", "GreaterThanOrEqualToThreshold", 1)
+    assert page.inputs["treatMissingData"] == "notBreaching"  # no match, no datapoint: nothing failed
+    assert page.inputs["alarmActions"] == [topic_arn("critical")]
+    assert page.inputs["okActions"] == []  # the count falls back in 5 minutes; the page stays open
+    assert "webstack-prod-backups-vault" in page.inputs["alarmDescription"]
+    assert "list-backup-jobs" in page.inputs["alarmDescription"]
+    assert page.inputs["name"] in plan.outputs["alarms"]
+    assert "alerting-backup-failed-target" not in {r.name for r in plan}  # nothing left to read it
+    # Without a pager, people read the event itself (email text, or Chatbot's schema).
+    email = run("email-dr", lambda: AlertingArgs(emails=["ops@example.com"], region="eu-west-1", **WATCHED, **DR))
+    target = email.one("aws:cloudwatch/eventTarget:EventTarget", "alerting-backup-failed-target")
+    assert target.inputs["arn"] == topic_arn("critical")
+    assert target.inputs["rule"] == email.one("aws:cloudwatch/eventRule:EventRule", "alerting-backup-failed").state["name"]
     assert "<resource>" in target.inputs["inputTransformer"]["inputTemplate"]
+    assert "alerting-backup-failed-event" not in {r.name for r in email}
     copy = plan.one("aws:cloudwatch/eventTarget:EventTarget", "alerting-copy-failed-target")
     assert copy.inputs["arn"] == topic_arn("warning")
     # Warning goes to chat: the message is in Chatbot's schema (it drops anything else).
@@ -538,9 +557,9 @@ def test_outputs_are_registered_and_everything_is_parented():
         "us-east-1": {s: topic_arn(s, "us-east-1") for s in ("critical", "warning")}}
     assert outputs["dashboard_name"] == "webstack-prod-operations"
     assert outputs["health_check_id"] == plan.one("aws:route53/healthCheck:HealthCheck").id
-    # 4 edge (down, 5xx, latency, certificate) + 4 primary + 2 x 2 replica + 2 x 4 cache + backup,
-    # and the error budgets: 2 objectives x 3 alerts x (2 windows + the composite)
-    assert len(outputs["alarm_names"]) == 4 + 4 + 4 + 8 + 1 + 2 * 3 * 3
+    # 4 edge (down, 5xx, latency, certificate) + 4 primary + 2 x 2 replica + 2 x 4 cache + backup
+    # + the failed-backup page, and the error budgets: 2 objectives x 3 alerts x (2 windows + the composite)
+    assert len(outputs["alarm_names"]) == 4 + 4 + 4 + 8 + 1 + 1 + 2 * 3 * 3
 
 
 

@@ -248,8 +248,13 @@ def test_backup_events_watch_the_stack_vault():
     vault = plan.get("backups-vault").inputs["name"]
     pattern = json.loads(plan.get("alerting-backup-failed").inputs["eventPattern"])
     assert pattern["detail"]["backupVaultName"] == [vault]
-    # DESIGN: "backup job failed" pages.
-    assert plan.get("alerting-backup-failed-target").inputs["arn"] == topic(plan, "critical")
+    # DESIGN: "backup job failed" pages: an alarm on the rule matching, to the pager's topic.
+    page = alarms(plan)["backup-failed-event"].inputs
+    assert page["dimensions"] == {"RuleName": plan.get("alerting-backup-failed").inputs["name"]}
+    assert page["alarmActions"] == [topic(plan, "critical")]
+    # Staging has no pager: chat and email read the event itself.
+    staging = cached_plan("staging")
+    assert staging.get("alerting-backup-failed-target").inputs["arn"] == topic(staging, "critical")
     restore = json.loads(plan.get("alerting-restore-completed").inputs["eventPattern"])
     assert restore["detail"]["backupVaultArn"] == [{"suffix": f":backup-vault:{vault}"}]
 
