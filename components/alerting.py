@@ -48,26 +48,16 @@ import pulumi
 import pulumi_aws as aws
 
 from pulumi_webstack import kms, notifications as n
-from pulumi_webstack.alarms import (
-    SEVERITIES,
+from pulumi_webstack.alarms import SEVERITIES, AlarmSpec, EventSpec, Severity, Thresholds, alarm_name, event_alarm
+from pulumi_webstack.alarms_app import cdn_alarms, certificate_alarms, ecs_alarms, health_alarms, kubernetes_alarms
+from pulumi_webstack.alarms_data import (
     STORAGE_AUTOSCALING_FREE_PERCENT,
-    AlarmSpec,
-    Severity,
-    Thresholds,
-    alarm_name,
     backup_alarms,
-    EventSpec,
     backup_events,
     cache_alarms,
-    event_alarm,
-    cdn_alarms,
-    certificate_alarms,
     cross_region_replica_alarms,
     database_alarms,
-    ecs_alarms,
-    health_alarms,
     free_storage_percent_expression,
-    kubernetes_alarms,
     storage_autoscaling_event_pattern,
 )
 from pulumi_webstack.args import check_fields, from_inputs, aws_region, setting

@@ -1,4 +1,4 @@
-"""Specification of the alarm catalogue (components/alarms.py): plain Python, no Pulumi runtime."""
+"""Specification of the alarm catalogue (components/alarms.py and its families, alarms_data.py and alarms_app.py): plain Python, no Pulumi runtime."""
 
 from __future__ import annotations
 
@@ -351,3 +351,12 @@ BASE = dict(key="k", title="t", severity=Severity.INFO, namespace="N", metric_na
 def test_an_alarm_spec_cloudwatch_would_reject_is_refused(change, message):
     with pytest.raises(ValueError, match=message):
         AlarmSpec(**{**BASE, **change})
+
+
+def test_the_families_live_by_tier_and_are_importable_from_the_catalogue():
+    from pulumi_webstack import alarms, alarms_app, alarms_data
+    for module in (alarms_app, alarms_data):
+        for name in alarms._FAMILIES[module.__name__]:
+            assert getattr(alarms, name) is getattr(module, name), name
+    with pytest.raises(AttributeError, match="no attribute 'nothing_alarms'"):
+        alarms.nothing_alarms  # noqa: B018
