@@ -51,6 +51,9 @@ class Severity(str, enum.Enum):
 
 SEVERITIES = (Severity.CRITICAL, Severity.WARNING, Severity.INFO)
 
+EDGE_REGION = "us-east-1"
+"""Where CloudFront, Route 53 health check and CloudFront-certificate metrics live."""
+
 TREAT_MISSING_DATA = ("breaching", "notBreaching", "ignore", "missing")
 OPERATORS = {
     "GreaterThanThreshold": ">",

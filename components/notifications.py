@@ -75,6 +75,16 @@ would leave the critical topic without a reader, silently."""
 
 
 @dataclass(frozen=True)
+class Notice:
+    """What notifies a topic, as the topics and the email relay see it: an alarm's key (its
+    name), severity and region (None: the stack's). A composite burn-rate alert is one."""
+
+    key: str
+    severity: Severity
+    region: Optional[str]
+
+
+@dataclass(frozen=True)
 class Route:
     """One way a severity's messages reach people."""
 
