@@ -5,6 +5,7 @@ Widgets: service health, errors, latency, database, cache, CDN hit rate, and the
 left; each names its own region."""
 
 import json
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Optional, Sequence
 
 import pulumi
@@ -25,6 +26,28 @@ def _metric(namespace: str, metric: str, dims: dict[str, Any], **options: Any) -
     if options:
         row.append(options)
     return row
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One time-series widget: what it plots, where, and the alarm's threshold as a line."""
+
+    title: str
+    metrics: list[list[Any]]
+    region: str
+    stat: str = "Average"
+    period: int = 60
+    limit: Optional[float] = None
+    """The alarm threshold drawn as a horizontal line (None: no line)."""
+
+    def widget(self, index: int) -> dict[str, Any]:
+        """The widget, placed two to a row in panel order."""
+        props: dict[str, Any] = {"title": self.title, "region": self.region, "view": "timeSeries",
+                                 "stacked": False, "stat": self.stat, "period": self.period, "metrics": self.metrics}
+        if self.limit is not None:
+            props["annotations"] = {"horizontal": [{"label": "alarm", "value": self.limit}]}
+        return {"type": "metric", "x": (index % 2) * 12, "y": (index // 2) * 6, "width": 12, "height": 6,
+                "properties": props}
 
 
 def dashboard_body(
@@ -51,72 +74,79 @@ def dashboard_body(
     Widgets whose resource is absent are left out; metric widgets name their own region
     (CloudFront and Route 53 live in ``edge_region``, the cross-region replica's lag in
     ``cross_region_replica_region``)."""
-    widgets: list[dict[str, Any]] = []
-
-    def add(title: str, metrics: list[list[Any]], widget_region: str, *, stat: str = "Average",
-            period: int = 60, limit: Optional[tuple[str, float]] = None) -> None:
-        props: dict[str, Any] = {"title": title, "region": widget_region, "view": "timeSeries",
-                                 "stacked": False, "stat": stat, "period": period, "metrics": metrics}
-        if limit is not None:
-            props["annotations"] = {"horizontal": [{"label": limit[0], "value": limit[1]}]}
-        index = len(widgets)
-        widgets.append({"type": "metric", "x": (index % 2) * 12, "y": (index // 2) * 6,
-                        "width": 12, "height": 6, "properties": props})
-
-    if health_check_id:
-        add("Service health (Route 53 health check)",
-            [_metric("AWS/Route53", "HealthCheckStatus", {"HealthCheckId": health_check_id}, stat="Minimum"),
-             _metric("AWS/Route53", "HealthCheckPercentageHealthy", {"HealthCheckId": health_check_id})],
-            edge_region)
-    if distribution_id:
-        cdn = {"DistributionId": distribution_id, "Region": "Global"}
-        add("CDN error rates (%)",
-            [_metric("AWS/CloudFront", "5xxErrorRate", cdn), _metric("AWS/CloudFront", "4xxErrorRate", cdn)],
-            edge_region)
-        add("CDN requests", [_metric("AWS/CloudFront", "Requests", cdn)], edge_region, stat="Sum")
-        if additional_cdn_metrics:
-            add("Origin latency (ms)",
-                [_metric("AWS/CloudFront", "OriginLatency", cdn, stat="p95"),
-                 _metric("AWS/CloudFront", "OriginLatency", cdn, stat="p50")],
-                edge_region)
-            add("CDN cache hit rate (%)", [_metric("AWS/CloudFront", "CacheHitRate", cdn)], edge_region)
+    panels = [*_edge_panels(edge_region, health_check_id, distribution_id, additional_cdn_metrics)]
     if database_identifier:
-        ids = [database_identifier, *replica_identifiers]
-        add("Database CPU (%)",
-            [_metric("AWS/RDS", "CPUUtilization", {"DBInstanceIdentifier": i}) for i in ids], region, period=300)
-        add("Database connections",
-            [_metric("AWS/RDS", "DatabaseConnections", {"DBInstanceIdentifier": database_identifier})],
-            region, stat="Maximum", period=300,
-            limit=("alarm", connections_limit) if connections_limit is not None else None)
-        if database_resource_id:
-            add("Database free storage (% of allocated)",
-                [[{"expression": "".join(free_storage_percent_expression(database_resource_id)),
-                   "label": "free %", "id": "e1"}]],
-                region, period=300,
-                limit=("alarm", free_storage_limit) if free_storage_limit is not None else None)
-        add("Database free storage (bytes)",
-            [_metric("AWS/RDS", "FreeStorageSpace", {"DBInstanceIdentifier": database_identifier})],
-            region, stat="Minimum", period=300)
-        if replica_identifiers:
-            add("Replica lag (s)",
-                [_metric("AWS/RDS", "ReplicaLag", {"DBInstanceIdentifier": i}) for i in replica_identifiers],
-                region, stat="Maximum")
+        panels += _database_panels(region, database_identifier, database_resource_id, replica_identifiers,
+                                   connections_limit, free_storage_limit)
         if cross_region_replica_identifier and cross_region_replica_region:
-            add(f"Cross-region replica lag (s), {cross_region_replica_region}",
+            panels.append(Panel(
+                f"Cross-region replica lag (s), {cross_region_replica_region}",
                 [_metric("AWS/RDS", "ReplicaLag", {"DBInstanceIdentifier": cross_region_replica_identifier})],
-                cross_region_replica_region, stat="Maximum",
-                limit=("alarm", replica_lag_limit) if replica_lag_limit is not None else None)
-    if cache_members:
-        add("Redis engine CPU (%)",
-            [_metric("AWS/ElastiCache", "EngineCPUUtilization", {"CacheClusterId": m}) for m in cache_members],
-            region, period=300)
-        add("Redis memory used (%)",
-            [_metric("AWS/ElastiCache", "DatabaseMemoryUsagePercentage", {"CacheClusterId": m}) for m in cache_members],
-            region, period=300)
+                cross_region_replica_region, stat="Maximum", limit=replica_lag_limit))
+    panels += _cache_panels(region, cache_members)
+    widgets = [panel.widget(index) for index, panel in enumerate(panels)]
     if distribution_id and objectives is not None:
         widgets += budget_widgets(objectives, distribution_id, edge_region, top=(len(widgets) + 1) // 2 * 6,
                                   additional_metrics=additional_cdn_metrics)
     return {"widgets": widgets}
+
+
+def _edge_panels(edge_region: str, health_check_id: Optional[str], distribution_id: Optional[str],
+                 additional_cdn_metrics: bool) -> list[Panel]:
+    """What users see: the health check, the CDN's errors, requests, origin latency, hit rate."""
+    panels = []
+    if health_check_id:
+        panels.append(Panel(
+            "Service health (Route 53 health check)",
+            [_metric("AWS/Route53", "HealthCheckStatus", {"HealthCheckId": health_check_id}, stat="Minimum"),
+             _metric("AWS/Route53", "HealthCheckPercentageHealthy", {"HealthCheckId": health_check_id})],
+            edge_region))
+    if distribution_id:
+        cdn = {"DistributionId": distribution_id, "Region": "Global"}
+        panels.append(Panel("CDN error rates (%)", [_metric("AWS/CloudFront", "5xxErrorRate", cdn),
+                                                    _metric("AWS/CloudFront", "4xxErrorRate", cdn)], edge_region))
+        panels.append(Panel("CDN requests", [_metric("AWS/CloudFront", "Requests", cdn)], edge_region, stat="Sum"))
+        if additional_cdn_metrics:
+            panels.append(Panel("Origin latency (ms)", [_metric("AWS/CloudFront", "OriginLatency", cdn, stat="p95"),
+                                                        _metric("AWS/CloudFront", "OriginLatency", cdn, stat="p50")],
+                                edge_region))
+            panels.append(Panel("CDN cache hit rate (%)", [_metric("AWS/CloudFront", "CacheHitRate", cdn)], edge_region))
+    return panels
+
+
+def _database_panels(region: str, identifier: str, resource_id: Optional[str], replicas: Sequence[str],
+                     connections_limit: Optional[float], free_storage_limit: Optional[float]) -> list[Panel]:
+    """The primary's CPU, connections and storage, the in-region replicas' CPU and lag."""
+    instance = {"DBInstanceIdentifier": identifier}
+    panels = [
+        Panel("Database CPU (%)", [_metric("AWS/RDS", "CPUUtilization", {"DBInstanceIdentifier": i})
+                                   for i in [identifier, *replicas]], region, period=300),
+        Panel("Database connections", [_metric("AWS/RDS", "DatabaseConnections", instance)], region,
+              stat="Maximum", period=300, limit=connections_limit),
+    ]
+    if resource_id:
+        panels.append(Panel(
+            "Database free storage (% of allocated)",
+            [[{"expression": "".join(free_storage_percent_expression(resource_id)), "label": "free %", "id": "e1"}]],
+            region, period=300, limit=free_storage_limit))
+    panels.append(Panel("Database free storage (bytes)", [_metric("AWS/RDS", "FreeStorageSpace", instance)], region,
+                        stat="Minimum", period=300))
+    if replicas:
+        panels.append(Panel("Replica lag (s)", [_metric("AWS/RDS", "ReplicaLag", {"DBInstanceIdentifier": i})
+                                                for i in replicas], region, stat="Maximum"))
+    return panels
+
+
+def _cache_panels(region: str, members: Sequence[str]) -> list[Panel]:
+    """Every cache node's engine CPU and memory."""
+    if not members:
+        return []
+    return [
+        Panel("Redis engine CPU (%)", [_metric("AWS/ElastiCache", "EngineCPUUtilization", {"CacheClusterId": m})
+                                       for m in members], region, period=300),
+        Panel("Redis memory used (%)", [_metric("AWS/ElastiCache", "DatabaseMemoryUsagePercentage",
+                                                {"CacheClusterId": m}) for m in members], region, period=300),
+    ]
 
 
 def operations_dashboard(parent: pulumi.Resource, name: str, prefix: str, args: "AlertingArgs",
