@@ -84,6 +84,11 @@ def _joined(query: dict[str, Any]) -> dict[str, Any]:
     return query
 
 
+def _listed(words: Sequence[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return " and ".join([", ".join(words[:-1]), words[-1]] if len(words) > 2 else words)
+
+
 # ----------------------------------------------------------------------------- args
 
 
@@ -211,7 +216,8 @@ class AlertingArgs:
                 self.teams_channel_id, "give teams_tenant_id, teams_team_id and teams_channel_id together")
         unread = [severity.value for severity, subscribers in self.routes.items() if not subscribers]
         require(not unread, "alerting.emails", self.emails,
-                f"the {' and '.join(unread)} topic(s) would have no subscriber: give an address or a chat channel")
+                f"the {_listed(unread)} topic{'s' if len(unread) > 1 else ''} would have no subscriber: give an "
+                "address or a chat channel")
         if self.database_identifier is not None:
             require(self.database_max_connections is not None, "alerting.database_max_connections", None,
                     "required with database_identifier: the connections alarm is a share of max_connections")

@@ -204,9 +204,9 @@ def test_the_catalogue_places_every_alarm_in_its_region():
     [
         ({"emails": ["oncall"]}, "alerting.emails", "must be an email address"),
         ({"emails": ["a@example.com", "a@example.com"]}, "alerting.emails", "must not repeat an address"),
-        ({"emails": []}, "alerting.emails", "the critical and warning and info topic(s) would have no subscriber"),
+        ({"emails": []}, "alerting.emails", "the critical, warning and info topics would have no subscriber"),
         ({"emails": [], "pager_webhook_url": "https://pager.example.com/x"}, "alerting.emails",
-         "the warning and info topic(s) would have no subscriber"),
+         "the warning and info topics would have no subscriber"),
         ({"health_check_url": "http://shop.example.com/api/health"}, "alerting.health_check_url", "https:// URL"),
         ({"thresholds": {"error_rate_percent": 5}}, "alerting.thresholds", "must be a pulumi_webstack.alarms.Thresholds"),
         ({"database_identifier": "db", "database_resource_id": "db-X"}, "alerting.database_max_connections",
