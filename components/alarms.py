@@ -196,6 +196,18 @@ GAUGE_GAP = ("a gap means the instance is rebooting, failing over or being repla
 """Why a resource gauge treats missing data as ``missing`` (shared by the families)."""
 
 
+def gauge_warning(*, key: str, title: str, namespace: str, metric_name: str, dimensions: dict[str, Any],
+                  statistic: str, comparison: str, threshold: float, unit: str, description: str) -> AlarmSpec:
+    """A resource gauge (CPU, memory) past its threshold for 15 minutes (3 of 3 five-minute
+    periods) warns; a gap keeps the state (``GAUGE_GAP``). The families' common case."""
+    return AlarmSpec(
+        key=key, title=title, severity=Severity.WARNING, namespace=namespace, metric_name=metric_name,
+        dimensions=dimensions, statistic=statistic, comparison=comparison, threshold=threshold, unit=unit,
+        period=300, evaluation_periods=3, datapoints_to_alarm=3,
+        treat_missing_data="missing", missing_data_reason=GAUGE_GAP, description=description,
+    )
+
+
 @dataclass(frozen=True)
 class EventSpec:
     """One EventBridge rule that publishes an AWS event to a severity's topic."""

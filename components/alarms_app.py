@@ -5,7 +5,7 @@ every spec shares and how missing data is treated."""
 
 from typing import Any, Sequence
 
-from pulumi_webstack.alarms import GAUGE_GAP, AlarmSpec, Severity, Thresholds
+from pulumi_webstack.alarms import AlarmSpec, Severity, Thresholds, gauge_warning
 
 
 def cdn_alarms(t: Thresholds, distribution_id: Any, *, additional_metrics: bool = True) -> list[AlarmSpec]:
@@ -174,24 +174,20 @@ def ecs_alarms(t: Thresholds, cluster: Any, service: Any, load_balancer: Any, ta
 def _ecs_service_alarms(t: Thresholds, service_dims: dict[str, Any], min_tasks: int) -> list[AlarmSpec]:
     """The service's tasks: CPU and memory at their ceiling, fewer running than the minimum."""
     return [
-        AlarmSpec(
-            key="app-cpu", title="App CPU", severity=Severity.WARNING,
+        gauge_warning(
+            key="app-cpu", title="App CPU",
             namespace="AWS/ECS", metric_name="CPUUtilization", dimensions=service_dims,
             statistic="Average", comparison="GreaterThanThreshold", threshold=t.app_cpu_percent, unit="%",
-            period=300, evaluation_periods=3, datapoints_to_alarm=3,
-            treat_missing_data="missing", missing_data_reason=GAUGE_GAP,
             description=(
                 f"The app's tasks average more than {t.app_cpu_percent:g}% CPU for 15 minutes although autoscaling "
                 "targets less: the service is at its maximum task count or scaling cannot keep up. Check the task "
                 "count against maxInstances, slow endpoints, and the latest release."
             ),
         ),
-        AlarmSpec(
-            key="app-memory", title="App memory", severity=Severity.WARNING,
+        gauge_warning(
+            key="app-memory", title="App memory",
             namespace="AWS/ECS", metric_name="MemoryUtilization", dimensions=service_dims,
             statistic="Average", comparison="GreaterThanThreshold", threshold=t.memory_percent, unit="%",
-            period=300, evaluation_periods=3, datapoints_to_alarm=3,
-            treat_missing_data="missing", missing_data_reason=GAUGE_GAP,
             description=(
                 f"The app's tasks use more than {t.memory_percent:g}% of their memory for 15 minutes; a task that "
                 "reaches its limit is killed. Look for a leak (memory growing since the last deploy) or raise "

@@ -6,7 +6,7 @@ for what every spec shares and how missing data is treated."""
 import math
 from typing import Any, Optional, Sequence
 
-from pulumi_webstack.alarms import GAUGE_GAP, GIB, AlarmSpec, EventSpec, Severity, Thresholds
+from pulumi_webstack.alarms import GAUGE_GAP, GIB, AlarmSpec, EventSpec, Severity, Thresholds, gauge_warning
 
 # ------------------------------------------------------------------ plain helpers
 
@@ -77,12 +77,10 @@ def database_alarms(
     """
     primary = {"DBInstanceIdentifier": identifier}
     specs = [
-        AlarmSpec(
-            key="db-cpu", title="Database CPU", severity=Severity.WARNING,
+        gauge_warning(
+            key="db-cpu", title="Database CPU",
             namespace="AWS/RDS", metric_name="CPUUtilization", dimensions=primary,
             statistic="Average", comparison="GreaterThanThreshold", threshold=t.db_cpu_percent, unit="%",
-            period=300, evaluation_periods=3, datapoints_to_alarm=3,
-            treat_missing_data="missing", missing_data_reason=GAUGE_GAP,
             description=(
                 f"Primary database CPU above {t.db_cpu_percent:g}% for 15 minutes. Check Performance "
                 "Insights for the top SQL, look for a missing index or a runaway job, move reads to the "
@@ -128,13 +126,11 @@ def database_alarms(
 
 def _freeable_memory(t: Thresholds, primary: dict[str, Any], memory_gib: float) -> AlarmSpec:
     """FreeableMemory of the primary below what ``memory_percent`` of its memory leaves."""
-    return AlarmSpec(
-        key="db-freeable-memory", title="Database memory", severity=Severity.WARNING,
+    return gauge_warning(
+        key="db-freeable-memory", title="Database memory",
         namespace="AWS/RDS", metric_name="FreeableMemory", dimensions=primary,
         statistic="Average", comparison="LessThanThreshold",
         threshold=freeable_memory_threshold_bytes(memory_gib, t.memory_percent), unit="bytes",
-        period=300, evaluation_periods=3, datapoints_to_alarm=3,
-        treat_missing_data="missing", missing_data_reason=GAUGE_GAP,
         description=(
             f"More than {t.memory_percent:g}% of the primary's {memory_gib:g} GiB memory in use for 15 minutes; "
             "the database will start swapping. Check work_mem-heavy queries and connection count, "
@@ -155,12 +151,10 @@ def _replica_alarms(t: Thresholds, number: int, replica: Any) -> list[AlarmSpec]
             "and I/O, and replication slots; take it out of the reader pool if it keeps lagging."
         ),
     )
-    cpu = AlarmSpec(
-        key=f"db-replica-{number}-cpu", title=f"Replica {number} CPU", severity=Severity.WARNING,
+    cpu = gauge_warning(
+        key=f"db-replica-{number}-cpu", title=f"Replica {number} CPU",
         namespace="AWS/RDS", metric_name="CPUUtilization", dimensions={"DBInstanceIdentifier": replica},
         statistic="Average", comparison="GreaterThanThreshold", threshold=t.db_cpu_percent, unit="%",
-        period=300, evaluation_periods=3, datapoints_to_alarm=3,
-        treat_missing_data="missing", missing_data_reason=GAUGE_GAP,
         description=(
             f"Read replica {number} CPU above {t.db_cpu_percent:g}% for 15 minutes. Check the read queries "
             "hitting it (Performance Insights), spread reads over more replicas or scale the class."
@@ -220,24 +214,20 @@ def cache_alarms(t: Thresholds, members: Sequence[Any]) -> list[AlarmSpec]:
     for index, member in enumerate(members):
         node = member_number(index)
         dims = {"CacheClusterId": member}
-        specs.append(AlarmSpec(
-            key=f"cache-{node}-engine-cpu", title=f"Cache node {node} engine CPU", severity=Severity.WARNING,
+        specs.append(gauge_warning(
+            key=f"cache-{node}-engine-cpu", title=f"Cache node {node} engine CPU",
             namespace="AWS/ElastiCache", metric_name="EngineCPUUtilization", dimensions=dims,
             statistic="Average", comparison="GreaterThanThreshold", threshold=t.cache_cpu_percent, unit="%",
-            period=300, evaluation_periods=3, datapoints_to_alarm=3,
-            treat_missing_data="missing", missing_data_reason=GAUGE_GAP,
             description=(
                 f"Redis engine thread of cache node {node} above {t.cache_cpu_percent:g}% for 15 minutes (Redis "
                 "executes commands on one thread). Look for O(N) commands (KEYS, large SMEMBERS/HGETALL) in "
                 "the slow log and hot keys; scale to a larger node type."
             ),
         ))
-        specs.append(AlarmSpec(
-            key=f"cache-{node}-memory", title=f"Cache node {node} memory", severity=Severity.WARNING,
+        specs.append(gauge_warning(
+            key=f"cache-{node}-memory", title=f"Cache node {node} memory",
             namespace="AWS/ElastiCache", metric_name="DatabaseMemoryUsagePercentage", dimensions=dims,
             statistic="Average", comparison="GreaterThanThreshold", threshold=t.memory_percent, unit="%",
-            period=300, evaluation_periods=3, datapoints_to_alarm=3,
-            treat_missing_data="missing", missing_data_reason=GAUGE_GAP,
             description=(
                 f"Cache node {node} uses more than {t.memory_percent:g}% of its maxmemory; evictions follow. "
                 "Check keys without TTL and large values; scale the node type."
