@@ -292,6 +292,19 @@ def test_three_kms_encrypted_topics_with_a_tls_only_policy():
     assert plan.outputs["topics"] == {s: topic_arn(s) for s in ("critical", "warning", "info")}
 
 
+def test_every_topic_uses_the_key_of_its_own_region_that_lets_alarms_and_rules_encrypt():
+    # CloudWatch and EventBridge publish to an encrypted topic only if the key's policy lets them
+    # use it, and SNS only takes a key of the topic's region.
+    plan = run("prod-dr", lambda: replace(prod_args(), **DR))
+    keys = {k.state["arn"]: k for k in plan.by_type("aws:kms/key:Key")}
+    topics = plan.by_type("aws:sns/topic:Topic")
+    assert {t.inputs.get("region") for t in topics} == {None, "us-east-1", "eu-central-1"}
+    for topic in topics:
+        key = keys[topic.inputs["kmsMasterKeyId"]]
+        assert key.inputs.get("region") == topic.inputs.get("region"), topic.name
+        assert json.loads(key.inputs["policy"]) == topic_key_policy(ACCOUNT_ID), key.name
+
+
 def test_subscriptions_route_critical_to_the_pager_warning_to_chat_info_to_email():
     plan = prod()
     subs = {s.name: s for s in plan.by_type("aws:sns/topicSubscription:TopicSubscription")
