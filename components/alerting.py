@@ -468,7 +468,7 @@ class Alerting(pulumi.ComponentResource):
         budget_alarm_names = self._burn_rate_alarms(budget, by_region)
         delivery.relay_email(region, notifying, topics)
         event_alarms = delivery.events(topics)
-        delivery.chat(by_region)
+        delivery.chat(region, by_region)
         self.dashboard_name = (operations_dashboard(self, name, self._prefix, args, region, health_check, specs)
                                .dashboard_name if args.dashboard else None)
         self._outputs(region, by_region, specs, alarms, [*(a.name for a in [*alarms, *event_alarms]), *budget_alarm_names],

@@ -74,14 +74,17 @@ class Delivery:
                 lambda arn: replace(event, pattern=storage_autoscaling_event_pattern(arn))), topics)
         return alarms
 
-    def chat(self, by_region: dict[Optional[str], Topics]) -> None:
-        """AWS Chatbot on the topics, in every region, of the severities that go to chat."""
+    def chat(self, home: pulumi.Output[str], by_region: dict[Optional[str], Topics]) -> None:
+        """AWS Chatbot on the topics, in every region, of the severities that go to chat; the
+        configuration where the Chatbot API is (``notifications.chatbot_region`` of the stack's
+        region ``home``)."""
         args = self._args
         if not args.has_chat:
             return
         distinct = {id(topics): topics for topics in by_region.values()}.values()
+        region = n.chatbot_region(args.region) if args.region is not None else home.apply(n.chatbot_region)
         self._chatbot([topic.arn for topics in distinct for severity, topic in topics.items()
-                      if n.chats_of(args.routes[severity])])
+                      if n.chats_of(args.routes[severity])], region)
 
     def _topics(self, infix: str, region: Optional[str], routes: dict[Severity, list[Route]],
                severities: list[Severity]) -> Topics:
@@ -231,7 +234,7 @@ class Delivery:
             opts=self._child,
         )]
 
-    def _chatbot(self, topic_arns: list[pulumi.Output[str]]) -> None:
+    def _chatbot(self, topic_arns: list[pulumi.Output[str]], region: pulumi.Input[Optional[str]]) -> None:
         """AWS Chatbot channel configuration(s) subscribed to the chat topics of every region,
         with a role that can only read CloudWatch and the same guardrail."""
         name, args, prefix = self._name, self._args, self._prefix
@@ -250,6 +253,7 @@ class Delivery:
             guardrail_policy_arns=[partition.apply(lambda p: f"arn:{p}:iam::aws:policy/{n.CHATBOT_GUARDRAIL}")],
             logging_level="ERROR",
             sns_topic_arns=topic_arns,
+            region=region,
             opts=self._child,
         )
         if args.slack_channel_id is not None:

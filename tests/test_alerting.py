@@ -357,6 +357,24 @@ def test_chat_goes_through_aws_chatbot_subscribed_to_the_warning_topics_of_every
     assert config.inputs["snsTopicArns"] == [topic_arn("critical"), topic_arn("warning")]  # info: email
 
 
+def test_the_chat_configuration_lives_where_the_chatbot_api_is():
+    # The AWS Chatbot API has endpoints in us-east-2, us-west-2, eu-west-1 and ap-southeast-1 only
+    # (AWS General Reference, "Amazon Q Developer in chat applications endpoints"): a stack
+    # elsewhere keeps its configuration in us-east-2, Chatbot's home, subscribed to its topics.
+    assert prod().one("aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration").inputs.get("region") is None
+    for stack_region in ("us-east-1", "eu-central-1"):
+        plan = run(f"chat-{stack_region}", lambda r=stack_region: AlertingArgs(
+            emails=["ops@example.com"], region=r, **SLACK), region=stack_region)
+        slack = plan.one("aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration")
+        assert slack.inputs["region"] == "us-east-2"
+        assert topic_arn("warning", stack_region) in slack.inputs["snsTopicArns"]
+    # Without args.region, the provider's region decides.
+    plan = run("chat-provider-region", lambda: AlertingArgs(emails=["ops@example.com"], **SLACK),
+               region="ap-northeast-1")
+    assert plan.one("aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration").inputs["region"] == "us-east-2"
+    assert n.chatbot_region("eu-west-1") is None and n.chatbot_region("ap-southeast-1") is None
+
+
 def test_edge_alarms_get_pager_and_chat_topics_in_us_east_1_and_no_email_subscriptions():
     plan = prod()
     for severity in ("critical", "warning"):
