@@ -197,10 +197,10 @@ class Delivery:
     def _event(self, event: EventSpec, resolved: pulumi.Output[EventSpec],
                topics: Topics) -> list[aws.cloudwatch.MetricAlarm]:
         """An EventBridge rule matching ``event`` (``resolved``: the same with the caller's
-        values), and what reaches its severity's readers: for email and chat, the rule publishes
-        the event to the topic in the format they parse (``notifications.event_message``); for a
-        pager, which reads CloudWatch alarms only, an alarm on the rule matching
-        (``alarms.event_alarm``) notifies the topic. Returns that alarm, if any."""
+        values) that publishes it to its severity's topic in the format email and chat read
+        (``notifications.event_message``); when the severity goes to a pager, which reads
+        CloudWatch alarms only, also an alarm on the rule matching (``alarms.event_alarm``) that
+        notifies the topic. Returns that alarm, if any."""
         name = self._name
         rule = aws.cloudwatch.EventRule(
             f"{name}-{event.key}",
@@ -210,16 +210,16 @@ class Delivery:
             opts=self._child,
         )
         routes = self._args.routes[event.severity]
-        if any(route.kind != "pager" for route in routes):
-            aws.cloudwatch.EventTarget(
-                f"{name}-{event.key}-target",
-                rule=rule.name,
-                arn=topics[event.severity].arn,
-                input_transformer={"input_paths": event.paths,
-                                   "input_template": n.event_message(event.title, event.text,
-                                                                     chat=n.chats_of(routes))},
-                opts=self._child,
-            )
+        # Always a target: email and chat read it, and a rule with a target is the setup whose
+        # TriggeredRules the pager's alarm reads (a pager drops the text itself).
+        aws.cloudwatch.EventTarget(
+            f"{name}-{event.key}-target",
+            rule=rule.name,
+            arn=topics[event.severity].arn,
+            input_transformer={"input_paths": event.paths,
+                               "input_template": n.event_message(event.title, event.text, chat=n.chats_of(routes))},
+            opts=self._child,
+        )
         if not any(route.kind == "pager" for route in routes):
             return []
         spec = event_alarm(event, rule.name)
