@@ -38,8 +38,6 @@ latency); function-level errors and limits are Vercel's own alerting and log dra
 (``app.vercel.logDrainUrl``).
 """
 
-import json
-import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Optional, Sequence
 from urllib.parse import urlparse
@@ -47,58 +45,32 @@ from urllib.parse import urlparse
 import pulumi
 import pulumi_aws as aws
 
-from pulumi_webstack import kms, notifications as n
-from pulumi_webstack.alarms import (
-    SEVERITIES,
+from pulumi_webstack import notifications as n
+from pulumi_webstack.alarms import EDGE_REGION, SEVERITIES, AlarmSpec, Severity, Thresholds, alarm_name
+from pulumi_webstack.alarms_app import cdn_alarms, certificate_alarms, ecs_alarms, health_alarms, kubernetes_alarms
+from pulumi_webstack.alarms_data import (
     STORAGE_AUTOSCALING_FREE_PERCENT,
-    AlarmSpec,
-    Severity,
-    Thresholds,
-    alarm_name,
     backup_alarms,
-    EventSpec,
-    backup_events,
     cache_alarms,
-    cdn_alarms,
-    certificate_alarms,
     cross_region_replica_alarms,
     database_alarms,
-    ecs_alarms,
-    health_alarms,
-    free_storage_percent_expression,
-    kubernetes_alarms,
-    storage_autoscaling_event_pattern,
 )
+from pulumi_webstack.alerting_dashboard import dashboard_body, operations_dashboard  # dashboard_body: re-exported
+from pulumi_webstack.alerting_delivery import Delivery, Topics
 from pulumi_webstack.args import check_fields, from_inputs, aws_region, setting
 from pulumi_webstack.database import instance_memory_gib
 from pulumi_webstack.errors import ArgsError, require
 from pulumi_webstack.instance_classes import RDS_INSTANCE_CLASSES
-from pulumi_webstack.iam_policies import assume_role_policy
 from pulumi_webstack.names import EMAIL
 from pulumi_webstack.notifications import (  # re-exported: the routing is part of Alerting's contract
     HTTPS_DELIVERY_POLICY,
+    Notice,
     Route,
     routing,
     topic_key_policy,
     topic_policy,
 )
-from pulumi_webstack.slo import BurnRateAlert, Objectives, alarm_rule, budget_widgets, burn_rate_alerts, metric_inputs
-
-EDGE_REGION = "us-east-1"
-
-
-@dataclass(frozen=True)
-class Notice:
-    """What notifies a topic, as the topics and the email relay see it: an alarm's key (its
-    name), severity and region (None: the stack's). A composite burn-rate alert is one."""
-
-    key: str
-    severity: Severity
-    region: Optional[str]
-"""Where CloudFront, Route 53 health check and CloudFront-certificate metrics live."""
-
-_PREFIX = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_-]{0,99}$")
-
+from pulumi_webstack.slo import BurnRateAlert, Objectives, alarm_rule, burn_rate_alerts, metric_inputs
 
 
 # --------------------------------------------------------------------- pure helpers
@@ -112,105 +84,9 @@ def _joined(query: dict[str, Any]) -> dict[str, Any]:
     return query
 
 
-def _metric(namespace: str, metric: str, dims: dict[str, Any], **options: Any) -> list[Any]:
-    row: list[Any] = [namespace, metric]
-    for k, v in dims.items():
-        row += [k, v]
-    if options:
-        row.append(options)
-    return row
-
-
-def dashboard_body(
-    *,
-    region: str,
-    edge_region: str = EDGE_REGION,
-    health_check_id: Optional[str] = None,
-    distribution_id: Optional[str] = None,
-    additional_cdn_metrics: bool = True,
-    database_identifier: Optional[str] = None,
-    database_resource_id: Optional[str] = None,
-    replica_identifiers: Sequence[str] = (),
-    cross_region_replica_identifier: Optional[str] = None,
-    cross_region_replica_region: Optional[str] = None,
-    cache_members: Sequence[str] = (),
-    objectives: Optional[Objectives] = None,
-    connections_limit: Optional[float] = None,
-    free_storage_limit: Optional[float] = None,
-    replica_lag_limit: Optional[float] = None,
-) -> dict[str, Any]:
-    """CloudWatch dashboard JSON: service health, errors, latency, database, cache, CDN hit
-    rate, and (with ``objectives``) a last row with the error budget left.
-
-    Widgets whose resource is absent are left out; metric widgets name their own region
-    (CloudFront and Route 53 live in ``edge_region``, the cross-region replica's lag in
-    ``cross_region_replica_region``)."""
-    widgets: list[dict[str, Any]] = []
-
-    def add(title: str, metrics: list[list[Any]], widget_region: str, *, stat: str = "Average",
-            period: int = 60, limit: Optional[tuple[str, float]] = None) -> None:
-        props: dict[str, Any] = {"title": title, "region": widget_region, "view": "timeSeries",
-                                 "stacked": False, "stat": stat, "period": period, "metrics": metrics}
-        if limit is not None:
-            props["annotations"] = {"horizontal": [{"label": limit[0], "value": limit[1]}]}
-        index = len(widgets)
-        widgets.append({"type": "metric", "x": (index % 2) * 12, "y": (index // 2) * 6,
-                        "width": 12, "height": 6, "properties": props})
-
-    if health_check_id:
-        add("Service health (Route 53 health check)",
-            [_metric("AWS/Route53", "HealthCheckStatus", {"HealthCheckId": health_check_id}, stat="Minimum"),
-             _metric("AWS/Route53", "HealthCheckPercentageHealthy", {"HealthCheckId": health_check_id})],
-            edge_region)
-    if distribution_id:
-        cdn = {"DistributionId": distribution_id, "Region": "Global"}
-        add("CDN error rates (%)",
-            [_metric("AWS/CloudFront", "5xxErrorRate", cdn), _metric("AWS/CloudFront", "4xxErrorRate", cdn)],
-            edge_region)
-        add("CDN requests", [_metric("AWS/CloudFront", "Requests", cdn)], edge_region, stat="Sum")
-        if additional_cdn_metrics:
-            add("Origin latency (ms)",
-                [_metric("AWS/CloudFront", "OriginLatency", cdn, stat="p95"),
-                 _metric("AWS/CloudFront", "OriginLatency", cdn, stat="p50")],
-                edge_region)
-            add("CDN cache hit rate (%)", [_metric("AWS/CloudFront", "CacheHitRate", cdn)], edge_region)
-    if database_identifier:
-        ids = [database_identifier, *replica_identifiers]
-        add("Database CPU (%)",
-            [_metric("AWS/RDS", "CPUUtilization", {"DBInstanceIdentifier": i}) for i in ids], region, period=300)
-        add("Database connections",
-            [_metric("AWS/RDS", "DatabaseConnections", {"DBInstanceIdentifier": database_identifier})],
-            region, stat="Maximum", period=300,
-            limit=("alarm", connections_limit) if connections_limit is not None else None)
-        if database_resource_id:
-            add("Database free storage (% of allocated)",
-                [[{"expression": "".join(free_storage_percent_expression(database_resource_id)),
-                   "label": "free %", "id": "e1"}]],
-                region, period=300,
-                limit=("alarm", free_storage_limit) if free_storage_limit is not None else None)
-        add("Database free storage (bytes)",
-            [_metric("AWS/RDS", "FreeStorageSpace", {"DBInstanceIdentifier": database_identifier})],
-            region, stat="Minimum", period=300)
-        if replica_identifiers:
-            add("Replica lag (s)",
-                [_metric("AWS/RDS", "ReplicaLag", {"DBInstanceIdentifier": i}) for i in replica_identifiers],
-                region, stat="Maximum")
-        if cross_region_replica_identifier and cross_region_replica_region:
-            add(f"Cross-region replica lag (s), {cross_region_replica_region}",
-                [_metric("AWS/RDS", "ReplicaLag", {"DBInstanceIdentifier": cross_region_replica_identifier})],
-                cross_region_replica_region, stat="Maximum",
-                limit=("alarm", replica_lag_limit) if replica_lag_limit is not None else None)
-    if cache_members:
-        add("Redis engine CPU (%)",
-            [_metric("AWS/ElastiCache", "EngineCPUUtilization", {"CacheClusterId": m}) for m in cache_members],
-            region, period=300)
-        add("Redis memory used (%)",
-            [_metric("AWS/ElastiCache", "DatabaseMemoryUsagePercentage", {"CacheClusterId": m}) for m in cache_members],
-            region, period=300)
-    if distribution_id and objectives is not None:
-        widgets += budget_widgets(objectives, distribution_id, edge_region, top=(len(widgets) + 1) // 2 * 6,
-                                  additional_metrics=additional_cdn_metrics)
-    return {"widgets": widgets}
+def _listed(words: Sequence[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return " and ".join([", ".join(words[:-1]), words[-1]] if len(words) > 2 else words)
 
 
 # ----------------------------------------------------------------------------- args
@@ -340,7 +216,8 @@ class AlertingArgs:
                 self.teams_channel_id, "give teams_tenant_id, teams_team_id and teams_channel_id together")
         unread = [severity.value for severity, subscribers in self.routes.items() if not subscribers]
         require(not unread, "alerting.emails", self.emails,
-                f"the {' and '.join(unread)} topic(s) would have no subscriber: give an address or a chat channel")
+                f"the {_listed(unread)} topic{'s' if len(unread) > 1 else ''} would have no subscriber: give an "
+                "address or a chat channel")
         if self.database_identifier is not None:
             require(self.database_max_connections is not None, "alerting.database_max_connections", None,
                     "required with database_identifier: the connections alarm is a share of max_connections")
@@ -575,101 +452,42 @@ class Alerting(pulumi.ComponentResource):
         self._args = args
         self._child = pulumi.ResourceOptions(parent=self)
         invoke = pulumi.InvokeOptions(parent=self)
-        self._account = aws.get_caller_identity_output(opts=invoke).account_id
+        self._prefix = args.name_prefix or f"{pulumi.get_project()}-{pulumi.get_stack()}"
         region = aws.get_region_output(opts=invoke).region
-        prefix = args.name_prefix or f"{pulumi.get_project()}-{pulumi.get_stack()}"
-        self._prefix = prefix
+        delivery = Delivery(self, name, self._prefix, args, aws.get_caller_identity_output(opts=invoke).account_id)
 
-        # ---------------------------------------------------------------- alarms
         health_check = self._health_check(args.health_check_url) if args.health_check_url is not None else None
-        if args.cdn_distribution_id is not None and args.cdn_additional_metrics:
-            # Origin latency and cache hit rate are CloudFront's billed "additional metrics".
-            aws.cloudfront.MonitoringSubscription(
-                f"{name}-cdn-metrics",
-                distribution_id=args.cdn_distribution_id,
-                monitoring_subscription={"realtime_metrics_subscription_config": {
-                    "realtime_metrics_subscription_status": "Enabled"}},
-                opts=self._child,
-            )
+        self._cdn_additional_metrics()
         specs = args.catalogue(health_check_id=health_check.id if health_check is not None else None)
-
-        # ---------------------------------------------------------------- topics
-        # An alarm can only notify topics in its region: the stack's region has all three;
-        # another region with alarms gets the topics of the severities going to pager or
-        # chat, and its email legs are relayed to the stack region (one confirmation each).
-        routes = args.routes
-        budget = (burn_rate_alerts(args.objectives, args.cdn_distribution_id,
-                                   additional_metrics=args.cdn_additional_metrics)
-                  if args.cdn_distribution_id is not None and args.objectives is not None else [])
+        budget = self._budget_alerts()
         # Everything that notifies, by key, severity and region: the alarms and the burn-rate alerts.
         notifying = [*specs, *(Notice(alert.key, alert.severity, args.edge_region) for alert in budget)]
-        topics = self._topics("", None, routes, list(SEVERITIES))
-        by_region: dict[Optional[str], dict[Severity, aws.sns.Topic]] = {None: topics, args.region: topics}
-        remote = n.remote_routes(routes)
-        for topic_region in args.topic_regions(notifying):
-            here = [sev for sev in SEVERITIES if remote[sev] and any(
-                sp.region == topic_region and sp.severity is sev for sp in notifying)]
-            by_region[topic_region] = (self._topics(args.topic_infix(topic_region), topic_region, remote, here)
-                                       if here else {})
-        edge_topics = by_region.get(args.edge_region, topics)
-
-        alarms = []
-        for spec in specs:
-            topic = by_region[spec.region].get(spec.severity)
-            actions = [topic.arn] if topic is not None else []  # email only: relayed (below)
-            # Metric math names its metrics in the queries; the alarm itself then has none.
-            single = {} if spec.queries else dict(namespace=spec.namespace, metric_name=spec.metric_name,
-                                                   dimensions=spec.dimensions, period=spec.period)
-            alarms.append(aws.cloudwatch.MetricAlarm(
-                f"{name}-{spec.key}",
-                name=alarm_name(prefix, spec.key),
-                alarm_description=f"[{spec.severity.value}] {spec.description}"[:1024],
-                **single,
-                metric_queries=[_joined(query) for query in spec.queries] or None,
-                statistic=spec.statistic,
-                extended_statistic=spec.extended_statistic,
-                evaluation_periods=spec.evaluation_periods,
-                datapoints_to_alarm=spec.datapoints_to_alarm,
-                threshold=spec.threshold,
-                comparison_operator=spec.comparison,
-                treat_missing_data=spec.treat_missing_data,
-                actions_enabled=True,
-                alarm_actions=actions,
-                ok_actions=actions,
-                region=spec.region,
-                opts=self._child,
-            ))
-
+        by_region = delivery.regional_topics(notifying)
+        topics = by_region[None]
+        alarms = self._alarms(specs, by_region)
         budget_alarm_names = self._burn_rate_alarms(budget, by_region)
-        relayed = [sp for sp in notifying if sp.region not in (None, args.region) and n.emails_of(routes[sp.severity])]
-        if relayed:
-            self._relay(region, relayed, topics)
-        if args.backup_vault_name is not None:
-            vault = pulumi.Output.from_input(args.backup_vault_name)
-            for index, event in enumerate(backup_events("<vault>")):
-                self._event(event, vault.apply(lambda v, i=index: backup_events(v)[i].pattern), topics)
-        if args.database_arn is not None and args.storage_autoscaling:
-            self._event(self._storage_autoscaling_event(), pulumi.Output.from_input(args.database_arn).apply(
-                storage_autoscaling_event_pattern), topics)
-        if args.has_chat:
-            chat_topics = [t.arn for region_topics in {id(v): v for v in by_region.values()}.values()
-                           for sev, t in region_topics.items() if n.chats_of(routes[sev])]
-            self._chatbot(chat_topics)
+        delivery.relay_email(region, notifying, topics)
+        event_alarms = delivery.events(topics)
+        delivery.chat(region, by_region)
+        self.dashboard_name = (operations_dashboard(self, name, self._prefix, args, region, health_check, specs)
+                               .dashboard_name if args.dashboard else None)
+        self._outputs(region, by_region, specs, alarms, [*(a.name for a in [*alarms, *event_alarms]), *budget_alarm_names],
+                      health_check)
 
-        # ---------------------------------------------------------------- dashboard
-        self.dashboard_name = None
-        if args.dashboard:
-            self.dashboard_name = self._dashboard(region, health_check, specs).dashboard_name
-
+    def _outputs(self, region: pulumi.Output[str], by_region: dict[Optional[str], Topics], specs: list[AlarmSpec],
+                 alarms: list[aws.cloudwatch.MetricAlarm], alarm_names: list[pulumi.Output[str]],
+                 health_check: Optional[aws.route53.HealthCheck]) -> None:
+        args, topics = self._args, by_region[None]
         self.topic_arns = pulumi.Output.all(**{s.value: topics[s].arn for s in SEVERITIES})
-        self.edge_topic_arns = pulumi.Output.all(**{s.value: t.arn for s, t in edge_topics.items()})
+        self.edge_topic_arns = pulumi.Output.all(**{s.value: t.arn for s, t in by_region.get(args.edge_region,
+                                                                                            topics).items()})
         # Keyed by the region the provider reports, so it is right even without args.region.
         copies = {r: pulumi.Output.all(**{s.value: t.arn for s, t in region_topics.items()})
                   for r, region_topics in by_region.items() if region_topics is not topics and region_topics}
         self.regional_topic_arns = pulumi.Output.all(
             region, self.topic_arns, pulumi.Output.all(**copies) if copies else {},
         ).apply(lambda resolved: {resolved[0]: resolved[1], **resolved[2]})
-        self.alarm_names = pulumi.Output.all(*[a.name for a in alarms], *budget_alarm_names).apply(list)
+        self.alarm_names = pulumi.Output.all(*alarm_names).apply(list)
         self.critical_alarm_arns = pulumi.Output.all(*[
             a.arn for spec, a in zip(specs, alarms)
             if spec.severity is Severity.CRITICAL and spec.region in (None, args.region)]).apply(list)
@@ -686,8 +504,60 @@ class Alerting(pulumi.ComponentResource):
 
     # ------------------------------------------------------------------ building blocks
 
+    def _cdn_additional_metrics(self) -> None:
+        """CloudFront's billed "additional metrics" (origin latency, cache hit rate), which the
+        latency alarm and the latency budget read."""
+        args = self._args
+        if args.cdn_distribution_id is None or not args.cdn_additional_metrics:
+            return
+        aws.cloudfront.MonitoringSubscription(
+            f"{self._name}-cdn-metrics",
+            distribution_id=args.cdn_distribution_id,
+            monitoring_subscription={"realtime_metrics_subscription_config": {
+                "realtime_metrics_subscription_status": "Enabled"}},
+            opts=self._child,
+        )
+
+    def _budget_alerts(self) -> list[BurnRateAlert]:
+        """The error budgets' burn-rate alerts, with a CDN and objectives (``slo``)."""
+        args = self._args
+        if args.cdn_distribution_id is None or args.objectives is None:
+            return []
+        return burn_rate_alerts(args.objectives, args.cdn_distribution_id, additional_metrics=args.cdn_additional_metrics)
+
+    def _alarms(self, specs: list[AlarmSpec], by_region: dict[Optional[str], Topics]) -> list[aws.cloudwatch.MetricAlarm]:
+        """One CloudWatch alarm per spec, in its region, on alarm and OK to its severity's topic
+        there (none for an email-only severity in another region: the relay carries it)."""
+        alarms = []
+        for spec in specs:
+            topic = by_region[spec.region].get(spec.severity)
+            actions = [topic.arn] if topic is not None else []
+            # Metric math names its metrics in the queries; the alarm itself then has none.
+            single = {} if spec.queries else dict(namespace=spec.namespace, metric_name=spec.metric_name,
+                                                   dimensions=spec.dimensions, period=spec.period)
+            alarms.append(aws.cloudwatch.MetricAlarm(
+                f"{self._name}-{spec.key}",
+                name=alarm_name(self._prefix, spec.key),
+                alarm_description=f"[{spec.severity.value}] {spec.description}"[:1024],
+                **single,
+                metric_queries=[_joined(query) for query in spec.queries] or None,
+                statistic=spec.statistic,
+                extended_statistic=spec.extended_statistic,
+                evaluation_periods=spec.evaluation_periods,
+                datapoints_to_alarm=spec.datapoints_to_alarm,
+                threshold=spec.threshold,
+                comparison_operator=spec.comparison,
+                treat_missing_data=spec.treat_missing_data,
+                actions_enabled=True,
+                alarm_actions=actions,
+                ok_actions=actions,
+                region=spec.region,
+                opts=self._child,
+            ))
+        return alarms
+
     def _burn_rate_alarms(self, alerts: list[BurnRateAlert],
-                          by_region: dict[Optional[str], dict[Severity, aws.sns.Topic]]) -> list[pulumi.Output[str]]:
+                          by_region: dict[Optional[str], Topics]) -> list[pulumi.Output[str]]:
         """The error budgets' burn-rate alerts (``pulumi_webstack.slo``): each window an alarm
         without actions, each alert a composite alarm (both windows in ALARM) notifying its
         severity's topic. In ``edge_region``, where CloudFront publishes the SLIs; a composite
@@ -722,162 +592,6 @@ class Alerting(pulumi.ComponentResource):
             names += [long.name, short.name, composite.alarm_name]
         return names
 
-    def _topics(self, infix: str, region: Optional[str], routes: dict[Severity, list[Route]],
-                severities: list[Severity]) -> dict[Severity, aws.sns.Topic]:
-        """A KMS key and the topics of ``severities`` in ``region`` (None: the stack's), each
-        with its policy and the SNS subscriptions among its routes (email, pager)."""
-        name, args = self._name, self._args
-        where = f" ({region})" if region else ""
-        partition = aws.get_partition_output(opts=pulumi.InvokeOptions(parent=self)).partition
-        key = kms.customer_managed_key(
-            f"{name}-{infix}key",
-            description=f"Alert topics of {self._prefix}{where}",
-            deletion_window_in_days=30,
-            policy=pulumi.Output.all(self._account, partition).apply(lambda a: json.dumps(topic_key_policy(*a))),
-            region=region,
-            opts=self._child,
-        )
-        kms.key_alias(f"{name}-{infix}key-alias", key, f"alias/{self._prefix}-alerts", region=region, opts=self._child)
-        topics: dict[Severity, aws.sns.Topic] = {}
-        for severity in severities:
-            resource = f"{name}-{infix}{severity.value}"
-            topic = aws.sns.Topic(
-                resource,
-                name=f"{self._prefix}-{severity.value}",
-                display_name=f"{self._prefix} {severity.value}",
-                kms_master_key_id=key.arn,
-                region=region,
-                opts=self._child,
-            )
-            aws.sns.TopicPolicy(
-                f"{resource}-policy",
-                arn=topic.arn,
-                policy=topic.arn.apply(lambda arn: json.dumps(topic_policy(arn, self._prefix))),
-                region=region,
-                opts=self._child,
-            )
-            for route in routes[severity]:
-                if not route.subscribed:
-                    continue
-                pager = route.kind == "pager"
-                aws.sns.TopicSubscription(
-                    f"{resource}-{route.key}",
-                    topic=topic.arn,
-                    protocol="https" if pager else "email",
-                    endpoint=pulumi.Output.secret(args.pager_webhook_url) if pager else route.address,
-                    delivery_policy=json.dumps(HTTPS_DELIVERY_POLICY) if pager else None,
-                    region=region,
-                    opts=self._child,
-                )
-            topics[severity] = topic
-        return topics
-
-    def _relay(self, home: pulumi.Output[str], specs: list[AlarmSpec | Notice], topics: dict[Severity, aws.sns.Topic]) -> None:
-        """Email legs of alarms in other regions: their state changes go to the stack region's
-        default event bus (EventBridge cross-region target) and, from there, as plain text to
-        the severity's topic, whose email subscriptions are the only ones."""
-        name, prefix = self._name, self._prefix
-        invoke = pulumi.InvokeOptions(parent=self)
-        partition = aws.get_partition_output(opts=invoke).partition
-        bus = pulumi.Output.all(partition, home, self._account).apply(lambda a: n.event_bus_arn(*a))
-        role = aws.iam.Role(
-            f"{name}-relay",
-            description=f"{prefix}: EventBridge forwards other regions' alarm state changes to the stack region",
-            assume_role_policy=assume_role_policy("events.amazonaws.com"),
-            opts=self._child,
-        )
-        aws.iam.RolePolicy(f"{name}-relay", role=role.id, policy=bus.apply(n.put_events_policy), opts=self._child)
-        regions = list(dict.fromkeys(sp.region for sp in specs))
-        for region in regions:
-            names = [alarm_name(prefix, sp.key) for sp in specs if sp.region == region]
-            rule = aws.cloudwatch.EventRule(
-                f"{name}-{region}-relay",
-                name=n.rule_name(prefix, "alarms-relay"),
-                description=f"{prefix}: alarm state changes in {region}, forwarded to the stack region for email",
-                event_pattern=json.dumps(n.alarm_state_pattern(names)),
-                region=region,
-                opts=self._child,
-            )
-            aws.cloudwatch.EventTarget(
-                f"{name}-{region}-relay",
-                rule=rule.name,
-                arn=bus,
-                role_arn=role.arn,
-                region=region,
-                opts=self._child,
-            )
-        for severity in SEVERITIES:
-            names = [alarm_name(prefix, sp.key) for sp in specs if sp.severity is severity]
-            if not names:
-                continue
-            rule = aws.cloudwatch.EventRule(
-                f"{name}-relayed-{severity.value}",
-                name=n.rule_name(prefix, f"relayed-{severity.value}"),
-                description=f"{prefix}: {severity.value} alarms of other regions, to the {severity.value} topic",
-                event_pattern=json.dumps(n.alarm_state_pattern(names, regions)),
-                opts=self._child,
-            )
-            aws.cloudwatch.EventTarget(
-                f"{name}-relayed-{severity.value}",
-                rule=rule.name,
-                arn=topics[severity].arn,
-                input_transformer={"input_paths": n.RELAYED_ALARM_PATHS,
-                                   # Plain text: email reads it; Chatbot ignores it (it got the alarm itself).
-                                   "input_template": json.dumps(n.RELAYED_ALARM_TEXT)},
-                opts=self._child,
-            )
-
-    def _event(self, event: EventSpec, pattern: pulumi.Output[dict[str, Any]],
-               topics: dict[Severity, aws.sns.Topic]) -> None:
-        """An EventBridge rule publishing ``event`` to its severity's topic, in the format the
-        topic's readers parse (``notifications.event_message``)."""
-        name = self._name
-        rule = aws.cloudwatch.EventRule(
-            f"{name}-{event.key}",
-            name=n.rule_name(self._prefix, event.key),
-            description=f"{event.title} ({event.severity.value})",
-            event_pattern=pattern.apply(json.dumps),
-            opts=self._child,
-        )
-        chat = n.chats_of(self._args.routes[event.severity])
-        aws.cloudwatch.EventTarget(
-            f"{name}-{event.key}-target",
-            rule=rule.name,
-            arn=topics[event.severity].arn,
-            input_transformer={"input_paths": event.paths,
-                               "input_template": n.event_message(event.title, event.text, chat=chat)},
-            opts=self._child,
-        )
-
-    def _chatbot(self, topic_arns: list[pulumi.Output[str]]) -> None:
-        """AWS Chatbot channel configuration(s) subscribed to the chat topics of every region,
-        with a role that can only read CloudWatch and the same guardrail."""
-        name, args, prefix = self._name, self._args, self._prefix
-        partition = aws.get_partition_output(opts=pulumi.InvokeOptions(parent=self)).partition
-        role = aws.iam.Role(
-            f"{name}-chatbot",
-            description=f"{prefix}: AWS Chatbot reads the alarms it posts",
-            assume_role_policy=assume_role_policy("chatbot.amazonaws.com"),
-            opts=self._child,
-        )
-        aws.iam.RolePolicy(f"{name}-chatbot", role=role.id, policy=json.dumps(n.CHATBOT_ROLE_POLICY),
-                           opts=self._child)
-        common = dict(
-            configuration_name=f"{prefix}-alerts",
-            iam_role_arn=role.arn,
-            guardrail_policy_arns=[partition.apply(lambda p: f"arn:{p}:iam::aws:policy/{n.CHATBOT_GUARDRAIL}")],
-            logging_level="ERROR",
-            sns_topic_arns=topic_arns,
-            opts=self._child,
-        )
-        if args.slack_channel_id is not None:
-            aws.chatbot.SlackChannelConfiguration(
-                f"{name}-slack", slack_team_id=args.slack_team_id, slack_channel_id=args.slack_channel_id, **common)
-        if args.teams_channel_id is not None:
-            aws.chatbot.TeamsChannelConfiguration(
-                f"{name}-teams", tenant_id=args.teams_tenant_id, team_id=args.teams_team_id,
-                channel_id=args.teams_channel_id, **common)
-
     def _health_check(self, url: pulumi.Input[str]) -> aws.route53.HealthCheck:
         parsed = pulumi.Output.from_input(url).apply(urlparse)
         return aws.route53.HealthCheck(
@@ -891,55 +605,5 @@ class Alerting(pulumi.ComponentResource):
             failure_threshold=2,
             measure_latency=True,
             tags={"Name": f"{self._prefix}-health"},
-            opts=self._child,
-        )
-
-    def _storage_autoscaling_event(self) -> EventSpec:
-        """RDS storage autoscaling that could not scale or will reach its maximum: warning."""
-        args = self._args
-        return EventSpec(
-            "db-storage-autoscaling", Severity.WARNING, "RDS storage autoscaling",
-            {}, {"event": "$.detail.EventID", "message": "$.detail.Message", "instance": "$.detail.SourceIdentifier"},
-            f"RDS <event> on <instance>: <message> Storage autoscaling stops at "
-            f"{args.database_max_allocated_storage_gb} GiB (maxAllocatedStorageGb); past it the free-storage alarm "
-            f"pages when free space falls below {args.thresholds.db_free_storage_percent:g}%. Raise "
-            "maxAllocatedStorageGb, or free space.",
-        )
-
-    def _dashboard(self, region: pulumi.Output[str], health_check: Optional[aws.route53.HealthCheck],
-                   specs: list[AlarmSpec]) -> aws.cloudwatch.Dashboard:
-        args = self._args
-        thresholds = {s.key: s.threshold for s in specs}
-        ids: dict[str, Any] = {
-            "region": region,
-            "health_check_id": health_check.id if health_check is not None else None,
-            "distribution_id": args.cdn_distribution_id,
-            "database_identifier": args.database_identifier,
-            "database_resource_id": args.database_resource_id,
-            "replica_identifiers": pulumi.Output.all(*args.database_replica_identifiers),
-            "cross_region_replica_identifier": args.database_cross_region_replica_identifier,
-            "cache_members": pulumi.Output.all(*args.cache_member_clusters),
-        }
-        body = pulumi.Output.all(**ids).apply(lambda v: json.dumps(dashboard_body(
-            region=v["region"],
-            edge_region=args.edge_region,
-            health_check_id=v["health_check_id"],
-            distribution_id=v["distribution_id"],
-            additional_cdn_metrics=args.cdn_additional_metrics,
-            database_identifier=v["database_identifier"],
-            database_resource_id=v["database_resource_id"],
-            replica_identifiers=list(v["replica_identifiers"] or []),
-            cross_region_replica_identifier=v["cross_region_replica_identifier"],
-            cross_region_replica_region=args.database_cross_region_replica_region,
-            cache_members=list(v["cache_members"] or []),
-            objectives=args.objectives,
-            connections_limit=thresholds.get("db-connections"),
-            free_storage_limit=thresholds.get("db-free-storage"),
-            replica_lag_limit=args.thresholds.db_replica_lag_seconds,
-        )))
-        return aws.cloudwatch.Dashboard(
-            f"{self._name}-dashboard",
-            dashboard_name=f"{self._prefix}-operations",
-            dashboard_body=body,
             opts=self._child,
         )

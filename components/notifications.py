@@ -40,6 +40,19 @@ UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]
 TEAMS_CHANNEL_ID = r"19(:|%3[aA])[A-Za-z0-9_-]+(@|%40)thread\.(tacv2|skype)"
 """A Teams channel id as its link shows it (``19%3a...%40thread.tacv2``) or decoded."""
 
+CHATBOT_REGIONS = ("us-east-2", "us-west-2", "eu-west-1", "ap-southeast-1")
+"""Regions with an AWS Chatbot API endpoint (AWS General Reference, "Amazon Q Developer in
+chat applications endpoints and quotas"); elsewhere the API does not answer."""
+CHATBOT_HOME = "us-east-2"
+"""Where a stack outside ``CHATBOT_REGIONS`` keeps its channel configuration (Chatbot's
+console region). A configuration reads SNS topics of any region."""
+
+
+def chatbot_region(stack_region: str) -> Optional[str]:
+    """Region of the channel configuration: None (the stack's) where Chatbot has an API."""
+    return None if stack_region in CHATBOT_REGIONS else CHATBOT_HOME
+
+
 CHATBOT_GUARDRAIL = "CloudWatchReadOnlyAccess"
 """AWS managed policy capping what anyone in the channel can do through Chatbot: read CloudWatch."""
 CHATBOT_ROLE_POLICY = {
@@ -66,6 +79,22 @@ HTTPS_DELIVERY_POLICY = {
     "throttlePolicy": {"maxReceivesPerSecond": 10},
 }
 """Pager deliveries retry for about 20 minutes with exponential backoff."""
+
+PAGER_CONFIRMATION_MINUTES = 5
+"""How long ``pulumi up`` waits for the pager to confirm its HTTPS subscription (the pager's
+CloudWatch integration confirms on its own, in seconds). Without the wait the provider
+leaves an unconfirmed subscription in place and reports success: a wrong integration URL
+would leave the critical topic without a reader, silently."""
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What notifies a topic, as the topics and the email relay see it: an alarm's key (its
+    name), severity and region (None: the stack's). A composite burn-rate alert is one."""
+
+    key: str
+    severity: Severity
+    region: Optional[str]
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Specification of the alarm catalogue (components/alarms.py): plain Python, no Pulumi runtime."""
+"""Specification of the alarm catalogue (components/alarms.py and its families, alarms_data.py and alarms_app.py): plain Python, no Pulumi runtime."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from pulumi_webstack.alarms import (
     alarm_name,
     backup_alarms,
     backup_events,
+    EventSpec,
+    event_alarm,
     cache_alarms,
     cdn_alarms,
     certificate_alarms,
@@ -285,6 +287,19 @@ def test_failed_backup_and_copy_jobs_are_matched_for_the_vault_only():
     assert warning["detail"]["sourceBackupVaultArn"] == [{"suffix": ":backup-vault:webstack-prod-backups-vault"}]
 
 
+def test_a_critical_event_pages_through_an_alarm_on_its_rule_matching():
+    failed = backup_events("webstack-prod-backups-vault")[0]
+    page = event_alarm(failed, "webstack-prod-backup-failed")
+    assert (page.key, page.severity, page.namespace, page.metric_name) == (
+        "backup-failed-event", Severity.CRITICAL, "AWS/Events", "TriggeredRules")
+    assert page.dimensions == {"RuleName": "webstack-prod-backup-failed"}
+    assert (page.statistic, page.operator, page.threshold, page.period) == ("Sum", ">=", 1, 300)
+    assert page.treat_missing_data == "notBreaching" and page.missing_data_reason
+    assert "--by-backup-vault-name webstack-prod-backups-vault" in page.description
+    with pytest.raises(ValueError, match="needs the text of the alarm that pages"):
+        EventSpec("x", Severity.CRITICAL, "X", {}, {}, "text")
+
+
 def test_every_alarm_says_what_to_do_and_why_missing_data_is_treated_so_ecs_included():
     for spec in ecs_catalogue():
         assert len(spec.description) > 80 and spec.missing_data_reason
@@ -336,3 +351,12 @@ BASE = dict(key="k", title="t", severity=Severity.INFO, namespace="N", metric_na
 def test_an_alarm_spec_cloudwatch_would_reject_is_refused(change, message):
     with pytest.raises(ValueError, match=message):
         AlarmSpec(**{**BASE, **change})
+
+
+def test_the_families_live_by_tier_and_are_importable_from_the_catalogue():
+    from pulumi_webstack import alarms, alarms_app, alarms_data
+    for module in (alarms_app, alarms_data):
+        for name in alarms._FAMILIES[module.__name__]:
+            assert getattr(alarms, name) is getattr(module, name), name
+    with pytest.raises(AttributeError, match="no attribute 'nothing_alarms'"):
+        alarms.nothing_alarms  # noqa: B018

@@ -204,9 +204,9 @@ def test_the_catalogue_places_every_alarm_in_its_region():
     [
         ({"emails": ["oncall"]}, "alerting.emails", "must be an email address"),
         ({"emails": ["a@example.com", "a@example.com"]}, "alerting.emails", "must not repeat an address"),
-        ({"emails": []}, "alerting.emails", "the critical and warning and info topic(s) would have no subscriber"),
+        ({"emails": []}, "alerting.emails", "the critical, warning and info topics would have no subscriber"),
         ({"emails": [], "pager_webhook_url": "https://pager.example.com/x"}, "alerting.emails",
-         "the warning and info topic(s) would have no subscriber"),
+         "the warning and info topics would have no subscriber"),
         ({"health_check_url": "http://shop.example.com/api/health"}, "alerting.health_check_url", "https:// URL"),
         ({"thresholds": {"error_rate_percent": 5}}, "alerting.thresholds", "must be a pulumi_webstack.alarms.Thresholds"),
         ({"database_identifier": "db", "database_resource_id": "db-X"}, "alerting.database_max_connections",
@@ -292,6 +292,19 @@ def test_three_kms_encrypted_topics_with_a_tls_only_policy():
     assert plan.outputs["topics"] == {s: topic_arn(s) for s in ("critical", "warning", "info")}
 
 
+def test_every_topic_uses_the_key_of_its_own_region_that_lets_alarms_and_rules_encrypt():
+    # CloudWatch and EventBridge publish to an encrypted topic only if the key's policy lets them
+    # use it, and SNS only takes a key of the topic's region.
+    plan = run("prod-dr", lambda: replace(prod_args(), **DR))
+    keys = {k.state["arn"]: k for k in plan.by_type("aws:kms/key:Key")}
+    topics = plan.by_type("aws:sns/topic:Topic")
+    assert {t.inputs.get("region") for t in topics} == {None, "us-east-1", "eu-central-1"}
+    for topic in topics:
+        key = keys[topic.inputs["kmsMasterKeyId"]]
+        assert key.inputs.get("region") == topic.inputs.get("region"), topic.name
+        assert json.loads(key.inputs["policy"]) == topic_key_policy(ACCOUNT_ID), key.name
+
+
 def test_subscriptions_route_critical_to_the_pager_warning_to_chat_info_to_email():
     plan = prod()
     subs = {s.name: s for s in plan.by_type("aws:sns/topicSubscription:TopicSubscription")
@@ -306,6 +319,20 @@ def test_subscriptions_route_critical_to_the_pager_warning_to_chat_info_to_email
     assert (email.inputs["protocol"], email.inputs["endpoint"], email.inputs["topic"]) == (
         "email", "oncall@example.com", topic_arn("info"))
     assert PAGER not in json.dumps(plan.to_json())
+
+
+def test_a_pager_that_never_confirms_fails_the_deploy_instead_of_leaving_critical_unread():
+    # Without endpoint_auto_confirms the provider does not wait for an HTTPS subscription: a
+    # wrong integration URL leaves it "pending confirmation" and `pulumi up` succeeds with
+    # nobody receiving the critical topic. The pager's CloudWatch integration confirms on its
+    # own, so the deploy waits for it (and a pending subscription is never left behind).
+    plan = prod()
+    for name in ("alerting-critical-pager", "alerting-edge-critical-pager"):
+        pager = plan.one("aws:sns/topicSubscription:TopicSubscription", name)
+        assert pager.inputs["endpointAutoConfirms"] is True
+        assert pager.inputs["confirmationTimeoutInMinutes"] == n.PAGER_CONFIRMATION_MINUTES
+    emails = [s for s in plan.by_type("aws:sns/topicSubscription:TopicSubscription") if s.inputs["protocol"] == "email"]
+    assert emails and not [s for s in emails if "endpointAutoConfirms" in s.inputs]  # a person confirms
 
 
 def test_chat_goes_through_aws_chatbot_subscribed_to_the_warning_topics_of_every_region():
@@ -328,6 +355,24 @@ def test_chat_goes_through_aws_chatbot_subscribed_to_the_warning_topics_of_every
     config = teams.one("aws:chatbot/teamsChannelConfiguration:TeamsChannelConfiguration")
     assert config.inputs["channelId"] == "19%3aabc123%40thread.tacv2"
     assert config.inputs["snsTopicArns"] == [topic_arn("critical"), topic_arn("warning")]  # info: email
+
+
+def test_the_chat_configuration_lives_where_the_chatbot_api_is():
+    # The AWS Chatbot API has endpoints in us-east-2, us-west-2, eu-west-1 and ap-southeast-1 only
+    # (AWS General Reference, "Amazon Q Developer in chat applications endpoints"): a stack
+    # elsewhere keeps its configuration in us-east-2, Chatbot's home, subscribed to its topics.
+    assert prod().one("aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration").inputs.get("region") is None
+    for stack_region in ("us-east-1", "eu-central-1"):
+        plan = run(f"chat-{stack_region}", lambda r=stack_region: AlertingArgs(
+            emails=["ops@example.com"], region=r, **SLACK), region=stack_region)
+        slack = plan.one("aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration")
+        assert slack.inputs["region"] == "us-east-2"
+        assert topic_arn("warning", stack_region) in slack.inputs["snsTopicArns"]
+    # Without args.region, the provider's region decides.
+    plan = run("chat-provider-region", lambda: AlertingArgs(emails=["ops@example.com"], **SLACK),
+               region="ap-northeast-1")
+    assert plan.one("aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration").inputs["region"] == "us-east-2"
+    assert n.chatbot_region("eu-west-1") is None and n.chatbot_region("ap-southeast-1") is None
 
 
 def test_edge_alarms_get_pager_and_chat_topics_in_us_east_1_and_no_email_subscriptions():
@@ -474,9 +519,30 @@ def test_failed_backup_jobs_page_and_failed_copies_warn():
     pattern = json.loads(rule.inputs["eventPattern"])
     assert pattern["detail-type"] == ["Backup Job State Change"]
     assert pattern["detail"] == {"state": ["FAILED", "ABORTED", "EXPIRED"], "backupVaultName": ["webstack-prod-backups-vault"]}
-    target = plan.one("aws:cloudwatch/eventTarget:EventTarget", "alerting-backup-failed-target")
-    assert target.inputs["arn"] == topic_arn("critical") and target.inputs["rule"] == rule.state["name"]
+    # Critical goes to the pager, which reads CloudWatch alarms only (its CloudWatch integration
+    # parses the alarm's SNS message): the rule matching pages through an alarm on its
+    # TriggeredRules, not as event text the pager would drop.
+    page = alarm(plan, "backup-failed-event")
+    assert (page.inputs["namespace"], page.inputs["metricName"]) == ("AWS/Events", "TriggeredRules")
+    assert page.inputs["dimensions"] == {"RuleName": rule.state["name"]}
+    assert (page.inputs["statistic"], page.inputs["comparisonOperator"], page.inputs["threshold"]) == (
+        "Sum", "GreaterThanOrEqualToThreshold", 1)
+    assert page.inputs["treatMissingData"] == "notBreaching"  # no match, no datapoint: nothing failed
+    assert page.inputs["alarmActions"] == [topic_arn("critical")]
+    assert page.inputs["okActions"] == []  # the count falls back in 5 minutes; the page stays open
+    assert "webstack-prod-backups-vault" in page.inputs["alarmDescription"]
+    assert "list-backup-jobs" in page.inputs["alarmDescription"]
+    assert page.inputs["name"] in plan.outputs["alarms"]
+    # The event still goes to the topic (the rule keeps its target; the pager ignores the text).
+    assert plan.one("aws:cloudwatch/eventTarget:EventTarget", "alerting-backup-failed-target").inputs["arn"] == (
+        topic_arn("critical"))
+    # Without a pager, people read the event itself (email text, or Chatbot's schema).
+    email = run("email-dr", lambda: AlertingArgs(emails=["ops@example.com"], region="eu-west-1", **WATCHED, **DR))
+    target = email.one("aws:cloudwatch/eventTarget:EventTarget", "alerting-backup-failed-target")
+    assert target.inputs["arn"] == topic_arn("critical")
+    assert target.inputs["rule"] == email.one("aws:cloudwatch/eventRule:EventRule", "alerting-backup-failed").state["name"]
     assert "<resource>" in target.inputs["inputTransformer"]["inputTemplate"]
+    assert "alerting-backup-failed-event" not in {r.name for r in email}
     copy = plan.one("aws:cloudwatch/eventTarget:EventTarget", "alerting-copy-failed-target")
     assert copy.inputs["arn"] == topic_arn("warning")
     # Warning goes to chat: the message is in Chatbot's schema (it drops anything else).
@@ -524,9 +590,9 @@ def test_outputs_are_registered_and_everything_is_parented():
         "us-east-1": {s: topic_arn(s, "us-east-1") for s in ("critical", "warning")}}
     assert outputs["dashboard_name"] == "webstack-prod-operations"
     assert outputs["health_check_id"] == plan.one("aws:route53/healthCheck:HealthCheck").id
-    # 4 edge (down, 5xx, latency, certificate) + 4 primary + 2 x 2 replica + 2 x 4 cache + backup,
-    # and the error budgets: 2 objectives x 3 alerts x (2 windows + the composite)
-    assert len(outputs["alarm_names"]) == 4 + 4 + 4 + 8 + 1 + 2 * 3 * 3
+    # 4 edge (down, 5xx, latency, certificate) + 4 primary + 2 x 2 replica + 2 x 4 cache + backup
+    # + the failed-backup page, and the error budgets: 2 objectives x 3 alerts x (2 windows + the composite)
+    assert len(outputs["alarm_names"]) == 4 + 4 + 4 + 8 + 1 + 1 + 2 * 3 * 3
 
 
 

@@ -248,8 +248,13 @@ def test_backup_events_watch_the_stack_vault():
     vault = plan.get("backups-vault").inputs["name"]
     pattern = json.loads(plan.get("alerting-backup-failed").inputs["eventPattern"])
     assert pattern["detail"]["backupVaultName"] == [vault]
-    # DESIGN: "backup job failed" pages.
-    assert plan.get("alerting-backup-failed-target").inputs["arn"] == topic(plan, "critical")
+    # DESIGN: "backup job failed" pages: an alarm on the rule matching, to the pager's topic.
+    page = alarms(plan)["backup-failed-event"].inputs
+    assert page["dimensions"] == {"RuleName": plan.get("alerting-backup-failed").inputs["name"]}
+    assert page["alarmActions"] == [topic(plan, "critical")]
+    # Staging has no pager: chat and email read the event itself.
+    staging = cached_plan("staging")
+    assert staging.get("alerting-backup-failed-target").inputs["arn"] == topic(staging, "critical")
     restore = json.loads(plan.get("alerting-restore-completed").inputs["eventPattern"])
     assert restore["detail"]["backupVaultArn"] == [{"suffix": f":backup-vault:{vault}"}]
 
@@ -300,3 +305,70 @@ def test_stack_outputs_name_backups_and_alerting_without_secrets(each_stack):
     assert f"webstack-{each_stack}-service-down" in outputs["alarmNames"]
     assert ("backupReplicaBucketArn" in outputs) is (each_stack == "prod")
     assert "Webhook" not in json.dumps(outputs)
+
+
+# ------------------------------------------------------------- every alarm reaches a person
+
+NOTIFYING = (ALARM, "aws:cloudwatch/compositeAlarm:CompositeAlarm")
+CHATBOT = ("aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration",
+           "aws:chatbot/teamsChannelConfiguration:TeamsChannelConfiguration")
+OWN_PURPOSE = ("database-replica-",)
+"""Alarms that notify nobody by design: the reader rotation's replica health (Route 53 reads them)."""
+
+
+def _readers(plan) -> dict[str, set[str]]:
+    """Topic ARN -> who reads it: 'email' / 'https' subscriptions, 'chat' (AWS Chatbot)."""
+    found: dict[str, set[str]] = {}
+    for sub in plan.by_type("aws:sns/topicSubscription:TopicSubscription"):
+        found.setdefault(sub.inputs["topic"], set()).add(sub.inputs["protocol"])
+    for kind in CHATBOT:
+        for config in plan.by_type(kind):
+            for arn in config.inputs["snsTopicArns"]:
+                found.setdefault(arn, set()).add("chat")
+    return found
+
+
+def _relayed_to(plan, name: str, region: str) -> set[str]:
+    """Topics an alarm without actions reaches through the EventBridge relay: a rule in its
+    region forwarding its state changes to the stack region's bus, and there a rule sending
+    them to a topic."""
+    rules = {r.name: r for r in plan.by_type("aws:cloudwatch/eventRule:EventRule")}
+    # Rule names repeat across regions (one relay per region): a target is its rule's by both.
+    targets = {(t.inputs["rule"], t.inputs.get("region")): t for t in plan.by_type("aws:cloudwatch/eventTarget:EventTarget")}
+    forwarded = home = False
+    topics: set[str] = set()
+    for rule in rules.values():
+        pattern = json.loads(rule.inputs["eventPattern"])
+        if name not in pattern.get("detail", {}).get("alarmName", []):
+            continue
+        target = targets[rule.inputs["name"], rule.inputs.get("region")].inputs
+        if rule.inputs.get("region") == region and ":event-bus/default" in target["arn"]:
+            forwarded = target["arn"].startswith("arn:aws:events:eu-west-1:") and bool(target.get("roleArn"))
+        elif rule.inputs.get("region") is None and region in pattern.get("region", []):
+            home = True
+            topics.add(target["arn"])
+    return topics if forwarded and home else set()
+
+
+@pytest.mark.parametrize("platform", [None, ECS, KUBERNETES], ids=["vercel", "ecs", "kubernetes"])
+def test_every_alarm_reaches_a_person_through_a_topic_someone_reads(each_stack, platform):
+    """Each link of alarm -> topic -> reader, for every alarm of every stack on every platform:
+    the alarm's actions name a topic (in its own region: CloudWatch notifies no other), or, for
+    an email-only severity of another region, the EventBridge relay carries it to the stack
+    region's topic; and that topic has a confirmable subscription or a Chatbot channel."""
+    plan = cached_plan(each_stack, platform)
+    readers = _readers(plan)
+    notifying = [a for kind in NOTIFYING for a in plan.by_type(kind)
+                 if a.inputs.get("actionsEnabled") is not False and not a.name.startswith(OWN_PURPOSE)]
+    assert len(notifying) > 10
+    for alarm in notifying:
+        region = alarm.inputs.get("region") or "eu-west-1"
+        actions = alarm.inputs.get("alarmActions") or []
+        assert all(arn.split(":")[3] == region for arn in actions), alarm.name
+        name = alarm.inputs.get("name") or alarm.inputs["alarmName"]
+        reached = actions or _relayed_to(plan, name, region)
+        assert reached, f"{alarm.name}: no topic"
+        assert [arn for arn in reached if readers.get(arn)], f"{alarm.name}: {reached} has no reader"
+    # Critical reaches a pager or a person who confirmed: never chat alone in prod.
+    if each_stack == "prod":
+        assert readers[topic(plan, "critical")] == {"https"} == readers[topic(plan, "critical", "us-east-1")]
