@@ -7,7 +7,8 @@ Two independent layers keep data recoverable (DESIGN.md: RPO <= 6 h, RTO <= 1 h)
   <= 35 days, which is what brings the RPO under 6 h). In prod the vault is locked
   (compliance mode: nobody, root included, can shorten retention or delete recovery
   points once the grace period is over) and every daily recovery point is copied to a
-  vault in a second region.
+  vault in a second region. A weekly restore test (staging, prod) restores the latest daily
+  recovery point into the database's subnets and deletes it: the backups are proven to restore.
 - **The backup bucket** holds application-level exports (``pg_dump`` files, user uploads,
   configuration snapshots): versioned, SSE-KMS with a customer-managed key and an S3
   bucket key, all public access blocked, ACLs disabled, TLS and KMS enforced by policy,
@@ -44,6 +45,10 @@ DAILY_SCHEDULE = "cron(0 2 * * ? *)"
 """Daily full backup, 02:00 UTC (DESIGN.md)."""
 CONTINUOUS_SCHEDULE = "cron(0 */6 * * ? *)"
 """How often the continuous rule's job refreshes its recovery point (every 6 hours)."""
+RESTORE_TEST_SCHEDULE = "cron(0 5 ? * SUN *)"
+"""Weekly restore test, Sunday 05:00 UTC: after that day's daily backup (02:00) has had time to finish."""
+RESTORE_TEST_VALIDATION_HOURS = 1
+"""How long the restored test instance is kept (for a validation script) before AWS Backup deletes it."""
 MAX_CONTINUOUS_DAYS = 35
 """Point-in-time recovery window limit of AWS Backup continuous backups."""
 TRANSITION_STORAGE_CLASS = "GLACIER_IR"
@@ -261,6 +266,15 @@ class BackupsArgs:
     """A started job that has not finished within this many minutes is cancelled."""
     resource_arns: Optional[list[pulumi.Input[str]]] = field(default_factory=list)
     """Resources protected by the plan (the database primary's ARN). Empty: no selection."""
+    restore_testing: Optional[bool] = False
+    """Weekly AWS Backup restore test of the database: the latest daily recovery point of the
+    last 7 days is restored into the database's subnets and security group, kept
+    an hour for validation, then deleted. Proves the backups restore,
+    and how long it takes (the restore job's duration)."""
+    restore_subnet_group_name: Optional[pulumi.Input[str]] = None
+    """DB subnet group the restore test restores into (``database=`` sets the database's own)."""
+    restore_security_group_ids: Optional[list[pulumi.Input[str]]] = field(default_factory=list)
+    """Security groups of the restored test instance (``database=`` sets the database's group)."""
     access_log_retention_days: Optional[int] = setting(365, ge=1, le=3650)
     """Retention of the S3 server access logs."""
     protect: Optional[bool] = False
@@ -300,14 +314,32 @@ class BackupsArgs:
         return [self.retention_days] + ([self.continuous_days] if self.continuous else [])
 
     def watching(self, database: Any = None) -> "BackupsArgs":
-        """A copy that also protects ``database`` (any object with ``primary_arn``)."""
+        """A copy that also protects ``database`` (any object with ``primary_arn``) and, with
+        ``restore_testing``, restores it into its ``subnet_group_name`` and ``security_group_id``."""
         if database is None:
             return self
         arn = getattr(database, "primary_arn", None)
         if arn is None:
             raise ArgsError("backups.database", type(database).__name__,
                             "must expose primary_arn (the Database component's contract)")
-        return replace(self, resource_arns=[*self.resource_arns, arn])
+        watched = replace(self, resource_arns=[*self.resource_arns, arn])
+        if self.restore_testing and self.restore_subnet_group_name is None:
+            group = getattr(database, "security_group_id", None)
+            watched = replace(watched, restore_subnet_group_name=getattr(database, "subnet_group_name", None),
+                              restore_security_group_ids=[group] if group is not None else [])
+        return watched
+
+    def check_restore_target(self) -> None:
+        """A restore test needs a database to restore and a subnet group to restore it into:
+        checked once ``database=`` has linked them, before anything is registered."""
+        if not self.restore_testing:
+            return
+        require(bool(self.resource_arns), "backups.restore_testing", self.restore_testing,
+                "needs the database to restore (database=, or its ARN in resource_arns)")
+        require(self.restore_subnet_group_name is not None, "backups.restore_subnet_group_name",
+                self.restore_subnet_group_name,
+                "a restore test needs the database's DB subnet group: without one RDS restores into the "
+                "default VPC, which a private data tier does not use (and many accounts have deleted)")
 
 
 # ------------------------------------------------------------------------ component
@@ -323,7 +355,8 @@ class Backups(pulumi.ComponentResource):
     delivers to; no object lock, which log delivery does not support); the backup vault
     (KMS) with vault lock when ``vault_lock``; the plan (rule ``daily`` and, with
     ``continuous``, rule ``continuous``); the backup IAM role and the selection of
-    ``resource_arns``. With ``copy_region``, the same key/bucket/log bucket/vault in that
+    ``resource_arns``; with ``restore_testing``, a weekly restore testing plan and its selection
+    (the database restored into its own subnet group and security group). With ``copy_region``, the same key/bucket/log bucket/vault in that
     region, S3 replication (IAM role + replication configuration) and a copy action on
     the daily rule.
 
@@ -369,6 +402,7 @@ class Backups(pulumi.ComponentResource):
         in addition to ``args.resource_arns``."""
         args = from_inputs(BackupsArgs, args)
         args = args.watching(database)
+        args.check_restore_target()
         super().__init__("webstack:index:Backups", name, None, opts)
         self._name = name
         self._args = args
@@ -428,6 +462,8 @@ class Backups(pulumi.ComponentResource):
                 resources=list(args.resource_arns),
                 opts=self._child,
             )
+        if args.restore_testing:
+            self._restore_test(vault, role)
 
         self.bucket_name = bucket.bucket
         self.bucket_arn = bucket.arn
@@ -631,6 +667,41 @@ class Backups(pulumi.ComponentResource):
                 opts=self._stateful,
             )
         return vault
+
+    def _restore_test(self, vault: aws.backup.Vault, role: aws.iam.Role) -> None:
+        """Weekly restore of the latest daily recovery point into the database's own subnets and
+        group, with the backup role (it carries AWSBackupServiceRolePolicyForRestores)."""
+        args = self._args
+        # Restore testing names allow letters, digits and underscores only.
+        plan = aws.backup.RestoreTestingPlan(
+            f"{self._name}-restore-test",
+            name=backup_name(self._prefix, "restore-test").replace("-", "_"),
+            schedule_expression=RESTORE_TEST_SCHEDULE,
+            start_window_hours=8,
+            recovery_point_selection=aws.backup.RestoreTestingPlanRecoveryPointSelectionArgs(
+                algorithm="LATEST_WITHIN_WINDOW",
+                include_vaults=[vault.arn],
+                recovery_point_types=["SNAPSHOT"],
+                selection_window_days=7,
+            ),
+            opts=self._child,
+        )
+        aws.backup.RestoreTestingSelection(
+            f"{self._name}-restore-test",
+            name=backup_name(self._prefix, "database").replace("-", "_"),
+            restore_testing_plan_name=plan.name,
+            protected_resource_type="RDS",
+            protected_resource_arns=list(args.resource_arns),
+            iam_role_arn=role.arn,
+            # Override keys are case-insensitive; the group ids are a JSON list in a string.
+            restore_metadata_overrides={
+                "dbsubnetgroupname": args.restore_subnet_group_name,
+                "vpcsecuritygroupids": pulumi.Output.all(*args.restore_security_group_ids).apply(
+                    lambda ids: json.dumps(list(ids))),
+            },
+            validation_window_hours=RESTORE_TEST_VALIDATION_HOURS,
+            opts=self._child,
+        )
 
     def _plan(self, vault: aws.backup.Vault, copy_vault: Optional[aws.backup.Vault]) -> aws.backup.Plan:
         args = self._args

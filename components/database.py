@@ -339,7 +339,7 @@ class Database(pulumi.ComponentResource):
     ``cross_region_replica_endpoint``, ``cross_region_replica_identifier``,
     ``cross_region_replica_region``, ``proxy_endpoint``, ``proxy_reader_endpoint``,
     ``proxy_name``, ``database_name``, ``max_connections``, ``allocated_storage_gb``,
-    ``max_allocated_storage_gb``, ``primary_resource_id``, ``kms_key_arn``.
+    ``max_allocated_storage_gb``, ``primary_resource_id``, ``kms_key_arn``, ``subnet_group_name``.
     """
 
     writer_endpoint: pulumi.Output[str]
@@ -394,6 +394,9 @@ class Database(pulumi.ComponentResource):
     """Ceiling of storage autoscaling (equal to ``allocated_storage_gb``: autoscaling off)."""
     kms_key_arn: pulumi.Output[str]
     """Customer-managed key of storage, master secret, Performance Insights and logs."""
+    subnet_group_name: pulumi.Output[str]
+    """DB subnet group of the primary and in-region replicas: where a restore (Backups' restore
+    test, a point-in-time restore) puts the restored instance."""
 
     def __init__(self, name: str, args: DatabaseArgs, opts: Optional[pulumi.ResourceOptions] = None):
         args = from_inputs(DatabaseArgs, args)
@@ -577,6 +580,7 @@ class Database(pulumi.ComponentResource):
         self.allocated_storage_gb = args.allocated_storage_gb
         self.max_allocated_storage_gb = args.max_allocated_storage_gb
         self.kms_key_arn = key.arn
+        self.subnet_group_name = subnet_group.id  # a DB subnet group's id is its name
         self.register_outputs(
             {
                 "writer_endpoint": self.writer_endpoint,
@@ -603,6 +607,7 @@ class Database(pulumi.ComponentResource):
                 "allocated_storage_gb": self.allocated_storage_gb,
                 "max_allocated_storage_gb": self.max_allocated_storage_gb,
                 "kms_key_arn": self.kms_key_arn,
+                "subnet_group_name": self.subnet_group_name,
             }
         )
 

@@ -678,3 +678,10 @@ def test_the_connection_budget_rule_explains_itself_and_pooling_lifts_it():
 def test_valid_edge_values_are_accepted():
     assert args(replicas=5, backup_retention_days=35, performance_insights_retention_days=731,
                 monitoring_interval_seconds=0, engine_version="17.10", port=1150)
+
+
+def test_the_subnet_group_is_an_output_so_a_restore_lands_in_the_databases_subnets():
+    plan = plan_of()
+    group = plan.one("aws:rds/subnetGroup:SubnetGroup")
+    assert plan.one(INSTANCE, "db-primary").inputs["dbSubnetGroupName"] == group.id
+    assert component(plan).component_outputs["subnet_group_name"] == group.id  # its id is its name
