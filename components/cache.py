@@ -39,6 +39,7 @@ from pulumi_webstack.args import check_fields, from_inputs, log_retention, setti
 from pulumi_webstack.errors import DAILY_WINDOW, WEEKLY_WINDOW, require, static_len
 from pulumi_webstack.instance_classes import CACHE_NODE_TYPES, families
 from pulumi_webstack.names import SCOPED_ID_40, stack_scoped_id
+from pulumi_webstack.windows import daily_minutes, weekly_minutes
 
 
 class CacheEngine(str, enum.Enum):
@@ -65,6 +66,8 @@ AUTH_TOKEN_LENGTH = 64
 AUTH_TOKEN_SPECIALS = "!&#$^<>-"
 """The only special characters ElastiCache accepts in an AUTH token."""
 LOG_TYPES = ("slow-log", "engine-log")
+MIN_WINDOW_MINUTES = 60
+"""ElastiCache refuses a snapshot or maintenance window shorter than this."""
 
 
 # ------------------------------------------------------------------------ pure logic
@@ -124,7 +127,7 @@ class CacheArgs:
     """Daily snapshot window (UTC, hh:mm-hh:mm, at least 60 minutes)."""
     maintenance_window: Optional[str] = setting(
         "sun:05:00-sun:06:00", pattern=WEEKLY_WINDOW, words="must be ddd:hh:mm-ddd:hh:mm (UTC), e.g. sun:05:00-sun:06:00")
-    """Weekly maintenance window (UTC, ddd:hh:mm-ddd:hh:mm)."""
+    """Weekly maintenance window (UTC, ddd:hh:mm-ddd:hh:mm, at least 60 minutes)."""
     final_snapshot: Optional[bool] = False
     """Take a final snapshot when the replication group is deleted."""
     protect: Optional[bool] = False
@@ -153,6 +156,10 @@ class CacheArgs:
                 self.automatic_failover, "needs replicas >= 1 (there is nothing to fail over to)")
         require(not self.multi_az or self.automatic_failover, "cache.multi_az", self.multi_az,
                 "needs automatic_failover")
+        require(daily_minutes(self.snapshot_window) >= MIN_WINDOW_MINUTES, "cache.snapshot_window",
+                self.snapshot_window, f"must be at least {MIN_WINDOW_MINUTES} minutes long (ElastiCache)")
+        require(weekly_minutes(self.maintenance_window) >= MIN_WINDOW_MINUTES, "cache.maintenance_window",
+                self.maintenance_window, f"must be at least {MIN_WINDOW_MINUTES} minutes long (ElastiCache)")
         n_subnets = static_len(self.subnet_ids)
         require(n_subnets is None or n_subnets >= (2 if self.multi_az else 1), "cache.subnet_ids", self.subnet_ids,
                 "needs at least 1 private subnet, and 2 in different AZs with multi_az")

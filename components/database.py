@@ -63,6 +63,7 @@ from pulumi_webstack.errors import DAILY_WINDOW, WEEKLY_WINDOW, require, static_
 from pulumi_webstack.iam_policies import assume_role_policy, confined_assume_role_policy
 from pulumi_webstack.instance_classes import RDS_INSTANCE_CLASSES, families
 from pulumi_webstack.names import SCOPED_ID_40, stack_scoped_id
+from pulumi_webstack.windows import daily_minutes, daily_overlaps_weekly, weekly_minutes
 
 ENGINE = "postgres"
 POSTGRES_MINORS: dict[int, tuple[int, int]] = {
@@ -84,6 +85,8 @@ LOG_EXPORTS = ["postgresql", "upgrade"]
 """Logs each instance publishes to CloudWatch Logs."""
 MONITORING_INTERVALS = (0, 1, 5, 10, 15, 30, 60)
 MAX_REPLICAS = 5
+MIN_WINDOW_MINUTES = 30
+"""RDS refuses a backup or maintenance window shorter than this."""
 PERFORMANCE_INSIGHTS_RETENTIONS = (7, *range(31, 714, 31), 731)
 """Days Performance Insights keeps data: 7 (free), whole months (31 to 713) or 731."""
 BYTES_PER_CONNECTION = 9531392
@@ -221,10 +224,11 @@ class DatabaseArgs:
     backup_retention_days: Optional[int] = setting(7, ge=1, le=35)
     """Automated backups and point-in-time-recovery window, 1 to 35 days."""
     backup_window: Optional[str] = setting("00:00-01:00", pattern=DAILY_WINDOW, words="must be hh:mm-hh:mm (UTC)")
-    """Daily automated backup window (UTC, hh:mm-hh:mm)."""
+    """Daily automated backup window (UTC, hh:mm-hh:mm, at least 30 minutes, apart from the
+    maintenance window)."""
     maintenance_window: Optional[str] = setting(
         "sun:04:00-sun:05:00", pattern=WEEKLY_WINDOW, words="must be ddd:hh:mm-ddd:hh:mm (UTC), e.g. sun:04:00-sun:05:00")
-    """Weekly maintenance window (UTC, ddd:hh:mm-ddd:hh:mm)."""
+    """Weekly maintenance window (UTC, ddd:hh:mm-ddd:hh:mm, at least 30 minutes)."""
     deletion_protection: Optional[bool] = True
     """RDS deletion protection on the primary and replicas."""
     skip_final_snapshot: Optional[bool] = False
@@ -282,6 +286,13 @@ class DatabaseArgs:
         check_fields(self)
         require(self.max_allocated_storage_gb >= self.allocated_storage_gb, "database.max_allocated_storage_gb",
                 self.max_allocated_storage_gb, f"must be at least allocated_storage_gb ({self.allocated_storage_gb})")
+        require(daily_minutes(self.backup_window) >= MIN_WINDOW_MINUTES, "database.backup_window",
+                self.backup_window, f"must be at least {MIN_WINDOW_MINUTES} minutes long (RDS)")
+        require(weekly_minutes(self.maintenance_window) >= MIN_WINDOW_MINUTES, "database.maintenance_window",
+                self.maintenance_window, f"must be at least {MIN_WINDOW_MINUTES} minutes long (RDS)")
+        require(not daily_overlaps_weekly(self.backup_window, self.maintenance_window), "database.backup_window",
+                self.backup_window, f"must not overlap maintenance_window ({self.maintenance_window}): "
+                "RDS refuses overlapping backup and maintenance windows")
         n_subnets = static_len(self.subnet_ids)
         require(n_subnets is None or n_subnets >= 2, "database.subnet_ids", self.subnet_ids,
                 "needs at least 2 private subnets in different AZs (RDS subnet groups span 2 AZs)")

@@ -270,6 +270,8 @@ def test_an_explicit_replication_group_id_names_the_group():
         ({"snapshot_retention_days": 36}, "cache.snapshot_retention_days"),
         ({"snapshot_window": "1-2"}, "cache.snapshot_window"),
         ({"maintenance_window": "sunday"}, "cache.maintenance_window"),
+        ({"snapshot_window": "01:00-01:30"}, "cache.snapshot_window"),  # ElastiCache: at least 60 minutes
+        ({"maintenance_window": "sun:05:00-sun:05:30"}, "cache.maintenance_window"),  # at least 60 minutes
         ({"port": 80}, "cache.port"),
         ({"maxmemory_policy": "lru"}, "cache.maxmemory_policy"),
         ({"log_retention_days": 8}, "cache.log_retention_days"),

@@ -258,6 +258,10 @@ def test_a_replica_region_other_than_the_backup_copy_region_gets_its_own_provide
         ("dev", {"webstack:cache": {"engineVersion": "6.2"}}, 'webstack:cache.engineVersion = "6.2"'),
         ("dev", {"webstack:cache": {"automaticFailover": True}}, "webstack:cache.automaticFailover"),
         ("dev", {"webstack:cache": {"maxmemoryPolicy": "lru"}}, 'webstack:cache.maxmemoryPolicy = "lru"'),
+        ("dev", {"webstack:database": {"backupWindow": "03:30-04:30"}},
+         'webstack:database.backupWindow = "03:30-04:30": must not overlap maintenanceWindow (sun:04:00-sun:05:00)'),
+        ("dev", {"webstack:cache": {"snapshotWindow": "01:00-01:30"}},
+         'webstack:cache.snapshotWindow = "01:00-01:30": must be at least 60 minutes long'),
     ],
 )
 def test_bad_data_tier_settings_stop_the_program_before_any_resource(stack, overrides, message):

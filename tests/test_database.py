@@ -24,6 +24,7 @@ from pulumi_webstack.database import (
     replica_zone,
 )
 from pulumi_webstack.errors import ArgsError
+from pulumi_webstack.windows import daily_minutes, daily_overlaps_weekly, weekly_minutes
 from pulumi_webstack_cli.engine import ACCOUNT_ID, Plan, Secret, synth
 from tests.helpers import assert_args_error
 
@@ -78,6 +79,32 @@ def master_secret_arn(plan: Plan) -> str:
 
 
 # ------------------------------------------------------------------ pure logic
+
+
+@pytest.mark.parametrize("window, minutes", [
+    ("00:00-01:00", 60), ("09:46-10:16", 30), ("23:30-00:30", 60), ("12:00-11:59", 1439)])
+def test_a_daily_window_lasts_from_start_to_end_across_midnight(window, minutes):
+    assert daily_minutes(window) == minutes
+
+
+@pytest.mark.parametrize("window, minutes", [
+    ("sun:04:00-sun:05:00", 60), ("sat:23:00-sun:01:00", 120), ("sun:23:00-mon:00:30", 90),
+    ("mon:00:00-sun:23:59", 7 * 1440 - 1)])
+def test_a_weekly_window_lasts_from_start_to_end_across_the_week(window, minutes):
+    assert weekly_minutes(window) == minutes
+
+
+@pytest.mark.parametrize("daily, weekly, overlaps", [
+    ("00:00-01:00", "sun:04:00-sun:05:00", False),
+    ("03:30-04:30", "sun:04:00-sun:05:00", True),
+    ("03:00-04:00", "sun:04:00-sun:05:00", False),  # touching is not overlapping
+    ("23:30-00:30", "mon:00:00-mon:01:00", True),  # Sunday's backup runs into Monday
+    ("10:00-11:00", "sun:23:00-mon:12:00", True),  # a weekly window over midnight
+    ("10:00-11:00", "sun:23:00-sun:23:30", False),
+])
+def test_a_daily_window_overlaps_a_weekly_one_when_any_days_run_shares_a_minute(daily, weekly, overlaps):
+    assert daily_overlaps_weekly(daily, weekly) is overlaps
+
 
 
 def test_parameter_group_family_follows_the_major_version():
@@ -630,6 +657,10 @@ def test_an_explicit_identifier_names_everything():
         ({"backup_retention_days": 36}, "database.backup_retention_days"),
         ({"backup_window": "1:00-2:00"}, "database.backup_window"),
         ({"maintenance_window": "sunday 4am"}, "database.maintenance_window"),
+        ({"backup_window": "03:00-03:15"}, "database.backup_window"),  # RDS: at least 30 minutes
+        ({"maintenance_window": "sun:04:00-sun:04:20"}, "database.maintenance_window"),  # at least 30 minutes
+        ({"backup_window": "03:30-04:30"}, "database.backup_window"),  # overlaps sun:04:00-sun:05:00
+        ({"backup_window": "23:30-00:30", "maintenance_window": "mon:00:00-mon:01:00"}, "database.backup_window"),
         ({"subnet_ids": ["subnet-0000000000000000a"]}, "database.subnet_ids"),
         ({**REMOTE, "cross_region_replica": "europe"}, "database.cross_region_replica"),
         ({**REMOTE, "cross_region_subnet_ids": []}, "database.cross_region_subnet_ids"),
@@ -685,3 +716,14 @@ def test_the_subnet_group_is_an_output_so_a_restore_lands_in_the_databases_subne
     group = plan.one("aws:rds/subnetGroup:SubnetGroup")
     assert plan.one(INSTANCE, "db-primary").inputs["dbSubnetGroupName"] == group.id
     assert component(plan).component_outputs["subnet_group_name"] == group.id  # its id is its name
+
+
+def test_windows_that_rds_would_refuse_are_refused_with_the_reason():
+    with pytest.raises(ArgsError, match=r"^database\.backup_window = '03:30-04:30': must not overlap "
+                                        r"maintenance_window \(sun:04:00-sun:05:00\)"):
+        args(backup_window="03:30-04:30")
+    with pytest.raises(ArgsError, match=r"^database\.backup_window = '03:00-03:15': must be at least 30 minutes"):
+        args(backup_window="03:00-03:15")
+    # Touching is not overlapping; a window across midnight is measured across midnight.
+    assert args(backup_window="03:00-04:00", maintenance_window="sun:04:00-sun:05:00")
+    assert args(backup_window="23:45-00:15", maintenance_window="sat:22:00-sat:23:00")
