@@ -201,47 +201,69 @@ class Cache(pulumi.ComponentResource):
     def __init__(self, name: str, args: CacheArgs, opts: Optional[pulumi.ResourceOptions] = None):
         args = from_inputs(CacheArgs, args)
         super().__init__("webstack:index:Cache", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        self._name = name
+        self._args = args
+        self._child = pulumi.ResourceOptions(parent=self)
         # Unset (not False) when off, so a caller's ``protect`` still flows down.
-        stateful = pulumi.ResourceOptions(parent=self, protect=args.protect or None,
-                                          retain_on_delete=args.protect or None)
-        invoke = pulumi.InvokeOptions(parent=self)
-
-        group_id = args.replication_group_id or default_replication_group_id(
+        self._stateful = pulumi.ResourceOptions(parent=self, protect=args.protect or None,
+                                                retain_on_delete=args.protect or None)
+        self._group_id = args.replication_group_id or default_replication_group_id(
             pulumi.get_project(), pulumi.get_stack(), name
         )
-        engine = args.engine.value
-        nodes = 1 + args.replicas
-        log_prefix = f"/aws/elasticache/{group_id}"
-        partition = aws.get_partition_output(opts=invoke)
-        account = aws.get_caller_identity_output(opts=invoke).account_id
-        region = aws.get_region_output(opts=invoke).region
+        self._log_prefix = f"/aws/elasticache/{self._group_id}"
+        invoke = pulumi.InvokeOptions(parent=self)
+        self._partition = aws.get_partition_output(opts=invoke)
+        self._account = aws.get_caller_identity_output(opts=invoke).account_id
+        self._region = aws.get_region_output(opts=invoke).region
 
+        key = self._key()
+        subnet_group, parameter_group = self._groups()
+        token = self._auth_token()
+        logs = self._log_groups(key)
+        group = self._replication_group(key, subnet_group, parameter_group, token, logs)
+        secret = self._auth_secret(key, token, group)
+        self._outputs(group, secret, key)
+
+    # ------------------------------------------------------------------ steps
+
+    def _key(self) -> aws.kms.Key:
+        """Customer-managed key; its policy lets CloudWatch Logs use it for this group's log groups."""
+        args, name, group_id, log_prefix = self._args, self._name, self._group_id, self._log_prefix
+        partition = self._partition
         key = kms.customer_managed_key(
             f"{name}-key",
             description=f"{group_id}: data at rest, snapshots, auth secret, logs",
             deletion_window_in_days=30 if args.protect else 7,
-            policy=pulumi.Output.all(region, account, partition.partition, partition.dns_suffix).apply(
+            policy=pulumi.Output.all(self._region, self._account, partition.partition, partition.dns_suffix).apply(
                 lambda v: json.dumps(kms.log_groups_key_policy(
                     *v, sid="CloudWatchLogsEncryptsCacheLogs", log_groups=f"{log_prefix}/*"))
             ),
-            opts=stateful,
+            opts=self._stateful,
         )
-        kms.key_alias(f"{name}-key", key, f"alias/{group_id}", opts=child)
+        kms.key_alias(f"{name}-key", key, f"alias/{group_id}", opts=self._child)
+        return key
 
+    def _groups(self) -> tuple[aws.elasticache.SubnetGroup, aws.elasticache.ParameterGroup]:
+        """The subnet group and the parameter group (eviction policy) of the nodes."""
+        args, name, group_id = self._args, self._name, self._group_id
         subnet_group = aws.elasticache.SubnetGroup(
-            f"{name}-subnets", subnet_ids=args.subnet_ids, description=f"Private subnets of {group_id}", opts=child
+            f"{name}-subnets", subnet_ids=args.subnet_ids, description=f"Private subnets of {group_id}",
+            opts=self._child
         )
         parameter_group = aws.elasticache.ParameterGroup(
             f"{name}-params",
-            family=parameter_group_family(engine, args.engine_version),
+            family=parameter_group_family(args.engine.value, args.engine_version),
             description=f"{group_id}: eviction policy {args.maxmemory_policy}",
             parameters=[aws.elasticache.ParameterGroupParameterArgs(name="maxmemory-policy",
                                                                     value=args.maxmemory_policy)],
-            opts=child,
+            opts=self._child,
         )
-        token = random.RandomPassword(
-            f"{name}-auth-token",
+        return subnet_group, parameter_group
+
+    def _auth_token(self) -> random.RandomPassword:
+        """The AUTH token: generated, of the characters ElastiCache accepts, a secret in state."""
+        return random.RandomPassword(
+            f"{self._name}-auth-token",
             length=AUTH_TOKEN_LENGTH,
             special=True,
             override_special=AUTH_TOKEN_SPECIALS,
@@ -249,26 +271,37 @@ class Cache(pulumi.ComponentResource):
             min_upper=4,
             min_numeric=4,
             min_special=2,
-            opts=child,
+            opts=self._child,
         )
-        logs = {
+
+    def _log_groups(self, key: aws.kms.Key) -> dict[str, aws.cloudwatch.LogGroup]:
+        """The slow-log and engine-log groups the replication group delivers to."""
+        return {
             log_type: aws.cloudwatch.LogGroup(
-                f"{name}-{log_type}",
-                name=f"{log_prefix}/{log_type}",
-                retention_in_days=args.log_retention_days,
+                f"{self._name}-{log_type}",
+                name=f"{self._log_prefix}/{log_type}",
+                retention_in_days=self._args.log_retention_days,
                 kms_key_id=key.arn,
-                opts=child,
+                opts=self._child,
             )
             for log_type in LOG_TYPES
         }
+
+    def _replication_group(self, key: aws.kms.Key, subnet_group: aws.elasticache.SubnetGroup,
+                           parameter_group: aws.elasticache.ParameterGroup, token: random.RandomPassword,
+                           logs: dict[str, aws.cloudwatch.LogGroup]) -> aws.elasticache.ReplicationGroup:
+        """``1 + replicas`` nodes spread over the AZs, TLS required, encrypted, snapshots, logs."""
+        args, name, group_id = self._args, self._name, self._group_id
+        engine = args.engine.value
+        nodes = 1 + args.replicas
         zones = pulumi.Output.from_input(args.availability_zones).apply(lambda z: cache_cluster_zones(z, nodes))
         final_snapshot = final_snapshot_identifier(
-            f"{name}-final-snapshot", group_id, opts=child,
+            f"{name}-final-snapshot", group_id, opts=self._child,
             # What replaces a replication group (the provider's ForceNew inputs this component sets).
             replaced_by={"replication_group_id": group_id, "engine": engine, "port": str(args.port),
-                         "kms_key_id": key.arn, "subnet_group_name": subnet_group.id, "region": region},
+                         "kms_key_id": key.arn, "subnet_group_name": subnet_group.id, "region": self._region},
         ) if args.final_snapshot else None
-        group = aws.elasticache.ReplicationGroup(
+        return aws.elasticache.ReplicationGroup(
             f"{name}-group",
             replication_group_id=group_id,
             description=f"{engine} {args.engine_version}: 1 primary + {args.replicas} replicas, TLS required",
@@ -305,17 +338,21 @@ class Cache(pulumi.ComponentResource):
                 for log_type in LOG_TYPES
             ],
             tags={"Name": group_id},
-            opts=stateful,
+            opts=self._stateful,
         )
+
+    def _auth_secret(self, key: aws.kms.Key, token: random.RandomPassword,
+                     group: aws.elasticache.ReplicationGroup) -> aws.secretsmanager.Secret:
+        """The Secrets Manager secret the app reads: the token and the endpoints, KMS-encrypted."""
         secret = aws.secretsmanager.Secret(
-            f"{name}-auth",
-            description=f"AUTH token and endpoints of {group_id} (TLS required)",
+            f"{self._name}-auth",
+            description=f"AUTH token and endpoints of {self._group_id} (TLS required)",
             kms_key_id=key.arn,
-            recovery_window_in_days=30 if args.protect else 7,
-            opts=stateful,
+            recovery_window_in_days=30 if self._args.protect else 7,
+            opts=self._stateful,
         )
         aws.secretsmanager.SecretVersion(
-            f"{name}-auth",
+            f"{self._name}-auth",
             secret_id=secret.id,
             secret_string=pulumi.Output.secret(
                 pulumi.Output.all(token.result, group.primary_endpoint_address, group.reader_endpoint_address,
@@ -324,16 +361,19 @@ class Cache(pulumi.ComponentResource):
                                           "tls": True})
                 )
             ),
-            opts=child,
+            opts=self._child,
         )
+        return secret
 
+    def _outputs(self, group: aws.elasticache.ReplicationGroup, secret: aws.secretsmanager.Secret,
+                 key: aws.kms.Key) -> None:
         self.primary_endpoint = group.primary_endpoint_address
         self.reader_endpoint = group.reader_endpoint_address
         self.port = group.port
         self.auth_secret_arn = secret.arn
         self.replication_group_id = group.id
         self.member_clusters = [
-            group.member_clusters.apply(lambda members, i=i: sorted(members)[i]) for i in range(nodes)
+            group.member_clusters.apply(lambda members, i=i: sorted(members)[i]) for i in range(1 + self._args.replicas)
         ]
         self.arn = group.arn
         self.kms_key_arn = key.arn
