@@ -27,7 +27,6 @@ argument (pulumi-aws 7), so one provider with the stack's default tags serves bo
 regions and the Args stay plain values.
 """
 
-import hashlib
 import json
 import re
 from dataclasses import dataclass, field, replace
@@ -38,6 +37,9 @@ import pulumi_aws as aws
 
 from pulumi_webstack import buckets, kms
 from pulumi_webstack.args import check_fields, from_inputs, aws_region, setting
+from pulumi_webstack.backup_policies import (  # noqa: F401  (public names of this module)
+    ALL_OBJECTS, TRANSITION_STORAGE_CLASS, backup_name, bucket_name, data_bucket_policy, data_lifecycle_rules,
+    log_bucket_policy, log_lifecycle_rules, replication_policy, slug)
 from pulumi_webstack.errors import ArgsError, require
 from pulumi_webstack.iam_policies import assume_role_policy
 
@@ -51,179 +53,13 @@ RESTORE_TEST_VALIDATION_HOURS = 1
 """How long the restored test instance is kept (for a validation script) before AWS Backup deletes it."""
 MAX_CONTINUOUS_DAYS = 35
 """Point-in-time recovery window limit of AWS Backup continuous backups."""
-TRANSITION_STORAGE_CLASS = "GLACIER_IR"
-"""Cheaper storage for older objects that still restore in milliseconds."""
 
-ALL_OBJECTS: dict[str, str] = {"prefix": ""}
-"""Lifecycle rule filter matching every object. Explicit, because the AWS provider
-deprecates an empty ``filter`` block (its meaning changed between provider versions)."""
+OUTPUTS = ("bucket_name", "bucket_arn", "log_bucket_name", "replica_bucket_name", "replica_bucket_arn", "kms_key_arn",
+           "vault_name", "vault_arn", "copy_vault_arn", "plan_id", "plan_arn", "role_arn")
+"""Every output of ``Backups``, in the order they are registered."""
 
 _CRON = re.compile(r"^cron\((\S+ ){5}\S+\)$")
 _PREFIX = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
-
-
-# --------------------------------------------------------------------- pure helpers
-
-
-def _short_hash(text: str, n: int = 8) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:n]
-
-
-def _slug(text: str) -> str:
-    slug = re.sub(r"[^a-z0-9-]+", "-", text.lower())
-    return re.sub(r"-{2,}", "-", slug).strip("-")
-
-
-def bucket_name(prefix: str, account_id: str, region: str, purpose: str = "") -> str:
-    """Globally unique, stable S3 bucket name: ``<prefix>[-<purpose>]-<account>-<region>``.
-
-    S3 names are global, 3-63 characters of lower-case letters, digits and hyphens. The
-    account and region make the name unique without random suffixes (so it is the same on
-    every deploy); when it would be too long, the prefix is cut and a hash of the full
-    prefix keeps it unique.
-    """
-    head = _slug("-".join(p for p in (prefix, purpose) if p))
-    tail = f"-{account_id}-{region}"
-    name = head + tail
-    if len(name) > 63:
-        keep = 63 - len(tail) - 9
-        name = f"{head[:keep].rstrip('-')}-{_short_hash(head)}{tail}"
-    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{1,61}[a-z0-9]", name):
-        raise ValueError(f"cannot build a valid bucket name from {prefix!r}, {account_id!r}, {region!r}")
-    return name
-
-
-def backup_name(prefix: str, suffix: str = "") -> str:
-    """Name for a vault, plan or selection: ``[A-Za-z0-9-_]``, at most 50 characters."""
-    name = _slug("-".join(p for p in (prefix, suffix) if p))
-    if len(name) > 50:
-        name = f"{name[:41].rstrip('-')}-{_short_hash(name)}"
-    return name
-
-
-def data_lifecycle_rules(
-    retention_days: int, transition_days: Optional[int], noncurrent_version_days: int
-) -> list[dict[str, Any]]:
-    """Lifecycle of the backup bucket: transition, expiry, noncurrent versions, cleanup."""
-    rule: dict[str, Any] = {
-        "id": "retention",
-        "status": "Enabled",
-        "filter": dict(ALL_OBJECTS),
-        "expiration": {"days": retention_days},
-        "noncurrent_version_expiration": {"noncurrent_days": noncurrent_version_days},
-        "abort_incomplete_multipart_upload": {"days_after_initiation": 7},
-    }
-    if transition_days is not None:
-        rule["transitions"] = [{"days": transition_days, "storage_class": TRANSITION_STORAGE_CLASS}]
-        if transition_days < noncurrent_version_days:
-            rule["noncurrent_version_transitions"] = [
-                {"noncurrent_days": transition_days, "storage_class": TRANSITION_STORAGE_CLASS}
-            ]
-    # ExpiredObjectDeleteMarker cannot share an expiration block with Days.
-    cleanup = {"id": "expired-delete-markers", "status": "Enabled", "filter": dict(ALL_OBJECTS),
-               "expiration": {"expired_object_delete_marker": True}}
-    return [rule, cleanup]
-
-
-def log_lifecycle_rules(retention_days: int) -> list[dict[str, Any]]:
-    """Lifecycle of an access-log bucket: logs expire after ``retention_days``."""
-    return [{
-        "id": "access-log-retention",
-        "status": "Enabled",
-        "filter": dict(ALL_OBJECTS),
-        "expiration": {"days": retention_days},
-        "noncurrent_version_expiration": {"noncurrent_days": 1},
-        "abort_incomplete_multipart_upload": {"days_after_initiation": 1},
-    }]
-
-
-def data_bucket_policy(bucket_arn: str, key_arn: str, *, require_encryption_header: bool = True) -> dict[str, Any]:
-    """Bucket policy of a backup bucket: TLS only, SSE-KMS with this bucket's key only.
-
-    With ``require_encryption_header`` an upload without the SSE-KMS header is refused
-    (writers must ask for encryption, not rely on the default). The replica bucket sets it
-    to False: S3 replication writes rely on the destination's encryption settings, and the
-    header checks still refuse any other algorithm or key.
-    """
-    objects = f"{bucket_arn}/*"
-    statements = [
-        buckets.deny_insecure_transport(bucket_arn),
-        {
-            "Sid": "DenyNonKmsEncryption",
-            "Effect": "Deny",
-            "Principal": "*",
-            "Action": "s3:PutObject",
-            "Resource": objects,
-            "Condition": {"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption": "aws:kms"}},
-        },
-        {
-            "Sid": "DenyOtherKmsKeys",
-            "Effect": "Deny",
-            "Principal": "*",
-            "Action": "s3:PutObject",
-            "Resource": objects,
-            "Condition": {"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption-aws-kms-key-id": key_arn}},
-        },
-    ]
-    if require_encryption_header:
-        statements.insert(1, {
-            "Sid": "DenyUnencryptedUploads",
-            "Effect": "Deny",
-            "Principal": "*",
-            "Action": "s3:PutObject",
-            "Resource": objects,
-            "Condition": {"Null": {"s3:x-amz-server-side-encryption": "true"}},
-        })
-    return {"Version": "2012-10-17", "Statement": statements}
-
-
-def log_bucket_policy(log_bucket_arn: str, source_bucket_arns: list[str], account_id: str) -> dict[str, Any]:
-    """Access-log bucket: TLS only; S3 log delivery may write, only for our source buckets.
-
-    With ``BucketOwnerEnforced`` ACLs are off, so the logging service principal is granted
-    by this policy (scoped by source bucket and account against confused deputies).
-    """
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            buckets.deny_insecure_transport(log_bucket_arn),
-            {
-                "Sid": "AllowS3ServerAccessLogs",
-                "Effect": "Allow",
-                "Principal": {"Service": "logging.s3.amazonaws.com"},
-                "Action": "s3:PutObject",
-                "Resource": f"{log_bucket_arn}/*",
-                "Condition": {
-                    "ArnLike": {"aws:SourceArn": source_bucket_arns},
-                    "StringEquals": {"aws:SourceAccount": account_id},
-                },
-            },
-        ],
-    }
-
-
-def replication_policy(
-    source_arn: str, destination_arn: str, source_key_arn: str, destination_key_arn: str
-) -> dict[str, Any]:
-    """Permissions of the S3 replication role: read versions (and their lock), write replicas."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Sid": "ReadReplicationConfig", "Effect": "Allow",
-             "Action": ["s3:GetReplicationConfiguration", "s3:ListBucket"], "Resource": source_arn},
-            {"Sid": "ReadSourceVersions", "Effect": "Allow",
-             "Action": ["s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl", "s3:GetObjectVersionTagging",
-                        "s3:GetObjectRetention", "s3:GetObjectLegalHold"],
-             "Resource": f"{source_arn}/*"},
-            {"Sid": "WriteReplicas", "Effect": "Allow",
-             "Action": ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags", "s3:ObjectOwnerOverrideToBucketOwner"],
-             "Resource": f"{destination_arn}/*"},
-            {"Sid": "DecryptSource", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": source_key_arn},
-            {"Sid": "EncryptReplica", "Effect": "Allow", "Action": ["kms:Encrypt", "kms:GenerateDataKey"],
-             "Resource": destination_key_arn},
-        ],
-    }
-
 
 # ----------------------------------------------------------------------------- args
 
@@ -414,54 +250,16 @@ class Backups(pulumi.ComponentResource):
         invoke = pulumi.InvokeOptions(parent=self)
         self._account = aws.get_caller_identity_output(opts=invoke).account_id
         self._region = aws.get_region_output(opts=invoke).region
-        partition = aws.get_partition_output(opts=invoke).partition
-        self._partition = partition
-        prefix = args.name_prefix or _slug(f"{pulumi.get_project()}-{pulumi.get_stack()}-{name}")
-        self._prefix = prefix
+        self._partition = aws.get_partition_output(opts=invoke).partition
+        self._prefix = args.name_prefix or slug(f"{pulumi.get_project()}-{pulumi.get_stack()}-{name}")
 
-        # ------------------------------------------------------------ main region
-        key = self._key(f"{name}-key", None)
-        log_bucket = self._log_bucket(f"{name}-logs", None, self._region)
-        bucket, versioning = self._data_bucket(f"{name}-bucket", None, self._region, key, log_bucket,
-                                               require_encryption_header=True)
 
-        # ------------------------------------------------------------ copy region
-        replica = copy_vault = None
-        if args.copy_region:
-            copy_key = self._key(f"{name}-replica-key", args.copy_region)
-            copy_region = pulumi.Output.from_input(args.copy_region)
-            replica_logs = self._log_bucket(f"{name}-replica-logs", args.copy_region, copy_region)
-            replica, replica_versioning = self._data_bucket(
-                f"{name}-replica", args.copy_region, copy_region, copy_key, replica_logs, require_encryption_header=False)
-            self._replication(bucket, versioning, key, replica, replica_versioning, copy_key)
-            copy_vault = self._vault(f"{name}-copy-vault", args.copy_region, copy_key)
-
-        # ------------------------------------------------------------ AWS Backup
+        key, log_bucket, bucket, versioning = self._main_region()
+        replica, copy_vault = self._copy_region(bucket, versioning, key)
         vault = self._vault(f"{name}-vault", None, key)
         plan = self._plan(vault, copy_vault)
-        role = aws.iam.Role(
-            f"{name}-backup-role",
-            description=f"AWS Backup service role of {prefix}",
-            assume_role_policy=assume_role_policy("backup.amazonaws.com"),
-            opts=self._child,
-        )
-        for suffix, policy in (("backup", "AWSBackupServiceRolePolicyForBackup"),
-                               ("restores", "AWSBackupServiceRolePolicyForRestores")):
-            aws.iam.RolePolicyAttachment(
-                f"{name}-backup-role-{suffix}",
-                role=role.name,
-                policy_arn=partition.apply(lambda p, policy=policy: f"arn:{p}:iam::aws:policy/service-role/{policy}"),
-                opts=self._child,
-            )
-        if args.resource_arns:
-            aws.backup.Selection(
-                f"{name}-selection",
-                name=backup_name(prefix, "database"),
-                plan_id=plan.id,
-                iam_role_arn=role.arn,
-                resources=list(args.resource_arns),
-                opts=self._child,
-            )
+        role = self._backup_role()
+        self._selection(plan, role)
         if args.restore_testing:
             self._restore_test(vault, role)
 
@@ -477,20 +275,66 @@ class Backups(pulumi.ComponentResource):
         self.plan_id = plan.id
         self.plan_arn = plan.arn
         self.role_arn = role.arn
-        self.register_outputs({
-            "bucket_name": self.bucket_name,
-            "bucket_arn": self.bucket_arn,
-            "log_bucket_name": self.log_bucket_name,
-            "replica_bucket_name": self.replica_bucket_name,
-            "replica_bucket_arn": self.replica_bucket_arn,
-            "kms_key_arn": self.kms_key_arn,
-            "vault_name": self.vault_name,
-            "vault_arn": self.vault_arn,
-            "copy_vault_arn": self.copy_vault_arn,
-            "plan_id": self.plan_id,
-            "plan_arn": self.plan_arn,
-            "role_arn": self.role_arn,
-        })
+        self.register_outputs({output: getattr(self, output) for output in OUTPUTS})
+
+    # ------------------------------------------------------------------ steps
+
+    def _main_region(self) -> tuple[aws.kms.Key, aws.s3.Bucket, aws.s3.Bucket, aws.s3.BucketVersioning]:
+        """The stack region's key, access-log bucket and backup bucket (with its versioning)."""
+        name = self._name
+        key = self._key(f"{name}-key", None)
+        log_bucket = self._log_bucket(f"{name}-logs", None, self._region)
+        bucket, versioning = self._data_bucket(f"{name}-bucket", None, self._region, key, log_bucket,
+                                               require_encryption_header=True)
+        return key, log_bucket, bucket, versioning
+
+    def _copy_region(self, bucket: aws.s3.Bucket, versioning: aws.s3.BucketVersioning, key: aws.kms.Key
+                     ) -> tuple[Optional[aws.s3.Bucket], Optional[aws.backup.Vault]]:
+        """With ``copy_region``: that region's key, buckets and vault, and the bucket's replication
+        there; the replica bucket and the copy vault (None, None without a copy region)."""
+        name, region = self._name, self._args.copy_region
+        if not region:
+            return None, None
+        copy_key = self._key(f"{name}-replica-key", region)
+        region_name = pulumi.Output.from_input(region)
+        replica_logs = self._log_bucket(f"{name}-replica-logs", region, region_name)
+        replica, replica_versioning = self._data_bucket(
+            f"{name}-replica", region, region_name, copy_key, replica_logs, require_encryption_header=False)
+        self._replication(bucket, versioning, key, replica, replica_versioning, copy_key)
+        return replica, self._vault(f"{name}-copy-vault", region, copy_key)
+
+    def _backup_role(self) -> aws.iam.Role:
+        """The role AWS Backup backs up, copies and restores with (the AWS-managed policies)."""
+        name = self._name
+        role = aws.iam.Role(
+            f"{name}-backup-role",
+            description=f"AWS Backup service role of {self._prefix}",
+            assume_role_policy=assume_role_policy("backup.amazonaws.com"),
+            opts=self._child,
+        )
+        for suffix, policy in (("backup", "AWSBackupServiceRolePolicyForBackup"),
+                               ("restores", "AWSBackupServiceRolePolicyForRestores")):
+            aws.iam.RolePolicyAttachment(
+                f"{name}-backup-role-{suffix}",
+                role=role.name,
+                policy_arn=self._partition.apply(
+                    lambda p, policy=policy: f"arn:{p}:iam::aws:policy/service-role/{policy}"),
+                opts=self._child,
+            )
+        return role
+
+    def _selection(self, plan: aws.backup.Plan, role: aws.iam.Role) -> None:
+        """The plan's selection of ``resource_arns`` (none when empty: AWS refuses an empty one)."""
+        if not self._args.resource_arns:
+            return
+        aws.backup.Selection(
+            f"{self._name}-selection",
+            name=backup_name(self._prefix, "database"),
+            plan_id=plan.id,
+            iam_role_arn=role.arn,
+            resources=list(self._args.resource_arns),
+            opts=self._child,
+        )
 
     # ------------------------------------------------------------------ building blocks
 
