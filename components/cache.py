@@ -338,7 +338,8 @@ class Cache(pulumi.ComponentResource):
                 for log_type in LOG_TYPES
             ],
             tags={"Name": group_id},
-            opts=self._stateful,
+            # The id is fixed: a replacement (port, key, subnet group) must delete the old group first.
+            opts=pulumi.ResourceOptions.merge(self._stateful, pulumi.ResourceOptions(delete_before_replace=True)),
         )
 
     def _auth_secret(self, key: aws.kms.Key, token: random.RandomPassword,

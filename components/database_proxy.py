@@ -54,8 +54,11 @@ def proxy(scope: DatabaseScope, primary: aws.rds.Instance, key: aws.kms.Key, sec
                 description=f"Master user of {identifier}",
             )
         ],
-        # The role must be able to read the secret before the proxy's first connection.
-        opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[policy])),
+        # The role must be able to read the secret before the proxy's first connection. New
+        # subnets or engine family replace a proxy (ModifyDBProxy changes neither); its name is
+        # fixed, so the old one must go first.
+        opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[policy],
+                                                                        delete_before_replace=True)),
     )
     pool_percent = proxy_pool_percent(max_connections, args.connections_per_app_instance, args.app_max_instances)
     target_group = aws.rds.ProxyDefaultTargetGroup(

@@ -293,3 +293,10 @@ def test_failover_errors_say_why():
 def test_valid_edge_values_are_accepted():
     assert args(replicas=5, automatic_failover=True, multi_az=True, snapshot_retention_days=35, port=1024)
     assert args(engine=CacheEngine.VALKEY, engine_version="7.2").engine is CacheEngine.VALKEY
+
+
+def test_the_group_is_replaced_delete_first_because_its_id_is_fixed():
+    # A replacement (port, KMS key, subnet group) creating the new group first would fail:
+    # the replication group id is taken until the old group is gone.
+    group = plan_of().one(GROUP)
+    assert group.inputs["replicationGroupId"] == "webstack-test-cache" and group.delete_before_replace

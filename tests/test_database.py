@@ -583,6 +583,13 @@ def test_fixed_identifiers_are_replaced_delete_first():
     assert len(instances) == 3 and all(i.delete_before_replace for i in instances)
 
 
+def test_the_proxy_is_replaced_delete_first_because_its_name_is_fixed():
+    # New subnets replace a proxy (RDS cannot move one); created first, the new proxy would
+    # fail on the name the old one still holds.
+    proxy = plan_of(pooling=True).one("aws:rds/proxy:Proxy")
+    assert proxy.inputs["name"] == "webstack-test-db-proxy" and proxy.delete_before_replace
+
+
 def test_the_override_allows_protected_data_without_deletion_protection():
     plan = plan_of(protect=True, deletion_protection=False, allow_unprotected_prod=True)
     primary = plan.one(INSTANCE, "db-primary")
