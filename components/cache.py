@@ -253,10 +253,13 @@ class Cache(pulumi.ComponentResource):
         parameter_group = aws.elasticache.ParameterGroup(
             f"{name}-params",
             family=parameter_group_family(args.engine.value, args.engine_version),
-            description=f"{group_id}: eviction policy {args.maxmemory_policy}",
+            description=f"{group_id}: eviction policy",
             parameters=[aws.elasticache.ParameterGroupParameterArgs(name="maxmemory-policy",
                                                                     value=args.maxmemory_policy)],
-            opts=self._child,
+            # ElastiCache cannot change a description: a new one would replace the group, whose
+            # deletion waits for the replication group to leave it (the maintenance window without
+            # apply_immediately). The text names no setting, and an older text is kept.
+            opts=pulumi.ResourceOptions.merge(self._child, pulumi.ResourceOptions(ignore_changes=["description"])),
         )
         return subnet_group, parameter_group
 

@@ -400,8 +400,10 @@ class Database(pulumi.ComponentResource):
         parameter_group = aws.rds.ParameterGroup(
             f"{scope.name}-params", family=parameter_group_family(scope.args.engine_version),
             parameters=db_parameters(scope.args.slow_query_ms, self.max_connections),
-            description=f"{scope.identifier}: TLS only, slow-query logging, max_connections {self.max_connections}",
-            opts=scope.child,
+            description=f"{scope.identifier}: TLS only, slow-query logging, max_connections for its class",
+            # RDS cannot change a description: a new one would replace the group (and keep every
+            # instance on pending-reboot); the text names no setting, and an older text is kept.
+            opts=pulumi.ResourceOptions.merge(scope.child, pulumi.ResourceOptions(ignore_changes=["description"])),
         )
         return subnet_group, parameter_group
 

@@ -300,3 +300,13 @@ def test_the_group_is_replaced_delete_first_because_its_id_is_fixed():
     # the replication group id is taken until the old group is gone.
     group = plan_of().one(GROUP)
     assert group.inputs["replicationGroupId"] == "webstack-test-cache" and group.delete_before_replace
+
+
+def test_changing_the_eviction_policy_changes_one_parameter_and_never_replaces_the_group():
+    # ElastiCache cannot change a parameter group's description (the provider replaces the
+    # group when it changes), so the description names no setting, and an older one is kept.
+    groups = [plan_of(maxmemory_policy=policy).one("aws:elasticache/parameterGroup:ParameterGroup")
+              for policy in ("volatile-lru", "allkeys-lru")]
+    assert groups[0].inputs["description"] == groups[1].inputs["description"]
+    assert groups[0].inputs["parameters"] != groups[1].inputs["parameters"]
+    assert all("description" in group.ignore_changes for group in groups)
