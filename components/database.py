@@ -84,6 +84,11 @@ RESERVED_USERNAMES = ("postgres", "rdsadmin", "rdsrepladmin", "rds_superuser", "
 
 _DNS_NAME = re.compile(r"^(?=.{1,200}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
+STAYS_IN_ITS_ZONE = ["availabilityZone"]
+"""An instance's AZ changes only by replacement (the provider's ForceNew), so the zone chosen at
+creation is kept: turning multi_az off after a failover moved the primary, reordered subnets
+or a third AZ shifting the replicas' round-robin never delete a database to move it."""
+
 OUTPUTS = (
     "writer_endpoint", "reader_endpoint", "reader_zone_id", "port", "secret_arn", "security_group_id",
     "primary_identifier", "primary_arn", "primary_resource_id", "replica_identifiers", "replica_arns",
@@ -500,9 +505,8 @@ class Database(pulumi.ComponentResource):
             **common,
             # The log groups must exist first (else RDS creates them without retention or
             # KMS), and the monitoring role must carry its policy before RDS accepts it.
-            opts=pulumi.ResourceOptions.merge(
-                scope.stateful, pulumi.ResourceOptions(depends_on=[*primary_logs, *ready], delete_before_replace=True)
-            ),
+            opts=pulumi.ResourceOptions.merge(scope.stateful, pulumi.ResourceOptions(
+                depends_on=[*primary_logs, *ready], delete_before_replace=True, ignore_changes=STAYS_IN_ITS_ZONE)),
         )
 
     def _replicas(self, primary: aws.rds.Instance, key: aws.kms.Key, parameter_group: aws.rds.ParameterGroup,

@@ -81,9 +81,9 @@ def replica(scope: DatabaseScope, label: str, replica_id: str, primary: aws.rds.
               "ReplicaOf": scope.identifier},
         **placement,
         **common,
-        opts=pulumi.ResourceOptions.merge(
-            scope.stateful, pulumi.ResourceOptions(depends_on=[*logs, *ready], delete_before_replace=True)
-        ),
+        # Kept in the zone it was created in (the primary's comment in pulumi_webstack.database).
+        opts=pulumi.ResourceOptions.merge(scope.stateful, pulumi.ResourceOptions(
+            depends_on=[*logs, *ready], delete_before_replace=True, ignore_changes=["availabilityZone"])),
     )
 
 

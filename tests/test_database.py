@@ -744,3 +744,13 @@ def test_resizing_the_instance_changes_max_connections_in_place_and_never_replac
     assert groups[0].inputs["description"] == groups[1].inputs["description"]
     assert groups[0].inputs["parameters"] != groups[1].inputs["parameters"]
     assert all("description" in group.ignore_changes for group in groups)
+
+
+def test_an_instance_stays_in_the_zone_it_was_created_in():
+    # An RDS instance's AZ can only change by replacement: a different desired zone (multi_az
+    # turned off after a failover moved the primary, reordered subnets, more AZs shifting the
+    # replicas' round-robin) must never delete a database to recreate it elsewhere.
+    plan = plan_of(replicas=2, **REMOTE)
+    in_region = [plan.one(INSTANCE, "db-primary"), *replicas(plan)]
+    assert [i.inputs["availabilityZone"] for i in in_region] == ZONES
+    assert all("availabilityZone" in i.ignore_changes for i in in_region)
