@@ -44,6 +44,11 @@ def bucket_name(prefix: str, account_id: str, region: str, purpose: str = "") ->
     return name
 
 
+def bucket_arn(partition: str, name: str) -> str:
+    """ARN of S3 bucket ``name`` in ``partition`` (``aws``, ``aws-cn``, ``aws-us-gov``)."""
+    return f"arn:{partition}:s3:::{name}"
+
+
 def backup_name(prefix: str, suffix: str = "") -> str:
     """Name for a vault, plan or selection: ``[A-Za-z0-9-_]``, at most 50 characters."""
     name = slug("-".join(p for p in (prefix, suffix) if p))

@@ -38,8 +38,8 @@ import pulumi_aws as aws
 from pulumi_webstack import buckets, kms
 from pulumi_webstack.args import check_fields, from_inputs, aws_region, setting
 from pulumi_webstack.backup_policies import (  # noqa: F401  (public names of this module)
-    ALL_OBJECTS, TRANSITION_STORAGE_CLASS, backup_name, bucket_name, data_bucket_policy, data_lifecycle_rules,
-    log_bucket_policy, log_lifecycle_rules, replication_policy, slug)
+    ALL_OBJECTS, TRANSITION_STORAGE_CLASS, backup_name, bucket_arn, bucket_name, data_bucket_policy,
+    data_lifecycle_rules, log_bucket_policy, log_lifecycle_rules, replication_policy, slug)
 from pulumi_webstack.errors import ArgsError, require
 from pulumi_webstack.iam_policies import assume_role_policy
 
@@ -380,8 +380,8 @@ class Backups(pulumi.ComponentResource):
             region=region,
             opts=self._child,
         )
-        sources = pulumi.Output.all(self._account, region_name).apply(
-            lambda a: [f"arn:aws:s3:::{bucket_name(self._prefix, a[0], a[1])}"])
+        sources = pulumi.Output.all(self._partition, self._account, region_name).apply(
+            lambda a: [bucket_arn(a[0], bucket_name(self._prefix, a[1], a[2]))])
         aws.s3.BucketPolicy(
             f"{resource_name}-policy",
             bucket=bucket.id,

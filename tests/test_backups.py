@@ -12,6 +12,7 @@ from pulumi_webstack.backups import (
     Backups,
     BackupsArgs,
     backup_name,
+    bucket_arn,
     bucket_name,
     data_bucket_policy,
     data_lifecycle_rules,
@@ -70,6 +71,13 @@ def test_long_bucket_names_are_shortened_with_a_hash_and_stay_unique():
     assert len(a) <= 63 and len(b) <= 63
     assert a != b and a.endswith("-123456789012-ap-southeast-2")
     assert a == bucket_name("a-very-long-project-name-for-the-shop-prod-eu-backups", ACCOUNT_ID, "ap-southeast-2")
+
+
+def test_bucket_arns_follow_the_partition():
+    # The log bucket admits S3 log delivery only for these ARNs: in aws-cn or aws-us-gov an
+    # arn:aws: ARN never matches and access logs are refused.
+    assert bucket_arn("aws", "b-1") == "arn:aws:s3:::b-1"
+    assert bucket_arn("aws-cn", "b-1") == "arn:aws-cn:s3:::b-1"
 
 
 def test_backup_names_fit_aws_backup_limits():
