@@ -70,7 +70,7 @@ from pulumi_webstack.database_parameters import (  # noqa: F401  (public names o
     PROXY_BUDGET_PERCENT, SUPPORTED_MAJORS, UNPOOLED_BUDGET_PERCENT, USABLE_MEMORY_FRACTION, connection_demand,
     db_parameters, instance_memory_gib, max_connections_for, parameter_group_family, postgres_major,
     proxy_pool_percent)
-from pulumi_webstack.database_proxy import proxy
+from pulumi_webstack.database_proxy import proxy, proxy_log_group
 from pulumi_webstack.database_replicas import (  # noqa: F401  (replica_zone: public name of this module)
     DatabaseScope, cross_region_replica, log_groups, reader_endpoint, replica, replica_zone)
 from pulumi_webstack.errors import DAILY_WINDOW, WEEKLY_WINDOW, require, static_len
@@ -268,7 +268,7 @@ class Database(pulumi.ComponentResource):
     Performance Insights, backups + PITR, deletion protection, final snapshot); ``replicas``
     read replicas, each in its own AZ; with replicas, a private Route 53 zone whose
     ``reader`` name has one weighted record per replica, each behind a replica-lag alarm
-    health check; with ``pooling``, an RDS Proxy (TLS required) with IAM role, pool sizing
+    health check; with ``pooling``, an RDS Proxy (TLS required) with IAM role, log group, pool sizing
     and the primary as target; with ``cross_region_replica``, a KMS key, subnet group,
     parameter group, log groups and a read replica in that region.
 
@@ -379,9 +379,11 @@ class Database(pulumi.ComponentResource):
         scope, partition = self._scope, self._partition
         suffix = f"-{remote_region}" if remote_region else ""
         identifier = scope.identifier
+        # The instances' log groups, and in the stack's region the proxy's.
+        log_groups = [f"/aws/rds/instance/{identifier}*"] + ([] if remote_region else [proxy_log_group(identifier)])
         policy = pulumi.Output.all(region, self._account, partition.partition, partition.dns_suffix).apply(
             lambda v: json.dumps(kms.log_groups_key_policy(
-                *v, sid="CloudWatchLogsEncryptsDatabaseLogs", log_groups=f"/aws/rds/instance/{identifier}*"))
+                *v, sid="CloudWatchLogsEncryptsDatabaseLogs", log_groups=log_groups))
         )
         key = kms.customer_managed_key(
             f"{scope.name}-key{suffix}",

@@ -1,7 +1,8 @@
 """The RDS Proxy of ``Database``: its IAM role (reads the master secret, decrypts it through
-Secrets Manager only), the proxy (TLS required, SCRAM or IAM from clients), the pool sizing of
-its default target group and the primary as its target. A helper registering into the
-component's tree; why there is no read-only proxy endpoint is in ``pulumi_webstack.database``."""
+Secrets Manager only), its log group (retention, the database's key), the proxy (TLS
+required, SCRAM or IAM from clients), the pool sizing of its default target group and the
+primary as its target. A helper registering into the component's tree; why there is no
+read-only proxy endpoint is in ``pulumi_webstack.database``."""
 
 from __future__ import annotations
 
@@ -16,11 +17,22 @@ from pulumi_webstack.database_replicas import DatabaseScope
 from pulumi_webstack.iam_policies import assume_role_policy
 
 
+def proxy_name(identifier: str) -> str:
+    """Name of the proxy of the database ``identifier``."""
+    return f"{identifier}-proxy"
+
+
+def proxy_log_group(identifier: str) -> str:
+    """The log group RDS Proxy writes to (created by the service, it would never expire)."""
+    return f"/aws/rds/proxy/{proxy_name(identifier)}"
+
+
 def proxy(scope: DatabaseScope, primary: aws.rds.Instance, key: aws.kms.Key, secret_arn: pulumi.Output[str],
           target_waits_for: list[pulumi.Resource], max_connections: int, region: pulumi.Output[str],
           partition: Any) -> aws.rds.Proxy:
-    """RDS Proxy in front of the primary, reading the master secret ``secret_arn``;
-    its target is registered once ``target_waits_for`` (the stored value) exists."""
+    """RDS Proxy in front of the primary, reading the master secret ``secret_arn``, logging to
+    a group of its own (retention, ``key``); its target is registered once
+    ``target_waits_for`` (the stored value) exists."""
     args, name, identifier, child = scope.args, scope.name, scope.identifier, scope.child
     role = aws.iam.Role(
         f"{name}-proxy",
@@ -35,9 +47,16 @@ def proxy(scope: DatabaseScope, primary: aws.rds.Instance, key: aws.kms.Key, sec
             lambda v: json.dumps(secret_read_policy(*v))),
         opts=child,
     )
+    logs = aws.cloudwatch.LogGroup(
+        f"{name}-proxy-logs",
+        name=proxy_log_group(identifier),
+        retention_in_days=args.log_retention_days,
+        kms_key_id=key.arn,
+        opts=child,
+    )
     db_proxy = aws.rds.Proxy(
         f"{name}-proxy",
-        name=f"{identifier}-proxy",
+        name=proxy_name(identifier),
         engine_family="POSTGRESQL",
         role_arn=role.arn,
         vpc_subnet_ids=args.subnet_ids,
@@ -54,10 +73,11 @@ def proxy(scope: DatabaseScope, primary: aws.rds.Instance, key: aws.kms.Key, sec
                 description=f"Master user of {identifier}",
             )
         ],
-        # The role must be able to read the secret before the proxy's first connection. New
-        # subnets or engine family replace a proxy (ModifyDBProxy changes neither); its name is
-        # fixed, so the old one must go first.
-        opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[policy],
+        # The role must be able to read the secret before the proxy's first connection, and its
+        # log group must exist (else the service creates it). New subnets or engine family
+        # replace a proxy (ModifyDBProxy changes neither); its name is fixed, so the old one
+        # must go first.
+        opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[policy, logs],
                                                                         delete_before_replace=True)),
     )
     pool_percent = proxy_pool_percent(max_connections, args.connections_per_app_instance, args.app_max_instances)

@@ -252,8 +252,9 @@ def test_the_key_rotates_and_lets_cloudwatch_logs_encrypt_only_this_databases_lo
     assert statements["AccountAdministersKey"]["Principal"] == {"AWS": "arn:aws:iam::123456789012:root"}
     logs = statements["CloudWatchLogsEncryptsDatabaseLogs"]
     assert logs["Principal"] == {"Service": "logs.us-east-1.amazonaws.com"}
-    assert logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"] == (
-        "arn:aws:logs:us-east-1:123456789012:log-group:/aws/rds/instance/webstack-test-db*")
+    assert logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"] == [
+        "arn:aws:logs:us-east-1:123456789012:log-group:/aws/rds/instance/webstack-test-db*",
+        "arn:aws:logs:us-east-1:123456789012:log-group:/aws/rds/proxy/webstack-test-db-proxy"]
     alias = plan.one("aws:kms/alias:Alias", "db-key")
     assert alias.inputs == {"name": "alias/webstack-test-db", "targetKeyId": key.state["keyId"]}
 
@@ -754,3 +755,16 @@ def test_an_instance_stays_in_the_zone_it_was_created_in():
     in_region = [plan.one(INSTANCE, "db-primary"), *replicas(plan)]
     assert [i.inputs["availabilityZone"] for i in in_region] == ZONES
     assert all("availabilityZone" in i.ignore_changes for i in in_region)
+
+
+def test_the_proxy_logs_to_a_precreated_encrypted_group_with_retention():
+    # RDS Proxy writes to /aws/rds/proxy/<name>; created by the service it would never expire
+    # and use no key. It must exist before the proxy does.
+    plan = plan_of(pooling=True, log_retention_days=90)
+    group = plan.one("aws:cloudwatch/logGroup:LogGroup", "db-proxy-logs")
+    assert group.inputs["name"] == "/aws/rds/proxy/webstack-test-db-proxy"
+    assert group.inputs["retentionInDays"] == 90
+    assert group.inputs["kmsKeyId"] == plan.one("aws:kms/key:Key", "db-key").state["arn"]
+    proxy = plan.one("aws:rds/proxy:Proxy")
+    assert proxy.inputs["name"] == "webstack-test-db-proxy" and proxy.depends_on(group)
+    assert "db-proxy-logs" not in {g.name for g in plan_of().by_type("aws:cloudwatch/logGroup:LogGroup")}
