@@ -15,10 +15,10 @@ from tests.helpers import ECS, KUBERNETES
 # creates them itself, unencrypted and kept forever) and its monitoring role's policy
 # attached; RDS Proxy likewise must find its log group and be able to read its secret when it
 # starts, and the secret must hold its value when the proxy's target is registered (the proxy
-# connects at once). The EKS
-# VPC resource controller gives a pod its security groups when the pod is created, so the
-# SecurityGroupPolicy must exist before the Deployment's first pods. ECS registers a service's
-# tasks only with a target group attached to a load balancer (the forwarding rule must exist);
+# connects at once). The EKS VPC resource controller gives a pod its security groups when the
+# pod is created, so the SecurityGroupPolicy must exist before the Deployment's first pods.
+# ECS registers a service's tasks only with a target group attached to a load balancer (the
+# forwarding rule must exist);
 # Elastic Load Balancing checks it may write to the access-log bucket when logging is turned on.
 JUSTIFIED_EXPLICIT = {
     ("aws:rds/instance:Instance", "aws:cloudwatch/logGroup:LogGroup"),
