@@ -122,6 +122,8 @@ CREATION_SECONDS: dict[str, tuple[int, str]] = {
     "aws:backup/vaultNotifications:VaultNotifications": (2, "API call"),
     "aws:backup/plan:Plan": (3, "API call"),
     "aws:backup/selection:Selection": (5, "API call plus IAM role propagation"),
+    "aws:backup/restoreTestingPlan:RestoreTestingPlan": (3, "API call"),
+    "aws:backup/restoreTestingSelection:RestoreTestingSelection": (5, "API call plus IAM role propagation"),
     "aws:s3/bucketObjectv2:BucketObjectv2": (2, "upload of a small object"),
     # Runtime proof.
     "aws:synthetics/canary:Canary": (

@@ -7,7 +7,8 @@ Two independent layers keep data recoverable (DESIGN.md: RPO <= 6 h, RTO <= 1 h)
   <= 35 days, which is what brings the RPO under 6 h). In prod the vault is locked
   (compliance mode: nobody, root included, can shorten retention or delete recovery
   points once the grace period is over) and every daily recovery point is copied to a
-  vault in a second region.
+  vault in a second region. A weekly restore test (staging, prod) restores the latest daily
+  recovery point into the database's subnets and deletes it: the backups are proven to restore.
 - **The backup bucket** holds application-level exports (``pg_dump`` files, user uploads,
   configuration snapshots): versioned, SSE-KMS with a customer-managed key and an S3
   bucket key, all public access blocked, ACLs disabled, TLS and KMS enforced by policy,
@@ -26,7 +27,6 @@ argument (pulumi-aws 7), so one provider with the stack's default tags serves bo
 regions and the Args stay plain values.
 """
 
-import hashlib
 import json
 import re
 from dataclasses import dataclass, field, replace
@@ -37,6 +37,9 @@ import pulumi_aws as aws
 
 from pulumi_webstack import buckets, kms
 from pulumi_webstack.args import check_fields, from_inputs, aws_region, setting
+from pulumi_webstack.backup_policies import (  # noqa: F401  (public names of this module)
+    ALL_OBJECTS, TRANSITION_STORAGE_CLASS, backup_name, bucket_arn, bucket_name, data_bucket_policy,
+    data_lifecycle_rules, log_bucket_policy, log_lifecycle_rules, replication_policy, slug)
 from pulumi_webstack.errors import ArgsError, require
 from pulumi_webstack.iam_policies import assume_role_policy
 
@@ -44,181 +47,19 @@ DAILY_SCHEDULE = "cron(0 2 * * ? *)"
 """Daily full backup, 02:00 UTC (DESIGN.md)."""
 CONTINUOUS_SCHEDULE = "cron(0 */6 * * ? *)"
 """How often the continuous rule's job refreshes its recovery point (every 6 hours)."""
+RESTORE_TEST_SCHEDULE = "cron(0 5 ? * SUN *)"
+"""Weekly restore test, Sunday 05:00 UTC: after that day's daily backup (02:00) has had time to finish."""
+RESTORE_TEST_VALIDATION_HOURS = 1
+"""How long the restored test instance is kept (for a validation script) before AWS Backup deletes it."""
 MAX_CONTINUOUS_DAYS = 35
 """Point-in-time recovery window limit of AWS Backup continuous backups."""
-TRANSITION_STORAGE_CLASS = "GLACIER_IR"
-"""Cheaper storage for older objects that still restore in milliseconds."""
 
-ALL_OBJECTS: dict[str, str] = {"prefix": ""}
-"""Lifecycle rule filter matching every object. Explicit, because the AWS provider
-deprecates an empty ``filter`` block (its meaning changed between provider versions)."""
+OUTPUTS = ("bucket_name", "bucket_arn", "log_bucket_name", "replica_bucket_name", "replica_bucket_arn", "kms_key_arn",
+           "vault_name", "vault_arn", "copy_vault_arn", "plan_id", "plan_arn", "role_arn")
+"""Every output of ``Backups``, in the order they are registered."""
 
 _CRON = re.compile(r"^cron\((\S+ ){5}\S+\)$")
 _PREFIX = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
-
-
-# --------------------------------------------------------------------- pure helpers
-
-
-def _short_hash(text: str, n: int = 8) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:n]
-
-
-def _slug(text: str) -> str:
-    slug = re.sub(r"[^a-z0-9-]+", "-", text.lower())
-    return re.sub(r"-{2,}", "-", slug).strip("-")
-
-
-def bucket_name(prefix: str, account_id: str, region: str, purpose: str = "") -> str:
-    """Globally unique, stable S3 bucket name: ``<prefix>[-<purpose>]-<account>-<region>``.
-
-    S3 names are global, 3-63 characters of lower-case letters, digits and hyphens. The
-    account and region make the name unique without random suffixes (so it is the same on
-    every deploy); when it would be too long, the prefix is cut and a hash of the full
-    prefix keeps it unique.
-    """
-    head = _slug("-".join(p for p in (prefix, purpose) if p))
-    tail = f"-{account_id}-{region}"
-    name = head + tail
-    if len(name) > 63:
-        keep = 63 - len(tail) - 9
-        name = f"{head[:keep].rstrip('-')}-{_short_hash(head)}{tail}"
-    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{1,61}[a-z0-9]", name):
-        raise ValueError(f"cannot build a valid bucket name from {prefix!r}, {account_id!r}, {region!r}")
-    return name
-
-
-def backup_name(prefix: str, suffix: str = "") -> str:
-    """Name for a vault, plan or selection: ``[A-Za-z0-9-_]``, at most 50 characters."""
-    name = _slug("-".join(p for p in (prefix, suffix) if p))
-    if len(name) > 50:
-        name = f"{name[:41].rstrip('-')}-{_short_hash(name)}"
-    return name
-
-
-def data_lifecycle_rules(
-    retention_days: int, transition_days: Optional[int], noncurrent_version_days: int
-) -> list[dict[str, Any]]:
-    """Lifecycle of the backup bucket: transition, expiry, noncurrent versions, cleanup."""
-    rule: dict[str, Any] = {
-        "id": "retention",
-        "status": "Enabled",
-        "filter": dict(ALL_OBJECTS),
-        "expiration": {"days": retention_days},
-        "noncurrent_version_expiration": {"noncurrent_days": noncurrent_version_days},
-        "abort_incomplete_multipart_upload": {"days_after_initiation": 7},
-    }
-    if transition_days is not None:
-        rule["transitions"] = [{"days": transition_days, "storage_class": TRANSITION_STORAGE_CLASS}]
-        if transition_days < noncurrent_version_days:
-            rule["noncurrent_version_transitions"] = [
-                {"noncurrent_days": transition_days, "storage_class": TRANSITION_STORAGE_CLASS}
-            ]
-    # ExpiredObjectDeleteMarker cannot share an expiration block with Days.
-    cleanup = {"id": "expired-delete-markers", "status": "Enabled", "filter": dict(ALL_OBJECTS),
-               "expiration": {"expired_object_delete_marker": True}}
-    return [rule, cleanup]
-
-
-def log_lifecycle_rules(retention_days: int) -> list[dict[str, Any]]:
-    """Lifecycle of an access-log bucket: logs expire after ``retention_days``."""
-    return [{
-        "id": "access-log-retention",
-        "status": "Enabled",
-        "filter": dict(ALL_OBJECTS),
-        "expiration": {"days": retention_days},
-        "noncurrent_version_expiration": {"noncurrent_days": 1},
-        "abort_incomplete_multipart_upload": {"days_after_initiation": 1},
-    }]
-
-
-def data_bucket_policy(bucket_arn: str, key_arn: str, *, require_encryption_header: bool = True) -> dict[str, Any]:
-    """Bucket policy of a backup bucket: TLS only, SSE-KMS with this bucket's key only.
-
-    With ``require_encryption_header`` an upload without the SSE-KMS header is refused
-    (writers must ask for encryption, not rely on the default). The replica bucket sets it
-    to False: S3 replication writes rely on the destination's encryption settings, and the
-    header checks still refuse any other algorithm or key.
-    """
-    objects = f"{bucket_arn}/*"
-    statements = [
-        buckets.deny_insecure_transport(bucket_arn),
-        {
-            "Sid": "DenyNonKmsEncryption",
-            "Effect": "Deny",
-            "Principal": "*",
-            "Action": "s3:PutObject",
-            "Resource": objects,
-            "Condition": {"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption": "aws:kms"}},
-        },
-        {
-            "Sid": "DenyOtherKmsKeys",
-            "Effect": "Deny",
-            "Principal": "*",
-            "Action": "s3:PutObject",
-            "Resource": objects,
-            "Condition": {"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption-aws-kms-key-id": key_arn}},
-        },
-    ]
-    if require_encryption_header:
-        statements.insert(1, {
-            "Sid": "DenyUnencryptedUploads",
-            "Effect": "Deny",
-            "Principal": "*",
-            "Action": "s3:PutObject",
-            "Resource": objects,
-            "Condition": {"Null": {"s3:x-amz-server-side-encryption": "true"}},
-        })
-    return {"Version": "2012-10-17", "Statement": statements}
-
-
-def log_bucket_policy(log_bucket_arn: str, source_bucket_arns: list[str], account_id: str) -> dict[str, Any]:
-    """Access-log bucket: TLS only; S3 log delivery may write, only for our source buckets.
-
-    With ``BucketOwnerEnforced`` ACLs are off, so the logging service principal is granted
-    by this policy (scoped by source bucket and account against confused deputies).
-    """
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            buckets.deny_insecure_transport(log_bucket_arn),
-            {
-                "Sid": "AllowS3ServerAccessLogs",
-                "Effect": "Allow",
-                "Principal": {"Service": "logging.s3.amazonaws.com"},
-                "Action": "s3:PutObject",
-                "Resource": f"{log_bucket_arn}/*",
-                "Condition": {
-                    "ArnLike": {"aws:SourceArn": source_bucket_arns},
-                    "StringEquals": {"aws:SourceAccount": account_id},
-                },
-            },
-        ],
-    }
-
-
-def replication_policy(
-    source_arn: str, destination_arn: str, source_key_arn: str, destination_key_arn: str
-) -> dict[str, Any]:
-    """Permissions of the S3 replication role: read versions (and their lock), write replicas."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Sid": "ReadReplicationConfig", "Effect": "Allow",
-             "Action": ["s3:GetReplicationConfiguration", "s3:ListBucket"], "Resource": source_arn},
-            {"Sid": "ReadSourceVersions", "Effect": "Allow",
-             "Action": ["s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl", "s3:GetObjectVersionTagging",
-                        "s3:GetObjectRetention", "s3:GetObjectLegalHold"],
-             "Resource": f"{source_arn}/*"},
-            {"Sid": "WriteReplicas", "Effect": "Allow",
-             "Action": ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags", "s3:ObjectOwnerOverrideToBucketOwner"],
-             "Resource": f"{destination_arn}/*"},
-            {"Sid": "DecryptSource", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": source_key_arn},
-            {"Sid": "EncryptReplica", "Effect": "Allow", "Action": ["kms:Encrypt", "kms:GenerateDataKey"],
-             "Resource": destination_key_arn},
-        ],
-    }
-
 
 # ----------------------------------------------------------------------------- args
 
@@ -261,6 +102,15 @@ class BackupsArgs:
     """A started job that has not finished within this many minutes is cancelled."""
     resource_arns: Optional[list[pulumi.Input[str]]] = field(default_factory=list)
     """Resources protected by the plan (the database primary's ARN). Empty: no selection."""
+    restore_testing: Optional[bool] = False
+    """Weekly AWS Backup restore test of the database: the latest daily recovery point of the
+    last 7 days is restored into the database's subnets and security group, kept
+    an hour for validation, then deleted. Proves the backups restore,
+    and how long it takes (the restore job's duration)."""
+    restore_subnet_group_name: Optional[pulumi.Input[str]] = None
+    """DB subnet group the restore test restores into (``database=`` sets the database's own)."""
+    restore_security_group_ids: Optional[list[pulumi.Input[str]]] = field(default_factory=list)
+    """Security groups of the restored test instance (``database=`` sets the database's group)."""
     access_log_retention_days: Optional[int] = setting(365, ge=1, le=3650)
     """Retention of the S3 server access logs."""
     protect: Optional[bool] = False
@@ -300,14 +150,32 @@ class BackupsArgs:
         return [self.retention_days] + ([self.continuous_days] if self.continuous else [])
 
     def watching(self, database: Any = None) -> "BackupsArgs":
-        """A copy that also protects ``database`` (any object with ``primary_arn``)."""
+        """A copy that also protects ``database`` (any object with ``primary_arn``) and, with
+        ``restore_testing``, restores it into its ``subnet_group_name`` and ``security_group_id``."""
         if database is None:
             return self
         arn = getattr(database, "primary_arn", None)
         if arn is None:
             raise ArgsError("backups.database", type(database).__name__,
                             "must expose primary_arn (the Database component's contract)")
-        return replace(self, resource_arns=[*self.resource_arns, arn])
+        watched = replace(self, resource_arns=[*self.resource_arns, arn])
+        if self.restore_testing and self.restore_subnet_group_name is None:
+            group = getattr(database, "security_group_id", None)
+            watched = replace(watched, restore_subnet_group_name=getattr(database, "subnet_group_name", None),
+                              restore_security_group_ids=[group] if group is not None else [])
+        return watched
+
+    def check_restore_target(self) -> None:
+        """A restore test needs a database to restore and a subnet group to restore it into:
+        checked once ``database=`` has linked them, before anything is registered."""
+        if not self.restore_testing:
+            return
+        require(bool(self.resource_arns), "backups.restore_testing", self.restore_testing,
+                "needs the database to restore (database=, or its ARN in resource_arns)")
+        require(self.restore_subnet_group_name is not None, "backups.restore_subnet_group_name",
+                self.restore_subnet_group_name,
+                "a restore test needs the database's DB subnet group: without one RDS restores into the "
+                "default VPC, which a private data tier does not use (and many accounts have deleted)")
 
 
 # ------------------------------------------------------------------------ component
@@ -323,7 +191,8 @@ class Backups(pulumi.ComponentResource):
     delivers to; no object lock, which log delivery does not support); the backup vault
     (KMS) with vault lock when ``vault_lock``; the plan (rule ``daily`` and, with
     ``continuous``, rule ``continuous``); the backup IAM role and the selection of
-    ``resource_arns``. With ``copy_region``, the same key/bucket/log bucket/vault in that
+    ``resource_arns``; with ``restore_testing``, a weekly restore testing plan and its selection
+    (the database restored into its own subnet group and security group). With ``copy_region``, the same key/bucket/log bucket/vault in that
     region, S3 replication (IAM role + replication configuration) and a copy action on
     the daily rule.
 
@@ -369,6 +238,7 @@ class Backups(pulumi.ComponentResource):
         in addition to ``args.resource_arns``."""
         args = from_inputs(BackupsArgs, args)
         args = args.watching(database)
+        args.check_restore_target()
         super().__init__("webstack:index:Backups", name, None, opts)
         self._name = name
         self._args = args
@@ -380,54 +250,18 @@ class Backups(pulumi.ComponentResource):
         invoke = pulumi.InvokeOptions(parent=self)
         self._account = aws.get_caller_identity_output(opts=invoke).account_id
         self._region = aws.get_region_output(opts=invoke).region
-        partition = aws.get_partition_output(opts=invoke).partition
-        self._partition = partition
-        prefix = args.name_prefix or _slug(f"{pulumi.get_project()}-{pulumi.get_stack()}-{name}")
-        self._prefix = prefix
+        self._partition = aws.get_partition_output(opts=invoke).partition
+        self._prefix = args.name_prefix or slug(f"{pulumi.get_project()}-{pulumi.get_stack()}-{name}")
 
-        # ------------------------------------------------------------ main region
-        key = self._key(f"{name}-key", None)
-        log_bucket = self._log_bucket(f"{name}-logs", None, self._region)
-        bucket, versioning = self._data_bucket(f"{name}-bucket", None, self._region, key, log_bucket,
-                                               require_encryption_header=True)
 
-        # ------------------------------------------------------------ copy region
-        replica = copy_vault = None
-        if args.copy_region:
-            copy_key = self._key(f"{name}-replica-key", args.copy_region)
-            copy_region = pulumi.Output.from_input(args.copy_region)
-            replica_logs = self._log_bucket(f"{name}-replica-logs", args.copy_region, copy_region)
-            replica, replica_versioning = self._data_bucket(
-                f"{name}-replica", args.copy_region, copy_region, copy_key, replica_logs, require_encryption_header=False)
-            self._replication(bucket, versioning, key, replica, replica_versioning, copy_key)
-            copy_vault = self._vault(f"{name}-copy-vault", args.copy_region, copy_key)
-
-        # ------------------------------------------------------------ AWS Backup
+        key, log_bucket, bucket, versioning = self._main_region()
+        replica, copy_vault = self._copy_region(bucket, versioning, key)
         vault = self._vault(f"{name}-vault", None, key)
         plan = self._plan(vault, copy_vault)
-        role = aws.iam.Role(
-            f"{name}-backup-role",
-            description=f"AWS Backup service role of {prefix}",
-            assume_role_policy=assume_role_policy("backup.amazonaws.com"),
-            opts=self._child,
-        )
-        for suffix, policy in (("backup", "AWSBackupServiceRolePolicyForBackup"),
-                               ("restores", "AWSBackupServiceRolePolicyForRestores")):
-            aws.iam.RolePolicyAttachment(
-                f"{name}-backup-role-{suffix}",
-                role=role.name,
-                policy_arn=partition.apply(lambda p, policy=policy: f"arn:{p}:iam::aws:policy/service-role/{policy}"),
-                opts=self._child,
-            )
-        if args.resource_arns:
-            aws.backup.Selection(
-                f"{name}-selection",
-                name=backup_name(prefix, "database"),
-                plan_id=plan.id,
-                iam_role_arn=role.arn,
-                resources=list(args.resource_arns),
-                opts=self._child,
-            )
+        role = self._backup_role()
+        self._selection(plan, role)
+        if args.restore_testing:
+            self._restore_test(vault, role)
 
         self.bucket_name = bucket.bucket
         self.bucket_arn = bucket.arn
@@ -441,20 +275,66 @@ class Backups(pulumi.ComponentResource):
         self.plan_id = plan.id
         self.plan_arn = plan.arn
         self.role_arn = role.arn
-        self.register_outputs({
-            "bucket_name": self.bucket_name,
-            "bucket_arn": self.bucket_arn,
-            "log_bucket_name": self.log_bucket_name,
-            "replica_bucket_name": self.replica_bucket_name,
-            "replica_bucket_arn": self.replica_bucket_arn,
-            "kms_key_arn": self.kms_key_arn,
-            "vault_name": self.vault_name,
-            "vault_arn": self.vault_arn,
-            "copy_vault_arn": self.copy_vault_arn,
-            "plan_id": self.plan_id,
-            "plan_arn": self.plan_arn,
-            "role_arn": self.role_arn,
-        })
+        self.register_outputs({output: getattr(self, output) for output in OUTPUTS})
+
+    # ------------------------------------------------------------------ steps
+
+    def _main_region(self) -> tuple[aws.kms.Key, aws.s3.Bucket, aws.s3.Bucket, aws.s3.BucketVersioning]:
+        """The stack region's key, access-log bucket and backup bucket (with its versioning)."""
+        name = self._name
+        key = self._key(f"{name}-key", None)
+        log_bucket = self._log_bucket(f"{name}-logs", None, self._region)
+        bucket, versioning = self._data_bucket(f"{name}-bucket", None, self._region, key, log_bucket,
+                                               require_encryption_header=True)
+        return key, log_bucket, bucket, versioning
+
+    def _copy_region(self, bucket: aws.s3.Bucket, versioning: aws.s3.BucketVersioning, key: aws.kms.Key
+                     ) -> tuple[Optional[aws.s3.Bucket], Optional[aws.backup.Vault]]:
+        """With ``copy_region``: that region's key, buckets and vault, and the bucket's replication
+        there; the replica bucket and the copy vault (None, None without a copy region)."""
+        name, region = self._name, self._args.copy_region
+        if not region:
+            return None, None
+        copy_key = self._key(f"{name}-replica-key", region)
+        region_name = pulumi.Output.from_input(region)
+        replica_logs = self._log_bucket(f"{name}-replica-logs", region, region_name)
+        replica, replica_versioning = self._data_bucket(
+            f"{name}-replica", region, region_name, copy_key, replica_logs, require_encryption_header=False)
+        self._replication(bucket, versioning, key, replica, replica_versioning, copy_key)
+        return replica, self._vault(f"{name}-copy-vault", region, copy_key)
+
+    def _backup_role(self) -> aws.iam.Role:
+        """The role AWS Backup backs up, copies and restores with (the AWS-managed policies)."""
+        name = self._name
+        role = aws.iam.Role(
+            f"{name}-backup-role",
+            description=f"AWS Backup service role of {self._prefix}",
+            assume_role_policy=assume_role_policy("backup.amazonaws.com"),
+            opts=self._child,
+        )
+        for suffix, policy in (("backup", "AWSBackupServiceRolePolicyForBackup"),
+                               ("restores", "AWSBackupServiceRolePolicyForRestores")):
+            aws.iam.RolePolicyAttachment(
+                f"{name}-backup-role-{suffix}",
+                role=role.name,
+                policy_arn=self._partition.apply(
+                    lambda p, policy=policy: f"arn:{p}:iam::aws:policy/service-role/{policy}"),
+                opts=self._child,
+            )
+        return role
+
+    def _selection(self, plan: aws.backup.Plan, role: aws.iam.Role) -> None:
+        """The plan's selection of ``resource_arns`` (none when empty: AWS refuses an empty one)."""
+        if not self._args.resource_arns:
+            return
+        aws.backup.Selection(
+            f"{self._name}-selection",
+            name=backup_name(self._prefix, "database"),
+            plan_id=plan.id,
+            iam_role_arn=role.arn,
+            resources=list(self._args.resource_arns),
+            opts=self._child,
+        )
 
     # ------------------------------------------------------------------ building blocks
 
@@ -500,8 +380,8 @@ class Backups(pulumi.ComponentResource):
             region=region,
             opts=self._child,
         )
-        sources = pulumi.Output.all(self._account, region_name).apply(
-            lambda a: [f"arn:aws:s3:::{bucket_name(self._prefix, a[0], a[1])}"])
+        sources = pulumi.Output.all(self._partition, self._account, region_name).apply(
+            lambda a: [bucket_arn(a[0], bucket_name(self._prefix, a[1], a[2]))])
         aws.s3.BucketPolicy(
             f"{resource_name}-policy",
             bucket=bucket.id,
@@ -631,6 +511,41 @@ class Backups(pulumi.ComponentResource):
                 opts=self._stateful,
             )
         return vault
+
+    def _restore_test(self, vault: aws.backup.Vault, role: aws.iam.Role) -> None:
+        """Weekly restore of the latest daily recovery point into the database's own subnets and
+        group, with the backup role (it carries AWSBackupServiceRolePolicyForRestores)."""
+        args = self._args
+        # Restore testing names allow letters, digits and underscores only.
+        plan = aws.backup.RestoreTestingPlan(
+            f"{self._name}-restore-test",
+            name=backup_name(self._prefix, "restore-test").replace("-", "_"),
+            schedule_expression=RESTORE_TEST_SCHEDULE,
+            start_window_hours=8,
+            recovery_point_selection=aws.backup.RestoreTestingPlanRecoveryPointSelectionArgs(
+                algorithm="LATEST_WITHIN_WINDOW",
+                include_vaults=[vault.arn],
+                recovery_point_types=["SNAPSHOT"],
+                selection_window_days=7,
+            ),
+            opts=self._child,
+        )
+        aws.backup.RestoreTestingSelection(
+            f"{self._name}-restore-test",
+            name=backup_name(self._prefix, "database").replace("-", "_"),
+            restore_testing_plan_name=plan.name,
+            protected_resource_type="RDS",
+            protected_resource_arns=list(args.resource_arns),
+            iam_role_arn=role.arn,
+            # Override keys are case-insensitive; the group ids are a JSON list in a string.
+            restore_metadata_overrides={
+                "dbsubnetgroupname": args.restore_subnet_group_name,
+                "vpcsecuritygroupids": pulumi.Output.all(*args.restore_security_group_ids).apply(
+                    lambda ids: json.dumps(list(ids))),
+            },
+            validation_window_hours=RESTORE_TEST_VALIDATION_HOURS,
+            opts=self._child,
+        )
 
     def _plan(self, vault: aws.backup.Vault, copy_vault: Optional[aws.backup.Vault]) -> aws.backup.Plan:
         args = self._args

@@ -39,6 +39,7 @@ from pulumi_webstack.args import check_fields, from_inputs, log_retention, setti
 from pulumi_webstack.errors import DAILY_WINDOW, WEEKLY_WINDOW, require, static_len
 from pulumi_webstack.instance_classes import CACHE_NODE_TYPES, families
 from pulumi_webstack.names import SCOPED_ID_40, stack_scoped_id
+from pulumi_webstack.windows import daily_minutes, weekly_minutes
 
 
 class CacheEngine(str, enum.Enum):
@@ -65,6 +66,8 @@ AUTH_TOKEN_LENGTH = 64
 AUTH_TOKEN_SPECIALS = "!&#$^<>-"
 """The only special characters ElastiCache accepts in an AUTH token."""
 LOG_TYPES = ("slow-log", "engine-log")
+MIN_WINDOW_MINUTES = 60
+"""ElastiCache refuses a snapshot or maintenance window shorter than this."""
 
 
 # ------------------------------------------------------------------------ pure logic
@@ -124,7 +127,7 @@ class CacheArgs:
     """Daily snapshot window (UTC, hh:mm-hh:mm, at least 60 minutes)."""
     maintenance_window: Optional[str] = setting(
         "sun:05:00-sun:06:00", pattern=WEEKLY_WINDOW, words="must be ddd:hh:mm-ddd:hh:mm (UTC), e.g. sun:05:00-sun:06:00")
-    """Weekly maintenance window (UTC, ddd:hh:mm-ddd:hh:mm)."""
+    """Weekly maintenance window (UTC, ddd:hh:mm-ddd:hh:mm, at least 60 minutes)."""
     final_snapshot: Optional[bool] = False
     """Take a final snapshot when the replication group is deleted."""
     protect: Optional[bool] = False
@@ -153,6 +156,10 @@ class CacheArgs:
                 self.automatic_failover, "needs replicas >= 1 (there is nothing to fail over to)")
         require(not self.multi_az or self.automatic_failover, "cache.multi_az", self.multi_az,
                 "needs automatic_failover")
+        require(daily_minutes(self.snapshot_window) >= MIN_WINDOW_MINUTES, "cache.snapshot_window",
+                self.snapshot_window, f"must be at least {MIN_WINDOW_MINUTES} minutes long (ElastiCache)")
+        require(weekly_minutes(self.maintenance_window) >= MIN_WINDOW_MINUTES, "cache.maintenance_window",
+                self.maintenance_window, f"must be at least {MIN_WINDOW_MINUTES} minutes long (ElastiCache)")
         n_subnets = static_len(self.subnet_ids)
         require(n_subnets is None or n_subnets >= (2 if self.multi_az else 1), "cache.subnet_ids", self.subnet_ids,
                 "needs at least 1 private subnet, and 2 in different AZs with multi_az")
@@ -194,47 +201,72 @@ class Cache(pulumi.ComponentResource):
     def __init__(self, name: str, args: CacheArgs, opts: Optional[pulumi.ResourceOptions] = None):
         args = from_inputs(CacheArgs, args)
         super().__init__("webstack:index:Cache", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        self._name = name
+        self._args = args
+        self._child = pulumi.ResourceOptions(parent=self)
         # Unset (not False) when off, so a caller's ``protect`` still flows down.
-        stateful = pulumi.ResourceOptions(parent=self, protect=args.protect or None,
-                                          retain_on_delete=args.protect or None)
-        invoke = pulumi.InvokeOptions(parent=self)
-
-        group_id = args.replication_group_id or default_replication_group_id(
+        self._stateful = pulumi.ResourceOptions(parent=self, protect=args.protect or None,
+                                                retain_on_delete=args.protect or None)
+        self._group_id = args.replication_group_id or default_replication_group_id(
             pulumi.get_project(), pulumi.get_stack(), name
         )
-        engine = args.engine.value
-        nodes = 1 + args.replicas
-        log_prefix = f"/aws/elasticache/{group_id}"
-        partition = aws.get_partition_output(opts=invoke)
-        account = aws.get_caller_identity_output(opts=invoke).account_id
-        region = aws.get_region_output(opts=invoke).region
+        self._log_prefix = f"/aws/elasticache/{self._group_id}"
+        invoke = pulumi.InvokeOptions(parent=self)
+        self._partition = aws.get_partition_output(opts=invoke)
+        self._account = aws.get_caller_identity_output(opts=invoke).account_id
+        self._region = aws.get_region_output(opts=invoke).region
 
+        key = self._key()
+        subnet_group, parameter_group = self._groups()
+        token = self._auth_token()
+        logs = self._log_groups(key)
+        group = self._replication_group(key, subnet_group, parameter_group, token, logs)
+        secret = self._auth_secret(key, token, group)
+        self._outputs(group, secret, key)
+
+    # ------------------------------------------------------------------ steps
+
+    def _key(self) -> aws.kms.Key:
+        """Customer-managed key; its policy lets CloudWatch Logs use it for this group's log groups."""
+        args, name, group_id, log_prefix = self._args, self._name, self._group_id, self._log_prefix
+        partition = self._partition
         key = kms.customer_managed_key(
             f"{name}-key",
             description=f"{group_id}: data at rest, snapshots, auth secret, logs",
             deletion_window_in_days=30 if args.protect else 7,
-            policy=pulumi.Output.all(region, account, partition.partition, partition.dns_suffix).apply(
+            policy=pulumi.Output.all(self._region, self._account, partition.partition, partition.dns_suffix).apply(
                 lambda v: json.dumps(kms.log_groups_key_policy(
                     *v, sid="CloudWatchLogsEncryptsCacheLogs", log_groups=f"{log_prefix}/*"))
             ),
-            opts=stateful,
+            opts=self._stateful,
         )
-        kms.key_alias(f"{name}-key", key, f"alias/{group_id}", opts=child)
+        kms.key_alias(f"{name}-key", key, f"alias/{group_id}", opts=self._child)
+        return key
 
+    def _groups(self) -> tuple[aws.elasticache.SubnetGroup, aws.elasticache.ParameterGroup]:
+        """The subnet group and the parameter group (eviction policy) of the nodes."""
+        args, name, group_id = self._args, self._name, self._group_id
         subnet_group = aws.elasticache.SubnetGroup(
-            f"{name}-subnets", subnet_ids=args.subnet_ids, description=f"Private subnets of {group_id}", opts=child
+            f"{name}-subnets", subnet_ids=args.subnet_ids, description=f"Private subnets of {group_id}",
+            opts=self._child
         )
         parameter_group = aws.elasticache.ParameterGroup(
             f"{name}-params",
-            family=parameter_group_family(engine, args.engine_version),
-            description=f"{group_id}: eviction policy {args.maxmemory_policy}",
+            family=parameter_group_family(args.engine.value, args.engine_version),
+            description=f"{group_id}: eviction policy",
             parameters=[aws.elasticache.ParameterGroupParameterArgs(name="maxmemory-policy",
                                                                     value=args.maxmemory_policy)],
-            opts=child,
+            # ElastiCache cannot change a description: a new one would replace the group, whose
+            # deletion waits for the replication group to leave it (the maintenance window without
+            # apply_immediately). The text names no setting, and an older text is kept.
+            opts=pulumi.ResourceOptions.merge(self._child, pulumi.ResourceOptions(ignore_changes=["description"])),
         )
-        token = random.RandomPassword(
-            f"{name}-auth-token",
+        return subnet_group, parameter_group
+
+    def _auth_token(self) -> random.RandomPassword:
+        """The AUTH token: generated, of the characters ElastiCache accepts, a secret in state."""
+        return random.RandomPassword(
+            f"{self._name}-auth-token",
             length=AUTH_TOKEN_LENGTH,
             special=True,
             override_special=AUTH_TOKEN_SPECIALS,
@@ -242,26 +274,37 @@ class Cache(pulumi.ComponentResource):
             min_upper=4,
             min_numeric=4,
             min_special=2,
-            opts=child,
+            opts=self._child,
         )
-        logs = {
+
+    def _log_groups(self, key: aws.kms.Key) -> dict[str, aws.cloudwatch.LogGroup]:
+        """The slow-log and engine-log groups the replication group delivers to."""
+        return {
             log_type: aws.cloudwatch.LogGroup(
-                f"{name}-{log_type}",
-                name=f"{log_prefix}/{log_type}",
-                retention_in_days=args.log_retention_days,
+                f"{self._name}-{log_type}",
+                name=f"{self._log_prefix}/{log_type}",
+                retention_in_days=self._args.log_retention_days,
                 kms_key_id=key.arn,
-                opts=child,
+                opts=self._child,
             )
             for log_type in LOG_TYPES
         }
+
+    def _replication_group(self, key: aws.kms.Key, subnet_group: aws.elasticache.SubnetGroup,
+                           parameter_group: aws.elasticache.ParameterGroup, token: random.RandomPassword,
+                           logs: dict[str, aws.cloudwatch.LogGroup]) -> aws.elasticache.ReplicationGroup:
+        """``1 + replicas`` nodes spread over the AZs, TLS required, encrypted, snapshots, logs."""
+        args, name, group_id = self._args, self._name, self._group_id
+        engine = args.engine.value
+        nodes = 1 + args.replicas
         zones = pulumi.Output.from_input(args.availability_zones).apply(lambda z: cache_cluster_zones(z, nodes))
         final_snapshot = final_snapshot_identifier(
-            f"{name}-final-snapshot", group_id, opts=child,
+            f"{name}-final-snapshot", group_id, opts=self._child,
             # What replaces a replication group (the provider's ForceNew inputs this component sets).
             replaced_by={"replication_group_id": group_id, "engine": engine, "port": str(args.port),
-                         "kms_key_id": key.arn, "subnet_group_name": subnet_group.id, "region": region},
+                         "kms_key_id": key.arn, "subnet_group_name": subnet_group.id, "region": self._region},
         ) if args.final_snapshot else None
-        group = aws.elasticache.ReplicationGroup(
+        return aws.elasticache.ReplicationGroup(
             f"{name}-group",
             replication_group_id=group_id,
             description=f"{engine} {args.engine_version}: 1 primary + {args.replicas} replicas, TLS required",
@@ -298,17 +341,22 @@ class Cache(pulumi.ComponentResource):
                 for log_type in LOG_TYPES
             ],
             tags={"Name": group_id},
-            opts=stateful,
+            # The id is fixed: a replacement (port, key, subnet group) must delete the old group first.
+            opts=pulumi.ResourceOptions.merge(self._stateful, pulumi.ResourceOptions(delete_before_replace=True)),
         )
+
+    def _auth_secret(self, key: aws.kms.Key, token: random.RandomPassword,
+                     group: aws.elasticache.ReplicationGroup) -> aws.secretsmanager.Secret:
+        """The Secrets Manager secret the app reads: the token and the endpoints, KMS-encrypted."""
         secret = aws.secretsmanager.Secret(
-            f"{name}-auth",
-            description=f"AUTH token and endpoints of {group_id} (TLS required)",
+            f"{self._name}-auth",
+            description=f"AUTH token and endpoints of {self._group_id} (TLS required)",
             kms_key_id=key.arn,
-            recovery_window_in_days=30 if args.protect else 7,
-            opts=stateful,
+            recovery_window_in_days=30 if self._args.protect else 7,
+            opts=self._stateful,
         )
         aws.secretsmanager.SecretVersion(
-            f"{name}-auth",
+            f"{self._name}-auth",
             secret_id=secret.id,
             secret_string=pulumi.Output.secret(
                 pulumi.Output.all(token.result, group.primary_endpoint_address, group.reader_endpoint_address,
@@ -317,16 +365,19 @@ class Cache(pulumi.ComponentResource):
                                           "tls": True})
                 )
             ),
-            opts=child,
+            opts=self._child,
         )
+        return secret
 
+    def _outputs(self, group: aws.elasticache.ReplicationGroup, secret: aws.secretsmanager.Secret,
+                 key: aws.kms.Key) -> None:
         self.primary_endpoint = group.primary_endpoint_address
         self.reader_endpoint = group.reader_endpoint_address
         self.port = group.port
         self.auth_secret_arn = secret.arn
         self.replication_group_id = group.id
         self.member_clusters = [
-            group.member_clusters.apply(lambda members, i=i: sorted(members)[i]) for i in range(nodes)
+            group.member_clusters.apply(lambda members, i=i: sorted(members)[i]) for i in range(1 + self._args.replicas)
         ]
         self.arn = group.arn
         self.kms_key_arn = key.arn

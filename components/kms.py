@@ -10,7 +10,7 @@ resource tree (``opts`` carries the parent) and change nothing about names: the 
 chooses every resource name, description and option.
 """
 
-from typing import Any, Optional
+from typing import Any, Optional, Sequence, Union
 
 import pulumi
 import pulumi_aws as aws
@@ -74,10 +74,14 @@ def account_key_policy(account_id: str, partition: str = "aws") -> dict[str, Any
 
 
 def log_groups_key_policy(region: str, account_id: str, partition: str, dns_suffix: str, *,
-                          sid: str, log_groups: str) -> dict[str, Any]:
+                          sid: str, log_groups: Union[str, Sequence[str]]) -> dict[str, Any]:
     """Key policy: the account administers the key; CloudWatch Logs of ``region`` may use
     it, only for the log groups whose name matches ``log_groups`` (an ARN pattern after
-    ``log-group:``, e.g. ``/aws/rds/instance/<id>*``), through the encryption context."""
+    ``log-group:``, e.g. ``/aws/rds/instance/<id>*``, or a list of them), through the
+    encryption context."""
+    prefix = f"arn:{partition}:logs:{region}:{account_id}:log-group:"
+    arns: Union[str, list[str]] = (prefix + log_groups if isinstance(log_groups, str)
+                                   else [prefix + pattern for pattern in log_groups])
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -89,10 +93,7 @@ def log_groups_key_policy(region: str, account_id: str, partition: str, dns_suff
                 "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
                 "Resource": "*",
                 "Condition": {
-                    "ArnLike": {
-                        "kms:EncryptionContext:aws:logs:arn":
-                            f"arn:{partition}:logs:{region}:{account_id}:log-group:{log_groups}"
-                    }
+                    "ArnLike": {"kms:EncryptionContext:aws:logs:arn": arns}
                 },
             },
         ],

@@ -115,6 +115,7 @@ PRESETS: dict[str, dict[Tier, Any]] = {
     "backups.continuous":               {DEV: False,    STAGING: True,     PROD: True},
     "backups.copy_region":              {DEV: None,     STAGING: None,     PROD: "us-west-2"},
     "backups.vault_lock":               {DEV: False,    STAGING: False,    PROD: True},
+    "backups.restore_testing":          {DEV: False,    STAGING: True,     PROD: True},
     "backups.schedule":                 {DEV: "cron(0 2 * * ? *)", STAGING: "cron(0 2 * * ? *)", PROD: "cron(0 2 * * ? *)"},
     "backups.protect":                  {DEV: False,    STAGING: False,    PROD: True},
     "backups.force_destroy":            {DEV: True,     STAGING: False,    PROD: False},

@@ -109,7 +109,9 @@ SECTIONS: dict[str, Section] = {
         "domain": "webstack:domain", "origin_domain": "webstack:domain (origin.<domain>)",
         "origin_headers": "the app tier (its origin secret)"}),
     "backups": Section("backups", "pulumi_webstack.backups:BackupsArgs", wired={
-        "resource_arns": "the database", "continuous_retention_days": "webstack:database.backupRetentionDays"}),
+        "resource_arns": "the database", "continuous_retention_days": "webstack:database.backupRetentionDays",
+        "restore_subnet_group_name": "the database (its DB subnet group)",
+        "restore_security_group_ids": "the database (its security group)"}),
     "alerting": Section("alerting", "pulumi_webstack.alerting:AlertingArgs", wired={
         "pager_webhook_url": "webstack:pagerWebhookUrl (a secret)",
         "region": "aws:region", "health_check_url": "webstack:domain and webstack:app.healthPath",

@@ -12,6 +12,7 @@ from pulumi_webstack.backups import (
     Backups,
     BackupsArgs,
     backup_name,
+    bucket_arn,
     bucket_name,
     data_bucket_policy,
     data_lifecycle_rules,
@@ -70,6 +71,13 @@ def test_long_bucket_names_are_shortened_with_a_hash_and_stay_unique():
     assert len(a) <= 63 and len(b) <= 63
     assert a != b and a.endswith("-123456789012-ap-southeast-2")
     assert a == bucket_name("a-very-long-project-name-for-the-shop-prod-eu-backups", ACCOUNT_ID, "ap-southeast-2")
+
+
+def test_bucket_arns_follow_the_partition():
+    # The log bucket admits S3 log delivery only for these ARNs: in aws-cn or aws-us-gov an
+    # arn:aws: ARN never matches and access logs are refused.
+    assert bucket_arn("aws", "b-1") == "arn:aws:s3:::b-1"
+    assert bucket_arn("aws-cn", "b-1") == "arn:aws-cn:s3:::b-1"
 
 
 def test_backup_names_fit_aws_backup_limits():
@@ -343,3 +351,61 @@ def test_a_callers_protect_reaches_the_stateful_children():
                                  opts=pulumi.ResourceOptions(protect=True)))
     stateful = [plan.get(name) for name in ("b-key", "b-bucket", "b-logs", "b-vault")]
     assert all(res.protect for res in stateful), [res.name for res in stateful if not res.protect]
+
+
+# ------------------------------------------------------------------------ restore test
+
+RESTORE_ARGS = dict(PROD_ARGS, restore_testing=True, restore_subnet_group_name="webstack-prod-db-subnets",
+                    restore_security_group_ids=["sg-0database"])
+
+
+def test_a_restore_test_restores_the_latest_daily_recovery_point_into_the_databases_subnets_weekly():
+    plan = plan_of("restore", **RESTORE_ARGS)
+    testing = plan.one("aws:backup/restoreTestingPlan:RestoreTestingPlan")
+    assert testing.inputs["name"] == "webstack_prod_backups_restore_test"  # underscores: AWS allows no hyphen
+    assert testing.inputs["scheduleExpression"] == "cron(0 5 ? * SUN *)"  # after Sunday's 02:00 daily backup
+    assert testing.inputs["recoveryPointSelection"] == {
+        "algorithm": "LATEST_WITHIN_WINDOW", "includeVaults": [plan.get("backups-vault").state["arn"]],
+        "recoveryPointTypes": ["SNAPSHOT"], "selectionWindowDays": 7}
+    selection = plan.one("aws:backup/restoreTestingSelection:RestoreTestingSelection")
+    assert selection.inputs["restoreTestingPlanName"] == testing.state["name"]
+    assert selection.inputs["protectedResourceType"] == "RDS"
+    assert selection.inputs["protectedResourceArns"] == [DB_ARN]
+    # Restored into the database's own subnets and group: RDS's default would be the default VPC.
+    assert selection.inputs["restoreMetadataOverrides"] == {
+        "dbsubnetgroupname": "webstack-prod-db-subnets", "vpcsecuritygroupids": '["sg-0database"]'}
+    # The backup role restores (AWSBackupServiceRolePolicyForRestores is attached to it).
+    assert selection.inputs["iamRoleArn"] == plan.get("backups-backup-role").state["arn"]
+    assert selection.inputs["validationWindowHours"] == 1
+
+
+def test_without_restore_testing_no_restore_test_is_registered():
+    assert not prod().by_type("aws:backup/restoreTestingPlan:RestoreTestingPlan")
+    assert not prod().by_type("aws:backup/restoreTestingSelection:RestoreTestingSelection")
+
+
+def test_a_restore_test_needs_the_database_and_its_subnet_group():
+    # Checked once the database is known (``database=`` links it), before anything is registered.
+    with pytest.raises(ArgsError, match=r"^backups\.restore_testing = True: .*database"):
+        synth(lambda: Backups("b", BackupsArgs(**dict(RESTORE_ARGS, resource_arns=[]))))
+    with pytest.raises(ArgsError, match=r"^backups\.restore_subnet_group_name = None: .*default VPC"):
+        synth(lambda: Backups("b", BackupsArgs(**dict(RESTORE_ARGS, restore_subnet_group_name=None))))
+
+
+def test_a_database_component_gives_the_restore_test_its_subnet_group_and_security_group():
+    @dataclass
+    class StandInDatabase:  # the attributes of the interface contract Backups reads
+        primary_arn: object
+        subnet_group_name: object
+        security_group_id: object
+
+    def program():
+        Backups("backups", BackupsArgs(**dict(DEV_ARGS, restore_testing=True)),
+                database=StandInDatabase(pulumi.Output.from_input(DB_ARN), pulumi.Output.from_input("db-subnets"),
+                                         pulumi.Output.from_input("sg-0db")))
+
+    plan = synth(program, stack="dev", config={"aws:region": "eu-west-1"})
+    selection = plan.one("aws:backup/restoreTestingSelection:RestoreTestingSelection")
+    assert selection.inputs["protectedResourceArns"] == [DB_ARN]
+    assert selection.inputs["restoreMetadataOverrides"] == {
+        "dbsubnetgroupname": "db-subnets", "vpcsecuritygroupids": '["sg-0db"]'}

@@ -270,6 +270,8 @@ def test_an_explicit_replication_group_id_names_the_group():
         ({"snapshot_retention_days": 36}, "cache.snapshot_retention_days"),
         ({"snapshot_window": "1-2"}, "cache.snapshot_window"),
         ({"maintenance_window": "sunday"}, "cache.maintenance_window"),
+        ({"snapshot_window": "01:00-01:30"}, "cache.snapshot_window"),  # ElastiCache: at least 60 minutes
+        ({"maintenance_window": "sun:05:00-sun:05:30"}, "cache.maintenance_window"),  # at least 60 minutes
         ({"port": 80}, "cache.port"),
         ({"maxmemory_policy": "lru"}, "cache.maxmemory_policy"),
         ({"log_retention_days": 8}, "cache.log_retention_days"),
@@ -291,3 +293,20 @@ def test_failover_errors_say_why():
 def test_valid_edge_values_are_accepted():
     assert args(replicas=5, automatic_failover=True, multi_az=True, snapshot_retention_days=35, port=1024)
     assert args(engine=CacheEngine.VALKEY, engine_version="7.2").engine is CacheEngine.VALKEY
+
+
+def test_the_group_is_replaced_delete_first_because_its_id_is_fixed():
+    # A replacement (port, KMS key, subnet group) creating the new group first would fail:
+    # the replication group id is taken until the old group is gone.
+    group = plan_of().one(GROUP)
+    assert group.inputs["replicationGroupId"] == "webstack-test-cache" and group.delete_before_replace
+
+
+def test_changing_the_eviction_policy_changes_one_parameter_and_never_replaces_the_group():
+    # ElastiCache cannot change a parameter group's description (the provider replaces the
+    # group when it changes), so the description names no setting, and an older one is kept.
+    groups = [plan_of(maxmemory_policy=policy).one("aws:elasticache/parameterGroup:ParameterGroup")
+              for policy in ("volatile-lru", "allkeys-lru")]
+    assert groups[0].inputs["description"] == groups[1].inputs["description"]
+    assert groups[0].inputs["parameters"] != groups[1].inputs["parameters"]
+    assert all("description" in group.ignore_changes for group in groups)

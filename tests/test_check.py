@@ -339,8 +339,8 @@ def test_sarif_is_what_github_code_scanning_reads(monkeypatch, capsys, tmp_path)
     [location] = result["locations"]
     physical = location["physicalLocation"]
     # The line of the project's code that created the proxy (paths relative to the repository).
-    assert physical["artifactLocation"] == {"uri": "components/database.py", "uriBaseId": "%SRCROOT%"}
-    source = (pulumi_webstack_cli.engine.ROOT / "components" / "database.py").read_text().splitlines()
+    assert physical["artifactLocation"] == {"uri": "components/database_proxy.py", "uriBaseId": "%SRCROOT%"}
+    source = (pulumi_webstack_cli.engine.ROOT / "components" / "database_proxy.py").read_text().splitlines()
     assert "aws.rds.Proxy(" in source[physical["region"]["startLine"] - 1]
     assert location["logicalLocations"][0]["fullyQualifiedName"].endswith("::database-proxy")
     assert len(result["partialFingerprints"]["webstackFinding/v1"]) == 32

@@ -258,6 +258,10 @@ def test_a_replica_region_other_than_the_backup_copy_region_gets_its_own_provide
         ("dev", {"webstack:cache": {"engineVersion": "6.2"}}, 'webstack:cache.engineVersion = "6.2"'),
         ("dev", {"webstack:cache": {"automaticFailover": True}}, "webstack:cache.automaticFailover"),
         ("dev", {"webstack:cache": {"maxmemoryPolicy": "lru"}}, 'webstack:cache.maxmemoryPolicy = "lru"'),
+        ("dev", {"webstack:database": {"backupWindow": "03:30-04:30"}},
+         'webstack:database.backupWindow = "03:30-04:30": must not overlap maintenanceWindow (sun:04:00-sun:05:00)'),
+        ("dev", {"webstack:cache": {"snapshotWindow": "01:00-01:30"}},
+         'webstack:cache.snapshotWindow = "01:00-01:30": must be at least 60 minutes long'),
     ],
 )
 def test_bad_data_tier_settings_stop_the_program_before_any_resource(stack, overrides, message):
@@ -298,3 +302,20 @@ def test_the_synth_json_shows_the_data_tier_of_prod_and_dev():
     dev = _synth_json("dev")
     assert [r["name"] for r in dev if r["type"] == INSTANCE] == ["database-primary"]
     assert next(r for r in dev if r["type"] == GROUP)["inputs"]["numCacheClusters"] == 1
+
+
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_staging_and_prod_test_weekly_that_the_database_backup_restores_into_the_data_tier(stack):
+    plan = cached_plan(stack)
+    selection = plan.one("aws:backup/restoreTestingSelection:RestoreTestingSelection")
+    assert selection.inputs["protectedResourceArns"] == [plan.one(INSTANCE, "database-primary").state["arn"]]
+    subnet_group = plan.one("aws:rds/subnetGroup:SubnetGroup", "database-subnets")
+    database_group = plan.one("aws:ec2/securityGroup:SecurityGroup", "network-database")
+    assert selection.inputs["restoreMetadataOverrides"] == {
+        "dbsubnetgroupname": subnet_group.id, "vpcsecuritygroupids": json.dumps([database_group.id])}
+    testing = plan.one("aws:backup/restoreTestingPlan:RestoreTestingPlan")
+    assert testing.inputs["recoveryPointSelection"]["includeVaults"] == [plan.get("backups-vault").state["arn"]]
+
+
+def test_dev_does_not_pay_for_restore_tests():
+    assert not cached_plan("dev").by_type("aws:backup/restoreTestingPlan:RestoreTestingPlan")

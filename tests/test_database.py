@@ -24,6 +24,7 @@ from pulumi_webstack.database import (
     replica_zone,
 )
 from pulumi_webstack.errors import ArgsError
+from pulumi_webstack.windows import daily_minutes, daily_overlaps_weekly, weekly_minutes
 from pulumi_webstack_cli.engine import ACCOUNT_ID, Plan, Secret, synth
 from tests.helpers import assert_args_error
 
@@ -78,6 +79,32 @@ def master_secret_arn(plan: Plan) -> str:
 
 
 # ------------------------------------------------------------------ pure logic
+
+
+@pytest.mark.parametrize("window, minutes", [
+    ("00:00-01:00", 60), ("09:46-10:16", 30), ("23:30-00:30", 60), ("12:00-11:59", 1439)])
+def test_a_daily_window_lasts_from_start_to_end_across_midnight(window, minutes):
+    assert daily_minutes(window) == minutes
+
+
+@pytest.mark.parametrize("window, minutes", [
+    ("sun:04:00-sun:05:00", 60), ("sat:23:00-sun:01:00", 120), ("sun:23:00-mon:00:30", 90),
+    ("mon:00:00-sun:23:59", 7 * 1440 - 1)])
+def test_a_weekly_window_lasts_from_start_to_end_across_the_week(window, minutes):
+    assert weekly_minutes(window) == minutes
+
+
+@pytest.mark.parametrize("daily, weekly, overlaps", [
+    ("00:00-01:00", "sun:04:00-sun:05:00", False),
+    ("03:30-04:30", "sun:04:00-sun:05:00", True),
+    ("03:00-04:00", "sun:04:00-sun:05:00", False),  # touching is not overlapping
+    ("23:30-00:30", "mon:00:00-mon:01:00", True),  # Sunday's backup runs into Monday
+    ("10:00-11:00", "sun:23:00-mon:12:00", True),  # a weekly window over midnight
+    ("10:00-11:00", "sun:23:00-sun:23:30", False),
+])
+def test_a_daily_window_overlaps_a_weekly_one_when_any_days_run_shares_a_minute(daily, weekly, overlaps):
+    assert daily_overlaps_weekly(daily, weekly) is overlaps
+
 
 
 def test_parameter_group_family_follows_the_major_version():
@@ -225,8 +252,9 @@ def test_the_key_rotates_and_lets_cloudwatch_logs_encrypt_only_this_databases_lo
     assert statements["AccountAdministersKey"]["Principal"] == {"AWS": "arn:aws:iam::123456789012:root"}
     logs = statements["CloudWatchLogsEncryptsDatabaseLogs"]
     assert logs["Principal"] == {"Service": "logs.us-east-1.amazonaws.com"}
-    assert logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"] == (
-        "arn:aws:logs:us-east-1:123456789012:log-group:/aws/rds/instance/webstack-test-db*")
+    assert logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"] == [
+        "arn:aws:logs:us-east-1:123456789012:log-group:/aws/rds/instance/webstack-test-db*",
+        "arn:aws:logs:us-east-1:123456789012:log-group:/aws/rds/proxy/webstack-test-db-proxy"]
     alias = plan.one("aws:kms/alias:Alias", "db-key")
     assert alias.inputs == {"name": "alias/webstack-test-db", "targetKeyId": key.state["keyId"]}
 
@@ -556,6 +584,13 @@ def test_fixed_identifiers_are_replaced_delete_first():
     assert len(instances) == 3 and all(i.delete_before_replace for i in instances)
 
 
+def test_the_proxy_is_replaced_delete_first_because_its_name_is_fixed():
+    # New subnets replace a proxy (RDS cannot move one); created first, the new proxy would
+    # fail on the name the old one still holds.
+    proxy = plan_of(pooling=True).one("aws:rds/proxy:Proxy")
+    assert proxy.inputs["name"] == "webstack-test-db-proxy" and proxy.delete_before_replace
+
+
 def test_the_override_allows_protected_data_without_deletion_protection():
     plan = plan_of(protect=True, deletion_protection=False, allow_unprotected_prod=True)
     primary = plan.one(INSTANCE, "db-primary")
@@ -630,6 +665,10 @@ def test_an_explicit_identifier_names_everything():
         ({"backup_retention_days": 36}, "database.backup_retention_days"),
         ({"backup_window": "1:00-2:00"}, "database.backup_window"),
         ({"maintenance_window": "sunday 4am"}, "database.maintenance_window"),
+        ({"backup_window": "03:00-03:15"}, "database.backup_window"),  # RDS: at least 30 minutes
+        ({"maintenance_window": "sun:04:00-sun:04:20"}, "database.maintenance_window"),  # at least 30 minutes
+        ({"backup_window": "03:30-04:30"}, "database.backup_window"),  # overlaps sun:04:00-sun:05:00
+        ({"backup_window": "23:30-00:30", "maintenance_window": "mon:00:00-mon:01:00"}, "database.backup_window"),
         ({"subnet_ids": ["subnet-0000000000000000a"]}, "database.subnet_ids"),
         ({**REMOTE, "cross_region_replica": "europe"}, "database.cross_region_replica"),
         ({**REMOTE, "cross_region_subnet_ids": []}, "database.cross_region_subnet_ids"),
@@ -678,3 +717,54 @@ def test_the_connection_budget_rule_explains_itself_and_pooling_lifts_it():
 def test_valid_edge_values_are_accepted():
     assert args(replicas=5, backup_retention_days=35, performance_insights_retention_days=731,
                 monitoring_interval_seconds=0, engine_version="17.10", port=1150)
+
+
+def test_the_subnet_group_is_an_output_so_a_restore_lands_in_the_databases_subnets():
+    plan = plan_of()
+    group = plan.one("aws:rds/subnetGroup:SubnetGroup")
+    assert plan.one(INSTANCE, "db-primary").inputs["dbSubnetGroupName"] == group.id
+    assert component(plan).component_outputs["subnet_group_name"] == group.id  # its id is its name
+
+
+def test_windows_that_rds_would_refuse_are_refused_with_the_reason():
+    with pytest.raises(ArgsError, match=r"^database\.backup_window = '03:30-04:30': must not overlap "
+                                        r"maintenance_window \(sun:04:00-sun:05:00\)"):
+        args(backup_window="03:30-04:30")
+    with pytest.raises(ArgsError, match=r"^database\.backup_window = '03:00-03:15': must be at least 30 minutes"):
+        args(backup_window="03:00-03:15")
+    # Touching is not overlapping; a window across midnight is measured across midnight.
+    assert args(backup_window="03:00-04:00", maintenance_window="sun:04:00-sun:05:00")
+    assert args(backup_window="23:45-00:15", maintenance_window="sat:22:00-sat:23:00")
+
+
+def test_resizing_the_instance_changes_max_connections_in_place_and_never_replaces_the_parameter_group():
+    # RDS cannot change a parameter group's description (the provider replaces the group when
+    # it changes), so the description names no value that follows the class.
+    groups = [plan_of(instance_class=cls).one("aws:rds/parameterGroup:ParameterGroup")
+              for cls in ("db.t4g.medium", "db.r7g.large")]
+    assert groups[0].inputs["description"] == groups[1].inputs["description"]
+    assert groups[0].inputs["parameters"] != groups[1].inputs["parameters"]
+    assert all("description" in group.ignore_changes for group in groups)
+
+
+def test_an_instance_stays_in_the_zone_it_was_created_in():
+    # An RDS instance's AZ can only change by replacement: a different desired zone (multi_az
+    # turned off after a failover moved the primary, reordered subnets, more AZs shifting the
+    # replicas' round-robin) must never delete a database to recreate it elsewhere.
+    plan = plan_of(replicas=2, **REMOTE)
+    in_region = [plan.one(INSTANCE, "db-primary"), *replicas(plan)]
+    assert [i.inputs["availabilityZone"] for i in in_region] == ZONES
+    assert all("availabilityZone" in i.ignore_changes for i in in_region)
+
+
+def test_the_proxy_logs_to_a_precreated_encrypted_group_with_retention():
+    # RDS Proxy writes to /aws/rds/proxy/<name>; created by the service it would never expire
+    # and use no key. It must exist before the proxy does.
+    plan = plan_of(pooling=True, log_retention_days=90)
+    group = plan.one("aws:cloudwatch/logGroup:LogGroup", "db-proxy-logs")
+    assert group.inputs["name"] == "/aws/rds/proxy/webstack-test-db-proxy"
+    assert group.inputs["retentionInDays"] == 90
+    assert group.inputs["kmsKeyId"] == plan.one("aws:kms/key:Key", "db-key").state["arn"]
+    proxy = plan.one("aws:rds/proxy:Proxy")
+    assert proxy.inputs["name"] == "webstack-test-db-proxy" and proxy.depends_on(group)
+    assert "db-proxy-logs" not in {g.name for g in plan_of().by_type("aws:cloudwatch/logGroup:LogGroup")}

@@ -13,16 +13,18 @@ from tests.helpers import ECS, KUBERNETES
 
 # Orderings that no input expresses but AWS needs: RDS must find its log groups (else it
 # creates them itself, unencrypted and kept forever) and its monitoring role's policy
-# attached; RDS Proxy must be able to read its secret when it starts, and the secret must
-# hold its value when the proxy's target is registered (the proxy connects at once). The EKS
-# VPC resource controller gives a pod its security groups when the pod is created, so the
-# SecurityGroupPolicy must exist before the Deployment's first pods. ECS registers a service's
-# tasks only with a target group attached to a load balancer (the forwarding rule must exist);
+# attached; RDS Proxy likewise must find its log group and be able to read its secret when it
+# starts, and the secret must hold its value when the proxy's target is registered (the proxy
+# connects at once). The EKS VPC resource controller gives a pod its security groups when the
+# pod is created, so the SecurityGroupPolicy must exist before the Deployment's first pods.
+# ECS registers a service's tasks only with a target group attached to a load balancer (the
+# forwarding rule must exist);
 # Elastic Load Balancing checks it may write to the access-log bucket when logging is turned on.
 JUSTIFIED_EXPLICIT = {
     ("aws:rds/instance:Instance", "aws:cloudwatch/logGroup:LogGroup"),
     ("aws:rds/instance:Instance", "aws:iam/rolePolicyAttachment:RolePolicyAttachment"),
     ("aws:rds/proxy:Proxy", "aws:iam/rolePolicy:RolePolicy"),
+    ("aws:rds/proxy:Proxy", "aws:cloudwatch/logGroup:LogGroup"),
     ("aws:rds/proxyTarget:ProxyTarget", "aws:secretsmanager/secretVersion:SecretVersion"),
     ("kubernetes:apps/v1:Deployment", "kubernetes:vpcresources.k8s.aws/v1beta1:SecurityGroupPolicy"),
     ("aws:ecs/service:Service", "aws:lb/listenerRule:ListenerRule"),
