@@ -299,8 +299,10 @@ def backup_events(vault_name: str) -> list[EventSpec]:
     and their BACKUP_JOB_FAILED event is deprecated and never sent).
 
     A backup job that ends FAILED, ABORTED or EXPIRED is critical (no recovery point was
-    made); a failed cross-region copy is a warning (the local recovery point exists); a
-    completed restore and a recovery point being deleted, expiring or left partial are info.
+    made); a failed cross-region copy is a warning (the local recovery point exists), and so is
+    a failed restore (the weekly restore test's, or anyone's: the recovery time objective is
+    unproven until one succeeds); a completed restore and a recovery point being deleted,
+    expiring or left partial are info.
     """
     vault_arn = {"suffix": f":backup-vault:{vault_name}"}
     return [
@@ -328,12 +330,23 @@ def backup_events(vault_name: str) -> list[EventSpec]:
             "exists; the cross-region copy does not. Check the copy vault's KMS key and lock settings.",
         ),
         EventSpec(
+            "restore-failed", Severity.WARNING, "AWS Backup restore failed",
+            {"source": ["aws.backup"], "detail-type": ["Restore Job State Change"],
+             "detail": {"status": ["FAILED", "ABORTED"], "backupVaultArn": [vault_arn]}},
+            {"job": "$.detail.restoreJobId", "point": "$.detail.recoveryPointArn", "status": "$.detail.status",
+             "reason": "$.detail.statusMessage"},
+            "Restore job <job> from <point> ended <status>: <reason>. Until a restore succeeds, the recovery time "
+            "objective is unproven. The weekly restore test restores into the database's subnet group and security "
+            "group: check the backup role's restore permissions, the KMS key policy and the subnet group.",
+        ),
+        EventSpec(
             "restore-completed", Severity.INFO, "AWS Backup restore completed",
             {"source": ["aws.backup"], "detail-type": ["Restore Job State Change"],
              "detail": {"status": ["COMPLETED"], "backupVaultArn": [vault_arn]}},
             {"job": "$.detail.restoreJobId", "point": "$.detail.recoveryPointArn",
              "created": "$.detail.createdResourceArn"},
-            "Restore job <job> from <point> completed: <created>. If nobody on the team expected it, find who "
+            "Restore job <job> from <point> completed: <created>. The weekly restore test (Sundays 05:00 UTC) "
+            "restores, then deletes what it made; at any other time, if nobody on the team expected it, find who "
             "started it in CloudTrail (StartRestoreJob).",
         ),
         EventSpec(

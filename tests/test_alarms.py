@@ -273,8 +273,8 @@ def test_backup_staleness_guards_the_recovery_point_objective():
 def test_failed_backup_and_copy_jobs_are_matched_for_the_vault_only():
     events = {e.key: e for e in backup_events("webstack-prod-backups-vault")}
     assert {k: e.severity.value for k, e in events.items()} == {
-        "backup-failed": "critical", "copy-failed": "warning", "restore-completed": "info",
-        "recovery-point-changed": "info"}
+        "backup-failed": "critical", "copy-failed": "warning", "restore-failed": "warning",
+        "restore-completed": "info", "recovery-point-changed": "info"}
     patterns = {"critical": events["backup-failed"].pattern, "warning": events["copy-failed"].pattern}
     for event in events.values():
         assert set(event.paths) == set(re.findall(r"<(\w+)>", event.text)), event.key  # every placeholder filled
@@ -285,6 +285,11 @@ def test_failed_backup_and_copy_jobs_are_matched_for_the_vault_only():
     warning = patterns["warning"]
     assert warning["detail-type"] == ["Copy Job State Change"] and warning["detail"]["state"] == ["FAILED"]
     assert warning["detail"]["sourceBackupVaultArn"] == [{"suffix": ":backup-vault:webstack-prod-backups-vault"}]
+    # A restore that fails (the weekly restore test's above all) leaves the RTO unproven: someone is told.
+    restore = events["restore-failed"].pattern
+    assert restore["detail-type"] == ["Restore Job State Change"]
+    assert restore["detail"] == {"status": ["FAILED", "ABORTED"],
+                                 "backupVaultArn": [{"suffix": ":backup-vault:webstack-prod-backups-vault"}]}
 
 
 def test_a_critical_event_pages_through_an_alarm_on_its_rule_matching():

@@ -564,6 +564,9 @@ def test_restores_and_recovery_point_changes_inform_through_eventbridge():
         target = plan.one("aws:cloudwatch/eventTarget:EventTarget", f"alerting-{key}-target")
         assert target.inputs["arn"] == topic_arn("info")
         assert isinstance(json.loads(target.inputs["inputTransformer"]["inputTemplate"]), str)  # email: text
+    # A failed restore warns (chat), like a failed copy: the recovery time objective is unproven.
+    failed = plan.one("aws:cloudwatch/eventTarget:EventTarget", "alerting-restore-failed-target")
+    assert failed.inputs["arn"] == topic_arn("warning")
 
 
 def test_the_operations_dashboard_names_the_watched_resources():
