@@ -309,74 +309,131 @@ def main() -> None:
     canaries = build_canaries(cfg, providers, alerting, cdn)
     drills = build_drills(cfg, providers, network, database, cache, alerting, canaries, app)
 
-    pulumi.export("tier", cfg.tier.value)
-    pulumi.export("domain", cfg.domain)
-    pulumi.export("vpcId", network.vpc_id)
-    pulumi.export("subnetIds", network.subnet_ids)
-    pulumi.export("availabilityZones", network.availability_zones)
-    pulumi.export("databaseWriterEndpoint", database.writer_endpoint)
-    pulumi.export("databaseReaderEndpoint", database.reader_endpoint)
-    pulumi.export("databaseReplicaEndpoints", database.replica_endpoints)
-    pulumi.export("databasePort", database.port)
-    pulumi.export("databaseName", database.database_name)
-    pulumi.export("databaseSecretArn", database.secret_arn)
-    if database.proxy_endpoint is not None:
-        pulumi.export("databaseProxyEndpoint", database.proxy_endpoint)
-    if database.cross_region_replica_endpoint is not None:
-        pulumi.export("databaseCrossRegionReplicaEndpoint", database.cross_region_replica_endpoint)
-    pulumi.export("cachePrimaryEndpoint", cache.primary_endpoint)
-    pulumi.export("cacheReaderEndpoint", cache.reader_endpoint)
-    pulumi.export("cachePort", cache.port)
-    pulumi.export("cacheAuthSecretArn", cache.auth_secret_arn)
-    pulumi.export("appPlatform", app.platform)
-    pulumi.export("appOriginDomain", app.origin_domain)
-    pulumi.export("appHealthUrl", app.health_url)
-    if cfg.platform == "vercel":
-        pulumi.export("vercelProjectId", app.project_id)
-        pulumi.export("vercelFunctionRegion", app.function_region)
-        if app.role_arn is not None:
-            pulumi.export("vercelRoleArn", app.role_arn)
-            pulumi.export("vercelOidcProviderArn", app.oidc_provider_arn)
-        if app.secure_compute_steps is not None:
-            pulumi.export("vercelSecureComputeNetworkId", app.secure_compute_network_id)
-            pulumi.export("vercelSecureComputeSteps", app.secure_compute_steps)
-    elif cfg.platform == "ecs":
-        pulumi.export("ecsCluster", app.cluster_name)
-        pulumi.export("ecsService", app.service_name)
-        pulumi.export("ecsTaskRoleArn", app.task_role_arn)
-        pulumi.export("ecsLogGroup", app.log_group_name)
-        pulumi.export("loadBalancerDnsName", app.load_balancer_dns_name)
-        pulumi.export("originDnsRecords", app.dns_records)
-    else:
-        pulumi.export("kubernetesNamespace", app.namespace)
-        pulumi.export("kubernetesDeployment", app.deployment_name)
-        pulumi.export("kubernetesHpa", app.hpa_name)
-        pulumi.export("ingressControllerConfig", app.ingress_controller_config)
-        if app.origin_security_group_id is not None:
-            pulumi.export("ingressOriginSecurityGroupId", app.origin_security_group_id)
-            pulumi.export("ingressServiceAnnotations", app.ingress_service_annotations)
-    pulumi.export("cdnDistributionId", cdn.distribution_id)
-    pulumi.export("cdnDomainName", cdn.domain_name)
-    pulumi.export("cdnUrl", cdn.url)
-    pulumi.export("cdnCustomDomainAttached", cdn.custom_domain_attached)
-    pulumi.export("cdnCertificateArn", cdn.certificate_arn)
-    pulumi.export("cdnCertificateValidationRecords", cdn.certificate_validation_records)
-    pulumi.export("cdnResponseHeadersPolicyId", cdn.response_headers_policy_id)
-    if cdn.web_acl_arn is not None:
-        pulumi.export("cdnWebAclArn", cdn.web_acl_arn)
-    if cdn.log_bucket_name is not None:
-        pulumi.export("cdnLogBucketName", cdn.log_bucket_name)
-    pulumi.export("backupBucketName", backups.bucket_name)
-    pulumi.export("backupBucketArn", backups.bucket_arn)
-    pulumi.export("backupVaultArn", backups.vault_arn)
-    pulumi.export("backupPlanId", backups.plan_id)
-    if backups.replica_bucket_arn is not None:
-        pulumi.export("backupReplicaBucketArn", backups.replica_bucket_arn)
-    if backups.copy_vault_arn is not None:
-        pulumi.export("backupCopyVaultArn", backups.copy_vault_arn)
-    pulumi.export("alertTopicArns", alerting.topic_arns)
-    pulumi.export("alarmNames", alerting.alarm_names)
-    if alerting.dashboard_name is not None:
-        pulumi.export("dashboardName", alerting.dashboard_name)
-    pulumi.export("canaryNames", canaries.canary_names)
-    pulumi.export("drillTemplateIds", drills.template_ids)
+    outputs = {
+        "tier": cfg.tier.value,
+        "domain": cfg.domain,
+        **network_outputs(network),
+        **data_outputs(database, cache),
+        **APP_OUTPUTS[cfg.platform](app),
+        **cdn_outputs(cdn),
+        **backup_outputs(backups),
+        **operations_outputs(alerting, canaries, drills),
+    }
+    for key, value in outputs.items():
+        if value is not OMITTED:
+            pulumi.export(key, value)
+
+
+# ------------------------------------------------------------------------- outputs
+# What a stack exports, per component. ``OMITTED`` marks an output of a part the stack
+# does not have (no proxy, no WAF, ...): it is not exported at all, rather than as null.
+
+OMITTED = object()
+
+
+def _if_built(value: Any) -> Any:
+    return OMITTED if value is None else value
+
+
+def network_outputs(network: Network) -> dict[str, Any]:
+    return {"vpcId": network.vpc_id, "subnetIds": network.subnet_ids,
+            "availabilityZones": network.availability_zones}
+
+
+def data_outputs(database: Database, cache: Cache) -> dict[str, Any]:
+    return {
+        "databaseWriterEndpoint": database.writer_endpoint,
+        "databaseReaderEndpoint": database.reader_endpoint,
+        "databaseReplicaEndpoints": database.replica_endpoints,
+        "databasePort": database.port,
+        "databaseName": database.database_name,
+        "databaseSecretArn": database.secret_arn,
+        "databaseProxyEndpoint": _if_built(database.proxy_endpoint),
+        "databaseCrossRegionReplicaEndpoint": _if_built(database.cross_region_replica_endpoint),
+        "cachePrimaryEndpoint": cache.primary_endpoint,
+        "cacheReaderEndpoint": cache.reader_endpoint,
+        "cachePort": cache.port,
+        "cacheAuthSecretArn": cache.auth_secret_arn,
+    }
+
+
+def _app_outputs(app: Any) -> dict[str, Any]:
+    return {"appPlatform": app.platform, "appOriginDomain": app.origin_domain, "appHealthUrl": app.health_url}
+
+
+def vercel_outputs(app: Any) -> dict[str, Any]:
+    oidc = app.role_arn is not None
+    secure_compute = app.secure_compute_steps is not None
+    return {
+        **_app_outputs(app),
+        "vercelProjectId": app.project_id,
+        "vercelFunctionRegion": app.function_region,
+        "vercelRoleArn": app.role_arn if oidc else OMITTED,
+        "vercelOidcProviderArn": app.oidc_provider_arn if oidc else OMITTED,
+        "vercelSecureComputeNetworkId": app.secure_compute_network_id if secure_compute else OMITTED,
+        "vercelSecureComputeSteps": app.secure_compute_steps if secure_compute else OMITTED,
+    }
+
+
+def ecs_outputs(app: Any) -> dict[str, Any]:
+    return {
+        **_app_outputs(app),
+        "ecsCluster": app.cluster_name,
+        "ecsService": app.service_name,
+        "ecsTaskRoleArn": app.task_role_arn,
+        "ecsLogGroup": app.log_group_name,
+        "loadBalancerDnsName": app.load_balancer_dns_name,
+        "originDnsRecords": app.dns_records,
+    }
+
+
+def kubernetes_outputs(app: Any) -> dict[str, Any]:
+    origin_group = app.origin_security_group_id is not None
+    return {
+        **_app_outputs(app),
+        "kubernetesNamespace": app.namespace,
+        "kubernetesDeployment": app.deployment_name,
+        "kubernetesHpa": app.hpa_name,
+        "ingressControllerConfig": app.ingress_controller_config,
+        "ingressOriginSecurityGroupId": app.origin_security_group_id if origin_group else OMITTED,
+        "ingressServiceAnnotations": app.ingress_service_annotations if origin_group else OMITTED,
+    }
+
+
+APP_OUTPUTS = {"vercel": vercel_outputs, "ecs": ecs_outputs, "kubernetes": kubernetes_outputs}
+"""Platform -> the outputs of its app tier."""
+
+
+def cdn_outputs(cdn: Cdn) -> dict[str, Any]:
+    return {
+        "cdnDistributionId": cdn.distribution_id,
+        "cdnDomainName": cdn.domain_name,
+        "cdnUrl": cdn.url,
+        "cdnCustomDomainAttached": cdn.custom_domain_attached,
+        "cdnCertificateArn": cdn.certificate_arn,
+        "cdnCertificateValidationRecords": cdn.certificate_validation_records,
+        "cdnResponseHeadersPolicyId": cdn.response_headers_policy_id,
+        "cdnWebAclArn": _if_built(cdn.web_acl_arn),
+        "cdnLogBucketName": _if_built(cdn.log_bucket_name),
+    }
+
+
+def backup_outputs(backups: Backups) -> dict[str, Any]:
+    return {
+        "backupBucketName": backups.bucket_name,
+        "backupBucketArn": backups.bucket_arn,
+        "backupVaultArn": backups.vault_arn,
+        "backupPlanId": backups.plan_id,
+        "backupReplicaBucketArn": _if_built(backups.replica_bucket_arn),
+        "backupCopyVaultArn": _if_built(backups.copy_vault_arn),
+    }
+
+
+def operations_outputs(alerting: Alerting, canaries: Canaries, drills: Drills) -> dict[str, Any]:
+    return {
+        "alertTopicArns": alerting.topic_arns,
+        "alarmNames": alerting.alarm_names,
+        "dashboardName": _if_built(alerting.dashboard_name),
+        "canaryNames": canaries.canary_names,
+        "drillTemplateIds": drills.template_ids,
+    }
