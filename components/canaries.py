@@ -195,7 +195,7 @@ def failure_alarm(canary_name: Any, schedule_minutes: int, region: str) -> Alarm
             f"The synthetic checks from {region} failed two runs in a row ({schedule_minutes} min apart): the live "
             "site breaks a promise of the plan (health, TLS 1.2+, security headers or HTTPS redirect). The step "
             "that failed is in the canary's run report and artifacts; compare with the CDN 5xx and service-down "
-            "alarms, and the latest deploy."
+            "alarms, and the latest deploy. (A new stack may show this before its first two runs report.)"
         ),
     )
 
