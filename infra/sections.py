@@ -139,6 +139,7 @@ SECTIONS: dict[str, Section] = {
 }
 
 SECRET_KEYS = ("pagerWebhookUrl", "vercelApiToken")
+"""Keys that may only be set with ``pulumi config set --secret`` (stored as ``secure:``)."""
 
 REMOVED_KEYS = {
     "chatWebhookUrl": (
@@ -149,7 +150,6 @@ REMOVED_KEYS = {
         "`pulumi config rm webstack:chatWebhookUrl`"),
 }
 """Stack-file keys that were removed, and what replaces them."""
-"""Keys that may only be set with ``pulumi config set --secret`` (stored as ``secure:``)."""
 TOP_LEVEL_KEYS = ("tier", "domain", *SECTIONS, *SECRET_KEYS)
 
 

@@ -1,7 +1,7 @@
 """The bookings team's data tier, built from the pulumi-webstack components.
 
 This is someone else's Pulumi project: it installs pulumi-webstack (requirements.txt) and
-imports only the public API, ``components``. It knows nothing of the webstack stack
+imports only the public API, ``pulumi_webstack``. It knows nothing of the webstack stack
 program, its tiers or its stack files; the components take plain, validated Args.
 
     python -m venv .venv && .venv/bin/pip install -r requirements.txt
