@@ -263,7 +263,12 @@ def test_main_s_policy_results_are_the_code_scanning_baseline():
 def test_the_sdk_canary_runs_the_engine_tests_on_the_newest_pulumi():
     canary = load("sdk-canary.yml")
     assert {"schedule", "workflow_dispatch", "pull_request"} <= triggers(canary)
-    assert "cli/engine.py" in canary["on"]["pull_request"]["paths"]
+    # Every module of the offline tool that calls the Pulumi SDK (the engine was split into
+    # engine.py and mock_cloud.py): a pull request changing one runs the canary.
+    sdk_users = {f"cli/{p.name}" for p in sorted((ROOT / "cli").glob("*.py"))
+                 if re.search(r"^(import pulumi(\.| |$)|from pulumi(\.| ))", p.read_text(), re.M)}
+    assert sdk_users >= {"cli/engine.py", "cli/mock_cloud.py"}
+    assert sdk_users <= set(canary["on"]["pull_request"]["paths"])
     [job] = canary["jobs"].values()
     script = runs(job)
     assert "--upgrade pulumi " in script and "tests/test_engine.py" in script
