@@ -181,7 +181,7 @@ def machine() -> dict[str, Any]:
         "python_bytecode_cache": "off (PYTHONDONTWRITEBYTECODE)" if os.environ.get("PYTHONDONTWRITEBYTECODE") else "on",
         "packages": {name: _version(name) for name in (
             "pulumi", "pulumi-aws", "pulumi-kubernetes", "pulumiverse-vercel", "pulumi-random", "pulumi-policy",
-            "pydantic", "protobuf", "grpcio")},
+            "protobuf", "grpcio")},
         "commit": _git("rev-parse", "--short", "HEAD"),
         "uncommitted_changes": bool(dirty) if dirty is not None else None,
     }

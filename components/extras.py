@@ -1,7 +1,7 @@
 """Optional provider SDKs: the extras of the distribution that bring them.
 
-The core install (``pip install pulumi-webstack``) brings pulumi, pulumi-aws, pulumi-random
-and pydantic: everything the AWS components need. The app tiers on other platforms need
+The core install (``pip install pulumi-webstack``) brings pulumi, pulumi-aws and
+pulumi-random: everything the AWS components need. The app tiers on other platforms need
 those platforms' SDKs, which only their users should have to install (the Kubernetes and
 Vercel SDKs are most of a full install's size). A component whose SDK is missing says which
 extra brings it, instead of a bare ``No module named ...``.

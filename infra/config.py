@@ -28,7 +28,6 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Mapping, Optional
 
 import pulumi
-from pydantic import BaseModel, ConfigDict
 
 from infra.presets import Tier, presets_for, tier_for
 from infra.problems import ConfigError, Problem, Problems  # noqa: F401 - Problem: part of the config API
@@ -61,10 +60,9 @@ OTHER_NAMESPACES = ("pulumi",)
 # ------------------------------------------------------------------------------ result
 
 
-class StackKeys(BaseModel):
-    """The stack-level keys that are no component's: strict, like the Args."""
-
-    model_config = ConfigDict(strict=True, frozen=True)
+@dataclass(frozen=True)
+class StackKeys:
+    """The stack-level keys that are no component's (each checked where it is read)."""
 
     domain: str
     """Public host name served by the CDN (``app.example.com``)."""

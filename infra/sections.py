@@ -35,7 +35,6 @@ import typing
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from pydantic.alias_generators import to_camel
 
 from pulumi_webstack.args import _plain_member, field_types
 
@@ -187,7 +186,8 @@ def _is_link(annotation: Any) -> bool:
 
 def camel(name: str) -> str:
     """``backup_retention_days`` -> ``backupRetentionDays`` (the stack file's spelling)."""
-    return to_camel(name) if "_" in name else name
+    head, *words = name.split("_")
+    return head + "".join(word[:1].upper() + word[1:] for word in words)
 
 
 def snake(key: str) -> str:
