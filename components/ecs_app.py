@@ -70,7 +70,7 @@ from pulumi_webstack.ecs_tasks import (
 )
 from pulumi_webstack.errors import require
 from pulumi_webstack.headers import ORIGIN_VERIFY_HEADER
-from pulumi_webstack.iam_policies import secret_read_policy_output
+from pulumi_webstack.iam_policies import granted, secret_read_policy_output
 from pulumi_webstack.names import HOSTNAME, stack_scoped_id
 
 _LABEL_40 = r"(?=.{1,40}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?"
@@ -203,12 +203,6 @@ class EcsAppArgs:
     @property
     def secret_arns(self) -> list[pulumi.Input[str]]:
         return [a for a in (self.database_secret_arn, self.cache_auth_secret_arn) if a is not None]
-
-
-def granted(role: aws.iam.Role, *grants: pulumi.Resource) -> pulumi.Output[str]:
-    """``role``'s ARN, known only once ``grants`` (its policies) exist: whoever takes it waits
-    for the permissions, not only for the role (a data dependency, not a ``depends_on``)."""
-    return pulumi.Output.all(role.arn, *[g.urn for g in grants]).apply(lambda v: v[0])
 
 
 class EcsApp(pulumi.ComponentResource):

@@ -23,7 +23,7 @@ import pulumi_aws as aws
 from pulumi_webstack import kms, port_rules
 from pulumi_webstack.args import check_fields, from_inputs, log_retention, setting
 from pulumi_webstack.errors import ArgsError, require
-from pulumi_webstack.iam_policies import confined_assume_role_policy
+from pulumi_webstack.iam_policies import confined_assume_role_policy, granted
 from pulumi_webstack.names import private_range_problem
 
 
@@ -341,7 +341,7 @@ class Network(pulumi.ComponentResource):
                     "vpc-flow-logs.amazonaws.com", v[0], f"arn:{v[2]}:ec2:{v[1]}:{v[0]}:vpc-flow-log/*")),
             opts=child,
         )
-        aws.iam.RolePolicy(
+        policy = aws.iam.RolePolicy(
             f"{name}-flow-logs",
             role=role.id,
             policy=group.arn.apply(
@@ -371,7 +371,9 @@ class Network(pulumi.ComponentResource):
             traffic_type="ALL",
             log_destination_type="cloud-watch-logs",
             log_destination=group.arn,
-            iam_role_arn=role.arn,
+            # A flow log created before its role may write stays in "Access error" until it is
+            # recreated: it takes the role once the policy is attached.
+            iam_role_arn=granted(role, policy),
             max_aggregation_interval=60,
             opts=child,
         )
