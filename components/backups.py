@@ -42,6 +42,7 @@ from pulumi_webstack.backup_policies import (  # noqa: F401  (public names of th
     data_lifecycle_rules, log_bucket_policy, log_lifecycle_rules, replication_policy, slug)
 from pulumi_webstack.errors import ArgsError, require
 from pulumi_webstack.iam_policies import assume_role_policy, granted
+from pulumi_webstack.ordering import after
 
 DAILY_SCHEDULE = "cron(0 2 * * ? *)"
 """Daily full backup, 02:00 UTC (DESIGN.md)."""
@@ -486,7 +487,7 @@ class Backups(pulumi.ComponentResource):
                 "delete_marker_replication": {"status": "Disabled"},
                 "source_selection_criteria": {"sse_kms_encrypted_objects": {"status": "Enabled"}},
                 "destination": {
-                    "bucket": pulumi.Output.all(replica.arn, replica_versioning.bucket).apply(lambda a: a[0]),
+                    "bucket": after(replica.arn, replica_versioning),
                     "storage_class": "STANDARD",
                     "encryption_configuration": {"replica_kms_key_id": replica_key.arn},
                 },

@@ -77,6 +77,7 @@ from pulumi_webstack.errors import DAILY_WINDOW, WEEKLY_WINDOW, require, static_
 from pulumi_webstack.iam_policies import confined_assume_role_policy, granted
 from pulumi_webstack.instance_classes import RDS_INSTANCE_CLASSES, families
 from pulumi_webstack.names import SCOPED_ID_40, stack_scoped_id
+from pulumi_webstack.ordering import after
 from pulumi_webstack.snapshots import final_snapshot_identifier
 from pulumi_webstack.windows import daily_minutes, daily_overlaps_weekly, weekly_minutes
 
@@ -561,7 +562,7 @@ class Database(pulumi.ComponentResource):
             return
         secret, stored = master_secret(self._scope, primary, password, key, remote_key)
         # Handed out once the value is stored: whoever gets the ARN can read it at once.
-        self.secret_arn = pulumi.Output.all(secret.arn, stored.id).apply(lambda v: v[0])
+        self.secret_arn = after(secret.arn, stored)
         # The proxy only needs the ARN to be created (in parallel with the primary); it
         # reads the value when its target is registered, which waits for the value.
         self._proxy_secret_arn, self._proxy_target_waits_for = secret.arn, [stored]

@@ -12,6 +12,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from pulumi_webstack.ordering import after
+
 
 def granted(role: "aws.iam.Role | pulumi.Input[str]", *grants: pulumi.Resource) -> pulumi.Output[str]:
     """``role``'s ARN (a Role of this program, or the ARN of one made elsewhere), known only
@@ -21,8 +23,7 @@ def granted(role: "aws.iam.Role | pulumi.Input[str]", *grants: pulumi.Resource) 
     IAM is eventually consistent: a service handed a role whose policy is attached at the same
     moment may check or use the role before the policy reaches it (AWS Backup refuses the
     selection, a flow log stays in "Access error", RDS enhanced monitoring cannot publish)."""
-    arn = role.arn if isinstance(role, aws.iam.Role) else role
-    return pulumi.Output.all(arn, *[g.urn for g in grants]).apply(lambda v: v[0])
+    return after(role.arn if isinstance(role, aws.iam.Role) else role, *grants)
 
 
 def assume_role_policy(service: str) -> str:
