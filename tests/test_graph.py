@@ -238,3 +238,19 @@ def test_whoever_takes_a_role_gets_it_with_its_permissions(stack, overrides):
     waits for the role's policies, not only for the role."""
     plan = cached_plan(stack, overrides)
     assert roles_taken_before_their_grants(plan) == []
+
+
+def test_the_internet_facing_load_balancer_waits_for_the_internet_gateway():
+    """Elastic Load Balancing refuses an internet-facing load balancer in a VPC without an
+    attached internet gateway ("InvalidSubnet: VPC ... has no internet gateway"): the public
+    subnets are handed over once the default route to the gateway and their route table
+    associations exist."""
+    plan = cached_plan("prod", ECS)
+    (balancer,) = plan.by_type("aws:lb/loadBalancer:LoadBalancer")
+    assert balancer.inputs["internal"] is False
+    before = _created_before(plan, balancer, {})
+    public = [a for a in plan.by_type("aws:ec2/routeTableAssociation:RouteTableAssociation")
+              if a.name.startswith("network-public-")]
+    needed = [plan.one("aws:ec2/internetGateway:InternetGateway"), plan.one("aws:ec2/route:Route"), *public]
+    assert len(public) == len(balancer.inputs["subnets"]) == 3
+    assert [r.name for r in needed if r.urn not in before] == []
