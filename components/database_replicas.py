@@ -81,7 +81,8 @@ def replica(scope: DatabaseScope, label: str, replica_id: str, primary: aws.rds.
               "ReplicaOf": scope.identifier},
         **placement,
         **common,
-        # Kept in the zone it was created in (the primary's comment in pulumi_webstack.database).
+        # Its log groups first (else RDS creates them unencrypted and kept forever); kept in the
+        # zone it was created in (the primary's comment in pulumi_webstack.database).
         opts=pulumi.ResourceOptions.merge(scope.stateful, pulumi.ResourceOptions(
             depends_on=logs, delete_before_replace=True, ignore_changes=["availabilityZone"])),
     )

@@ -18,19 +18,17 @@ from tests.helpers import ECS, KUBERNETES
 # Orderings that no input expresses but AWS needs: RDS must find its log groups (else it
 # creates them itself, unencrypted and kept forever); RDS Proxy likewise must find its log
 # group, and the secret must hold its value when the proxy's target is registered (the proxy
-# connects at once). (A role's policies reach whoever takes the role through its ARN:
-# ``granted``.) The EKS VPC resource controller gives a pod its security groups when the
-# pod is created, so the SecurityGroupPolicy must exist before the Deployment's first pods.
-# ECS registers a service's tasks only with a target group attached to a load balancer (the
-# forwarding rule must exist);
-# Elastic Load Balancing checks it may write to the access-log bucket when logging is turned on.
+# connects at once). The EKS VPC resource controller gives a pod its security groups when
+# the pod is created, so the SecurityGroupPolicy must exist before the Deployment's first
+# pods. ECS registers a service's tasks only with a target group attached to a load balancer
+# (the forwarding rule must exist). Orderings an input can carry travel with it instead
+# (``pulumi_webstack.ordering.after``; a role with its policies: ``iam_policies.granted``).
 JUSTIFIED_EXPLICIT = {
     ("aws:rds/instance:Instance", "aws:cloudwatch/logGroup:LogGroup"),
     ("aws:rds/proxy:Proxy", "aws:cloudwatch/logGroup:LogGroup"),
     ("aws:rds/proxyTarget:ProxyTarget", "aws:secretsmanager/secretVersion:SecretVersion"),
     ("kubernetes:apps/v1:Deployment", "kubernetes:vpcresources.k8s.aws/v1beta1:SecurityGroupPolicy"),
     ("aws:ecs/service:Service", "aws:lb/listenerRule:ListenerRule"),
-    ("aws:lb/loadBalancer:LoadBalancer", "aws:s3/bucketPolicy:BucketPolicy"),
 }
 
 
