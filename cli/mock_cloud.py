@@ -290,8 +290,9 @@ _ATTRIBUTES: dict[str, Callable[[Created], dict[str, Any]]] = {
     "aws:kms/key:Key": _kms_key,
     "aws:kms/alias:Alias": lambda r: dict(arn=arn("kms", r.region, r.inputs.get("name", f"alias/{r.name}"))),
     "aws:sns/topic:Topic": _named_arn("sns", ""),
-    "aws:iam/role:Role": lambda r: dict(arn=f"arn:aws:iam::{ACCOUNT_ID}:role/{r.physical}",
-                                        uniqueId=f"AROA{short_hash(r.physical, 17).upper()}"),
+    # A role's id is its name (auto-named when the program gives none), and its ARN ends in it.
+    "aws:iam/role:Role": lambda r: dict(name=r.id, arn=f"arn:aws:iam::{ACCOUNT_ID}:role/{r.id}",
+                                        uniqueId=f"AROA{short_hash(r.id, 17).upper()}"),
     "aws:iam/policy:Policy": lambda r: dict(arn=f"arn:aws:iam::{ACCOUNT_ID}:policy/{r.physical}"),
     "aws:iam/openIdConnectProvider:OpenIdConnectProvider": lambda r: dict(
         arn=f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{str(r.inputs.get('url', r.name)).removeprefix('https://')}"),

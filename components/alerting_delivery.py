@@ -13,7 +13,7 @@ import pulumi_aws as aws
 from pulumi_webstack import kms, notifications as n
 from pulumi_webstack.alarms import SEVERITIES, AlarmSpec, EventSpec, Severity, alarm_name, event_alarm
 from pulumi_webstack.alarms_data import backup_events, storage_autoscaling_event_pattern
-from pulumi_webstack.iam_policies import assume_role_policy
+from pulumi_webstack.iam_policies import assume_role_policy, granted
 from pulumi_webstack.notifications import HTTPS_DELIVERY_POLICY, Notice, Route, topic_key_policy, topic_policy
 from pulumi_webstack.slo import metric_inputs
 
@@ -153,7 +153,8 @@ class Delivery:
             assume_role_policy=assume_role_policy("events.amazonaws.com"),
             opts=self._child,
         )
-        aws.iam.RolePolicy(f"{name}-relay", role=role.id, policy=bus.apply(n.put_events_policy), opts=self._child)
+        role_arn = granted(role, aws.iam.RolePolicy(f"{name}-relay", role=role.id, policy=bus.apply(n.put_events_policy),
+                                                    opts=self._child))
         regions = list(dict.fromkeys(sp.region for sp in specs))
         for region in regions:
             names = [alarm_name(prefix, sp.key) for sp in specs if sp.region == region]
@@ -169,7 +170,7 @@ class Delivery:
                 f"{name}-{region}-relay",
                 rule=rule.name,
                 arn=bus,
-                role_arn=role.arn,
+                role_arn=role_arn,
                 region=region,
                 opts=self._child,
             )
@@ -245,11 +246,11 @@ class Delivery:
             assume_role_policy=assume_role_policy("chatbot.amazonaws.com"),
             opts=self._child,
         )
-        aws.iam.RolePolicy(f"{name}-chatbot", role=role.id, policy=json.dumps(n.CHATBOT_ROLE_POLICY),
-                           opts=self._child)
+        policy = aws.iam.RolePolicy(f"{name}-chatbot", role=role.id, policy=json.dumps(n.CHATBOT_ROLE_POLICY),
+                                    opts=self._child)
         common = dict(
             configuration_name=f"{prefix}-alerts",
-            iam_role_arn=role.arn,
+            iam_role_arn=granted(role, policy),
             guardrail_policy_arns=[partition.apply(lambda p: f"arn:{p}:iam::aws:policy/{n.CHATBOT_GUARDRAIL}")],
             logging_level="ERROR",
             sns_topic_arns=topic_arns,

@@ -41,7 +41,8 @@ from pulumi_webstack.backup_policies import (  # noqa: F401  (public names of th
     ALL_OBJECTS, TRANSITION_STORAGE_CLASS, backup_name, bucket_arn, bucket_name, data_bucket_policy,
     data_lifecycle_rules, log_bucket_policy, log_lifecycle_rules, replication_policy, slug)
 from pulumi_webstack.errors import ArgsError, require
-from pulumi_webstack.iam_policies import assume_role_policy
+from pulumi_webstack.iam_policies import assume_role_policy, granted
+from pulumi_webstack.ordering import after
 
 DAILY_SCHEDULE = "cron(0 2 * * ? *)"
 """Daily full backup, 02:00 UTC (DESIGN.md)."""
@@ -258,10 +259,10 @@ class Backups(pulumi.ComponentResource):
         replica, copy_vault = self._copy_region(bucket, versioning, key)
         vault = self._vault(f"{name}-vault", None, key)
         plan = self._plan(vault, copy_vault)
-        role = self._backup_role()
-        self._selection(plan, role)
+        role_arn = self._backup_role()
+        self._selection(plan, role_arn)
         if args.restore_testing:
-            self._restore_test(vault, role)
+            self._restore_test(vault, role_arn)
 
         self.bucket_name = bucket.bucket
         self.bucket_arn = bucket.arn
@@ -274,7 +275,7 @@ class Backups(pulumi.ComponentResource):
         self.copy_vault_arn = copy_vault.arn if copy_vault else None
         self.plan_id = plan.id
         self.plan_arn = plan.arn
-        self.role_arn = role.arn
+        self.role_arn = role_arn
         self.register_outputs({output: getattr(self, output) for output in OUTPUTS})
 
     # ------------------------------------------------------------------ steps
@@ -303,8 +304,10 @@ class Backups(pulumi.ComponentResource):
         self._replication(bucket, versioning, key, replica, replica_versioning, copy_key)
         return replica, self._vault(f"{name}-copy-vault", region, copy_key)
 
-    def _backup_role(self) -> aws.iam.Role:
-        """The role AWS Backup backs up, copies and restores with (the AWS-managed policies)."""
+    def _backup_role(self) -> pulumi.Output[str]:
+        """The role AWS Backup backs up, copies and restores with (the AWS-managed policies):
+        its ARN, once the policies are attached (AWS Backup checks the role may list the
+        selected resources when the selection is created)."""
         name = self._name
         role = aws.iam.Role(
             f"{name}-backup-role",
@@ -312,8 +315,7 @@ class Backups(pulumi.ComponentResource):
             assume_role_policy=assume_role_policy("backup.amazonaws.com"),
             opts=self._child,
         )
-        for suffix, policy in (("backup", "AWSBackupServiceRolePolicyForBackup"),
-                               ("restores", "AWSBackupServiceRolePolicyForRestores")):
+        attachments = [
             aws.iam.RolePolicyAttachment(
                 f"{name}-backup-role-{suffix}",
                 role=role.name,
@@ -321,9 +323,12 @@ class Backups(pulumi.ComponentResource):
                     lambda p, policy=policy: f"arn:{p}:iam::aws:policy/service-role/{policy}"),
                 opts=self._child,
             )
-        return role
+            for suffix, policy in (("backup", "AWSBackupServiceRolePolicyForBackup"),
+                                   ("restores", "AWSBackupServiceRolePolicyForRestores"))
+        ]
+        return granted(role, *attachments)
 
-    def _selection(self, plan: aws.backup.Plan, role: aws.iam.Role) -> None:
+    def _selection(self, plan: aws.backup.Plan, role_arn: pulumi.Output[str]) -> None:
         """The plan's selection of ``resource_arns`` (none when empty: AWS refuses an empty one)."""
         if not self._args.resource_arns:
             return
@@ -331,7 +336,7 @@ class Backups(pulumi.ComponentResource):
             f"{self._name}-selection",
             name=backup_name(self._prefix, "database"),
             plan_id=plan.id,
-            iam_role_arn=role.arn,
+            iam_role_arn=role_arn,
             resources=list(self._args.resource_arns),
             opts=self._child,
         )
@@ -460,7 +465,7 @@ class Backups(pulumi.ComponentResource):
             assume_role_policy=assume_role_policy("s3.amazonaws.com"),
             opts=self._child,
         )
-        aws.iam.RolePolicy(
+        policy = aws.iam.RolePolicy(
             f"{name}-replication-policy",
             role=role.id,
             policy=pulumi.Output.all(source.arn, replica.arn, source_key.arn, replica_key.arn).apply(
@@ -472,7 +477,8 @@ class Backups(pulumi.ComponentResource):
             # Replication needs versioning switched on in both buckets first: taking the names
             # from the versioning resources makes that a data dependency.
             bucket=source_versioning.bucket,
-            role=role.arn,
+            # S3 replicates with the role from the first object on: its policy must be there.
+            role=granted(role, policy),
             rules=[{
                 "id": "copy-region",
                 "status": "Enabled",
@@ -481,7 +487,7 @@ class Backups(pulumi.ComponentResource):
                 "delete_marker_replication": {"status": "Disabled"},
                 "source_selection_criteria": {"sse_kms_encrypted_objects": {"status": "Enabled"}},
                 "destination": {
-                    "bucket": pulumi.Output.all(replica.arn, replica_versioning.bucket).apply(lambda a: a[0]),
+                    "bucket": after(replica.arn, replica_versioning),
                     "storage_class": "STANDARD",
                     "encryption_configuration": {"replica_kms_key_id": replica_key.arn},
                 },
@@ -512,7 +518,7 @@ class Backups(pulumi.ComponentResource):
             )
         return vault
 
-    def _restore_test(self, vault: aws.backup.Vault, role: aws.iam.Role) -> None:
+    def _restore_test(self, vault: aws.backup.Vault, role_arn: pulumi.Output[str]) -> None:
         """Weekly restore of the latest daily recovery point into the database's own subnets and
         group, with the backup role (it carries AWSBackupServiceRolePolicyForRestores)."""
         args = self._args
@@ -536,7 +542,7 @@ class Backups(pulumi.ComponentResource):
             restore_testing_plan_name=plan.name,
             protected_resource_type="RDS",
             protected_resource_arns=list(args.resource_arns),
-            iam_role_arn=role.arn,
+            iam_role_arn=role_arn,
             # Override keys are case-insensitive; the group ids are a JSON list in a string.
             restore_metadata_overrides={
                 "dbsubnetgroupname": args.restore_subnet_group_name,

@@ -48,7 +48,7 @@ from pulumi_webstack.alarms import AlarmSpec, Severity
 from pulumi_webstack.args import check_fields, from_inputs, is_unknown, setting
 from pulumi_webstack.errors import require
 from pulumi_webstack.headers import SecurityHeaders, edge_headers, response_headers
-from pulumi_webstack.iam_policies import assume_role_policy
+from pulumi_webstack.iam_policies import assume_role_policy, granted
 from pulumi_webstack.names import AWS_REGIONS, HOSTNAME, REGION_WORDS, stack_scoped_id
 from pulumi_webstack.slo import metric_inputs
 
@@ -329,7 +329,7 @@ class Canaries(pulumi.ComponentResource):
         stores = {region: self._store(region) for region in args.regions}
         role, policy = self._role(stores)
         # A run without its permissions writes nothing: the canaries start once the policy is attached.
-        role_arn = pulumi.Output.all(role.arn, policy.id).apply(lambda v: v[0])
+        role_arn = granted(role, policy)
         canaries = {region: self._canary(region, script, store, role_arn) for region, store in stores.items()}
         alarms = {region: self._alarm(region, canary) for region, canary in canaries.items()}
 

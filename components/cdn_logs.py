@@ -18,6 +18,7 @@ import pulumi
 import pulumi_aws as aws
 
 from pulumi_webstack import buckets, kms, waf as w
+from pulumi_webstack.ordering import after
 
 if TYPE_CHECKING:
     from pulumi_webstack.cdn import CdnArgs
@@ -155,7 +156,7 @@ def access_logs(
         # After the bucket policy: log delivery writes its own statement into a bucket whose
         # policy does not grant it yet, racing (and overwriting, or overwritten by) ours.
         delivery_destination_configuration={
-            "destination_resource_arn": pulumi.Output.all(bucket.arn, policy.id).apply(lambda a: a[0])},
+            "destination_resource_arn": after(bucket.arn, policy)},
         region=region,
         opts=opts,
     )

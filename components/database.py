@@ -74,9 +74,10 @@ from pulumi_webstack.database_proxy import proxy, proxy_log_group
 from pulumi_webstack.database_replicas import (  # noqa: F401  (replica_zone: public name of this module)
     DatabaseScope, cross_region_replica, log_groups, reader_endpoint, replica, replica_zone)
 from pulumi_webstack.errors import DAILY_WINDOW, WEEKLY_WINDOW, require, static_len
-from pulumi_webstack.iam_policies import confined_assume_role_policy
+from pulumi_webstack.iam_policies import confined_assume_role_policy, granted
 from pulumi_webstack.instance_classes import RDS_INSTANCE_CLASSES, families
 from pulumi_webstack.names import SCOPED_ID_40, stack_scoped_id
+from pulumi_webstack.ordering import after
 from pulumi_webstack.snapshots import final_snapshot_identifier
 from pulumi_webstack.windows import daily_minutes, daily_overlaps_weekly, weekly_minutes
 
@@ -355,13 +356,11 @@ class Database(pulumi.ComponentResource):
 
         key, remote_key = self._keys()
         subnet_group, parameter_group = self._groups()
-        monitoring = self._monitoring_role()
-        ready = [monitoring[1]] if monitoring else []
-        common = self._instance_settings(monitoring[0] if monitoring else None)
+        common = self._instance_settings(self._monitoring_role())
         password = master_password(self._scope)
-        primary = self._primary(key, subnet_group, parameter_group, password, ready, common)
-        self._replicas(primary, key, parameter_group, ready, common)
-        self._cross_region_replica(primary, remote_key, ready, common)
+        primary = self._primary(key, subnet_group, parameter_group, password, common)
+        self._replicas(primary, key, parameter_group, common)
+        self._cross_region_replica(primary, remote_key, common)
         self._credentials(primary, password, key, remote_key)
         self._proxy(primary, key)
         self._outputs(primary, key, subnet_group)
@@ -414,9 +413,10 @@ class Database(pulumi.ComponentResource):
         )
         return subnet_group, parameter_group
 
-    def _monitoring_role(self) -> Optional[tuple[aws.iam.Role, aws.iam.RolePolicyAttachment]]:
+    def _monitoring_role(self) -> Optional[pulumi.Output[str]]:
         """Enhanced monitoring role, assumable only for this account's DB instances (any
-        region: the cross-region replica uses it too), against the confused deputy."""
+        region: the cross-region replica uses it too), against the confused deputy: its ARN,
+        once its policy is attached (RDS checks the role when it accepts it)."""
         scope, partition = self._scope, self._partition
         if scope.args.monitoring_interval_seconds == 0:
             return None
@@ -435,9 +435,9 @@ class Database(pulumi.ComponentResource):
             ),
             opts=scope.child,
         )
-        return role, attachment
+        return granted(role, attachment)
 
-    def _instance_settings(self, monitoring_role: Optional[aws.iam.Role]) -> dict[str, Any]:
+    def _instance_settings(self, monitoring_role_arn: Optional[pulumi.Output[str]]) -> dict[str, Any]:
         """Settings every instance shares, the primary and each replica."""
         args = self._scope.args
         return dict(
@@ -451,7 +451,7 @@ class Database(pulumi.ComponentResource):
             performance_insights_enabled=True,
             performance_insights_retention_period=args.performance_insights_retention_days,
             monitoring_interval=args.monitoring_interval_seconds,
-            monitoring_role_arn=monitoring_role.arn if monitoring_role else None,
+            monitoring_role_arn=monitoring_role_arn,
             enabled_cloudwatch_logs_exports=LOG_EXPORTS,
             auto_minor_version_upgrade=True,
             ca_cert_identifier=CA_CERT_IDENTIFIER,
@@ -461,8 +461,7 @@ class Database(pulumi.ComponentResource):
         )
 
     def _primary(self, key: aws.kms.Key, subnet_group: aws.rds.SubnetGroup, parameter_group: aws.rds.ParameterGroup,
-                 password: Optional[random.RandomPassword], ready: list[Any],
-                 common: dict[str, Any]) -> aws.rds.Instance:
+                 password: Optional[random.RandomPassword], common: dict[str, Any]) -> aws.rds.Instance:
         """The primary: its log groups first, a final snapshot name per incarnation, the instance."""
         scope = self._scope
         args, name, identifier = scope.args, scope.name, scope.identifier
@@ -505,14 +504,13 @@ class Database(pulumi.ComponentResource):
             performance_insights_kms_key_id=key.arn,
             tags={"Name": identifier, "Role": "primary"},
             **common,
-            # The log groups must exist first (else RDS creates them without retention or
-            # KMS), and the monitoring role must carry its policy before RDS accepts it.
+            # The log groups must exist first (else RDS creates them without retention or KMS).
             opts=pulumi.ResourceOptions.merge(scope.stateful, pulumi.ResourceOptions(
-                depends_on=[*primary_logs, *ready], delete_before_replace=True, ignore_changes=STAYS_IN_ITS_ZONE)),
+                depends_on=primary_logs, delete_before_replace=True, ignore_changes=STAYS_IN_ITS_ZONE)),
         )
 
     def _replicas(self, primary: aws.rds.Instance, key: aws.kms.Key, parameter_group: aws.rds.ParameterGroup,
-                  ready: list[Any], common: dict[str, Any]) -> None:
+                  common: dict[str, Any]) -> None:
         """The in-region replicas, each in its own AZ, and the reader endpoint over them (the
         primary's host without replicas)."""
         scope = self._scope
@@ -522,7 +520,7 @@ class Database(pulumi.ComponentResource):
         # builds them in parallel.
         replicas = [
             replica(
-                scope, f"replica-{number}", f"{identifier}-replica-{number}", primary, key, None, ready, common,
+                scope, f"replica-{number}", f"{identifier}-replica-{number}", primary, key, None, common,
                 availability_zone=zones.apply(lambda z, i=number - 1: replica_zone(z, i)),
                 parameter_group_name=parameter_group.id,
                 vpc_security_group_ids=[args.security_group_id],
@@ -537,7 +535,7 @@ class Database(pulumi.ComponentResource):
         self.replica_arns = [r.arn for r in replicas]
         self.replica_endpoints = [r.address for r in replicas]
 
-    def _cross_region_replica(self, primary: aws.rds.Instance, remote_key: Optional[aws.kms.Key], ready: list[Any],
+    def _cross_region_replica(self, primary: aws.rds.Instance, remote_key: Optional[aws.kms.Key],
                               common: dict[str, Any]) -> None:
         """The replica in ``cross_region_replica``'s region, with that region's key."""
         args = self._scope.args
@@ -548,7 +546,7 @@ class Database(pulumi.ComponentResource):
         if remote_key is None:
             return
         remote = cross_region_replica(
-            self._scope, primary, remote_key, ready, parameter_group_family(args.engine_version),
+            self._scope, primary, remote_key, parameter_group_family(args.engine_version),
             db_parameters(args.slow_query_ms, self.max_connections), common)
         self.cross_region_replica_arn = remote.arn
         self.cross_region_replica_endpoint = remote.address
@@ -564,7 +562,7 @@ class Database(pulumi.ComponentResource):
             return
         secret, stored = master_secret(self._scope, primary, password, key, remote_key)
         # Handed out once the value is stored: whoever gets the ARN can read it at once.
-        self.secret_arn = pulumi.Output.all(secret.arn, stored.id).apply(lambda v: v[0])
+        self.secret_arn = after(secret.arn, stored)
         # The proxy only needs the ARN to be created (in parallel with the primary); it
         # reads the value when its target is registered, which waits for the value.
         self._proxy_secret_arn, self._proxy_target_waits_for = secret.arn, [stored]

@@ -14,7 +14,7 @@ import pulumi_aws as aws
 
 from pulumi_webstack.database_parameters import proxy_pool_percent
 from pulumi_webstack.database_replicas import DatabaseScope
-from pulumi_webstack.iam_policies import assume_role_policy
+from pulumi_webstack.iam_policies import assume_role_policy, granted
 
 
 def proxy_name(identifier: str) -> str:
@@ -58,7 +58,8 @@ def proxy(scope: DatabaseScope, primary: aws.rds.Instance, key: aws.kms.Key, sec
         f"{name}-proxy",
         name=proxy_name(identifier),
         engine_family="POSTGRESQL",
-        role_arn=role.arn,
+        # The role must be able to read the secret before the proxy's first connection.
+        role_arn=granted(role, policy),
         vpc_subnet_ids=args.subnet_ids,
         vpc_security_group_ids=[args.security_group_id],
         require_tls=True,
@@ -73,11 +74,10 @@ def proxy(scope: DatabaseScope, primary: aws.rds.Instance, key: aws.kms.Key, sec
                 description=f"Master user of {identifier}",
             )
         ],
-        # The role must be able to read the secret before the proxy's first connection, and its
-        # log group must exist (else the service creates it). New subnets or engine family
-        # replace a proxy (ModifyDBProxy changes neither); its name is fixed, so the old one
-        # must go first.
-        opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[policy, logs],
+        # Its log group must exist first (else the service creates it). New subnets or engine
+        # family replace a proxy (ModifyDBProxy changes neither); its name is fixed, so the old
+        # one must go first.
+        opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[logs],
                                                                         delete_before_replace=True)),
     )
     pool_percent = proxy_pool_percent(max_connections, args.connections_per_app_instance, args.app_max_instances)

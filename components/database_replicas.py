@@ -60,7 +60,7 @@ def log_groups(scope: DatabaseScope, label: str, instance_id: str, key: aws.kms.
 
 
 def replica(scope: DatabaseScope, label: str, replica_id: str, primary: aws.rds.Instance, key: aws.kms.Key,
-            remote_region: Optional[str], ready: list[Any], common: dict[str, Any],
+            remote_region: Optional[str], common: dict[str, Any],
             **placement: Any) -> aws.rds.Instance:
     """Read replica ``<name>-<label>`` of the primary, in its region or in ``remote_region``:
     its log groups first, then the instance, encrypted with ``key`` (a key of the replica's
@@ -81,13 +81,14 @@ def replica(scope: DatabaseScope, label: str, replica_id: str, primary: aws.rds.
               "ReplicaOf": scope.identifier},
         **placement,
         **common,
-        # Kept in the zone it was created in (the primary's comment in pulumi_webstack.database).
+        # Its log groups first (else RDS creates them unencrypted and kept forever); kept in the
+        # zone it was created in (the primary's comment in pulumi_webstack.database).
         opts=pulumi.ResourceOptions.merge(scope.stateful, pulumi.ResourceOptions(
-            depends_on=[*logs, *ready], delete_before_replace=True, ignore_changes=["availabilityZone"])),
+            depends_on=logs, delete_before_replace=True, ignore_changes=["availabilityZone"])),
     )
 
 
-def cross_region_replica(scope: DatabaseScope, primary: aws.rds.Instance, key: aws.kms.Key, ready: list[Any],
+def cross_region_replica(scope: DatabaseScope, primary: aws.rds.Instance, key: aws.kms.Key,
                          family: str, parameters: list[dict[str, str]], common: dict[str, Any]) -> aws.rds.Instance:
     """A read replica in ``args.cross_region_replica``, with its own key, subnet group and parameters."""
     args, name, identifier = scope.args, scope.name, scope.identifier
@@ -103,7 +104,7 @@ def cross_region_replica(scope: DatabaseScope, primary: aws.rds.Instance, key: a
         description=f"{replica_id}: same settings as {identifier}", opts=scope.child,
     )
     return replica(
-        scope, f"replica-{remote}", replica_id, primary, key, remote, ready, common,
+        scope, f"replica-{remote}", replica_id, primary, key, remote, common,
         db_subnet_group_name=subnet_group.id,
         parameter_group_name=parameter_group.id,
         vpc_security_group_ids=[args.cross_region_security_group_id],

@@ -43,6 +43,7 @@ import pulumi_aws as aws
 
 from pulumi_webstack.args import check_fields, from_inputs, is_unknown, setting
 from pulumi_webstack.errors import require, static_len
+from pulumi_webstack.iam_policies import granted
 
 MAX_STOP_CONDITIONS = 5
 """Stop conditions an experiment template may have (FIS quota)."""
@@ -478,7 +479,7 @@ class Drills(pulumi.ComponentResource):
             resource,
             description=f"Drill {drill.key}: {drill.claim}. {objectives}"[:512],
             # FIS checks the role's permissions when an experiment starts: the policy is part of the role.
-            role_arn=pulumi.Output.all(role.arn, attached.id).apply(lambda v: v[0]),
+            role_arn=granted(role, attached),
             stop_conditions=self._stop_conditions,
             targets=[{"name": TARGET, "resource_type": drill.resource_type, **target}],
             actions=[{"name": drill.key, "action_id": drill.action_id, "target": {"key": drill.target_key, "value": TARGET},

@@ -70,7 +70,8 @@ from pulumi_webstack.ecs_tasks import (
 )
 from pulumi_webstack.errors import require
 from pulumi_webstack.headers import ORIGIN_VERIFY_HEADER
-from pulumi_webstack.iam_policies import secret_read_policy_output
+from pulumi_webstack.iam_policies import granted, secret_read_policy_output
+from pulumi_webstack.ordering import after
 from pulumi_webstack.names import HOSTNAME, stack_scoped_id
 
 _LABEL_40 = r"(?=.{1,40}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?"
@@ -205,12 +206,6 @@ class EcsAppArgs:
         return [a for a in (self.database_secret_arn, self.cache_auth_secret_arn) if a is not None]
 
 
-def granted(role: aws.iam.Role, *grants: pulumi.Resource) -> pulumi.Output[str]:
-    """``role``'s ARN, known only once ``grants`` (its policies) exist: whoever takes it waits
-    for the permissions, not only for the role (a data dependency, not a ``depends_on``)."""
-    return pulumi.Output.all(role.arn, *[g.urn for g in grants]).apply(lambda v: v[0])
-
-
 class EcsApp(pulumi.ComponentResource):
     """ECS cluster (Container Insights), Fargate task definition and service, Application Load
     Balancer with its certificate, security groups, VPC endpoints, rollback alarms and
@@ -285,7 +280,7 @@ class EcsApp(pulumi.ComponentResource):
         self.origin_headers = {ORIGIN_VERIFY_HEADER: pulumi.Output.secret(origin_secret.result)}
         edge = ecs_load_balancer.build(name, args, network.load_balancer_group_id, origin_secret.result, self._child)
         alarms = self._rollback_alarms(edge)
-        service = self._service(cluster, task_definition, edge, alarms)
+        service = self._service(cluster, task_definition, edge, alarms, network.task_paths)
         self._autoscaling(cluster, service)
 
         self.cluster_name = cluster.name
@@ -460,7 +455,7 @@ class EcsApp(pulumi.ComponentResource):
         ]
 
     def _service(self, cluster: aws.ecs.Cluster, task_definition: aws.ecs.TaskDefinition, edge: ecs_load_balancer.Edge,
-                 alarms: list[aws.cloudwatch.MetricAlarm]) -> aws.ecs.Service:
+                 alarms: list[aws.cloudwatch.MetricAlarm], task_paths: tuple[pulumi.Resource, ...]) -> aws.ecs.Service:
         args = self._args
         primary = {"target_group_arn": edge.target_groups[0].arn, "container_name": CONTAINER,
                    "container_port": args.port}
@@ -490,7 +485,10 @@ class EcsApp(pulumi.ComponentResource):
             deployment_minimum_healthy_percent=100,
             deployment_maximum_percent=200,
             alarms={"alarm_names": [a.name for a in alarms], "enable": True, "rollback": True},
-            network_configuration={"subnets": args.subnet_ids, "security_groups": [args.app_security_group_id],
+            # Tasks start as soon as the service exists: their group is handed over once they
+            # can reach ECR, Secrets Manager and the logs, and the load balancer can reach them.
+            network_configuration={"subnets": args.subnet_ids,
+                                   "security_groups": [after(args.app_security_group_id, *task_paths)],
                                    "assign_public_ip": False},
             load_balancers=[primary],
             health_check_grace_period_seconds=60,

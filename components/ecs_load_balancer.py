@@ -36,6 +36,7 @@ import pulumi_aws as aws
 
 from pulumi_webstack import buckets
 from pulumi_webstack.headers import ORIGIN_VERIFY_HEADER
+from pulumi_webstack.ordering import after
 
 TLS_POLICIES = (
     "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09", "ELBSecurityPolicy-TLS13-1-2-PQ-2025-09",
@@ -121,9 +122,11 @@ def build(name: str, args: Any, group_id: pulumi.Input[str], origin_secret: pulu
         enable_deletion_protection=args.deletion_protection,
         enable_http2=True,
         idle_timeout=60,
-        access_logs={"bucket": log_bucket[0].bucket, "enabled": True, "prefix": "alb"} if log_bucket else None,
-        # Elastic Load Balancing checks it may write to the bucket when logging is turned on.
-        opts=pulumi.ResourceOptions(parent=opts.parent, depends_on=[log_bucket[1]] if log_bucket else None),
+        # Elastic Load Balancing checks it may write to the bucket when logging is turned on:
+        # the bucket is named once its policy lets it.
+        access_logs={"bucket": after(log_bucket[0].bucket, log_bucket[1]), "enabled": True, "prefix": "alb"}
+        if log_bucket else None,
+        opts=pulumi.ResourceOptions(parent=opts.parent),
     )
     groups = [_target_group(name, "primary", args, opts)]
     if args.rollout != "direct":

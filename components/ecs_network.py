@@ -51,6 +51,9 @@ class Network:
 
     load_balancer_group_id: pulumi.Output[str]
     endpoint_group_id: Optional[pulumi.Output[str]]
+    task_paths: tuple[pulumi.Resource, ...]
+    """The endpoints and rules a task needs to start and pass its health checks: ECR, Secrets
+    Manager and CloudWatch Logs through the endpoints, the load balancer in and out."""
 
 
 def ecr_layer_bucket_policy(region: str, partition: str = "aws") -> str:
@@ -71,17 +74,20 @@ def build(name: str, args: Any, region: pulumi.Output[str], opts: pulumi.Resourc
     app = args.app_security_group_id
     balancer = port_rules.cloudfront_only_group(f"{name}-load-balancer", args.vpc_id,
                                                 f"Load balancer of {args.origin_domain}: HTTPS from CloudFront only", opts)
-    port_rules.egress(f"{name}-load-balancer-to-tasks", balancer.id, args.port,
-                      "to the app tasks (traffic and health checks)", opts, referenced_security_group_id=app)
-    port_rules.ingress(f"{name}-tasks-from-load-balancer", app, args.port, "app port from the load balancer", opts,
-                       referenced_security_group_id=balancer.id)
-    endpoints = _endpoints(name, args, region, opts) if args.vpc_endpoints else None
-    return Network(balancer.id, endpoints)
+    paths: list[pulumi.Resource] = [
+        port_rules.egress(f"{name}-load-balancer-to-tasks", balancer.id, args.port,
+                          "to the app tasks (traffic and health checks)", opts, referenced_security_group_id=app),
+        port_rules.ingress(f"{name}-tasks-from-load-balancer", app, args.port, "app port from the load balancer",
+                           opts, referenced_security_group_id=balancer.id),
+    ]
+    endpoints = _endpoints(name, args, region, opts, paths) if args.vpc_endpoints else None
+    return Network(balancer.id, endpoints, tuple(paths))
 
 
-def _endpoints(name: str, args: Any, region: pulumi.Output[str], opts: pulumi.ResourceOptions) -> pulumi.Output[str]:
+def _endpoints(name: str, args: Any, region: pulumi.Output[str], opts: pulumi.ResourceOptions,
+               paths: list[pulumi.Resource]) -> pulumi.Output[str]:
     """Interface endpoints of ``INTERFACE_ENDPOINTS`` and the S3 gateway endpoint, and the
-    app group's way out to them (HTTPS only)."""
+    app group's way out to them (HTTPS only); adds each of them to ``paths``."""
     app = args.app_security_group_id
     group = aws.ec2.SecurityGroup(
         f"{name}-endpoints",
@@ -90,13 +96,13 @@ def _endpoints(name: str, args: Any, region: pulumi.Output[str], opts: pulumi.Re
         tags={"Name": f"{name}-endpoints"},
         opts=opts,
     )
-    port_rules.ingress(f"{name}-endpoints-from-tasks", group.id, 443, "HTTPS from the app tasks", opts,
-                       referenced_security_group_id=app)
-    port_rules.egress(f"{name}-tasks-to-endpoints", app, 443, "to the VPC endpoints (ECR, logs, secrets)", opts,
-                      referenced_security_group_id=group.id)
+    paths.append(port_rules.ingress(f"{name}-endpoints-from-tasks", group.id, 443, "HTTPS from the app tasks", opts,
+                                    referenced_security_group_id=app))
+    paths.append(port_rules.egress(f"{name}-tasks-to-endpoints", app, 443, "to the VPC endpoints (ECR, logs, secrets)",
+                                   opts, referenced_security_group_id=group.id))
     subnets = pulumi.Output.from_input(args.subnet_ids).apply(lambda ids: endpoint_subnets(ids, args.endpoint_zones))
     for service in INTERFACE_ENDPOINTS:
-        aws.ec2.VpcEndpoint(
+        paths.append(aws.ec2.VpcEndpoint(
             f"{name}-{service.replace('.', '-')}",
             vpc_id=args.vpc_id,
             service_name=pulumi.Output.concat("com.amazonaws.", region, ".", service),
@@ -106,7 +112,7 @@ def _endpoints(name: str, args: Any, region: pulumi.Output[str], opts: pulumi.Re
             security_group_ids=[group.id],
             tags={"Name": f"{name}-{service}"},
             opts=opts,
-        )
+        ))
     partition = aws.get_partition_output(opts=pulumi.InvokeOptions(parent=opts.parent)).partition
     s3 = aws.ec2.VpcEndpoint(
         f"{name}-s3",
@@ -118,6 +124,6 @@ def _endpoints(name: str, args: Any, region: pulumi.Output[str], opts: pulumi.Re
         tags={"Name": f"{name}-s3"},
         opts=opts,
     )
-    port_rules.egress(f"{name}-tasks-to-s3", app, 443, "to S3 through the gateway endpoint (image layers)", opts,
-                      prefix_list_id=s3.prefix_list_id)
+    paths += [s3, port_rules.egress(f"{name}-tasks-to-s3", app, 443, "to S3 through the gateway endpoint (image layers)",
+                                    opts, prefix_list_id=s3.prefix_list_id)]
     return group.id

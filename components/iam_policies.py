@@ -1,7 +1,7 @@
-"""IAM policy documents more than one component grants: helpers, not components.
+"""IAM policy documents more than one component grants, and ``granted``: helpers, not components.
 
-Each function returns a document (JSON text where the caller passes it straight to an
-``assume_role_policy`` or ``policy`` argument). The statements, their Sids and their order
+Each document function returns a document (JSON text where the caller passes it straight to
+an ``assume_role_policy`` or ``policy`` argument). The statements, their Sids and their order
 are part of what the components register: change them here and every component that uses
 them changes with them.
 """
@@ -10,6 +10,20 @@ import json
 from typing import Any
 
 import pulumi
+import pulumi_aws as aws
+
+from pulumi_webstack.ordering import after
+
+
+def granted(role: "aws.iam.Role | pulumi.Input[str]", *grants: pulumi.Resource) -> pulumi.Output[str]:
+    """``role``'s ARN (a Role of this program, or the ARN of one made elsewhere), known only
+    once ``grants`` (its policies) exist: whoever takes it waits for the permissions, not only
+    for the role (a data dependency, not a ``depends_on``).
+
+    IAM is eventually consistent: a service handed a role whose policy is attached at the same
+    moment may check or use the role before the policy reaches it (AWS Backup refuses the
+    selection, a flow log stays in "Access error", RDS enhanced monitoring cannot publish)."""
+    return after(role.arn if isinstance(role, aws.iam.Role) else role, *grants)
 
 
 def assume_role_policy(service: str) -> str:

@@ -60,7 +60,7 @@ from pulumi_webstack.headers import ORIGIN_VERIFY_HEADER
 from pulumi_webstack.args import check_fields, from_inputs, setting
 from pulumi_webstack.errors import require
 from pulumi_webstack.connections import data_environment
-from pulumi_webstack.iam_policies import secret_read_policy_output
+from pulumi_webstack.iam_policies import granted, secret_read_policy_output
 from pulumi_webstack.kubernetes_pods import (  # noqa: F401 (public names of this module)
     PRE_STOP_SECONDS,
     canary_replicas,
@@ -289,8 +289,9 @@ class KubernetesApp(pulumi.ComponentResource):
         self._selector = {"app.kubernetes.io/name": args.app_name}
 
         self.namespace = self._namespace()
-        self._account = self._service_account()
-        self._data = self._data_secret()
+        region = aws.get_region_output(opts=pulumi.InvokeOptions(parent=self)).region
+        self._account = self._service_account(self._irsa_policy(region))
+        self._data = self._data_secret(region)
         headers = self._security_headers()
         # The VPC resource controller gives a pod its security groups when the pod is created:
         # the policy must exist before the first pod, or the pods never reach the data tier.
@@ -351,24 +352,36 @@ class KubernetesApp(pulumi.ComponentResource):
         )
         return namespace.metadata.name
 
-    def _service_account(self) -> k8s.core.v1.ServiceAccount:
-        """The pods' identity: no API token mounted; the IRSA role, if any."""
+    def _irsa_policy(self, region: pulumi.Output[str]) -> Optional[aws.iam.RolePolicy]:
+        """With an IRSA role and data secrets: the role may read exactly those secrets."""
+        args = self._args
+        if not (args.service_account_role_arn and args.secret_arns):
+            return None
+        return aws.iam.RolePolicy(
+            f"{self._name}-irsa-secrets",
+            role=role_name(args.service_account_role_arn),
+            policy=secret_read_policy_output(args.secret_arns, args.secret_kms_key_arns, region),
+            opts=self._child,
+        )
+
+    def _service_account(self, irsa_policy: Optional[aws.iam.RolePolicy]) -> k8s.core.v1.ServiceAccount:
+        """The pods' identity: no API token mounted; the IRSA role, if any, named once its policy
+        is attached (pods given it earlier fail their first reads: IAM is eventually consistent)."""
         role = self._args.service_account_role_arn
+        annotations = {"eks.amazonaws.com/role-arn": granted(role, *([irsa_policy] if irsa_policy else []))} if role else {}
         return k8s.core.v1.ServiceAccount(
             f"{self._name}-service-account",
-            metadata=self._meta(self._args.app_name, annotations={"eks.amazonaws.com/role-arn": role} if role else {}),
+            metadata=self._meta(self._args.app_name, annotations=annotations),
             automount_service_account_token=False,
             opts=self._child,
         )
 
-    def _data_secret(self) -> k8s.core.v1.Secret:
+    def _data_secret(self, region: pulumi.Output[str]) -> k8s.core.v1.Secret:
         """The Secret the pods read their settings from: the data tier's hosts, ports, TLS settings
-        and secret ARNs, and the CDN's origin-verify header (its value also in ``origin_headers``);
-        with an IRSA role, the role may read exactly those secrets."""
+        and secret ARNs, and the CDN's origin-verify header (its value also in ``origin_headers``)."""
         name, args = self._name, self._args
         origin_secret = random.RandomPassword(f"{name}-origin-secret", length=48, special=False, opts=self._child)
         self.origin_headers = {ORIGIN_VERIFY_HEADER: pulumi.Output.secret(origin_secret.result)}
-        region = aws.get_region_output(opts=pulumi.InvokeOptions(parent=self)).region
         values: dict[str, pulumi.Input[Any]] = dict(data_environment(args))
         if values:
             values["AWS_REGION"] = region
@@ -381,13 +394,6 @@ class KubernetesApp(pulumi.ComponentResource):
             string_data={k: pulumi.Output.secret(pulumi.Output.from_input(v).apply(str)) for k, v in sorted(values.items())},
             opts=self._child,
         )
-        if args.service_account_role_arn and args.secret_arns:
-            aws.iam.RolePolicy(
-                f"{name}-irsa-secrets",
-                role=role_name(args.service_account_role_arn),
-                policy=secret_read_policy_output(args.secret_arns, args.secret_kms_key_arns, region),
-                opts=self._child,
-            )
         return secret
 
     def _security_headers(self) -> k8s.core.v1.ConfigMap:

@@ -23,8 +23,9 @@ import pulumi_aws as aws
 from pulumi_webstack import kms, port_rules
 from pulumi_webstack.args import check_fields, from_inputs, log_retention, setting
 from pulumi_webstack.errors import ArgsError, require
-from pulumi_webstack.iam_policies import confined_assume_role_policy
+from pulumi_webstack.iam_policies import confined_assume_role_policy, granted
 from pulumi_webstack.names import private_range_problem
+from pulumi_webstack.ordering import after
 
 
 def subnet_cidrs(cidr: str, count: int, new_prefix: Optional[int] = None) -> list[str]:
@@ -52,14 +53,16 @@ def public_subnet_cidrs(cidr: str, count: int) -> list[str]:
 
 
 def subnet_tier(name: str, tier: str, vpc: aws.ec2.Vpc, cidrs: list[str], zones: pulumi.Output[list[str]],
-                opts: pulumi.ResourceOptions) -> tuple[aws.ec2.RouteTable, list[aws.ec2.Subnet]]:
-    """One subnet per zone of ``tier`` (``private`` or ``public``) sharing one route table.
+                opts: pulumi.ResourceOptions
+                ) -> tuple[aws.ec2.RouteTable, list[aws.ec2.Subnet], list[aws.ec2.RouteTableAssociation]]:
+    """One subnet per zone of ``tier`` (``private`` or ``public``) sharing one route table
+    (returned with the subnets and their associations to it).
 
     No subnet gives a public address on launch: the public tier holds only load balancer
     nodes, which get theirs from Elastic Load Balancing, never a task or an instance.
     """
     routes = aws.ec2.RouteTable(f"{name}-{tier}", vpc_id=vpc.id, tags={"Name": f"{name}-{tier}"}, opts=opts)
-    subnets = []
+    subnets, associations = [], []
     for index, cidr in enumerate(cidrs):
         subnet = aws.ec2.Subnet(
             f"{name}-{tier}-{index}",
@@ -70,10 +73,10 @@ def subnet_tier(name: str, tier: str, vpc: aws.ec2.Vpc, cidrs: list[str], zones:
             tags={"Name": f"{name}-{tier}-{index}", "Tier": tier},
             opts=opts,
         )
-        aws.ec2.RouteTableAssociation(f"{name}-{tier}-{index}", subnet_id=subnet.id, route_table_id=routes.id,
-                                      opts=opts)
+        associations.append(aws.ec2.RouteTableAssociation(f"{name}-{tier}-{index}", subnet_id=subnet.id,
+                                                          route_table_id=routes.id, opts=opts))
         subnets.append(subnet)
-    return routes, subnets
+    return routes, subnets, associations
 def flow_log_group_name(project: str, stack: str, name: str) -> str:
     """``/<project>/<stack>/<name>/vpc-flow-logs``: log group names are unique per account
     and region, so two stacks (or two networks of one stack) never share one."""
@@ -228,7 +231,7 @@ class Network(pulumi.ComponentResource):
             filters=[{"name": "opt-in-status", "values": ["opt-in-not-required"]}],
             opts=pulumi.InvokeOptions(parent=self),
         ).names.apply(lambda names: sorted(names)[: args.az_count])
-        routes, subnets = subnet_tier(name, "private", vpc, subnet_cidrs(args.cidr, args.az_count), zones, child)
+        routes, subnets, _ = subnet_tier(name, "private", vpc, subnet_cidrs(args.cidr, args.az_count), zones, child)
         self.route_table_ids = [routes.id]
         self.subnet_ids = pulumi.Output.all(*[s.id for s in subnets])
         self.availability_zones = pulumi.Output.all(*[s.availability_zone for s in subnets])
@@ -301,12 +304,15 @@ class Network(pulumi.ComponentResource):
 
     def _public_subnets(self, name: str, vpc: aws.ec2.Vpc, zones: pulumi.Output[list[str]], args: NetworkArgs,
                         child: pulumi.ResourceOptions) -> pulumi.Output[list[str]]:
-        """Internet gateway, public route table with the default route, one public subnet per AZ."""
+        """Internet gateway, public route table with the default route, one public subnet per AZ:
+        their ids once they are routed to the gateway (Elastic Load Balancing refuses an
+        internet-facing load balancer in a VPC without an attached gateway)."""
         gateway = aws.ec2.InternetGateway(f"{name}-igw", vpc_id=vpc.id, tags={"Name": f"{name}-igw"}, opts=child)
-        routes, subnets = subnet_tier(name, "public", vpc, public_subnet_cidrs(args.cidr, args.az_count), zones, child)
-        aws.ec2.Route(f"{name}-public-default", route_table_id=routes.id, destination_cidr_block="0.0.0.0/0",
-                      gateway_id=gateway.id, opts=child)
-        return pulumi.Output.all(*[s.id for s in subnets])
+        routes, subnets, associations = subnet_tier(name, "public", vpc, public_subnet_cidrs(args.cidr, args.az_count),
+                                                    zones, child)
+        default = aws.ec2.Route(f"{name}-public-default", route_table_id=routes.id, destination_cidr_block="0.0.0.0/0",
+                                gateway_id=gateway.id, opts=child)
+        return after(pulumi.Output.all(*[s.id for s in subnets]), default, *associations)
 
     def _flow_logs(self, name: str, vpc: aws.ec2.Vpc, args: NetworkArgs, child: pulumi.ResourceOptions) -> None:
         """Flow logs into a KMS-encrypted log group; the role only this account's flow logs
@@ -341,7 +347,7 @@ class Network(pulumi.ComponentResource):
                     "vpc-flow-logs.amazonaws.com", v[0], f"arn:{v[2]}:ec2:{v[1]}:{v[0]}:vpc-flow-log/*")),
             opts=child,
         )
-        aws.iam.RolePolicy(
+        policy = aws.iam.RolePolicy(
             f"{name}-flow-logs",
             role=role.id,
             policy=group.arn.apply(
@@ -371,7 +377,9 @@ class Network(pulumi.ComponentResource):
             traffic_type="ALL",
             log_destination_type="cloud-watch-logs",
             log_destination=group.arn,
-            iam_role_arn=role.arn,
+            # A flow log created before its role may write stays in "Access error" until it is
+            # recreated: it takes the role once the policy is attached.
+            iam_role_arn=granted(role, policy),
             max_aggregation_interval=60,
             opts=child,
         )

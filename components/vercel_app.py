@@ -66,7 +66,7 @@ from pulumi_webstack.args import check_fields, from_inputs, setting
 from pulumi_webstack.connections import data_environment
 from pulumi_webstack.errors import ArgsError, require, static_len
 from pulumi_webstack.headers import ORIGIN_VERIFY_HEADER
-from pulumi_webstack.iam_policies import secret_read_policy_output
+from pulumi_webstack.iam_policies import granted, secret_read_policy_output
 from pulumi_webstack.names import HOSTNAME, private_range_problem
 
 VERCEL_CNAME_TARGET = "cname.vercel-dns.com"
@@ -474,14 +474,14 @@ class VercelApp(pulumi.ComponentResource):
                 lambda v: oidc_trust_policy(*v)),
             opts=child,
         )
-        if args.secret_arns:
-            aws.iam.RolePolicy(
-                f"{name}-vercel-secrets",
-                role=role.id,
-                policy=secret_read_policy_output(args.secret_arns, args.secret_kms_key_arns, region),
-                opts=child,
-            )
-        return role.arn, provider_arn
+        grants = [aws.iam.RolePolicy(
+            f"{name}-vercel-secrets",
+            role=role.id,
+            policy=secret_read_policy_output(args.secret_arns, args.secret_kms_key_arns, region),
+            opts=child,
+        )] if args.secret_arns else []
+        # The functions get the role (AWS_ROLE_ARN) once it may read the secrets.
+        return granted(role, *grants), provider_arn
 
     def _variables(self, name: str, args: VercelAppArgs, region: pulumi.Output[str], team: dict[str, Any],
                    child: pulumi.ResourceOptions) -> None:

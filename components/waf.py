@@ -31,6 +31,8 @@ from typing import Any, Optional
 import pulumi
 import pulumi_aws as aws
 
+from pulumi_webstack.ordering import after
+
 WAF_MIN_RATE_LIMIT = 10
 """Smallest limit a WAF rate-based rule accepts (per evaluation window)."""
 
@@ -191,7 +193,7 @@ def enable_logging(
         f"{name}-waf-logs",
         resource_arn=web_acl.arn,
         # Data-dependent on the resource policy: WAF checks delivery permissions when logging is enabled.
-        log_destination_configs=[pulumi.Output.all(group.arn, policy.id).apply(lambda a: a[0])],
+        log_destination_configs=[after(group.arn, policy)],
         redacted_fields=[{"single_header": {"name": header}} for header in REDACTED_HEADERS],
         region=region,
         opts=opts,

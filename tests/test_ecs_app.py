@@ -412,6 +412,20 @@ def test_the_tasks_reach_ecr_logs_and_secrets_through_vpc_endpoints_not_nat(plan
     assert (inbound.inputs["referencedSecurityGroupId"], inbound.inputs["fromPort"]) == (APP_GROUP, 443)
 
 
+def test_the_tasks_start_once_their_way_to_ecr_logs_secrets_and_the_load_balancer_exists(plan):
+    """A task that cannot reach ECR or Secrets Manager fails to start ("unable to pull secrets
+    or registry auth") and one the load balancer cannot health-check is replaced: on the first
+    deployment the circuit breaker would count them as failures. The service takes its group
+    once the endpoints and every rule of the app group exist."""
+    service = plan.one("aws:ecs/service:Service")
+    waits = {r.urn for r in plan.waits_for(service)}
+    needed = plan.by_type(ENDPOINT) + [r for r in plan.by_type(EGRESS) + plan.by_type(INGRESS)
+                                       if APP_GROUP in (r.inputs["securityGroupId"], r.inputs.get("referencedSecurityGroupId"))]
+    assert len(needed) == len(ecs_network.INTERFACE_ENDPOINTS) + 1 + 5
+    assert [r.name for r in needed if r.urn not in waits] == []
+    assert service.inputs["networkConfiguration"]["securityGroups"] == [APP_GROUP]
+
+
 def test_endpoints_span_the_zones_asked_for_or_none_when_the_vpc_has_them():
     one_zone = build(endpoint_zones=1)
     assert {tuple(r.inputs["subnetIds"]) for r in one_zone.by_type(ENDPOINT)

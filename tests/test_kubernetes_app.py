@@ -470,3 +470,14 @@ def test_quantity_helpers():
 )
 def test_bad_args_are_refused_before_anything_is_registered(overrides, field, allowed):
     assert_args_error(lambda: prod_args(**overrides), field, allowed)
+
+
+def test_pods_start_with_the_irsa_role_able_to_read_the_secrets(plan):
+    """IAM is eventually consistent: pods given the role before its policy is attached fail
+    their first reads. The service account names the role once the policy exists, and every
+    Deployment runs as that service account."""
+    policy = plan.one("aws:iam/rolePolicy:RolePolicy")
+    account = plan.one("kubernetes:core/v1:ServiceAccount")
+    assert policy.urn in account.property_dependencies["metadata"]
+    for deployment in plan.by_type(DEPLOYMENT):
+        assert account in plan.waits_for(deployment)
