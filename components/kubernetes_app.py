@@ -217,8 +217,9 @@ class KubernetesAppArgs:
                         "kubernetes.data_cidrs", cidr, "must be a network in CIDR form (never /0)")
         if self.app_security_group_id is not None or self.cluster_vpc_id is not None:
             require(self.cluster_security_group_id is not None, "kubernetes.cluster_security_group_id",
-                    self.cluster_security_group_id, "required with app_security_group_id or cluster_vpc_id (kubelet, "
-                    "CoreDNS and the ingress controller reach the pods from it)")
+                    self.cluster_security_group_id, "required when the pods carry a security group: kubelet, CoreDNS "
+                    "and the ingress controller reach the pods from the cluster security group (aws eks describe-cluster "
+                    "--query cluster.resourcesVpcConfig.clusterSecurityGroupId)")
         for path in self.writable_paths:
             require(path.startswith("/") and path != "/", "kubernetes.writable_paths", path,
                     "must be absolute paths other than /")

@@ -329,6 +329,9 @@ class _Builder:
                 if snake(key) in wired or key in wired:
                     source = wired.get(snake(key)) or wired.get(key)
                     self.problems.note(f"{where}.{key}", f"is set by the stack program from {source}; remove it")
+                elif (home := _nested_home(key, nested)) is not None:
+                    self.problems.note(f"{where}.{key}", f"belongs under {camel(home)}: set "
+                                                         f"{where}.{camel(home)}.{camel(snake(key))}")
                 else:
                     extra = tuple(SECTIONS[section].stack_keys) if section else ()
                     choices = (*allowed, *extra)
@@ -457,6 +460,16 @@ class _Builder:
         for error in errors:
             self.problems.add("webstack:database.crossRegionCidr", cidr, error.allowed)
         return args
+
+
+def _nested_home(key: str, nested: dict[str, type]) -> Optional[str]:
+    """The nested Args field whose Args has ``key`` (``hstsMaxAgeSeconds`` is a setting of
+    ``cdn.headers``): where a key written one level too high belongs."""
+    name = snake(key)
+    for home, cls in nested.items():
+        if name in {f.name for f in dataclasses.fields(cls)}:
+            return home
+    return None
 
 
 def _required(cls: type, name: str) -> bool:

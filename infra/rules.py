@@ -129,8 +129,8 @@ def _kubernetes_rules(s: dict[str, Any], app_key: str) -> list[Problem]:
     elif network is not None and network.vpc_id != app.cluster_vpc_id:
         problems.add("webstack:network.vpcId", network.vpc_id,
                      f"must be the cluster's VPC {app.cluster_vpc_id} (app.kubernetes.clusterVpcId): pods reach the "
-                     "database and cache only inside it; set network.vpcId, network.subnetIds (its private subnets) "
-                     "and network.routeTableIds")
+                     "database and cache only inside it; set network.vpcId and network.subnetIds (its private "
+                     "subnets for the database and cache)")
     if app.cluster_security_group_id is None:
         problems.add(f"{app_key}.clusterSecurityGroupId", None,
                      "required: the cluster security group (aws eks describe-cluster --query "
@@ -140,15 +140,21 @@ def _kubernetes_rules(s: dict[str, Any], app_key: str) -> list[Problem]:
 
 
 def _ecs_rules(keys: StackKeys, s: dict[str, Any], app_key: str) -> list[Problem]:
-    """The tasks pull their image through this region's ECR endpoint, and nowhere else."""
+    """The tasks pull their image through this region's ECR endpoint and S3 gateway endpoint,
+    and nowhere else."""
     from pulumi_webstack.ecs_tasks import ecr_repository
 
     problems = Problems()
-    _, region, repository = ecr_repository(s["app"].image)
+    app, network = s["app"], s["network"]
+    _, region, repository = ecr_repository(app.image)
     if region != keys.region:
-        problems.add(f"{app_key}.image", s["app"].image,
+        problems.add(f"{app_key}.image", app.image,
                      f"must be in ECR of the stack's region {keys.region}: the tasks reach ECR only through this region's "
                      f"VPC endpoints (replicate the repository {repository} to {keys.region} with ECR replication)")
+    if network is not None and network.vpc_id is not None and app.vpc_endpoints and not network.route_table_ids:
+        problems.add("webstack:network.routeTableIds", [],
+                     "required on ECS in your own VPC: the image layers come from S3 through a gateway endpoint, which "
+                     "works only on the route tables it is attached to; list the route tables of network.subnetIds")
     return problems
 
 

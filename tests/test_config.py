@@ -306,8 +306,8 @@ def test_kubernetes_builds_the_data_tier_in_the_clusters_vpc():
         "webstack:app.kubernetes.clusterVpcId = null: required: the VPC the cluster runs in")
     assert only_problem("dev", config(app={"platform": "kubernetes", "kubernetes": CLUSTER})) == (
         f"webstack:network.vpcId = null: must be the cluster's VPC {CLUSTER['clusterVpcId']} "
-        "(app.kubernetes.clusterVpcId): pods reach the database and cache only inside it; set network.vpcId, "
-        "network.subnetIds (its private subnets) and network.routeTableIds")
+        "(app.kubernetes.clusterVpcId): pods reach the database and cache only inside it; set network.vpcId and "
+        "network.subnetIds (its private subnets for the database and cache)")
     elsewhere = {**CLUSTER_NETWORK, "vpcId": "vpc-0123456789abcdef0"}
     assert only_problem("dev", config(app={"platform": "kubernetes", "kubernetes": CLUSTER}, network=elsewhere)
                         ).startswith('webstack:network.vpcId = "vpc-0123456789abcdef0": must be the cluster\'s VPC')
@@ -332,8 +332,25 @@ def test_on_ecs_an_existing_vpc_names_its_public_subnets():
     network = {k: v for k, v in CLUSTER_NETWORK.items() if k != "routeTableIds"}
     assert only_problem("dev", config(app=ecs(), network=network)).startswith(
         "webstack:network.publicSubnetIds = []: with vpcId and publicSubnets, give at least 2 public subnets")
-    public = {**network, "publicSubnetIds": ["subnet-0c1a2b3c4d5e6f711", "subnet-0c1a2b3c4d5e6f712"]}
+    public = {**CLUSTER_NETWORK, "publicSubnetIds": ["subnet-0c1a2b3c4d5e6f711", "subnet-0c1a2b3c4d5e6f712"]}
     assert parse("dev", config(app=ecs(), network=public)).network.public_subnet_ids == public["publicSubnetIds"]
+
+
+def test_on_ecs_an_existing_vpc_names_the_route_tables_the_s3_gateway_endpoint_serves():
+    # Image layers come from S3 through a gateway endpoint: on no route table, no task ever starts.
+    public = {**CLUSTER_NETWORK, "publicSubnetIds": ["subnet-0c1a2b3c4d5e6f711", "subnet-0c1a2b3c4d5e6f712"]}
+    without = {k: v for k, v in public.items() if k != "routeTableIds"}
+    assert only_problem("dev", config(app=ecs(), network=without)).startswith(
+        "webstack:network.routeTableIds = []: required on ECS in your own VPC: the image layers come from S3")
+    # A second app in a VPC whose endpoints exist builds none, and needs none.
+    assert parse("dev", config(app=ecs(vpcEndpoints=False), network=without)).network.route_table_ids == []
+
+
+def test_a_setting_written_one_level_too_high_is_pointed_to_where_it_belongs():
+    assert only_problem("dev", config(cdn={"hstsMaxAgeSeconds": 100})) == (
+        "webstack:cdn.hstsMaxAgeSeconds: belongs under headers: set webstack:cdn.headers.hstsMaxAgeSeconds")
+    assert only_problem("dev", config(alerting={"emails": ["ops@example.com"], "dbCpuPercent": 90})) == (
+        "webstack:alerting.dbCpuPercent: belongs under thresholds: set webstack:alerting.thresholds.dbCpuPercent")
 
 
 def test_on_ecs_the_image_is_in_ecr_of_the_stacks_region():

@@ -460,7 +460,7 @@ def test_quantity_helpers():
         ({"database_name": "App"}, "kubernetes.database_name", "PostgreSQL identifier"),
         ({"database_port": 0}, "kubernetes.database_port", "between 1 and 65535"),
         ({"data_cidrs": ["0.0.0.0/0"]}, "kubernetes.data_cidrs", "never /0"),
-        ({"cluster_security_group_id": None}, "kubernetes.cluster_security_group_id", "required with"),
+        ({"cluster_security_group_id": None}, "kubernetes.cluster_security_group_id", "required when the pods carry a security group"),
         ({"cluster_security_group_id": "eks-cluster-sg"}, "kubernetes.cluster_security_group_id", "sg-"),
         ({"cluster_vpc_id": "vpc-shop"}, "kubernetes.cluster_vpc_id", "vpc-"),
         ({"run_as_user": 0}, "kubernetes.run_as_user", "between 1 and"),
