@@ -143,6 +143,11 @@ BUCKET_IDENTITY = ("id", "bucket")
 """How other S3 resources name their bucket (``bucket``, ``targetBucket``): its id, i.e. its name."""
 
 
+def is_rds_replica(props: Any) -> bool:
+    """An RDS instance that is a read replica (``replicateSourceDb`` set, known or not)."""
+    return lookup(props, "replicateSourceDb") is not None
+
+
 def of_type(resources: Sequence[PolicyResource], *types: str) -> list[PolicyResource]:
     return [r for r in resources if r.resource_type in types]
 

@@ -15,6 +15,7 @@ from pulumi_webstack_policies.base import (
     BUCKETS,
     MANDATORY,
     Subject,
+    is_rds_replica,
     label,
     of_type,
     referred_by,
@@ -122,7 +123,7 @@ def check_rds_uses_tls_group(resources: Sequence[PolicyResource], cfg: dict, ev:
         engine = lookup(db.props, "engine")
         if not isinstance(engine, str):
             # Read replicas inherit the engine of their source (replicateSourceDb).
-            if lookup(db.props, "replicateSourceDb") is None:
+            if not is_rds_replica(db.props):
                 if engine is UNKNOWN:
                     ev.unknown(f"{db.name}.engine")
                 continue

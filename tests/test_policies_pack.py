@@ -173,7 +173,7 @@ def test_rule_modules_import_without_side_effects():
         "p.PolicyPack.__init__ = lambda *a, **k: called.append(1)\n"
         "import importlib\n"
         "for m in ('security_headers', 'header_values', 'origin_headers', 'transport_security', 'service_tls',\n"
-        "          'hardening', 'base', 'values'):\n"
+        "          'hardening', 'encryption_at_rest', 'database_safety', 'workloads', 'base', 'values'):\n"
         "    importlib.import_module('policies.' + m)\n"
         "assert not called\n"
     )
