@@ -72,6 +72,20 @@ def test_viewer_tls13_policy_accepted_and_list_configurable():
     assert mandatory(viewer(DIST, allowedMinimumProtocolVersions=["TLSv1.3_2025"]))
 
 
+@pytest.mark.parametrize("version", ["TLSv1.2_2027", "TLSv1.3_2026"])
+def test_viewer_a_newer_revision_of_an_allowed_policy_is_accepted(version):
+    """CloudFront publishes security policies as dated revisions (TLSv1.2_2018, _2019, _2021,
+    _2025; TLSv1.3_2025): a revision newer than a listed one must not block a stack."""
+    assert viewer(variant(DIST, "viewerCertificate.minimumProtocolVersion", version)) == []
+
+
+def test_viewer_newer_revisions_only_of_listed_families():
+    strict = variant(DIST, "viewerCertificate.minimumProtocolVersion", "TLSv1.2_2027")
+    assert mandatory(viewer(strict, allowedMinimumProtocolVersions=["TLSv1.3_2025"]))
+    older = variant(DIST, "viewerCertificate.minimumProtocolVersion", "TLSv1.2_2020")
+    assert mandatory(viewer(older))
+
+
 def test_viewer_computed_certificate_arn_counts_as_custom_certificate():
     """Preview: the ACM certificate is created in the same update, so its ARN is unknown."""
     assert viewer(variant(DIST, "viewerCertificate.acmCertificateArn", UNKNOWN)) == []
@@ -183,6 +197,18 @@ def test_listener_one_broken_field(base, path, value, expected):
     if path == "protocol" and value is DELETE:  # no protocol: HTTP, the ALB default
         broken["defaultActions"] = [{"type": "forward", "targetGroupArn": "arn:tg"}]
     assert_violates(listener(broken), expected, "Listener 'web'")
+
+
+@pytest.mark.parametrize("policy", ["ELBSecurityPolicy-TLS13-1-2-Res-PQ-2026-03",
+                                    "ELBSecurityPolicy-TLS13-1-3-FIPS-2027-01"])
+def test_listener_a_newer_revision_of_an_allowed_policy_is_accepted(policy):
+    assert listener(variant(HTTPS, "sslPolicy", policy)) == []
+
+
+@pytest.mark.parametrize("policy", ["ELBSecurityPolicy-TLS13-1-2-Ext2-2027-01", "ELBSecurityPolicy-2027-01",
+                                    "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2024-01"])
+def test_listener_newer_revisions_only_of_listed_families(policy):
+    assert mandatory(listener(variant(HTTPS, "sslPolicy", policy)))
 
 
 def test_listener_policy_list_configurable():
