@@ -22,7 +22,7 @@ from pulumi_policy import (
 )
 
 from pulumi_webstack_policies.settings import policy_config
-from pulumi_webstack_policies.values import UNKNOWN, Evaluation, lookup, shown, truthy
+from pulumi_webstack_policies.values import UNKNOWN, Evaluation, lookup, shown, truthy, unset
 
 MANDATORY = EnforcementLevel.MANDATORY
 ADVISORY = EnforcementLevel.ADVISORY
@@ -38,10 +38,21 @@ class Subject:
     props: Any
     opts: Any = None
     """``PolicyResourceOptions`` (protect, parent, ...), when the runtime passed them."""
+    provider: Any = None
+    """``PolicyProviderResource`` (its ``props`` are the provider's inputs), when the runtime passed it."""
 
     @property
     def label(self) -> str:
         return label(self.type, self.name)
+
+    @property
+    def region(self) -> Any:
+        """The AWS region the resource lives in: its own ``region`` input (pulumi-aws 7), else
+        its provider's; None when neither says, :data:`UNKNOWN` when unknown."""
+        own = lookup(self.props, "region")
+        if not unset(own):
+            return own
+        return lookup(getattr(self.provider, "props", None), "region")
 
 
 def short_type(type_token: str) -> str:
@@ -85,7 +96,8 @@ def resource_policy(
             return
         cfg = policy_config(policy, args)  # the policy assigned below
         evaluation = Evaluation(report_violation)
-        check(Subject(args.resource_type, args.name, args.urn, args.props, getattr(args, "opts", None)), cfg, evaluation)
+        check(Subject(args.resource_type, args.name, args.urn, args.props, getattr(args, "opts", None),
+                      getattr(args, "provider", None)), cfg, evaluation)
         evaluation.finish()
 
     policy = ResourceValidationPolicy(

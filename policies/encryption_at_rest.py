@@ -53,14 +53,35 @@ _CMK = {
 # ------------------------------------------------------------------------------ RDS at rest
 
 
+def crosses_regions(subject: Subject) -> Any:
+    """Whether an RDS read replica lives in another region than its source: named by ARN
+    (``arn:aws:rds:<region>:...``) from a different region than the replica's own. A same-region
+    replica is named by identifier, or by ARN when it sets db_subnet_group_name (pulumi_aws
+    rds/instance.py, replicate_source_db). :data:`UNKNOWN` while the source is unknown."""
+    source = lookup(subject.props, "replicateSourceDb")
+    if source is UNKNOWN:
+        return UNKNOWN
+    if not (isinstance(source, str) and source.startswith("arn:")):
+        return False
+    region = subject.region
+    if region is UNKNOWN:
+        return UNKNOWN
+    parts = source.split(":")
+    # Without a region of its own to compare, an ARN most often names another region's source.
+    return region is None or len(parts) < 4 or parts[3] != region
+
+
 def check_rds_encryption(subject: Subject, cfg: dict, ev: Evaluation) -> None:
     p, who = subject.props, subject.label
     replica = is_rds_replica(p)
     if not replica:
         require_true(subject, ev, "storageEncrypted", "set storage_encrypted=True with a KMS key")
-    source = lookup(p, "replicateSourceDb")
-    cross_region = isinstance(source, str) and source.startswith("arn:")
-    needs_key = truthy(cfg.get("requireCustomerManagedKey")) and (not replica or cross_region)
+    cross_region = crosses_regions(subject) if replica else False
+    needs_key = truthy(cfg.get("requireCustomerManagedKey")) and (not replica or cross_region is not False)
+    if needs_key and cross_region is UNKNOWN:
+        if unset(lookup(p, "kmsKeyId")):
+            ev.unknown("replicateSourceDb")  # a cross-region replica needs a key, a same-region one inherits
+        return
     if needs_key and unset(lookup(p, "kmsKeyId")):
         ev.violation(f"{who}: kmsKeyId is not set, so the AWS managed aws/rds key is used: set kms_key_id to the "
                      "stack's customer managed KMS key" + (" in the replica's region" if cross_region else ""))

@@ -103,6 +103,35 @@ def test_cross_region_replica_needs_its_own_key():
     assert run(hd.rds_encryption_at_rest_kms, RDS, dict(cross, kmsKeyId=KEY)) == []
 
 
+PRIMARY_ARN = "arn:aws:rds:us-east-1:123456789012:db:db-primary"
+
+
+def test_a_same_region_replica_named_by_arn_inherits_the_key():
+    """The provider's docs (pulumi_aws/rds/instance.py, replicate_source_db): a same-region
+    replica that sets db_subnet_group_name names its source by ARN, and without kms_key_id RDS
+    encrypts it with the source's key. Its region is its own ``region`` input (pulumi-aws 7)
+    or its provider's."""
+    same = dict(REPLICA, replicateSourceDb=PRIMARY_ARN, dbSubnetGroupName="db-subnets")
+    assert run(hd.rds_encryption_at_rest_kms, RDS, dict(same, region="us-east-1")) == []
+    by_provider = evaluate_policy(hd.rds_encryption_at_rest_kms,
+                                  [res(RDS, "db", same, provider={"region": "us-east-1"})], {})
+    assert by_provider == []
+    elsewhere = evaluate_policy(hd.rds_encryption_at_rest_kms,
+                                [res(RDS, "db", same, provider={"region": "eu-central-1"})], {})
+    assert_violates(elsewhere, "in the replica's region")
+    assert_violates(run(hd.rds_encryption_at_rest_kms, RDS, dict(same, region="eu-central-1")), "replica's region")
+
+
+def test_a_replica_whose_source_is_unknown_cannot_be_judged_without_a_key():
+    """Preview: a new primary's ARN is unknown, so whether the replica crosses regions (and
+    needs a key of its own) is too: unverifiable, not compliant."""
+    pending = dict(REPLICA, replicateSourceDb=UNKNOWN)
+    diags = run(hd.rds_encryption_at_rest_kms, RDS, pending)
+    assert [d.unverifiable for d in diags] == [True]
+    assert "replicateSourceDb" in diags[0].message
+    assert run(hd.rds_encryption_at_rest_kms, RDS, dict(pending, kmsKeyId=UNKNOWN)) == []
+
+
 def test_computed_key_counts_as_set_and_aws_managed_key_can_be_allowed():
     assert run(hd.rds_encryption_at_rest_kms, RDS, variant(PRIMARY, "kmsKeyId", UNKNOWN)) == []
     no_key = variant(PRIMARY, "kmsKeyId", DELETE)
