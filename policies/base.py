@@ -47,12 +47,18 @@ class Subject:
 
     @property
     def region(self) -> Any:
-        """The AWS region the resource lives in: its own ``region`` input (pulumi-aws 7), else
-        its provider's; None when neither says, :data:`UNKNOWN` when unknown."""
-        own = lookup(self.props, "region")
-        if not unset(own):
-            return own
-        return lookup(getattr(self.provider, "props", None), "region")
+        """The AWS region the resource lives in (:func:`region_of`)."""
+        return region_of(self.props, self.provider)
+
+
+def region_of(props: Any, provider: Any) -> Any:
+    """The AWS region of a resource: its own ``region`` input (pulumi-aws 7), else its
+    provider's (the ``PolicyProviderResource`` the analyzer sends with it); None when neither
+    says, :data:`UNKNOWN` when unknown."""
+    own = lookup(props, "region")
+    if not unset(own):
+        return own
+    return lookup(getattr(provider, "props", None), "region")
 
 
 def short_type(type_token: str) -> str:
