@@ -178,6 +178,9 @@ def check_buckets_kms(resources: Sequence[PolicyResource], cfg: dict, ev: Evalua
         who = label(bucket.resource_type, bucket.name)
         attached = referring_to(bucket, configs, "bucket", BUCKET_IDENTITY)
         rules = [r for c in attached for r in _sse_rules(c, ev)]
+        if not attached:  # the bucket's own (deprecated) serverSideEncryptionConfiguration
+            own = ev.get(bucket.props, "serverSideEncryptionConfiguration.rule", label=f"{bucket.name}.")
+            rules = [] if own is None else [own]
         if UNKNOWN in rules:
             continue
         defaults = [lookup(r, "applyServerSideEncryptionByDefault") for r in rules]
@@ -190,7 +193,7 @@ def check_buckets_kms(resources: Sequence[PolicyResource], cfg: dict, ev: Evalua
                                                                                               balancers):
             continue  # S3 server access logs and ELB access logs can only be delivered to SSE-S3 buckets
         if not kms:
-            what = "has no server-side encryption configuration" if not attached else "does not default to SSE-KMS"
+            what = "has no server-side encryption configuration" if not rules else "does not default to SSE-KMS"
             ev.violation(f"{who} {what}: add an aws.s3.BucketServerSideEncryptionConfiguration with "
                          "sse_algorithm 'aws:kms' and the stack's KMS key (bucket_key_enabled=True)", bucket.urn)
         elif require_key and all(unset(lookup(d, "kmsMasterKeyId")) for d in kms):

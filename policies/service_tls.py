@@ -278,10 +278,15 @@ def check_buckets_tls_only(resources: Sequence[PolicyResource], cfg: dict, ev: E
         who = label(bucket.resource_type, bucket.name)
         attached = referring_to(bucket, policies, "bucket", BUCKET_IDENTITY)
         docs = _policy_documents(attached, ev)
-        if len(docs) < len(attached):
+        if not attached:  # the bucket's own (deprecated) policy argument, a bucket's one policy too
+            docs = _policy_documents([bucket], ev)
+            if not docs:
+                continue  # unknown during preview: judged at update time
+            docs = [d for d in docs if d is not None]
+        elif len(docs) < len(attached):
             continue  # a policy document is unknown during preview: judged at update time
         if not any(_denies_insecure_transport(d, S3_ALL) for d in docs):
-            what = "has no bucket policy" if not attached else "has a bucket policy without a TLS-only statement"
+            what = "has no bucket policy" if not docs else "has a bucket policy without a TLS-only statement"
             ev.violation(f"{who} {what}: attach an aws.s3.BucketPolicy with a Deny of 's3:*' for Principal '*' "
                          "on the bucket and bucket/* when aws:SecureTransport is 'false'", bucket.urn)
 

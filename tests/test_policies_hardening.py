@@ -206,6 +206,22 @@ def test_bucket_kms_one_broken_field(sse, expected):
     assert diags[0].urn == urn_for(BUCKET_TYPE, "backups")
 
 
+def test_a_bucket_own_encryption_argument_counts_when_no_configuration_resource_is_attached():
+    """pulumi-aws 7 still takes default encryption as the bucket's own (deprecated)
+    ``serverSideEncryptionConfiguration.rule`` (pulumi_aws/s3/bucket.py, _inputs.py)."""
+    rule = {"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": KEY},
+            "bucketKeyEnabled": True}
+    own = {"bucket": "webstack-backups", "id": "webstack-backups", "serverSideEncryptionConfiguration": {"rule": rule}}
+    assert evaluate_policy(hd.s3_bucket_encryption_kms, [res(BUCKET_TYPE, "backups", own, own)]) == []
+    s3_default = variant(own, "serverSideEncryptionConfiguration.rule.applyServerSideEncryptionByDefault",
+                         {"sseAlgorithm": "AES256"})
+    assert_violates(evaluate_policy(hd.s3_bucket_encryption_kms, [res(BUCKET_TYPE, "backups", s3_default, s3_default)]),
+                    "does not default to SSE-KMS")
+    pending = dict(own, serverSideEncryptionConfiguration=UNKNOWN)
+    diags = evaluate_policy(hd.s3_bucket_encryption_kms, [res(BUCKET_TYPE, "backups", pending, pending)])
+    assert [d.unverifiable for d in diags] == [True]
+
+
 # ------------------------------------------------------------------------------------ SNS
 
 

@@ -394,6 +394,18 @@ def test_bucket_without_any_policy_is_caught_at_stack_level():
     assert diags[0].urn == urn_for(BUCKET_TYPE, "backups")
 
 
+def test_a_bucket_own_policy_argument_counts():
+    """pulumi-aws 7 still takes a bucket's policy as its own (deprecated) ``policy`` argument
+    (pulumi_aws/s3/bucket.py): a TLS-only statement there is as good as a BucketPolicy's."""
+    doc = json.dumps({"Version": "2012-10-17", "Statement": [tls_statement()]})
+    inline = [res(BUCKET_TYPE, "backups", {"bucket": "webstack-backups", "policy": doc}, dict(BUCKET_OUT, policy=doc))]
+    assert buckets(inline) == []
+    weak = json.dumps({"Version": "2012-10-17", "Statement": [tls_statement(Effect="Allow")]})
+    assert_violates(buckets([res(BUCKET_TYPE, "backups", {}, dict(BUCKET_OUT, policy=weak))]), "without a TLS-only statement")
+    pending = buckets([res(BUCKET_TYPE, "backups", {}, dict(BUCKET_OUT, policy=UNKNOWN))])
+    assert not mandatory(pending) and [d.unverifiable for d in pending] == [True]
+
+
 def test_policy_for_another_bucket_does_not_count():
     assert_violates(buckets(bucket_stack(policy_bucket="other-bucket")), "has no bucket policy")
 
