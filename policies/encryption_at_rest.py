@@ -234,8 +234,8 @@ def check_topic_kms(subject: Subject, cfg: dict, ev: Evaluation) -> None:
     if unset(key):
         ev.violation(f"{subject.label}: kmsMasterKeyId is not set: encrypt the topic with the stack's customer "
                      "managed KMS key (its key policy must let cloudwatch.amazonaws.com use it)")
-    elif key == AWS_MANAGED_SNS_KEY:
-        ev.violation(f"{subject.label}: kmsMasterKeyId is 'alias/aws/sns': CloudWatch alarms and AWS Backup "
+    elif isinstance(key, str) and (key == AWS_MANAGED_SNS_KEY or key.endswith(f":{AWS_MANAGED_SNS_KEY}")):
+        ev.violation(f"{subject.label}: kmsMasterKeyId is {key!r}: CloudWatch alarms and AWS Backup "
                      "cannot publish to topics under the AWS managed key; use a customer managed key whose "
                      "policy allows cloudwatch.amazonaws.com")
 

@@ -232,6 +232,16 @@ def test_topic_kms():
                     "cannot publish to topics under the AWS managed key")
 
 
+
+def test_topic_kms_aws_managed_key_by_alias_arn():
+    """SNS takes KmsMasterKeyId as a key id, key ARN, alias name or alias ARN (SNS API,
+    SetTopicAttributes): the AWS managed key named by its alias ARN is the same key."""
+    arn = "arn:aws:kms:eu-west-1:123456789012:alias/aws/sns"
+    assert_violates(run(hd.sns_topic_kms, hd.TOPIC, {"kmsMasterKeyId": arn}, "critical"),
+                    "cannot publish to topics under the AWS managed key")
+    assert run(hd.sns_topic_kms, hd.TOPIC, {"kmsMasterKeyId": "alias/webstack-prod-sns"}, "critical") == []
+
+
 # ------------------------------------------------------------------------------ CloudFront
 
 DIST = {"webAclId": "arn:aws:wafv2:us-east-1:123456789012:global/webacl/cdn/abc",
