@@ -44,7 +44,7 @@ def check_pod_security(subject: Subject, cfg: dict, ev: Evaluation) -> None:
     who = subject.label
     pod_non_root = lookup(spec, "securityContext.runAsNonRoot")
     for flag in ("hostNetwork", "hostPID", "hostIPC"):
-        if truthy(lookup(spec, flag)):
+        if truthy(ev.get(spec, flag, label=f"{base}.")):
             ev.violation(f"{who}: {base}.{flag} is True: pods must not share the node's namespaces")
     for kind, i, container in pod_containers(spec, base, ev):
         where = f"{base}.{kind}.{i}"
@@ -54,23 +54,24 @@ def check_pod_security(subject: Subject, cfg: dict, ev: Evaluation) -> None:
         name = lookup(container, "name")
         if isinstance(name, str):
             where = f"{base}.{kind}[{name}]"
-        sc = lookup(container, "securityContext")
-        non_root = lookup(sc, "runAsNonRoot") if sc is not UNKNOWN else UNKNOWN
-        if non_root is UNKNOWN or pod_non_root is UNKNOWN:
-            pass
-        elif not (truthy(non_root) or (non_root is None and truthy(pod_non_root))):
-            ev.violation(f"{who}: {where} may run as root: set securityContext.runAsNonRoot=True (pod or "
-                         "container) with a non-zero runAsUser")
+        sc = ev.get(container, "securityContext", label=f"{where}.")
         if sc is not UNKNOWN:
-            if truthy(lookup(sc, "privileged")):
+            non_root = ev.get(sc, "runAsNonRoot", label=f"{where}.securityContext.")
+            if non_root is None and pod_non_root is UNKNOWN:  # the container relies on the pod's default
+                ev.unknown(f"{base}.securityContext.runAsNonRoot")
+            elif non_root is not UNKNOWN and not (truthy(non_root) or (non_root is None and truthy(pod_non_root))):
+                ev.violation(f"{who}: {where} may run as root: set securityContext.runAsNonRoot=True (pod or "
+                             "container) with a non-zero runAsUser")
+            if truthy(ev.get(sc, "privileged", label=f"{where}.securityContext.")):
                 ev.violation(f"{who}: {where}.securityContext.privileged is True: remove it")
-            escalation = lookup(sc, "allowPrivilegeEscalation")
+            escalation = ev.get(sc, "allowPrivilegeEscalation", label=f"{where}.securityContext.")
             if escalation is not UNKNOWN and (escalation is None or truthy(escalation)):
                 ev.violation(f"{who}: {where}.securityContext.allowPrivilegeEscalation is {escalation!r}: set "
                              "it to False")
-        limits = lookup(container, "resources.limits")
+        limits = ev.get(container, "resources.limits", label=f"{where}.")
         if limits is UNKNOWN:
             continue
+        # A computed (unknown) limit is a limit: presence is what counts.
         missing = [r for r in ("cpu", "memory") if lookup(limits, r) is None]
         if missing:
             ev.violation(f"{who}: {where} has no resources.limits for {', '.join(missing)}: set cpu and memory "
