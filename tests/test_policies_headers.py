@@ -479,6 +479,14 @@ def test_csp_problems_baseline_and_the_issue_example():
         ("default-src 'self'; object-src 'none'; base-uri 'self'", "has no frame-ancestors"),
         ("default-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors https:", "frame-ancestors allows"),
         ("img-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'", "no script-src and no default"),
+        # CSP3: script-src-elem governs <script> elements and script-src-attr inline event
+        # handlers, over script-src; a strict script-src says nothing when they are loose.
+        ("default-src 'self'; script-src 'self'; script-src-elem 'self' *; object-src 'none'; base-uri 'self'; "
+         "frame-ancestors 'none'", "script-src-elem allows *"),
+        ("default-src 'self'; script-src 'self'; script-src-attr 'unsafe-inline'; object-src 'none'; "
+         "base-uri 'self'; frame-ancestors 'none'", "script-src-attr allows 'unsafe-inline'"),
+        ("default-src 'self'; script-src 'self'; script-src-elem 'self' https://cdn.example.com; "
+         "script-src-attr 'none'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'", None),
     ],
 )
 def test_csp_problems_one_weakness_at_a_time(csp, expected):
