@@ -183,7 +183,8 @@ cloudfront_viewer_tls = resource_policy(
 # ------------------------------------------------------------------------ CloudFront origins
 
 
-def _origin_protocol_problems(who: str, where: str, policy: Any, protocols: Any, allowed: list[str]) -> list[str]:
+def _origin_protocol_problems(who: str, where: str, policy: Any, protocols: Any, allowed: list[str],
+                              ev: Evaluation) -> list[str]:
     out = []
     if policy is not UNKNOWN and policy != "https-only":
         out.append(f"{who}: {where}.originProtocolPolicy is {policy!r}: set 'https-only' so CloudFront "
@@ -191,6 +192,8 @@ def _origin_protocol_problems(who: str, where: str, policy: Any, protocols: Any,
     if protocols is not UNKNOWN:
         listed = as_list(protocols)
         values = [v for v in listed if v is not UNKNOWN]
+        if len(values) < len(listed):
+            ev.unknown(f"{where}.originSslProtocols")  # an unknown entry could be a weak protocol
         weak = [v for v in values if v not in allowed]
         if weak or not listed:
             out.append(f"{who}: {where}.originSslProtocols is {values!r}: allow only {allowed}")
@@ -204,7 +207,7 @@ def check_origin_tls(subject: Subject, cfg: dict, ev: Evaluation) -> None:
         base = "vpcOriginEndpointConfig"
         for problem in _origin_protocol_problems(
             who, base, ev.get(p, f"{base}.originProtocolPolicy"),
-            ev.get(p, f"{base}.originSslProtocols.items"), allowed,
+            ev.get(p, f"{base}.originSslProtocols.items"), allowed, ev,
         ):
             ev.violation(problem)
         return
@@ -230,7 +233,7 @@ def check_origin_tls(subject: Subject, cfg: dict, ev: Evaluation) -> None:
             who, f"{where}.customOriginConfig",
             ev.get(custom, "originProtocolPolicy", label=f"origins.{i}.customOriginConfig."),
             ev.get(custom, "originSslProtocols", label=f"origins.{i}.customOriginConfig."),
-            allowed,
+            allowed, ev,
         ):
             ev.violation(problem)
 
@@ -356,7 +359,9 @@ def check_ingress_tls(subject: Subject, cfg: dict, ev: Evaluation) -> None:
         tls_hosts += [h for h in elements(hosts) if isinstance(h, str)]
     for i, rule in enumerate(elements(ev.get(p, "spec.rules")) if complete else []):
         host = lookup(rule, "host") if rule is not UNKNOWN else UNKNOWN
-        if isinstance(host, str) and not _host_covered(host, tls_hosts):
+        if host is UNKNOWN:
+            ev.unknown(f"spec.rules.{i}.host")  # could be a host spec.tls does not cover
+        elif isinstance(host, str) and not _host_covered(host, tls_hosts):
             ev.violation(f"{who}: spec.rules.{i}.host '{host}' is not listed in any spec.tls hosts: add it so "
                          "it is served over HTTPS")
     annotations = ev.get(p, "metadata.annotations")

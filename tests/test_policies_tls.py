@@ -141,6 +141,13 @@ def test_origin_one_broken_field(path, value, expected):
     assert_violates(origin(broken), expected, "Distribution 'cdn'")
 
 
+def test_origin_unknown_protocol_in_the_list_is_unverifiable_not_compliant():
+    diags = origin(variant(DIST, "origins.0.customOriginConfig.originSslProtocols", ["TLSv1.2", UNKNOWN]))
+    assert not mandatory(diags) and [d.unverifiable for d in diags] == [True]
+    weak = origin(variant(DIST, "origins.0.customOriginConfig.originSslProtocols", ["TLSv1", UNKNOWN]))
+    assert mandatory(weak)  # what is known already fails
+
+
 def test_origin_message_names_the_origin():
     diags = origin(variant(DIST, "origins.0.customOriginConfig.originProtocolPolicy", "http-only"))
     assert "origins.0 ('app').customOriginConfig" in diags[0].message
@@ -498,3 +505,9 @@ def test_ingress_tls_baseline_passes():
 )
 def test_ingress_tls_one_broken_field(path, value, expected):
     assert_violates(ingress(variant(INGRESS, path, value)), expected, "Ingress 'app'")
+
+
+def test_ingress_rule_host_unknown_is_unverifiable_not_compliant():
+    """Preview: a host computed from another resource could be one spec.tls does not cover."""
+    diags = ingress(variant(INGRESS, "spec.rules.1.host", UNKNOWN))
+    assert not mandatory(diags) and [d.unverifiable for d in diags] == [True]
