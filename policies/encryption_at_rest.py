@@ -105,6 +105,8 @@ def check_performance_insights_kms(subject: Subject, cfg: dict, ev: Evaluation) 
     p, who = subject.props, subject.label
     enabled = ev.get(p, "performanceInsightsEnabled")
     mode = lookup(p, "databaseInsightsMode")
+    if enabled is not UNKNOWN and not truthy(enabled) and mode is UNKNOWN:
+        ev.unknown("databaseInsightsMode")  # 'advanced' turns Performance Insights on
     if enabled is UNKNOWN or not (truthy(enabled) or mode == "advanced"):
         return
     if unset(lookup(p, "performanceInsightsKmsKeyId")):

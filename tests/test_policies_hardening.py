@@ -145,6 +145,13 @@ def test_performance_insights_off_needs_no_key():
     assert_violates(run(hd.rds_performance_insights_kms, RDS, advanced), "performanceInsightsKmsKeyId")
 
 
+def test_performance_insights_unknown_mode_is_unverifiable_when_it_decides():
+    off = variant(variant(PRIMARY, "performanceInsightsEnabled", False), "performanceInsightsKmsKeyId", DELETE)
+    diags = run(hd.rds_performance_insights_kms, RDS, dict(off, databaseInsightsMode=UNKNOWN))
+    assert [d.unverifiable for d in diags] == [True]
+    assert run(hd.rds_performance_insights_kms, RDS, dict(PRIMARY, databaseInsightsMode=UNKNOWN)) == []
+
+
 # --------------------------------------------------------------------------------- ElastiCache
 
 RG = {"description": "cache", "atRestEncryptionEnabled": True, "kmsKeyId": KEY, "snapshotRetentionLimit": 7}
