@@ -283,6 +283,13 @@ def header_problems(headers: Mapping[str, Any], cfg: Mapping[str, Any], required
     return out
 
 
+def unknown_headers(headers: Mapping[str, Any], names: Sequence[str]) -> list[str]:
+    """The headers among ``names`` whose value is :data:`UNKNOWN` (names case-insensitive):
+    :func:`header_problems` does not judge them, so the caller records them as unverifiable."""
+    h = {str(k).lower(): v for k, v in headers.items()}
+    return [name for name in names if h.get(name) is UNKNOWN]
+
+
 def weakened_header_problems(headers: Mapping[str, Any], cfg: Mapping[str, Any]) -> list[str]:
     """Problems of the security headers a partial rule *sets* (absent headers are fine).
 

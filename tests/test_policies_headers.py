@@ -333,6 +333,14 @@ def test_vercel_one_broken_field(path, value, expected):
     assert any(expected in d.message for d in diags), [d.message for d in diags]
 
 
+@pytest.mark.parametrize("header", ["Strict-Transport-Security", "Content-Security-Policy", "Referrer-Policy"])
+def test_vercel_unknown_header_value_is_unverifiable_not_compliant(header):
+    """Preview: a value built from another resource's output (a CSP's report-uri endpoint,
+    say) could be anything."""
+    diags = vercel_diags(vercel_stack(variant(ROUTE, f"route.headers.{header}", UNKNOWN)), **PROD)
+    assert not mandatory(diags) and [d.unverifiable for d in diags] == [True]
+
+
 def test_vercel_disabled_route_does_not_count():
     diags = vercel_diags(vercel_stack(dict(ROUTE, enabled=False)))
     assert any("no enabled catch-all" in d.message for d in mandatory(diags))
@@ -392,6 +400,11 @@ def test_ingress_one_broken_header(path, value, expected):
     assert mandatory(diags), f"{path}={value!r} must violate"
     assert any(expected in d.message for d in diags), [d.message for d in diags]
     assert all("Ingress 'app'" in d.message for d in diags)
+
+
+def test_ingress_unknown_header_value_is_unverifiable_not_compliant():
+    diags = ingress_diags(ingress_stack(cm=variant(CONFIG_MAP, "data.Strict-Transport-Security", UNKNOWN)))
+    assert not mandatory(diags) and [d.unverifiable for d in diags] == [True]
 
 
 def test_ingress_without_any_header_source_fails():
@@ -558,3 +571,9 @@ def test_origin_layers_need_no_csp_when_the_app_owns_it():
     cm = variant(CONFIG_MAP, "data.Content-Security-Policy", DELETE)
     assert mandatory(ingress_diags([*ingress_stack(cm=cm), *csp_stack(STRONG_CSP, True)]))
     assert ingress_diags([*ingress_stack(cm=cm), *csp_stack(STRONG_CSP, False)]) == []
+
+
+def test_an_unknown_origin_csp_is_unverifiable_for_the_strength_rule():
+    unknown = variant(ROUTE, "route.headers.Content-Security-Policy", UNKNOWN)
+    diags = strength_diags(csp_stack(STRONG_CSP, True, res(ROUTE_TYPE, "security-headers", unknown)))
+    assert not mandatory(diags) and [d.unverifiable for d in diags] == [True]
