@@ -226,7 +226,7 @@ def test_listener_policy_list_configurable():
 
 PG_TYPE = "aws:rds/parameterGroup:ParameterGroup"
 CPG_TYPE = "aws:rds/clusterParameterGroup:ClusterParameterGroup"
-PG = {"name": "db-pg17", "family": "postgres17",
+PG = {"name": "db-pg14", "family": "postgres14",
       "parameters": [{"name": "rds.force_ssl", "value": "1"}, {"name": "log_min_duration_statement", "value": "500"}]}
 
 
@@ -255,15 +255,26 @@ def test_parameter_group_one_broken_field(path, value, expected):
     assert_violates(pg(variant(PG, path, value)), expected, "ParameterGroup 'db-params'")
 
 
+@pytest.mark.parametrize("family", ["postgres15", "postgres16", "postgres17"])
+def test_postgres_15_and_later_force_tls_unless_turned_off(family):
+    """RDS for PostgreSQL 15 and later default rds.force_ssl to 1 (AWS, 'Updating applications
+    to connect to PostgreSQL DB instances using new SSL/TLS certificates'): a group of such a
+    family that leaves it out forces TLS; only an explicit 0 turns it off."""
+    assert pg({"family": family, "parameters": [{"name": "log_min_duration_statement", "value": "500"}]}) == []
+    assert pg({"family": family}) == []
+    assert_violates(pg({"family": family, "parameters": [{"name": "rds.force_ssl", "value": "0"}]}),
+                    "rds.force_ssl = '0'")
+
+
 def test_mysql_parameter_group_off_fails():
     assert_violates(pg({"family": "mysql8.0", "parameters": [{"name": "require_secure_transport", "value": "OFF"}]}),
                     "require_secure_transport = 'OFF'")
 
 
 INSTANCE_TYPE = "aws:rds/instance:Instance"
-PRIMARY = {"engine": "postgres", "engineVersion": "17", "instanceClass": "db.r7g.large",
-           "parameterGroupName": "db-pg17"}
-REPLICA = {"replicateSourceDb": "db-primary", "instanceClass": "db.r7g.large", "parameterGroupName": "db-pg17"}
+PRIMARY = {"engine": "postgres", "engineVersion": "14.12", "instanceClass": "db.r7g.large",
+           "parameterGroupName": "db-pg14"}
+REPLICA = {"replicateSourceDb": "db-primary", "instanceClass": "db.r7g.large", "parameterGroupName": "db-pg14"}
 
 
 def rds_stack(primary=PRIMARY, replica=REPLICA, group=PG, **replica_kw):
@@ -287,7 +298,7 @@ def test_rds_instances_use_stack_group_baseline():
     [
         ("replica", "parameterGroupName", DELETE, "Instance 'db-replica-0': parameterGroupName is not set"),
         ("primary", "parameterGroupName", DELETE, "Instance 'db-primary': parameterGroupName is not set"),
-        ("primary", "parameterGroupName", "default.postgres17", "'default.postgres17' is not a parameter group of this stack"),
+        ("primary", "parameterGroupName", "default.postgres14", "'default.postgres14' is not a parameter group of this stack"),
         ("group", "parameters.0.value", "0", "where rds.force_ssl is '0'"),
     ],
 )
@@ -297,6 +308,20 @@ def test_rds_link_one_broken_field(which, path, value, expected):
     diags = rds_link(rds_stack(**kwargs))
     assert_violates(diags, expected)
     assert all(d.urn and "Instance" in d.urn for d in mandatory(diags))
+
+
+def test_postgres_15_and_later_instances_may_use_the_default_group():
+    """The default group of PostgreSQL 15 and later has rds.force_ssl = 1."""
+    pg17 = dict(PRIMARY, engineVersion="17.2")
+    group17 = dict(PG, name="db-pg17", family="postgres17", parameters=[])
+    for primary in (variant(pg17, "parameterGroupName", DELETE), dict(pg17, parameterGroupName="default.postgres17")):
+        assert rds_link(rds_stack(primary=primary, replica=dict(REPLICA, parameterGroupName="db-pg17"),
+                                  group=group17)) == []
+    # A version before 15, or none given, still needs the stack's group.
+    for version in ("14.12", DELETE):
+        assert_violates(rds_link(rds_stack(primary=variant(variant(pg17, "engineVersion", version),
+                                                           "parameterGroupName", DELETE))),
+                        "Instance 'db-primary': parameterGroupName is not set")
 
 
 def test_rds_link_resolves_unknown_group_name_by_property_dependency():
