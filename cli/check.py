@@ -250,6 +250,18 @@ def _scrub(text: str, secrets: list[str]) -> str:
     return text
 
 
+def _provider_inputs(plan: Plan, res: Resource, secrets: list[str]) -> dict[str, Any]:
+    """The inputs of ``res``'s provider, as the engine sends them with the resource: an explicit
+    provider's, else those of the package's default provider, which the engine builds from the
+    stack config of the package (``aws:region`` -> ``region``)."""
+    explicit = plan.lookup(res.provider_urn)
+    if explicit is not None:
+        return _properties(explicit.inputs, secrets)
+    package = res.type.split(":", 1)[0]
+    return _properties({key.split(":", 1)[1]: value for key, value in plan.config.items()
+                        if key.startswith(f"{package}:")}, secrets)
+
+
 def resolve_config(stack: str, plan: Plan, path: Optional[Path | str] = None, pack: Optional[Pack] = None):
     """(resolved per-policy config, path used or None) for ``stack`` (``plan`` gives its tier)."""
     pack = pack or builtin_pack()
@@ -298,6 +310,7 @@ def _check_plan(plan: Plan, stack: Optional[str], policy_config: Optional[Path |
             property_dependencies={k: tuple(v) for k, v in r.property_dependencies.items()},
             protect=r.protect,
             custom=r.custom,
+            provider=_provider_inputs(plan, r, secrets) if r.custom else None,
         )
         for r in plan.resources
     ]

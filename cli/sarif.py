@@ -8,8 +8,9 @@ project's own code that created the resource (``check.source_location``: for a r
 built inside an installed component, the program line that made the component), else the
 stack file. Paths are relative to the repository root, so alerts land on the lines of
 the pull request. ``partialFingerprints`` keys each result by policy, resource identity
-(types and names of the resource and its ancestors) and stack, so an alert keeps its
-identity when the code around it moves.
+(types and names of the resource and its ancestors), stack and the finding's text, so an
+alert keeps its identity when the code around it moves, and two findings of one policy on
+one resource stay two alerts.
 
 Secret values never appear: messages are the check's, already scrubbed of every secret.
 """
@@ -62,7 +63,10 @@ def _rule(policy: Any, pack_name: str) -> dict[str, Any]:
 
 
 def _fingerprint(report: CheckReport, v: Violation, identity: str) -> str:
-    return hashlib.sha256(f"{v.policy}\0{identity}\0{report.stack}".encode()).hexdigest()[:32]
+    # The finding's own text too: one policy can find several things on one resource
+    # (deletion protection, final snapshot, Pulumi protect), and GitHub merges results
+    # that share a fingerprint into one alert.
+    return hashlib.sha256(f"{v.policy}\0{identity}\0{report.stack}\0{v.message}".encode()).hexdigest()[:32]
 
 
 def _identity(v: Violation) -> str:

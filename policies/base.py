@@ -22,7 +22,7 @@ from pulumi_policy import (
 )
 
 from pulumi_webstack_policies.settings import policy_config
-from pulumi_webstack_policies.values import UNKNOWN, Evaluation, lookup, shown, truthy
+from pulumi_webstack_policies.values import UNKNOWN, Evaluation, lookup, shown, truthy, unset
 
 MANDATORY = EnforcementLevel.MANDATORY
 ADVISORY = EnforcementLevel.ADVISORY
@@ -38,10 +38,27 @@ class Subject:
     props: Any
     opts: Any = None
     """``PolicyResourceOptions`` (protect, parent, ...), when the runtime passed them."""
+    provider: Any = None
+    """``PolicyProviderResource`` (its ``props`` are the provider's inputs), when the runtime passed it."""
 
     @property
     def label(self) -> str:
         return label(self.type, self.name)
+
+    @property
+    def region(self) -> Any:
+        """The AWS region the resource lives in (:func:`region_of`)."""
+        return region_of(self.props, self.provider)
+
+
+def region_of(props: Any, provider: Any) -> Any:
+    """The AWS region of a resource: its own ``region`` input (pulumi-aws 7), else its
+    provider's (the ``PolicyProviderResource`` the analyzer sends with it); None when neither
+    says, :data:`UNKNOWN` when unknown."""
+    own = lookup(props, "region")
+    if not unset(own):
+        return own
+    return lookup(getattr(provider, "props", None), "region")
 
 
 def short_type(type_token: str) -> str:
@@ -85,7 +102,8 @@ def resource_policy(
             return
         cfg = policy_config(policy, args)  # the policy assigned below
         evaluation = Evaluation(report_violation)
-        check(Subject(args.resource_type, args.name, args.urn, args.props, getattr(args, "opts", None)), cfg, evaluation)
+        check(Subject(args.resource_type, args.name, args.urn, args.props, getattr(args, "opts", None),
+                      getattr(args, "provider", None)), cfg, evaluation)
         evaluation.finish()
 
     policy = ResourceValidationPolicy(
@@ -141,6 +159,11 @@ def stack_policy(
 BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
 BUCKET_IDENTITY = ("id", "bucket")
 """How other S3 resources name their bucket (``bucket``, ``targetBucket``): its id, i.e. its name."""
+
+
+def is_rds_replica(props: Any) -> bool:
+    """An RDS instance that is a read replica (``replicateSourceDb`` set, known or not)."""
+    return lookup(props, "replicateSourceDb") is not None
 
 
 def of_type(resources: Sequence[PolicyResource], *types: str) -> list[PolicyResource]:

@@ -3,8 +3,9 @@ a non-root user on a read-only root file system, unprivileged, and stay off the 
 
 ECS task definitions carry their containers as one JSON string (``containerDefinitions``,
 the ECS API's spelling); the rules parse it. A credential is recognised by its variable name
-(``*PASSWORD``, ``*SECRET``, ``*TOKEN``, ``*API_KEY``, ``*PRIVATE_KEY``, ``*CREDENTIALS``):
-so is any value that is a URL carrying a password (``postgres://user:password@host``,
+(``*PASSWORD``, ``*SECRET``, ``*TOKEN``, ``*API_KEY``, ``*PRIVATE_KEY``, ``*CREDENTIALS``;
+not a framework's browser-public ``NEXT_PUBLIC_*``, ``PUBLIC_*`` or ``VITE_*``), and so is
+any value that is a URL carrying a password (``postgres://user:password@host``,
 ``rediss://:token@host``), whatever its variable is called. Such a variable belongs in the
 container's ``secrets`` (``valueFrom`` a Secrets Manager
 secret or SSM parameter, resolved by ECS when the task starts), where it is neither stored in
@@ -30,6 +31,10 @@ CREDENTIAL_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_KE
 URL_WITH_PASSWORD = re.compile(r"^[a-z][a-z0-9+.-]*://[^/@\s:]*:[^/@\s]+@", re.IGNORECASE)
 """A URL whose user info carries a password (``scheme://user:password@host``)."""
 ROOT_USERS = ("root", "0")
+PUBLIC_PREFIXES = ("NEXT_PUBLIC_", "PUBLIC_", "VITE_")
+"""Variables a framework hands to the browser (Next.js inlines NEXT_PUBLIC_* into the client
+bundle, SvelteKit's $env/static/public takes PUBLIC_*, Vite exposes VITE_*): public by
+definition, so not credentials by their name."""
 
 
 def containers(subject: Subject, ev: Evaluation) -> list[Any]:
@@ -49,7 +54,8 @@ def credential_variables(container: dict[str, Any]) -> list[str]:
     out = []
     for variable in container.get("environment") or []:
         name, value = str(variable.get("name", "")), str(variable.get("value", ""))
-        named = CREDENTIAL_NAME.search(name) and value and not value.startswith("arn:")
+        named = (CREDENTIAL_NAME.search(name) and value and not value.startswith("arn:")
+                 and not name.upper().startswith(PUBLIC_PREFIXES))
         if named or URL_WITH_PASSWORD.match(value):
             out.append(name)
     return out

@@ -125,6 +125,35 @@ def broad_source(source: str) -> bool:
     return host == "*" or host.startswith("*:") or host.startswith("*/")
 
 
+SCRIPT_OVERRIDES = ("script-src-elem", "script-src-attr")
+"""CSP3 directives that take over from script-src for ``<script>`` elements and inline event
+handlers: a strict script-src says nothing about scripts they let in."""
+
+
+def _script_problems(script: list[str], where: str, owner: str) -> list[str]:
+    """Weaknesses of one script directive's sources (see :func:`csp_problems`)."""
+    out: list[str] = []
+    tokens = [t.lower() for t in script]
+    nonces = [t for t in script if t.lower().startswith("'nonce-")]
+    hashed = any(t.startswith(_HASH_PREFIXES) for t in tokens)
+    if nonces:
+        out.append(f"{where} has the fixed nonce {nonces[0]}: a nonce set by infrastructure is the same on "
+                   "every response, so an injected script can carry it too; let the app send a fresh nonce "
+                   "per response (csp_owner 'app')")
+    if not ("'strict-dynamic'" in tokens and (hashed or nonces)):
+        broad = [t for t in script if broad_source(t)]
+        if broad:
+            out.append(f"{where} allows {' '.join(broad)}: scripts from any host; list 'self' and the exact "
+                       "hosts scripts come from")
+        if "'unsafe-inline'" in tokens and not hashed and not nonces and owner == "cdn":
+            out.append(f"{where} allows 'unsafe-inline' with no hash or nonce, so any injected inline script "
+                       "runs: hash the inline scripts, or let the app own the CSP (csp_owner 'app') and send "
+                       "a nonce")
+    if "'unsafe-eval'" in tokens:
+        out.append(f"{where} allows 'unsafe-eval': strings run as code (eval, new Function); remove it")
+    return out
+
+
 def csp_problems(csp: str, owner: str) -> list[str]:
     """Weaknesses of a CSP against OWASP's Content Security Policy cheat sheet.
 
@@ -134,10 +163,11 @@ def csp_problems(csp: str, owner: str) -> list[str]:
     ``'unsafe-inline'`` scripts, because stock Next.js and SvelteKit builds cannot run
     without it when the app sends no nonce; everything else is judged alike:
 
-    * script-src (or default-src): no ``*``, bare scheme or wildcard host, no
-      ``'unsafe-eval'``; ``'unsafe-inline'`` only with a hash (or a nonce), which makes
-      browsers ignore it. With ``'strict-dynamic'`` and a hash, hosts and schemes are
-      ignored by browsers (CSP3) and are only old-browser fallbacks.
+    * script-src (or default-src), and script-src-elem / script-src-attr where present (CSP3:
+      they override script-src for script elements and event handlers): no ``*``, bare
+      scheme or wildcard host, no ``'unsafe-eval'``; ``'unsafe-inline'`` only with a hash
+      (or a nonce), which makes browsers ignore it. With ``'strict-dynamic'`` and a hash,
+      hosts and schemes are ignored by browsers (CSP3) and are only old-browser fallbacks.
     * object-src (or default-src) ``'none'``: no plugins.
     * base-uri and frame-ancestors present (neither falls back to default-src) and not broad.
     """
@@ -149,24 +179,11 @@ def csp_problems(csp: str, owner: str) -> list[str]:
         out.append("has no script-src and no default-src, so scripts load from anywhere: add "
                    "\"script-src 'self'\"")
     else:
-        tokens = [t.lower() for t in script]
-        nonces = [t for t in script if t.lower().startswith("'nonce-")]
-        hashed = any(t.startswith(_HASH_PREFIXES) for t in tokens)
-        if nonces:
-            out.append(f"{where} has the fixed nonce {nonces[0]}: a nonce set by infrastructure is the same on "
-                       "every response, so an injected script can carry it too; let the app send a fresh nonce "
-                       "per response (csp_owner 'app')")
-        if not ("'strict-dynamic'" in tokens and (hashed or nonces)):
-            broad = [t for t in script if broad_source(t)]
-            if broad:
-                out.append(f"{where} allows {' '.join(broad)}: scripts from any host; list 'self' and the exact "
-                           "hosts scripts come from")
-            if "'unsafe-inline'" in tokens and not hashed and not nonces and owner == "cdn":
-                out.append(f"{where} allows 'unsafe-inline' with no hash or nonce, so any injected inline script "
-                           "runs: hash the inline scripts, or let the app own the CSP (csp_owner 'app') and send "
-                           "a nonce")
-        if "'unsafe-eval'" in tokens:
-            out.append(f"{where} allows 'unsafe-eval': strings run as code (eval, new Function); remove it")
+        out += _script_problems(script, where, owner)
+    for directive in SCRIPT_OVERRIDES:  # CSP3: they govern script elements and event handlers over script-src
+        sources = csp_directive(csp, directive)
+        if sources is not None:
+            out += _script_problems(sources, directive, owner)
     objects = csp_directive(csp, "object-src")
     objects_where = "object-src"
     if objects is None:
@@ -264,6 +281,13 @@ def header_problems(headers: Mapping[str, Any], cfg: Mapping[str, Any], required
     if REFERRER in required:
         out += referrer_problems(h.get(REFERRER), cfg, "Referrer-Policy")
     return out
+
+
+def unknown_headers(headers: Mapping[str, Any], names: Sequence[str]) -> list[str]:
+    """The headers among ``names`` whose value is :data:`UNKNOWN` (names case-insensitive):
+    :func:`header_problems` does not judge them, so the caller records them as unverifiable."""
+    h = {str(k).lower(): v for k, v in headers.items()}
+    return [name for name in names if h.get(name) is UNKNOWN]
 
 
 def weakened_header_problems(headers: Mapping[str, Any], cfg: Mapping[str, Any]) -> list[str]:

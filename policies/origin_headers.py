@@ -14,6 +14,7 @@ from pulumi_policy import PolicyResource, Severity
 
 from pulumi_webstack_policies.base import MANDATORY, label, of_type, references, referring_to, stack_policy
 from pulumi_webstack_policies.header_values import (
+    ALL_HEADERS,
     CONFIG_MAP,
     CSP,
     HSTS,
@@ -25,6 +26,7 @@ from pulumi_webstack_policies.header_values import (
     header_problems,
     header_schema_properties,
     origin_required_headers,
+    unknown_headers,
     weakened_header_problems,
 )
 from pulumi_webstack_policies.settings import schema
@@ -88,7 +90,10 @@ def check_vercel_headers(resources: Sequence[PolicyResource], cfg: dict, ev: Eva
         for h in headers:
             merged.update(h)
         route = catch_all[-1]
-        for problem in header_problems(merged, cfg, required=origin_required_headers(resources)):
+        required = origin_required_headers(resources)
+        for name in unknown_headers(merged, required):
+            ev.unknown(f"{route.name}.route.headers.{name}")
+        for problem in header_problems(merged, cfg, required=required):
             ev.violation(f"{label(route.resource_type, route.name)} (catch-all route of {who}): route.headers: "
                          f"{problem}", route.urn)
     # Any other route that sets a security header must not weaken it.
@@ -98,6 +103,8 @@ def check_vercel_headers(resources: Sequence[PolicyResource], cfg: dict, ev: Eva
         headers = route_headers(route, ev)
         if headers is UNKNOWN:
             continue
+        for name in unknown_headers(headers, ALL_HEADERS):
+            ev.unknown(f"{route.name}.route.headers.{name}")
         for problem in weakened_header_problems(headers, cfg):
             ev.violation(f"{label(route.resource_type, route.name)}: route.headers: {problem}", route.urn)
 
@@ -246,6 +253,8 @@ def check_ingress_headers(resources: Sequence[PolicyResource], cfg: dict, ev: Ev
             continue
         if not complete:
             continue
+        for name in unknown_headers(headers, required):
+            ev.unknown(f"{ingress.name}: {name}")
         for problem in header_problems(headers, cfg, required=required):
             ev.violation(f"{who}: {problem} (set through {how})", ingress.urn)
 

@@ -29,6 +29,7 @@ from pulumi_policy import (
     EnforcementLevel,
     Policy,
     PolicyCustomTimeouts,
+    PolicyProviderResource,
     PolicyResource,
     PolicyResourceOptions,
     ResourceValidationArgs,
@@ -60,6 +61,9 @@ class ResourceState:
     property_dependencies: Mapping[str, Sequence[str]] = field(default_factory=dict)
     protect: bool = False
     custom: bool = True
+    provider: Optional[Mapping[str, Any]] = None
+    """The inputs of the resource's provider (``region``, ...), as the engine sends them with
+    each resource; None: no provider information."""
 
 
 @dataclass(frozen=True)
@@ -116,6 +120,14 @@ def _options(res: ResourceState) -> PolicyResourceOptions:
     return PolicyResourceOptions(res.protect, [], None, [], PolicyCustomTimeouts(0, 0, 0), [], res.parent)
 
 
+def _provider(res: ResourceState) -> Optional[PolicyProviderResource]:
+    if res.provider is None:
+        return None
+    package = res.type.split(":", 1)[0]
+    return PolicyProviderResource(f"pulumi:providers:{package}", analyzer_props(res.provider),
+                                  f"urn:pulumi:provider::{package}::pulumi:providers:{package}::default", "default")
+
+
 def _effective_level(level: EnforcementLevel) -> EnforcementLevel:
     return EnforcementLevel.MANDATORY if level == EnforcementLevel.REMEDIATE else level
 
@@ -152,6 +164,13 @@ def evaluate(
             decoded[index] = decoded_props(res.inputs)
         return unknown_checking_proxy(decoded[index])
 
+    providers: dict[int, Optional[PolicyProviderResource]] = {}
+
+    def provider_of(index: int, res: ResourceState) -> Optional[PolicyProviderResource]:
+        if index not in providers:
+            providers[index] = _provider(res)
+        return providers[index]
+
     def level_of(policy: Policy) -> EnforcementLevel:
         if policy.name in config:
             return config[policy.name].level
@@ -176,7 +195,7 @@ def evaluate(
             if not res.custom:
                 continue
             args = ResourceValidationArgs(res.type, props_of(index, res), res.urn, res.name,
-                                          _options(res), None, policy_config(policy), tags)
+                                          _options(res), provider_of(index, res), policy_config(policy), tags)
             run(policy, level, lambda report, a=args: policy.validate(a, report), res.urn)
 
     stack_resources = _stack_resources([r for r in resources if r.custom])
@@ -193,7 +212,7 @@ def _stack_resources(resources: Sequence[ResourceState]) -> list[PolicyResource]
     by_urn: dict[str, PolicyResource] = {}
     for r in resources:
         props = analyzer_props(r.outputs if r.outputs is not None else r.inputs)
-        by_urn[r.urn] = PolicyResource(r.type, props, r.urn, r.name, _options(r), None, None, [], {})
+        by_urn[r.urn] = PolicyResource(r.type, props, r.urn, r.name, _options(r), _provider(r), None, [], {})
     for r in resources:
         policy_resource = by_urn[r.urn]
         if r.parent in by_urn:

@@ -13,7 +13,7 @@ from typing import Any, Iterable, Optional, Sequence
 
 from pulumi_policy import PolicyResource, Severity
 
-from pulumi_webstack_policies.base import ADVISORY, label, of_type, references, stack_policy
+from pulumi_webstack_policies.base import ADVISORY, is_rds_replica, label, of_type, references, region_of, stack_policy
 from pulumi_webstack_policies.settings import schema
 from pulumi_webstack_policies.values import UNKNOWN, Evaluation, as_int, elements, lookup, truthy, unset
 
@@ -100,7 +100,7 @@ def check_canaries(resources: Sequence[PolicyResource], cfg: dict, ev: Evaluatio
         elif not alarmed:
             ev.violation(f"{label(canary.resource_type, canary.name)}: no alarm on its CloudWatchSynthetics metrics "
                          "notifies anyone: a failing check would go unseen", canary.urn)
-        region = lookup(canary.props, "region")
+        region = region_of(canary.props, canary.provider)
         regions.add(PROVIDER_REGION if unset(region) else region)
     minimum = as_int(cfg.get("minRegions")) or 1
     if UNKNOWN in regions:
@@ -202,7 +202,7 @@ def check_drills(resources: Sequence[PolicyResource], cfg: dict, ev: Evaluation)
                          template.urn)
     claims = [(db, DATABASE_ACTIONS, "arn", "identifier", "reboots it (aws:rds:reboot-db-instances, forceFailover "
                "when Multi-AZ)") for db in of_type(resources, RDS_INSTANCE)
-              if lookup(db.props, "replicateSourceDb") is None]  # replicas recover through the primary's drill
+              if not is_rds_replica(db.props)]  # replicas recover through the primary's drill
     if truthy(cfg.get("requireCacheDrill")):
         claims += [(group, CACHE_ACTIONS, "arn", "replicationGroupId", "interrupts the power of its primary's AZ "
                     f"({CACHE_ACTIONS[0]})") for group in of_type(resources, CACHE_REPLICATION_GROUP)

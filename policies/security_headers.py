@@ -46,7 +46,7 @@ from pulumi_webstack_policies.header_values import (  # noqa: F401  (this module
     RESPONSE_HEADERS_POLICY, SHC, UNSAFE_REFERRER_POLICIES, VERCEL_PROJECT, VERCEL_ROUTE, XCTO, XFO, broad_source,
     csp_directive, csp_problems, frame_ancestors_protects, frame_options_valid, header_problems,
     header_schema_properties, hsts_problems, origin_required_headers, parse_hsts, referrer_problems, rhp_csp_owner,
-    stack_csp_owner, weakened_header_problems,
+    stack_csp_owner, unknown_headers, weakened_header_problems,
 )
 from pulumi_webstack_policies.origin_headers import (  # noqa: F401  (this module's public names before the split)
     ALB_HEADER_ATTRIBUTES, ALB_LISTENER_ATTRIBUTES, CATCH_ALL_SOURCES, NGINX_CUSTOM_HEADERS, NGINX_SNIPPETS,
@@ -194,12 +194,9 @@ def check_behaviors_have_headers(resources: Sequence[PolicyResource], cfg: dict,
             if matches:
                 continue
             if value is UNKNOWN:
-                ev.violation(
-                    f"{who}: {where}.responseHeadersPolicyId is computed from something other than a "
-                    "ResponseHeadersPolicy in this stack, so its headers cannot be verified: reference an "
-                    "aws.cloudfront.ResponseHeadersPolicy defined in the stack",
-                    dist.urn,
-                )
+                # Not from a headers policy of the stack, but possibly an allowed id once known
+                # (an invoke with an unknown argument): judged by pulumi up, unverifiable now.
+                ev.unknown(f"{dist.name}.{path}.responseHeadersPolicyId")
             else:
                 ev.violation(
                     f"{who}: {where}.responseHeadersPolicyId = '{value}' is not a ResponseHeadersPolicy of this "
@@ -269,6 +266,8 @@ def check_csp_strength(resources: Sequence[PolicyResource], cfg: dict, ev: Evalu
                          "response headers policy does not override it): this layer would replace or duplicate "
                          "the app's nonce-based policy; remove it, or make the CDN the owner (override=True)",
                          resource.urn)
+        elif csp is UNKNOWN:
+            ev.unknown(f"{resource.name}.{where}")
         elif isinstance(csp, str):
             for problem in csp_problems(csp, "cdn"):
                 ev.violation(f"{who}: {where} Content-Security-Policy {problem}", resource.urn)

@@ -6,6 +6,7 @@ these names; all mandatory.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Sequence
 
 from pulumi_policy import PolicyResource, Severity
@@ -15,6 +16,7 @@ from pulumi_webstack_policies.base import (
     BUCKETS,
     MANDATORY,
     Subject,
+    is_rds_replica,
     label,
     of_type,
     referred_by,
@@ -60,6 +62,26 @@ def _tls_parameter(family: str) -> tuple[str, set[str]] | None:
     return None
 
 
+_POSTGRES_FAMILY = re.compile(r"^postgres(\d+)$")
+
+
+def forces_tls_by_default(family: Any) -> bool:
+    """RDS for PostgreSQL 15 and later default rds.force_ssl to 1 (AWS, "Updating applications
+    to connect to PostgreSQL DB instances using new SSL/TLS certificates": 0 before 15, 1 from
+    15 on), so a group of family ``postgres15`` or later that leaves it out, and the engine's
+    default group, force TLS. Aurora and the other engines default to off."""
+    found = _POSTGRES_FAMILY.match(family) if isinstance(family, str) else None
+    return found is not None and int(found.group(1)) >= 15
+
+
+def _default_family(db: PolicyResource) -> Any:
+    """``postgres<major>`` of an RDS PostgreSQL instance with an explicit engine version, else None."""
+    engine, version = lookup(db.props, "engine"), lookup(db.props, "engineVersion")
+    if engine != "postgres" or not isinstance(version, str) or not version.split(".")[0].isdigit():
+        return None
+    return f"postgres{version.split('.')[0]}"
+
+
 
 # ------------------------------------------------------------------------------------ RDS
 
@@ -95,7 +117,7 @@ def check_parameter_group_tls(subject: Subject, cfg: dict, ev: Evaluation) -> No
     if value is UNKNOWN:
         ev.unknown(f"parameters[{param}].value")
     elif value is None:
-        if param not in values and complete:
+        if param not in values and complete and not forces_tls_by_default(family):
             ev.violation(f"{who}: family {family} does not set {param}: add parameter "
                          f"{{name: '{param}', value: '1'}} so the server refuses unencrypted connections")
     elif str(value).strip().lower() not in on_values:
@@ -105,7 +127,7 @@ def check_parameter_group_tls(subject: Subject, cfg: dict, ev: Evaluation) -> No
 rds_parameter_group_force_ssl = resource_policy(
     name="rds-parameter-group-force-ssl",
     description="RDS parameter groups force TLS (rds.force_ssl=1 for PostgreSQL/SQL Server, "
-    "require_secure_transport=1 for MySQL/MariaDB), never 0.",
+    "require_secure_transport=1 for MySQL/MariaDB; PostgreSQL 15+ by default), never 0.",
     resource_types=RDS_PARAMETER_GROUPS,
     check=check_parameter_group_tls,
     enforcement_level=MANDATORY,
@@ -122,7 +144,7 @@ def check_rds_uses_tls_group(resources: Sequence[PolicyResource], cfg: dict, ev:
         engine = lookup(db.props, "engine")
         if not isinstance(engine, str):
             # Read replicas inherit the engine of their source (replicateSourceDb).
-            if lookup(db.props, "replicateSourceDb") is None:
+            if not is_rds_replica(db.props):
                 if engine is UNKNOWN:
                     ev.unknown(f"{db.name}.engine")
                 continue
@@ -132,8 +154,11 @@ def check_rds_uses_tls_group(resources: Sequence[PolicyResource], cfg: dict, ev:
             props = ["dbClusterParameterGroupName"]
         else:
             props = ["parameterGroupName"]
+        default_on = forces_tls_by_default(_default_family(db))
         for prop in props:
             value = lookup(db.props, prop)
+            if default_on and (value is None or (isinstance(value, str) and value.startswith("default."))):
+                continue  # the engine's default group forces TLS from PostgreSQL 15 on
             if value is None:
                 ev.violation(f"{who}: {prop} is not set, so the engine default parameter group applies and TLS "
                              "is not enforced by this stack: set it to a parameter group of the stack with "
@@ -155,7 +180,7 @@ def check_rds_uses_tls_group(resources: Sequence[PolicyResource], cfg: dict, ev:
                 param, on_values = wanted
                 values, complete = parameter_values(group.props, ev, label=f"{group.name}.")
                 value_on = values.get(param)
-                if value_on is UNKNOWN or (value_on is None and not complete):
+                if value_on is UNKNOWN or (value_on is None and (not complete or forces_tls_by_default(family))):
                     continue
                 if value_on is None or str(value_on).strip().lower() not in on_values:
                     ev.violation(f"{who}: uses {label(group.resource_type, group.name)} where {param} is "
@@ -165,7 +190,7 @@ def check_rds_uses_tls_group(resources: Sequence[PolicyResource], cfg: dict, ev:
 rds_uses_force_ssl_parameter_group = stack_policy(
     name="rds-uses-force-ssl-parameter-group",
     description="Every RDS instance and cluster (replicas included) uses a parameter group of the stack "
-    "that forces TLS, not the engine default.",
+    "that forces TLS, not the engine default (except PostgreSQL 15+, whose default forces TLS).",
     check=check_rds_uses_tls_group,
     resource_types=[RDS_INSTANCE, RDS_CLUSTER, *RDS_PARAMETER_GROUPS],
     enforcement_level=MANDATORY,
@@ -277,10 +302,15 @@ def check_buckets_tls_only(resources: Sequence[PolicyResource], cfg: dict, ev: E
         who = label(bucket.resource_type, bucket.name)
         attached = referring_to(bucket, policies, "bucket", BUCKET_IDENTITY)
         docs = _policy_documents(attached, ev)
-        if len(docs) < len(attached):
+        if not attached:  # the bucket's own (deprecated) policy argument, a bucket's one policy too
+            docs = _policy_documents([bucket], ev)
+            if not docs:
+                continue  # unknown during preview: judged at update time
+            docs = [d for d in docs if d is not None]
+        elif len(docs) < len(attached):
             continue  # a policy document is unknown during preview: judged at update time
         if not any(_denies_insecure_transport(d, S3_ALL) for d in docs):
-            what = "has no bucket policy" if not attached else "has a bucket policy without a TLS-only statement"
+            what = "has no bucket policy" if not docs else "has a bucket policy without a TLS-only statement"
             ev.violation(f"{who} {what}: attach an aws.s3.BucketPolicy with a Deny of 's3:*' for Principal '*' "
                          "on the bucket and bucket/* when aws:SecureTransport is 'false'", bucket.urn)
 

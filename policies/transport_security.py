@@ -10,6 +10,7 @@ them all; the rules for clients of AWS services (RDS, RDS Proxy, ElastiCache, S3
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pulumi_policy import Severity
@@ -48,6 +49,33 @@ ELB_TLS_POLICIES = [
 ]
 
 
+_REVISION = re.compile(r"^(?P<family>.+?)[-_](?P<date>\d{4}(?:-\d{2})?)$")
+
+
+def accepted_security_policy(name: Any, allowed: list[str]) -> bool:
+    """``name`` is listed in ``allowed``, or is a newer revision of a listed family.
+
+    AWS publishes TLS security policies as dated revisions of a family (CloudFront's
+    ``TLSv1.2_2018``, ``_2019``, ``_2021``, ``_2025``; ELB's ``ELBSecurityPolicy-TLS13-1-2-2021-06``),
+    each keeping or narrowing the protocols and ciphers of the one before, so a revision newer
+    than a listed one (``TLSv1.2_2027``) is accepted without a pack release. Only families named
+    in ``allowed`` count: ``TLSv1.2_2027`` stays refused when only ``TLSv1.3_2025`` is allowed,
+    and an ``Ext`` family never matches a listed non-``Ext`` one."""
+    if not isinstance(name, str):
+        return False
+    if name in allowed:
+        return True
+    found = _REVISION.match(name)
+    if found is None:
+        return False
+    for listed in allowed:
+        other = _REVISION.match(listed)
+        if other and other["family"] == found["family"] and len(other["date"]) == len(found["date"]) \
+                and other["date"] <= found["date"]:
+            return True
+    return False
+
+
 # ------------------------------------------------------------------------ CloudFront viewers
 
 
@@ -81,7 +109,7 @@ def check_viewer_tls(subject: Subject, cfg: dict, ev: Evaluation) -> None:
                      "for the site's domain with sslSupportMethod 'sni-only'")
     version = ev.get(p, "viewerCertificate.minimumProtocolVersion")
     allowed = [str(v) for v in cfg.get("allowedMinimumProtocolVersions") or []]
-    if version is not UNKNOWN and version not in allowed:
+    if version is not UNKNOWN and not accepted_security_policy(version, allowed):
         ev.violation(f"{who}: viewerCertificate.minimumProtocolVersion is {version!r}: set one of {allowed} "
                      "(TLS 1.2 or newer with modern ciphers)")
 
@@ -144,7 +172,8 @@ cloudfront_viewer_tls = resource_policy(
             "type": "array",
             "items": {"type": "string"},
             "default": list(VIEWER_TLS_POLICIES),
-            "description": "Accepted CloudFront viewer security policies (minimumProtocolVersion).",
+            "description": "Accepted CloudFront viewer security policies (minimumProtocolVersion); a newer "
+            "dated revision of a listed one (TLSv1.2_2027 after TLSv1.2_2025) is accepted too.",
         }
     ),
     tags=["tls", "cloudfront"],
@@ -154,7 +183,8 @@ cloudfront_viewer_tls = resource_policy(
 # ------------------------------------------------------------------------ CloudFront origins
 
 
-def _origin_protocol_problems(who: str, where: str, policy: Any, protocols: Any, allowed: list[str]) -> list[str]:
+def _origin_protocol_problems(who: str, where: str, policy: Any, protocols: Any, allowed: list[str],
+                              ev: Evaluation) -> list[str]:
     out = []
     if policy is not UNKNOWN and policy != "https-only":
         out.append(f"{who}: {where}.originProtocolPolicy is {policy!r}: set 'https-only' so CloudFront "
@@ -162,6 +192,8 @@ def _origin_protocol_problems(who: str, where: str, policy: Any, protocols: Any,
     if protocols is not UNKNOWN:
         listed = as_list(protocols)
         values = [v for v in listed if v is not UNKNOWN]
+        if len(values) < len(listed):
+            ev.unknown(f"{where}.originSslProtocols")  # an unknown entry could be a weak protocol
         weak = [v for v in values if v not in allowed]
         if weak or not listed:
             out.append(f"{who}: {where}.originSslProtocols is {values!r}: allow only {allowed}")
@@ -175,7 +207,7 @@ def check_origin_tls(subject: Subject, cfg: dict, ev: Evaluation) -> None:
         base = "vpcOriginEndpointConfig"
         for problem in _origin_protocol_problems(
             who, base, ev.get(p, f"{base}.originProtocolPolicy"),
-            ev.get(p, f"{base}.originSslProtocols.items"), allowed,
+            ev.get(p, f"{base}.originSslProtocols.items"), allowed, ev,
         ):
             ev.violation(problem)
         return
@@ -201,7 +233,7 @@ def check_origin_tls(subject: Subject, cfg: dict, ev: Evaluation) -> None:
             who, f"{where}.customOriginConfig",
             ev.get(custom, "originProtocolPolicy", label=f"origins.{i}.customOriginConfig."),
             ev.get(custom, "originSslProtocols", label=f"origins.{i}.customOriginConfig."),
-            allowed,
+            allowed, ev,
         ):
             ev.violation(problem)
 
@@ -242,7 +274,7 @@ def check_listener_tls(subject: Subject, cfg: dict, ev: Evaluation) -> None:
     allowed = [str(v) for v in cfg.get("allowedSslPolicies") or []]
     if protocol in ("HTTPS", "TLS"):
         policy = ev.get(p, "sslPolicy")
-        if policy is not UNKNOWN and policy not in allowed:
+        if policy is not UNKNOWN and not accepted_security_policy(policy, allowed):
             ev.violation(f"{who}: sslPolicy is {policy!r}: use a TLS 1.2+/1.3 policy such as "
                          f"'ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09' (allowed: {allowed})")
         return
@@ -285,7 +317,8 @@ lb_listener_tls = resource_policy(
             "type": "array",
             "items": {"type": "string"},
             "default": list(ELB_TLS_POLICIES),
-            "description": "Accepted ELB security policies (TLS 1.2 minimum, TLS 1.3 capable, no legacy ciphers).",
+            "description": "Accepted ELB security policies (TLS 1.2 minimum, TLS 1.3 capable, no legacy ciphers); "
+            "a newer dated revision of a listed one (same name, later date) is accepted too.",
         }
     ),
     tags=["tls", "load-balancer"],
@@ -326,7 +359,9 @@ def check_ingress_tls(subject: Subject, cfg: dict, ev: Evaluation) -> None:
         tls_hosts += [h for h in elements(hosts) if isinstance(h, str)]
     for i, rule in enumerate(elements(ev.get(p, "spec.rules")) if complete else []):
         host = lookup(rule, "host") if rule is not UNKNOWN else UNKNOWN
-        if isinstance(host, str) and not _host_covered(host, tls_hosts):
+        if host is UNKNOWN:
+            ev.unknown(f"spec.rules.{i}.host")  # could be a host spec.tls does not cover
+        elif isinstance(host, str) and not _host_covered(host, tls_hosts):
             ev.violation(f"{who}: spec.rules.{i}.host '{host}' is not listed in any spec.tls hosts: add it so "
                          "it is served over HTTPS")
     annotations = ev.get(p, "metadata.annotations")

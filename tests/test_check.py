@@ -351,6 +351,24 @@ def test_sarif_is_what_github_code_scanning_reads(monkeypatch, capsys, tmp_path)
     assert "| mandatory | `rds-proxy-require-tls` | high | `database-proxy` (`aws:rds/proxy:Proxy`) |" in text
 
 
+def test_sarif_gives_each_finding_its_own_fingerprint():
+    """GitHub code scanning takes results with the same partialFingerprints for the same alert:
+    dev's primary database has three findings of one policy (deletion protection, final
+    snapshot, Pulumi protect), and each must stay its own alert."""
+    from pulumi_webstack_cli.project import load_project
+    from pulumi_webstack_cli.sarif import to_sarif
+
+    report = check_plan(_plan("dev"), "dev")
+    [run] = to_sarif(report, load_project(pulumi_webstack_cli.engine.ROOT), pulumi_webstack_cli.engine.ROOT)["runs"]
+    same_resource = [r for r in run["results"] if r["ruleId"] == "database-deletion-protection"
+                     and r["properties"].get("resourceName") == "database-primary"]
+    assert len(same_resource) == 3
+    prints = [r["partialFingerprints"]["webstackFinding/v1"] for r in run["results"]]
+    assert len(set(prints)) == len(prints)
+    again = to_sarif(check_plan(_plan("dev"), "dev"), None, None)["runs"][0]["results"]
+    assert [r["partialFingerprints"] for r in again] == [r["partialFingerprints"] for r in run["results"]]
+
+
 def test_a_resource_built_by_an_installed_component_points_at_the_program_line():
     plan = _plan("prod")
     proxy = plan.one("aws:rds/proxy:Proxy")

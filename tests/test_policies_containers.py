@@ -54,6 +54,18 @@ def test_a_credential_in_plain_environment_is_refused(name):
     assert f"has the credential {name} in plain environment" in message and "hunter2" not in message
 
 
+@pytest.mark.parametrize("name", ["NEXT_PUBLIC_MAPS_API_KEY", "PUBLIC_ANALYTICS_TOKEN", "VITE_SENTRY_API_KEY"])
+def test_a_framework_public_variable_is_no_credential(name):
+    """Next.js inlines NEXT_PUBLIC_* into the browser bundle, SvelteKit's $env/static/public
+    takes PUBLIC_*, Vite exposes VITE_*: values every visitor can read are not secrets, and a
+    build needs them in plain environment."""
+    public = variant(CONTAINER, "environment", CONTAINER["environment"] + [{"name": name, "value": "pk_live_123"}])
+    assert messages(c.ecs_task_secrets, task(public)) == []
+    url = variant(CONTAINER, "environment", CONTAINER["environment"] + [
+        {"name": name, "value": "https://user:hunter2@example.com"}])
+    assert messages(c.ecs_task_secrets, task(url))  # a URL with a password is one whatever it is called
+
+
 @pytest.mark.parametrize("name, value", [
     ("DATABASE_URL", "postgres://app:hunter2@db.example.internal:5432/shop"),
     ("REDIS_URL", "rediss://:hunter2@cache.example.internal:6379"),

@@ -103,6 +103,35 @@ def test_cross_region_replica_needs_its_own_key():
     assert run(hd.rds_encryption_at_rest_kms, RDS, dict(cross, kmsKeyId=KEY)) == []
 
 
+PRIMARY_ARN = "arn:aws:rds:us-east-1:123456789012:db:db-primary"
+
+
+def test_a_same_region_replica_named_by_arn_inherits_the_key():
+    """The provider's docs (pulumi_aws/rds/instance.py, replicate_source_db): a same-region
+    replica that sets db_subnet_group_name names its source by ARN, and without kms_key_id RDS
+    encrypts it with the source's key. Its region is its own ``region`` input (pulumi-aws 7)
+    or its provider's."""
+    same = dict(REPLICA, replicateSourceDb=PRIMARY_ARN, dbSubnetGroupName="db-subnets")
+    assert run(hd.rds_encryption_at_rest_kms, RDS, dict(same, region="us-east-1")) == []
+    by_provider = evaluate_policy(hd.rds_encryption_at_rest_kms,
+                                  [res(RDS, "db", same, provider={"region": "us-east-1"})], {})
+    assert by_provider == []
+    elsewhere = evaluate_policy(hd.rds_encryption_at_rest_kms,
+                                [res(RDS, "db", same, provider={"region": "eu-central-1"})], {})
+    assert_violates(elsewhere, "in the replica's region")
+    assert_violates(run(hd.rds_encryption_at_rest_kms, RDS, dict(same, region="eu-central-1")), "replica's region")
+
+
+def test_a_replica_whose_source_is_unknown_cannot_be_judged_without_a_key():
+    """Preview: a new primary's ARN is unknown, so whether the replica crosses regions (and
+    needs a key of its own) is too: unverifiable, not compliant."""
+    pending = dict(REPLICA, replicateSourceDb=UNKNOWN)
+    diags = run(hd.rds_encryption_at_rest_kms, RDS, pending)
+    assert [d.unverifiable for d in diags] == [True]
+    assert "replicateSourceDb" in diags[0].message
+    assert run(hd.rds_encryption_at_rest_kms, RDS, dict(pending, kmsKeyId=UNKNOWN)) == []
+
+
 def test_computed_key_counts_as_set_and_aws_managed_key_can_be_allowed():
     assert run(hd.rds_encryption_at_rest_kms, RDS, variant(PRIMARY, "kmsKeyId", UNKNOWN)) == []
     no_key = variant(PRIMARY, "kmsKeyId", DELETE)
@@ -114,6 +143,13 @@ def test_performance_insights_off_needs_no_key():
     assert run(hd.rds_performance_insights_kms, RDS, off) == []
     advanced = dict(off, databaseInsightsMode="advanced")
     assert_violates(run(hd.rds_performance_insights_kms, RDS, advanced), "performanceInsightsKmsKeyId")
+
+
+def test_performance_insights_unknown_mode_is_unverifiable_when_it_decides():
+    off = variant(variant(PRIMARY, "performanceInsightsEnabled", False), "performanceInsightsKmsKeyId", DELETE)
+    diags = run(hd.rds_performance_insights_kms, RDS, dict(off, databaseInsightsMode=UNKNOWN))
+    assert [d.unverifiable for d in diags] == [True]
+    assert run(hd.rds_performance_insights_kms, RDS, dict(PRIMARY, databaseInsightsMode=UNKNOWN)) == []
 
 
 # --------------------------------------------------------------------------------- ElastiCache
@@ -177,6 +213,22 @@ def test_bucket_kms_one_broken_field(sse, expected):
     assert diags[0].urn == urn_for(BUCKET_TYPE, "backups")
 
 
+def test_a_bucket_own_encryption_argument_counts_when_no_configuration_resource_is_attached():
+    """pulumi-aws 7 still takes default encryption as the bucket's own (deprecated)
+    ``serverSideEncryptionConfiguration.rule`` (pulumi_aws/s3/bucket.py, _inputs.py)."""
+    rule = {"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": KEY},
+            "bucketKeyEnabled": True}
+    own = {"bucket": "webstack-backups", "id": "webstack-backups", "serverSideEncryptionConfiguration": {"rule": rule}}
+    assert evaluate_policy(hd.s3_bucket_encryption_kms, [res(BUCKET_TYPE, "backups", own, own)]) == []
+    s3_default = variant(own, "serverSideEncryptionConfiguration.rule.applyServerSideEncryptionByDefault",
+                         {"sseAlgorithm": "AES256"})
+    assert_violates(evaluate_policy(hd.s3_bucket_encryption_kms, [res(BUCKET_TYPE, "backups", s3_default, s3_default)]),
+                    "does not default to SSE-KMS")
+    pending = dict(own, serverSideEncryptionConfiguration=UNKNOWN)
+    diags = evaluate_policy(hd.s3_bucket_encryption_kms, [res(BUCKET_TYPE, "backups", pending, pending)])
+    assert [d.unverifiable for d in diags] == [True]
+
+
 # ------------------------------------------------------------------------------------ SNS
 
 
@@ -185,6 +237,16 @@ def test_topic_kms():
     assert_violates(run(hd.sns_topic_kms, hd.TOPIC, {}, "critical"), "kmsMasterKeyId is not set", "Topic 'critical'")
     assert_violates(run(hd.sns_topic_kms, hd.TOPIC, {"kmsMasterKeyId": "alias/aws/sns"}, "critical"),
                     "cannot publish to topics under the AWS managed key")
+
+
+
+def test_topic_kms_aws_managed_key_by_alias_arn():
+    """SNS takes KmsMasterKeyId as a key id, key ARN, alias name or alias ARN (SNS API,
+    SetTopicAttributes): the AWS managed key named by its alias ARN is the same key."""
+    arn = "arn:aws:kms:eu-west-1:123456789012:alias/aws/sns"
+    assert_violates(run(hd.sns_topic_kms, hd.TOPIC, {"kmsMasterKeyId": arn}, "critical"),
+                    "cannot publish to topics under the AWS managed key")
+    assert run(hd.sns_topic_kms, hd.TOPIC, {"kmsMasterKeyId": "alias/webstack-prod-sns"}, "critical") == []
 
 
 # ------------------------------------------------------------------------------ CloudFront
@@ -262,6 +324,33 @@ def test_pod_security_one_broken_field(path, value, expected):
     assert_violates(diags, expected, "Deployment 'app'")
     if "containers" in path:
         assert any("containers[app]" in d.message for d in diags)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"{C0}.securityContext",
+        f"{C0}.securityContext.allowPrivilegeEscalation",
+        f"{C0}.securityContext.privileged",
+        f"{C0}.resources.limits",
+        "spec.template.spec.hostNetwork",
+        "spec.template.spec.securityContext.runAsNonRoot",
+    ],
+)
+def test_pod_security_unknown_value_is_unverifiable_not_compliant(path):
+    """Preview: a field computed from another resource could be anything; it is reported as
+    unverifiable (then judged on pulumi up), never passed silently. (A computed limit is a
+    limit: presence checks count a computed value as set.)"""
+    diags = pods(variant(DEPLOYMENT, path, UNKNOWN))
+    assert violations(diags) == []
+    assert [d.unverifiable for d in diags] == [True], diags
+    assert pods(variant(DEPLOYMENT, f"{C0}.resources.limits.cpu", UNKNOWN)) == []
+
+
+def test_pod_security_an_unknown_pod_default_a_container_overrides_is_not_needed():
+    own = variant(variant(DEPLOYMENT, "spec.template.spec.securityContext.runAsNonRoot", UNKNOWN),
+                  f"{C0}.securityContext.runAsNonRoot", True)
+    assert pods(own) == []
 
 
 def test_pod_security_covers_other_workloads_and_init_containers():

@@ -270,10 +270,18 @@ def test_unknown_policy_id_resolved_through_property_dependencies():
         "property_dependencies": {"defaultCacheBehavior": [rhp_urn], "orderedCacheBehaviors": [rhp_urn]},
         "dependencies": [rhp_urn]})
     assert behavior_diags(linked) == []
-    unlinked = stack(unknown, rhp_outputs=dict(RHP, id=UNKNOWN))
-    diags = behavior_diags(unlinked)
-    assert len(mandatory(diags)) == 3
-    assert all("cannot be verified" in d.message for d in diags)
+
+
+def test_unknown_policy_id_from_elsewhere_is_unverifiable_not_a_violation():
+    """Preview: an id computed from something that is not a response headers policy of the
+    stack (an invoke with an unknown argument, say) may still be an allowed policy's once
+    known: pulumi up judges it; the preview reports it as unverifiable (README: "never
+    treats an unknown as compliant or as a violation")."""
+    unknown = variant(DIST, "defaultCacheBehavior.responseHeadersPolicyId", UNKNOWN)
+    diags = behavior_diags(stack(unknown))
+    assert mandatory(diags) == []
+    assert [d.unverifiable for d in diags] == [True]
+    assert "defaultCacheBehavior.responseHeadersPolicyId" in diags[0].message
 
 
 def test_wrong_in_stack_policy_id_is_reported():
@@ -323,6 +331,14 @@ def test_vercel_one_broken_field(path, value, expected):
     diags = vercel_diags(vercel_stack(variant(ROUTE, path, value)), **PROD)
     assert mandatory(diags), f"{path}={value!r} must violate"
     assert any(expected in d.message for d in diags), [d.message for d in diags]
+
+
+@pytest.mark.parametrize("header", ["Strict-Transport-Security", "Content-Security-Policy", "Referrer-Policy"])
+def test_vercel_unknown_header_value_is_unverifiable_not_compliant(header):
+    """Preview: a value built from another resource's output (a CSP's report-uri endpoint,
+    say) could be anything."""
+    diags = vercel_diags(vercel_stack(variant(ROUTE, f"route.headers.{header}", UNKNOWN)), **PROD)
+    assert not mandatory(diags) and [d.unverifiable for d in diags] == [True]
 
 
 def test_vercel_disabled_route_does_not_count():
@@ -384,6 +400,11 @@ def test_ingress_one_broken_header(path, value, expected):
     assert mandatory(diags), f"{path}={value!r} must violate"
     assert any(expected in d.message for d in diags), [d.message for d in diags]
     assert all("Ingress 'app'" in d.message for d in diags)
+
+
+def test_ingress_unknown_header_value_is_unverifiable_not_compliant():
+    diags = ingress_diags(ingress_stack(cm=variant(CONFIG_MAP, "data.Strict-Transport-Security", UNKNOWN)))
+    assert not mandatory(diags) and [d.unverifiable for d in diags] == [True]
 
 
 def test_ingress_without_any_header_source_fails():
@@ -471,6 +492,14 @@ def test_csp_problems_baseline_and_the_issue_example():
         ("default-src 'self'; object-src 'none'; base-uri 'self'", "has no frame-ancestors"),
         ("default-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors https:", "frame-ancestors allows"),
         ("img-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'", "no script-src and no default"),
+        # CSP3: script-src-elem governs <script> elements and script-src-attr inline event
+        # handlers, over script-src; a strict script-src says nothing when they are loose.
+        ("default-src 'self'; script-src 'self'; script-src-elem 'self' *; object-src 'none'; base-uri 'self'; "
+         "frame-ancestors 'none'", "script-src-elem allows *"),
+        ("default-src 'self'; script-src 'self'; script-src-attr 'unsafe-inline'; object-src 'none'; "
+         "base-uri 'self'; frame-ancestors 'none'", "script-src-attr allows 'unsafe-inline'"),
+        ("default-src 'self'; script-src 'self'; script-src-elem 'self' https://cdn.example.com; "
+         "script-src-attr 'none'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'", None),
     ],
 )
 def test_csp_problems_one_weakness_at_a_time(csp, expected):
@@ -542,3 +571,9 @@ def test_origin_layers_need_no_csp_when_the_app_owns_it():
     cm = variant(CONFIG_MAP, "data.Content-Security-Policy", DELETE)
     assert mandatory(ingress_diags([*ingress_stack(cm=cm), *csp_stack(STRONG_CSP, True)]))
     assert ingress_diags([*ingress_stack(cm=cm), *csp_stack(STRONG_CSP, False)]) == []
+
+
+def test_an_unknown_origin_csp_is_unverifiable_for_the_strength_rule():
+    unknown = variant(ROUTE, "route.headers.Content-Security-Policy", UNKNOWN)
+    diags = strength_diags(csp_stack(STRONG_CSP, True, res(ROUTE_TYPE, "security-headers", unknown)))
+    assert not mandatory(diags) and [d.unverifiable for d in diags] == [True]

@@ -4,6 +4,7 @@ robustness against what the runtime really passes (proxies, unknowns at every po
 from __future__ import annotations
 
 import copy
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -173,7 +174,7 @@ def test_rule_modules_import_without_side_effects():
         "p.PolicyPack.__init__ = lambda *a, **k: called.append(1)\n"
         "import importlib\n"
         "for m in ('security_headers', 'header_values', 'origin_headers', 'transport_security', 'service_tls',\n"
-        "          'hardening', 'base', 'values'):\n"
+        "          'hardening', 'encryption_at_rest', 'database_safety', 'workloads', 'base', 'values'):\n"
         "    importlib.import_module('policies.' + m)\n"
         "assert not called\n"
     )
@@ -384,3 +385,28 @@ def test_runner_gives_every_policy_call_its_own_props_and_config():
               "observe": ResolvedPolicyConfig(EnforcementLevel.ADVISORY, {})}
     evaluate(policies, resources, config)
     assert seen == [("tamper", "a", 5), ("tamper", "b", 5), ("observe", "a", "team"), ("observe", "b", "team")]
+
+
+# ------------------------------------------------------------------------ exceptions table
+
+
+def exceptions_table() -> str:
+    """The README's exceptions table, rendered from policies/exceptions.json (the source)."""
+    entries = json.loads((ROOT / "policies" / "exceptions.json").read_text())["exceptions"]
+    lines = ["| Exception | Check (scanner ids) | Resources (stacks) | Why |", "|---|---|---|---|"]
+    for e in entries:
+        ids = ", ".join(f"{scanner}: " + ", ".join(f"`{i}`" for i in found) for scanner, found in e["scanners"].items())
+        groups = "; ".join(f"{g['type'].rsplit(':', 1)[-1]} " + ", ".join(f"`{n}`" for n in g["names"])
+                           + f" ({', '.join(g['stacks'])})" for g in e["resources"])
+        lines.append(f"| `{e['id']}` | {e['check']} ({ids or 'none (a review finding)'}) | {groups} | {e['reason']} |")
+    return "\n".join(lines) + "\n"
+
+
+def test_the_readme_exceptions_table_is_exceptions_json():
+    """exceptions.json says it is rendered in the README: every resource and reason, not only
+    the ids (the canary buckets, role and role policies were missing)."""
+    section = README[README.index("## Exceptions"):]
+    start = section.index("| Exception |")
+    table = section[start:section.index("\n\n", start) + 1]
+    assert table == exceptions_table(), "policies/README.md#exceptions is stale; the table should read:\n" + \
+        exceptions_table()

@@ -111,6 +111,20 @@ def test_one_region_is_too_few_by_default_and_enough_where_configured():
     assert canaries(canary_stack(regions=("eu-west-1",)), minRegions=1) == []
 
 
+def test_canaries_in_two_regions_by_their_providers_count_twice():
+    """The classic way to run a canary elsewhere is an explicit provider of that region, no
+    ``region`` input: each canary is in its provider's region, not all in one."""
+    resources = []
+    for region in ("eu-west-1", "us-east-1"):
+        unset = variant(canary(region), "region", DELETE)
+        resources += [res(rp.CANARY, f"canary-{region}", unset, provider={"region": region}),
+                      res(rp.METRIC_ALARM, f"canary-{region}-failed", canary_alarm(region), provider={"region": region})]
+    assert canaries(resources) == []
+    same = [res(r.type, r.name, r.inputs, provider={"region": "eu-west-1"}) for r in resources]
+    (diag,) = canaries(same)
+    assert "1 region(s) (eu-west-1)" in diag.message
+
+
 def test_a_site_without_canaries_fails_and_a_stack_without_a_site_is_not_judged():
     site = res("aws:cloudfront/distribution:Distribution", "cdn", {"enabled": True})
     assert "checked from 0 region(s) (nowhere)" in messages(canaries([site]))[0]

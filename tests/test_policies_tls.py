@@ -72,6 +72,20 @@ def test_viewer_tls13_policy_accepted_and_list_configurable():
     assert mandatory(viewer(DIST, allowedMinimumProtocolVersions=["TLSv1.3_2025"]))
 
 
+@pytest.mark.parametrize("version", ["TLSv1.2_2027", "TLSv1.3_2026"])
+def test_viewer_a_newer_revision_of_an_allowed_policy_is_accepted(version):
+    """CloudFront publishes security policies as dated revisions (TLSv1.2_2018, _2019, _2021,
+    _2025; TLSv1.3_2025): a revision newer than a listed one must not block a stack."""
+    assert viewer(variant(DIST, "viewerCertificate.minimumProtocolVersion", version)) == []
+
+
+def test_viewer_newer_revisions_only_of_listed_families():
+    strict = variant(DIST, "viewerCertificate.minimumProtocolVersion", "TLSv1.2_2027")
+    assert mandatory(viewer(strict, allowedMinimumProtocolVersions=["TLSv1.3_2025"]))
+    older = variant(DIST, "viewerCertificate.minimumProtocolVersion", "TLSv1.2_2020")
+    assert mandatory(viewer(older))
+
+
 def test_viewer_computed_certificate_arn_counts_as_custom_certificate():
     """Preview: the ACM certificate is created in the same update, so its ARN is unknown."""
     assert viewer(variant(DIST, "viewerCertificate.acmCertificateArn", UNKNOWN)) == []
@@ -125,6 +139,13 @@ def test_origin_one_broken_field(path, value, expected):
         broken = variant(broken, "origins.1.s3OriginConfig", DELETE)
         expected = "origins.1 ('assets') has no customOriginConfig"
     assert_violates(origin(broken), expected, "Distribution 'cdn'")
+
+
+def test_origin_unknown_protocol_in_the_list_is_unverifiable_not_compliant():
+    diags = origin(variant(DIST, "origins.0.customOriginConfig.originSslProtocols", ["TLSv1.2", UNKNOWN]))
+    assert not mandatory(diags) and [d.unverifiable for d in diags] == [True]
+    weak = origin(variant(DIST, "origins.0.customOriginConfig.originSslProtocols", ["TLSv1", UNKNOWN]))
+    assert mandatory(weak)  # what is known already fails
 
 
 def test_origin_message_names_the_origin():
@@ -185,6 +206,18 @@ def test_listener_one_broken_field(base, path, value, expected):
     assert_violates(listener(broken), expected, "Listener 'web'")
 
 
+@pytest.mark.parametrize("policy", ["ELBSecurityPolicy-TLS13-1-2-Res-PQ-2026-03",
+                                    "ELBSecurityPolicy-TLS13-1-3-FIPS-2027-01"])
+def test_listener_a_newer_revision_of_an_allowed_policy_is_accepted(policy):
+    assert listener(variant(HTTPS, "sslPolicy", policy)) == []
+
+
+@pytest.mark.parametrize("policy", ["ELBSecurityPolicy-TLS13-1-2-Ext2-2027-01", "ELBSecurityPolicy-2027-01",
+                                    "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2024-01"])
+def test_listener_newer_revisions_only_of_listed_families(policy):
+    assert mandatory(listener(variant(HTTPS, "sslPolicy", policy)))
+
+
 def test_listener_policy_list_configurable():
     assert mandatory(listener(HTTPS, allowedSslPolicies=["ELBSecurityPolicy-TLS13-1-3-2021-06"]))
 
@@ -193,7 +226,7 @@ def test_listener_policy_list_configurable():
 
 PG_TYPE = "aws:rds/parameterGroup:ParameterGroup"
 CPG_TYPE = "aws:rds/clusterParameterGroup:ClusterParameterGroup"
-PG = {"name": "db-pg17", "family": "postgres17",
+PG = {"name": "db-pg14", "family": "postgres14",
       "parameters": [{"name": "rds.force_ssl", "value": "1"}, {"name": "log_min_duration_statement", "value": "500"}]}
 
 
@@ -222,15 +255,26 @@ def test_parameter_group_one_broken_field(path, value, expected):
     assert_violates(pg(variant(PG, path, value)), expected, "ParameterGroup 'db-params'")
 
 
+@pytest.mark.parametrize("family", ["postgres15", "postgres16", "postgres17"])
+def test_postgres_15_and_later_force_tls_unless_turned_off(family):
+    """RDS for PostgreSQL 15 and later default rds.force_ssl to 1 (AWS, 'Updating applications
+    to connect to PostgreSQL DB instances using new SSL/TLS certificates'): a group of such a
+    family that leaves it out forces TLS; only an explicit 0 turns it off."""
+    assert pg({"family": family, "parameters": [{"name": "log_min_duration_statement", "value": "500"}]}) == []
+    assert pg({"family": family}) == []
+    assert_violates(pg({"family": family, "parameters": [{"name": "rds.force_ssl", "value": "0"}]}),
+                    "rds.force_ssl = '0'")
+
+
 def test_mysql_parameter_group_off_fails():
     assert_violates(pg({"family": "mysql8.0", "parameters": [{"name": "require_secure_transport", "value": "OFF"}]}),
                     "require_secure_transport = 'OFF'")
 
 
 INSTANCE_TYPE = "aws:rds/instance:Instance"
-PRIMARY = {"engine": "postgres", "engineVersion": "17", "instanceClass": "db.r7g.large",
-           "parameterGroupName": "db-pg17"}
-REPLICA = {"replicateSourceDb": "db-primary", "instanceClass": "db.r7g.large", "parameterGroupName": "db-pg17"}
+PRIMARY = {"engine": "postgres", "engineVersion": "14.12", "instanceClass": "db.r7g.large",
+           "parameterGroupName": "db-pg14"}
+REPLICA = {"replicateSourceDb": "db-primary", "instanceClass": "db.r7g.large", "parameterGroupName": "db-pg14"}
 
 
 def rds_stack(primary=PRIMARY, replica=REPLICA, group=PG, **replica_kw):
@@ -254,7 +298,7 @@ def test_rds_instances_use_stack_group_baseline():
     [
         ("replica", "parameterGroupName", DELETE, "Instance 'db-replica-0': parameterGroupName is not set"),
         ("primary", "parameterGroupName", DELETE, "Instance 'db-primary': parameterGroupName is not set"),
-        ("primary", "parameterGroupName", "default.postgres17", "'default.postgres17' is not a parameter group of this stack"),
+        ("primary", "parameterGroupName", "default.postgres14", "'default.postgres14' is not a parameter group of this stack"),
         ("group", "parameters.0.value", "0", "where rds.force_ssl is '0'"),
     ],
 )
@@ -264,6 +308,20 @@ def test_rds_link_one_broken_field(which, path, value, expected):
     diags = rds_link(rds_stack(**kwargs))
     assert_violates(diags, expected)
     assert all(d.urn and "Instance" in d.urn for d in mandatory(diags))
+
+
+def test_postgres_15_and_later_instances_may_use_the_default_group():
+    """The default group of PostgreSQL 15 and later has rds.force_ssl = 1."""
+    pg17 = dict(PRIMARY, engineVersion="17.2")
+    group17 = dict(PG, name="db-pg17", family="postgres17", parameters=[])
+    for primary in (variant(pg17, "parameterGroupName", DELETE), dict(pg17, parameterGroupName="default.postgres17")):
+        assert rds_link(rds_stack(primary=primary, replica=dict(REPLICA, parameterGroupName="db-pg17"),
+                                  group=group17)) == []
+    # A version before 15, or none given, still needs the stack's group.
+    for version in ("14.12", DELETE):
+        assert_violates(rds_link(rds_stack(primary=variant(variant(pg17, "engineVersion", version),
+                                                           "parameterGroupName", DELETE))),
+                        "Instance 'db-primary': parameterGroupName is not set")
 
 
 def test_rds_link_resolves_unknown_group_name_by_property_dependency():
@@ -368,6 +426,18 @@ def test_bucket_without_any_policy_is_caught_at_stack_level():
     assert diags[0].urn == urn_for(BUCKET_TYPE, "backups")
 
 
+def test_a_bucket_own_policy_argument_counts():
+    """pulumi-aws 7 still takes a bucket's policy as its own (deprecated) ``policy`` argument
+    (pulumi_aws/s3/bucket.py): a TLS-only statement there is as good as a BucketPolicy's."""
+    doc = json.dumps({"Version": "2012-10-17", "Statement": [tls_statement()]})
+    inline = [res(BUCKET_TYPE, "backups", {"bucket": "webstack-backups", "policy": doc}, dict(BUCKET_OUT, policy=doc))]
+    assert buckets(inline) == []
+    weak = json.dumps({"Version": "2012-10-17", "Statement": [tls_statement(Effect="Allow")]})
+    assert_violates(buckets([res(BUCKET_TYPE, "backups", {}, dict(BUCKET_OUT, policy=weak))]), "without a TLS-only statement")
+    pending = buckets([res(BUCKET_TYPE, "backups", {}, dict(BUCKET_OUT, policy=UNKNOWN))])
+    assert not mandatory(pending) and [d.unverifiable for d in pending] == [True]
+
+
 def test_policy_for_another_bucket_does_not_count():
     assert_violates(buckets(bucket_stack(policy_bucket="other-bucket")), "has no bucket policy")
 
@@ -460,3 +530,9 @@ def test_ingress_tls_baseline_passes():
 )
 def test_ingress_tls_one_broken_field(path, value, expected):
     assert_violates(ingress(variant(INGRESS, path, value)), expected, "Ingress 'app'")
+
+
+def test_ingress_rule_host_unknown_is_unverifiable_not_compliant():
+    """Preview: a host computed from another resource could be one spec.tls does not cover."""
+    diags = ingress(variant(INGRESS, "spec.rules.1.host", UNKNOWN))
+    assert not mandatory(diags) and [d.unverifiable for d in diags] == [True]
