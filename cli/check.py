@@ -396,7 +396,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
         pack = load_pack(args.policy_pack) if args.policy_pack else builtin_pack()
     except PackError as exc:
         raise UserError(str(exc)) from None
-    plan = session.plan(stack, args.set)
+    plan = session.plan(stack, args.set, preview=args.preview)
     root = session.source_root()
     try:
         with session.progress.step(f"Evaluating {len(pack.policies)} policies of {pack.name}"):
@@ -454,5 +454,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser.add_argument("--sarif", metavar="FILE", help="also write the SARIF 2.1.0 report to FILE")
     parser.add_argument("--summary", metavar="FILE",
                         help="also append the Markdown summary to FILE (e.g. \"$GITHUB_STEP_SUMMARY\")")
+    parser.add_argument("--preview", action="store_true",
+                        help="check the plan as `pulumi preview` of the stack's first deploy sees it: every value "
+                             "the cloud computes (ids, ARNs, endpoints) is unknown, and what a policy cannot judge "
+                             "then is reported as not verifiable")
     add_set_option(parser)
     parser.set_defaults(func=_cmd_check)

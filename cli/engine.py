@@ -44,7 +44,7 @@ from pulumi.runtime.proto import resource_pb2
 
 # The engine's API is also the model's and the mock cloud's names (tests, benchmarks, tools).
 from pulumi_webstack_cli.mock_cloud import (  # noqa: F401
-    ACCOUNT_ID, MANAGED_PREFIX_LISTS, VERCEL_ACCOUNT_ID, MockCloud, unwrap_secrets,
+    ACCOUNT_ID, MANAGED_PREFIX_LISTS, VERCEL_ACCOUNT_ID, FirstDeployPreview, MockCloud, unwrap_secrets,
 )
 from pulumi_webstack_cli.plan import SCHEMA_VERSION, SECRET_TEXT, Plan, Resource, Secret, Unknown, to_plain  # noqa: F401
 from pulumi_webstack_cli.project import ConfigSet, apply_sets, load_project
@@ -348,7 +348,7 @@ def synth(
     config = dict(config or {})
     region = str(config.get("aws:region", "us-east-1"))
     wire_config = {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()}
-    mocks = MockCloud(region)
+    mocks = (FirstDeployPreview if preview else MockCloud)(region)
     monitor = _RecordingMonitor(mocks)
     # Program log messages go to Python logging (debug chatter hidden, warnings shown).
     engine = pulumi_mocks.MockEngine(logging.getLogger("webstack.offline"))

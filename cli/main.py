@@ -106,14 +106,16 @@ def program_failure(stack: str, exc: BaseException) -> str:
             f"{trace}{type(exc).__name__}: {exc}")
 
 
-def plan_for(stack: str, sets: Sequence[ConfigSet | str] = (), *, root: Optional[Path] = None) -> Plan:
+def plan_for(stack: str, sets: Sequence[ConfigSet | str] = (), *, root: Optional[Path] = None,
+             preview: bool = False) -> Plan:
     """Synthesize ``stack`` of the project at ``root`` (default: found from the current
-    directory), turning everything the user can fix into ``UserError``."""
+    directory), turning everything the user can fix into ``UserError``; with ``preview``, as
+    a first deploy's ``pulumi preview`` sees it (computed values unknown)."""
     import pulumi
 
     parsed = [s if isinstance(s, ConfigSet) else parse_set(s) for s in sets]
     try:
-        return synth_stack(stack, root=root, sets=parsed)
+        return synth_stack(stack, root=root, sets=parsed, preview=preview)
     except ConfigFileError as exc:
         raise UserError(invalid_configuration(stack, exc.path.name, [str(exc)])) from None
     except (FileNotFoundError, SetError, StackSelectionError) as exc:
@@ -161,11 +163,11 @@ class Session:
         except StackSelectionError as exc:
             raise UserError(str(exc)) from None
 
-    def plan(self, stack: str, sets: Sequence[str] = ()) -> Plan:
+    def plan(self, stack: str, sets: Sequence[str] = (), preview: bool = False) -> Plan:
         parsed = parse_sets(sets)
         project = self.project()
         with self.progress.step(f"Planning {project.name}/{stack} offline"):
-            return plan_for(stack, parsed, root=project.root)
+            return plan_for(stack, parsed, root=project.root, preview=preview)
 
     def source_root(self) -> Path:
         """The repository the project is in (paths in SARIF are relative to it), else the project."""

@@ -21,7 +21,7 @@ from typing import Any, Callable, Optional
 
 from pulumi.runtime import mocks as pulumi_mocks
 
-from pulumi_webstack_cli.plan import Secret
+from pulumi_webstack_cli.plan import Secret, Unknown
 
 ACCOUNT_ID = "123456789012"
 VERCEL_ACCOUNT_ID = "210987654321"
@@ -478,3 +478,16 @@ class MockCloud(pulumi_mocks.Mocks):
     def call(self, args: pulumi_mocks.MockCallArgs):
         answer = _INVOKES.get(args.token)
         return answer(self.region_of(args.provider), unwrap_secrets(args.args)) if answer else {}
+
+
+class FirstDeployPreview(MockCloud):
+    """The cloud as ``pulumi preview`` of a stack's first deploy sees it: a new resource's id
+    and every output its inputs did not set are unknown, and so is every input built from
+    one (a policy document holding an ARN, a replica's source). What a policy cannot judge
+    then, it reports as unverifiable, as the analyzer does in a real preview."""
+
+    def new_resource(self, args: pulumi_mocks.MockResourceArgs):
+        rid, state = super().new_resource(args)
+        if args.typ.startswith("pulumi:providers:"):
+            return rid, state
+        return "", {key: value if key in args.inputs and key != "id" else Unknown() for key, value in state.items()}

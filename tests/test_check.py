@@ -250,6 +250,16 @@ def test_cli_check_passes_prod(capsys):
     assert out.rstrip().splitlines()[-1].startswith("PASSED: 0 mandatory")
 
 
+def test_cli_check_preview_judges_what_a_first_deploy_preview_can(capsys):
+    # --preview: the cloud's values are unknown, as in `pulumi preview` of a new stack; what a
+    # policy cannot judge then is not verifiable, never a violation.
+    assert main(["check", "prod", "--preview", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["summary"]["mandatory"] == 0 and report["summary"]["unverified"] > 0
+    assert main(["check", "prod", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["summary"]["unverified"] == 0
+
+
 def test_cli_check_fails_listing_policy_resource_message_fix(monkeypatch, capsys):
     weak = _edit(_plan("prod"), "aws:cloudfront/distribution:Distribution", "defaultCacheBehavior.viewerProtocolPolicy",
                  "allow-all")

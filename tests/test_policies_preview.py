@@ -3,8 +3,8 @@ providers compute (ids, ARNs, endpoints, names AWS picks) is unknown, and so is 
 built from one (policy documents holding an ARN, a replica's source, a behavior's response
 headers policy id).
 
-The offline engine plans the stack in preview mode with a cloud that answers each new
-resource with unknowns for everything its inputs did not give, so the unknowns reach the
+The offline engine plans the stack in preview mode (``mock_cloud.FirstDeployPreview``: each
+new resource answers unknowns for everything its inputs did not give), so the unknowns reach the
 pack through the SDK, the wire and the analyzer's proxies exactly as in a real preview. A
 correct stack must pass, and an unknown must never be a violation: the preview reports no
 definite violation the fully known plan does not, and what it cannot judge is reported as
@@ -15,28 +15,15 @@ from __future__ import annotations
 
 import pytest
 
-from pulumi_webstack_cli import engine, mock_cloud
+from pulumi_webstack_cli import engine
 from pulumi_webstack_cli.check import check_plan
 from pulumi_webstack_cli.plan import Unknown
 from tests.conftest import cached_plan
 from tests.helpers import ECS, KUBERNETES
 
 
-class _CreatePreviewCloud(mock_cloud.MockCloud):
-    """The cloud's answers during the preview of a first deploy: a new resource's id and
-    every output its inputs did not set are unknown."""
-
-    def new_resource(self, args):
-        rid, state = super().new_resource(args)
-        if args.typ.startswith("pulumi:providers:"):
-            return rid, state
-        return "", {key: value if key in args.inputs and key != "id" else Unknown() for key, value in state.items()}
-
-
 def _preview_plan(stack: str, overrides=None):
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(engine, "MockCloud", _CreatePreviewCloud)
-        return engine.synth_stack(stack, overrides, preview=True)
+    return engine.synth_stack(stack, overrides, preview=True)
 
 
 def _findings(report) -> set[tuple[str, str, str]]:
