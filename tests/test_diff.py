@@ -395,6 +395,19 @@ def clone_diff(repo):
                           cwd=repo, env=env, capture_output=True, text=True, timeout=900)
 
 
+def test_the_base_worker_module_imports_nothing_of_the_project_when_loaded_by_path():
+    # The worker loads cli/diff_base.py by path before REF's packages are importable: a
+    # project import at module level would plan REF with this checkout's engine and library.
+    probe = ("import importlib.util, sys\n"
+             "spec = importlib.util.spec_from_file_location('worker', sys.argv[1])\n"
+             "spec.loader.exec_module(importlib.util.module_from_spec(spec))\n"
+             "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+             "('pulumi', 'pulumi_webstack', 'pulumi_webstack_cli', 'pulumi_webstack_policies', 'infra')))\n")
+    loaded = subprocess.run([sys.executable, "-c", probe, str(ROOT / "cli" / "diff_base.py")],
+                            capture_output=True, text=True, check=True, timeout=60)
+    assert loaded.stdout.strip() == "[]"
+
+
 def section(text: str, stack: str) -> str:
     parts = re.split(r"^### ", text, flags=re.M)
     [found] = [p for p in parts if p.startswith(f"`{stack}`")]
