@@ -7,7 +7,7 @@ import json
 import pytest
 
 from tests.conftest import cached_plan
-from tests.helpers import KUBERNETES
+from tests.helpers import ECS, KUBERNETES
 
 AZS = {"dev": 2, "staging": 2, "prod": 3}
 
@@ -66,6 +66,43 @@ def test_stack_outputs_name_the_network(each_stack):
     assert outputs["tier"] == each_stack
     assert outputs["vpcId"].startswith("vpc-")
     assert len(outputs["subnetIds"]) == AZS[each_stack]
+
+
+PLATFORM_OUTPUTS = {
+    "vercel": {"vercelProjectId", "vercelFunctionRegion", "vercelRoleArn", "vercelOidcProviderArn",
+               "vercelSecureComputeNetworkId", "vercelSecureComputeSteps"},
+    "ecs": {"ecsCluster", "ecsService", "ecsTaskRoleArn", "ecsLogGroup", "loadBalancerDnsName", "originDnsRecords"},
+    "kubernetes": {"kubernetesNamespace", "kubernetesDeployment", "kubernetesHpa", "ingressControllerConfig",
+                   "ingressOriginSecurityGroupId", "ingressServiceAnnotations"},
+}
+"""The outputs only a stack on that platform exports."""
+OPTIONAL_PARTS = {
+    "databaseProxyEndpoint": lambda plan: plan.by_type("aws:rds/proxy:Proxy"),
+    "databaseCrossRegionReplicaEndpoint": lambda plan: [
+        r for r in plan.by_type("aws:rds/instance:Instance") if "replicateSourceDb" in r.inputs
+        and r.inputs.get("region", "eu-west-1") != "eu-west-1"],
+    "cdnWebAclArn": lambda plan: plan.by_type("aws:wafv2/webAcl:WebAcl"),
+    "backupCopyVaultArn": lambda plan: [v for v in plan.by_type("aws:backup/vault:Vault") if v.name != "backups-vault"],
+    "backupReplicaBucketArn": lambda plan: [b for b in plan.by_type("aws:s3/bucket:Bucket") if b.name == "backups-replica"],
+    "dashboardName": lambda plan: plan.by_type("aws:cloudwatch/dashboard:Dashboard"),
+}
+"""Outputs of parts a stack may not have, and how to find that part among what it registered."""
+
+
+@pytest.mark.parametrize("platform, override", [("vercel", None), ("ecs", ECS), ("kubernetes", KUBERNETES)])
+def test_the_stack_exports_the_outputs_of_the_parts_it_built(each_stack, platform, override):
+    # (An output that resolves to None is never recorded, by Pulumi or offline; what is
+    # checked is that no output of a part the stack does not have is exported with a value.)
+    plan = cached_plan(each_stack, override)
+    outputs = set(plan.outputs)
+    assert plan.outputs["appPlatform"] == platform
+    always = {"vercel": {"vercelProjectId", "vercelFunctionRegion"},
+              "ecs": PLATFORM_OUTPUTS["ecs"],
+              "kubernetes": PLATFORM_OUTPUTS["kubernetes"] - {"ingressOriginSecurityGroupId", "ingressServiceAnnotations"}}
+    assert always[platform] <= outputs
+    assert not outputs & set().union(*(keys for name, keys in PLATFORM_OUTPUTS.items() if name != platform))
+    for key, part in OPTIONAL_PARTS.items():
+        assert (key in outputs) == bool(part(plan)), key
 
 
 def test_bring_your_own_vpc_creates_no_vpc():
