@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import gc
 import importlib
+import importlib.util
 import json
 import sys
 import time
@@ -357,9 +358,19 @@ def console() -> None:
     Everything alive at the end (SDK modules, the plan) would be walked by the interpreter's
     collections at exit: frozen out of the collector first (``engine.preload`` has the cost).
     """
+    missing = [distribution for module, distribution in CLI_EXTRA if importlib.util.find_spec(module) is None]
+    if missing:
+        print(f"webstack: error: the webstack command needs the cli extra, which brings {', '.join(missing)}: "
+              "pip install 'pulumi-webstack[cli]'", file=sys.stderr)
+        sys.exit(2)
     code = main()
     gc.freeze()
     sys.exit(code)
+
+
+CLI_EXTRA = (("pulumi_policy", "pulumi-policy"), ("yaml", "PyYAML"))
+"""What the ``cli`` extra installs (import name, distribution): the core install has the
+``webstack`` script but not these."""
 
 
 if __name__ == "__main__":

@@ -397,3 +397,19 @@ def test_plan_for_turns_user_errors_into_one_message(tmp_path):
     with pytest.raises(UserError, match="expected NAMESPACE:KEY"):
         cli.parse_sets(["replicas=3"])
     assert os.environ.get("PULUMI_STACK") is None
+
+
+def test_without_the_cli_extra_the_command_says_which_extra_to_install(monkeypatch, capsys):
+    # The core install has the webstack script but not the policy SDK the command imports.
+    import importlib.util
+
+    from pulumi_webstack_cli import main as cli_main
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "pulumi_policy" else real(name, *a))
+    with pytest.raises(SystemExit) as exit_:
+        cli_main.console()
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err.strip() == (
+        "webstack: error: the webstack command needs the cli extra, which brings pulumi-policy: "
+        "pip install 'pulumi-webstack[cli]'")
