@@ -42,6 +42,8 @@ PRESETS: dict[str, dict[Tier, Any]] = {
     "network.flow_logs":                {DEV: False,    STAGING: True,     PROD: True},
     "network.flow_log_retention_days":  {DEV: 7,        STAGING: 30,       PROD: 90},
     # ----------------------------------------------------------------- database
+    # Engines are pinned here, not left to the Args defaults: a library upgrade that moves a
+    # default must never upgrade a stack's database or cache engine by itself.
     "database.engine_version":          {DEV: "17",     STAGING: "17",     PROD: "17"},
     "database.instance_class":          {DEV: "db.t4g.micro", STAGING: "db.t4g.medium", PROD: "db.r7g.large"},
     "database.allocated_storage_gb":    {DEV: 20,       STAGING: 50,       PROD: 100},
@@ -80,8 +82,6 @@ PRESETS: dict[str, dict[Tier, Any]] = {
     "app.platform":                     {DEV: "vercel", STAGING: "vercel", PROD: "vercel"},
     "app.min_instances":                {DEV: 1,        STAGING: 2,        PROD: 2},
     "app.max_instances":                {DEV: 1,        STAGING: 2,        PROD: 20},
-    "app.cpu_target_percent":           {DEV: 70,       STAGING: 70,       PROD: 70},
-    "app.memory_target_percent":        {DEV: 80,       STAGING: 80,       PROD: 80},
     "app.rollout":                      {DEV: "direct", STAGING: "direct", PROD: "canary"},
     "app.canary_steps":                 {DEV: CANARY_STEPS, STAGING: CANARY_STEPS, PROD: CANARY_STEPS},
     "app.preview_data_access":          {DEV: True,     STAGING: True,     PROD: False},
@@ -99,13 +99,10 @@ PRESETS: dict[str, dict[Tier, Any]] = {
     "cdn.static_ttl_seconds":           {DEV: 300,      STAGING: 3600,     PROD: 31536000},
     "cdn.image_ttl_seconds":            {DEV: 300,      STAGING: 3600,     PROD: 604800},
     "cdn.api_ttl_seconds":              {DEV: 0,        STAGING: 60,       PROD: 300},
-    "cdn.html_ttl_seconds":             {DEV: 0,        STAGING: 0,        PROD: 0},
     "cdn.waf":                          {DEV: False,    STAGING: True,     PROD: True},
     "cdn.api_rate_limit_per_minute":    {DEV: None,     STAGING: None,     PROD: 50},
     "cdn.headers.hsts_max_age_seconds": {DEV: 31536000, STAGING: 31536000, PROD: 63072000},
     "cdn.headers.hsts_preload":         {DEV: False,    STAGING: False,    PROD: True},
-    "cdn.access_logs":                  {DEV: True,     STAGING: True,     PROD: True},
-    "cdn.origin_shield_region":         {DEV: None,     STAGING: None,     PROD: None},
     "cdn.log_retention_days":           {DEV: 14,       STAGING: 90,       PROD: 365},
     # ------------------------------------------------------------------ backups
     "backups.retention_days":           {DEV: 7,        STAGING: 30,       PROD: 30},
@@ -116,7 +113,6 @@ PRESETS: dict[str, dict[Tier, Any]] = {
     "backups.copy_region":              {DEV: None,     STAGING: None,     PROD: "us-west-2"},
     "backups.vault_lock":               {DEV: False,    STAGING: False,    PROD: True},
     "backups.restore_testing":          {DEV: False,    STAGING: True,     PROD: True},
-    "backups.schedule":                 {DEV: "cron(0 2 * * ? *)", STAGING: "cron(0 2 * * ? *)", PROD: "cron(0 2 * * ? *)"},
     "backups.protect":                  {DEV: False,    STAGING: False,    PROD: True},
     "backups.force_destroy":            {DEV: True,     STAGING: False,    PROD: False},
     # ----------------------------------------------------------------- alerting
@@ -125,11 +121,9 @@ PRESETS: dict[str, dict[Tier, Any]] = {
     "alerting.thresholds.latency_p95_seconds":     {DEV: 10,  STAGING: 5,   PROD: 3},
     "alerting.thresholds.db_cpu_percent":          {DEV: 90,  STAGING: 85,  PROD: 80},
     "alerting.thresholds.db_connections_percent":  {DEV: 95,  STAGING: 90,  PROD: 90},
-    "alerting.thresholds.db_free_storage_percent": {DEV: 5,   STAGING: 5,   PROD: 5},
     "alerting.thresholds.db_replica_lag_seconds":  {DEV: 300, STAGING: 120, PROD: 30},
     "alerting.thresholds.memory_percent":          {DEV: 90,  STAGING: 85,  PROD: 85},
     "alerting.thresholds.cache_cpu_percent":       {DEV: 90,  STAGING: 80,  PROD: 75},
-    "alerting.thresholds.certificate_expiry_days": {DEV: 7,   STAGING: 7,   PROD: 7},
     "alerting.objectives.availability_percent":    {DEV: None, STAGING: 99.9, PROD: 99.99},
     "alerting.objectives.latency_percent":         {DEV: None, STAGING: 95,   PROD: 95},
     "alerting.objectives.latency_seconds":         {DEV: 10,   STAGING: 5,    PROD: 3},
