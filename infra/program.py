@@ -320,19 +320,12 @@ def main() -> None:
         **operations_outputs(alerting, canaries, drills),
     }
     for key, value in outputs.items():
-        if value is not OMITTED:
-            pulumi.export(key, value)
+        pulumi.export(key, value)
 
 
 # ------------------------------------------------------------------------- outputs
-# What a stack exports, per component. ``OMITTED`` marks an output of a part the stack
-# does not have (no proxy, no WAF, ...): it is not exported at all, rather than as null.
-
-OMITTED = object()
-
-
-def _if_built(value: Any) -> Any:
-    return OMITTED if value is None else value
+# What a stack exports, per component. An output of a part the stack does not have (no
+# proxy, no WAF, ...) is None, and Pulumi exports nothing for a None value.
 
 
 def network_outputs(network: Network) -> dict[str, Any]:
@@ -348,8 +341,8 @@ def data_outputs(database: Database, cache: Cache) -> dict[str, Any]:
         "databasePort": database.port,
         "databaseName": database.database_name,
         "databaseSecretArn": database.secret_arn,
-        "databaseProxyEndpoint": _if_built(database.proxy_endpoint),
-        "databaseCrossRegionReplicaEndpoint": _if_built(database.cross_region_replica_endpoint),
+        "databaseProxyEndpoint": database.proxy_endpoint,
+        "databaseCrossRegionReplicaEndpoint": database.cross_region_replica_endpoint,
         "cachePrimaryEndpoint": cache.primary_endpoint,
         "cacheReaderEndpoint": cache.reader_endpoint,
         "cachePort": cache.port,
@@ -368,10 +361,10 @@ def vercel_outputs(app: Any) -> dict[str, Any]:
         **_app_outputs(app),
         "vercelProjectId": app.project_id,
         "vercelFunctionRegion": app.function_region,
-        "vercelRoleArn": app.role_arn if oidc else OMITTED,
-        "vercelOidcProviderArn": app.oidc_provider_arn if oidc else OMITTED,
-        "vercelSecureComputeNetworkId": app.secure_compute_network_id if secure_compute else OMITTED,
-        "vercelSecureComputeSteps": app.secure_compute_steps if secure_compute else OMITTED,
+        "vercelRoleArn": app.role_arn,
+        "vercelOidcProviderArn": app.oidc_provider_arn if oidc else None,
+        "vercelSecureComputeNetworkId": app.secure_compute_network_id if secure_compute else None,
+        "vercelSecureComputeSteps": app.secure_compute_steps,
     }
 
 
@@ -395,8 +388,8 @@ def kubernetes_outputs(app: Any) -> dict[str, Any]:
         "kubernetesDeployment": app.deployment_name,
         "kubernetesHpa": app.hpa_name,
         "ingressControllerConfig": app.ingress_controller_config,
-        "ingressOriginSecurityGroupId": app.origin_security_group_id if origin_group else OMITTED,
-        "ingressServiceAnnotations": app.ingress_service_annotations if origin_group else OMITTED,
+        "ingressOriginSecurityGroupId": app.origin_security_group_id,
+        "ingressServiceAnnotations": app.ingress_service_annotations if origin_group else None,
     }
 
 
@@ -413,8 +406,8 @@ def cdn_outputs(cdn: Cdn) -> dict[str, Any]:
         "cdnCertificateArn": cdn.certificate_arn,
         "cdnCertificateValidationRecords": cdn.certificate_validation_records,
         "cdnResponseHeadersPolicyId": cdn.response_headers_policy_id,
-        "cdnWebAclArn": _if_built(cdn.web_acl_arn),
-        "cdnLogBucketName": _if_built(cdn.log_bucket_name),
+        "cdnWebAclArn": cdn.web_acl_arn,
+        "cdnLogBucketName": cdn.log_bucket_name,
     }
 
 
@@ -424,8 +417,8 @@ def backup_outputs(backups: Backups) -> dict[str, Any]:
         "backupBucketArn": backups.bucket_arn,
         "backupVaultArn": backups.vault_arn,
         "backupPlanId": backups.plan_id,
-        "backupReplicaBucketArn": _if_built(backups.replica_bucket_arn),
-        "backupCopyVaultArn": _if_built(backups.copy_vault_arn),
+        "backupReplicaBucketArn": backups.replica_bucket_arn,
+        "backupCopyVaultArn": backups.copy_vault_arn,
     }
 
 
@@ -433,7 +426,7 @@ def operations_outputs(alerting: Alerting, canaries: Canaries, drills: Drills) -
     return {
         "alertTopicArns": alerting.topic_arns,
         "alarmNames": alerting.alarm_names,
-        "dashboardName": _if_built(alerting.dashboard_name),
+        "dashboardName": alerting.dashboard_name,
         "canaryNames": canaries.canary_names,
         "drillTemplateIds": drills.template_ids,
     }
