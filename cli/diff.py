@@ -87,11 +87,12 @@ from pulumi_webstack_cli.diff_base import (
     policy_payload, resolve_ref,
 )
 
+from pulumi_webstack_cli.plan import SECRET_TEXT
+
 if TYPE_CHECKING:  # pragma: no cover
     from pulumi_webstack_cli.engine import Plan
 
 SCHEMA_VERSION = 1
-SECRET_TEXT = "[secret]"
 _OPTION_LABELS = {
     "protect": "[protect]",
     "retainOnDelete": "[retainOnDelete]",

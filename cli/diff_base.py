@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from pulumi_webstack_cli.engine import Plan
 
 UNKNOWN_TEXT = "[unknown]"
+"""``plan.UNKNOWN_TEXT``, written again: the worker loads this file before any project module."""
 STACK_GROUP = "(stack)"
 SECRET_KEY = "$webstack-secret"
 """Payload marker of a secret: ``{SECRET_KEY: <keyed digest>}``."""

@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterable, Optional
 SCHEMA_VERSION = 1
 """Version of ``Plan.to_json``'s shape (README "Offline plan JSON")."""
 SECRET_TEXT = "[secret]"
+UNKNOWN_TEXT = "[unknown]"
 
 @dataclass(frozen=True)
 class Secret:
@@ -228,7 +229,7 @@ def to_plain(value: Any) -> Any:
     if isinstance(value, Secret):
         return SECRET_TEXT
     if isinstance(value, Unknown):
-        return "[unknown]"
+        return UNKNOWN_TEXT
     if isinstance(value, dict):
         return {k: to_plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
