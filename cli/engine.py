@@ -408,12 +408,6 @@ def project_config(root: Optional[Path] = None) -> tuple[str, dict[str, Any]]:
     return project.name, dict(project.defaults)
 
 
-def program_path(root: Path) -> Path:
-    """The file the Pulumi CLI runs for the project at ``root``: ``main`` of ``Pulumi.yaml``
-    (default: the project directory), and a directory's ``__main__.py``."""
-    return load_project(root).program_file
-
-
 def load_stack_config(stack: str, root: Optional[Path] = None) -> tuple[str, dict[str, Any], list[str]]:
     """(project name, full-key config, keys replaced by placeholders) for ``stack``.
 

@@ -265,7 +265,3 @@ def put_events_policy(bus_arn: str) -> str:
     """IAM policy JSON: put events on the stack region's default bus (the relay's role)."""
     return json.dumps({"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Action": "events:PutEvents", "Resource": bus_arn}]})
-
-
-def severities_with(routes: dict[Severity, list[Route]], kind: str) -> list[Severity]:
-    return [s for s in SEVERITIES if any(r.kind == kind for r in routes[s])]
